@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import net from "node:net";
+import path from "node:path";
+
+export interface EmbeddedDynamo {
+  endpoint: string;
+  port: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export class EmulatorError extends Error {
+  override name = "EmulatorError";
+}
+
+/** The dynoxide binary shipped by its npm package for this platform (e.g. @dynoxide/linux-x64). */
+export function dynoxideBinary(): string {
+  const pkg = `@dynoxide/${process.platform}-${process.arch}`;
+  const require = createRequire(import.meta.url);
+  let dir: string;
+  try {
+    dir = path.dirname(require.resolve(`${pkg}/package.json`));
+  } catch {
+    throw new EmulatorError(`the embedded DynamoDB engine is missing: install the npm package ${pkg} (run \`npm ci\`), or set DYNAMODB_ENDPOINT to a DynamoDB-compatible endpoint`);
+  }
+  const bin = path.join(dir, process.platform === "win32" ? "dynoxide.exe" : "dynoxide");
+  if (!existsSync(bin)) throw new EmulatorError(`${pkg} is installed but has no binary at ${bin}: reinstall it (npm ci)`);
+  return bin;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new EmulatorError(`dynoxide exited with code ${child.exitCode} before listening on port ${port}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new EmulatorError(`dynoxide did not listen on port ${port} within ${timeoutMs} ms`);
+}
+
+/**
+ * Start dynoxide on `port` (a free one when absent), in memory or on disk at `dbPath`.
+ * A fixed port that is taken is an error naming the port; a free port lost to a race is retried.
+ */
+export async function startDynoxide(opts: { port?: number; dbPath?: string; timeoutMs?: number } = {}): Promise<EmbeddedDynamo> {
+  const bin = dynoxideBinary();
+  for (let tries = 0; ; tries++) {
+    const port = opts.port ?? (await freePort());
+    const args = ["serve", "--host", "127.0.0.1", "--port", String(port), ...(opts.dbPath ? ["--db-path", opts.dbPath] : [])];
+    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.resume();
+    try {
+      await waitForPort(port, child, opts.timeoutMs ?? 10_000);
+    } catch (err) {
+      child.kill("SIGKILL");
+      const inUse = /address already in use|AddrInUse/i.test(stderr);
+      if (inUse && opts.port === undefined && tries < 5) continue;
+      if (inUse) throw new EmulatorError(`port ${port} is already in use: set DYNAMODB_PORT to another port`);
+      throw new EmulatorError(`${(err as Error).message}${stderr ? `: ${stderr.trim()}` : ""}`);
+    }
+    return {
+      endpoint: `http://127.0.0.1:${port}`,
+      port,
+      process: child,
+      stop: () =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once("exit", () => resolve());
+          child.kill("SIGTERM");
+        }),
+    };
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Capacity is stored as `maxOpen` (`capacity` is a DynamoDB reserved word); absent = unlimited.
+ *
+ * Condition expressions, built from named pieces so every invariant of SPEC 5.4 reads as a word.
+ * Each piece returns its expression and the values it binds; `all` joins them with AND.
+ */
+export interface Condition {
+  expression: string;
+  values: Record<string, unknown>;
+}
+
+/** The item must not exist yet (idempotent creation, dedupe records). */
+export const isNew: Condition = { expression: "attribute_not_exists(pk)", values: {} };
+
+/** The conversation is exactly the version that was read: nothing changed it meanwhile. */
+export const versionIs = (version: number): Condition => ({
+  expression: "version = :version",
+  values: { ":version": version },
+});
+
+/** The user's stored load is the load the decision was based on (SPEC 5.4, second rule). */
+export const loadUnchanged = (seen: number): Condition => ({
+  expression: "openCount = :seenLoad",
+  values: { ":seenLoad": seen },
+});
+
+/** After adding, the user is still within capacity; no capacity = unlimited. */
+export const underCapacityAfter = (after: number): Condition => ({
+  expression: "attribute_not_exists(maxOpen) OR maxOpen >= :afterLoad",
+  values: { ":afterLoad": after },
+});
+
+/** Adding one keeps the user within capacity, whatever their load is now (manual operations). */
+export const roomForOneMore: Condition = {
+  expression: "attribute_exists(pk) AND (attribute_not_exists(maxOpen) OR openCount < maxOpen)",
+  values: {},
+};
+
+/** Least busy only routes to people who are still available at commit. */
+export const stillAvailable: Condition = {
+  expression: "availability = :available",
+  values: { ":available": "available" },
+};
+
+/** A new capacity may not be below the conversations the user already holds. */
+export const capacityNotBelowLoad = (capacity: number): Condition => ({
+  expression: "attribute_not_exists(openCount) OR openCount <= :newCapacity",
+  values: { ":newCapacity": capacity },
+});
+
+/** AND of the pieces; DynamoDB refuses redundant parentheses, so only OR-pieces get them. */
+export function all(...conditions: Condition[]): { ConditionExpression: string; values: Record<string, unknown> } {
+  const wrap = (e: string) => (conditions.length > 1 && / OR /.test(e) ? `(${e})` : e);
+  return {
+    ConditionExpression: conditions.map((c) => wrap(c.expression)).join(" AND "),
+    values: Object.assign({}, ...conditions.map((c) => c.values)),
+  };
+}

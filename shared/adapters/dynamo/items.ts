@@ -1,0 +1,84 @@
+import type { Channel, Contact, Conversation, Inbox, Message, Team, User } from "../../domain/types";
+import { ENTITY, conversationIndexKeys, keys } from "./keys";
+
+/** Item <-> domain mapping. Attributes with `null` meaning are stored absent, so conditions can test them. */
+type Item = Record<string, unknown>;
+
+export function userToItem(u: User): Item {
+  const { capacity, ...rest } = u;
+  // `capacity` is a DynamoDB reserved word: stored as maxOpen, absent when unlimited.
+  return { ...keys.user(u.id), entityType: ENTITY.user, ...rest, ...(capacity === null ? {} : { maxOpen: capacity }) };
+}
+
+export function itemToUser(item: Item): User {
+  return {
+    id: String(item.id),
+    name: String(item.name ?? ""),
+    email: String(item.email ?? ""),
+    seat: (item.seat as User["seat"]) ?? "none",
+    role: (item.role as User["role"]) ?? "agent",
+    primaryTeamId: (item.primaryTeamId as string | null | undefined) ?? null,
+    additionalTeamIds: (item.additionalTeamIds as string[] | undefined) ?? [],
+    capacity: typeof item.maxOpen === "number" ? item.maxOpen : null,
+    availability: (item.availability as User["availability"]) ?? "available",
+    lastInboxActivityAt: (item.lastInboxActivityAt as string | null | undefined) ?? null,
+    lastAssignedAt: (item.lastAssignedAt as string | null | undefined) ?? null,
+    openCount: typeof item.openCount === "number" ? item.openCount : 0,
+  };
+}
+
+export const teamToItem = (t: Team): Item => ({ ...keys.team(t.id), entityType: ENTITY.team, ...t });
+export const itemToTeam = (i: Item): Team => ({ id: String(i.id), name: String(i.name ?? "") });
+
+export const inboxToItem = (x: Inbox): Item => ({ ...keys.inbox(x.id), entityType: ENTITY.inbox, ...x });
+export const itemToInbox = (i: Item): Inbox => ({ id: String(i.id), name: String(i.name ?? ""), access: i.access as Inbox["access"] });
+
+export function channelToItem(c: Channel & { signingSecret?: string }): Item {
+  return { ...keys.channel(c.id), entityType: ENTITY.channel, ...c };
+}
+export function itemToChannel(i: Item): Channel & { signingSecret?: string } {
+  const { pk: _pk, sk: _sk, entityType: _e, ...rest } = i;
+  return rest as unknown as Channel & { signingSecret?: string };
+}
+
+export const contactToItem = (c: Contact): Item => ({ ...keys.contact(c.id), entityType: ENTITY.contact, ...c });
+export function itemToContact(i: Item): Contact {
+  return {
+    id: String(i.id),
+    email: String(i.email ?? ""),
+    ...(i.name !== undefined ? { name: String(i.name) } : {}),
+    ownerId: (i.ownerId as string | null | undefined) ?? null,
+    visitorTokens: (i.visitorTokens as string[] | undefined) ?? [],
+  };
+}
+
+export function conversationToItem(c: Conversation, version: number): Item {
+  return {
+    ...keys.conversation(c.id),
+    ...conversationIndexKeys(c),
+    entityType: ENTITY.conversation,
+    ...c,
+    version,
+  };
+}
+
+export function itemToConversation(i: Item): Conversation & { version: number } {
+  const { pk: _pk, sk: _sk, entityType: _e, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...rest } = i;
+  return {
+    ...(rest as unknown as Conversation),
+    assigneeId: (i.assigneeId as string | null | undefined) ?? null,
+    teamId: (i.teamId as string | null | undefined) ?? null,
+    contactId: (i.contactId as string | null | undefined) ?? null,
+    version: typeof i.version === "number" ? i.version : 0,
+  };
+}
+
+export const messageToItem = (m: Message): Item => ({
+  ...keys.message(m.conversationId, m.createdAt, m.id),
+  entityType: ENTITY.message,
+  ...m,
+});
+export function itemToMessage(i: Item): Message {
+  const { pk: _pk, sk: _sk, entityType: _e, ...rest } = i;
+  return rest as unknown as Message;
+}

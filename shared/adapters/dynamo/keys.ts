@@ -1,0 +1,66 @@
+/**
+ * Every key of the table comes from here. Layout:
+ *
+ * | entity        | pk                              | sk                   |
+ * |---------------|---------------------------------|----------------------|
+ * | user          | DIRECTORY                       | USER#<id>            |
+ * | team          | DIRECTORY                       | TEAM#<id>            |
+ * | inbox         | DIRECTORY                       | INBOX#<id>           |
+ * | channel       | CHANNEL#<id>                    | CHANNEL              |
+ * | contact       | CONTACT#<id>                    | CONTACT              |
+ * | contact email | CONTACT_EMAIL#<lowercased>      | LOOKUP               |
+ * | visitor token | VISITOR#<token>                 | LOOKUP               |
+ * | conversation  | CONV#<id>                       | CONV                 |
+ * | message       | CONV#<id>                       | MSG#<createdAt>#<id> |
+ * | dedupe record | DEDUPE#<channelId>#<key>        | DEDUPE               |
+ *
+ * Users, teams and inboxes share one item collection so that one consistent Query reads the whole
+ * routing snapshot (the candidates' state) in a single round trip.
+ */
+export const DIRECTORY_PK = "DIRECTORY";
+
+export const keys = {
+  user: (id: string) => ({ pk: DIRECTORY_PK, sk: `USER#${id}` }),
+  team: (id: string) => ({ pk: DIRECTORY_PK, sk: `TEAM#${id}` }),
+  inbox: (id: string) => ({ pk: DIRECTORY_PK, sk: `INBOX#${id}` }),
+  channel: (id: string) => ({ pk: `CHANNEL#${id}`, sk: "CHANNEL" }),
+  contact: (id: string) => ({ pk: `CONTACT#${id}`, sk: "CONTACT" }),
+  contactEmail: (email: string) => ({ pk: `CONTACT_EMAIL#${email.trim().toLowerCase()}`, sk: "LOOKUP" }),
+  visitor: (token: string) => ({ pk: `VISITOR#${token}`, sk: "LOOKUP" }),
+  conversation: (id: string) => ({ pk: `CONV#${id}`, sk: "CONV" }),
+  message: (conversationId: string, createdAt: string, id: string) => ({
+    pk: `CONV#${conversationId}`,
+    sk: `MSG#${createdAt}#${id}`,
+  }),
+  messagePrefix: "MSG#",
+  dedupe: (channelId: string, key: string) => ({ pk: `DEDUPE#${channelId}#${key}`, sk: "DEDUPE" }),
+} as const;
+
+/** Index keys of a conversation, recomputed on every write that changes its status or assignee. */
+export function conversationIndexKeys(c: {
+  id: string;
+  inboxId: string;
+  status: string;
+  assigneeId: string | null;
+  createdAt: string;
+}) {
+  const order = `${c.createdAt}#${c.id}`;
+  return {
+    gsi1pk: `INBOX#${c.inboxId}#STATUS#${c.status}`,
+    gsi1sk: order,
+    gsi2pk: `INBOX#${c.inboxId}#STATUS#${c.status}#ASSIGNEE#${c.assigneeId ?? "NONE"}`,
+    gsi2sk: order,
+  };
+}
+
+export const ENTITY = {
+  user: "user",
+  team: "team",
+  inbox: "inbox",
+  channel: "channel",
+  contact: "contact",
+  lookup: "lookup",
+  conversation: "conversation",
+  message: "message",
+  dedupe: "dedupe",
+} as const;

@@ -1,0 +1,49 @@
+/**
+ * The one table's key schema and indexes. The CDK stack and the test/local setup both build the table
+ * from this definition, so they cannot drift apart.
+ */
+export const TABLE_KEYS = { partitionKey: "pk", sortKey: "sk" } as const;
+
+/** TTL attribute: dedupe records of chats and forms expire; email Message-IDs are kept for threading. */
+export const TTL_ATTRIBUTE = "expiresAt";
+
+export interface IndexDefinition {
+  name: string;
+  partitionKey: string;
+  sortKey: string;
+  /** The access pattern the index serves. */
+  serves: string;
+}
+
+export const INDEXES: readonly IndexDefinition[] = [
+  // "All" view of an inbox by status, oldest first: gsi1pk = INBOX#<id>#STATUS#<status>.
+  { name: "gsi1", partitionKey: "gsi1pk", sortKey: "gsi1sk", serves: "inbox conversations by status (All view)" },
+  // "Unassigned" and "Mine" views: gsi2pk = INBOX#<id>#STATUS#<status>#ASSIGNEE#<userId|NONE>.
+  { name: "gsi2", partitionKey: "gsi2pk", sortKey: "gsi2sk", serves: "inbox conversations by status and assignee" },
+];
+
+/** The CreateTable input used by tests and `npm start` (the CDK construct maps the same definition). */
+export function createTableInput(tableName: string) {
+  const attributes = new Set<string>([TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey]);
+  for (const ix of INDEXES) {
+    attributes.add(ix.partitionKey);
+    attributes.add(ix.sortKey);
+  }
+  return {
+    TableName: tableName,
+    BillingMode: "PAY_PER_REQUEST" as const,
+    AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: "S" as const })),
+    KeySchema: [
+      { AttributeName: TABLE_KEYS.partitionKey, KeyType: "HASH" as const },
+      { AttributeName: TABLE_KEYS.sortKey, KeyType: "RANGE" as const },
+    ],
+    GlobalSecondaryIndexes: INDEXES.map((ix) => ({
+      IndexName: ix.name,
+      KeySchema: [
+        { AttributeName: ix.partitionKey, KeyType: "HASH" as const },
+        { AttributeName: ix.sortKey, KeyType: "RANGE" as const },
+      ],
+      Projection: { ProjectionType: "ALL" as const },
+    })),
+  };
+}

@@ -1,0 +1,56 @@
+import { randomUUID } from "node:crypto";
+import { CreateTableCommand, DescribeTableCommand, ResourceInUseException } from "@aws-sdk/client-dynamodb";
+import { AdminService } from "./domain/admin";
+import { ConversationService } from "./domain/conversations";
+import { InboundService } from "./domain/inbound";
+import type { Clock, OwnerNotifier, RandomSource } from "./domain/ports";
+import { Router, type RouterOptions } from "./domain/router";
+import { DynamoAdminStore } from "./adapters/dynamo/admin-store";
+import type { DynamoClients } from "./adapters/dynamo/client";
+import { createTableInput } from "./adapters/dynamo/table";
+
+export const systemClock: Clock = { now: () => new Date() };
+export const systemRandom: RandomSource = { next: () => Math.random() };
+
+export interface AppDeps {
+  db: DynamoClients;
+  tableName: string;
+  clock?: Clock;
+  random?: RandomSource;
+  notifier?: OwnerNotifier;
+  newId?: () => string;
+  router?: Partial<Omit<RouterOptions, "store" | "clock" | "random" | "notifier">>;
+}
+
+/** Wires the domain services to the DynamoDB store: the composition root of Lambdas, `npm start` and tests. */
+export function createApp(deps: AppDeps) {
+  const clock = deps.clock ?? systemClock;
+  const random = deps.random ?? systemRandom;
+  const newId = deps.newId ?? randomUUID;
+  const store = new DynamoAdminStore(deps.db, deps.tableName);
+  const router = new Router({ store, clock, random, ...(deps.notifier ? { notifier: deps.notifier } : {}), ...deps.router });
+  return {
+    store,
+    router,
+    admin: new AdminService(store),
+    conversations: new ConversationService({ store, clock, random, newId }),
+    inbound: new InboundService({ store, router, clock, newId }),
+  };
+}
+
+export type App = ReturnType<typeof createApp>;
+
+/** Create the table from the shared definition if it does not exist yet (tests, `npm start`). */
+export async function ensureTable(db: DynamoClients, tableName: string): Promise<void> {
+  try {
+    await db.client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (err) {
+    if ((err as { name?: string }).name !== "ResourceNotFoundException") throw err;
+  }
+  try {
+    await db.client.send(new CreateTableCommand(createTableInput(tableName)));
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw err;
+  }
+}

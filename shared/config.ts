@@ -1,0 +1,38 @@
+/**
+ * Configuration, read once from the environment, validated, typed. Fails loudly, naming the variable.
+ */
+export interface StoreConfig {
+  tableName: string;
+  region: string;
+  /** Any DynamoDB-compatible endpoint (dynoxide locally and in tests); absent = AWS. */
+  dynamodbEndpoint: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === "") throw new ConfigError(`missing environment variable ${name}`);
+  return value;
+}
+
+function optionalUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  if (value === undefined || value === "") return undefined;
+  try {
+    new URL(value);
+  } catch {
+    throw new ConfigError(`environment variable ${name} is not a URL: ${value}`);
+  }
+  return value;
+}
+
+export function readStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
+  return {
+    tableName: required(env, "TABLE_NAME"),
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
+    dynamodbEndpoint: optionalUrl(env, "DYNAMODB_ENDPOINT"),
+  };
+}

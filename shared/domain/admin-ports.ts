@@ -1,0 +1,33 @@
+import type { RoutingStore } from "./ports";
+import type { Channel, Contact, Conversation, ConversationStatus, Inbox, Message, Team, User } from "./types";
+
+/** The part of a user an admin sets; availability, activity and load are the user's own. */
+export type UserProfile = Pick<User, "id" | "name" | "email" | "seat" | "role" | "primaryTeamId" | "additionalTeamIds" | "capacity">;
+
+export type ConversationView = "unassigned" | "mine" | "all";
+
+export interface ConversationPage {
+  items: Conversation[];
+  nextCursor: string | null;
+}
+
+/** Configuration and read models, on top of what routing needs. */
+export interface AdminStore extends RoutingStore {
+  putUser(profile: UserProfile): Promise<User>;
+  getUser(id: string): Promise<User | null>;
+  updatePresence(userId: string, change: { availability?: User["availability"]; activityAt?: string }): Promise<User>;
+  putTeam(team: Team): Promise<void>;
+  putInbox(inbox: Inbox): Promise<void>;
+  putChannel(channel: Channel & { signingSecret?: string }): Promise<void>;
+  getContact(id: string): Promise<Contact | null>;
+  putContact(contact: Contact): Promise<void>;
+  listConversations(q: {
+    inboxId: string;
+    view: ConversationView;
+    status: ConversationStatus;
+    userId: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<ConversationPage>;
+  listMessages(conversationId: string): Promise<Message[]>;
+}

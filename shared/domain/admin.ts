@@ -1,0 +1,64 @@
+import type { AdminStore, UserProfile } from "./admin-ports";
+import { NotFoundError, ValidationError } from "./errors";
+import { validateRule } from "./rules";
+import type { Channel, Contact, Inbox, RoutingRule, Team, User } from "./types";
+
+/** Account configuration (API.md admin endpoints), with the checks SPEC 4 asks for. */
+export class AdminService {
+  constructor(private readonly store: AdminStore) {}
+
+  async putUser(profile: UserProfile): Promise<User> {
+    const dir = await this.store.loadDirectory();
+    const missing = [profile.primaryTeamId, ...profile.additionalTeamIds]
+      .filter((t): t is string => t !== null && !dir.teams.has(t))
+      .map((t) => ({ field: "teams", reason: `team ${t} does not exist` }));
+    if (missing.length > 0) throw new ValidationError("unknown team", missing);
+    return this.store.putUser(profile);
+  }
+
+  putTeam(team: Team): Promise<void> {
+    return this.store.putTeam(team);
+  }
+
+  async putInbox(inbox: Inbox): Promise<void> {
+    if (inbox.access.type === "restricted") {
+      const dir = await this.store.loadDirectory();
+      const details = [
+        ...inbox.access.teamIds.filter((t) => !dir.teams.has(t)).map((t) => ({ field: "access.teamIds", reason: `team ${t} does not exist` })),
+        ...inbox.access.userIds.filter((u) => !dir.users.has(u)).map((u) => ({ field: "access.userIds", reason: `user ${u} does not exist` })),
+      ];
+      if (details.length > 0) throw new ValidationError("unknown access entries", details);
+    }
+    return this.store.putInbox(inbox);
+  }
+
+  /** Create or replace a channel; its rule is validated against the inbox as it is now (SPEC 4). */
+  async putChannel(channel: Channel, extras: { signingSecret?: string } = {}): Promise<void> {
+    await this.checkRule(channel, channel.routing);
+    await this.store.putChannel({ ...channel, ...extras });
+  }
+
+  async putRule(channelId: string, rule: RoutingRule): Promise<Channel> {
+    const channel = await this.store.getChannel(channelId);
+    if (!channel) throw new NotFoundError(`channel ${channelId} does not exist`);
+    await this.checkRule(channel, rule);
+    const updated = { ...channel, routing: rule };
+    await this.store.putChannel(updated);
+    return updated;
+  }
+
+  async putContact(contact: Contact): Promise<void> {
+    if (contact.ownerId !== null) {
+      const owner = await this.store.getUser(contact.ownerId);
+      if (!owner) throw new ValidationError("unknown owner", [{ field: "ownerId", reason: `user ${contact.ownerId} does not exist` }]);
+    }
+    await this.store.putContact(contact);
+  }
+
+  private async checkRule(channel: Channel, rule: RoutingRule): Promise<void> {
+    const dir = await this.store.loadDirectory();
+    const inbox = dir.inboxes.get(channel.inboxId);
+    if (!inbox) throw new ValidationError("unknown inbox", [{ field: "inboxId", reason: `inbox ${channel.inboxId} does not exist` }]);
+    validateRule(rule, { channelType: channel.type, inbox, users: dir.users, teams: dir.teams });
+  }
+}

@@ -1,0 +1,175 @@
+import { hasAccess, isAssignable } from "./access";
+import { pickByPolicy, decide, type Decision } from "./decide";
+import { ConflictError, ContentionError, ForbiddenError, NotFoundError, ValidationError } from "./errors";
+import type { Clock, Directory, RandomSource, RoutingStore, Transition } from "./ports";
+import type { Channel, Contact, Conversation, Message, User } from "./types";
+
+export interface ConversationServiceOptions {
+  store: RoutingStore;
+  clock: Clock;
+  random: RandomSource;
+  newId: () => string;
+  maxAttempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+type Stored = Conversation & { version: number };
+
+/** What a change wants to write; `null` = nothing to do (already in the asked state). */
+type Change = Omit<Transition, "before"> | null;
+
+export type AssignTarget = { userId: string } | { userId: null } | { teamId: string };
+
+/**
+ * Manual assignment and the conversation lifecycle (SPEC 3), plus the bot hand-off (SPEC 5).
+ * Every operation is read, decide, one conditional transaction on the conversation's version; a
+ * concurrent change makes it re-read and decide again, so counters always follow the conversation.
+ */
+export class ConversationService {
+  private readonly maxAttempts: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly opts: ConversationServiceOptions) {
+    this.maxAttempts = opts.maxAttempts ?? 12;
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  /** SPEC 3.3 / 3.5: assign to a user (self-assign needs access; others must be assignable), a team, or nobody. */
+  assign(actor: User, conversationId: string, target: AssignTarget): Promise<Conversation> {
+    return this.change(actor, conversationId, (conv, dir) => {
+      if ("teamId" in target) return this.toTeam(conv, dir, target.teamId);
+      if (target.userId === null) {
+        if (conv.assigneeId === null) return null;
+        return { after: { ...conv, assigneeId: null } };
+      }
+      if (conv.assigneeId === target.userId) return null;
+      const user = dir.users.get(target.userId);
+      if (!user) throw new ValidationError("unknown user", [{ field: "userId", reason: `user ${target.userId} does not exist` }]);
+      const inbox = dir.inboxes.get(conv.inboxId)!;
+      const selfAssignUnassigned = user.id === actor.id && conv.assigneeId === null;
+      // Anyone with access may take an unassigned conversation; any other target must be assignable.
+      const allowed = selfAssignUnassigned ? hasAccess(user, inbox) : isAssignable(user, inbox);
+      if (!allowed)
+        throw new ValidationError("user cannot be assigned here", [
+          { field: "userId", reason: `user ${user.id} is not assignable in inbox ${inbox.id}` },
+        ]);
+      return { after: { ...conv, assigneeId: user.id } };
+    });
+  }
+
+  /** SPEC 3.4: an agent's reply; an unassigned conversation becomes the replier's in the same step. */
+  async reply(actor: User, conversationId: string, text: string): Promise<{ conversation: Conversation; message: Message }> {
+    let message: Message | undefined;
+    const conversation = await this.change(actor, conversationId, (conv) => {
+      const now = this.opts.clock.now().toISOString();
+      message = { id: message?.id ?? this.opts.newId(), conversationId: conv.id, author: { kind: "agent", userId: actor.id, name: actor.name }, text, createdAt: now };
+      const after: Conversation = conv.assigneeId === null ? { ...conv, assigneeId: actor.id } : { ...conv };
+      return { after, message };
+    });
+    return { conversation, message: message! };
+  }
+
+  /** SPEC 3.6: closing keeps the assignee and frees the load. */
+  close(actor: User, conversationId: string): Promise<Conversation> {
+    return this.change(actor, conversationId, (conv) => (conv.status === "closed" ? null : { after: { ...conv, status: "closed" } }));
+  }
+
+  /**
+   * SPEC 3.6: reopening gives the load back to the assignee. If that would take them past their
+   * capacity, the conversation reopens unassigned (it shows in the Unassigned view) rather than fail.
+   */
+  reopen(actor: User, conversationId: string): Promise<Conversation> {
+    let overCapacity = false;
+    return this.change(
+      actor,
+      conversationId,
+      (conv) => {
+        if (conv.status === "open") return null;
+        return { after: { ...conv, status: "open", assigneeId: overCapacity ? null : conv.assigneeId } };
+      },
+      () => {
+        overCapacity = true;
+        return true;
+      },
+    );
+  }
+
+  /**
+   * The bot's "send to team member" action (SPEC 5): route an existing bot conversation once.
+   * A second hand-off (retry, double click) finds it already handed off and changes nothing.
+   */
+  handoff(conversationId: string, contact: Contact | null, channel: Channel): Promise<Conversation> {
+    return this.change(null, conversationId, (conv, dir) => {
+      if (!conv.awaitingHandoff) return null;
+      const inbox = dir.inboxes.get(conv.inboxId)!;
+      const decision = decide({ channel, contact }, { users: dir.users, inbox, now: this.opts.clock.now() }, this.opts.random);
+      return this.applyDecision({ ...conv, awaitingHandoff: false }, decision);
+    });
+  }
+
+  private toTeam(conv: Stored, dir: Directory, teamId: string): Change {
+    if (!dir.teams.has(teamId))
+      throw new ValidationError("unknown team", [{ field: "teamId", reason: `team ${teamId} does not exist` }]);
+    const inbox = dir.inboxes.get(conv.inboxId)!;
+    const members = [...dir.users.values()]
+      .filter((u) => u.primaryTeamId === teamId && isAssignable(u, inbox))
+      .map((u) => ({ userId: u.id, source: "team_assignment" as const }));
+    // The current assignee's own conversation counts in their load; judge them as if it were released.
+    const users = new Map(dir.users);
+    if (conv.assigneeId && conv.status === "open") {
+      const cur = users.get(conv.assigneeId);
+      if (cur) users.set(cur.id, { ...cur, openCount: Math.max(0, cur.openCount - 1) });
+    }
+    const decision = pickByPolicy(conv.channelType, members, { users, inbox, now: this.opts.clock.now() }, this.opts.random, null);
+    return this.applyDecision({ ...conv, teamId }, decision, conv.assigneeId);
+  }
+
+  private applyDecision(conv: Stored, decision: Decision, currentAssignee: string | null = null): Change {
+    const userId = decision.userId;
+    const after: Conversation = { ...conv, assigneeId: userId, routing: decision.record };
+    // Keeping the same assignee changes no load: no load condition applies.
+    const expectedLoad = userId !== null && userId !== currentAssignee ? decision.expectedLoad : null;
+    return { after, expectedLoad, markAssigned: userId !== null };
+  }
+
+  /**
+   * The optimistic loop shared by every operation. `onCapacity` lets an operation adapt when the new
+   * assignee is at capacity (return true to decide again); otherwise that is a 409.
+   */
+  private async change(
+    actor: User | null,
+    conversationId: string,
+    build: (conv: Stored, dir: Directory) => Change,
+    onCapacity?: () => boolean,
+  ): Promise<Conversation> {
+    const { store, clock } = this.opts;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const [conv, dir] = await Promise.all([store.getConversation(conversationId), store.loadDirectory()]);
+      if (!conv) throw new NotFoundError(`conversation ${conversationId} does not exist`);
+      const inbox = dir.inboxes.get(conv.inboxId);
+      if (!inbox) throw new NotFoundError(`inbox ${conv.inboxId} does not exist`);
+      if (actor && !hasAccess(dir.users.get(actor.id) ?? actor, inbox))
+        throw new ForbiddenError(`user ${actor.id} has no access to inbox ${inbox.id}`);
+      const change = build(conv, dir);
+      if (change === null) return strip(conv);
+      const outcome = await store.commitTransition({ before: conv, ...change }, clock.now());
+      if (outcome.type === "committed") return strip({ ...change.after, version: conv.version + 1, updatedAt: clock.now().toISOString() });
+      if (outcome.type === "user_conflict") {
+        const fresh = outcome.fresh;
+        const full = fresh === null || (fresh.capacity !== null && fresh.openCount >= fresh.capacity);
+        if (full && !(onCapacity && onCapacity())) {
+          throw new ConflictError(`user ${outcome.userId} is at capacity`, [
+            { field: "userId", reason: `user ${outcome.userId} holds ${fresh?.openCount ?? "?"} of ${fresh?.capacity ?? "?"} conversations` },
+          ]);
+        }
+      }
+      if (outcome.type === "transient") await this.sleep(Math.random() * Math.min(100, 5 * 2 ** attempt));
+    }
+    throw new ContentionError(`conversation ${conversationId} kept changing; try again`);
+  }
+}
+
+function strip(conv: Stored): Conversation {
+  const { version: _v, ...rest } = conv;
+  return rest;
+}

@@ -1,0 +1,283 @@
+import { hasAccess, hasPaidSeat, isAssignable } from "./access";
+import type {
+  CandidateExplanation,
+  CandidateReason,
+  Channel,
+  Contact,
+  Inbox,
+  RoutingDecision,
+  RoutingRule,
+  Strategy,
+  User,
+} from "./types";
+
+/** SPEC 5.3.3: "used the inbox in the last two minutes". */
+export const ACTIVE_RECENTLY_MS = 2 * 60_000;
+/** SPEC 5.2: offline = away, or no inbox activity in the last 5 minutes. */
+export const OFFLINE_AFTER_MS = 5 * 60_000;
+/** Explanations keep at most this many candidates, so a 1,000-agent pool cannot bloat the item. */
+export const MAX_EXPLAINED_CANDIDATES = 100;
+
+/** Everything a decision reads. Built from one consistent read; decisions never do I/O. */
+export interface RoutingSnapshot {
+  users: ReadonlyMap<string, User>;
+  inbox: Inbox;
+  now: Date;
+}
+
+/** What the decision needs to know about the new conversation. */
+export interface RoutingSubject {
+  channel: Channel;
+  /** The identified contact, for `contact_owner` (null when unknown). */
+  contact: Contact | null;
+}
+
+/** A decision plus what the commit must check for it to still be true (SPEC 5.4). */
+export interface Decision {
+  record: RoutingDecision;
+  /** The chosen user, if any. */
+  userId: string | null;
+  /**
+   * The chosen user's load as read: the commit requires the stored open count to still equal it, so
+   * both "the load at commit" (least busy) and "never over capacity" are checked against what was seen.
+   */
+  expectedLoad: number | null;
+  /** The chosen user must still be `available` at commit (least busy on chat/bot). */
+  requireAvailable: boolean;
+  /** Send the owner an email: the owner was offline when chosen (SPEC 5.2). */
+  notifyOwner: boolean;
+}
+
+export interface RandomSource {
+  /** A float in [0, 1). */
+  next(): number;
+}
+
+export function isActiveRecently(user: User, now: Date): boolean {
+  return user.lastInboxActivityAt !== null && now.getTime() - Date.parse(user.lastInboxActivityAt) <= ACTIVE_RECENTLY_MS;
+}
+
+export function isOffline(user: User, now: Date): boolean {
+  if (user.availability === "away") return true;
+  return user.lastInboxActivityAt === null || now.getTime() - Date.parse(user.lastInboxActivityAt) > OFFLINE_AFTER_MS;
+}
+
+export function atCapacity(user: User): boolean {
+  return user.capacity !== null && user.openCount >= user.capacity;
+}
+
+/**
+ * SPEC 5.3 ordering: fewest open, then active in the last two minutes, then least recently assigned
+ * (never = longest ago), then smallest id. Negative when `a` should be preferred.
+ */
+export function compareLeastBusy(a: User, b: User, now: Date): number {
+  if (a.openCount !== b.openCount) return a.openCount - b.openCount;
+  const activeA = isActiveRecently(a, now);
+  const activeB = isActiveRecently(b, now);
+  if (activeA !== activeB) return activeA ? -1 : 1;
+  const lastA = a.lastAssignedAt ?? "";
+  const lastB = b.lastAssignedAt ?? "";
+  if (lastA !== lastB) return lastA < lastB ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Candidates of a users_and_teams rule: listed users, then primary members of listed teams, no duplicates. */
+export function collectCandidates(
+  target: { userIds: string[]; teamIds: string[] },
+  users: ReadonlyMap<string, User>,
+): Array<{ userId: string; source: CandidateExplanation["source"] }> {
+  const seen = new Set<string>();
+  const out: Array<{ userId: string; source: CandidateExplanation["source"] }> = [];
+  for (const userId of target.userIds) {
+    if (!seen.has(userId)) {
+      seen.add(userId);
+      out.push({ userId, source: "listed_user" });
+    }
+  }
+  const teams = new Set(target.teamIds);
+  const members = [...users.values()]
+    .filter((u) => u.primaryTeamId !== null && teams.has(u.primaryTeamId))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  for (const u of members) {
+    if (!seen.has(u.id)) {
+      seen.add(u.id);
+      out.push({ userId: u.id, source: `team:${u.primaryTeamId}` });
+    }
+  }
+  return out;
+}
+
+function explain(
+  userId: string,
+  source: CandidateExplanation["source"],
+  user: User | undefined,
+  reason: CandidateReason,
+  now: Date,
+): CandidateExplanation {
+  return {
+    userId,
+    source,
+    kept: reason === "eligible",
+    reason,
+    load: user?.openCount ?? 0,
+    activeRecently: user ? isActiveRecently(user, now) : false,
+    lastAssignedAt: user?.lastAssignedAt ?? null,
+  };
+}
+
+/** SPEC 5.1 eligibility: exists, paid seat, assignable; plus availability and capacity when asked. */
+export function eligibility(
+  user: User | undefined,
+  inbox: Inbox,
+  opts: { requireAvailable: boolean },
+): CandidateReason {
+  if (!user) return "unknown_user";
+  if (!hasPaidSeat(user)) return "no_seat";
+  if (!hasAccess(user, inbox)) return "no_access";
+  if (!isAssignable(user, inbox)) return "not_assignable";
+  if (opts.requireAvailable && user.availability !== "available") return "away";
+  // The capacity invariant (SPEC 5.4) holds for every strategy, not only least busy.
+  if (atCapacity(user)) return "at_capacity";
+  return "eligible";
+}
+
+function record(
+  rule: RoutingRule | null,
+  strategy: Strategy,
+  candidates: CandidateExplanation[],
+  outcome: RoutingDecision["outcome"],
+  now: Date,
+): RoutingDecision {
+  // Kept candidates first (in rank order), then dropped ones; capped for very large pools.
+  const ordered = [...candidates].sort((a, b) => Number(b.kept) - Number(a.kept) || (a.rank ?? 0) - (b.rank ?? 0));
+  return { decidedAt: now.toISOString(), rule, strategy, candidates: ordered.slice(0, MAX_EXPLAINED_CANDIDATES), outcome };
+}
+
+/**
+ * Pick among users by the channel's automatic policy: least busy for chat/bot, uniform random for
+ * email/form (SPEC 5.1). Used by routing and by "assign to team" (SPEC 3.5).
+ */
+export function pickByPolicy(
+  channelType: Channel["type"],
+  pool: Array<{ userId: string; source: CandidateExplanation["source"] }>,
+  snapshot: RoutingSnapshot,
+  random: RandomSource,
+  rule: RoutingRule | null,
+): Decision {
+  const { users, inbox, now } = snapshot;
+  const leastBusy = channelType === "chat" || channelType === "bot";
+  const candidates = pool.map(({ userId, source }) => {
+    const user = users.get(userId);
+    return explain(userId, source, user, eligibility(user, inbox, { requireAvailable: leastBusy }), now);
+  });
+  const eligible = candidates.filter((c) => c.kept).map((c) => users.get(c.userId)!);
+  const strategy: Strategy = leastBusy ? "least_busy" : "random";
+  if (eligible.length === 0) {
+    const why = pool.length === 0 ? "no candidates" : "no eligible candidate";
+    return none(record(rule, strategy, candidates, { type: "unassigned", why }, now));
+  }
+
+  let chosen: User;
+  if (leastBusy) {
+    eligible.sort((a, b) => compareLeastBusy(a, b, now));
+    eligible.forEach((u, i) => {
+      const c = candidates.find((x) => x.userId === u.id);
+      if (c) c.rank = i + 1;
+    });
+    chosen = eligible[0]!;
+  } else {
+    // Sort first so that the same random number always picks the same user (replayable decisions).
+    eligible.sort((a, b) => (a.id < b.id ? -1 : 1));
+    chosen = eligible[Math.min(eligible.length - 1, Math.floor(random.next() * eligible.length))]!;
+  }
+  const why = leastBusy
+    ? `least busy: ${chosen.openCount} open conversation(s)${isActiveRecently(chosen, now) ? ", active recently" : ""}`
+    : `picked at random among ${eligible.length} eligible user(s)`;
+  return {
+    record: record(rule, strategy, candidates, { type: "assigned", userId: chosen.id, why }, now),
+    userId: chosen.id,
+    expectedLoad: chosen.openCount,
+    requireAvailable: leastBusy,
+    notifyOwner: false,
+  };
+}
+
+function none(rec: RoutingDecision): Decision {
+  return { record: rec, userId: null, expectedLoad: null, requireAvailable: false, notifyOwner: false };
+}
+
+/** SPEC 5.2: the contact's owner, else (chat only) the fallback user, else unassigned. */
+function decideContactOwner(
+  rule: RoutingRule & { target: { type: "contact_owner" } },
+  subject: RoutingSubject,
+  snapshot: RoutingSnapshot,
+): Decision {
+  const { users, inbox, now } = snapshot;
+  const candidates: CandidateExplanation[] = [];
+  const ownerId = subject.contact?.ownerId ?? null;
+  if (ownerId !== null) {
+    const owner = users.get(ownerId);
+    const reason = eligibility(owner, inbox, { requireAvailable: false });
+    candidates.push(explain(ownerId, "contact_owner", owner, reason, now));
+    if (owner && reason === "eligible") {
+      const offline = isOffline(owner, now);
+      const why = offline ? "contact owner (offline: emailed)" : "contact owner";
+      return {
+        record: {
+          ...record(rule, "contact_owner", candidates, { type: "assigned", userId: owner.id, why }, now),
+          ownerNotified: offline,
+        },
+        userId: owner.id,
+        expectedLoad: owner.openCount,
+        requireAvailable: false,
+        notifyOwner: offline,
+      };
+    }
+  }
+  const fallbackId = subject.channel.type === "chat" ? rule.target.fallbackUserId : undefined;
+  if (fallbackId !== undefined) {
+    const fallback = users.get(fallbackId);
+    const reason = eligibility(fallback, inbox, { requireAvailable: false });
+    candidates.push(explain(fallbackId, "fallback_user", fallback, reason, now));
+    if (fallback && reason === "eligible") {
+      const why = ownerId === null ? "contact has no owner: fallback user" : "owner cannot take it: fallback user";
+      return {
+        record: record(rule, "contact_owner", candidates, { type: "assigned", userId: fallback.id, why }, now),
+        userId: fallback.id,
+        expectedLoad: fallback.openCount,
+        requireAvailable: false,
+        notifyOwner: false,
+      };
+    }
+  }
+  const why = subject.contact === null ? "contact not identified" : ownerId === null ? "contact has no owner" : "owner cannot take it";
+  return none(record(rule, "contact_owner", candidates, { type: "unassigned", why }, now));
+}
+
+/**
+ * SPEC 5: the routing decision for one new conversation, as a pure function of a snapshot.
+ * It can be replayed and property-tested; the commit that makes it true is separate (the router).
+ */
+export function decide(subject: RoutingSubject, snapshot: RoutingSnapshot, random: RandomSource): Decision {
+  const rule = subject.channel.routing;
+  if (!rule.autoAssign) {
+    return none(record(rule, "manual", [], { type: "unassigned", why: "automatic assignment is off" }, snapshot.now));
+  }
+  if (rule.target.type === "contact_owner") {
+    return decideContactOwner(rule as RoutingRule & { target: { type: "contact_owner" } }, subject, snapshot);
+  }
+  const pool = collectCandidates(rule.target, snapshot.users);
+  return pickByPolicy(subject.channel.type, pool, snapshot, random, rule);
+}
+
+/**
+ * Apply a decision to a snapshot copy, so the next conversation of the same batch sees the load it adds
+ * (group commit decides a batch sequentially from one read).
+ */
+export function applyToSnapshot(snapshot: RoutingSnapshot, userId: string): RoutingSnapshot {
+  const user = snapshot.users.get(userId);
+  if (!user) return snapshot;
+  const users = new Map(snapshot.users);
+  users.set(userId, { ...user, openCount: user.openCount + 1, lastAssignedAt: snapshot.now.toISOString() });
+  return { ...snapshot, users };
+}

@@ -1,0 +1,77 @@
+import { NotFoundError, ValidationError } from "./errors";
+import type { Clock } from "./ports";
+import type { RouteResult, Router } from "./router";
+import type { ChannelType, ContactKey, Conversation, Message } from "./types";
+import type { RoutingStore } from "./ports";
+
+export interface InboundMessage {
+  channelId: string;
+  /** Channel types this entry point accepts (the chat endpoint takes chat and bot, and so on). */
+  accepts: ChannelType[];
+  text: string;
+  subject?: string;
+  customer?: { name?: string };
+  contactKey: ContactKey | null;
+  contactId?: string | null;
+  /** Idempotency within the channel; absent = a fresh key (safe SDK retries, no cross-request dedupe). */
+  dedupeKey?: string;
+  dedupeTtlSeconds?: number;
+  emailMessageId?: string;
+  /** SES verdict FAIL: keep the conversation, never route it (SPEC 6). */
+  spam?: boolean;
+}
+
+/** Entry point for every new conversation: chat start, bot chat, team email, form submission. */
+export class InboundService {
+  constructor(
+    private readonly deps: { store: RoutingStore; router: Router; clock: Clock; newId: () => string },
+  ) {}
+
+  async receive(input: InboundMessage): Promise<RouteResult> {
+    const { store, router, clock, newId } = this.deps;
+    const channel = await store.getChannel(input.channelId);
+    if (!channel) throw new NotFoundError(`channel ${input.channelId} does not exist`);
+    if (!input.accepts.includes(channel.type))
+      throw new ValidationError("wrong channel type", [
+        { field: "channelId", reason: `channel ${channel.id} is a ${channel.type} channel, expected ${input.accepts.join(" or ")}` },
+      ]);
+    const now = clock.now();
+    const createdAt = now.toISOString();
+    const id = newId();
+    const isBot = channel.type === "bot";
+    const conversation: Conversation = {
+      id,
+      inboxId: channel.inboxId,
+      channelId: channel.id,
+      channelType: channel.type,
+      status: "open",
+      assigneeId: null,
+      teamId: null,
+      contactId: input.contactId ?? null,
+      ...(input.subject !== undefined ? { subject: input.subject } : {}),
+      createdAt,
+      updatedAt: createdAt,
+      ...(isBot ? { awaitingHandoff: true } : {}),
+      ...(input.spam ? { spam: true } : {}),
+    };
+    const message: Message = {
+      id: newId(),
+      conversationId: id,
+      author: { kind: "customer", ...(input.customer?.name ? { name: input.customer.name } : {}) },
+      text: input.text,
+      createdAt,
+      ...(input.emailMessageId ? { emailMessageId: input.emailMessageId } : {}),
+    };
+    return router.createAndRoute({
+      channel,
+      contactKey: input.contactKey,
+      route: !isBot && !input.spam,
+      item: {
+        conversation,
+        message,
+        dedupeKey: input.dedupeKey ?? `conv:${id}`,
+        ...(input.dedupeTtlSeconds ? { dedupeExpiresAt: Math.floor(now.getTime() / 1000) + input.dedupeTtlSeconds } : {}),
+      },
+    });
+  }
+}

@@ -1,0 +1,78 @@
+import type { Decision, RandomSource } from "./decide";
+import type { Channel, Contact, ContactKey, Conversation, Inbox, Message, Team, User } from "./types";
+
+/** Injected time, so tie-breaks and "active recently" are exact in tests. */
+export interface Clock {
+  now(): Date;
+}
+
+export type { RandomSource };
+
+/** Users, teams and inboxes, read together in one consistent read. */
+export interface Directory {
+  users: Map<string, User>;
+  teams: Map<string, Team>;
+  inboxes: Map<string, Inbox>;
+}
+
+/** A conversation to create, with its first message and the key that makes its creation idempotent. */
+export interface NewConversation {
+  conversation: Conversation;
+  message: Message | null;
+  /** Per channel: `chat:<idempotencyKey>`, `form:<submissionId>`, `email:<Message-ID>`, or `conv:<id>`. */
+  dedupeKey: string;
+  /** Epoch seconds after which the dedupe record may expire (TTL); absent = kept. */
+  dedupeExpiresAt?: number;
+}
+
+export interface CommitPlan {
+  item: NewConversation;
+  /** Null when the conversation is created without routing (auto-assign off, bot before hand-off). */
+  decision: Decision | null;
+}
+
+/** What a failed commit tells the router, so it can re-decide without reading again. */
+export type CommitOutcome =
+  | { type: "committed" }
+  | {
+      type: "conflict";
+      /** Users whose condition failed, as they are now (from ALL_OLD): their load moved. */
+      freshUsers: User[];
+      /** Plan index -> id of the conversation that already holds this dedupe key. */
+      duplicates: Map<number, string>;
+      /** Failed for a reason that retrying later may fix (transaction conflict, throttling). */
+      transient: boolean;
+    };
+
+/** A change to one existing conversation, committed only if it is still at `before.version`. */
+export interface Transition {
+  before: Conversation & { version: number };
+  after: Conversation;
+  message?: Message | null;
+  /** The new assignee's load the choice was based on (least busy to a team), if any. */
+  expectedLoad?: number | null;
+  /** When the new assignee is assigned by routing, record it as their last assignment time. */
+  markAssigned?: boolean;
+}
+
+export type TransitionOutcome =
+  | { type: "committed" }
+  | { type: "stale" } // the conversation changed since it was read
+  | { type: "user_conflict"; userId: string; fresh: User | null } // capacity reached or load moved
+  | { type: "transient" };
+
+/** The store the routing module needs. Implemented once, by the DynamoDB adapter. */
+export interface RoutingStore {
+  getChannel(channelId: string): Promise<Channel | null>;
+  loadDirectory(): Promise<Directory>;
+  findContact(key: ContactKey): Promise<Contact | null>;
+  /** Create every conversation of the batch and apply every assignment, all or nothing. */
+  commitNewConversations(plans: CommitPlan[], now: Date): Promise<CommitOutcome>;
+  getConversation(id: string): Promise<(Conversation & { version: number }) | null>;
+  commitTransition(t: Transition, now: Date): Promise<TransitionOutcome>;
+}
+
+/** Emails an offline owner (SPEC 5.2). */
+export interface OwnerNotifier {
+  notifyOfflineOwner(input: { owner: User; conversation: Conversation; customerMessage: string }): Promise<void>;
+}

@@ -1,0 +1,146 @@
+/**
+ * The product's vocabulary (SPEC.md section 1). Pure data: no AWS, no HTTP.
+ * Times are ISO-8601 strings so they sort lexicographically and travel as JSON unchanged.
+ */
+
+export type Seat = "sales" | "service" | "none";
+export type Role = "agent" | "admin";
+export type Availability = "available" | "away";
+export type ChannelType = "chat" | "bot" | "email" | "form";
+export type ConversationStatus = "open" | "closed";
+
+export interface User {
+  id: string;
+  name: string;
+  email: string;
+  seat: Seat;
+  role: Role;
+  primaryTeamId: string | null;
+  additionalTeamIds: string[];
+  /** The most open conversations this user may hold; null = unlimited. */
+  capacity: number | null;
+  availability: Availability;
+  lastInboxActivityAt: string | null;
+  lastAssignedAt: string | null;
+  /** Stored count of open conversations assigned to the user, in every inbox (SPEC 5.3.1). */
+  openCount: number;
+}
+
+export interface Team {
+  id: string;
+  name: string;
+}
+
+export type InboxAccess =
+  | { type: "everyone" }
+  | { type: "restricted"; teamIds: string[]; userIds: string[] };
+
+export interface Inbox {
+  id: string;
+  name: string;
+  access: InboxAccess;
+}
+
+export type RoutingTarget =
+  | { type: "users_and_teams"; userIds: string[]; teamIds: string[] }
+  | { type: "contact_owner"; fallbackUserId?: string | undefined };
+
+export interface RoutingRule {
+  autoAssign: boolean;
+  target: RoutingTarget;
+}
+
+export interface Channel {
+  id: string;
+  inboxId: string;
+  type: ChannelType;
+  name: string;
+  /** Team email address, for `email` channels. */
+  address?: string | undefined;
+  routing: RoutingRule;
+}
+
+export interface Contact {
+  id: string;
+  email: string;
+  name?: string | undefined;
+  ownerId: string | null;
+  visitorTokens: string[];
+}
+
+/** How the contact of a new conversation is identified (SPEC 5.2). */
+export type ContactKey =
+  | { by: "visitorToken"; value: string }
+  | { by: "email"; value: string };
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  /** `customer` for the visitor/sender, `agent` for a user's reply, `system` for notes. */
+  author: { kind: "customer" | "agent" | "system"; userId?: string; name?: string };
+  text: string;
+  createdAt: string;
+  /** RFC 5322 Message-ID, for email threading. */
+  emailMessageId?: string | undefined;
+}
+
+export interface Conversation {
+  id: string;
+  inboxId: string;
+  channelId: string;
+  channelType: ChannelType;
+  status: ConversationStatus;
+  assigneeId: string | null;
+  teamId: string | null;
+  contactId: string | null;
+  subject?: string | undefined;
+  createdAt: string;
+  updatedAt: string;
+  routing?: RoutingDecision | undefined;
+  /** Set while a `bot` conversation waits for its hand-off. */
+  awaitingHandoff?: boolean | undefined;
+  /** Kept but never routed (SES spam/virus verdict FAIL). */
+  spam?: boolean | undefined;
+}
+
+/** Why a candidate was kept or dropped (SPEC 7). */
+export type CandidateReason =
+  | "no_seat"
+  | "no_access"
+  | "not_assignable"
+  | "away"
+  | "at_capacity"
+  | "unknown_user"
+  | "eligible";
+
+export interface CandidateExplanation {
+  userId: string;
+  /** Where the candidate came from: listed in the rule, primary member of a listed team, owner, fallback. */
+  source: "listed_user" | `team:${string}` | "contact_owner" | "fallback_user" | "team_assignment";
+  kept: boolean;
+  reason: CandidateReason;
+  /** Open conversations at decision time. */
+  load: number;
+  activeRecently: boolean;
+  lastAssignedAt: string | null;
+  /** Position in the least-busy ranking (1 = chosen), when ranked. */
+  rank?: number;
+}
+
+export type Strategy = "least_busy" | "random" | "contact_owner" | "manual";
+
+export type DecisionOutcome =
+  | { type: "assigned"; userId: string; why: string }
+  | { type: "unassigned"; why: string };
+
+export interface RoutingDecision {
+  decidedAt: string;
+  rule: RoutingRule | null;
+  strategy: Strategy;
+  candidates: CandidateExplanation[];
+  outcome: DecisionOutcome;
+  /** True when the owner was offline and was emailed (SPEC 5.2). */
+  ownerNotified?: boolean;
+  /** How many times the decision was re-made because a user's load changed before commit. */
+  retries?: number;
+}

@@ -1,0 +1,151 @@
+import { randomUUID } from "node:crypto";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import { createDynamoClients, type DynamoClients } from "../../shared/adapters/dynamo/client";
+import { ENTITY } from "../../shared/adapters/dynamo/keys";
+import { itemToConversation, itemToUser } from "../../shared/adapters/dynamo/items";
+import { createApp, ensureTable, type AppDeps } from "../../shared/app";
+import type { Clock, OwnerNotifier, RandomSource } from "../../shared/domain/ports";
+import type { Channel, ChannelType, Conversation, InboxAccess, RoutingRule, User } from "../../shared/domain/types";
+import type { UserProfile } from "../../shared/domain/admin-ports";
+
+/** A clock the test moves by hand. */
+export class TestClock implements Clock {
+  constructor(private t = Date.parse("2026-11-24T10:00:00.000Z")) {}
+  now() {
+    return new Date(this.t);
+  }
+  set(iso: string) {
+    this.t = Date.parse(iso);
+  }
+  advance(ms: number) {
+    this.t += ms;
+  }
+}
+
+/** Random numbers from a list (cycled), so random routing is exact in tests. */
+export class SequenceRandom implements RandomSource {
+  private i = 0;
+  constructor(private readonly values: number[]) {}
+  next() {
+    const v = this.values[this.i % this.values.length]!;
+    this.i++;
+    return v;
+  }
+}
+
+export function endpoint(): string {
+  const e = process.env.DYNAMODB_ENDPOINT;
+  if (!e) throw new Error("DYNAMODB_ENDPOINT is not set: the vitest global setup starts dynoxide");
+  return e;
+}
+
+export function clients(overrides?: Partial<DynamoDBClientConfig>): DynamoClients {
+  return createDynamoClients({ region: "us-east-1", endpoint: endpoint(), ...(overrides ? { overrides } : {}) });
+}
+
+/** A fresh table on the shared emulator, so test files never see each other's data. */
+export async function freshTable(db: DynamoClients = clients()): Promise<string> {
+  const tableName = `routing-test-${randomUUID().slice(0, 8)}`;
+  await ensureTable(db, tableName);
+  return tableName;
+}
+
+export async function testApp(opts: Partial<AppDeps> & { clock?: Clock; random?: RandomSource; notifier?: OwnerNotifier } = {}) {
+  const db = opts.db ?? clients();
+  const tableName = opts.tableName ?? (await freshTable(db));
+  const clock = opts.clock ?? new TestClock();
+  const app = createApp({ ...opts, db, tableName, clock, router: { backoff: { baseMs: 1, capMs: 10 }, ...opts.router } });
+  return { ...app, db, tableName, clock };
+}
+
+export type TestApp = Awaited<ReturnType<typeof testApp>>;
+
+export function profile(id: string, over: Partial<UserProfile> = {}): UserProfile {
+  return {
+    id,
+    name: id.charAt(0).toUpperCase() + id.slice(1),
+    email: `${id}@example.com`,
+    seat: "service",
+    role: "agent",
+    primaryTeamId: null,
+    additionalTeamIds: [],
+    capacity: null,
+    ...over,
+  };
+}
+
+/** Seeds one inbox with one channel of the given type and rule. */
+export async function seedChannel(
+  app: TestApp,
+  o: { channelId?: string; inboxId?: string; type?: ChannelType; rule: RoutingRule; access?: InboxAccess },
+): Promise<Channel> {
+  const inboxId = o.inboxId ?? "inbox-1";
+  await app.store.putInbox({ id: inboxId, name: "Support", access: o.access ?? { type: "everyone" } });
+  const channel: Channel = {
+    id: o.channelId ?? `${o.type ?? "chat"}-1`,
+    inboxId,
+    type: o.type ?? "chat",
+    name: "Channel",
+    routing: o.rule,
+  };
+  await app.store.putChannel(channel);
+  return channel;
+}
+
+export const usersAndTeams = (userIds: string[], teamIds: string[] = []): RoutingRule => ({
+  autoAssign: true,
+  target: { type: "users_and_teams", userIds, teamIds },
+});
+
+/** Every user, and every conversation, as stored now (a full scan: tests only). */
+export async function dump(app: { db: DynamoClients; tableName: string }) {
+  const users: User[] = [];
+  const conversations: Conversation[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await app.db.doc.send(new ScanCommand({ TableName: app.tableName, ExclusiveStartKey: start, ConsistentRead: true }));
+    for (const item of out.Items ?? []) {
+      if (item.entityType === ENTITY.user) users.push(itemToUser(item));
+      if (item.entityType === ENTITY.conversation) conversations.push(itemToConversation(item));
+    }
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return { users, conversations };
+}
+
+/**
+ * SPEC 5.4 invariants, checked against a recount from the conversations themselves.
+ * Returns the problems found (empty = all hold), so a failing test says which one broke.
+ */
+export async function invariantViolations(app: { db: DynamoClients; tableName: string }): Promise<string[]> {
+  const { users, conversations } = await dump(app);
+  const truth = new Map<string, number>();
+  for (const c of conversations) if (c.status === "open" && c.assigneeId) truth.set(c.assigneeId, (truth.get(c.assigneeId) ?? 0) + 1);
+  const problems: string[] = [];
+  for (const u of users) {
+    const real = truth.get(u.id) ?? 0;
+    if (u.openCount !== real) problems.push(`user ${u.id}: stored openCount ${u.openCount}, real ${real}`);
+    if (u.capacity !== null && real > u.capacity) problems.push(`user ${u.id}: ${real} open over capacity ${u.capacity}`);
+  }
+  for (const [id] of truth) if (!users.some((u) => u.id === id)) problems.push(`conversations assigned to unknown user ${id}`);
+  return problems;
+}
+
+/** Max - min of stored loads over the given users. */
+export async function spread(app: TestApp, userIds: string[]): Promise<number> {
+  const { users } = await dump(app);
+  const loads = users.filter((u) => userIds.includes(u.id)).map((u) => u.openCount);
+  return Math.max(...loads) - Math.min(...loads);
+}
+
+/** A recording notifier: the OwnerNotifier port as a test double (not the data layer). */
+export function recordingNotifier() {
+  const sent: Array<{ ownerId: string; conversationId: string; text: string }> = [];
+  const notifier: OwnerNotifier = {
+    async notifyOfflineOwner({ owner, conversation, customerMessage }) {
+      sent.push({ ownerId: owner.id, conversationId: conversation.id, text: customerMessage });
+    },
+  };
+  return { sent, notifier };
+}
