@@ -15,8 +15,11 @@ import type {
 export const ACTIVE_RECENTLY_MS = 2 * 60_000;
 /** SPEC 5.2: offline = away, or no inbox activity in the last 5 minutes. */
 export const OFFLINE_AFTER_MS = 5 * 60_000;
-/** Explanations keep at most this many candidates, so a 1,000-agent pool cannot bloat the item. */
-export const MAX_EXPLAINED_CANDIDATES = 100;
+/**
+ * Explanations list at most this many candidates (kept ones first, in rank order), so a 1,000-agent pool
+ * cannot bloat the item; the rest are counted by reason in `omitted`.
+ */
+export const MAX_EXPLAINED_CANDIDATES = 50;
 
 /** Everything a decision reads. Built from one consistent read; decisions never do I/O. */
 export interface RoutingSnapshot {
@@ -141,6 +144,16 @@ export function eligibility(
   return "eligible";
 }
 
+/** The rule as the record keeps it: a rule listing hundreds of users keeps the first ones and a count. */
+function ruleForRecord(rule: RoutingRule | null): RoutingRule | null {
+  if (rule?.target.type !== "users_and_teams" || rule.target.userIds.length <= MAX_EXPLAINED_CANDIDATES) return rule;
+  const { userIds } = rule.target;
+  return {
+    ...rule,
+    target: { ...rule.target, userIds: userIds.slice(0, MAX_EXPLAINED_CANDIDATES), userIdsOmitted: userIds.length - MAX_EXPLAINED_CANDIDATES },
+  };
+}
+
 function record(
   rule: RoutingRule | null,
   strategy: Strategy,
@@ -150,7 +163,14 @@ function record(
 ): RoutingDecision {
   // Kept candidates first (in rank order), then dropped ones; capped for very large pools.
   const ordered = [...candidates].sort((a, b) => Number(b.kept) - Number(a.kept) || (a.rank ?? 0) - (b.rank ?? 0));
-  return { decidedAt: now.toISOString(), rule, strategy, candidates: ordered.slice(0, MAX_EXPLAINED_CANDIDATES), outcome };
+  const shown = ordered.slice(0, MAX_EXPLAINED_CANDIDATES);
+  const decision: RoutingDecision = { decidedAt: now.toISOString(), rule: ruleForRecord(rule), strategy, candidates: shown, outcome };
+  if (ordered.length > shown.length) {
+    const omitted: Partial<Record<CandidateReason, number>> = {};
+    for (const c of ordered.slice(shown.length)) omitted[c.reason] = (omitted[c.reason] ?? 0) + 1;
+    decision.omitted = omitted;
+  }
+  return decision;
 }
 
 /**
@@ -180,8 +200,9 @@ export function pickByPolicy(
   let chosen: User;
   if (leastBusy) {
     eligible.sort((a, b) => compareLeastBusy(a, b, now));
+    const byId = new Map(candidates.map((c) => [c.userId, c]));
     eligible.forEach((u, i) => {
-      const c = candidates.find((x) => x.userId === u.id);
+      const c = byId.get(u.id);
       if (c) c.rank = i + 1;
     });
     chosen = eligible[0]!;

@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError } from "./errors";
 import type { Clock } from "./ports";
 import type { RouteResult, Router } from "./router";
-import type { ChannelType, ContactKey, Conversation, Message } from "./types";
+import type { Channel, ChannelType, ContactKey, Conversation, Message } from "./types";
 import type { RoutingStore } from "./ports";
 
 export interface InboundMessage {
@@ -23,13 +23,25 @@ export interface InboundMessage {
 
 /** Entry point for every new conversation: chat start, bot chat, team email, form submission. */
 export class InboundService {
+  /** Reads of a channel already in flight: a burst on one channel reads it once, never from a cache. */
+  private readonly channelReads = new Map<string, Promise<Channel | null>>();
+
   constructor(
     private readonly deps: { store: RoutingStore; router: Router; clock: Clock; newId: () => string },
   ) {}
 
+  private readChannel(id: string): Promise<Channel | null> {
+    let read = this.channelReads.get(id);
+    if (!read) {
+      read = this.deps.store.getChannel(id).finally(() => this.channelReads.delete(id));
+      this.channelReads.set(id, read);
+    }
+    return read;
+  }
+
   async receive(input: InboundMessage): Promise<RouteResult> {
-    const { store, router, clock, newId } = this.deps;
-    const channel = await store.getChannel(input.channelId);
+    const { router, clock, newId } = this.deps;
+    const channel = await this.readChannel(input.channelId);
     if (!channel) throw new NotFoundError(`channel ${input.channelId} does not exist`);
     if (!input.accepts.includes(channel.type))
       throw new ValidationError("wrong channel type", [

@@ -1,5 +1,5 @@
 import type { Decision, RandomSource } from "./decide";
-import type { Channel, Contact, ContactKey, Conversation, Inbox, Message, Team, User } from "./types";
+import type { Channel, Contact, ContactKey, Conversation, Inbox, Message, QueueEntry, Team, User } from "./types";
 
 /** Injected time, so tie-breaks and "active recently" are exact in tests. */
 export interface Clock {
@@ -8,11 +8,13 @@ export interface Clock {
 
 export type { RandomSource };
 
-/** Users, teams and inboxes, read together in one consistent read. */
+/** Users, teams, inboxes and routing queues, read together in one consistent read. */
 export interface Directory {
   users: Map<string, User>;
   teams: Map<string, Team>;
   inboxes: Map<string, Inbox>;
+  /** Channel id -> conversations waiting to be routed, oldest first. */
+  queues: Map<string, QueueEntry[]>;
 }
 
 /** A conversation to create, with its first message and the key that makes its creation idempotent. */
@@ -55,6 +57,16 @@ export interface Transition {
   markAssigned?: boolean;
 }
 
+export type DrainOutcome =
+  | { type: "committed" }
+  | {
+      type: "conflict";
+      freshUsers: User[];
+      /** Entries whose conversation changed meanwhile (taken by hand) while the entry is still queued. */
+      gone: QueueEntry[];
+      transient: boolean;
+    };
+
 export type TransitionOutcome =
   | { type: "committed" }
   | { type: "stale" } // the conversation changed since it was read
@@ -68,6 +80,14 @@ export interface RoutingStore {
   findContact(key: ContactKey): Promise<Contact | null>;
   /** Create every conversation of the batch and apply every assignment, all or nothing. */
   commitNewConversations(plans: CommitPlan[], now: Date): Promise<CommitOutcome>;
+  /** Create the conversations unassigned and put them in their channel's routing queue (one write). */
+  enqueueNewConversations(queued: Array<{ item: NewConversation; entry: QueueEntry }>): Promise<CommitOutcome>;
+  /** The oldest entry of a channel's queue, or null when it is empty. */
+  queueHead(channelId: string): Promise<QueueEntry | null>;
+  /** Assign queued conversations and remove their entries, all or nothing. */
+  commitDrain(entries: Array<{ entry: QueueEntry; decision: Decision }>, now: Date): Promise<DrainOutcome>;
+  /** Drop an entry whose conversation no longer waits (assigned by hand, or gone). */
+  removeQueueEntry(entry: QueueEntry): Promise<void>;
   getConversation(id: string): Promise<(Conversation & { version: number }) | null>;
   commitTransition(t: Transition, now: Date): Promise<TransitionOutcome>;
 }

@@ -1,19 +1,25 @@
-import { ContentionError, NotFoundError } from "./errors";
 import { applyToSnapshot, decide, type Decision, type RoutingSnapshot } from "./decide";
-import type { Clock, CommitPlan, Directory, NewConversation, OwnerNotifier, RandomSource, RoutingStore } from "./ports";
-import type { Channel, Contact, ContactKey, Conversation } from "./types";
+import { ContentionError, NotFoundError } from "./errors";
+import type { Clock, CommitOutcome, CommitPlan, Directory, NewConversation, OwnerNotifier, RandomSource, RoutingStore } from "./ports";
+import { queueEntryOf, routesLeastBusy } from "./queue";
+import type { Channel, Contact, ContactKey, Conversation, QueueEntry } from "./types";
 
 export interface RouterOptions {
   store: RoutingStore;
   clock: Clock;
   random: RandomSource;
   notifier?: OwnerNotifier;
-  /** Re-decisions before giving up with ContentionError. */
+  /** Re-decisions before giving up with ContentionError (direct path). */
   maxAttempts?: number;
-  /** Most conversations in one transaction (each takes 3 of DynamoDB's 100 items). */
+  /** Most conversations in one transaction (each takes up to 4 of DynamoDB's 100 items). */
   maxBatch?: number;
   /** Backoff between attempts: full jitter, `base * 2^attempt` capped at `cap` (ms). */
   backoff?: { baseMs: number; capMs: number };
+  /**
+   * Routing queue: a waiting router reads the head every `pollMs`, doubling up to `maxPollMs`; a head
+   * that has not moved for `staleMs` is taken as abandoned (its router crashed) and drained by others.
+   */
+  queue?: { pollMs: number; maxPollMs: number; staleMs: number; maxWaitMs: number; drainBudgetMs: number };
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -28,11 +34,13 @@ export interface RouteRequest {
 
 export interface RouteResult {
   conversation: Conversation;
-  /** False when the dedupe key already existed: `conversation` is the earlier one's id only. */
+  /** False when the dedupe key already existed: `conversation` carries the earlier one's id. */
   created: boolean;
   existingConversationId?: string;
   decision: Decision | null;
   attempts: number;
+  /** True when the conversation went through the channel's routing queue. */
+  queued?: boolean;
 }
 
 interface Pending {
@@ -47,13 +55,17 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 /**
  * Creates conversations and routes them atomically (SPEC 5, 5.4).
  *
- * Group commit: routings of the same channel that arrive while a commit for it is in flight wait and
- * go together in the next transaction, decided one after another from one snapshot. A burst therefore
- * costs one read and one write per batch instead of every router chasing the same least-busy agent.
- * With no contention there is no waiting at all: the first request commits at once.
- *
- * A lost race (a chosen user's load moved) is a normal outcome: the failed condition hands back the
- * user's fresh item, the snapshot is patched and the batch is decided again, with jittered backoff.
+ * Three layers keep a burst close to one write per chat:
+ * 1. Group commit in the process: routings of one channel that arrive while a commit for it is in
+ *    flight go together in the next transaction, decided one after another from one snapshot.
+ * 2. Direct commit: the batch is created and assigned in one transaction whose conditions say the
+ *    chosen users' loads are still the loads read. With no contention that is the only write.
+ * 3. Routing queue (least busy only): a router that lost the race, or sees a queue already forming,
+ *    creates its conversations unassigned with a queue entry (one write). The router whose entry is the
+ *    oldest drains the queue: decides every waiting conversation from one snapshot and commits them in
+ *    one transaction. The others only read the head until theirs are done. So routers in separate
+ *    processes (one Lambda per chat) combine their work instead of chasing the same least-busy user.
+ * A lost race is a normal outcome, re-decided from fresh data; nothing is ever half-written.
  */
 export class Router {
   private readonly queues = new Map<string, Pending[]>();
@@ -61,23 +73,27 @@ export class Router {
   private readonly maxAttempts: number;
   private readonly maxBatch: number;
   private readonly backoff: { baseMs: number; capMs: number };
+  private readonly queueOpts: NonNullable<RouterOptions["queue"]>;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly opts: RouterOptions) {
-    this.maxAttempts = opts.maxAttempts ?? 60;
-    this.maxBatch = opts.maxBatch ?? 30;
-    this.backoff = opts.backoff ?? { baseMs: 2, capMs: 40 };
+    this.maxAttempts = opts.maxAttempts ?? 40;
+    this.maxBatch = opts.maxBatch ?? 24;
+    this.backoff = opts.backoff ?? { baseMs: 2, capMs: 50 };
+    this.queueOpts = opts.queue ?? { pollMs: 10, maxPollMs: 160, staleMs: 2_000, maxWaitMs: 10_000, drainBudgetMs: 2_000 };
     this.sleep = opts.sleep ?? defaultSleep;
   }
 
   /** Create one conversation and, when asked and the rule says so, assign it. */
   async createAndRoute(request: RouteRequest): Promise<RouteResult> {
+    const rule = request.channel.routing;
     const contact =
-      request.route && request.channel.routing.autoAssign && request.channel.routing.target.type === "contact_owner" && request.contactKey
+      request.route && rule.autoAssign && rule.target.type === "contact_owner" && request.contactKey
         ? await this.opts.store.findContact(request.contactKey)
         : null;
     return new Promise<RouteResult>((resolve, reject) => {
-      const key = request.channel.id;
+      // Batches are per channel and per "routed or not", so one batch has one policy.
+      const key = `${request.channel.id}#${request.route ? "route" : "create"}`;
       const queue = this.queues.get(key) ?? [];
       queue.push({ request, contact, resolve, reject });
       this.queues.set(key, queue);
@@ -117,48 +133,179 @@ export class Router {
     }
     let live = [...leaders.values()];
     const results = new Map<Pending, RouteResult>();
+    const channel = live[0]!.request.channel;
+    const queueable = live[0]!.request.route && routesLeastBusy(channel);
 
     let directory: Directory = await store.loadDirectory();
-    for (let attempt = 0; live.length > 0; attempt++) {
-      if (attempt >= this.maxAttempts) {
-        throw new ContentionError(`routing gave up after ${attempt} attempts under contention`);
-      }
-      if (attempt > 0) await this.sleep(this.jitter(attempt));
+    // FIFO: while a burst is being drained for this channel, new conversations join the queue.
+    let useQueue = queueable && (directory.queues.get(channel.id)?.length ?? 0) > 0;
+
+    // Direct path. A lost race first retries at once on the fresh items the failed conditions handed
+    // back (no read); losing again means others are committing now: back off with jitter and read
+    // after the sleep, so the next decision is as fresh as the commit that follows it.
+    let patchedSinceRead = false;
+    for (let attempt = 0; !useQueue && live.length > 0; attempt++) {
+      if (attempt >= this.maxAttempts) throw new ContentionError(`routing gave up after ${attempt} attempts under contention`);
       const now = clock.now();
       const plans = this.plan(live, directory, now);
       const outcome = await store.commitNewConversations(plans, now);
       if (outcome.type === "committed") {
-        plans.forEach((plan, i) => results.set(live[i]!, this.result(plan, attempt + 1)));
+        plans.forEach((plan, i) => results.set(live[i]!, { conversation: plan.item.conversation, created: true, decision: plan.decision, attempts: attempt + 1 }));
         await this.notifyOwners(plans, directory);
         live = [];
         break;
       }
-      for (const [index, existingId] of outcome.duplicates) {
-        const p = live[index]!;
-        const own = existingId === p.request.item.conversation.id;
-        // Our own id means an earlier attempt did commit (its answer was lost): report it as created.
-        results.set(p, {
-          conversation: own ? plans[index]!.item.conversation : { ...p.request.item.conversation, id: existingId },
-          created: own,
-          existingConversationId: existingId,
-          decision: own ? plans[index]!.decision : null,
-          attempts: attempt + 1,
-        });
-      }
-      live = live.filter((_, i) => !outcome.duplicates.has(i));
-      if (outcome.freshUsers.length > 0) {
+      live = this.settleDuplicates(live, outcome, plans.map((p) => p.item), results, attempt + 1);
+      if (live.length === 0) break;
+      if (queueable && outcome.freshUsers.length > 0) {
+        useQueue = true; // least busy lost to another router: combine through the queue instead of chasing
+      } else if (outcome.freshUsers.length > 0 && !outcome.transient && !patchedSinceRead) {
         const users = new Map(directory.users);
         for (const u of outcome.freshUsers) users.set(u.id, u);
         directory = { ...directory, users };
-      } else if (outcome.transient) {
+        patchedSinceRead = true;
+      } else {
+        await this.sleep(this.jitter(attempt));
         directory = await store.loadDirectory();
+        patchedSinceRead = false;
       }
     }
+
+    if (useQueue && live.length > 0) await this.routeThroughQueue(channel, live, results);
+
     for (const [p, r] of results) p.resolve(r);
     for (const { p, leader } of followers) {
       const r = results.get(leader)!;
       p.resolve({ ...r, created: false, existingConversationId: r.conversation.id });
     }
+  }
+
+  /** Dedupe keys that already existed resolve to the earlier conversation; returns who is still live. */
+  private settleDuplicates(live: Pending[], outcome: CommitOutcome, items: NewConversation[], results: Map<Pending, RouteResult>, attempts: number): Pending[] {
+    if (outcome.type === "committed") return live;
+    for (const [index, existingId] of outcome.duplicates) {
+      const p = live[index]!;
+      // Our own id means an earlier attempt did commit (its answer was lost): report it as created.
+      const own = existingId === p.request.item.conversation.id;
+      results.set(p, {
+        conversation: own ? items[index]!.conversation : { ...p.request.item.conversation, id: existingId },
+        created: own,
+        existingConversationId: existingId,
+        decision: null,
+        attempts,
+      });
+    }
+    return live.filter((_, i) => !outcome.duplicates.has(i));
+  }
+
+  /** Enqueue the batch (one write), then drain when at the head, or wait while another router drains. */
+  private async routeThroughQueue(channel: Channel, live: Pending[], results: Map<Pending, RouteResult>): Promise<void> {
+    const { store, clock } = this.opts;
+    let attempt = 0;
+    let mine: Array<{ p: Pending; entry: QueueEntry }> = [];
+    while (live.length > 0) {
+      const now = clock.now();
+      const queued = live.map((p) => {
+        const conversation: Conversation = {
+          ...p.request.item.conversation,
+          assigneeId: null,
+          routingPending: true,
+          updatedAt: now.toISOString(),
+        };
+        return { p, item: { ...p.request.item, conversation }, entry: queueEntryOf(conversation, now) };
+      });
+      const outcome = await store.enqueueNewConversations(queued);
+      if (outcome.type === "committed") {
+        mine = queued.map(({ p, entry }) => ({ p, entry }));
+        break;
+      }
+      live = this.settleDuplicates(live, outcome, queued.map((q) => q.item), results, attempt + 1);
+      if (++attempt >= this.maxAttempts) throw new ContentionError("could not enqueue the conversations");
+      await this.sleep(this.jitter(attempt));
+    }
+
+    const deadline = Date.now() + this.queueOpts.maxWaitMs;
+    let seenHead: string | null = null;
+    let seenSince = Date.now();
+    let poll = this.queueOpts.pollMs;
+    let firstLook = true;
+    while (mine.length > 0) {
+      const head = await store.queueHead(channel.id);
+      if (head?.position !== seenHead) {
+        seenHead = head?.position ?? null;
+        seenSince = Date.now();
+      }
+      // Entries are removed oldest first: ours are done once the head has moved past them.
+      const done = mine.filter(({ entry }) => head === null || entry.position < head.position);
+      if (done.length > 0) {
+        await Promise.all(done.map(async ({ p, entry }) => results.set(p, await this.finalResult(entry, true))));
+        mine = mine.filter((m) => !done.includes(m));
+        if (mine.length === 0) break;
+      }
+      const headIsMine = head !== null && mine.some(({ entry }) => entry.position === head.position);
+      const still = Date.now() - seenSince;
+      // Drain when ours is first in line on the first look (nobody drains an empty queue), or when it has
+      // been first for a moment (an active drainer moves the head every batch: do not race it), or when
+      // the head has not moved for `staleMs` (its router is gone).
+      const drainNow = (headIsMine && (firstLook || still >= 3 * this.queueOpts.pollMs)) || (head !== null && still > this.queueOpts.staleMs);
+      firstLook = false;
+      if (drainNow) {
+        await this.drain(channel);
+        poll = this.queueOpts.pollMs;
+      } else if (Date.now() > deadline) {
+        // Never lost: the conversations exist, unassigned, and whoever drains next will route them.
+        await Promise.all(mine.map(async ({ p, entry }) => results.set(p, await this.finalResult(entry, false))));
+        break;
+      } else {
+        await this.sleep(poll * (0.5 + Math.random()));
+        poll = Math.min(this.queueOpts.maxPollMs, poll * 2);
+      }
+    }
+  }
+
+  /**
+   * Drain the channel's queue in batches, oldest first, until it is empty or the time budget is spent:
+   * one snapshot read and one transaction per batch.
+   */
+  private async drain(channel: Channel): Promise<void> {
+    const { store, clock, random } = this.opts;
+    const until = Date.now() + this.queueOpts.drainBudgetMs;
+    for (let attempt = 0; Date.now() < until; ) {
+      const directory = await store.loadDirectory();
+      const entries = (directory.queues.get(channel.id) ?? []).slice(0, this.maxBatch);
+      if (entries.length === 0) return;
+      const inbox = directory.inboxes.get(channel.inboxId);
+      if (!inbox) throw new NotFoundError(`inbox ${channel.inboxId} of channel ${channel.id} does not exist`);
+      const now = clock.now();
+      let snapshot: RoutingSnapshot = { users: directory.users, inbox, now };
+      const plans = entries.map((entry) => {
+        const decision = decide({ channel, contact: null }, snapshot, random);
+        if (decision.userId) snapshot = applyToSnapshot(snapshot, decision.userId);
+        return { entry, decision };
+      });
+      const outcome = await store.commitDrain(plans, now);
+      if (outcome.type === "committed") {
+        attempt = 0;
+        continue;
+      }
+      // Taken by hand meanwhile, or drained by a router that took over: only the entry is left to drop.
+      await Promise.all(outcome.gone.map((e) => store.removeQueueEntry(e)));
+      if (outcome.transient || (outcome.gone.length === 0 && outcome.freshUsers.length > 0)) {
+        await this.sleep(this.jitter(++attempt));
+      }
+    }
+  }
+
+  private async finalResult(entry: QueueEntry, routed: boolean): Promise<RouteResult> {
+    const stored = await this.opts.store.getConversation(entry.conversationId);
+    if (!stored) throw new NotFoundError(`conversation ${entry.conversationId} vanished`);
+    const { version: _v, ...conversation } = stored;
+    const record = conversation.routing;
+    const decision: Decision | null =
+      routed && record
+        ? { record, userId: conversation.assigneeId, expectedLoad: null, requireAvailable: true, notifyOwner: false }
+        : null;
+    return { conversation, created: true, decision, attempts: 1, queued: true };
   }
 
   /** Decide every conversation of the batch in order, each seeing the load the previous ones add. */
@@ -186,10 +333,6 @@ export class Router {
     return plans;
   }
 
-  private result(plan: CommitPlan, attempts: number): RouteResult {
-    return { conversation: plan.item.conversation, created: true, decision: plan.decision, attempts };
-  }
-
   private async notifyOwners(plans: CommitPlan[], directory: Directory): Promise<void> {
     const notifier = this.opts.notifier;
     if (!notifier) return;
@@ -199,15 +342,11 @@ export class Router {
         .map(async (p) => {
           const owner = directory.users.get(p.decision!.userId!);
           if (!owner) return;
-          // Best effort: the assignment stands even if the email cannot be sent; the record says so.
+          // Best effort: the assignment stands even if the email cannot be sent.
           try {
-            await notifier.notifyOfflineOwner({
-              owner,
-              conversation: p.item.conversation,
-              customerMessage: p.item.message?.text ?? "",
-            });
+            await notifier.notifyOfflineOwner({ owner, conversation: p.item.conversation, customerMessage: p.item.message?.text ?? "" });
           } catch {
-            if (p.item.conversation.routing) p.item.conversation.routing.ownerNotified = false;
+            // The notifier adapter logs its own failures.
           }
         }),
     );

@@ -42,7 +42,13 @@ export interface Inbox {
 }
 
 export type RoutingTarget =
-  | { type: "users_and_teams"; userIds: string[]; teamIds: string[] }
+  | {
+      type: "users_and_teams";
+      userIds: string[];
+      teamIds: string[];
+      /** Only in a decision record: how many listed users were left out of `userIds` for size. */
+      userIdsOmitted?: number;
+    }
   | { type: "contact_owner"; fallbackUserId?: string | undefined };
 
 export interface RoutingRule {
@@ -101,6 +107,19 @@ export interface Conversation {
   awaitingHandoff?: boolean | undefined;
   /** Kept but never routed (SES spam/virus verdict FAIL). */
   spam?: boolean | undefined;
+  /** Waiting in its channel's routing queue behind a burst; routed within moments. */
+  routingPending?: boolean | undefined;
+}
+
+/** A conversation waiting in a channel's routing queue (cross-router group commit). */
+export interface QueueEntry {
+  channelId: string;
+  conversationId: string;
+  inboxId: string;
+  createdAt: string;
+  queuedAt: string;
+  /** Orders the queue: oldest first. */
+  position: string;
 }
 
 /** Why a candidate was kept or dropped (SPEC 7). */
@@ -138,6 +157,8 @@ export interface RoutingDecision {
   rule: RoutingRule | null;
   strategy: Strategy;
   candidates: CandidateExplanation[];
+  /** Candidates left out of `candidates` (very large pools), counted by reason. */
+  omitted?: Partial<Record<CandidateReason, number>>;
   outcome: DecisionOutcome;
   /** True when the owner was offline and was emailed (SPEC 5.2). */
   ownerNotified?: boolean;

@@ -13,9 +13,11 @@
  * | conversation  | CONV#<id>                       | CONV                 |
  * | message       | CONV#<id>                       | MSG#<createdAt>#<id> |
  * | dedupe record | DEDUPE#<channelId>#<key>        | DEDUPE               |
+ * | queue entry   | DIRECTORY                       | QUEUE#<channelId>#<queuedAt>#<conversationId> |
  *
  * Users, teams and inboxes share one item collection so that one consistent Query reads the whole
- * routing snapshot (the candidates' state) in a single round trip.
+ * routing snapshot (the candidates' state) in a single round trip. Routing-queue entries live there too,
+ * so the same read tells a router whether a burst is already being drained for its channel.
  */
 export const DIRECTORY_PK = "DIRECTORY";
 
@@ -34,6 +36,8 @@ export const keys = {
   }),
   messagePrefix: "MSG#",
   dedupe: (channelId: string, key: string) => ({ pk: `DEDUPE#${channelId}#${key}`, sk: "DEDUPE" }),
+  queueEntry: (channelId: string, position: string) => ({ pk: DIRECTORY_PK, sk: `QUEUE#${channelId}#${position}` }),
+  queuePrefix: (channelId: string) => `QUEUE#${channelId}#`,
 } as const;
 
 /** Index keys of a conversation, recomputed on every write that changes its status or assignee. */
@@ -63,4 +67,5 @@ export const ENTITY = {
   conversation: "conversation",
   message: "message",
   dedupe: "dedupe",
+  queueEntry: "queueEntry",
 } as const;

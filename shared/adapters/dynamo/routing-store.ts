@@ -1,15 +1,18 @@
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import type { Decision } from "../../domain/decide";
 import type {
   CommitOutcome,
   CommitPlan,
   Directory,
+  DrainOutcome,
+  NewConversation,
   RoutingStore,
   Transition,
   TransitionOutcome,
 } from "../../domain/ports";
-import type { Channel, Contact, ContactKey, Conversation, Team, User, Inbox } from "../../domain/types";
+import type { Channel, Contact, ContactKey, Conversation, Team, User, Inbox, QueueEntry } from "../../domain/types";
 import type { DynamoClients } from "./client";
 import { all, isNew, loadUnchanged, roomForOneMore, stillAvailable, underCapacityAfter, versionIs } from "./conditions";
 import {
@@ -22,10 +25,41 @@ import {
   itemToUser,
   messageToItem,
 } from "./items";
-import { DIRECTORY_PK, ENTITY, keys } from "./keys";
+import { DIRECTORY_PK, ENTITY, conversationIndexKeys, keys } from "./keys";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 type Raw = Record<string, AttributeValue>;
+
+/** What each item of a transaction stands for, so a cancellation reason maps back to a domain outcome. */
+interface TxMeaning {
+  kind: "conversation" | "dedupe" | "message" | "user" | "queue";
+  plan?: number;
+  userId?: string;
+}
+
+class Tx {
+  readonly items: TransactItem[] = [];
+  readonly meaning: TxMeaning[] = [];
+  add(item: TransactItem, meaning: TxMeaning): void {
+    this.items.push(item);
+    this.meaning.push(meaning);
+  }
+}
+
+function queueEntryToItem(e: QueueEntry): Record<string, unknown> {
+  return { ...keys.queueEntry(e.channelId, e.position), entityType: ENTITY.queueEntry, ...e };
+}
+
+function itemToQueueEntry(i: Record<string, unknown>): QueueEntry {
+  return {
+    channelId: String(i.channelId),
+    conversationId: String(i.conversationId),
+    inboxId: String(i.inboxId),
+    createdAt: String(i.createdAt),
+    queuedAt: String(i.queuedAt),
+    position: String(i.position),
+  };
+}
 
 /** Cancellation reason codes that mean "try again later"; any other code is a bug and is thrown. */
 const TRANSIENT_REASONS = new Set(["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"]);
@@ -81,6 +115,7 @@ export class DynamoRoutingStore implements RoutingStore {
     const users = new Map<string, User>();
     const teams = new Map<string, Team>();
     const inboxes = new Map<string, Inbox>();
+    const queues = new Map<string, QueueEntry[]>();
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.db.doc.send(
@@ -96,10 +131,33 @@ export class DynamoRoutingStore implements RoutingStore {
         if (item.entityType === ENTITY.user) users.set(String(item.id), itemToUser(item));
         else if (item.entityType === ENTITY.team) teams.set(String(item.id), itemToTeam(item));
         else if (item.entityType === ENTITY.inbox) inboxes.set(String(item.id), itemToInbox(item));
+        else if (item.entityType === ENTITY.queueEntry) {
+          // Sort keys come back in order, so each queue is oldest first.
+          const entry = itemToQueueEntry(item);
+          queues.set(entry.channelId, [...(queues.get(entry.channelId) ?? []), entry]);
+        }
       }
       start = out.LastEvaluatedKey;
     } while (start);
-    return { users, teams, inboxes };
+    return { users, teams, inboxes, queues };
+  }
+
+  async queueHead(channelId: string): Promise<QueueEntry | null> {
+    const out = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues: { ":pk": DIRECTORY_PK, ":prefix": keys.queuePrefix(channelId) },
+        ConsistentRead: true,
+        Limit: 1,
+      }),
+    );
+    const item = out.Items?.[0];
+    return item ? itemToQueueEntry(item) : null;
+  }
+
+  async removeQueueEntry(entry: QueueEntry): Promise<void> {
+    await this.db.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keys.queueEntry(entry.channelId, entry.position) }));
   }
 
   async findContact(key: ContactKey): Promise<Contact | null> {
@@ -124,17 +182,82 @@ export class DynamoRoutingStore implements RoutingStore {
    * the batch brings). All or nothing, so counts can never drift from the conversations they count.
    */
   async commitNewConversations(plans: CommitPlan[], now: Date): Promise<CommitOutcome> {
-    const items: TransactItem[] = [];
-    const meaning: Array<{ kind: "conversation" | "dedupe" | "message" | "user"; plan?: number; userId?: string }> = [];
-    const perUser = new Map<string, { seen: number; count: number; requireAvailable: boolean }>();
+    const tx = new Tx();
+    plans.forEach((plan, index) => this.addCreation(tx, plan.item, index));
+    this.addUserLoads(tx, plans.map((p) => p.decision), now);
+    return this.runCreation(tx, plans.map((p) => p.item));
+  }
 
-    plans.forEach((plan, index) => {
-      const { conversation, message, dedupeKey, dedupeExpiresAt } = plan.item;
-      items.push({
-        Put: { TableName: this.tableName, Item: conversationToItem(conversation, 1), ConditionExpression: isNew.expression },
-      });
-      meaning.push({ kind: "conversation", plan: index });
-      items.push({
+  /** Create the conversations unassigned, each with its queue entry, in one transaction. */
+  async enqueueNewConversations(queued: Array<{ item: NewConversation; entry: QueueEntry }>): Promise<CommitOutcome> {
+    const tx = new Tx();
+    queued.forEach(({ item, entry }, index) => {
+      this.addCreation(tx, item, index);
+      tx.add({ Put: { TableName: this.tableName, Item: queueEntryToItem(entry) } }, { kind: "queue", plan: index });
+    });
+    return this.runCreation(tx, queued.map((q) => q.item));
+  }
+
+  /**
+   * Route queued conversations: each conversation must still be the version that was queued (nobody
+   * took it by hand), its entry is removed, and chosen users' loads move as in a direct commit.
+   */
+  async commitDrain(entries: Array<{ entry: QueueEntry; decision: Decision }>, now: Date): Promise<DrainOutcome> {
+    const tx = new Tx();
+    entries.forEach(({ entry, decision }, index) => {
+      const cond = all(versionIs(1));
+      const assigneeId = decision.userId;
+      const index_ = conversationIndexKeys({ id: entry.conversationId, inboxId: entry.inboxId, status: "open", assigneeId, createdAt: entry.createdAt });
+      tx.add(
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.conversation(entry.conversationId),
+            UpdateExpression: "SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, version = :two REMOVE routingPending",
+            ConditionExpression: cond.ConditionExpression,
+            ExpressionAttributeValues: { ...cond.values, ":assignee": assigneeId, ":routing": decision.record, ":gsi2pk": index_.gsi2pk, ":now": now.toISOString(), ":two": 2 },
+          },
+        },
+        { kind: "conversation", plan: index },
+      );
+      tx.add(
+        {
+          Delete: {
+            TableName: this.tableName,
+            Key: keys.queueEntry(entry.channelId, entry.position),
+            ConditionExpression: "attribute_exists(pk)",
+          },
+        },
+        { kind: "queue", plan: index },
+      );
+    });
+    this.addUserLoads(tx, entries.map((e) => e.decision), now);
+    try {
+      await this.db.doc.send(new TransactWriteCommand({ TransactItems: tx.items }));
+      return { type: "committed" };
+    } catch (err) {
+      const failed = this.failures(err, tx);
+      // A conversation that changed while its entry is still there was taken by hand: the entry must go.
+      // Both failing means another router drained it already: nothing is left to clean.
+      const changed = new Set(failed.conditions.filter((f) => f.kind === "conversation").map((f) => f.plan!));
+      for (const f of failed.conditions) if (f.kind === "queue") changed.delete(f.plan!);
+      return {
+        type: "conflict",
+        freshUsers: failed.freshUsers,
+        gone: [...changed].map((i) => entries[i]!.entry),
+        transient: failed.transient,
+      };
+    }
+  }
+
+  private addCreation(tx: Tx, item: NewConversation, index: number): void {
+    const { conversation, message, dedupeKey, dedupeExpiresAt } = item;
+    tx.add(
+      { Put: { TableName: this.tableName, Item: conversationToItem(conversation, 1), ConditionExpression: isNew.expression } },
+      { kind: "conversation", plan: index },
+    );
+    tx.add(
+      {
         Put: {
           TableName: this.tableName,
           Item: {
@@ -146,70 +269,82 @@ export class DynamoRoutingStore implements RoutingStore {
           ConditionExpression: isNew.expression,
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         },
-      });
-      meaning.push({ kind: "dedupe", plan: index });
-      if (message) {
-        items.push({ Put: { TableName: this.tableName, Item: messageToItem(message) } });
-        meaning.push({ kind: "message", plan: index });
-      }
-      const d = plan.decision;
-      if (d?.userId) {
-        const entry = perUser.get(d.userId);
-        // The first decision of the batch for this user saw the stored load; later ones saw it plus the batch.
-        if (entry) {
-          entry.count += 1;
-          entry.requireAvailable ||= d.requireAvailable;
-        } else perUser.set(d.userId, { seen: d.expectedLoad ?? 0, count: 1, requireAvailable: d.requireAvailable });
-      }
-    });
+      },
+      { kind: "dedupe", plan: index },
+    );
+    if (message) tx.add({ Put: { TableName: this.tableName, Item: messageToItem(message) } }, { kind: "message", plan: index });
+  }
 
-    for (const [userId, { seen, count, requireAvailable }] of perUser) {
-      const cond = all(
-        loadUnchanged(seen),
-        underCapacityAfter(seen + count),
-        ...(requireAvailable ? [stillAvailable] : []),
-      );
-      items.push({
-        Update: {
-          TableName: this.tableName,
-          Key: keys.user(userId),
-          UpdateExpression: "SET openCount = :afterLoad, lastAssignedAt = :now",
-          ConditionExpression: cond.ConditionExpression,
-          ExpressionAttributeValues: { ...cond.values, ":now": now.toISOString() },
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        },
-      });
-      meaning.push({ kind: "user", userId });
+  /** One update per chosen user, whatever the number of conversations the batch gives them. */
+  private addUserLoads(tx: Tx, decisions: Array<Decision | null>, now: Date): void {
+    const perUser = new Map<string, { seen: number; count: number; requireAvailable: boolean }>();
+    for (const d of decisions) {
+      if (!d?.userId) continue;
+      const entry = perUser.get(d.userId);
+      // The first decision of the batch for this user saw the stored load; later ones saw it plus the batch.
+      if (entry) {
+        entry.count += 1;
+        entry.requireAvailable ||= d.requireAvailable;
+      } else perUser.set(d.userId, { seen: d.expectedLoad ?? 0, count: 1, requireAvailable: d.requireAvailable });
     }
+    for (const [userId, { seen, count, requireAvailable }] of perUser) {
+      const cond = all(loadUnchanged(seen), underCapacityAfter(seen + count), ...(requireAvailable ? [stillAvailable] : []));
+      tx.add(
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.user(userId),
+            UpdateExpression: "SET openCount = :afterLoad, lastAssignedAt = :now",
+            ConditionExpression: cond.ConditionExpression,
+            ExpressionAttributeValues: { ...cond.values, ":now": now.toISOString() },
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          },
+        },
+        { kind: "user", userId },
+      );
+    }
+  }
 
+  private async runCreation(tx: Tx, items: NewConversation[]): Promise<CommitOutcome> {
     try {
-      await this.db.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      await this.db.doc.send(new TransactWriteCommand({ TransactItems: tx.items }));
       return { type: "committed" };
     } catch (err) {
-      const reasons = cancellationReasons(err);
-      if (!reasons) {
-        if (isTransient(err)) return { type: "conflict", freshUsers: [], duplicates: new Map(), transient: true };
-        throw err;
-      }
-      assertKnownReasons(reasons, err);
-      const freshUsers: User[] = [];
+      const failed = this.failures(err, tx);
       const duplicates = new Map<number, string>();
-      let transient = false;
-      reasons.forEach((reason, i) => {
-        const m = meaning[i];
-        if (!m || !reason.Code || reason.Code === "None") return;
-        if (reason.Code !== "ConditionalCheckFailed") {
-          transient = true; // TransactionConflict, throttling inside the transaction
-          return;
-        }
-        const old = reason.Item ? unmarshall(reason.Item) : undefined;
-        if (m.kind === "dedupe" && old && typeof old.conversationId === "string") duplicates.set(m.plan!, old.conversationId);
-        else if (m.kind === "conversation") duplicates.set(m.plan!, plans[m.plan!]!.item.conversation.id);
-        else if (m.kind === "user" && old) freshUsers.push(itemToUser(old));
-        else transient = true; // a chosen user vanished: re-read the directory
-      });
-      return { type: "conflict", freshUsers, duplicates, transient };
+      let transient = failed.transient;
+      for (const f of failed.conditions) {
+        if (f.kind === "dedupe" && typeof f.old?.conversationId === "string") duplicates.set(f.plan!, f.old.conversationId);
+        else if (f.kind === "conversation") duplicates.set(f.plan!, items[f.plan!]!.conversation.id);
+        else if (f.kind !== "user" || !f.old) transient = true; // a chosen user vanished: re-read the directory
+      }
+      return { type: "conflict", freshUsers: failed.freshUsers, duplicates, transient };
     }
+  }
+
+  /** Turns a failed transaction into what failed where; rethrows anything that is not a lost race. */
+  private failures(err: unknown, tx: Tx) {
+    const reasons = cancellationReasons(err);
+    if (!reasons) {
+      if (isTransient(err)) return { conditions: [], freshUsers: [], transient: true };
+      throw err;
+    }
+    assertKnownReasons(reasons, err);
+    const conditions: Array<TxMeaning & { old?: Record<string, unknown> }> = [];
+    const freshUsers: User[] = [];
+    let transient = false;
+    reasons.forEach((reason, i) => {
+      const m = tx.meaning[i];
+      if (!m || !reason.Code || reason.Code === "None") return;
+      if (reason.Code !== "ConditionalCheckFailed") {
+        transient = true; // TransactionConflict, throttling inside the transaction
+        return;
+      }
+      const old = reason.Item ? unmarshall(reason.Item) : undefined;
+      conditions.push({ ...m, ...(old ? { old } : {}) });
+      if (m.kind === "user" && old) freshUsers.push(itemToUser(old));
+    });
+    return { conditions, freshUsers, transient };
   }
 
   /**
