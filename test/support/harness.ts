@@ -51,10 +51,10 @@ export async function freshTable(db: DynamoClients = clients()): Promise<string>
   return tableName;
 }
 
-export async function testApp(opts: Partial<AppDeps> & { clock?: Clock; random?: RandomSource; notifier?: OwnerNotifier } = {}) {
+export async function testApp(opts: Partial<AppDeps> & { clock?: TestClock; random?: RandomSource; notifier?: OwnerNotifier } = {}) {
   const db = opts.db ?? clients();
   const tableName = opts.tableName ?? (await freshTable(db));
-  const clock = opts.clock ?? new TestClock();
+  const clock = (opts.clock as TestClock | undefined) ?? new TestClock();
   const app = createApp({ ...opts, db, tableName, clock, router: { backoff: { baseMs: 1, capMs: 10 }, ...opts.router } });
   return { ...app, db, tableName, clock };
 }

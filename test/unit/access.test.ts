@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { hasAccess, isAssignable } from "../../shared/domain/access";
+import type { Inbox, User } from "../../shared/domain/types";
+
+const user = (over: Partial<User>): User => ({ id: "u", name: "u", email: "", seat: "service", role: "agent", primaryTeamId: null, additionalTeamIds: [], capacity: null, availability: "available", lastInboxActivityAt: null, lastAssignedAt: null, openCount: 0, ...over });
+const restricted: Inbox = { id: "i", name: "i", access: { type: "restricted", teamIds: ["t"], userIds: ["listed"] } };
+
+describe("SPEC 2: inbox access", () => {
+  it("everyone: every user has access and is assignable", () => {
+    const everyone: Inbox = { id: "i", name: "i", access: { type: "everyone" } };
+    expect(hasAccess(user({}), everyone)).toBe(true);
+    expect(isAssignable(user({}), everyone)).toBe(true);
+  });
+  it("a listed user has access and is assignable", () => {
+    expect(hasAccess(user({ id: "listed" }), restricted)).toBe(true);
+    expect(isAssignable(user({ id: "listed" }), restricted)).toBe(true);
+  });
+  it("a primary member of a listed team has access and is assignable", () => {
+    expect(hasAccess(user({ primaryTeamId: "t" }), restricted)).toBe(true);
+    expect(isAssignable(user({ primaryTeamId: "t" }), restricted)).toBe(true);
+  });
+  it("a member through an additional team only has access but is not assignable", () => {
+    expect(hasAccess(user({ additionalTeamIds: ["t"] }), restricted)).toBe(true);
+    expect(isAssignable(user({ additionalTeamIds: ["t"] }), restricted)).toBe(false);
+  });
+  it("anyone else has no access", () => {
+    expect(hasAccess(user({ primaryTeamId: "other" }), restricted)).toBe(false);
+    expect(isAssignable(user({ primaryTeamId: "other" }), restricted)).toBe(false);
+  });
+});
