@@ -23,15 +23,18 @@ export function countCalls(client: DynamoDBClient) {
 
 /**
  * Injects faults the emulator never raises: a throttling error or a TransactionConflict
- * cancellation, before the request is sent, on the calls `shouldFail` picks.
+ * cancellation, before the request is sent, on the calls `shouldFail` picks. `call` counts the
+ * calls of that command only (0, 1, 2...).
  */
 export function injectFaults(client: DynamoDBClient, shouldFail: (commandName: string, call: number) => "throttle" | "conflict" | null) {
-  let call = 0;
+  const calls = new Map<string, number>();
   const injected = { throttle: 0, conflict: 0 };
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const name = String(context.commandName);
-      const fault = shouldFail(name, call++);
+      const call = calls.get(name) ?? 0;
+      calls.set(name, call + 1);
+      const fault = shouldFail(name, call);
       if (fault === "throttle") {
         injected.throttle++;
         throw Object.assign(new Error("Rate of requests exceeds the allowed throughput."), {

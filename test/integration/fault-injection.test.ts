@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { createApp } from "../../shared/app";
+import { clients, dump, invariantViolations, profile, seedChannel, testApp, usersAndTeams } from "../support/harness";
+import { injectFaults } from "../support/instrument";
+
+const AGENTS = ["a1", "a2", "a3"];
+
+async function seeded() {
+  const app = await testApp();
+  for (const id of AGENTS) await app.store.putUser(profile(id));
+  await seedChannel(app, { rule: usersAndTeams(AGENTS) });
+  return app;
+}
+
+/** A router on its own client, with faults injected into that client only. */
+function faultyRouter(tableName: string, setup: (client: DynamoDBClient) => void) {
+  const db = clients({ maxAttempts: 3 });
+  setup(db.client);
+  return createApp({ db, tableName, router: { backoff: { baseMs: 1, capMs: 10 } } });
+}
+
+describe("faults the emulator never raises, injected into the SDK client", () => {
+  it("throttling on every other write: routing retries with backoff and the invariants hold", async () => {
+    const app = await seeded();
+    let injected = { throttle: 0, conflict: 0 };
+    const router = faultyRouter(app.tableName, (c) => {
+      injected = injectFaults(c, (name, call) => (name === "TransactWriteItemsCommand" && call % 2 === 0 ? "throttle" : null));
+    });
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => router.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null })));
+    expect(injected.throttle).toBeGreaterThan(0);
+    expect(results.every((r) => r.conversation.assigneeId !== null)).toBe(true);
+    expect((await dump(app)).conversations).toHaveLength(20);
+    expect(await invariantViolations(app)).toEqual([]);
+  });
+
+  it("TransactionConflict cancellations: routing and manual operations retry and the invariants hold", async () => {
+    const app = await seeded();
+    let injected = { throttle: 0, conflict: 0 };
+    const router = faultyRouter(app.tableName, (c) => {
+      injected = injectFaults(c, (name, call) => (name === "TransactWriteItemsCommand" && call % 3 !== 2 ? "conflict" : null));
+    });
+    const created = await Promise.all(Array.from({ length: 10 }, (_, i) => router.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null })));
+    const a1 = (await app.store.getUser("a1"))!;
+    for (const r of created.slice(0, 4)) await router.conversations.close(a1, r.conversation.id);
+    await router.conversations.assign(a1, created[5]!.conversation.id, { userId: null });
+    await router.conversations.reopen(a1, created[0]!.conversation.id);
+    expect(injected.conflict).toBeGreaterThan(5);
+    expect(await invariantViolations(app)).toEqual([]);
+  });
+
+  it("a commit that succeeded but whose answer was lost is not applied twice when retried", async () => {
+    const app = await seeded();
+    let lost = 0;
+    const router = faultyRouter(app.tableName, (c) => {
+      // Inside the SDK's retry loop: the write reaches the table, then the answer is dropped once.
+      c.middlewareStack.add(
+        (next, context) => async (args) => {
+          const out = await next(args);
+          if (context.commandName === "TransactWriteItemsCommand" && lost === 0) {
+            lost++;
+            throw Object.assign(new Error("socket hang up"), { name: "TimeoutError", $metadata: {} });
+          }
+          return out;
+        },
+        { step: "deserialize", name: "loseOneAnswer" },
+      );
+    });
+    const r = await router.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: "once", contactKey: null });
+    expect(lost).toBe(1);
+    expect(r.created).toBe(true);
+    const { conversations, users } = await dump(app);
+    expect(conversations.map((c) => c.id)).toEqual([r.conversation.id]);
+    expect(users.reduce((s, u) => s + u.openCount, 0)).toBe(1);
+    expect(await invariantViolations(app)).toEqual([]);
+  });
+
+  it("throttling that outlasts the SDK's own retries: the router's retry still completes the burst", async () => {
+    const app = await seeded();
+    const router = faultyRouter(app.tableName, (c) => {
+      injectFaults(c, (name, call) => (name === "TransactWriteItemsCommand" && call < 6 ? "throttle" : null));
+    });
+    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => router.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null })));
+    expect(results.every((r) => r.conversation.assigneeId !== null)).toBe(true);
+    expect(await invariantViolations(app)).toEqual([]);
+  });
+});
