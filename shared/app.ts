@@ -32,7 +32,7 @@ export function createApp(deps: AppDeps) {
   return {
     store,
     router,
-    admin: new AdminService(store),
+    admin: new AdminService(store, newId),
     conversations: new ConversationService({ store, clock, random, newId }),
     inbound: new InboundService({ store, router, clock, newId }),
   };

@@ -36,3 +36,16 @@ export function readStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
     dynamodbEndpoint: optionalUrl(env, "DYNAMODB_ENDPOINT"),
   };
 }
+
+export interface ApiConfig {
+  allowedOrigins: string[];
+  formSigningKey: string;
+}
+
+/** The HTTP API's settings. FORM_SIGNING_KEY is the master key form channels' secrets derive from. */
+export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  return {
+    allowedOrigins: (env.ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean),
+    formSigningKey: required(env, "FORM_SIGNING_KEY"),
+  };
+}

@@ -18,7 +18,9 @@ export interface AdminStore extends RoutingStore {
   updatePresence(userId: string, change: { availability?: User["availability"]; activityAt?: string }): Promise<User>;
   putTeam(team: Team): Promise<void>;
   putInbox(inbox: Inbox): Promise<void>;
-  putChannel(channel: Channel & { signingSecret?: string }): Promise<void>;
+  putChannel(channel: Channel): Promise<void>;
+  findChannelByAddress(address: string): Promise<Channel | null>;
+  findByDedupeKey(channelId: string, key: string): Promise<string | null>;
   getContact(id: string): Promise<Contact | null>;
   putContact(contact: Contact): Promise<void>;
   listConversations(q: {

@@ -5,7 +5,27 @@ import type { Channel, Contact, Inbox, RoutingRule, Team, User } from "./types";
 
 /** Account configuration (API.md admin endpoints), with the checks SPEC 4 asks for. */
 export class AdminService {
-  constructor(private readonly store: AdminStore) {}
+  constructor(
+    private readonly store: AdminStore,
+    private readonly newId: () => string,
+  ) {}
+
+  /**
+   * Cookie tracking (API.md `POST /chat/identify`): link a visitor token to the contact with this email,
+   * creating the contact if there is none. A token linked to another contact moves to this one.
+   */
+  async identifyVisitor(token: string, email: string, name?: string): Promise<Contact> {
+    const current = await this.store.findContact({ by: "visitorToken", value: token });
+    const target = await this.store.findContact({ by: "email", value: email });
+    if (current && current.id !== target?.id) {
+      await this.store.putContact({ ...current, visitorTokens: current.visitorTokens.filter((t) => t !== token) });
+    }
+    const contact: Contact = target
+      ? { ...target, ...(name && !target.name ? { name } : {}), visitorTokens: [...new Set([...target.visitorTokens, token])] }
+      : { id: this.newId(), email, ...(name ? { name } : {}), ownerId: null, visitorTokens: [token] };
+    await this.store.putContact(contact);
+    return contact;
+  }
 
   async putUser(profile: UserProfile): Promise<User> {
     const dir = await this.store.loadDirectory();
@@ -33,9 +53,12 @@ export class AdminService {
   }
 
   /** Create or replace a channel; its rule is validated against the inbox as it is now (SPEC 4). */
-  async putChannel(channel: Channel, extras: { signingSecret?: string } = {}): Promise<void> {
+  /** Returns whether the channel is new (a form channel's secret is handed out only then). */
+  async putChannel(channel: Channel): Promise<{ created: boolean }> {
     await this.checkRule(channel, channel.routing);
-    await this.store.putChannel({ ...channel, ...extras });
+    const created = (await this.store.getChannel(channel.id)) === null;
+    await this.store.putChannel(channel);
+    return { created };
   }
 
   async putRule(channelId: string, rule: RoutingRule): Promise<Channel> {

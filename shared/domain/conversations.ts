@@ -95,6 +95,39 @@ export class ConversationService {
   }
 
   /**
+   * A customer's message on an existing conversation (visitor chat, email reply threaded by Message-ID).
+   * It is not routed again and keeps its assignee (SPEC 6); a closed conversation reopens, unassigned
+   * if its assignee is now at capacity. With `dedupeKey`, a redelivery is applied once.
+   */
+  async customerMessage(
+    conversationId: string,
+    input: { text: string; name?: string; emailMessageId?: string; dedupeKey?: string },
+  ): Promise<{ conversation: Conversation; message: Message; duplicate: boolean }> {
+    let message: Message | undefined;
+    let overCapacity = false;
+    let duplicate = false;
+    const conversation = await this.change(
+      null,
+      conversationId,
+      (conv) => {
+        message ??= {
+          id: this.opts.newId(),
+          conversationId: conv.id,
+          author: { kind: "customer", ...(input.name ? { name: input.name } : {}) },
+          text: input.text,
+          createdAt: this.opts.clock.now().toISOString(),
+          ...(input.emailMessageId ? { emailMessageId: input.emailMessageId } : {}),
+        };
+        const reopened = conv.status === "closed" ? { status: "open" as const, assigneeId: overCapacity ? null : conv.assigneeId } : {};
+        return { after: { ...conv, ...reopened }, message, ...(input.dedupeKey ? { dedupe: { key: input.dedupeKey } } : {}) };
+      },
+      () => (overCapacity = true),
+      () => (duplicate = true),
+    );
+    return { conversation, message: message!, duplicate };
+  }
+
+  /**
    * The bot's "send to team member" action (SPEC 5): route an existing bot conversation once.
    * A second hand-off (retry, double click) finds it already handed off and changes nothing.
    */
@@ -141,6 +174,7 @@ export class ConversationService {
     conversationId: string,
     build: (conv: Stored, dir: Directory) => Change,
     onCapacity?: () => boolean,
+    onDuplicate?: () => void,
   ): Promise<Conversation> {
     const { store, clock } = this.opts;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
@@ -154,6 +188,10 @@ export class ConversationService {
       if (change === null) return strip(conv);
       const outcome = await store.commitTransition({ before: conv, ...change }, clock.now());
       if (outcome.type === "committed") return strip({ ...change.after, version: conv.version + 1, updatedAt: clock.now().toISOString() });
+      if (outcome.type === "duplicate") {
+        onDuplicate?.();
+        return strip(conv);
+      }
       if (outcome.type === "user_conflict") {
         const fresh = outcome.fresh;
         const full = fresh === null || (fresh.capacity !== null && fresh.openCount >= fresh.capacity);

@@ -19,6 +19,12 @@ export interface InboundMessage {
   emailMessageId?: string;
   /** SES verdict FAIL: keep the conversation, never route it (SPEC 6). */
   spam?: boolean;
+  /** The visitor's token (chat, bot), kept on the conversation as the visitor's credential. */
+  visitorToken?: string;
+  /** The customer's address (email sender, form submitter): replies go there. */
+  senderEmail?: string;
+  /** A conversation id chosen by the caller (email: derived from the SES message id, so redelivery is harmless). */
+  conversationId?: string;
 }
 
 /** Entry point for every new conversation: chat start, bot chat, team email, form submission. */
@@ -49,7 +55,7 @@ export class InboundService {
       ]);
     const now = clock.now();
     const createdAt = now.toISOString();
-    const id = newId();
+    const id = input.conversationId ?? newId();
     const isBot = channel.type === "bot";
     const conversation: Conversation = {
       id,
@@ -65,6 +71,8 @@ export class InboundService {
       updatedAt: createdAt,
       ...(isBot ? { awaitingHandoff: true } : {}),
       ...(input.spam ? { spam: true } : {}),
+      ...(input.visitorToken ? { visitorToken: input.visitorToken } : {}),
+      ...(input.senderEmail ? { customerEmail: input.senderEmail } : {}),
     };
     const message: Message = {
       id: newId(),

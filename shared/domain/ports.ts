@@ -55,6 +55,8 @@ export interface Transition {
   expectedLoad?: number | null;
   /** When the new assignee is assigned by routing, record it as their last assignment time. */
   markAssigned?: boolean;
+  /** A dedupe record written with the change (an email threaded by Message-ID): applied at most once. */
+  dedupe?: { key: string; expiresAt?: number };
 }
 
 export type DrainOutcome =
@@ -71,6 +73,7 @@ export type TransitionOutcome =
   | { type: "committed" }
   | { type: "stale" } // the conversation changed since it was read
   | { type: "user_conflict"; userId: string; fresh: User | null } // capacity reached or load moved
+  | { type: "duplicate" } // the dedupe record exists: this change was applied before
   | { type: "transient" };
 
 /** The store the routing module needs. Implemented once, by the DynamoDB adapter. */

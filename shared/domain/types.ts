@@ -109,6 +109,10 @@ export interface Conversation {
   spam?: boolean | undefined;
   /** Waiting in its channel's routing queue behind a burst; routed within moments. */
   routingPending?: boolean | undefined;
+  /** The visitor's token (chat, bot): the visitor's credential for the thread, never shown to agents. */
+  visitorToken?: string | undefined;
+  /** Where replies go, for email and form conversations. */
+  customerEmail?: string | undefined;
 }
 
 /** A conversation waiting in a channel's routing queue (cross-router group commit). */

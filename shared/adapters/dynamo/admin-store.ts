@@ -124,12 +124,46 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
     await this.put(inboxToItem(inbox));
   }
 
-  async putChannel(channel: Channel & { signingSecret?: string }): Promise<void> {
-    await this.put(channelToItem(channel));
+  /**
+   * Create or replace a channel. An email channel's address gets a unique lookup (SES finds the channel
+   * by recipient); an address already used by another channel is a conflict.
+   */
+  async putChannel(channel: Channel): Promise<void> {
+    const previous = await this.getChannel(channel.id);
+    const items: TransactItem[] = [{ Put: { TableName: this.tableName, Item: channelToItem(channel) } }];
+    if (channel.address) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.channelAddress(channel.address), entityType: ENTITY.lookup, channelId: channel.id },
+          ConditionExpression: "attribute_not_exists(pk) OR channelId = :me",
+          ExpressionAttributeValues: { ":me": channel.id },
+        },
+      });
+    }
+    if (previous?.address && previous.address.toLowerCase() !== channel.address?.toLowerCase()) {
+      items.push({ Delete: { TableName: this.tableName, Key: keys.channelAddress(previous.address) } });
+    }
+    try {
+      await this.db.doc.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (err) {
+      if ((err as { name?: string }).name === "TransactionCanceledException") {
+        throw new ConflictError("address in use", [{ field: "address", reason: `${channel.address} already belongs to another channel` }]);
+      }
+      throw err;
+    }
   }
 
-  async getChannelWithSecret(id: string): Promise<(Channel & { signingSecret?: string }) | null> {
-    return this.getChannel(id);
+  async findChannelByAddress(address: string): Promise<Channel | null> {
+    const out = await this.db.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.channelAddress(address) }));
+    const channelId = out.Item?.channelId;
+    return typeof channelId === "string" ? this.getChannel(channelId) : null;
+  }
+
+  /** The conversation a dedupe key points at (email threading by Message-ID, duplicate deliveries). */
+  async findByDedupeKey(channelId: string, key: string): Promise<string | null> {
+    const out = await this.db.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.dedupe(channelId, key), ConsistentRead: true }));
+    return typeof out.Item?.conversationId === "string" ? out.Item.conversationId : null;
   }
 
   async getContact(id: string): Promise<Contact | null> {

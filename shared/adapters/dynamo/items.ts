@@ -33,12 +33,12 @@ export const itemToTeam = (i: Item): Team => ({ id: String(i.id), name: String(i
 export const inboxToItem = (x: Inbox): Item => ({ ...keys.inbox(x.id), entityType: ENTITY.inbox, ...x });
 export const itemToInbox = (i: Item): Inbox => ({ id: String(i.id), name: String(i.name ?? ""), access: i.access as Inbox["access"] });
 
-export function channelToItem(c: Channel & { signingSecret?: string }): Item {
+export function channelToItem(c: Channel): Item {
   return { ...keys.channel(c.id), entityType: ENTITY.channel, ...c };
 }
-export function itemToChannel(i: Item): Channel & { signingSecret?: string } {
+export function itemToChannel(i: Item): Channel {
   const { pk: _pk, sk: _sk, entityType: _e, ...rest } = i;
-  return rest as unknown as Channel & { signingSecret?: string };
+  return rest as unknown as Channel;
 }
 
 export const contactToItem = (c: Contact): Item => ({ ...keys.contact(c.id), entityType: ENTITY.contact, ...c });

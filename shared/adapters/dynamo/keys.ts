@@ -7,6 +7,7 @@
  * | team          | DIRECTORY                       | TEAM#<id>            |
  * | inbox         | DIRECTORY                       | INBOX#<id>           |
  * | channel       | CHANNEL#<id>                    | CHANNEL              |
+ * | team address  | CHANNEL_ADDRESS#<lowercased>    | LOOKUP               |
  * | contact       | CONTACT#<id>                    | CONTACT              |
  * | contact email | CONTACT_EMAIL#<lowercased>      | LOOKUP               |
  * | visitor token | VISITOR#<token>                 | LOOKUP               |
@@ -36,6 +37,7 @@ export const keys = {
   }),
   messagePrefix: "MSG#",
   dedupe: (channelId: string, key: string) => ({ pk: `DEDUPE#${channelId}#${key}`, sk: "DEDUPE" }),
+  channelAddress: (address: string) => ({ pk: `CHANNEL_ADDRESS#${address.trim().toLowerCase()}`, sk: "LOOKUP" }),
   queueEntry: (channelId: string, position: string) => ({ pk: DIRECTORY_PK, sk: `QUEUE#${channelId}#${position}` }),
   queuePrefix: (channelId: string) => `QUEUE#${channelId}#`,
 } as const;
@@ -47,12 +49,15 @@ export function conversationIndexKeys(c: {
   status: string;
   assigneeId: string | null;
   createdAt: string;
+  spam?: boolean | undefined;
 }) {
   const order = `${c.createdAt}#${c.id}`;
+  // Spam is kept but listed nowhere an agent works: its own status bucket (SPEC 6).
+  const status = c.spam ? "spam" : c.status;
   return {
-    gsi1pk: `INBOX#${c.inboxId}#STATUS#${c.status}`,
+    gsi1pk: `INBOX#${c.inboxId}#STATUS#${status}`,
     gsi1sk: order,
-    gsi2pk: `INBOX#${c.inboxId}#STATUS#${c.status}#ASSIGNEE#${c.assigneeId ?? "NONE"}`,
+    gsi2pk: `INBOX#${c.inboxId}#STATUS#${status}#ASSIGNEE#${c.assigneeId ?? "NONE"}`,
     gsi2sk: order,
   };
 }

@@ -365,6 +365,21 @@ export class DynamoRoutingStore implements RoutingStore {
       },
     });
     if (t.message) items.push({ Put: { TableName: this.tableName, Item: messageToItem(t.message) } });
+    const dedupeAt = t.dedupe ? items.length : -1;
+    if (t.dedupe) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...keys.dedupe(t.after.channelId, t.dedupe.key),
+            entityType: ENTITY.dedupe,
+            conversationId: t.after.id,
+            ...(t.dedupe.expiresAt ? { expiresAt: t.dedupe.expiresAt } : {}),
+          },
+          ConditionExpression: isNew.expression,
+        },
+      });
+    }
     const userAt: Array<string | null> = items.map(() => null);
     for (const [userId, delta] of deltas) {
       if (delta > 0) {
@@ -407,8 +422,9 @@ export class DynamoRoutingStore implements RoutingStore {
       let outcome: TransitionOutcome = { type: "transient" };
       reasons.forEach((reason, i) => {
         if (reason.Code !== "ConditionalCheckFailed") return;
-        if (i === 0) outcome = { type: "stale" };
-        else if (userAt[i] && outcome.type !== "stale") {
+        if (i === dedupeAt) outcome = { type: "duplicate" };
+        else if (i === 0 && outcome.type !== "duplicate") outcome = { type: "stale" };
+        else if (userAt[i] && outcome.type === "transient") {
           outcome = { type: "user_conflict", userId: userAt[i]!, fresh: reason.Item ? itemToUser(unmarshall(reason.Item)) : null };
         }
       });

@@ -1,0 +1,120 @@
+import middy, { type MiddlewareObj } from "@middy/core";
+import httpCors from "@middy/http-cors";
+import httpHeaderNormalizer from "@middy/http-header-normalizer";
+import httpJsonBodyParser from "@middy/http-json-body-parser";
+import httpRouterHandler from "@middy/http-router";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { ForbiddenError, NotFoundError } from "../domain/errors";
+import type { User } from "../domain/types";
+import { principalOf, type Principal } from "./auth";
+import { errorResponse, HttpError } from "./errors";
+import { OPERATIONS, type HttpServices, type Reply, type RequestContext } from "./operations";
+import { ROUTES, type RouteSpec } from "./route-table";
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+
+/** API.md: bodies over 256 KiB are refused with 413 before anything else looks at them. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export interface ApiLogger {
+  error(message: string, extra: Record<string, unknown>): void;
+}
+
+const RAW = Symbol("rawBody");
+
+/**
+ * Keeps the exact received bytes (signed routes verify them; the JSON parser replaces `event.body`)
+ * and refuses oversized bodies before anything parses them.
+ */
+const rawBody = (): MiddlewareObj<Event, Result> => ({
+  before: async (request) => {
+    const { body, isBase64Encoded } = request.event;
+    const bytes = body === undefined ? Buffer.alloc(0) : Buffer.from(body, isBase64Encoded ? "base64" : "utf8");
+    if (bytes.length > MAX_BODY_BYTES) throw new HttpError(413, "payload_too_large", `the body is over ${MAX_BODY_BYTES} bytes`);
+    Object.defineProperty(request.event, RAW, { value: bytes, enumerable: false });
+  },
+});
+
+/** Every error, from any middleware or the operation, becomes the API.md error shape. */
+const errorMapper = (logger: ApiLogger): MiddlewareObj<Event, Result> => ({
+  onError: async (request) => {
+    request.response = errorResponse(request.error, (msg, extra) => logger.error(msg, { ...extra, path: request.event.rawPath }));
+  },
+});
+
+function cookiesOf(event: Event): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const c of event.cookies ?? []) {
+    const eq = c.indexOf("=");
+    if (eq > 0) out[c.slice(0, eq).trim()] = decodeURIComponent(c.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+/**
+ * Who is calling. Agent routes need the caller's user record; the activity write that every
+ * authenticated request makes (API.md) returns it, so it costs no extra read. An admin without a user
+ * record (the bootstrap token) may configure the account.
+ */
+async function authenticate(spec: RouteSpec, event: Event, services: HttpServices): Promise<{ principal: Principal | null; actor: User | null }> {
+  if (spec.auth === "public" || spec.auth === "signed") return { principal: null, actor: null };
+  const principal = principalOf(event as never);
+  if (spec.auth === "admin" && !principal.admin) throw new ForbiddenError("admins only");
+  let actor: User | null = null;
+  try {
+    actor = await services.app.store.updatePresence(principal.userId, { activityAt: services.now().toISOString() });
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+  if (spec.auth === "agent" && !actor) throw new ForbiddenError(`user ${principal.userId} is not a user of this account`);
+  return { principal, actor };
+}
+
+function toResult(reply: Reply): Result {
+  return {
+    statusCode: reply.status,
+    headers: { "content-type": "application/json", ...reply.headers },
+    ...(reply.body !== undefined ? { body: JSON.stringify(reply.body) } : {}),
+    ...(reply.cookies ? { cookies: reply.cookies } : {}),
+  };
+}
+
+function routeHandler(spec: RouteSpec, services: HttpServices, logger: ApiLogger) {
+  const operation = OPERATIONS[spec.operation];
+  if (!operation) throw new Error(`route ${spec.method} ${spec.path} names an unknown operation ${spec.operation}`);
+  const handler = middy<Event, Result>().use(httpHeaderNormalizer());
+  if (spec.cors) handler.use(httpCors({ origins: services.config.allowedOrigins, credentials: true }));
+  handler.use(errorMapper(logger)).use(rawBody());
+  if (spec.json) handler.use(httpJsonBodyParser());
+  return handler.handler(async (event) => {
+    const { principal, actor } = await authenticate(spec, event, services);
+    const ctx: RequestContext = {
+      params: event.pathParameters ?? {},
+      query: event.queryStringParameters ?? {},
+      headers: event.headers ?? {},
+      cookies: cookiesOf(event),
+      body: spec.json ? event.body : undefined,
+      rawBody: (event as unknown as Record<symbol, Buffer>)[RAW] ?? Buffer.alloc(0),
+      principal,
+      actor,
+      services,
+    };
+    return toResult(await operation(ctx));
+  });
+}
+
+/** The HTTP API as one Lambda handler (API Gateway v2 payload), routed by the shared route table. */
+export function createApiHandler(services: HttpServices, logger: ApiLogger) {
+  const routes = ROUTES.map((spec) => ({ method: spec.method, path: spec.path, handler: routeHandler(spec, services, logger) }));
+  return middy<Event, Result>()
+    .use(errorMapper(logger))
+    .handler(
+      httpRouterHandler<Event, Result>({
+        routes,
+        notFoundResponse: ({ method, path }) => {
+          throw new NotFoundError(`no route ${method} ${path}`);
+        },
+      }) as never,
+    );
+}

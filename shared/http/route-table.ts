@@ -1,0 +1,55 @@
+/**
+ * Every HTTP route, described once: the Lambda router, the CDK stack (API Gateway routes and which of
+ * them carry the JWT authorizer) and the local gateway all read this table. Pure data, no handlers.
+ *
+ * auth: `admin` = token with the `admins` group; `agent` = any user's token; `public` = no token
+ * (visitor chat, identified by visitor token); `signed` = no token, HMAC signature on the raw body.
+ */
+export type Auth = "admin" | "agent" | "public" | "signed";
+export type Method = "GET" | "PUT" | "POST" | "OPTIONS";
+
+export interface RouteSpec {
+  method: Method;
+  path: string;
+  auth: Auth;
+  /** The operation in shared/http/operations.ts. */
+  operation: string;
+  /** Expects a JSON body (Content-Type checked, parsed, validated). */
+  json?: boolean;
+  /** Answers CORS for the configured origins (the chat widget runs on the customer's site). */
+  cors?: boolean;
+}
+
+export const ROUTES: readonly RouteSpec[] = [
+  // Admin configuration
+  { method: "PUT", path: "/users/{userId}", auth: "admin", operation: "putUser", json: true },
+  { method: "GET", path: "/users", auth: "admin", operation: "listUsers" },
+  { method: "GET", path: "/users/{userId}", auth: "admin", operation: "getUser" },
+  { method: "PUT", path: "/teams/{teamId}", auth: "admin", operation: "putTeam", json: true },
+  { method: "PUT", path: "/inboxes/{inboxId}", auth: "admin", operation: "putInbox", json: true },
+  { method: "PUT", path: "/channels/{channelId}", auth: "admin", operation: "putChannel", json: true },
+  { method: "PUT", path: "/channels/{channelId}/routing", auth: "admin", operation: "putRule", json: true },
+  { method: "PUT", path: "/contacts/{contactId}", auth: "admin", operation: "putContact", json: true },
+  // Agents
+  { method: "PUT", path: "/me/availability", auth: "agent", operation: "setAvailability", json: true },
+  { method: "POST", path: "/me/heartbeat", auth: "agent", operation: "heartbeat" },
+  { method: "GET", path: "/inboxes/{inboxId}/conversations", auth: "agent", operation: "listConversations" },
+  { method: "GET", path: "/conversations/{conversationId}", auth: "agent", operation: "getConversation" },
+  { method: "PUT", path: "/conversations/{conversationId}/assignee", auth: "agent", operation: "assign", json: true },
+  { method: "POST", path: "/conversations/{conversationId}/messages", auth: "agent", operation: "reply", json: true },
+  { method: "POST", path: "/conversations/{conversationId}/close", auth: "agent", operation: "close" },
+  { method: "POST", path: "/conversations/{conversationId}/reopen", auth: "agent", operation: "reopen" },
+  // Visitor chat (public)
+  { method: "POST", path: "/chat/{channelId}/conversations", auth: "public", operation: "startChat", json: true, cors: true },
+  { method: "POST", path: "/chat/conversations/{conversationId}/messages", auth: "public", operation: "visitorMessage", json: true, cors: true },
+  { method: "GET", path: "/chat/conversations/{conversationId}/messages", auth: "public", operation: "visitorThread", cors: true },
+  { method: "POST", path: "/chat/conversations/{conversationId}/handoff", auth: "public", operation: "handoff", json: true, cors: true },
+  { method: "POST", path: "/chat/identify", auth: "public", operation: "identify", json: true, cors: true },
+  // Form webhook (signed)
+  { method: "POST", path: "/forms/{channelId}/submissions", auth: "signed", operation: "formSubmission" },
+  // Health
+  { method: "GET", path: "/health", auth: "public", operation: "health" },
+];
+
+/** The authenticated routes: exactly those the deployed JWT authorizer protects. */
+export const PROTECTED_ROUTES = ROUTES.filter((r) => r.auth === "admin" || r.auth === "agent");
