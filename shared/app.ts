@@ -1,13 +1,14 @@
-import { randomUUID } from "node:crypto";
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException } from "@aws-sdk/client-dynamodb";
 import { AdminService } from "./domain/admin";
 import { ConversationService } from "./domain/conversations";
+import { EmailService } from "./domain/email";
 import { InboundService } from "./domain/inbound";
 import type { Clock, OwnerNotifier, RandomSource } from "./domain/ports";
 import { Router, type RouterOptions } from "./domain/router";
 import { DynamoAdminStore } from "./adapters/dynamo/admin-store";
 import type { DynamoClients } from "./adapters/dynamo/client";
 import { createTableInput } from "./adapters/dynamo/table";
+import { timeOrderedId } from "./ids";
 
 export const systemClock: Clock = { now: () => new Date() };
 export const systemRandom: RandomSource = { next: () => Math.random() };
@@ -26,15 +27,18 @@ export interface AppDeps {
 export function createApp(deps: AppDeps) {
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? systemRandom;
-  const newId = deps.newId ?? randomUUID;
+  const newId = deps.newId ?? timeOrderedId;
   const store = new DynamoAdminStore(deps.db, deps.tableName);
   const router = new Router({ store, clock, random, ...(deps.notifier ? { notifier: deps.notifier } : {}), ...deps.router });
+  const conversations = new ConversationService({ store, clock, random, newId });
+  const inbound = new InboundService({ store, router, clock, newId });
   return {
     store,
     router,
     admin: new AdminService(store, newId),
-    conversations: new ConversationService({ store, clock, random, newId }),
-    inbound: new InboundService({ store, router, clock, newId }),
+    conversations,
+    inbound,
+    email: new EmailService({ store, inbound, conversations }),
   };
 }
 

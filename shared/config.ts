@@ -49,3 +49,25 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     formSigningKey: required(env, "FORM_SIGNING_KEY"),
   };
 }
+
+export interface MailConfig {
+  inboundBucket: string;
+  inboundPrefix: string;
+  s3Endpoint: string | undefined;
+  sesEndpoint: string | undefined;
+  /** Sender of notifications (a verified SES identity). */
+  notifyFrom: string;
+  /** Base URL of the inbox app, for links to conversations. */
+  appUrl: string;
+}
+
+export function readMailConfig(env: NodeJS.ProcessEnv = process.env): MailConfig {
+  return {
+    inboundBucket: required(env, "INBOUND_BUCKET"),
+    inboundPrefix: env.INBOUND_PREFIX ?? "inbound/",
+    s3Endpoint: optionalUrl(env, "S3_ENDPOINT"),
+    sesEndpoint: optionalUrl(env, "SES_ENDPOINT"),
+    notifyFrom: required(env, "NOTIFY_FROM"),
+    appUrl: required(env, "APP_URL"),
+  };
+}

@@ -1,14 +1,30 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { startDynoxide } from "../../infra/local/dynoxide";
+import { startS3, startSes } from "../../infra/local/emulators";
+
+export const TEST_BUCKET = "routing-inbound-test";
 
 /**
  * One in-memory dynoxide for the whole run (each test file makes its own table), unless
- * DYNAMODB_ENDPOINT already names a DynamoDB-compatible endpoint to use instead.
+ * DYNAMODB_ENDPOINT names a DynamoDB-compatible endpoint to use instead; plus the S3 (s3rver) and
+ * SES (aws-ses-v2-local) emulators for the email tests.
  */
 export default async function setup() {
-  if (process.env.DYNAMODB_ENDPOINT) return;
-  const dynamo = await startDynoxide();
-  process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
+  const stops: Array<() => Promise<void>> = [];
+  if (!process.env.DYNAMODB_ENDPOINT) {
+    const dynamo = await startDynoxide();
+    process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
+    stops.push(dynamo.stop);
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), "routing-s3-"));
+  const s3 = await startS3({ directory: dir, buckets: [TEST_BUCKET] });
+  const ses = await startSes();
+  process.env.S3_ENDPOINT = s3.endpoint;
+  process.env.SES_ENDPOINT = ses.endpoint;
+  stops.push(s3.stop, ses.stop, async () => rmSync(dir, { recursive: true, force: true }));
   return async () => {
-    await dynamo.stop();
+    for (const stop of stops.reverse()) await stop();
   };
 }

@@ -1,0 +1,76 @@
+import PostalMime from "postal-mime";
+import { ValidationError } from "../../domain/errors";
+
+/** Hard caps for inbound mail: a hostile message is refused, never allowed to run long. */
+export const MIME_LIMITS = {
+  maxBytes: 10 * 1024 * 1024,
+  maxNestingDepth: 20,
+  maxHeadersSize: 256 * 1024,
+  maxAttachments: 100,
+  maxTextChars: 100_000,
+} as const;
+
+export interface ParsedMail {
+  messageId: string | null;
+  inReplyTo: string[];
+  references: string[];
+  from: { address: string; name?: string } | null;
+  to: string[];
+  subject: string;
+  text: string;
+  attachments: Array<{ filename: string | null; mimeType: string; size: number }>;
+}
+
+/** Message-ids as they appear in headers: `<id@host>`, any number, separated by white space. */
+function messageIds(header: string | undefined): string[] {
+  return header ? [...header.matchAll(/<[^<>\s]+>/g)].map((m) => m[0]) : [];
+}
+
+function htmlToText(html: string): string {
+  return html
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, "")
+    .replace(/<br\s*\/?>|<\/p>/gi, "\n")
+    .replace(/<[^>]+>/g, "")
+    .replace(/&nbsp;/g, " ")
+    .replace(/&amp;/g, "&")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .trim();
+}
+
+/** Parse raw MIME with postal-mime under hard caps (size, nesting, header bytes, attachment count). */
+export async function parseMail(raw: Buffer): Promise<ParsedMail> {
+  if (raw.length > MIME_LIMITS.maxBytes) {
+    throw new ValidationError("message too large", [{ field: "message", reason: `over ${MIME_LIMITS.maxBytes} bytes` }]);
+  }
+  let email;
+  try {
+    email = await PostalMime.parse(raw, {
+      maxNestingDepth: MIME_LIMITS.maxNestingDepth,
+      maxHeadersSize: MIME_LIMITS.maxHeadersSize,
+      attachmentEncoding: "arraybuffer",
+    });
+  } catch (err) {
+    throw new ValidationError("unreadable message", [{ field: "message", reason: (err as Error).message }]);
+  }
+  if (email.attachments.length > MIME_LIMITS.maxAttachments) {
+    throw new ValidationError("too many parts", [{ field: "message", reason: `${email.attachments.length} attachments, over ${MIME_LIMITS.maxAttachments}` }]);
+  }
+  const header = (name: string) => email.headers.find((h) => h.key === name)?.value;
+  const text = (email.text?.trim() || (email.html ? htmlToText(email.html) : "")).slice(0, MIME_LIMITS.maxTextChars);
+  const from = email.from?.address ? { address: email.from.address.toLowerCase(), ...(email.from.name ? { name: email.from.name } : {}) } : null;
+  return {
+    messageId: messageIds(email.messageId ?? header("message-id"))[0] ?? null,
+    inReplyTo: messageIds(header("in-reply-to")),
+    references: messageIds(header("references")),
+    from,
+    to: [...(email.to ?? []), ...(email.cc ?? [])].flatMap((a) => (a.address ? [a.address.toLowerCase()] : [])),
+    subject: email.subject ?? "",
+    text,
+    attachments: email.attachments.map((a) => ({
+      filename: a.filename,
+      mimeType: a.mimeType,
+      size: typeof a.content === "string" ? a.content.length : (a.content as ArrayBuffer).byteLength,
+    })),
+  };
+}
