@@ -3,7 +3,7 @@ import { AdminService } from "./domain/admin";
 import { ConversationService } from "./domain/conversations";
 import { EmailService } from "./domain/email";
 import { InboundService } from "./domain/inbound";
-import type { Clock, OwnerNotifier, RandomSource } from "./domain/ports";
+import type { Clock, CustomerMailer, OwnerNotifier, RandomSource } from "./domain/ports";
 import { Router, type RouterOptions } from "./domain/router";
 import { DynamoAdminStore } from "./adapters/dynamo/admin-store";
 import type { DynamoClients } from "./adapters/dynamo/client";
@@ -21,6 +21,9 @@ export interface AppDeps {
   notifier?: OwnerNotifier;
   newId?: () => string;
   router?: Partial<Omit<RouterOptions, "store" | "clock" | "random" | "notifier">>;
+  /** Outbound replies on email and form conversations, and their sender for forms. */
+  mailer?: CustomerMailer;
+  replyFrom?: string;
 }
 
 /** Wires the domain services to the DynamoDB store: the composition root of Lambdas, `npm start` and tests. */
@@ -30,7 +33,14 @@ export function createApp(deps: AppDeps) {
   const newId = deps.newId ?? timeOrderedId;
   const store = new DynamoAdminStore(deps.db, deps.tableName);
   const router = new Router({ store, clock, random, ...(deps.notifier ? { notifier: deps.notifier } : {}), ...deps.router });
-  const conversations = new ConversationService({ store, clock, random, newId });
+  const conversations = new ConversationService({
+    store,
+    clock,
+    random,
+    newId,
+    ...(deps.mailer ? { mailer: deps.mailer } : {}),
+    ...(deps.replyFrom ? { replyFrom: deps.replyFrom } : {}),
+  });
   const inbound = new InboundService({ store, router, clock, newId });
   return {
     store,

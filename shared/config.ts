@@ -50,15 +50,24 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   };
 }
 
+/** Outgoing email (owner notifications, replies to customers), used by every function that routes. */
+export interface SenderConfig {
+  sesEndpoint: string | undefined;
+  /** Sender of notifications and of replies on form conversations (a verified SES identity). */
+  notifyFrom: string;
+  /** Base URL of the inbox app, for links to conversations. */
+  appUrl: string;
+}
+
+export function readSenderConfig(env: NodeJS.ProcessEnv = process.env): SenderConfig {
+  return { sesEndpoint: optionalUrl(env, "SES_ENDPOINT"), notifyFrom: required(env, "NOTIFY_FROM"), appUrl: required(env, "APP_URL") };
+}
+
+/** Inbound team email: where the receipt rule's S3 action stores raw messages. */
 export interface MailConfig {
   inboundBucket: string;
   inboundPrefix: string;
   s3Endpoint: string | undefined;
-  sesEndpoint: string | undefined;
-  /** Sender of notifications (a verified SES identity). */
-  notifyFrom: string;
-  /** Base URL of the inbox app, for links to conversations. */
-  appUrl: string;
 }
 
 export function readMailConfig(env: NodeJS.ProcessEnv = process.env): MailConfig {
@@ -66,8 +75,5 @@ export function readMailConfig(env: NodeJS.ProcessEnv = process.env): MailConfig
     inboundBucket: required(env, "INBOUND_BUCKET"),
     inboundPrefix: env.INBOUND_PREFIX ?? "inbound/",
     s3Endpoint: optionalUrl(env, "S3_ENDPOINT"),
-    sesEndpoint: optionalUrl(env, "SES_ENDPOINT"),
-    notifyFrom: required(env, "NOTIFY_FROM"),
-    appUrl: required(env, "APP_URL"),
   };
 }

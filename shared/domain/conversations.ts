@@ -1,11 +1,15 @@
 import { hasAccess, isAssignable } from "./access";
 import { pickByPolicy, decide, type Decision } from "./decide";
 import { ConflictError, ContentionError, ForbiddenError, NotFoundError, ValidationError } from "./errors";
-import type { Clock, Directory, RandomSource, RoutingStore, Transition } from "./ports";
+import type { Clock, CustomerMailer, Directory, RandomSource, RoutingStore, Transition } from "./ports";
 import type { Channel, Contact, Conversation, Message, User } from "./types";
 
 export interface ConversationServiceOptions {
-  store: RoutingStore;
+  store: RoutingStore & { getChannel(id: string): Promise<Channel | null>; listMessages(id: string): Promise<Message[]> };
+  /** Sends replies on email and form conversations; absent = replies stay in the inbox only. */
+  mailer?: CustomerMailer;
+  /** Sender of replies on form conversations, and the domain of our Message-IDs. */
+  replyFrom?: string;
   clock: Clock;
   random: RandomSource;
   newId: () => string;
@@ -57,16 +61,50 @@ export class ConversationService {
     });
   }
 
-  /** SPEC 3.4: an agent's reply; an unassigned conversation becomes the replier's in the same step. */
-  async reply(actor: User, conversationId: string, text: string): Promise<{ conversation: Conversation; message: Message }> {
+  /**
+   * SPEC 3.4: an agent's reply; an unassigned conversation becomes the replier's in the same step.
+   * On email and form conversations the reply is also emailed to the customer, with a Message-ID of
+   * ours recorded in the same transaction, so the customer's answer threads back here.
+   */
+  async reply(actor: User, conversationId: string, text: string): Promise<{ conversation: Conversation; message: Message; emailed: boolean | null }> {
     let message: Message | undefined;
+    const id = this.opts.newId();
     const conversation = await this.change(actor, conversationId, (conv) => {
-      const now = this.opts.clock.now().toISOString();
-      message = { id: message?.id ?? this.opts.newId(), conversationId: conv.id, author: { kind: "agent", userId: actor.id, name: actor.name }, text, createdAt: now };
+      const byEmail = this.sendsEmail(conv);
+      const emailMessageId = byEmail ? `<${id}@${domainOf(this.opts.replyFrom ?? "routing.invalid")}>` : undefined;
+      message = {
+        id,
+        conversationId: conv.id,
+        author: { kind: "agent", userId: actor.id, name: actor.name },
+        text,
+        createdAt: this.opts.clock.now().toISOString(),
+        ...(emailMessageId ? { emailMessageId } : {}),
+      };
       const after: Conversation = conv.assigneeId === null ? { ...conv, assigneeId: actor.id } : { ...conv };
-      return { after, message };
+      return { after, message, ...(emailMessageId ? { dedupe: { key: `email:${emailMessageId}` } } : {}) };
     });
-    return { conversation, message: message! };
+    const emailed = this.sendsEmail(conversation) ? await this.emailReply(conversation, message!) : null;
+    return { conversation, message: message!, emailed };
+  }
+
+  private sendsEmail(c: Conversation): boolean {
+    return this.opts.mailer !== undefined && (c.channelType === "email" || c.channelType === "form") && !!c.customerEmail;
+  }
+
+  /** Best effort after the commit: the reply is kept in the inbox even if the email cannot be sent. */
+  private async emailReply(conversation: Conversation, message: Message): Promise<boolean> {
+    const { store, mailer, replyFrom } = this.opts;
+    try {
+      const channel = await store.getChannel(conversation.channelId);
+      const from = conversation.channelType === "email" ? channel?.address : replyFrom;
+      if (!from) return false;
+      const lastCustomer = (await store.listMessages(conversation.id)).filter((m) => m.author.kind === "customer" && m.emailMessageId).pop();
+      const subject = conversation.subject ? (/^re:/i.test(conversation.subject) ? conversation.subject : `Re: ${conversation.subject}`) : "Re: your message";
+      await mailer!.sendReply({ from, to: conversation.customerEmail!, subject, text: message.text, messageId: message.emailMessageId!, inReplyTo: lastCustomer?.emailMessageId ?? null });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** SPEC 3.6: closing keeps the assignee and frees the load. */
@@ -205,6 +243,10 @@ export class ConversationService {
     }
     throw new ContentionError(`conversation ${conversationId} kept changing; try again`);
   }
+}
+
+function domainOf(address: string): string {
+  return address.split("@")[1]?.replace(/[^A-Za-z0-9.-]/g, "") || "routing.invalid";
 }
 
 function strip(conv: Stored): Conversation {

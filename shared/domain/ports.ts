@@ -99,3 +99,17 @@ export interface RoutingStore {
 export interface OwnerNotifier {
   notifyOfflineOwner(input: { owner: User; conversation: Conversation; customerMessage: string }): Promise<void>;
 }
+
+/** Sends an agent's reply to the customer of an email or form conversation (API.md "Outbound email"). */
+export interface CustomerMailer {
+  sendReply(input: {
+    from: string;
+    to: string;
+    subject: string;
+    text: string;
+    /** Our Message-ID for this reply; the customer's answer names it and threads back. */
+    messageId: string;
+    /** The customer's last Message-ID, for In-Reply-To and References. */
+    inReplyTo: string | null;
+  }): Promise<void>;
+}

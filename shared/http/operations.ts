@@ -159,7 +159,7 @@ export const OPERATIONS: Record<string, Operation> = {
   async reply(ctx) {
     const { text } = s.parse(s.replyBody, ctx.body);
     const r = await ctx.services.app.conversations.reply(ctx.actor!, param(ctx, "conversationId"), text);
-    return ok({ conversation: publicConversation(r.conversation), message: r.message }, 201);
+    return ok({ conversation: publicConversation(r.conversation), message: r.message, ...(r.emailed === null ? {} : { emailed: r.emailed }) }, 201);
   },
   async close(ctx) {
     return ok(publicConversation(await ctx.services.app.conversations.close(ctx.actor!, param(ctx, "conversationId"))));

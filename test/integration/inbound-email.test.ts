@@ -151,3 +151,44 @@ describe("team email: the SES receipt event through the email function", () => {
     expect(sent[0]!.body.text).toContain(`https://inbox.shop.example/conversations/${conv!.id}`);
   });
 });
+
+describe("outbound email: an agent's reply on an email conversation", () => {
+  it("is sent from the channel's address with Re: subject and In-Reply-To, and the customer's answer threads back", async () => {
+    const { SesCustomerMailer } = await import("../../shared/adapters/ses/mailer");
+    const ses = createSesClient({ region: "us-east-1", endpoint: sesEndpoint() });
+    // Record the raw MIME handed to SES (the emulator rebuilds messages and drops custom headers).
+    const rawSent: Buffer[] = [];
+    ses.middlewareStack.add(
+      (next) => async (args) => {
+        const data = (args.input as { RawMessage?: { Data?: Uint8Array } }).RawMessage?.Data;
+        if (data) rawSent.push(Buffer.from(data));
+        return next(args);
+      },
+      { step: "initialize", name: "recordRaw" },
+    );
+    const app = await testApp({ random: new SequenceRandom([0]), mailer: new SesCustomerMailer(ses), replyFrom: "support@shop.example" });
+    await app.store.putUser(profile("alice"));
+    await app.store.putInbox({ id: "inbox-1", name: "Main", access: { type: "everyone" } });
+    await app.store.putChannel({ id: "help", inboxId: "inbox-1", type: "email", name: "Help", address: "help@shop.example", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["alice"], teamIds: [] } } });
+    const ingest = (event: SESEvent) => ingestSesEvent(event, { s3, email: app.email, config: { bucket: TEST_BUCKET, prefix: "inbound/" } });
+    const id = ((await ingest((await deliver(fixture("plain.eml"))).event))[0] as { conversationId: string }).conversationId;
+
+    const before = (await sesStore()).length;
+    app.clock.advance(1000);
+    const r = await app.conversations.reply((await app.store.getUser("alice"))!, id, "It ships tomorrow.");
+    expect(r.emailed).toBe(true);
+    const sent = (await sesStore()).slice(before) as unknown as Array<{ from: string; subject: string; destination: { to: string[] } }>;
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ from: "help@shop.example", subject: "Re: Where is my order?", destination: { to: ["kim@customer.example"] } });
+    const { parseMail } = await import("../../shared/adapters/mime/parse");
+    const raw = await parseMail(rawSent[0]!);
+    expect(raw).toMatchObject({ messageId: r.message.emailMessageId, inReplyTo: ["<order-1@customer.example>"], references: ["<order-1@customer.example>"], text: "It ships tomorrow." });
+
+    // The customer answers our reply only (no References to the first message): it still threads.
+    const answer = `From: Kim <kim@customer.example>\r\nTo: help@shop.example\r\nSubject: Re: Re: Where is my order?\r\nMessage-ID: <order-3@customer.example>\r\nIn-Reply-To: ${r.message.emailMessageId}\r\nContent-Type: text/plain\r\n\r\nGreat, thanks!\r\n`;
+    app.clock.advance(1000);
+    const [o] = await ingest((await deliver(answer)).event);
+    expect(o).toEqual({ type: "threaded", conversationId: id });
+    expect((await app.store.listMessages(id)).map((m) => m.text)).toEqual(["Hello, my order #123 has not arrived.", "It ships tomorrow.", "Great, thanks!"]);
+  });
+});

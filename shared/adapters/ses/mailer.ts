@@ -1,5 +1,6 @@
-import { SendEmailCommand, SESClient } from "@aws-sdk/client-ses";
-import type { OwnerNotifier } from "../../domain/ports";
+import { SendEmailCommand, SendRawEmailCommand, SESClient } from "@aws-sdk/client-ses";
+import MailComposer from "nodemailer/lib/mail-composer/index.js";
+import type { CustomerMailer, OwnerNotifier } from "../../domain/ports";
 
 export function createSesClient(opts: { region: string; endpoint?: string | undefined }): SESClient {
   return new SESClient({
@@ -38,5 +39,26 @@ export class SesOwnerNotifier implements OwnerNotifier {
         },
       }),
     );
+  }
+}
+
+/**
+ * Replies to customers through SES SendRawEmail: threading needs In-Reply-To and References, which
+ * simple SendEmail cannot carry. The MIME is built by nodemailer's composer, not by hand.
+ */
+export class SesCustomerMailer implements CustomerMailer {
+  constructor(private readonly ses: SESClient) {}
+
+  async sendReply(input: Parameters<CustomerMailer["sendReply"]>[0]): Promise<void> {
+    const mail = new MailComposer({
+      from: headerSafe(input.from),
+      to: headerSafe(input.to),
+      subject: headerSafe(input.subject),
+      text: input.text,
+      messageId: headerSafe(input.messageId),
+      ...(input.inReplyTo ? { inReplyTo: headerSafe(input.inReplyTo), references: headerSafe(input.inReplyTo) } : {}),
+    });
+    const raw = await mail.compile().build();
+    await this.ses.send(new SendRawEmailCommand({ RawMessage: { Data: raw } }));
   }
 }
