@@ -8,6 +8,7 @@ import { createApp, ensureTable, systemRandom } from "../../shared/app";
 import { startDynoxide } from "../../infra/local/dynoxide";
 import { dump } from "../support/harness";
 import { countCalls } from "../support/instrument";
+import { benchMime } from "./mime";
 import { naiveRoute } from "./naive-router";
 
 interface Row {
@@ -81,6 +82,15 @@ async function scenario(endpoint: string, o: { name: string; router: "ours" | "n
 }
 
 async function main() {
+  // `npm run bench -- mime` or `-- routing` runs one part; no argument runs both.
+  const only = process.argv[2];
+  if (only !== "routing") {
+    process.stderr.write("bench: MIME parsing...\n");
+    const mime = await benchMime();
+    console.table(mime);
+    console.log(JSON.stringify(mime));
+  }
+  if (only === "mime") return;
   const own = process.env.DYNAMODB_ENDPOINT ? null : await startDynoxide();
   const endpoint = process.env.DYNAMODB_ENDPOINT ?? own!.endpoint;
   const plan = [
