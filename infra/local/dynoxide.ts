@@ -69,14 +69,19 @@ export async function startDynoxide(opts: { port?: number; dbPath?: string; time
   for (let tries = 0; ; tries++) {
     const port = opts.port ?? (await freePort());
     const args = ["serve", "--host", "127.0.0.1", "--port", String(port), ...(opts.dbPath ? ["--db-path", opts.dbPath] : [])];
-    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+    // A watchdog shell holds our stdin pipe: when this process ends, however it ends (even SIGKILL),
+    // the pipe closes, `cat` returns, and dynoxide is killed. Nothing is ever left behind.
+    const child = spawn("sh", ["-c", 'exec 3<&0 0</dev/null; "$0" "$@" & pid=$!; trap "kill $pid 2>/dev/null" EXIT TERM INT; cat <&3 >/dev/null; kill $pid 2>/dev/null; wait $pid', bin, ...args], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
     child.stdout?.resume();
     try {
       await waitForPort(port, child, opts.timeoutMs ?? 10_000);
     } catch (err) {
-      child.kill("SIGKILL");
+      child.stdin?.end();
+      child.kill("SIGTERM");
       const inUse = /address already in use|AddrInUse/i.test(stderr);
       if (inUse && opts.port === undefined && tries < 5) continue;
       if (inUse) throw new EmulatorError(`port ${port} is already in use: set DYNAMODB_PORT to another port`);
@@ -90,7 +95,7 @@ export async function startDynoxide(opts: { port?: number; dbPath?: string; time
         new Promise<void>((resolve) => {
           if (child.exitCode !== null) return resolve();
           child.once("exit", () => resolve());
-          child.kill("SIGTERM");
+          child.stdin?.end(); // the watchdog kills dynoxide and exits
         }),
     };
   }

@@ -1,0 +1,127 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { jwtVerify, SignJWT } from "jose";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { errorBody } from "../../shared/http/errors";
+import { MAX_BODY_BYTES } from "../../shared/http/api";
+import { ROUTES, type RouteSpec } from "../../shared/http/route-table";
+
+export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
+
+/** Local tokens: HS256 with the dev secret, the claims a Cognito access token carries. */
+export async function issueToken(secret: string, userId: string, opts: { admin?: boolean; days?: number } = {}): Promise<string> {
+  return new SignJWT({ "cognito:groups": opts.admin ? ["admins"] : ["users"] })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(userId)
+    .setIssuedAt()
+    .setExpirationTime(`${opts.days ?? 30}d`)
+    .sign(new TextEncoder().encode(secret));
+}
+
+const compiled = ROUTES.map((r) => ({ spec: r, pattern: new RegExp(`^${r.path.replace(/\{[^/]+\}/g, "[^/]+")}$`) }));
+
+/** The route a request hits, as API Gateway would pick it (method and path template). */
+export function matchRoute(method: string, path: string): RouteSpec | null {
+  return compiled.find((c) => c.spec.method === method && c.pattern.test(path))?.spec ?? null;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | "too_large"> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    // Keep reading (so the client sees our answer) but stop storing past the limit.
+    if (size <= MAX_BODY_BYTES + 1) chunks.push(chunk as Buffer);
+  }
+  return size > MAX_BODY_BYTES ? "too_large" : Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
+  if (result.cookies?.length) headers["set-cookie"] = result.cookies;
+  res.writeHead(result.statusCode ?? 200, headers);
+  res.end(result.isBase64Encoded && result.body ? Buffer.from(result.body, "base64") : result.body ?? "");
+}
+
+/**
+ * A small API Gateway for `npm start`: each request becomes the HTTP API's v2 event, with the claims
+ * the JWT authorizer would put on protected routes (verified here with the dev secret), and is handed
+ * to the very same Lambda handler. Public routes carry no claims, as deployed.
+ */
+export function createGateway(opts: { api: ApiHandler; jwtSecret: string; allowedOrigins: string[]; local?: (req: IncomingMessage, body: Buffer, url: URL) => Promise<APIGatewayProxyStructuredResultV2 | null> }) {
+  const key = new TextEncoder().encode(opts.jwtSecret);
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      const method = (req.method ?? "GET").toUpperCase();
+      const body = await readBody(req);
+      if (body === "too_large") return send(res, errorBody(413, "payload_too_large", `the body is over ${MAX_BODY_BYTES} bytes`));
+      const local = await opts.local?.(req, body, url);
+      if (local) return send(res, local);
+      const route = matchRoute(method, url.pathname);
+      if (method === "OPTIONS") return send(res, preflight(req, opts.allowedOrigins));
+
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(",") : v;
+      let claims: Record<string, unknown> | undefined;
+      if (route && (route.auth === "admin" || route.auth === "agent")) {
+        // What the deployed JWT authorizer does: no valid token, no call to the function.
+        const token = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? "")?.[1];
+        if (!token) return send(res, errorBody(401, "unauthenticated", "a bearer token is required"));
+        try {
+          claims = (await jwtVerify(token, key, { algorithms: ["HS256"] })).payload as Record<string, unknown>;
+        } catch {
+          return send(res, errorBody(401, "unauthenticated", "the token is invalid or expired"));
+        }
+      }
+      const query: Record<string, string> = {};
+      for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+      const event: APIGatewayProxyEventV2 = {
+        version: "2.0",
+        routeKey: "$default",
+        rawPath: url.pathname,
+        rawQueryString: url.searchParams.toString(),
+        cookies: (headers.cookie ?? "").split(";").map((c) => c.trim()).filter(Boolean),
+        headers,
+        queryStringParameters: Object.keys(query).length ? query : undefined,
+        requestContext: {
+          accountId: "local",
+          apiId: "local",
+          domainName: "localhost",
+          domainPrefix: "localhost",
+          http: { method, path: url.pathname, protocol: "HTTP/1.1", sourceIp: req.socket.remoteAddress ?? "127.0.0.1", userAgent: headers["user-agent"] ?? "" },
+          requestId: `local-${Date.now()}`,
+          routeKey: "$default",
+          stage: "$default",
+          time: new Date().toUTCString(),
+          timeEpoch: Date.now(),
+          ...(claims ? { authorizer: { jwt: { claims: claims as Record<string, string>, scopes: [] } } } : {}),
+        } as APIGatewayProxyEventV2["requestContext"],
+        // Bodies travel base64-encoded, so signed routes see the exact bytes that were sent.
+        ...(body.length ? { body: body.toString("base64"), isBase64Encoded: true } : { isBase64Encoded: false }),
+      };
+      send(res, (await opts.api(event, {} as Context)) as APIGatewayProxyStructuredResultV2);
+    } catch (err) {
+      console.error(JSON.stringify({ level: "ERROR", message: "gateway error", error: String((err as Error)?.stack ?? err) }));
+      send(res, errorBody(500, "internal", "internal error"));
+    }
+  };
+}
+
+/** CORS preflight for the public chat routes, answered by the gateway as API Gateway's CORS config would. */
+function preflight(req: IncomingMessage, allowedOrigins: string[]): APIGatewayProxyStructuredResultV2 {
+  const origin = req.headers.origin;
+  const allowed = typeof origin === "string" && (allowedOrigins.includes(origin) || allowedOrigins.includes("*"));
+  return {
+    statusCode: 204,
+    headers: allowed
+      ? {
+          "access-control-allow-origin": origin,
+          "access-control-allow-credentials": "true",
+          "access-control-allow-methods": "GET,POST,PUT,OPTIONS",
+          "access-control-allow-headers": "content-type,authorization,x-routing-signature",
+          "access-control-max-age": "600",
+        }
+      : {},
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * `npm start`: the whole service on one machine. dynoxide (data on disk), s3rver and aws-ses-v2-local,
+ * the table and bucket, and the HTTP API through the same route table and handlers as the Lambdas.
+ * `npm run demo` (`--demo`) also seeds a sample account and prints curl examples.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import path from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { createDynamoClients } from "../../shared/adapters/dynamo/client";
+import { parseMail } from "../../shared/adapters/mime/parse";
+import { createS3Client } from "../../shared/adapters/s3/raw-mail";
+import { ensureTable } from "../../shared/app";
+import { errorBody } from "../../shared/http/errors";
+import { createApiHandler } from "../../shared/http/api";
+import { ingestSesEvent } from "../../shared/mail-ingest";
+import { createWiredApp } from "../../shared/wiring";
+import { EmulatorError, startDynoxide, type EmbeddedDynamo } from "./dynoxide";
+import { startS3, startSes, type RunningEmulator } from "./emulators";
+import { issueToken, createGateway } from "./gateway";
+import { sesReceiptEvent } from "./ses-event";
+import { seedDemo } from "./demo";
+
+const TABLE = "routing-local";
+const BUCKET = "routing-inbound-local";
+const PREFIX = "inbound/";
+
+function intEnv(name: string): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new EmulatorError(`${name} must be a port number, not ${v}`);
+  return n;
+}
+
+function log(line: string) {
+  process.stdout.write(`${line}\n`);
+}
+
+async function listen(server: Server, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(err.code === "EADDRINUSE" ? new EmulatorError(`port ${port} is already in use: set PORT to another port`) : err),
+    );
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+}
+
+async function main() {
+  const started = Date.now();
+  const demo = process.argv.includes("--demo");
+  const port = intEnv("PORT") ?? 3000;
+  const dataDir = path.resolve(process.env.ROUTING_DATA_DIR ?? ".data");
+  const jwtSecret = process.env.ROUTING_DEV_JWT_SECRET ?? "local-dev-secret";
+  const formSigningKey = process.env.FORM_SIGNING_KEY ?? "local-form-signing-key";
+  const baseUrl = `http://localhost:${port}`;
+  const allowedOrigins = (process.env.ALLOWED_ORIGINS ?? "http://localhost:5173,http://localhost:8080").split(",").map((s) => s.trim()).filter(Boolean);
+  mkdirSync(dataDir, { recursive: true });
+
+  const stops: Array<() => Promise<void>> = [];
+  let dynamo: EmbeddedDynamo;
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
+  // dynoxide runs under a watchdog tied to our stdin pipe: it ends with this process however it ends.
+
+  try {
+    dynamo = await startDynoxide({ port: intEnv("DYNAMODB_PORT"), dbPath: path.join(dataDir, "dynamodb.sqlite") });
+    stops.push(dynamo.stop);
+    const s3 = await startS3({ port: intEnv("S3_PORT"), directory: path.join(dataDir, "s3"), buckets: [BUCKET] });
+    stops.push(s3.stop);
+    const ses: RunningEmulator = await startSes({ port: intEnv("SES_PORT") ?? 8005 });
+    stops.push(ses.stop);
+
+    const store = { tableName: TABLE, region: "us-east-1", dynamodbEndpoint: dynamo.endpoint };
+    await ensureTable(createDynamoClients({ region: store.region, endpoint: dynamo.endpoint }), TABLE);
+    const app = createWiredApp(store, { sesEndpoint: ses.endpoint, notifyFrom: process.env.NOTIFY_FROM ?? "routing@localhost", appUrl: process.env.APP_URL ?? baseUrl });
+    const logger = { error: (message: string, extra: Record<string, unknown>) => console.error(JSON.stringify({ level: "ERROR", message, ...extra })) };
+    const api = createApiHandler({ app, config: { allowedOrigins, formSigningKey }, now: () => new Date() }, logger);
+    const s3Client = createS3Client({ region: "us-east-1", endpoint: s3.endpoint });
+
+    // POST /local/inbound-email: what SES does for a real message, then the very same email function.
+    const local = async (req: import("node:http").IncomingMessage, body: Buffer, url: URL) => {
+      if (url.pathname !== "/local/inbound-email") return null;
+      if (req.method !== "POST") return errorBody(404, "not_found", "POST a raw message here");
+      if (!/^message\/rfc822/i.test(req.headers["content-type"] ?? "")) return errorBody(415, "unsupported_media_type", "send Content-Type: message/rfc822");
+      if (body.length === 0) return errorBody(400, "validation_failed", "the body is empty: send a raw message");
+      let parsed;
+      try {
+        parsed = await parseMail(body);
+      } catch (err) {
+        return errorBody(400, "validation_failed", (err as Error).message);
+      }
+      const recipient = url.searchParams.get("recipient");
+      const recipients = recipient ? [recipient.toLowerCase()] : parsed.to;
+      if (recipients.length === 0) return errorBody(400, "validation_failed", "no recipient: add To/Cc headers or ?recipient=");
+      const messageId = randomUUID().replace(/-/g, "");
+      await s3Client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${PREFIX}${messageId}`, Body: body }));
+      const event = sesReceiptEvent({ messageId, recipients, from: parsed.from?.address ?? "", subject: parsed.subject });
+      const outcomes = await ingestSesEvent(event, { s3: s3Client, email: app.email, config: { bucket: BUCKET, prefix: PREFIX } });
+      return { statusCode: 202, headers: { "content-type": "application/json" }, body: JSON.stringify({ sesMessageId: messageId, outcomes }) };
+    };
+
+    const server = createServer(createGateway({ api, jwtSecret, allowedOrigins, local }));
+    await listen(server, port);
+    stops.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    const adminToken = await issueToken(jwtSecret, "admin", { admin: true });
+    log(`emulators: dynamodb ${dynamo.endpoint} (data ${path.join(dataDir, "dynamodb.sqlite")}), s3 ${s3.endpoint}, ses ${ses.endpoint} (sent mail: ${ses.endpoint}/store)`);
+    log(`admin token: ${adminToken}`);
+    if (demo) await seedDemo({ baseUrl, adminToken, jwtSecret, formSigningKey, sesStore: `${ses.endpoint}/store`, log });
+    log(`ready: ${baseUrl} (started in ${Date.now() - started} ms; Ctrl-C stops everything)`);
+  } catch (err) {
+    console.error(`npm start failed: ${(err as Error).message}`);
+    await stop(1);
+  }
+}
+
+void main();

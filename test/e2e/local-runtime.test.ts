@@ -1,0 +1,141 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../../infra/local/dynoxide";
+import { signatureHeader } from "../../shared/http/signature";
+
+const root = path.resolve(new URL("../..", import.meta.url).pathname);
+
+interface Runtime {
+  child: ChildProcess;
+  url: string;
+  adminToken: string;
+  output: () => string;
+  ports: number[];
+}
+
+/** Starts `npm start`'s program as a child process, waits for its `ready` line. */
+async function start(env: Record<string, string>): Promise<Runtime> {
+  const child = spawn(process.execPath, ["--import", "tsx", "infra/local/start.ts"], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line in 15 s:\n${out}`)), 15_000);
+    const check = () => {
+      if (/^ready: /m.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on("data", check);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`exited with ${code}:\n${out}`), { output: out, code }));
+    });
+  });
+  const adminToken = /^admin token: (\S+)$/m.exec(out)![1]!;
+  return { child, url: /^ready: (\S+)/m.exec(out)![1]!, adminToken, output: () => out, ports: [env.PORT, env.DYNAMODB_PORT, env.S3_PORT, env.SES_PORT].map(Number) };
+}
+
+async function stop(rt: Runtime, signal: NodeJS.Signals): Promise<number | null> {
+  if (rt.child.exitCode !== null) return rt.child.exitCode;
+  return new Promise((resolve) => {
+    rt.child.once("exit", (code) => resolve(code));
+    rt.child.kill(signal);
+  });
+}
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = net.connect(port, "127.0.0.1");
+    s.once("connect", () => (s.end(), resolve(true)));
+    s.once("error", () => resolve(false));
+  });
+
+describe("npm start: the whole service on its embedded stack, over HTTP", () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "routing-e2e-"));
+  const running: Runtime[] = [];
+  afterAll(async () => {
+    for (const rt of running) await stop(rt, "SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("routes chat, email and form end to end, notifies an offline owner, survives a restart, and Ctrl-C leaves nothing", async () => {
+    const env = { PORT: String(await freePort()), DYNAMODB_PORT: String(await freePort()), S3_PORT: String(await freePort()), SES_PORT: String(await freePort()), ROUTING_DATA_DIR: dataDir };
+    const rt = await start(env);
+    running.push(rt);
+    const admin = { authorization: `Bearer ${rt.adminToken}`, "content-type": "application/json" };
+    const req = async (method: string, p: string, body?: unknown, headers: Record<string, string> = { "content-type": "application/json" }) => {
+      const res = await fetch(`${rt.url}${p}`, { method, headers, ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }) });
+      const text = await res.text();
+      return { status: res.status, json: text ? JSON.parse(text) : undefined };
+    };
+    expect((await req("GET", "/health")).status).toBe(200);
+
+    for (const [p, body] of [
+      ["/teams/support", { name: "Support" }],
+      ["/users/alice", { name: "Alice", email: "alice@e2e.local", seat: "service", primaryTeamId: "support" }],
+      ["/users/bob", { name: "Bob", email: "bob@e2e.local", seat: "service", primaryTeamId: "support" }],
+      ["/users/carol", { name: "Carol", email: "carol@e2e.local", seat: "sales" }],
+      ["/inboxes/main", { name: "Main", access: { type: "everyone" } }],
+      ["/channels/chat", { inboxId: "main", type: "chat", name: "Chat", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: [], teamIds: ["support"] } } }],
+      ["/channels/mail", { inboxId: "main", type: "email", name: "Mail", address: "help@e2e.local", routing: { autoAssign: true, target: { type: "contact_owner" } } }],
+      ["/contacts/kim", { email: "kim@customer.example", ownerId: "carol" }],
+    ] as const) {
+      const r = await req("PUT", p, body, admin);
+      expect(r.status, `${p} ${JSON.stringify(r.json)}`).toBeLessThan(300);
+    }
+    const form = await req("PUT", "/channels/form", { inboxId: "main", type: "form", name: "Form", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["bob"], teamIds: [] } } }, admin);
+    expect(form.status).toBe(201);
+
+    // Chat: least busy, alice then bob.
+    const c1 = await req("POST", "/chat/chat/conversations", { text: "first" });
+    const c2 = await req("POST", "/chat/chat/conversations", { text: "second" });
+    expect([c1.status, c1.json.conversation.assigneeId, c2.json.conversation.assigneeId]).toEqual([201, "alice", "bob"]);
+
+    // Email to the owner's channel: routed to carol (offline: emailed), then a reply threads in.
+    const mail = (id: string, extra = "") => `From: Kim <kim@customer.example>\r\nTo: help@e2e.local\r\nSubject: Quote\r\nMessage-ID: <${id}@customer.example>\r\n${extra}\r\nHello!\r\n`;
+    const e1 = await req("POST", "/local/inbound-email", mail("q1"), { "content-type": "message/rfc822" });
+    expect(e1.status).toBe(202);
+    expect(e1.json.outcomes[0]).toMatchObject({ type: "created" });
+    const e2 = await req("POST", "/local/inbound-email", mail("q2", "In-Reply-To: <q1@customer.example>\r\n"), { "content-type": "message/rfc822" });
+    expect(e2.json.outcomes[0]).toEqual({ type: "threaded", conversationId: e1.json.outcomes[0].conversationId });
+    expect((await req("POST", "/local/inbound-email", "x", { "content-type": "text/plain" })).status).toBe(415);
+    const carolsView = await fetch(`${rt.url}/inboxes/main/conversations?view=all`, { headers: { authorization: admin.authorization } });
+    expect(carolsView.status).toBe(403); // the bootstrap admin is not a user of the inbox
+    const sesStore = (await (await fetch(`http://127.0.0.1:${env.SES_PORT}/store`)).json()) as { emails: Array<{ destination: { to: string[] } }> };
+    expect(sesStore.emails.map((e) => e.destination.to[0])).toContain("carol@e2e.local");
+
+    // Signed form submission.
+    const body = JSON.stringify({ submissionId: "e2e-1", email: "max@customer.example", message: "Call me" });
+    const f = await req("POST", "/forms/form/submissions", body, { "content-type": "application/json", "x-routing-signature": signatureHeader(form.json.signingSecret, body) });
+    expect(f.status).toBe(201);
+
+    // Ctrl-C: everything stops, no port left listening.
+    expect(await stop(rt, "SIGINT")).toBe(0);
+    for (const port of rt.ports) expect(await listening(port)).toBe(false);
+
+    // Restart on the same data: nothing lost.
+    const again = await start(env);
+    running.push(again);
+    const token = `Bearer ${again.adminToken}`;
+    const users = await (await fetch(`${again.url}/users`, { headers: { authorization: token } })).json() as { items: Array<{ id: string; openCount: number }> };
+    expect(users.items.map((u) => [u.id, u.openCount])).toEqual([["alice", 1], ["bob", 2], ["carol", 1]]);
+    expect(await stop(again, "SIGTERM")).toBe(0);
+  }, 60_000);
+
+  it("a port already in use gives a clear message naming the port and the variable that moves it", async () => {
+    const blocker = net.createServer().listen(0, "127.0.0.1");
+    await new Promise((r) => blocker.once("listening", r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      await expect(start({ PORT: String(port), SES_PORT: String(await freePort()), ROUTING_DATA_DIR: dataDir })).rejects.toThrow(new RegExp(`port ${port} is already in use: set PORT to another port`));
+    } finally {
+      blocker.close();
+    }
+  }, 30_000);
+});
