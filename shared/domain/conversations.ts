@@ -8,7 +8,7 @@ export interface ConversationServiceOptions {
   store: RoutingStore & { getChannel(id: string): Promise<Channel | null>; listMessages(id: string): Promise<Message[]> };
   /** Sends replies on email and form conversations; absent = replies stay in the inbox only. */
   mailer?: CustomerMailer;
-  /** Sender of replies on form conversations, and the domain of our Message-IDs. */
+  /** Sender of replies on form conversations. */
   replyFrom?: string;
   clock: Clock;
   random: RandomSource;
@@ -63,25 +63,15 @@ export class ConversationService {
 
   /**
    * SPEC 3.4: an agent's reply; an unassigned conversation becomes the replier's in the same step.
-   * On email and form conversations the reply is also emailed to the customer, with a Message-ID of
-   * ours recorded in the same transaction, so the customer's answer threads back here.
+   * On email and form conversations the reply is also emailed to the customer after the commit.
    */
   async reply(actor: User, conversationId: string, text: string): Promise<{ conversation: Conversation; message: Message; emailed: boolean | null }> {
     let message: Message | undefined;
     const id = this.opts.newId();
     const conversation = await this.change(actor, conversationId, (conv) => {
-      const byEmail = this.sendsEmail(conv);
-      const emailMessageId = byEmail ? `<${id}@${domainOf(this.opts.replyFrom ?? "routing.invalid")}>` : undefined;
-      message = {
-        id,
-        conversationId: conv.id,
-        author: { kind: "agent", userId: actor.id, name: actor.name },
-        text,
-        createdAt: this.opts.clock.now().toISOString(),
-        ...(emailMessageId ? { emailMessageId } : {}),
-      };
+      message = { id, conversationId: conv.id, author: { kind: "agent", userId: actor.id, name: actor.name }, text, createdAt: this.opts.clock.now().toISOString() };
       const after: Conversation = conv.assigneeId === null ? { ...conv, assigneeId: actor.id } : { ...conv };
-      return { after, message, ...(emailMessageId ? { dedupe: { key: `email:${emailMessageId}` } } : {}) };
+      return { after, message };
     });
     const emailed = this.sendsEmail(conversation) ? await this.emailReply(conversation, message!) : null;
     return { conversation, message: message!, emailed };
@@ -100,7 +90,7 @@ export class ConversationService {
       if (!from) return false;
       const lastCustomer = (await store.listMessages(conversation.id)).filter((m) => m.author.kind === "customer" && m.emailMessageId).pop();
       const subject = conversation.subject ? (/^re:/i.test(conversation.subject) ? conversation.subject : `Re: ${conversation.subject}`) : "Re: your message";
-      await mailer!.sendReply({ from, to: conversation.customerEmail!, subject, text: message.text, messageId: message.emailMessageId!, inReplyTo: lastCustomer?.emailMessageId ?? null });
+      await mailer!.sendReply({ from, to: conversation.customerEmail!, subject, text: message.text, inReplyTo: lastCustomer?.emailMessageId ?? null });
       return true;
     } catch {
       return false;
@@ -243,10 +233,6 @@ export class ConversationService {
     }
     throw new ContentionError(`conversation ${conversationId} kept changing; try again`);
   }
-}
-
-function domainOf(address: string): string {
-  return address.split("@")[1]?.replace(/[^A-Za-z0-9.-]/g, "") || "routing.invalid";
 }
 
 function strip(conv: Stored): Conversation {

@@ -107,9 +107,7 @@ export interface CustomerMailer {
     to: string;
     subject: string;
     text: string;
-    /** Our Message-ID for this reply; the customer's answer names it and threads back. */
-    messageId: string;
-    /** The customer's last Message-ID, for In-Reply-To and References. */
+    /** The customer's last Message-ID, for In-Reply-To and References: their answer threads back by it. */
     inReplyTo: string | null;
   }): Promise<void>;
 }

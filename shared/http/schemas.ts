@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ValidationError } from "../domain/errors";
 
 /** Caller-chosen ids: they become parts of table keys, so `#` and spaces are refused. */

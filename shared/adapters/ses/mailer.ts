@@ -1,9 +1,9 @@
-import { SendEmailCommand, SendRawEmailCommand, SESClient } from "@aws-sdk/client-ses";
-import MailComposer from "nodemailer/lib/mail-composer/index.js";
+import { SendEmailCommand, SESv2Client } from "@aws-sdk/client-sesv2";
 import type { CustomerMailer, OwnerNotifier } from "../../domain/ports";
 
-export function createSesClient(opts: { region: string; endpoint?: string | undefined }): SESClient {
-  return new SESClient({
+/** One factory for the SES (v2 API) client; `endpoint` points it at aws-ses-v2-local. */
+export function createSesClient(opts: { region: string; endpoint?: string | undefined }): SESv2Client {
+  return new SESv2Client({
     region: opts.region,
     ...(opts.endpoint ? { endpoint: opts.endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {}),
   });
@@ -14,10 +14,12 @@ export function headerSafe(value: string): string {
   return value.replace(/[\r\n]+/g, " ").trim();
 }
 
-/** Offline-owner notifications through SES SendEmail (simple content). */
+const text = (data: string) => ({ Data: data, Charset: "UTF-8" });
+
+/** Offline-owner notifications through SES SendEmail, simple content. */
 export class SesOwnerNotifier implements OwnerNotifier {
   constructor(
-    private readonly ses: SESClient,
+    private readonly ses: SESv2Client,
     private readonly opts: { from: string; appUrl: string },
   ) {}
 
@@ -26,15 +28,12 @@ export class SesOwnerNotifier implements OwnerNotifier {
     const about = conversation.subject ? `: ${conversation.subject}` : "";
     await this.ses.send(
       new SendEmailCommand({
-        Source: headerSafe(this.opts.from),
+        FromEmailAddress: headerSafe(this.opts.from),
         Destination: { ToAddresses: [headerSafe(owner.email)] },
-        Message: {
-          Subject: { Data: headerSafe(`New ${conversation.channelType} conversation from your contact${about}`).slice(0, 200), Charset: "UTF-8" },
-          Body: {
-            Text: {
-              Data: `Hello ${owner.name},\n\nA contact you own wrote while you were away:\n\n${customerMessage}\n\nOpen the conversation: ${link}\n`,
-              Charset: "UTF-8",
-            },
+        Content: {
+          Simple: {
+            Subject: text(headerSafe(`New ${conversation.channelType} conversation from your contact${about}`).slice(0, 200)),
+            Body: { Text: text(`Hello ${owner.name},\n\nA contact you own wrote while you were away:\n\n${customerMessage}\n\nOpen the conversation: ${link}\n`) },
           },
         },
       }),
@@ -43,22 +42,27 @@ export class SesOwnerNotifier implements OwnerNotifier {
 }
 
 /**
- * Replies to customers through SES SendRawEmail: threading needs In-Reply-To and References, which
- * simple SendEmail cannot carry. The MIME is built by nodemailer's composer, not by hand.
+ * Replies to customers through SES SendEmail, simple content with In-Reply-To and References naming
+ * the customer's last message. SES gives the reply its own Message-ID; the customer's answer carries
+ * this chain in its References, which is how it threads back into the conversation.
  */
 export class SesCustomerMailer implements CustomerMailer {
-  constructor(private readonly ses: SESClient) {}
+  constructor(private readonly ses: SESv2Client) {}
 
   async sendReply(input: Parameters<CustomerMailer["sendReply"]>[0]): Promise<void> {
-    const mail = new MailComposer({
-      from: headerSafe(input.from),
-      to: headerSafe(input.to),
-      subject: headerSafe(input.subject),
-      text: input.text,
-      messageId: headerSafe(input.messageId),
-      ...(input.inReplyTo ? { inReplyTo: headerSafe(input.inReplyTo), references: headerSafe(input.inReplyTo) } : {}),
-    });
-    const raw = await mail.compile().build();
-    await this.ses.send(new SendRawEmailCommand({ RawMessage: { Data: raw } }));
+    const thread = input.inReplyTo ? headerSafe(input.inReplyTo) : null;
+    await this.ses.send(
+      new SendEmailCommand({
+        FromEmailAddress: headerSafe(input.from),
+        Destination: { ToAddresses: [headerSafe(input.to)] },
+        Content: {
+          Simple: {
+            Subject: text(headerSafe(input.subject).slice(0, 200)),
+            Body: { Text: text(input.text) },
+            ...(thread ? { Headers: [{ Name: "In-Reply-To", Value: thread }, { Name: "References", Value: thread }] } : {}),
+          },
+        },
+      }),
+    );
   }
 }
