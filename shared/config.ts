@@ -39,15 +39,18 @@ export function readStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
 
 export interface ApiConfig {
   allowedOrigins: string[];
-  formSigningKey: string;
+  /**
+   * The master key form channels' secrets derive from: given directly (FORM_SIGNING_KEY, local and
+   * tests) or as a Secrets Manager secret to read at start (FORM_SIGNING_KEY_SECRET_ARN, deployed).
+   */
+  formSigningKey: { value: string } | { secretArn: string };
 }
 
-/** The HTTP API's settings. FORM_SIGNING_KEY is the master key form channels' secrets derive from. */
 export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  return {
-    allowedOrigins: (env.ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean),
-    formSigningKey: required(env, "FORM_SIGNING_KEY"),
-  };
+  const allowedOrigins = (env.ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  if (env.FORM_SIGNING_KEY) return { allowedOrigins, formSigningKey: { value: env.FORM_SIGNING_KEY } };
+  if (env.FORM_SIGNING_KEY_SECRET_ARN) return { allowedOrigins, formSigningKey: { secretArn: env.FORM_SIGNING_KEY_SECRET_ARN } };
+  throw new ConfigError("missing environment variable FORM_SIGNING_KEY (or FORM_SIGNING_KEY_SECRET_ARN)");
 }
 
 /** Outgoing email (owner notifications, replies to customers), used by every function that routes. */

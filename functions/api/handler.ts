@@ -1,11 +1,23 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { readApiConfig, readSenderConfig, readStoreConfig } from "../../shared/config";
+import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
+import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
+import { readApiConfig, readSenderConfig, readStoreConfig, ConfigError } from "../../shared/config";
 import { createApiHandler } from "../../shared/http/api";
 import { createWiredApp } from "../../shared/wiring";
 
 // Built once per Lambda instance: clients, config and the route table are reused across invocations.
 const logger = new Logger({ serviceName: "routing-api" });
 const app = createWiredApp(readStoreConfig(), readSenderConfig());
+const config = readApiConfig();
+
+/** The master key is read once per instance (deployed: from Secrets Manager), then kept. */
+const ready = (async () => {
+  const key = "value" in config.formSigningKey ? config.formSigningKey.value : await getSecret(config.formSigningKey.secretArn, { maxAge: 3600 });
+  if (typeof key !== "string" || key === "") throw new ConfigError("the form signing key secret is empty");
+  return createApiHandler({ app, config: { allowedOrigins: config.allowedOrigins, formSigningKey: key }, now: () => new Date() }, logger);
+})();
 
 /** The agent, admin, visitor-chat and form-webhook API (API Gateway HTTP API, payload v2). */
-export const handler = createApiHandler({ app, config: readApiConfig(), now: () => new Date() }, logger);
+export async function handler(event: APIGatewayProxyEventV2, context: Context) {
+  return (await ready)(event, context);
+}

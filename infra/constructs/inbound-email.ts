@@ -1,0 +1,69 @@
+import { CfnOutput, Duration, RemovalPolicy } from "aws-cdk-lib";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
+import { BlockPublicAccess, Bucket, BucketEncryption } from "aws-cdk-lib/aws-s3";
+import { ReceiptRuleSet, TlsPolicy } from "aws-cdk-lib/aws-ses";
+import { Lambda, LambdaInvocationType, S3 } from "aws-cdk-lib/aws-ses-actions";
+import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+
+export interface InboundEmailProps {
+  /** The email function: reads the stored message and routes it. */
+  readonly handler: IFunction;
+  /** Domains (or addresses) whose mail SES receives for the team inboxes, e.g. `support.example.com`. */
+  readonly recipients: string[];
+  /** Object key prefix of stored messages; the function reads `<prefix><SES message id>`. @default "inbound/" */
+  readonly prefix?: string;
+  /** How long raw messages are kept. @default Duration.days(30) */
+  readonly retention?: Duration;
+}
+
+/**
+ * Team email in: an SES receipt rule that first stores the raw message in a private, encrypted bucket
+ * (S3 action), then invokes the email function (Lambda action), spam and virus scanning on. The
+ * function's failed invocations go to a dead-letter queue, kept 14 days, so no email is lost.
+ */
+export class InboundEmail extends Construct {
+  readonly bucket: Bucket;
+  readonly deadLetters: Queue;
+  readonly ruleSet: ReceiptRuleSet;
+  readonly prefix: string;
+
+  constructor(scope: Construct, id: string, props: InboundEmailProps) {
+    super(scope, id);
+    this.prefix = props.prefix ?? "inbound/";
+    this.bucket = new Bucket(this, "RawMail", {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: props.retention ?? Duration.days(30) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Only what the function does: read (and HEAD) the stored messages under the prefix.
+    props.handler.addToRolePolicy(new PolicyStatement({ actions: ["s3:GetObject"], resources: [this.bucket.arnForObjects(`${this.prefix}*`)] }));
+
+    this.deadLetters = new Queue(this, "DeadLetters", {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    // SES invokes the function asynchronously: after Lambda's own retries, the event lands here.
+    props.handler.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(this.deadLetters) });
+
+    this.ruleSet = new ReceiptRuleSet(this, "RuleSet");
+    this.ruleSet.addRule("TeamInboxes", {
+      recipients: props.recipients,
+      scanEnabled: true,
+      tlsPolicy: TlsPolicy.REQUIRE,
+      actions: [
+        new S3({ bucket: this.bucket, objectKeyPrefix: this.prefix }),
+        new Lambda({ function: props.handler, invocationType: LambdaInvocationType.EVENT }),
+      ],
+    });
+    new CfnOutput(this, "ReceiptRuleSetName", {
+      value: this.ruleSet.receiptRuleSetName,
+      description: "Activate once: aws ses set-active-receipt-rule-set --rule-set-name <this>",
+    });
+  }
+}

@@ -1,0 +1,177 @@
+import { App, Stack, Validations } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { Bucket } from "aws-cdk-lib/aws-s3";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { build } from "esbuild";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../../infra/build";
+import { BUNDLING, PROJECT_ROOT } from "../../infra/constructs/routing-function";
+import { RoutingTable } from "../../infra/constructs/table";
+import { TABLE_ACTIONS } from "../../infra/stacks/routing-stack";
+import { INDEXES, TTL_ATTRIBUTE } from "../../shared/adapters/dynamo/table";
+import { PROTECTED_ROUTES, ROUTES } from "../../shared/http/route-table";
+
+const props = {
+  stackName: "RoutingTest",
+  emailDomain: "support.example.com",
+  notifyFrom: "routing@support.example.com",
+  appUrl: "https://inbox.example.com",
+  allowedOrigins: ["https://www.example.com"],
+};
+
+let app: App;
+let template: Template;
+const resources = (type: string) => Object.entries(template.findResources(type)) as Array<[string, { Properties: Record<string, any> }]>;
+
+beforeAll(() => {
+  ({ app } = buildApp(() => props, { outdir: mkdtempSync(path.join(tmpdir(), "cdk-test-")) }));
+  template = Template.fromStack(app.node.findChild("RoutingTest") as Stack);
+}, 60_000);
+
+describe("the table", () => {
+  it("is on-demand, with point-in-time recovery, deletion protection, TTL, retained, under a stable logical id", () => {
+    const tables = template.findResources("AWS::DynamoDB::Table");
+    expect(Object.keys(tables)).toEqual([RoutingTable.LOGICAL_ID]);
+    const t = tables[RoutingTable.LOGICAL_ID]!;
+    expect(t.DeletionPolicy).toBe("Retain");
+    expect(t.Properties).toMatchObject({
+      BillingMode: "PAY_PER_REQUEST",
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
+    });
+  });
+
+  it("has exactly the indexes the repositories use, from the same definition as the tests' table", () => {
+    const t = template.findResources("AWS::DynamoDB::Table")[RoutingTable.LOGICAL_ID]!;
+    expect(t.Properties.GlobalSecondaryIndexes).toEqual(
+      INDEXES.map((ix) => ({
+        IndexName: ix.name,
+        KeySchema: [{ AttributeName: ix.partitionKey, KeyType: "HASH" }, { AttributeName: ix.sortKey, KeyType: "RANGE" }],
+        Projection: { ProjectionType: "ALL" },
+      })),
+    );
+  });
+});
+
+describe("the HTTP API", () => {
+  it("has one route per entry of the route table", () => {
+    const keys = resources("AWS::ApiGatewayV2::Route").map(([, r]) => r.Properties.RouteKey).sort();
+    expect(keys).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  it("puts the JWT authorizer on exactly the admin and agent routes", () => {
+    const protectedKeys = new Set(PROTECTED_ROUTES.map((r) => `${r.method} ${r.path}`));
+    for (const [, r] of resources("AWS::ApiGatewayV2::Route")) {
+      const expected = protectedKeys.has(r.Properties.RouteKey) ? "JWT" : "NONE";
+      expect([r.Properties.RouteKey, r.Properties.AuthorizationType ?? "NONE"]).toEqual([r.Properties.RouteKey, expected]);
+    }
+    template.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", { AuthorizerType: "JWT", IdentitySource: ["$request.header.Authorization"] });
+  });
+
+  it("throttles, logs access, and answers CORS for the widget's origins", () => {
+    template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+      DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("requestId") },
+    });
+    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: { AllowOrigins: ["https://www.example.com"], AllowCredentials: true } });
+  });
+
+  it("has a Cognito user pool with an admins group and required MFA", () => {
+    template.hasResourceProperties("AWS::Cognito::UserPoolGroup", { GroupName: "admins" });
+    template.hasResourceProperties("AWS::Cognito::UserPool", { MfaConfiguration: "ON" });
+  });
+});
+
+describe("the functions", () => {
+  it("run nodejs22.x on arm64 with tracing, source maps and a log group kept a month", () => {
+    const fns = resources("AWS::Lambda::Function");
+    expect(fns).toHaveLength(2);
+    for (const [, fn] of fns) {
+      expect(fn.Properties).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"], TracingConfig: { Mode: "Active" } });
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe("--enable-source-maps");
+    }
+    expect(resources("AWS::Logs::LogGroup").some(([, g]) => g.Properties.RetentionInDays === 30)).toBe(true);
+  });
+
+  it("are granted only what they use: item actions on the table, no Scan; the email function reads only raw mail", () => {
+    const policies = resources("AWS::IAM::Policy");
+    const actions = (id: string) => policies.filter(([pid]) => pid.startsWith(id)).flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => [s.Action].flat()));
+    const api = actions("ApiFunction");
+    const email = actions("EmailFunction");
+    for (const a of TABLE_ACTIONS) expect(api).toContain(a);
+    expect([...api, ...email].filter((a) => /Scan|BatchWrite|GetRecords|\*$/.test(a) && !a.startsWith("xray:"))).toEqual([]);
+    expect(api.filter((a) => a.startsWith("s3:"))).toEqual([]);
+    expect(email.filter((a) => a.startsWith("s3:"))).toEqual(["s3:GetObject"]);
+    expect(api).toContain("secretsmanager:GetSecretValue");
+    expect(email.filter((a) => a.startsWith("secretsmanager:"))).toEqual([]);
+  });
+
+  it("keep the form signing key out of their configuration: the API reads it from Secrets Manager", () => {
+    const apiFn = resources("AWS::Lambda::Function").find(([id]) => id.startsWith("ApiFunction"))!;
+    const vars = apiFn[1].Properties.Environment.Variables;
+    expect(vars.FORM_SIGNING_KEY).toBeUndefined();
+    expect(vars.FORM_SIGNING_KEY_SECRET_ARN.Ref).toMatch(/^FormSigningKey/);
+  });
+
+  it("each bundle is under 300 KB minified", async () => {
+    const sizes: Record<string, number> = {};
+    for (const entry of ["functions/api/handler.ts", "functions/email/handler.ts"]) {
+      const out = await build({
+        entryPoints: [path.join(PROJECT_ROOT, entry)],
+        bundle: true,
+        platform: "node",
+        target: BUNDLING.target,
+        format: "cjs",
+        minify: BUNDLING.minify,
+        external: BUNDLING.externalModules,
+        write: false,
+        logLevel: "silent",
+      });
+      sizes[entry] = out.outputFiles[0]!.contents.length;
+    }
+    for (const [entry, bytes] of Object.entries(sizes)) expect([entry, bytes < 300 * 1024]).toEqual([entry, true]);
+  });
+});
+
+describe("inbound email", () => {
+  it("the receipt rule stores the message in S3 first, then invokes the email function, with scanning on", () => {
+    const rule = resources("AWS::SES::ReceiptRule")[0]![1].Properties.Rule;
+    expect(rule.ScanEnabled).toBe(true);
+    expect(rule.Recipients).toEqual(["support.example.com"]);
+    expect(rule.Actions.map((a: Record<string, unknown>) => Object.keys(a)[0])).toEqual(["S3Action", "LambdaAction"]);
+    expect(rule.Actions[0].S3Action.ObjectKeyPrefix).toBe("inbound/");
+    expect(rule.Actions[1].LambdaAction.InvocationType).toBe("Event");
+  });
+
+  it("keeps raw mail in a private, encrypted bucket with a lifecycle", () => {
+    template.hasResourceProperties("AWS::S3::Bucket", {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 30, Status: "Enabled" })] },
+    });
+  });
+
+  it("sends the email function's failures to a dead-letter queue, with alarms on it and on errors and throttles", () => {
+    template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", { DestinationConfig: { OnFailure: { Destination: Match.anyValue() } }, MaximumRetryAttempts: 2 });
+    const alarms = resources("AWS::CloudWatch::Alarm").map(([, a]) => a.Properties.MetricName);
+    expect(alarms.sort()).toEqual(["ApproximateNumberOfMessagesVisible", "Errors", "Errors", "Throttles", "Throttles"]);
+  });
+});
+
+describe("cdk-nag AwsSolutions", () => {
+  it("reports no finding that is not acknowledged with a reason", () => {
+    expect(() => app.synth({ force: true })).not.toThrow();
+  });
+
+  it("is really checking: an unacknowledged finding fails the synth", () => {
+    const bad = new App({ outdir: mkdtempSync(path.join(tmpdir(), "cdk-bad-")) });
+    new Bucket(new Stack(bad, "Bad"), "Open", {});
+    Validations.of(bad).addPlugins(new AwsSolutionsChecks(bad));
+    expect(() => bad.synth()).toThrow();
+  });
+});
