@@ -1,5 +1,5 @@
 import { Duration } from "aws-cdk-lib";
-import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
+import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
@@ -19,35 +19,24 @@ export class RoutingAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: RoutingAlarmsProps) {
     super(scope, id);
-    const add = (alarm: Alarm) => {
-      if (props.topic) alarm.addAlarmAction(new SnsAction(props.topic));
-      this.alarms.push(alarm);
+    // Every alarm here fires on the first occurrence in a 5-minute window; no data is not a problem.
+    const alarm = (id: string, description: string, metric: IMetric) => {
+      const a = new Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      if (props.topic) a.addAlarmAction(new SnsAction(props.topic));
+      this.alarms.push(a);
     };
+    const period = { period: Duration.minutes(5) };
     for (const [name, fn] of Object.entries(props.functions)) {
-      add(new Alarm(this, `${name}Errors`, {
-        alarmDescription: `${name} function errors`,
-        metric: fn.metricErrors({ period: Duration.minutes(5) }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }));
-      add(new Alarm(this, `${name}Throttles`, {
-        alarmDescription: `${name} function throttled`,
-        metric: fn.metricThrottles({ period: Duration.minutes(5) }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }));
+      alarm(`${name}Errors`, `${name} function errors`, fn.metricErrors(period));
+      alarm(`${name}Throttles`, `${name} function throttled`, fn.metricThrottles(period));
     }
-    add(new Alarm(this, "EmailDeadLetters", {
-      alarmDescription: "Inbound emails the function could not process (see the dead-letter queue)",
-      metric: props.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    }));
+    alarm("EmailDeadLetters", "Inbound emails the function could not process (see the dead-letter queue)", props.deadLetters.metricApproximateNumberOfMessagesVisible(period));
   }
 }

@@ -6,6 +6,17 @@ export type UserProfile = Pick<User, "id" | "name" | "email" | "seat" | "role" |
 
 export type ConversationView = "unassigned" | "mine" | "all";
 
+/** One page of an inbox view (API.md `GET /inboxes/{id}/conversations`). */
+export interface ConversationQuery {
+  inboxId: string;
+  view: ConversationView;
+  status: ConversationStatus;
+  /** The caller: "mine" is theirs. */
+  userId: string;
+  limit: number;
+  cursor?: string;
+}
+
 export interface ConversationPage {
   items: Conversation[];
   nextCursor: string | null;
@@ -23,13 +34,6 @@ export interface AdminStore extends RoutingStore {
   findByDedupeKey(channelId: string, key: string): Promise<string | null>;
   getContact(id: string): Promise<Contact | null>;
   putContact(contact: Contact): Promise<void>;
-  listConversations(q: {
-    inboxId: string;
-    view: ConversationView;
-    status: ConversationStatus;
-    userId: string;
-    limit: number;
-    cursor?: string;
-  }): Promise<ConversationPage>;
+  listConversations(q: ConversationQuery): Promise<ConversationPage>;
   listMessages(conversationId: string): Promise<Message[]>;
 }

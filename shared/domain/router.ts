@@ -157,6 +157,7 @@ export class Router {
       }
       live = this.settleDuplicates(live, outcome, plans.map((p) => p.item), results, attempt + 1);
       if (live.length === 0) break;
+      if (outcome.freshUsers.length === 0 && !outcome.transient) continue; // only duplicates failed: retry the rest at once
       if (queueable && outcome.freshUsers.length > 0) {
         useQueue = true; // least busy lost to another router: combine through the queue instead of chasing
       } else if (outcome.freshUsers.length > 0 && !outcome.transient && !patchedSinceRead) {

@@ -171,21 +171,25 @@ export const OPERATIONS: Record<string, Operation> = {
   // ---- visitor chat
   async startChat(ctx) {
     const body = s.parse(s.chatStart, ctx.body);
-    const token = visitorTokenOf(ctx, body.visitorToken) ?? randomBytes(24).toString("base64url");
+    const given = visitorTokenOf(ctx, body.visitorToken);
+    const token = given ?? randomBytes(24).toString("base64url");
+    // A visitor's key only ever matches that visitor's chats. Without a token yet (a double click
+    // before the first answer set the cookie), the key alone dedupes: keys must be unguessable (UUIDs).
+    const dedupe = body.idempotencyKey ? { dedupeKey: given ? `chat:v:${given}:${body.idempotencyKey}` : `chat:k:${body.idempotencyKey}`, dedupeTtlSeconds: 24 * 3600 } : {};
     const r = await ctx.services.app.inbound.receive({
       channelId: param(ctx, "channelId"),
       accepts: ["chat", "bot"],
       text: body.text,
       contactKey: { by: "visitorToken", value: token },
       visitorToken: token,
-      ...(body.idempotencyKey ? { dedupeKey: `chat:${body.idempotencyKey}`, dedupeTtlSeconds: 24 * 3600 } : {}),
+      ...dedupe,
     });
-    let conversation = r.conversation;
-    if (!r.created) {
-      const existing = await ctx.services.app.store.getConversation(r.existingConversationId!);
-      if (existing) conversation = existing;
-    }
-    return { status: r.created ? 201 : 200, body: { conversation: publicConversation(conversation), visitorToken: token }, cookies: [visitorCookie(token)] };
+    if (r.created) return { status: 201, body: { conversation: publicConversation(r.conversation), visitorToken: token }, cookies: [visitorCookie(token)] };
+    // The same request again: the same answer as the first time, its conversation and its token.
+    const existing = await ctx.services.app.store.getConversation(r.existingConversationId!);
+    if (!existing) throw new NotFoundError(`conversation ${r.existingConversationId} does not exist`);
+    const sameToken = existing.visitorToken ?? token;
+    return { status: 200, body: { conversation: publicConversation(existing), visitorToken: sameToken }, cookies: [visitorCookie(sameToken)] };
   },
   async visitorMessage(ctx) {
     const body = s.parse(s.chatMessage, ctx.body);

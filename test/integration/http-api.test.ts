@@ -131,7 +131,17 @@ describe("HTTP API: agents and visitors", () => {
     const b = await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "Hi", idempotencyKey: "k1" } });
     expect([a.status, b.status]).toEqual([201, 200]);
     expect(b.json.conversation.id).toBe(a.json.conversation.id);
+    expect(b.json.visitorToken).toBe(a.json.visitorToken);
     expect((await dump(h.app)).conversations).toHaveLength(1);
+  });
+
+  it("another visitor's idempotency key never returns that visitor's conversation", async () => {
+    const mine = await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "Hi", idempotencyKey: "shared-key", visitorToken: "visitor-one-token" } });
+    const theirs = await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "Hi", idempotencyKey: "shared-key", visitorToken: "visitor-two-token" } });
+    expect([mine.status, theirs.status]).toEqual([201, 201]);
+    expect(theirs.json.conversation.id).not.toBe(mine.json.conversation.id);
+    const again = await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "Hi", idempotencyKey: "shared-key" }, cookies: ["routing_visitor=visitor-one-token"] });
+    expect([again.status, again.json.conversation.id]).toEqual([200, mine.json.conversation.id]);
   });
 
   it("a visitor reads and writes their thread with their token only; agents' emails and ids never show", async () => {

@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors";
-import type { AdminStore, ConversationPage, ConversationView, UserProfile } from "../../domain/admin-ports";
-import type { Channel, Contact, ConversationStatus, Inbox, Message, Team, User } from "../../domain/types";
+import type { AdminStore, ConversationPage, ConversationQuery, UserProfile } from "../../domain/admin-ports";
+import type { Channel, Contact, Inbox, Message, Team, User } from "../../domain/types";
 import { all, capacityNotBelowLoad } from "./conditions";
 import { channelToItem, contactToItem, inboxToItem, itemToContact, itemToConversation, itemToMessage, itemToUser, teamToItem } from "./items";
 import { ENTITY, keys } from "./keys";
@@ -208,14 +208,7 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
   }
 
   /** Views of an inbox (API.md): unassigned and mine read gsi2, all reads gsi1; oldest first. */
-  async listConversations(q: {
-    inboxId: string;
-    view: ConversationView;
-    status: ConversationStatus;
-    userId: string;
-    limit: number;
-    cursor?: string;
-  }): Promise<ConversationPage> {
+  async listConversations(q: ConversationQuery): Promise<ConversationPage> {
     const base = `INBOX#${q.inboxId}#STATUS#${q.status}`;
     const [index, pk] =
       q.view === "all"
@@ -241,22 +234,7 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
   }
 
   async listMessages(conversationId: string): Promise<Message[]> {
-    const messages: Message[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :msg)",
-          ExpressionAttributeValues: { ":pk": keys.conversation(conversationId).pk, ":msg": keys.messagePrefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      messages.push(...(out.Items ?? []).map(itemToMessage));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return messages;
+    return (await this.queryAll(keys.conversation(conversationId).pk, keys.messagePrefix)).map(itemToMessage);
   }
 
   private async put(item: Record<string, unknown>): Promise<void> {

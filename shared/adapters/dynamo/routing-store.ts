@@ -110,35 +110,42 @@ export class DynamoRoutingStore implements RoutingStore {
     return out.Item ? itemToChannel(out.Item) : null;
   }
 
-  /** One consistent Query of the DIRECTORY collection: users, teams and inboxes (paged past 1 MB). */
-  async loadDirectory(): Promise<Directory> {
-    const users = new Map<string, User>();
-    const teams = new Map<string, Team>();
-    const inboxes = new Map<string, Inbox>();
-    const queues = new Map<string, QueueEntry[]>();
+  /** Every item of one item collection (optionally a sort-key prefix), read consistently, paged past 1 MB. */
+  protected async queryAll(pk: string, skPrefix?: string): Promise<Array<Record<string, unknown>>> {
+    const items: Array<Record<string, unknown>> = [];
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.db.doc.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": DIRECTORY_PK },
+          KeyConditionExpression: skPrefix ? "pk = :pk AND begins_with(sk, :prefix)" : "pk = :pk",
+          ExpressionAttributeValues: { ":pk": pk, ...(skPrefix ? { ":prefix": skPrefix } : {}) },
           ConsistentRead: true,
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of out.Items ?? []) {
-        if (item.entityType === ENTITY.user) users.set(String(item.id), itemToUser(item));
-        else if (item.entityType === ENTITY.team) teams.set(String(item.id), itemToTeam(item));
-        else if (item.entityType === ENTITY.inbox) inboxes.set(String(item.id), itemToInbox(item));
-        else if (item.entityType === ENTITY.queueEntry) {
-          // Sort keys come back in order, so each queue is oldest first.
-          const entry = itemToQueueEntry(item);
-          queues.set(entry.channelId, [...(queues.get(entry.channelId) ?? []), entry]);
-        }
-      }
+      items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;
     } while (start);
+    return items;
+  }
+
+  /** One consistent Query of the DIRECTORY collection: users, teams, inboxes and routing queues. */
+  async loadDirectory(): Promise<Directory> {
+    const users = new Map<string, User>();
+    const teams = new Map<string, Team>();
+    const inboxes = new Map<string, Inbox>();
+    const queues = new Map<string, QueueEntry[]>();
+    for (const item of await this.queryAll(DIRECTORY_PK)) {
+      if (item.entityType === ENTITY.user) users.set(String(item.id), itemToUser(item));
+      else if (item.entityType === ENTITY.team) teams.set(String(item.id), itemToTeam(item));
+      else if (item.entityType === ENTITY.inbox) inboxes.set(String(item.id), itemToInbox(item));
+      else if (item.entityType === ENTITY.queueEntry) {
+        // Sort keys come back in order, so each queue is oldest first.
+        const entry = itemToQueueEntry(item);
+        queues.set(entry.channelId, [...(queues.get(entry.channelId) ?? []), entry]);
+      }
+    }
     return { users, teams, inboxes, queues };
   }
 
