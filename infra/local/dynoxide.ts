@@ -16,8 +16,8 @@ export class EmulatorError extends Error {
 }
 
 /** The dynoxide binary shipped by its npm package for this platform (e.g. @dynoxide/linux-x64). */
-export function dynoxideBinary(): string {
-  const pkg = `@dynoxide/${process.platform}-${process.arch}`;
+export function dynoxideBinary(platform: string = process.platform, arch: string = process.arch): string {
+  const pkg = `@dynoxide/${platform}-${arch}`;
   const require = createRequire(import.meta.url);
   let dir: string;
   try {
@@ -25,7 +25,7 @@ export function dynoxideBinary(): string {
   } catch {
     throw new EmulatorError(`the embedded DynamoDB engine is missing: install the npm package ${pkg} (run \`npm ci\`), or set DYNAMODB_ENDPOINT to a DynamoDB-compatible endpoint`);
   }
-  const bin = path.join(dir, process.platform === "win32" ? "dynoxide.exe" : "dynoxide");
+  const bin = path.join(dir, platform === "win32" ? "dynoxide.exe" : "dynoxide");
   if (!existsSync(bin)) throw new EmulatorError(`${pkg} is installed but has no binary at ${bin}: reinstall it (npm ci)`);
   return bin;
 }
