@@ -4,7 +4,7 @@ import type { AdminStore, ConversationPage, ConversationQuery, UserProfile } fro
 import type { Channel, Contact, Inbox, Message, Team, User } from "../../domain/types";
 import { all, capacityNotBelowLoad } from "./conditions";
 import { channelToItem, contactToItem, inboxToItem, itemToContact, itemToConversation, itemToMessage, itemToUser, teamToItem } from "./items";
-import { ENTITY, keys } from "./keys";
+import { ENTITY, keys, viewKeys } from "./keys";
 import { DynamoRoutingStore } from "./routing-store";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
@@ -209,11 +209,10 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
 
   /** Views of an inbox (API.md): unassigned and mine read gsi2, all reads gsi1; oldest first. */
   async listConversations(q: ConversationQuery): Promise<ConversationPage> {
-    const base = `INBOX#${q.inboxId}#STATUS#${q.status}`;
     const [index, pk] =
       q.view === "all"
-        ? ["gsi1", base]
-        : ["gsi2", `${base}#ASSIGNEE#${q.view === "mine" ? q.userId : "NONE"}`];
+        ? ["gsi1", viewKeys.all(q.inboxId, q.status)]
+        : ["gsi2", viewKeys.byAssignee(q.inboxId, q.status, q.view === "mine" ? q.userId : null)];
     const out = await this.db.doc.send(
       new QueryCommand({
         TableName: this.tableName,

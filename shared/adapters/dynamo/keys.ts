@@ -42,6 +42,14 @@ export const keys = {
   queuePrefix: (channelId: string) => `QUEUE#${channelId}#`,
 } as const;
 
+/** Partition keys of the inbox views: written on conversations, read by the views, from one place. */
+export const viewKeys = {
+  /** gsi1: the All view of an inbox, by status. */
+  all: (inboxId: string, status: string) => `INBOX#${inboxId}#STATUS#${status}`,
+  /** gsi2: the Unassigned (assignee null) and Mine views of an inbox, by status. */
+  byAssignee: (inboxId: string, status: string, assigneeId: string | null) => `INBOX#${inboxId}#STATUS#${status}#ASSIGNEE#${assigneeId ?? "NONE"}`,
+};
+
 /** Index keys of a conversation, recomputed on every write that changes its status or assignee. */
 export function conversationIndexKeys(c: {
   id: string;
@@ -55,9 +63,9 @@ export function conversationIndexKeys(c: {
   // Spam is kept but listed nowhere an agent works: its own status bucket (SPEC 6).
   const status = c.spam ? "spam" : c.status;
   return {
-    gsi1pk: `INBOX#${c.inboxId}#STATUS#${status}`,
+    gsi1pk: viewKeys.all(c.inboxId, status),
     gsi1sk: order,
-    gsi2pk: `INBOX#${c.inboxId}#STATUS#${status}#ASSIGNEE#${c.assigneeId ?? "NONE"}`,
+    gsi2pk: viewKeys.byAssignee(c.inboxId, status, c.assigneeId),
     gsi2sk: order,
   };
 }
