@@ -111,10 +111,7 @@ export class ConversationService {
     return this.change(
       actor,
       conversationId,
-      (conv) => {
-        if (conv.status === "open") return null;
-        return { after: { ...conv, status: "open", assigneeId: overCapacity ? null : conv.assigneeId } };
-      },
+      (conv) => (conv.status === "open" ? null : { after: reopened(conv, overCapacity) }),
       () => {
         overCapacity = true;
         return true;
@@ -146,8 +143,7 @@ export class ConversationService {
           createdAt: this.opts.clock.now().toISOString(),
           ...(input.emailMessageId ? { emailMessageId: input.emailMessageId } : {}),
         };
-        const reopened = conv.status === "closed" ? { status: "open" as const, assigneeId: overCapacity ? null : conv.assigneeId } : {};
-        return { after: { ...conv, ...reopened }, message, ...(input.dedupeKey ? { dedupe: { key: input.dedupeKey } } : {}) };
+        return { after: reopened(conv, overCapacity), message, ...(input.dedupeKey ? { dedupe: { key: input.dedupeKey } } : {}) };
       },
       () => (overCapacity = true),
       () => (duplicate = true),
@@ -233,6 +229,15 @@ export class ConversationService {
     }
     throw new ContentionError(`conversation ${conversationId} kept changing; try again`);
   }
+}
+
+/**
+ * SPEC 3.6: a closed conversation reopens with its assignee, who takes the load back; if that would
+ * pass their capacity (the commit said so), it reopens unassigned instead. An open one is unchanged.
+ */
+function reopened(conv: Stored, assigneeAtCapacity: boolean): Stored {
+  if (conv.status === "open") return conv;
+  return { ...conv, status: "open", assigneeId: assigneeAtCapacity ? null : conv.assigneeId };
 }
 
 function strip(conv: Stored): Conversation {

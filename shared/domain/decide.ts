@@ -292,9 +292,19 @@ export function decide(subject: RoutingSubject, snapshot: RoutingSnapshot, rando
 }
 
 /**
- * Apply a decision to a snapshot copy, so the next conversation of the same batch sees the load it adds
- * (group commit decides a batch sequentially from one read).
+ * Decide a batch of new conversations of one channel from one snapshot, in order: each decision sees
+ * the load the previous ones add (group commit and the queue drain both commit batches this way).
  */
+export function decideInOrder(subjects: RoutingSubject[], snapshot: RoutingSnapshot, random: RandomSource): Decision[] {
+  let current = snapshot;
+  return subjects.map((subject) => {
+    const decision = decide(subject, current, random);
+    if (decision.userId) current = applyToSnapshot(current, decision.userId);
+    return decision;
+  });
+}
+
+/** A copy of the snapshot in which `userId` holds one more conversation, assigned now. */
 export function applyToSnapshot(snapshot: RoutingSnapshot, userId: string): RoutingSnapshot {
   const user = snapshot.users.get(userId);
   if (!user) return snapshot;

@@ -1,4 +1,4 @@
-import { applyToSnapshot, decide, type Decision, type RoutingSnapshot } from "./decide";
+import { decideInOrder, type Decision } from "./decide";
 import { ContentionError, NotFoundError } from "./errors";
 import type { Clock, CommitOutcome, CommitPlan, Directory, NewConversation, OwnerNotifier, RandomSource, RoutingStore } from "./ports";
 import { queueEntryOf, routesLeastBusy } from "./queue";
@@ -278,12 +278,8 @@ export class Router {
       const inbox = directory.inboxes.get(channel.inboxId);
       if (!inbox) throw new NotFoundError(`inbox ${channel.inboxId} of channel ${channel.id} does not exist`);
       const now = clock.now();
-      let snapshot: RoutingSnapshot = { users: directory.users, inbox, now };
-      const plans = entries.map((entry) => {
-        const decision = decide({ channel, contact: null }, snapshot, random);
-        if (decision.userId) snapshot = applyToSnapshot(snapshot, decision.userId);
-        return { entry, decision };
-      });
+      const decisions = decideInOrder(entries.map(() => ({ channel, contact: null })), { users: directory.users, inbox, now }, random);
+      const plans = entries.map((entry, i) => ({ entry, decision: decisions[i]! }));
       const outcome = await store.commitDrain(plans, now);
       if (outcome.type === "committed") {
         attempt = 0;
@@ -311,17 +307,15 @@ export class Router {
 
   /** Decide every conversation of the batch in order, each seeing the load the previous ones add. */
   private plan(live: Pending[], directory: Directory, now: Date): CommitPlan[] {
-    const { random } = this.opts;
-    const plans: CommitPlan[] = [];
-    const snapshots = new Map<string, RoutingSnapshot>();
-    for (const p of live) {
-      const { channel, item } = p.request;
-      const inbox = directory.inboxes.get(channel.inboxId);
-      if (!inbox) throw new NotFoundError(`inbox ${channel.inboxId} of channel ${channel.id} does not exist`);
-      let snapshot = snapshots.get(inbox.id) ?? { users: directory.users, inbox, now };
-      const decision: Decision | null = p.request.route ? decide({ channel, contact: p.contact }, snapshot, random) : null;
-      if (decision?.userId) snapshot = applyToSnapshot(snapshot, decision.userId);
-      snapshots.set(inbox.id, snapshot);
+    // A batch is one channel, so one inbox and one policy.
+    const channel = live[0]!.request.channel;
+    const inbox = directory.inboxes.get(channel.inboxId);
+    if (!inbox) throw new NotFoundError(`inbox ${channel.inboxId} of channel ${channel.id} does not exist`);
+    const routed = live[0]!.request.route;
+    const decisions = routed ? decideInOrder(live.map((p) => ({ channel, contact: p.contact })), { users: directory.users, inbox, now }, this.opts.random) : [];
+    return live.map((p, i) => {
+      const decision = decisions[i] ?? null;
+      const { item } = p.request;
       const conversation: Conversation = {
         ...item.conversation,
         contactId: item.conversation.contactId ?? p.contact?.id ?? null,
@@ -329,9 +323,8 @@ export class Router {
         routing: decision?.record ?? item.conversation.routing,
         updatedAt: now.toISOString(),
       };
-      plans.push({ item: { ...item, conversation }, decision });
-    }
-    return plans;
+      return { item: { ...item, conversation }, decision };
+    });
   }
 
   private async notifyOwners(plans: CommitPlan[], directory: Directory): Promise<void> {

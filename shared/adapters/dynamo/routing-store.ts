@@ -263,23 +263,20 @@ export class DynamoRoutingStore implements RoutingStore {
       { Put: { TableName: this.tableName, Item: conversationToItem(conversation, 1), ConditionExpression: isNew.expression } },
       { kind: "conversation", plan: index },
     );
-    tx.add(
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            ...keys.dedupe(conversation.channelId, dedupeKey),
-            entityType: ENTITY.dedupe,
-            conversationId: conversation.id,
-            ...(dedupeExpiresAt ? { expiresAt: dedupeExpiresAt } : {}),
-          },
-          ConditionExpression: isNew.expression,
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        },
-      },
-      { kind: "dedupe", plan: index },
-    );
+    tx.add(this.dedupePut(conversation.channelId, dedupeKey, conversation.id, dedupeExpiresAt), { kind: "dedupe", plan: index });
     if (message) tx.add({ Put: { TableName: this.tableName, Item: messageToItem(message) } }, { kind: "message", plan: index });
+  }
+
+  /** A dedupe record: written only if new; a failure hands back the conversation that holds the key. */
+  private dedupePut(channelId: string, key: string, conversationId: string, expiresAt?: number): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...keys.dedupe(channelId, key), entityType: ENTITY.dedupe, conversationId, ...(expiresAt ? { expiresAt } : {}) },
+        ConditionExpression: isNew.expression,
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      },
+    };
   }
 
   /** One update per chosen user, whatever the number of conversations the batch gives them. */
@@ -360,84 +357,62 @@ export class DynamoRoutingStore implements RoutingStore {
    * makes, in one transaction.
    */
   async commitTransition(t: Transition, now: Date): Promise<TransitionOutcome> {
-    const deltas = loadDeltas(t.before, t.after);
-    const items: TransactItem[] = [];
+    const tx = new Tx();
     const cond = all(versionIs(t.before.version));
-    items.push({
-      Put: {
-        TableName: this.tableName,
-        Item: conversationToItem({ ...t.after, updatedAt: now.toISOString() }, t.before.version + 1),
-        ConditionExpression: cond.ConditionExpression,
-        ExpressionAttributeValues: cond.values,
-      },
-    });
-    if (t.message) items.push({ Put: { TableName: this.tableName, Item: messageToItem(t.message) } });
-    const dedupeAt = t.dedupe ? items.length : -1;
-    if (t.dedupe) {
-      items.push({
+    tx.add(
+      {
         Put: {
           TableName: this.tableName,
-          Item: {
-            ...keys.dedupe(t.after.channelId, t.dedupe.key),
-            entityType: ENTITY.dedupe,
-            conversationId: t.after.id,
-            ...(t.dedupe.expiresAt ? { expiresAt: t.dedupe.expiresAt } : {}),
-          },
-          ConditionExpression: isNew.expression,
+          Item: conversationToItem({ ...t.after, updatedAt: now.toISOString() }, t.before.version + 1),
+          ConditionExpression: cond.ConditionExpression,
+          ExpressionAttributeValues: cond.values,
         },
-      });
-    }
-    const userAt: Array<string | null> = items.map(() => null);
-    for (const [userId, delta] of deltas) {
+      },
+      { kind: "conversation" },
+    );
+    if (t.message) tx.add({ Put: { TableName: this.tableName, Item: messageToItem(t.message) } }, { kind: "message" });
+    if (t.dedupe) tx.add(this.dedupePut(t.after.channelId, t.dedupe.key, t.after.id, t.dedupe.expiresAt), { kind: "dedupe" });
+    for (const [userId, delta] of loadDeltas(t.before, t.after)) {
       if (delta > 0) {
         const c =
           t.expectedLoad !== undefined && t.expectedLoad !== null && userId === t.after.assigneeId
             ? all(loadUnchanged(t.expectedLoad), underCapacityAfter(t.expectedLoad + 1))
             : all(roomForOneMore);
-        items.push({
-          Update: {
-            TableName: this.tableName,
-            Key: keys.user(userId),
-            UpdateExpression: t.markAssigned ? "ADD openCount :one SET lastAssignedAt = :now" : "ADD openCount :one",
-            ConditionExpression: c.ConditionExpression,
-            ExpressionAttributeValues: { ...c.values, ":one": 1, ...(t.markAssigned ? { ":now": now.toISOString() } : {}) },
-            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        tx.add(
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: keys.user(userId),
+              UpdateExpression: t.markAssigned ? "ADD openCount :one SET lastAssignedAt = :now" : "ADD openCount :one",
+              ConditionExpression: c.ConditionExpression,
+              ExpressionAttributeValues: { ...c.values, ":one": 1, ...(t.markAssigned ? { ":now": now.toISOString() } : {}) },
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            },
           },
-        });
+          { kind: "user", userId },
+        );
       } else {
-        items.push({
-          Update: {
-            TableName: this.tableName,
-            Key: keys.user(userId),
-            UpdateExpression: "ADD openCount :minusOne",
-            ExpressionAttributeValues: { ":minusOne": -1 },
-          },
-        });
+        tx.add(
+          { Update: { TableName: this.tableName, Key: keys.user(userId), UpdateExpression: "ADD openCount :minusOne", ExpressionAttributeValues: { ":minusOne": -1 } } },
+          { kind: "user", userId },
+        );
       }
-      userAt.push(userId);
     }
     try {
-      await this.db.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      await this.db.doc.send(new TransactWriteCommand({ TransactItems: tx.items }));
       return { type: "committed" };
     } catch (err) {
-      const reasons = cancellationReasons(err);
-      if (!reasons) {
-        if (isTransient(err)) return { type: "transient" };
-        throw err;
-      }
-      assertKnownReasons(reasons, err);
-      let outcome: TransitionOutcome = { type: "transient" };
-      reasons.forEach((reason, i) => {
-        if (reason.Code !== "ConditionalCheckFailed") return;
-        if (i === dedupeAt) outcome = { type: "duplicate" };
-        else if (i === 0 && outcome.type !== "duplicate") outcome = { type: "stale" };
-        else if (userAt[i] && outcome.type === "transient") {
-          outcome = { type: "user_conflict", userId: userAt[i]!, fresh: reason.Item ? itemToUser(unmarshall(reason.Item)) : null };
-        }
-      });
-      return outcome;
+      const failed = this.failures(err, tx);
+      // A dedupe record that exists means this very change was applied before; then a changed
+      // conversation; then a user whose load or capacity refused it; anything else is worth a retry.
+      if (failed.conditions.some((f) => f.kind === "dedupe")) return { type: "duplicate" };
+      if (failed.conditions.some((f) => f.kind === "conversation")) return { type: "stale" };
+      const user = failed.conditions.find((f) => f.kind === "user");
+      if (user) return { type: "user_conflict", userId: user.userId!, fresh: user.old ? itemToUser(user.old) : null };
+      return { type: "transient" };
     }
   }
+
 }
 
 /** +1 for the user who holds an open conversation after, -1 for the one who held it before. */
