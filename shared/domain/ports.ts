@@ -111,3 +111,15 @@ export interface CustomerMailer {
     inReplyTo: string | null;
   }): Promise<void>;
 }
+
+/**
+ * Operational metrics (deployed: CloudWatch through Powertools EMF). Names are PascalCase, e.g.
+ * `EmailSendFailed`, `ConversationsWaiting`; dimensions stay low-cardinality (channel id, strategy).
+ */
+export interface Metrics {
+  count(name: string, value?: number, dimensions?: Record<string, string>): void;
+  milliseconds(name: string, value: number, dimensions?: Record<string, string>): void;
+}
+
+/** Metrics that go nowhere: the default where nothing observes them. */
+export const noMetrics: Metrics = { count: () => {}, milliseconds: () => {} };
