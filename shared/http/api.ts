@@ -9,7 +9,7 @@ import type { User } from "../domain/types";
 import { principalOf, type Principal } from "./auth";
 import { errorResponse, HttpError } from "./errors";
 import { OPERATIONS, type HttpServices, type Reply, type RequestContext } from "./operations";
-import { ROUTES, type RouteSpec } from "./route-table";
+import { ROUTES, type Route, type RouteSpec } from "./route-table";
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -80,9 +80,8 @@ function toResult(reply: Reply): Result {
   };
 }
 
-function routeHandler(spec: RouteSpec, services: HttpServices, logger: ApiLogger) {
-  const operation = OPERATIONS[spec.operation];
-  if (!operation) throw new Error(`route ${spec.method} ${spec.path} names an unknown operation ${spec.operation}`);
+function routeHandler(spec: Route, services: HttpServices, logger: ApiLogger) {
+  const operation: (ctx: RequestContext) => Promise<Reply> = OPERATIONS[spec.operation];
   const handler = middy<Event, Result>().use(httpHeaderNormalizer());
   if (spec.cors) handler.use(httpCors({ origins: services.config.allowedOrigins, credentials: true }));
   handler.use(errorMapper(logger)).use(rawBody());
