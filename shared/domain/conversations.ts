@@ -219,7 +219,7 @@ export class ConversationService {
       if (outcome.type === "user_conflict") {
         const fresh = outcome.fresh;
         const full = fresh === null || (fresh.capacity !== null && fresh.openCount >= fresh.capacity);
-        if (full && !(onCapacity && onCapacity())) {
+        if (full && !onCapacity?.()) {
           throw new ConflictError(`user ${outcome.userId} is at capacity`, [
             { field: "userId", reason: `user ${outcome.userId} holds ${fresh?.openCount ?? "?"} of ${fresh?.capacity ?? "?"} conversations` },
           ]);

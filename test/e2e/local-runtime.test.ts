@@ -52,7 +52,10 @@ async function stop(rt: Runtime, signal: NodeJS.Signals): Promise<number | null>
 const listening = (port: number) =>
   new Promise<boolean>((resolve) => {
     const s = net.connect(port, "127.0.0.1");
-    s.once("connect", () => (s.end(), resolve(true)));
+    s.once("connect", () => {
+      s.end();
+      resolve(true);
+    });
     s.once("error", () => resolve(false));
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../shared/app";
-import { clients, freshTable, invariantViolations, profile, seedChannel, spread, testApp, usersAndTeams, dump } from "../support/harness";
+import { clients, invariantViolations, profile, seedChannel, spread, testApp, usersAndTeams, dump } from "../support/harness";
 import { countCalls } from "../support/instrument";
 
 const AGENTS = ["a1", "a2", "a3", "a4", "a5"];
