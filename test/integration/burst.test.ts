@@ -22,7 +22,7 @@ async function burst(conversations: number, routers: number) {
   return { app: seedApp, results, writes: instances.reduce((s, x) => s + x.calls.writes(), 0) };
 }
 
-describe("SPEC 5.4: a burst of simultaneous chats", () => {
+describe("routing.md §5.4: a burst of simultaneous chats", () => {
   for (const [n, routers] of [
     [100, 4],
     [200, 4],
