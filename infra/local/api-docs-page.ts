@@ -38,17 +38,22 @@ function operationHtml(method: string, path: string, op: Op): string {
     ? `<table><tr><th>name</th><th>in</th><th>required</th><th>schema</th></tr>${op.parameters
         .map(
           (p) =>
-            `<tr><td><code>${escapeHtml(p.name)}</code>${p.description ? `<br>${escapeHtml(p.description)}` : ""}</td>` +
+            `<tr><td><code>${escapeHtml(p.name)}</code>${p.description ? `<br>${escapeHtml(p.description)}` : ""}` +
+            "</td>" +
             `<td>${p.in}</td><td>${p.required ? "yes" : "no"}</td><td>${schemaHtml(p.schema)}</td></tr>`,
         )
         .join("")}</table>`
     : "";
-  const body = op.requestBody ? `<h4>Request body</h4>${schemaHtml(op.requestBody.content["application/json"]?.schema)}` : "";
+  const body = op.requestBody
+    ? `<h4>Request body</h4>${schemaHtml(op.requestBody.content["application/json"]?.schema)}`
+    : "";
   const responses = Object.entries(op.responses)
     .map(([status, r]) => `<h4>${escapeHtml(status)}</h4>${schemaHtml(r.content["application/json"]?.schema)}`)
     .join("");
   const auth = op.security.length ? "bearer token" : "no token";
-  return `<details id="op-${op.operationId}"><summary><b>${method.toUpperCase()}</b> <code>${escapeHtml(path)}</code> ${escapeHtml(op.summary)} <i>(${auth})</i></summary>${params}${body}${responses}</details>`;
+  const title = `<code>${escapeHtml(path)}</code> ${escapeHtml(op.summary)}`;
+  const summary = `<b>${method.toUpperCase()}</b> ${title} <i>(${auth})</i>`;
+  return `<details id="op-${op.operationId}"><summary>${summary}</summary>${params}${body}${responses}</details>`;
 }
 
 /** The page for a document. */

@@ -73,7 +73,11 @@ export interface OperationContract {
 const visitorQuery = { visitorToken: s.visitorToken.optional() };
 
 export const CONTRACT = {
-  putUser: { summary: "Create or replace a user (keeps availability and counters)", body: "UserInput", responses: { 200: "User" } },
+  putUser: {
+    summary: "Create or replace a user (keeps availability and counters)",
+    body: "UserInput",
+    responses: { 200: "User" },
+  },
   listUsers: { summary: "List users", responses: { 200: "UserPage" } },
   getUser: { summary: "Read a user with availability, load and activity", responses: { 200: "User" } },
   putTeam: { summary: "Create or replace a team", body: "TeamInput", responses: { 200: "Team" } },
@@ -83,9 +87,17 @@ export const CONTRACT = {
     body: "ChannelInput",
     responses: { 200: "Channel", 201: "Channel" },
   },
-  putRule: { summary: "Replace a channel's routing rule (docs/routing.md §4)", body: "RuleInput", responses: { 200: "Channel" } },
+  putRule: {
+    summary: "Replace a channel's routing rule (docs/routing.md §4)",
+    body: "RuleInput",
+    responses: { 200: "Channel" },
+  },
   putContact: { summary: "Create or replace a contact", body: "ContactInput", responses: { 200: "Contact" } },
-  setAvailability: { summary: "Turn the caller available or away", body: "AvailabilityInput", responses: { 200: "User" } },
+  setAvailability: {
+    summary: "Turn the caller available or away",
+    body: "AvailabilityInput",
+    responses: { 200: "User" },
+  },
   heartbeat: { summary: "Record the caller's inbox activity", responses: { 200: "Heartbeat" } },
   listConversations: {
     summary: "An inbox view: unassigned (oldest first), mine or all",
@@ -96,8 +108,16 @@ export const CONTRACT = {
     summary: "A conversation with its messages and routing decision",
     responses: { 200: "ConversationWithMessages" },
   },
-  assign: { summary: "Assign, reassign, give to a team or unassign", body: "AssigneeInput", responses: { 200: "Conversation" } },
-  reply: { summary: "Reply; an unassigned conversation becomes the replier's", body: "ReplyInput", responses: { 201: "ReplyResult" } },
+  assign: {
+    summary: "Assign, reassign, give to a team or unassign",
+    body: "AssigneeInput",
+    responses: { 200: "Conversation" },
+  },
+  reply: {
+    summary: "Reply; an unassigned conversation becomes the replier's",
+    body: "ReplyInput",
+    responses: { 201: "ReplyResult" },
+  },
   close: { summary: "Close (keeps the assignee, frees the load)", responses: { 200: "Conversation" } },
   reopen: { summary: "Reopen (the assignee takes the load back)", responses: { 200: "Conversation" } },
   startChat: {
@@ -105,20 +125,32 @@ export const CONTRACT = {
     body: "ChatStartInput",
     responses: { 200: "ChatStarted", 201: "ChatStarted" },
   },
-  visitorMessage: { summary: "A visitor writes in their chat", body: "ChatMessageInput", responses: { 201: "VisitorMessageResult" } },
+  visitorMessage: {
+    summary: "A visitor writes in their chat",
+    body: "ChatMessageInput",
+    responses: { 201: "VisitorMessageResult" },
+  },
   visitorThread: {
     summary: "A visitor reads their chat",
     query: z.object(visitorQuery),
     responses: { 200: "VisitorThread" },
   },
-  handoff: { summary: "The bot hands the chat to a person: routed by the channel's rule", body: "HandoffInput", responses: { 200: "Conversation" } },
-  identify: { summary: "Link a visitor to a contact the site's backend vouches for", body: "IdentifyInput", responses: { 200: "Identified" } },
+  handoff: {
+    summary: "The bot hands the chat to a person: routed by the channel's rule",
+    body: "HandoffInput",
+    responses: { 200: "Conversation" },
+  },
+  identify: {
+    summary: "Link a visitor to a contact the site's backend vouches for",
+    body: "IdentifyInput",
+    responses: { 200: "Identified" },
+  },
   formSubmission: {
     summary: "A signed form submission",
     body: "FormSubmission",
     headers: {
       "X-Routing-Signature": {
-        description: "t=<unix seconds>,v1=<hex HMAC-SHA256(signingSecret, \"<t>.<raw body>\")>",
+        description: 't=<unix seconds>,v1=<hex HMAC-SHA256(signingSecret, "<t>.<raw body>")>',
         required: true,
       },
     },

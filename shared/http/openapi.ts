@@ -76,7 +76,10 @@ function operation(route: Route) {
   for (const [status, body] of Object.entries(contract.responses)) {
     responses[status] = { description: contract.summary, content: { "application/json": { schema: ref(body) } } };
   }
-  responses.default = { description: "An error (docs/api.md, Errors)", content: { "application/json": { schema: ref("Error") } } };
+  responses.default = {
+    description: "An error (docs/api.md, Errors)",
+    content: { "application/json": { schema: ref("Error") } },
+  };
   return {
     operationId: route.operation,
     summary: contract.summary,

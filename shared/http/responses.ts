@@ -165,4 +165,8 @@ export const formAccepted = z.looseObject({
 export const health = z.looseObject({ status: z.literal("ok") });
 
 /** The OpenAPI document itself (validated as OpenAPI 3.1 by the tests, not by this schema). */
-export const openApiDocument = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) });
+export const openApiDocument = z.looseObject({
+  openapi: z.string(),
+  info: z.looseObject({}),
+  paths: z.looseObject({}),
+});

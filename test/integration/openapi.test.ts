@@ -45,7 +45,8 @@ describe("the OpenAPI document (docs/api.md)", () => {
       // Every route that reads a JSON body documents it; routes without one document none.
       const readsBody = route.json === true || route.auth === "signed";
       expect(op.requestBody !== undefined).toBe(readsBody);
-      if (op.requestBody) expect(op.requestBody.content["application/json"]!.schema.$ref).toMatch(/^#\/components\/schemas\//);
+      if (op.requestBody)
+        expect(op.requestBody.content["application/json"]!.schema.$ref).toMatch(/^#\/components\/schemas\//);
       const success = Object.keys(op.responses).filter((s) => /^2\d\d$/.test(s));
       expect(success.length).toBeGreaterThan(0);
       for (const status of [...success, "default"]) {
@@ -66,7 +67,9 @@ describe("the OpenAPI document (docs/api.md)", () => {
 
   it("documents the signature header of the form webhook and the visitor cookie of chat routes", () => {
     const form = operationOf("POST", "/forms/{channelId}/submissions")!;
-    expect(form.parameters).toContainEqual(expect.objectContaining({ name: "X-Routing-Signature", in: "header", required: true }));
+    expect(form.parameters).toContainEqual(
+      expect.objectContaining({ name: "X-Routing-Signature", in: "header", required: true }),
+    );
     const chat = operationOf("POST", "/chat/{channelId}/conversations")!;
     expect(chat.parameters).toContainEqual(expect.objectContaining({ name: "routing_visitor", in: "cookie" }));
     expect(Object.keys(CONTRACT).sort()).toEqual(ROUTES.map((r) => r.operation).sort());
