@@ -3,7 +3,9 @@ import { jwtVerify, SignJWT } from "jose";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { errorBody } from "../../shared/http/errors";
 import { MAX_BODY_BYTES } from "../../shared/http/api";
+import { openApiDocument } from "../../shared/http/openapi";
 import { ROUTES, type RouteSpec } from "../../shared/http/route-table";
+import { renderApiDocsPage } from "./api-docs-page";
 
 export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
 
@@ -58,6 +60,8 @@ export function createGateway(opts: { api: ApiHandler; jwtSecret: string; allowe
       if (body === "too_large") return send(res, errorBody(413, "payload_too_large", `the body is over ${MAX_BODY_BYTES} bytes`));
       const local = await opts.local?.(req, body, url);
       if (local) return send(res, local);
+      // Local mode only (like /local/...): the contract as a page; deployed, /openapi.json is enough.
+      if (method === "GET" && url.pathname === "/docs") return send(res, docsPage());
       const route = matchRoute(method, url.pathname);
       if (method === "OPTIONS") return send(res, preflight(req, opts.allowedOrigins));
 
@@ -106,6 +110,12 @@ export function createGateway(opts: { api: ApiHandler; jwtSecret: string; allowe
       send(res, errorBody(500, "internal", "internal error"));
     }
   };
+}
+
+let page: string | undefined;
+function docsPage(): APIGatewayProxyStructuredResultV2 {
+  page ??= renderApiDocsPage(openApiDocument());
+  return { statusCode: 200, headers: { "content-type": "text/html; charset=utf-8" }, body: page };
 }
 
 /** CORS preflight for the public chat routes, answered by the gateway as API Gateway's CORS config would. */

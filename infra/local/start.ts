@@ -92,7 +92,7 @@ async function main() {
       if (req.method !== "POST") return errorBody(404, "not_found", "POST a raw message here");
       if (!/^message\/rfc822/i.test(req.headers["content-type"] ?? "")) return errorBody(415, "unsupported_media_type", "send Content-Type: message/rfc822");
       if (body.length === 0) return errorBody(400, "validation_failed", "the body is empty: send a raw message");
-      let parsed;
+      let parsed: Awaited<ReturnType<typeof parseMail>>;
       try {
         parsed = await parseMail(body);
       } catch (err) {

@@ -2,7 +2,7 @@ import { Stack, type StackProps } from "aws-cdk-lib";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import { RoutingAlarms } from "../constructs/alarms";
 import { RoutingHttpApi } from "../constructs/http-api";
 import { InboundEmail } from "../constructs/inbound-email";

@@ -1,6 +1,6 @@
 import type { Inbox, Seat, User } from "./types";
 
-/** A paid seat is `sales` or `service` (SPEC 1). */
+/** A paid seat is `sales` or `service` (docs/routing.md §1). */
 export function hasPaidSeat(user: Pick<User, "seat">): boolean {
   return isPaidSeat(user.seat);
 }
@@ -10,7 +10,8 @@ export function isPaidSeat(seat: Seat): boolean {
 }
 
 /**
- * SPEC 2: access is everyone, or the user is listed, or the user's primary or an additional team is listed.
+ * docs/routing.md §2: access is everyone, or the user is listed, or the user's primary or an additional team is
+ * listed.
  */
 export function hasAccess(user: User, inbox: Inbox): boolean {
   const access = inbox.access;
@@ -21,7 +22,7 @@ export function hasAccess(user: User, inbox: Inbox): boolean {
 }
 
 /**
- * SPEC 2: assignable = has access and, when access is restricted, listed in person or a *primary* member
+ * docs/routing.md §2: assignable = has access and, when access is restricted, listed in person or a *primary* member
  * of a listed team. Members through an additional team only may read but not be assigned.
  */
 export function isAssignable(user: User, inbox: Inbox): boolean {

@@ -6,7 +6,7 @@ export type UserProfile = Pick<User, "id" | "name" | "email" | "seat" | "role" |
 
 export type ConversationView = "unassigned" | "mine" | "all";
 
-/** One page of an inbox view (API.md `GET /inboxes/{id}/conversations`). */
+/** One page of an inbox view (docs/api.md `GET /inboxes/{id}/conversations`). */
 export interface ConversationQuery {
   inboxId: string;
   view: ConversationView;

@@ -3,7 +3,7 @@ import { NotFoundError, ValidationError } from "./errors";
 import { validateRule } from "./rules";
 import type { Channel, Contact, Inbox, RoutingRule, Team, User } from "./types";
 
-/** Account configuration (API.md admin endpoints), with the checks SPEC 4 asks for. */
+/** Account configuration (docs/api.md admin endpoints), with the checks docs/routing.md §4 asks for. */
 export class AdminService {
   constructor(
     private readonly store: AdminStore,
@@ -11,7 +11,7 @@ export class AdminService {
   ) {}
 
   /**
-   * Cookie tracking (API.md `POST /chat/identify`): link a visitor token to the contact with this email,
+   * Cookie tracking (docs/api.md `POST /chat/identify`): link a visitor token to the contact with this email,
    * creating the contact if there is none. A token linked to another contact moves to this one.
    */
   async identifyVisitor(token: string, email: string, name?: string): Promise<Contact> {
@@ -52,7 +52,7 @@ export class AdminService {
     return this.store.putInbox(inbox);
   }
 
-  /** Create or replace a channel; its rule is validated against the inbox as it is now (SPEC 4). */
+  /** Create or replace a channel; its rule is validated against the inbox as it is now (docs/routing.md §4). */
   /** Returns whether the channel is new (a form channel's secret is handed out only then). */
   async putChannel(channel: Channel): Promise<{ created: boolean }> {
     await this.checkRule(channel, channel.routing);

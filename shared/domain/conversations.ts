@@ -25,7 +25,7 @@ type Change = Omit<Transition, "before"> | null;
 export type AssignTarget = { userId: string } | { userId: null } | { teamId: string };
 
 /**
- * Manual assignment and the conversation lifecycle (SPEC 3), plus the bot hand-off (SPEC 5).
+ * Manual assignment and the conversation lifecycle (docs/routing.md §3), plus the bot hand-off (docs/routing.md §5).
  * Every operation is read, decide, one conditional transaction on the conversation's version; a
  * concurrent change makes it re-read and decide again, so counters always follow the conversation.
  */
@@ -38,7 +38,10 @@ export class ConversationService {
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  /** SPEC 3.3 / 3.5: assign to a user (self-assign needs access; others must be assignable), a team, or nobody. */
+  /**
+   * docs/routing.md §3.3 / §3.5: assign to a user (self-assign needs access; others must be assignable), a team,
+   * or nobody.
+   */
   assign(actor: User, conversationId: string, target: AssignTarget): Promise<Conversation> {
     return this.change(actor, conversationId, (conv, dir) => {
       if ("teamId" in target) return this.toTeam(conv, dir, target.teamId);
@@ -62,7 +65,7 @@ export class ConversationService {
   }
 
   /**
-   * SPEC 3.4: an agent's reply; an unassigned conversation becomes the replier's in the same step.
+   * docs/routing.md §3.4: an agent's reply; an unassigned conversation becomes the replier's in the same step.
    * On email and form conversations the reply is also emailed to the customer after the commit.
    */
   async reply(actor: User, conversationId: string, text: string): Promise<{ conversation: Conversation; message: Message; emailed: boolean | null }> {
@@ -97,13 +100,13 @@ export class ConversationService {
     }
   }
 
-  /** SPEC 3.6: closing keeps the assignee and frees the load. */
+  /** docs/routing.md §3.6: closing keeps the assignee and frees the load. */
   close(actor: User, conversationId: string): Promise<Conversation> {
     return this.change(actor, conversationId, (conv) => (conv.status === "closed" ? null : { after: { ...conv, status: "closed" } }));
   }
 
   /**
-   * SPEC 3.6: reopening gives the load back to the assignee. If that would take them past their
+   * docs/routing.md §3.6: reopening gives the load back to the assignee. If that would take them past their
    * capacity, the conversation reopens unassigned (it shows in the Unassigned view) rather than fail.
    */
   reopen(actor: User, conversationId: string): Promise<Conversation> {
@@ -121,7 +124,7 @@ export class ConversationService {
 
   /**
    * A customer's message on an existing conversation (visitor chat, email reply threaded by Message-ID).
-   * It is not routed again and keeps its assignee (SPEC 6); a closed conversation reopens, unassigned
+   * It is not routed again and keeps its assignee (docs/routing.md §6); a closed conversation reopens, unassigned
    * if its assignee is now at capacity. With `dedupeKey`, a redelivery is applied once.
    */
   async customerMessage(
@@ -152,7 +155,7 @@ export class ConversationService {
   }
 
   /**
-   * The bot's "send to team member" action (SPEC 5): route an existing bot conversation once.
+   * The bot's "send to team member" action (docs/routing.md §5): route an existing bot conversation once.
    * A second hand-off (retry, double click) finds it already handed off and changes nothing.
    */
   handoff(conversationId: string, contact: Contact | null, channel: Channel): Promise<Conversation> {
@@ -219,7 +222,7 @@ export class ConversationService {
       if (outcome.type === "user_conflict") {
         const fresh = outcome.fresh;
         const full = fresh === null || (fresh.capacity !== null && fresh.openCount >= fresh.capacity);
-        if (full && !(onCapacity && onCapacity())) {
+        if (full && !onCapacity?.()) {
           throw new ConflictError(`user ${outcome.userId} is at capacity`, [
             { field: "userId", reason: `user ${outcome.userId} holds ${fresh?.openCount ?? "?"} of ${fresh?.capacity ?? "?"} conversations` },
           ]);
@@ -232,7 +235,7 @@ export class ConversationService {
 }
 
 /**
- * SPEC 3.6: a closed conversation reopens with its assignee, who takes the load back; if that would
+ * docs/routing.md §3.6: a closed conversation reopens with its assignee, who takes the load back; if that would
  * pass their capacity (the commit said so), it reopens unassigned instead. An open one is unchanged.
  */
 function reopened(conv: Stored, assigneeAtCapacity: boolean): Stored {

@@ -11,9 +11,9 @@ import type {
   User,
 } from "./types";
 
-/** SPEC 5.3.3: "used the inbox in the last two minutes". */
+/** docs/routing.md §5.3.3: "used the inbox in the last two minutes". */
 export const ACTIVE_RECENTLY_MS = 2 * 60_000;
-/** SPEC 5.2: offline = away, or no inbox activity in the last 5 minutes. */
+/** docs/routing.md §5.2: offline = away, or no inbox activity in the last 5 minutes. */
 export const OFFLINE_AFTER_MS = 5 * 60_000;
 /**
  * Explanations list at most this many candidates (kept ones first, in rank order), so a 1,000-agent pool
@@ -35,7 +35,7 @@ export interface RoutingSubject {
   contact: Contact | null;
 }
 
-/** A decision plus what the commit must check for it to still be true (SPEC 5.4). */
+/** A decision plus what the commit must check for it to still be true (docs/routing.md §5.4). */
 export interface Decision {
   record: RoutingDecision;
   /** The chosen user, if any. */
@@ -47,7 +47,7 @@ export interface Decision {
   expectedLoad: number | null;
   /** The chosen user must still be `available` at commit (least busy on chat/bot). */
   requireAvailable: boolean;
-  /** Send the owner an email: the owner was offline when chosen (SPEC 5.2). */
+  /** Send the owner an email: the owner was offline when chosen (docs/routing.md §5.2). */
   notifyOwner: boolean;
 }
 
@@ -70,7 +70,7 @@ export function atCapacity(user: User): boolean {
 }
 
 /**
- * SPEC 5.3 ordering: fewest open, then active in the last two minutes, then least recently assigned
+ * docs/routing.md §5.3 ordering: fewest open, then active in the last two minutes, then least recently assigned
  * (never = longest ago), then smallest id. Negative when `a` should be preferred.
  */
 export function compareLeastBusy(a: User, b: User, now: Date): number {
@@ -128,7 +128,7 @@ function explain(
   };
 }
 
-/** SPEC 5.1 eligibility: exists, paid seat, assignable; plus availability and capacity when asked. */
+/** docs/routing.md §5.1 eligibility: exists, paid seat, assignable; plus availability and capacity when asked. */
 export function eligibility(
   user: User | undefined,
   inbox: Inbox,
@@ -139,7 +139,7 @@ export function eligibility(
   if (!hasAccess(user, inbox)) return "no_access";
   if (!isAssignable(user, inbox)) return "not_assignable";
   if (opts.requireAvailable && user.availability !== "available") return "away";
-  // The capacity invariant (SPEC 5.4) holds for every strategy, not only least busy.
+  // The capacity invariant (docs/routing.md §5.4) holds for every strategy, not only least busy.
   if (atCapacity(user)) return "at_capacity";
   return "eligible";
 }
@@ -175,7 +175,7 @@ function record(
 
 /**
  * Pick among users by the channel's automatic policy: least busy for chat/bot, uniform random for
- * email/form (SPEC 5.1). Used by routing and by "assign to team" (SPEC 3.5).
+ * email/form (docs/routing.md §5.1). Used by routing and by "assign to team" (docs/routing.md §3.5).
  */
 export function pickByPolicy(
   channelType: Channel["type"],
@@ -227,7 +227,7 @@ function none(rec: RoutingDecision): Decision {
   return { record: rec, userId: null, expectedLoad: null, requireAvailable: false, notifyOwner: false };
 }
 
-/** SPEC 5.2: the contact's owner, else (chat only) the fallback user, else unassigned. */
+/** docs/routing.md §5.2: the contact's owner, else (chat only) the fallback user, else unassigned. */
 function decideContactOwner(
   rule: RoutingRule & { target: { type: "contact_owner" } },
   subject: RoutingSubject,
@@ -276,7 +276,7 @@ function decideContactOwner(
 }
 
 /**
- * SPEC 5: the routing decision for one new conversation, as a pure function of a snapshot.
+ * docs/routing.md §5: the routing decision for one new conversation, as a pure function of a snapshot.
  * It can be replayed and property-tested; the commit that makes it true is separate (the router).
  */
 export function decide(subject: RoutingSubject, snapshot: RoutingSnapshot, random: RandomSource): Decision {

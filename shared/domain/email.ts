@@ -30,7 +30,7 @@ export function conversationIdForSes(sesMessageId: string): string {
 }
 
 /**
- * Team email (SPEC 5, 6; API.md "Team email"): find the channel by recipient, thread replies by
+ * Team email (docs/routing.md §5, §6; docs/api.md "Team email"): find the channel by recipient, thread replies by
  * In-Reply-To/References, dedupe by Message-ID per channel and by the SES message id, keep spam
  * unrouted, drop viruses, otherwise create and route.
  */

@@ -17,7 +17,7 @@ export class DomainError extends Error {
   }
 }
 
-/** The input breaks a rule (SPEC 4, shapes of API.md). */
+/** The input breaks a rule (docs/routing.md §4, shapes of docs/api.md). */
 export class ValidationError extends DomainError {}
 
 /** A referenced object does not exist. */

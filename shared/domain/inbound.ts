@@ -17,7 +17,7 @@ export interface InboundMessage {
   dedupeKey?: string;
   dedupeTtlSeconds?: number;
   emailMessageId?: string;
-  /** SES verdict FAIL: keep the conversation, never route it (SPEC 6). */
+  /** SES verdict FAIL: keep the conversation, never route it (docs/routing.md §6). */
   spam?: boolean;
   /** The visitor's token (chat, bot), kept on the conversation as the visitor's credential. */
   visitorToken?: string;

@@ -95,12 +95,12 @@ export interface RoutingStore {
   commitTransition(t: Transition, now: Date): Promise<TransitionOutcome>;
 }
 
-/** Emails an offline owner (SPEC 5.2). */
+/** Emails an offline owner (docs/routing.md §5.2). */
 export interface OwnerNotifier {
   notifyOfflineOwner(input: { owner: User; conversation: Conversation; customerMessage: string }): Promise<void>;
 }
 
-/** Sends an agent's reply to the customer of an email or form conversation (API.md "Outbound email"). */
+/** Sends an agent's reply to the customer of an email or form conversation (docs/api.md "Outbound email"). */
 export interface CustomerMailer {
   sendReply(input: {
     from: string;

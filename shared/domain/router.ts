@@ -53,7 +53,7 @@ interface Pending {
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
- * Creates conversations and routes them atomically (SPEC 5, 5.4).
+ * Creates conversations and routes them atomically (docs/routing.md §5, §5.4).
  *
  * Three layers keep a burst close to one write per chat:
  * 1. Group commit in the process: routings of one channel that arrive while a commit for it is in

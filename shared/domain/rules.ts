@@ -10,7 +10,7 @@ export interface RuleContext {
 }
 
 /**
- * SPEC 4: refuse a rule, naming each offending id and why. Returns nothing when the rule is valid.
+ * docs/routing.md §4: refuse a rule, naming each offending id and why. Returns nothing when the rule is valid.
  * Every problem is collected so the admin can fix them in one go.
  */
 export function validateRule(rule: RoutingRule, ctx: RuleContext): void {

@@ -1,5 +1,5 @@
 /**
- * The product's vocabulary (SPEC.md section 1). Pure data: no AWS, no HTTP.
+ * The product's vocabulary (docs/routing.md §1). Pure data: no AWS, no HTTP.
  * Times are ISO-8601 strings so they sort lexicographically and travel as JSON unchanged.
  */
 
@@ -22,7 +22,7 @@ export interface User {
   availability: Availability;
   lastInboxActivityAt: string | null;
   lastAssignedAt: string | null;
-  /** Stored count of open conversations assigned to the user, in every inbox (SPEC 5.3.1). */
+  /** Stored count of open conversations assigned to the user, in every inbox (docs/routing.md §5.3.1). */
   openCount: number;
 }
 
@@ -74,7 +74,7 @@ export interface Contact {
   visitorTokens: string[];
 }
 
-/** How the contact of a new conversation is identified (SPEC 5.2). */
+/** How the contact of a new conversation is identified (docs/routing.md §5.2). */
 export type ContactKey =
   | { by: "visitorToken"; value: string }
   | { by: "email"; value: string };
@@ -126,7 +126,7 @@ export interface QueueEntry {
   position: string;
 }
 
-/** Why a candidate was kept or dropped (SPEC 7). */
+/** Why a candidate was kept or dropped (docs/routing.md §7). */
 export type CandidateReason =
   | "no_seat"
   | "no_access"
@@ -164,7 +164,7 @@ export interface RoutingDecision {
   /** Candidates left out of `candidates` (very large pools), counted by reason. */
   omitted?: Partial<Record<CandidateReason, number>>;
   outcome: DecisionOutcome;
-  /** True when the owner was offline and was emailed (SPEC 5.2). */
+  /** True when the owner was offline and was emailed (docs/routing.md §5.2). */
   ownerNotified?: boolean;
   /** How many times the decision was re-made because a user's load changed before commit. */
   retries?: number;

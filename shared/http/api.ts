@@ -9,12 +9,12 @@ import type { User } from "../domain/types";
 import { principalOf, type Principal } from "./auth";
 import { errorResponse, HttpError } from "./errors";
 import { OPERATIONS, type HttpServices, type Reply, type RequestContext } from "./operations";
-import { ROUTES, type RouteSpec } from "./route-table";
+import { ROUTES, type Route, type RouteSpec } from "./route-table";
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
 
-/** API.md: bodies over 256 KiB are refused with 413 before anything else looks at them. */
+/** docs/api.md: bodies over 256 KiB are refused with 413 before anything else looks at them. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
 export interface ApiLogger {
@@ -36,7 +36,7 @@ const rawBody = (): MiddlewareObj<Event, Result> => ({
   },
 });
 
-/** Every error, from any middleware or the operation, becomes the API.md error shape. */
+/** Every error, from any middleware or the operation, becomes the docs/api.md error shape. */
 const errorMapper = (logger: ApiLogger): MiddlewareObj<Event, Result> => ({
   onError: async (request) => {
     request.response = errorResponse(request.error, (msg, extra) => logger.error(msg, { ...extra, path: request.event.rawPath }));
@@ -54,7 +54,7 @@ function cookiesOf(event: Event): Record<string, string> {
 
 /**
  * Who is calling. Agent routes need the caller's user record; the activity write that every
- * authenticated request makes (API.md) returns it, so it costs no extra read. An admin without a user
+ * authenticated request makes (docs/api.md) returns it, so it costs no extra read. An admin without a user
  * record (the bootstrap token) may configure the account.
  */
 async function authenticate(spec: RouteSpec, event: Event, services: HttpServices): Promise<{ principal: Principal | null; actor: User | null }> {
@@ -80,9 +80,8 @@ function toResult(reply: Reply): Result {
   };
 }
 
-function routeHandler(spec: RouteSpec, services: HttpServices, logger: ApiLogger) {
-  const operation = OPERATIONS[spec.operation];
-  if (!operation) throw new Error(`route ${spec.method} ${spec.path} names an unknown operation ${spec.operation}`);
+function routeHandler(spec: Route, services: HttpServices, logger: ApiLogger) {
+  const operation: (ctx: RequestContext) => Promise<Reply> = OPERATIONS[spec.operation];
   const handler = middy<Event, Result>().use(httpHeaderNormalizer());
   if (spec.cors) handler.use(httpCors({ origins: services.config.allowedOrigins, credentials: true }));
   handler.use(errorMapper(logger)).use(rawBody());

@@ -22,7 +22,7 @@ export class HttpError extends DomainError {
   }
 }
 
-/** The one table from domain error classes to API.md statuses and codes. */
+/** The one table from domain error classes to docs/api.md statuses and codes. */
 const TABLE: Array<[new (...args: never[]) => DomainError, number, string]> = [
   [ValidationError, 400, "validation_failed"],
   [UnauthenticatedError, 401, "unauthenticated"],
@@ -51,7 +51,7 @@ export function errorBody(status: number, code: string, message: string, details
 }
 
 /**
- * Any error to the API.md error shape. Known errors keep their message and details; anything else is
+ * Any error to the docs/api.md error shape. Known errors keep their message and details; anything else is
  * logged and answered with a bare 500 that leaks nothing.
  */
 export function errorResponse(err: unknown, log: (msg: string, extra: Record<string, unknown>) => void): APIGatewayProxyStructuredResultV2 {

@@ -5,6 +5,8 @@ import type { Conversation, Message, User } from "../domain/types";
 import type { App } from "../app";
 import type { Principal } from "./auth";
 import { HttpError } from "./errors";
+import { openApiDocument } from "./openapi";
+import type { OperationName } from "./route-table";
 import * as s from "./schemas";
 import { formSigningSecret, SIGNATURE_HEADER, verifySignature } from "./signature";
 
@@ -81,10 +83,13 @@ async function inboxFor(ctx: RequestContext, inboxId: string) {
 
 type Operation = (ctx: RequestContext) => Promise<Reply>;
 
-export const OPERATIONS: Record<string, Operation> = {
+export const OPERATIONS = {
   async health(ctx) {
     await ctx.services.app.store.getChannel("__health__");
     return ok({ status: "ok" });
+  },
+  async openapi() {
+    return ok(openApiDocument());
   },
 
   // ---- admin
@@ -249,7 +254,7 @@ export const OPERATIONS: Record<string, Operation> = {
     const id = r.created ? r.conversation.id : r.existingConversationId!;
     return ok({ conversationId: id, duplicate: !r.created }, r.created ? 201 : 200);
   },
-};
+} satisfies Record<OperationName, Operation>;
 
 /** The visitor sees messages with the author's display name only: no agent email, no internal ids. */
 function visitorView(m: Message) {

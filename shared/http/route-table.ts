@@ -12,7 +12,7 @@ export interface RouteSpec {
   method: Method;
   path: string;
   auth: Auth;
-  /** The operation in shared/http/operations.ts. */
+  /** The operation in shared/http/operations.ts; a name no operation has fails `tsc` there. */
   operation: string;
   /** Expects a JSON body (Content-Type checked, parsed, validated). */
   json?: boolean;
@@ -20,7 +20,7 @@ export interface RouteSpec {
   cors?: boolean;
 }
 
-export const ROUTES: readonly RouteSpec[] = [
+const TABLE = [
   // Admin configuration
   { method: "PUT", path: "/users/{userId}", auth: "admin", operation: "putUser", json: true },
   { method: "GET", path: "/users", auth: "admin", operation: "listUsers" },
@@ -47,9 +47,17 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: "POST", path: "/chat/identify", auth: "public", operation: "identify", json: true, cors: true },
   // Form webhook (signed)
   { method: "POST", path: "/forms/{channelId}/submissions", auth: "signed", operation: "formSubmission" },
-  // Health
+  // Health and the contract (docs/api.md)
   { method: "GET", path: "/health", auth: "public", operation: "health" },
-];
+  { method: "GET", path: "/openapi.json", auth: "public", operation: "openapi" },
+] as const satisfies readonly RouteSpec[];
+
+/** Every operation the table names: the keys the operations object and the OpenAPI schemas must have. */
+export type OperationName = (typeof TABLE)[number]["operation"];
+/** One entry of the table, with its operation name typed. */
+export type Route = RouteSpec & { operation: OperationName };
+
+export const ROUTES: readonly Route[] = TABLE;
 
 /** The authenticated routes: exactly those the deployed JWT authorizer protects. */
 export const PROTECTED_ROUTES = ROUTES.filter((r) => r.auth === "admin" || r.auth === "agent");

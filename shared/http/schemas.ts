@@ -63,7 +63,7 @@ export const listQuery = z.object({
   cursor: z.string().max(2000).optional(),
 });
 
-const visitorToken = z.string().min(8).max(200);
+export const visitorToken = z.string().min(8).max(200);
 export const chatStart = z.object({ text, visitorToken: visitorToken.optional(), idempotencyKey: z.string().min(1).max(200).optional() }).strict();
 export const chatMessage = z.object({ text, visitorToken: visitorToken.optional() }).strict();
 export const handoffBody = z.object({ visitorToken: visitorToken.optional() }).strict();

@@ -52,7 +52,10 @@ async function stop(rt: Runtime, signal: NodeJS.Signals): Promise<number | null>
 const listening = (port: number) =>
   new Promise<boolean>((resolve) => {
     const s = net.connect(port, "127.0.0.1");
-    s.once("connect", () => (s.end(), resolve(true)));
+    s.once("connect", () => {
+      s.end();
+      resolve(true);
+    });
     s.once("error", () => resolve(false));
   });
 
@@ -75,6 +78,13 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
       return { status: res.status, json: text ? JSON.parse(text) : undefined };
     };
     expect((await req("GET", "/health")).status).toBe(200);
+    // The contract, served and rendered locally with nothing fetched from elsewhere (docs/api.md).
+    expect((await req("GET", "/openapi.json")).json).toMatchObject({ openapi: "3.1.0" });
+    const page = await fetch(`${rt.url}/docs`);
+    const html = await page.text();
+    expect([page.status, page.headers.get("content-type")]).toEqual([200, "text/html; charset=utf-8"]);
+    expect(html).toContain("<code>/chat/{channelId}/conversations</code>");
+    expect(html).not.toMatch(/<script|<link|src=|https?:\/\/(?!localhost)/);
 
     for (const [p, body] of [
       ["/teams/support", { name: "Support" }],

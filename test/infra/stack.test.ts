@@ -24,6 +24,7 @@ const props = {
 
 let app: App;
 let template: Template;
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form; assertions pick what they check
 const resources = (type: string) => Object.entries(template.findResources(type)) as Array<[string, { Properties: Record<string, any> }]>;
 
 beforeAll(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../shared/app";
-import { clients, freshTable, invariantViolations, profile, seedChannel, spread, testApp, usersAndTeams, dump } from "../support/harness";
+import { clients, invariantViolations, profile, seedChannel, spread, testApp, usersAndTeams, dump } from "../support/harness";
 import { countCalls } from "../support/instrument";
 
 const AGENTS = ["a1", "a2", "a3", "a4", "a5"];
@@ -22,7 +22,7 @@ async function burst(conversations: number, routers: number) {
   return { app: seedApp, results, writes: instances.reduce((s, x) => s + x.calls.writes(), 0) };
 }
 
-describe("SPEC 5.4: a burst of simultaneous chats", () => {
+describe("routing.md §5.4: a burst of simultaneous chats", () => {
   for (const [n, routers] of [
     [100, 4],
     [200, 4],

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../shared/app";
 import { clients, dump, invariantViolations, profile, seedChannel, testApp, usersAndTeams } from "../support/harness";
 
-describe("SPEC 5.4: an inbound event delivered twice creates one conversation", () => {
+describe("routing.md §5.4: an inbound event delivered twice creates one conversation", () => {
   const cases = [
     { type: "chat" as const, key: "chat:click-1" },
     { type: "form" as const, key: "form:submission-1" },

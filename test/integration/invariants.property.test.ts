@@ -31,7 +31,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 /** Steps run one after another; the operations inside a step run at the same time, over two routers. */
 const scenario = fc.array(fc.array(op, { minLength: 1, maxLength: 6 }), { minLength: 3, maxLength: 8 });
 
-describe("SPEC 5.4 invariants under random concurrent interleavings (property-based)", () => {
+describe("routing.md §5.4 invariants under random concurrent interleavings (property-based)", () => {
   it("after any mix of create, route, assign, reassign, reply, close, reopen, availability and capacity changes, counts are exact and capacity holds", async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (steps) => {

@@ -4,7 +4,7 @@ import { invariantViolations, profile, seedChannel, testApp, TestClock, usersAnd
 const chat = (app: TestApp, text = "Hello", channelId = "chat-1") =>
   app.inbound.receive({ channelId, accepts: ["chat", "bot"], text, contactKey: null });
 
-describe("SPEC 5.1 / 5.3: chat goes to the least busy eligible user", () => {
+describe("routing.md §5.1 / §5.3: chat goes to the least busy eligible user", () => {
   let app: TestApp;
   let clock: TestClock;
 
@@ -134,7 +134,7 @@ describe("SPEC 5.1 / 5.3: chat goes to the least busy eligible user", () => {
     expect(view.items.map((c) => c.id)).toEqual([r.conversation.id]);
   });
 
-  it("SPEC 3.1: with auto-assign off, new conversations are unassigned", async () => {
+  it("routing.md §3.1: with auto-assign off, new conversations are unassigned", async () => {
     await app.store.putUser(profile("alice"));
     await seedChannel(app, { rule: { autoAssign: false, target: { type: "users_and_teams", userIds: ["alice"], teamIds: [] } } });
     const r = await chat(app);

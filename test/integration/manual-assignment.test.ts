@@ -5,7 +5,7 @@ import { invariantViolations, profile, seedChannel, testApp, type TestApp } from
 
 const manual = { autoAssign: false, target: { type: "users_and_teams" as const, userIds: [], teamIds: [] } };
 
-describe("SPEC 3: manual assignment and the conversation lifecycle", () => {
+describe("routing.md §3: manual assignment and the conversation lifecycle", () => {
   let app: TestApp;
   let alice: User, bob: User, carol: User, reader: User, outsider: User;
   const load = async (id: string) => (await app.store.getUser(id))!.openCount;
@@ -22,7 +22,7 @@ describe("SPEC 3: manual assignment and the conversation lifecycle", () => {
     await seedChannel(app, { rule: manual, access: { type: "restricted", teamIds: ["support"], userIds: [] } });
   });
 
-  // Every test ends with stored counts equal to the recount and nobody over capacity (SPEC 5.4).
+  // Every test ends with stored counts equal to the recount and nobody over capacity (docs/routing.md §5.4).
   afterEach(async () => {
     expect(await invariantViolations(app)).toEqual([]);
   });

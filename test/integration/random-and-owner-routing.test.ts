@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { invariantViolations, profile, recordingNotifier, seedChannel, SequenceRandom, testApp, TestClock, usersAndTeams } from "../support/harness";
 
-describe("SPEC 5.1: email and form pick at random among eligible users", () => {
+describe("routing.md §5.1: email and form pick at random among eligible users", () => {
   for (const type of ["email", "form"] as const) {
     it(`${type}: follows the injected random source, ignores availability, skips no-seat users`, async () => {
       const app = await testApp({ random: new SequenceRandom([0, 0.5, 0.99]) });
@@ -30,7 +30,7 @@ describe("SPEC 5.1: email and form pick at random among eligible users", () => {
   });
 });
 
-describe("SPEC 5.2: contact owner routing", () => {
+describe("routing.md §5.2: contact owner routing", () => {
   async function setup(channelType: "chat" | "email" | "form" | "bot", fallbackUserId?: string) {
     const clock = new TestClock();
     const mail = recordingNotifier();

@@ -76,7 +76,7 @@ describe("the routing queue (cross-router group commit)", () => {
   });
 });
 
-describe("bot hand-off (SPEC 5: routed when the bot hands the chat over)", () => {
+describe("bot hand-off (routing.md §5: routed when the bot hands the chat over)", () => {
   it("a bot chat waits unassigned, is routed once at hand-off, and a second hand-off changes nothing", async () => {
     const app = await testApp();
     await app.store.putUser(profile("alice"));

@@ -115,7 +115,7 @@ export async function dump(app: { db: DynamoClients; tableName: string }) {
 }
 
 /**
- * SPEC 5.4 invariants, checked against a recount from the conversations themselves.
+ * docs/routing.md §5.4 invariants, checked against a recount from the conversations themselves.
  * Returns the problems found (empty = all hold), so a failing test says which one broke.
  */
 export async function invariantViolations(app: { db: DynamoClients; tableName: string }): Promise<string[]> {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { createApiHandler } from "../../shared/http/api";
 import { testApp, type TestApp } from "./harness";
+import { checkResponse } from "./openapi-check";
 
 const template = JSON.parse(readFileSync(new URL("../fixtures/apigw-v2-jwt-event.json", import.meta.url), "utf8")) as APIGatewayProxyEventV2 & {
   requestContext: { authorizer?: { jwt: { claims: Record<string, unknown> } } };
@@ -51,6 +52,8 @@ export async function apiHarness(opts: Parameters<typeof testApp>[0] = {}) {
   const call = async (c: Call) => {
     const res = (await handler(apiEvent(c), {} as Context)) as APIGatewayProxyStructuredResultV2;
     const json = res.body ? JSON.parse(res.body) : undefined;
+    // Every answer any test sees must match the served contract (docs/api.md, GET /openapi.json).
+    checkResponse(c.method, c.path, res.statusCode!, json);
     // Header names are case-insensitive: hand them to tests lower-cased.
     const headers = Object.fromEntries(Object.entries(res.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
     return { status: res.statusCode!, json, headers, cookies: res.cookies ?? [] };

@@ -5,7 +5,7 @@ import type { Inbox, User } from "../../shared/domain/types";
 const user = (over: Partial<User>): User => ({ id: "u", name: "u", email: "", seat: "service", role: "agent", primaryTeamId: null, additionalTeamIds: [], capacity: null, availability: "available", lastInboxActivityAt: null, lastAssignedAt: null, openCount: 0, ...over });
 const restricted: Inbox = { id: "i", name: "i", access: { type: "restricted", teamIds: ["t"], userIds: ["listed"] } };
 
-describe("SPEC 2: inbox access", () => {
+describe("routing.md §2: inbox access", () => {
   it("everyone: every user has access and is assignable", () => {
     const everyone: Inbox = { id: "i", name: "i", access: { type: "everyone" } };
     expect(hasAccess(user({}), everyone)).toBe(true);

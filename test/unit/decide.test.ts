@@ -17,7 +17,7 @@ const channel = (type: Channel["type"], routing: RoutingRule): Channel => ({ id:
 const listed = (...ids: string[]): RoutingRule => ({ autoAssign: true, target: { type: "users_and_teams", userIds: ids, teamIds: [] } });
 const fixed = (v: number) => ({ next: () => v });
 
-describe("SPEC 5.3 least-busy ordering", () => {
+describe("routing.md §5.3 least-busy ordering", () => {
   it("fewest open conversations first", () => {
     expect(compareLeastBusy(user("b", { openCount: 1 }), user("a", { openCount: 2 }), NOW)).toBeLessThan(0);
   });
@@ -36,7 +36,7 @@ describe("SPEC 5.3 least-busy ordering", () => {
   });
 });
 
-describe("SPEC 5.1 random choice for email and form", () => {
+describe("routing.md §5.1 random choice for email and form", () => {
   for (const type of ["email", "form"] as const) {
     it(`${type}: the injected random number picks among eligible users sorted by id, ignoring availability`, () => {
       const s = snap(user("c", { availability: "away" }), user("a"), user("b", { seat: "none" }));
@@ -54,7 +54,7 @@ describe("SPEC 5.1 random choice for email and form", () => {
   });
 });
 
-describe("SPEC 5.2 contact owner", () => {
+describe("routing.md §5.2 contact owner", () => {
   const ownerRule = (fallbackUserId?: string): RoutingRule => ({ autoAssign: true, target: { type: "contact_owner", ...(fallbackUserId ? { fallbackUserId } : {}) } });
   const contact = (ownerId: string | null): Contact => ({ id: "k", email: "k@example.com", ownerId, visitorTokens: [] });
 
@@ -103,7 +103,7 @@ describe("SPEC 5.2 contact owner", () => {
   });
 });
 
-describe("SPEC 7 explanations", () => {
+describe("routing.md §7 explanations", () => {
   it("records every candidate with the reason it was kept or dropped, and the outcome", () => {
     const s = snap(user("a", { openCount: 3 }), user("b", { availability: "away" }), user("c", { seat: "none" }), user("d", { capacity: 1, openCount: 1 }), user("e", { openCount: 1, lastInboxActivityAt: ago(1000) }));
     const d = decide({ channel: channel("chat", listed("a", "b", "c", "d", "e", "ghost")), contact: null }, s, fixed(0));

@@ -24,7 +24,7 @@ const details = (rule: RoutingRule, c = ctx()) => {
 };
 const ut = (userIds: string[], teamIds: string[] = [], autoAssign = true): RoutingRule => ({ autoAssign, target: { type: "users_and_teams", userIds, teamIds } });
 
-describe("SPEC 4: saving a routing rule", () => {
+describe("routing.md §4: saving a routing rule", () => {
   it("accepts listed users who are assignable with a paid seat, and existing teams", () => {
     expect(details(ut(["ok", "listed"], ["t"]))).toEqual([]);
   });

@@ -207,7 +207,7 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
     }
   }
 
-  /** Views of an inbox (API.md): unassigned and mine read gsi2, all reads gsi1; oldest first. */
+  /** Views of an inbox (docs/api.md): unassigned and mine read gsi2, all reads gsi1; oldest first. */
   async listConversations(q: ConversationQuery): Promise<ConversationPage> {
     const [index, pk] =
       q.view === "all"

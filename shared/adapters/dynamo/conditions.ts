@@ -1,7 +1,7 @@
 /**
  * Capacity is stored as `maxOpen` (`capacity` is a DynamoDB reserved word); absent = unlimited.
  *
- * Condition expressions, built from named pieces so every invariant of SPEC 5.4 reads as a word.
+ * Condition expressions, built from named pieces so every invariant of docs/routing.md §5.4 reads as a word.
  * Each piece returns its expression and the values it binds; `all` joins them with AND.
  */
 export interface Condition {
@@ -18,7 +18,7 @@ export const versionIs = (version: number): Condition => ({
   values: { ":version": version },
 });
 
-/** The user's stored load is the load the decision was based on (SPEC 5.4, second rule). */
+/** The user's stored load is the load the decision was based on (docs/routing.md §5.4.2). */
 export const loadUnchanged = (seen: number): Condition => ({
   expression: "openCount = :seenLoad",
   values: { ":seenLoad": seen },

@@ -60,7 +60,7 @@ export function conversationIndexKeys(c: {
   spam?: boolean | undefined;
 }) {
   const order = `${c.createdAt}#${c.id}`;
-  // Spam is kept but listed nowhere an agent works: its own status bucket (SPEC 6).
+  // Spam is kept but listed nowhere an agent works: its own status bucket (docs/routing.md §6).
   const status = c.spam ? "spam" : c.status;
   return {
     gsi1pk: viewKeys.all(c.inboxId, status),

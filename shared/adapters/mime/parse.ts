@@ -43,7 +43,7 @@ export async function parseMail(raw: Buffer): Promise<ParsedMail> {
   if (raw.length > MIME_LIMITS.maxBytes) {
     throw new ValidationError("message too large", [{ field: "message", reason: `over ${MIME_LIMITS.maxBytes} bytes` }]);
   }
-  let email;
+  let email: Awaited<ReturnType<typeof PostalMime.parse>>;
   try {
     email = await PostalMime.parse(raw, {
       maxNestingDepth: MIME_LIMITS.maxNestingDepth,

@@ -1,0 +1,161 @@
+import * as z from "zod";
+import * as r from "./responses";
+import type { OperationName } from "./route-table";
+import * as s from "./schemas";
+
+/**
+ * The request and response schemas of every operation in the route table: with the table, the one
+ * source of the OpenAPI document (shared/http/openapi.ts). Keyed by operation name and checked with
+ * `satisfies`, so a route without its schemas, or schemas for no route, fails `tsc`.
+ */
+
+/** Request bodies, by the component name they get in the OpenAPI document. */
+export const REQUEST_BODIES = {
+  UserInput: s.userBody,
+  TeamInput: s.teamBody,
+  InboxInput: s.inboxBody,
+  ChannelInput: s.channelBody,
+  RuleInput: s.rule,
+  ContactInput: s.contactBody,
+  AvailabilityInput: s.availabilityBody,
+  AssigneeInput: s.assigneeBody,
+  ReplyInput: s.replyBody,
+  ChatStartInput: s.chatStart,
+  ChatMessageInput: s.chatMessage,
+  HandoffInput: s.handoffBody,
+  IdentifyInput: s.identifyBody,
+  FormSubmission: s.formSubmission,
+} satisfies Record<string, z.ZodType>;
+
+/** Response bodies, by component name. Every error answers `Error`. */
+export const RESPONSE_BODIES = {
+  Error: r.errorResponse,
+  User: r.user,
+  UserPage: r.userPage,
+  Team: r.team,
+  Inbox: r.inbox,
+  Channel: r.channel,
+  Rule: s.rule,
+  Contact: r.contact,
+  Heartbeat: r.heartbeat,
+  Conversation: r.conversation,
+  ConversationWithMessages: r.conversationWithMessages,
+  ConversationPage: r.conversationPage,
+  RoutingDecision: r.routingDecision,
+  Message: r.message,
+  Waiting: r.waiting,
+  ReplyResult: r.replyResult,
+  ChatStarted: r.chatStarted,
+  VisitorMessage: r.visitorMessage,
+  VisitorMessageResult: r.visitorMessageResult,
+  VisitorThread: r.visitorThread,
+  Identified: r.identified,
+  FormAccepted: r.formAccepted,
+  Health: r.health,
+  OpenApiDocument: r.openApiDocument,
+} satisfies Record<string, z.ZodType>;
+
+export type RequestBodyName = keyof typeof REQUEST_BODIES;
+export type ResponseBodyName = keyof typeof RESPONSE_BODIES;
+export type SuccessStatus = 200 | 201 | 202 | 204;
+
+export interface OperationContract {
+  summary: string;
+  /** Query parameters (path parameters are the ids named in the path, all `s.id`). */
+  query?: z.ZodObject;
+  body?: RequestBodyName;
+  /** Headers the operation reads (besides Authorization). */
+  headers?: Record<string, { description: string; required: boolean }>;
+  /** Success statuses and their bodies; any other status answers `Error`. */
+  responses: Partial<Record<SuccessStatus, ResponseBodyName>>;
+}
+
+const visitorQuery = { visitorToken: s.visitorToken.optional() };
+
+export const CONTRACT = {
+  putUser: {
+    summary: "Create or replace a user (keeps availability and counters)",
+    body: "UserInput",
+    responses: { 200: "User" },
+  },
+  listUsers: { summary: "List users", responses: { 200: "UserPage" } },
+  getUser: { summary: "Read a user with availability, load and activity", responses: { 200: "User" } },
+  putTeam: { summary: "Create or replace a team", body: "TeamInput", responses: { 200: "Team" } },
+  putInbox: { summary: "Create or replace an inbox and its access", body: "InboxInput", responses: { 200: "Inbox" } },
+  putChannel: {
+    summary: "Create or replace a channel; the creating answer carries its secret, once",
+    body: "ChannelInput",
+    responses: { 200: "Channel", 201: "Channel" },
+  },
+  putRule: {
+    summary: "Replace a channel's routing rule (docs/routing.md §4)",
+    body: "RuleInput",
+    responses: { 200: "Channel" },
+  },
+  putContact: { summary: "Create or replace a contact", body: "ContactInput", responses: { 200: "Contact" } },
+  setAvailability: {
+    summary: "Turn the caller available or away",
+    body: "AvailabilityInput",
+    responses: { 200: "User" },
+  },
+  heartbeat: { summary: "Record the caller's inbox activity", responses: { 200: "Heartbeat" } },
+  listConversations: {
+    summary: "An inbox view: unassigned (oldest first), mine or all",
+    query: s.listQuery,
+    responses: { 200: "ConversationPage" },
+  },
+  getConversation: {
+    summary: "A conversation with its messages and routing decision",
+    responses: { 200: "ConversationWithMessages" },
+  },
+  assign: {
+    summary: "Assign, reassign, give to a team or unassign",
+    body: "AssigneeInput",
+    responses: { 200: "Conversation" },
+  },
+  reply: {
+    summary: "Reply; an unassigned conversation becomes the replier's",
+    body: "ReplyInput",
+    responses: { 201: "ReplyResult" },
+  },
+  close: { summary: "Close (keeps the assignee, frees the load)", responses: { 200: "Conversation" } },
+  reopen: { summary: "Reopen (the assignee takes the load back)", responses: { 200: "Conversation" } },
+  startChat: {
+    summary: "A visitor starts a chat (routed at once on chat channels, at hand-off on bot channels)",
+    body: "ChatStartInput",
+    responses: { 200: "ChatStarted", 201: "ChatStarted" },
+  },
+  visitorMessage: {
+    summary: "A visitor writes in their chat",
+    body: "ChatMessageInput",
+    responses: { 201: "VisitorMessageResult" },
+  },
+  visitorThread: {
+    summary: "A visitor reads their chat",
+    query: z.object(visitorQuery),
+    responses: { 200: "VisitorThread" },
+  },
+  handoff: {
+    summary: "The bot hands the chat to a person: routed by the channel's rule",
+    body: "HandoffInput",
+    responses: { 200: "Conversation" },
+  },
+  identify: {
+    summary: "Link a visitor to a contact the site's backend vouches for",
+    body: "IdentifyInput",
+    responses: { 200: "Identified" },
+  },
+  formSubmission: {
+    summary: "A signed form submission",
+    body: "FormSubmission",
+    headers: {
+      "X-Routing-Signature": {
+        description: 't=<unix seconds>,v1=<hex HMAC-SHA256(signingSecret, "<t>.<raw body>")>',
+        required: true,
+      },
+    },
+    responses: { 200: "FormAccepted", 201: "FormAccepted" },
+  },
+  health: { summary: "The API and its table can be used", responses: { 200: "Health" } },
+  openapi: { summary: "This document", responses: { 200: "OpenApiDocument" } },
+} as const satisfies Record<OperationName, OperationContract>;

@@ -1,0 +1,172 @@
+import * as z from "zod";
+import { rule } from "./schemas";
+
+/**
+ * What the API answers, as zod schemas: the source of the OpenAPI document's response schemas
+ * (shared/http/openapi.ts). Objects are open (`looseObject`): a field added on the server is not a
+ * breaking change, while every documented field must be present with its type. Shapes: docs/api.md.
+ */
+
+const isoTime = z.iso.datetime({ offset: true });
+const nullableTime = isoTime.nullable();
+
+export const errorResponse = z.object({
+  error: z.looseObject({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.looseObject({ field: z.string(), reason: z.string() })),
+  }),
+});
+
+export const user = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  seat: z.enum(["sales", "service", "none"]),
+  role: z.enum(["agent", "admin"]),
+  primaryTeamId: z.string().nullable(),
+  additionalTeamIds: z.array(z.string()),
+  capacity: z.number().int().nullable(),
+  availability: z.enum(["available", "away"]),
+  lastInboxActivityAt: nullableTime,
+  lastAssignedAt: nullableTime,
+  openCount: z.number().int().min(0),
+});
+
+export const userPage = z.looseObject({
+  items: z.array(user),
+  nextCursor: z.string().nullable().optional(),
+});
+
+export const team = z.looseObject({ id: z.string(), name: z.string() });
+
+export const inbox = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  access: z.discriminatedUnion("type", [
+    z.looseObject({ type: z.literal("everyone") }),
+    z.looseObject({ type: z.literal("restricted"), teamIds: z.array(z.string()), userIds: z.array(z.string()) }),
+  ]),
+});
+
+export const channel = z.looseObject({
+  id: z.string(),
+  inboxId: z.string(),
+  type: z.enum(["chat", "bot", "email", "form"]),
+  name: z.string(),
+  address: z.string().optional(),
+  routing: rule,
+  signingSecret: z.string().optional().describe("form channels: returned once, when the channel is created"),
+  identitySecret: z.string().optional().describe("chat and bot channels: returned once, when the channel is created"),
+});
+
+export const contact = z.looseObject({
+  id: z.string(),
+  email: z.string(),
+  name: z.string().optional(),
+  ownerId: z.string().nullable(),
+  visitorTokens: z.array(z.string()),
+});
+
+const candidate = z.looseObject({
+  userId: z.string(),
+  source: z.string(),
+  kept: z.boolean(),
+  reason: z.enum(["no_seat", "no_access", "not_assignable", "away", "at_capacity", "unknown_user", "eligible"]),
+  load: z.number().int(),
+  activeRecently: z.boolean(),
+  lastAssignedAt: nullableTime,
+  rank: z.number().int().optional(),
+});
+
+/** The decision record (docs/routing.md §7). */
+export const routingDecision = z.looseObject({
+  decidedAt: isoTime,
+  rule: z.looseObject({ autoAssign: z.boolean(), target: z.looseObject({ type: z.string() }) }).nullable(),
+  strategy: z.enum(["least_busy", "random", "contact_owner", "manual"]),
+  candidates: z.array(candidate),
+  omitted: z.record(z.string(), z.number().int()).optional(),
+  outcome: z.looseObject({ type: z.enum(["assigned", "unassigned"]), userId: z.string().optional(), why: z.string() }),
+  ownerNotified: z.boolean().optional(),
+  retries: z.number().int().optional(),
+});
+
+export const message = z.looseObject({
+  id: z.string(),
+  conversationId: z.string(),
+  author: z.looseObject({
+    kind: z.enum(["customer", "agent", "system"]),
+    userId: z.string().optional(),
+    name: z.string().optional(),
+    email: z.string().optional().describe("customer messages: the sender's address"),
+  }),
+  text: z.string(),
+  createdAt: isoTime,
+  emailMessageId: z.string().optional(),
+  delivery: z
+    .looseObject({ state: z.enum(["sent", "failed"]), error: z.string().optional() })
+    .optional()
+    .describe("agent replies sent by email"),
+});
+
+/** docs/routing.md §5.5: present while the conversation waits in its channel's line. */
+export const waiting = z.looseObject({ position: z.number().int().min(1), since: isoTime });
+
+export const conversation = z.looseObject({
+  id: z.string(),
+  inboxId: z.string(),
+  channelId: z.string(),
+  channelType: z.enum(["chat", "bot", "email", "form"]),
+  status: z.enum(["open", "closed"]),
+  assigneeId: z.string().nullable(),
+  teamId: z.string().nullable(),
+  contactId: z.string().nullable(),
+  subject: z.string().optional(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  routing: routingDecision.optional(),
+  waiting: waiting.optional(),
+});
+
+export const conversationWithMessages = conversation.extend({ messages: z.array(message) });
+
+export const conversationPage = z.looseObject({ items: z.array(conversation), nextCursor: z.string().nullable() });
+
+export const replyResult = z.looseObject({
+  conversation,
+  message,
+  emailed: z.boolean().optional().describe("email and form conversations: whether the reply was sent"),
+});
+
+export const heartbeat = z.looseObject({ lastInboxActivityAt: nullableTime });
+
+/** What a visitor sees of a message: the author's display name, nothing internal. */
+export const visitorMessage = z.object({
+  id: z.string(),
+  text: z.string(),
+  createdAt: isoTime,
+  author: z.object({ kind: z.enum(["customer", "agent", "system"]), name: z.string() }),
+});
+
+export const chatStarted = z.looseObject({ conversation, visitorToken: z.string() });
+export const visitorMessageResult = z.looseObject({ message: visitorMessage });
+export const visitorThread = z.looseObject({
+  conversationId: z.string(),
+  status: z.enum(["open", "closed"]),
+  messages: z.array(visitorMessage),
+});
+export const identified = z.looseObject({ contactId: z.string(), visitorToken: z.string() });
+
+export const formAccepted = z.looseObject({
+  conversationId: z.string(),
+  duplicate: z.boolean().describe("true when this submissionId was already received"),
+});
+
+export const health = z.looseObject({ status: z.literal("ok") });
+
+/** The OpenAPI document itself (validated as OpenAPI 3.1 by the tests, not by this schema). */
+export const openApiDocument = z.looseObject({
+  openapi: z.string(),
+  info: z.looseObject({}),
+  paths: z.looseObject({}),
+});
