@@ -2,12 +2,13 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { readApiConfig, readSenderConfig, readStoreConfig, ConfigError } from "../../shared/config";
+import { EmfMetrics } from "../../shared/adapters/metrics/powertools-metrics";
 import { createApiHandler } from "../../shared/http/api";
 import { createWiredApp } from "../../shared/wiring";
 
 // Built once per Lambda instance: clients, config and the route table are reused across invocations.
 const logger = new Logger({ serviceName: "routing-api" });
-const app = createWiredApp(readStoreConfig(), readSenderConfig());
+const app = createWiredApp(readStoreConfig(), readSenderConfig(), { logger, metrics: new EmfMetrics({ serviceName: "routing-api" }) });
 const config = readApiConfig();
 
 /**

@@ -82,8 +82,9 @@ async function main() {
 
     const store = { tableName: TABLE, region: "us-east-1", dynamodbEndpoint: dynamo.endpoint };
     await ensureTable(createDynamoClients({ region: store.region, endpoint: dynamo.endpoint }), TABLE);
-    const app = createWiredApp(store, { sesEndpoint: ses.endpoint, notifyFrom: process.env.NOTIFY_FROM ?? "routing@localhost", appUrl: process.env.APP_URL ?? baseUrl });
     const logger = { error: (message: string, extra: Record<string, unknown>) => console.error(JSON.stringify({ level: "ERROR", message, ...extra })) };
+    const sender = { sesEndpoint: ses.endpoint, notifyFrom: process.env.NOTIFY_FROM ?? "routing@localhost", appUrl: process.env.APP_URL ?? baseUrl };
+    const app = createWiredApp(store, sender, { logger });
     const api = createApiHandler({ app, config: { allowedOrigins, formSigningKey }, now: () => new Date() }, logger);
     const s3Client = createS3Client({ region: "us-east-1", endpoint: s3.endpoint });
 
