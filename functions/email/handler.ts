@@ -15,7 +15,8 @@ const s3 = createS3Client({ region: store.region, endpoint: mail.s3Endpoint });
 
 /** SES receipt rule action: team email in, threaded or routed. */
 export async function handler(event: SESEvent) {
-  const outcomes = await ingestSesEvent(event, { s3, email: app.email, config: { bucket: mail.inboundBucket, prefix: mail.inboundPrefix } });
+  const config = { bucket: mail.inboundBucket, prefix: mail.inboundPrefix };
+  const outcomes = await ingestSesEvent(event, { s3, email: app.email, metrics: app.metrics, config });
   for (const o of outcomes) logger.info("inbound email", { outcome: o });
   return { outcomes };
 }
