@@ -36,18 +36,50 @@ export const SES_RECEIVING_REGIONS = [
 
 /** One setting: its `-c` context key and the environment variable that may give it instead. */
 export const SETTINGS = {
-  region: { context: "region", env: "CDK_DEFAULT_REGION", help: "the AWS region to deploy to (where SES receives mail)" },
+  region: {
+    context: "region",
+    env: "CDK_DEFAULT_REGION",
+    help: "the AWS region to deploy to (where SES receives mail)",
+  },
   account: { context: "account", env: "CDK_DEFAULT_ACCOUNT", help: "the AWS account id" },
   stackName: { context: "stackName", env: "ROUTING_STACK_NAME", help: "the CloudFormation stack name" },
-  emailDomain: { context: "emailDomain", env: "ROUTING_EMAIL_DOMAIN", help: "the domain team email is received at, e.g. support.yourcompany.com" },
+  emailDomain: {
+    context: "emailDomain",
+    env: "ROUTING_EMAIL_DOMAIN",
+    help: "the domain team email is received at, e.g. support.yourcompany.com",
+  },
   notifyFrom: { context: "notifyFrom", env: "ROUTING_NOTIFY_FROM", help: "sender of notifications and form replies" },
-  appUrl: { context: "appUrl", env: "ROUTING_APP_URL", help: "the web inbox's URL (links in notifications, sign-in callback)" },
-  allowedOrigins: { context: "allowedOrigins", env: "ROUTING_ALLOWED_ORIGINS", help: "the chat widget's site origin(s), comma-separated" },
+  appUrl: {
+    context: "appUrl",
+    env: "ROUTING_APP_URL",
+    help: "the web inbox's URL (links in notifications, sign-in callback)",
+  },
+  allowedOrigins: {
+    context: "allowedOrigins",
+    env: "ROUTING_ALLOWED_ORIGINS",
+    help: "the chat widget's site origin(s), comma-separated",
+  },
   alarmEmail: { context: "alarmEmail", env: "ROUTING_ALARM_EMAIL", help: "an address subscribed to the alarms" },
-  existingSesIdentity: { context: "existingSesIdentity", env: "ROUTING_EXISTING_SES_IDENTITY", help: "true when emailDomain is already an SES identity" },
-  receiptRuleSet: { context: "receiptRuleSet", env: "ROUTING_RECEIPT_RULE_SET", help: "name of your own active receipt rule set to add our rule to" },
-  authDomainPrefix: { context: "authDomainPrefix", env: "ROUTING_AUTH_DOMAIN_PREFIX", help: "the sign-in page's prefix: <prefix>.auth.<region>.amazoncognito.com" },
-  sesReceivingRegionCheck: { context: "sesReceivingRegionCheck", env: "ROUTING_SES_RECEIVING_REGION_CHECK", help: "off to skip the SES receiving region check" },
+  existingSesIdentity: {
+    context: "existingSesIdentity",
+    env: "ROUTING_EXISTING_SES_IDENTITY",
+    help: "true when emailDomain is already an SES identity",
+  },
+  receiptRuleSet: {
+    context: "receiptRuleSet",
+    env: "ROUTING_RECEIPT_RULE_SET",
+    help: "name of your own active receipt rule set to add our rule to",
+  },
+  authDomainPrefix: {
+    context: "authDomainPrefix",
+    env: "ROUTING_AUTH_DOMAIN_PREFIX",
+    help: "the sign-in page's prefix: <prefix>.auth.<region>.amazoncognito.com",
+  },
+  sesReceivingRegionCheck: {
+    context: "sesReceivingRegionCheck",
+    env: "ROUTING_SES_RECEIVING_REGION_CHECK",
+    help: "off to skip the SES receiving region check",
+  },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -72,7 +104,8 @@ export function readDeploySettings(lookup: SettingLookup): RoutingStackProps & {
     return v;
   };
   const placeholder = (name: SettingName, host: string) => {
-    if (PLACEHOLDER.test(host)) problems.push(`${SETTINGS[name].context} is a placeholder (${host}): use your own domain`);
+    if (PLACEHOLDER.test(host))
+      problems.push(`${SETTINGS[name].context} is a placeholder (${host}): use your own domain`);
   };
   const url = (name: SettingName, value: string): URL | undefined => {
     try {
@@ -115,16 +148,25 @@ export function readDeploySettings(lookup: SettingLookup): RoutingStackProps & {
   const appUrl = need("appUrl");
   if (appUrl) url("appUrl", appUrl);
   const originsText = need("allowedOrigins");
-  const allowedOrigins = (originsText ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  const allowedOrigins = (originsText ?? "")
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
   for (const origin of allowedOrigins) {
     const u = url("allowedOrigins", origin);
-    if (u && u.origin !== origin.replace(/\/$/, "")) problems.push(`allowedOrigins entries are origins (scheme://host[:port]), not ${origin}`);
+    if (u && u.origin !== origin.replace(/\/$/, ""))
+      problems.push(`allowedOrigins entries are origins (scheme://host[:port]), not ${origin}`);
   }
   const alarmEmail = get("alarmEmail");
   if (alarmEmail && !EMAIL.test(alarmEmail)) problems.push(`alarmEmail is not an email address: ${alarmEmail}`);
   const authDomainPrefix = get("authDomainPrefix")?.toLowerCase();
-  if (authDomainPrefix && (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(authDomainPrefix) || /aws|amazon|cognito/.test(authDomainPrefix))) {
-    problems.push(`authDomainPrefix must be lowercase letters, digits and hyphens, without aws/amazon/cognito: ${authDomainPrefix}`);
+  if (
+    authDomainPrefix &&
+    (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(authDomainPrefix) || /aws|amazon|cognito/.test(authDomainPrefix))
+  ) {
+    problems.push(
+      `authDomainPrefix must be lowercase letters, digits and hyphens, without aws/amazon/cognito: ${authDomainPrefix}`,
+    );
   }
   const existingSesIdentity = flag("existingSesIdentity", "true", "false");
   const receiptRuleSet = get("receiptRuleSet");

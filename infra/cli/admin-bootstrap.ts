@@ -12,7 +12,8 @@ import type { User } from "../../shared/domain/types";
 import { ADMINS_GROUP } from "../constructs/auth";
 import { CliError, OUTPUTS_FILE } from "./stack-outputs";
 
-export const ADMIN_USAGE = `usage: npm run admin -- create --email <address> [--name <display name>] [--stack <stack name>] [--outputs <file>]
+export const ADMIN_USAGE = `usage: npm run admin -- create --email <address> [--name <display name>]
+                            [--stack <stack name>] [--outputs <file>]
 
 Creates an admin with only the deploy credentials: the Cognito user (Cognito emails a temporary
 password), their membership of the "admins" group, and their routing user (id = their Cognito sub).
@@ -35,13 +36,19 @@ export function parseAdminArgs(argv: string[]): CreateAdminArgs {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { email: { type: "string" }, name: { type: "string" }, stack: { type: "string" }, outputs: { type: "string" } },
+      options: {
+        email: { type: "string" },
+        name: { type: "string" },
+        stack: { type: "string" },
+        outputs: { type: "string" },
+      },
     });
   } catch (err) {
     throw new CliError(`${(err as Error).message}\n\n${ADMIN_USAGE}`);
   }
   const [command, ...extra] = parsed.positionals;
-  if (command !== "create") throw new CliError(`${command ? `unknown command ${command}` : "no command"}\n\n${ADMIN_USAGE}`);
+  if (command !== "create")
+    throw new CliError(`${command ? `unknown command ${command}` : "no command"}\n\n${ADMIN_USAGE}`);
   if (extra.length > 0) throw new CliError(`unexpected ${extra.join(" ")}\n\n${ADMIN_USAGE}`);
   const email = parsed.values.email?.trim().toLowerCase();
   if (!email) throw new CliError(`--email is required\n\n${ADMIN_USAGE}`);
@@ -80,11 +87,15 @@ export async function createAdmin(
   } catch (err) {
     if (!(err instanceof UsernameExistsException) && (err as Error).name !== "UsernameExistsException") throw err;
     created = false;
-    const existing = await deps.cognito.send(new AdminGetUserCommand({ UserPoolId: deps.userPoolId, Username: input.email }));
+    const existing = await deps.cognito.send(
+      new AdminGetUserCommand({ UserPoolId: deps.userPoolId, Username: input.email }),
+    );
     sub = attribute(existing.UserAttributes, "sub");
   }
   if (!sub) throw new CliError(`Cognito returned no sub for ${input.email}`);
-  await deps.cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: deps.userPoolId, Username: input.email, GroupName: ADMINS_GROUP }));
+  await deps.cognito.send(
+    new AdminAddUserToGroupCommand({ UserPoolId: deps.userPoolId, Username: input.email, GroupName: ADMINS_GROUP }),
+  );
   // The routing user's id is the token's `sub`: that is who the API sees when this admin signs in.
   const user = await deps.app.admin.putUser({
     id: sub,

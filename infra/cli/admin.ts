@@ -10,8 +10,14 @@ try {
   const outputs = readStackOutputs(args.outputs, args.stack);
   const userPoolId = requireOutput(outputs, "UserPoolId");
   const region = regionOfUserPool(userPoolId);
-  const app = createApp({ db: createDynamoClients({ region, endpoint: undefined }), tableName: requireOutput(outputs, "TableName") });
-  const { user, created } = await createAdmin({ cognito: new CognitoIdentityProviderClient({ region }), app, userPoolId }, args);
+  const app = createApp({
+    db: createDynamoClients({ region, endpoint: undefined }),
+    tableName: requireOutput(outputs, "TableName"),
+  });
+  const { user, created } = await createAdmin(
+    { cognito: new CognitoIdentityProviderClient({ region }), app, userPoolId },
+    args,
+  );
   process.stdout.write(
     `${created ? "created" : "updated"} admin ${user.email} (routing user id ${user.id}, group admins)\n` +
       (created ? "Cognito has emailed them a temporary password; " : "") +

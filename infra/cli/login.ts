@@ -26,7 +26,9 @@ try {
         open: (url) => process.stderr.write(`Open this address in a browser and sign in:\n\n  ${url}\n\n`),
       });
   if (tokens.refresh_token) {
-    process.stderr.write(`Refresh token (30 days; keep it secret): npm run -s login -- --refresh '${tokens.refresh_token}'\n`);
+    process.stderr.write(
+      `Refresh token (30 days; keep it secret): npm run -s login -- --refresh '${tokens.refresh_token}'\n`,
+    );
   }
   process.stdout.write(`${tokens.access_token}\n`);
 } catch (err) {

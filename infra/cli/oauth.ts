@@ -20,7 +20,13 @@ export function pkcePair(): { verifier: string; challenge: string } {
 }
 
 /** The managed login page's URL for the authorization code flow with PKCE (never the implicit flow). */
-export function authorizeUrl(opts: { loginUrl: string; clientId: string; redirectUri: string; challenge: string; state: string }): string {
+export function authorizeUrl(opts: {
+  loginUrl: string;
+  clientId: string;
+  redirectUri: string;
+  challenge: string;
+  state: string;
+}): string {
   const u = new URL("/oauth2/authorize", opts.loginUrl);
   u.search = new URLSearchParams({
     response_type: "code",
@@ -47,7 +53,11 @@ async function tokenRequest(loginUrl: string, form: Record<string, string>): Pro
 
 /** Trades a refresh token for fresh tokens: how a script keeps a token without a browser. */
 export function refreshTokens(opts: { loginUrl: string; clientId: string; refreshToken: string }): Promise<Tokens> {
-  return tokenRequest(opts.loginUrl, { grant_type: "refresh_token", client_id: opts.clientId, refresh_token: opts.refreshToken });
+  return tokenRequest(opts.loginUrl, {
+    grant_type: "refresh_token",
+    client_id: opts.clientId,
+    refresh_token: opts.refreshToken,
+  });
 }
 
 /**
@@ -80,8 +90,9 @@ export async function browserLogin(opts: {
       }
       const got = url.searchParams.get("code");
       if (!got) {
-        done(400, `Sign-in failed: ${url.searchParams.get("error") ?? "no code"}`);
-        return reject(new CliError(`sign-in failed: ${url.searchParams.get("error_description") ?? url.searchParams.get("error") ?? "no code"}`));
+        const why = url.searchParams.get("error_description") ?? url.searchParams.get("error") ?? "no code";
+        done(400, `Sign-in failed: ${why}`);
+        return reject(new CliError(`sign-in failed: ${why}`));
       }
       done(200, "Signed in. You can close this tab and go back to the terminal.");
       resolve(got);
@@ -92,9 +103,19 @@ export async function browserLogin(opts: {
     }, opts.timeoutMs ?? 300_000);
     server.once("error", (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(err.code === "EADDRINUSE" ? new CliError(`port ${callback.port} is in use: the sign-in callback needs it`) : err);
+      reject(
+        err.code === "EADDRINUSE"
+          ? new CliError(`port ${callback.port} is in use: the sign-in callback needs it`)
+          : err,
+      );
     });
     server.listen(Number(callback.port), "127.0.0.1", () => opts.open(authorizeUrl({ ...opts, challenge, state })));
   });
-  return tokenRequest(opts.loginUrl, { grant_type: "authorization_code", client_id: opts.clientId, code, redirect_uri: opts.redirectUri, code_verifier: verifier });
+  return tokenRequest(opts.loginUrl, {
+    grant_type: "authorization_code",
+    client_id: opts.clientId,
+    code,
+    redirect_uri: opts.redirectUri,
+    code_verifier: verifier,
+  });
 }

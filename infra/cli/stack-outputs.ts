@@ -10,7 +10,9 @@ export class CliError extends Error {
 /** The deployed stack's outputs (README, Deploy: "Stack outputs"), from the file `npm run deploy` wrote. */
 export function readStackOutputs(file: string, stackName: string | undefined): Record<string, string> {
   if (!existsSync(file)) {
-    throw new CliError(`${file} not found: run npm run deploy first (it writes the stack's outputs there), or pass --outputs <file>`);
+    throw new CliError(
+      `${file} not found: run npm run deploy first (it writes the stack's outputs there), or pass --outputs <file>`,
+    );
   }
   const all = JSON.parse(readFileSync(file, "utf8")) as Record<string, Record<string, string>>;
   const names = Object.keys(all);

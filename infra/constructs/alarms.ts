@@ -50,7 +50,8 @@ export class RoutingAlarms extends Construct {
       );
       alarm(
         "EmailSendFailures",
-        "Outbound emails (replies to customers, owner notifications) SES did not accept: the agent sees 'not delivered' on the reply",
+        "Outbound emails (replies to customers, owner notifications) SES did not accept: " +
+          "the agent sees 'not delivered' on the reply",
         new MathExpression({ expression: Object.keys(usingMetrics).join(" + "), usingMetrics, label: "failed sends", ...period }),
       );
     }

@@ -27,7 +27,10 @@ export interface AuthProps {
    * localhost callback (`npm run login`) is always added.
    */
   readonly callbackUrls: string[];
-  /** Prefix of the sign-in page `<prefix>.auth.<region>.amazoncognito.com`, unique in the region. @default stack name + account */
+  /**
+   * Prefix of the sign-in page `<prefix>.auth.<region>.amazoncognito.com`, unique in the region.
+   * @default stack name + account
+   */
   readonly domainPrefix?: string;
 }
 
@@ -54,7 +57,13 @@ export class Auth extends Construct {
       selfSignUpEnabled: false,
       signInAliases: { email: true },
       autoVerify: { email: true },
-      passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+      passwordPolicy: {
+        minLength: 12,
+        requireDigits: true,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireSymbols: true,
+      },
       // Optional rather than required: everyone can enrol an authenticator app after signing in, and the
       // threat protection below asks risky sign-ins for a second factor (adaptive authentication).
       mfa: Mfa.OPTIONAL,
@@ -65,7 +74,10 @@ export class Auth extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     (this.userPool.node.defaultChild as CfnUserPool).overrideLogicalId(Auth.USER_POOL_LOGICAL_ID);
-    this.userPool.addGroup("Admins", { groupName: ADMINS_GROUP, description: "May configure users, teams, inboxes, channels and contacts" });
+    this.userPool.addGroup("Admins", {
+      groupName: ADMINS_GROUP,
+      description: "May configure users, teams, inboxes, channels and contacts",
+    });
 
     const callbackUrls = [...new Set([...props.callbackUrls, CLI_CALLBACK_URL])];
     this.client = this.userPool.addClient("InboxApp", {

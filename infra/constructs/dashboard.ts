@@ -35,11 +35,20 @@ export class RoutingDashboard extends Construct {
       defaultInterval: Duration.hours(3),
     });
     this.dashboard.addWidgets(
-      new TextWidget({ markdown: "# Conversation routing\nRouting, waiting line and outbound email (namespace `ConversationRouting`).", width: 24, height: 2 }),
+      new TextWidget({
+        markdown: "# Conversation routing\nRouting, waiting line and outbound email (namespace `ConversationRouting`).",
+        width: 24,
+        height: 2,
+      }),
     );
     this.dashboard.addWidgets(
       new GraphWidget({ title: "Routed per strategy", left: [search(METRIC.routed, "Sum", "routed")], width: 8 }),
-      new GraphWidget({ title: "Waiting", left: [search(METRIC.conversationsWaiting, "Maximum", "waiting")], right: [search(METRIC.oldestWaitSeconds, "Maximum", "oldest wait (s)")], width: 8 }),
+      new GraphWidget({
+        title: "Waiting",
+        left: [search(METRIC.conversationsWaiting, "Maximum", "waiting")],
+        right: [search(METRIC.oldestWaitSeconds, "Maximum", "oldest wait (s)")],
+        width: 8,
+      }),
       new GraphWidget({
         title: "Time to assignment (ms)",
         left: [search(METRIC.timeToAssignmentMs, "p50", "p50"), search(METRIC.timeToAssignmentMs, "p99", "p99")],
@@ -47,9 +56,23 @@ export class RoutingDashboard extends Construct {
       }),
     );
     this.dashboard.addWidgets(
-      new GraphWidget({ title: "Outbound email failures", left: [search(METRIC.emailSendFailed, "Sum", "failed sends")], width: 8 }),
-      new GraphWidget({ title: "Function errors", left: Object.entries(props.functions).map(([name, fn]) => fn.metricErrors({ period, label: name })), width: 8 }),
-      new GraphWidget({ title: "Function duration p99 (ms)", left: Object.entries(props.functions).map(([name, fn]) => fn.metricDuration({ period, statistic: "p99", label: name })), width: 8 }),
+      new GraphWidget({
+        title: "Outbound email failures",
+        left: [search(METRIC.emailSendFailed, "Sum", "failed sends")],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: "Function errors",
+        left: Object.entries(props.functions).map(([name, fn]) => fn.metricErrors({ period, label: name })),
+        width: 8,
+      }),
+      new GraphWidget({
+        title: "Function duration p99 (ms)",
+        left: Object.entries(props.functions).map(([name, fn]) =>
+          fn.metricDuration({ period, statistic: "p99", label: name }),
+        ),
+        width: 8,
+      }),
     );
   }
 }

@@ -116,7 +116,8 @@ async function main() {
 
     const adminToken = await issueToken(jwtSecret, "admin", { admin: true });
     const dynamoData = external ? "external" : `data ${path.join(dataDir, "dynamodb.sqlite")}`;
-    log(`emulators: dynamodb ${dynamo.endpoint} (${dynamoData}), s3 ${s3.endpoint}, ses ${ses.endpoint} (sent mail: ${ses.endpoint}/store)`);
+    const sesNote = `${ses.endpoint} (sent mail: ${ses.endpoint}/store)`;
+    log(`emulators: dynamodb ${dynamo.endpoint} (${dynamoData}), s3 ${s3.endpoint}, ses ${sesNote}`);
     log(`admin token: ${adminToken}`);
     if (demo) await seedDemo({ baseUrl, adminToken, jwtSecret, formSigningKey, sesStore: `${ses.endpoint}/store`, log });
     log(`ready: ${baseUrl} (started in ${Date.now() - started} ms; Ctrl-C stops everything)`);

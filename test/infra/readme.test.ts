@@ -47,14 +47,22 @@ describe("README: what a team pastes", () => {
     const known = Object.values(SETTINGS).map((s) => s.context);
     expect(keys.filter((k) => !known.includes(k as (typeof known)[number]))).toEqual([]);
     const table = [...section("Deploy (AWS CDK)").matchAll(/^\| `(\w+)` \| `(\w+)` \|/gm)].map((m) => [m[1], m[2]]);
-    for (const [context, env] of table) expect(Object.values(SETTINGS).some((s) => s.context === context && s.env === env)).toBe(true);
+    for (const [context, env] of table)
+      expect(Object.values(SETTINGS).some((s) => s.context === context && s.env === env)).toBe(true);
   });
 });
 
 describe("README: true to the template", () => {
   it("the stack outputs it lists are exactly the stack's outputs", () => {
     const { stack } = buildApp(
-      () => ({ stackName: "Readme", env: { region: "eu-west-1" }, emailDomain: "support.acme.dev", notifyFrom: "r@support.acme.dev", appUrl: "https://inbox.acme.dev", allowedOrigins: ["https://acme.dev"] }),
+      () => ({
+        stackName: "Readme",
+        env: { region: "eu-west-1" },
+        emailDomain: "support.acme.dev",
+        notifyFrom: "r@support.acme.dev",
+        appUrl: "https://inbox.acme.dev",
+        allowedOrigins: ["https://acme.dev"],
+      }),
       { outdir: mkdtempSync(path.join(tmpdir(), "cdk-readme-")) },
     );
     const outputs = Object.keys(Template.fromStack(stack as Stack).toJSON().Outputs as object).sort();

@@ -16,7 +16,8 @@ const good: Partial<Record<SettingName, string>> = {
   appUrl: "https://inbox.acme.dev",
   allowedOrigins: "https://www.acme.dev, https://acme.dev",
 };
-const read = (over: Partial<Record<SettingName, string | undefined>>) => readDeploySettings((n) => ({ ...good, ...over })[n]);
+const read = (over: Partial<Record<SettingName, string | undefined>>) =>
+  readDeploySettings((n) => ({ ...good, ...over })[n]);
 const problems = (over: Partial<Record<SettingName, string | undefined>>) => {
   try {
     read(over);
@@ -38,7 +39,14 @@ describe("deploy settings (synth fails naming each missing or placeholder settin
       allowedOrigins: ["https://www.acme.dev", "https://acme.dev"],
       existingSesIdentity: false,
     });
-    expect(read({ alarmEmail: "ops@acme.dev", existingSesIdentity: "true", receiptRuleSet: "main", account: "123456789012" })).toMatchObject({
+    expect(
+      read({
+        alarmEmail: "ops@acme.dev",
+        existingSesIdentity: "true",
+        receiptRuleSet: "main",
+        account: "123456789012",
+      }),
+    ).toMatchObject({
       env: { region: "eu-west-1", account: "123456789012" },
       alarmEmail: "ops@acme.dev",
       existingSesIdentity: true,
@@ -55,7 +63,12 @@ describe("deploy settings (synth fails naming each missing or placeholder settin
   });
 
   it("example.com and other documentation placeholders are refused everywhere", () => {
-    const msg = problems({ emailDomain: "support.example.com", appUrl: "https://inbox.example.com", allowedOrigins: "https://www.example.org", notifyFrom: "a@x.test" });
+    const msg = problems({
+      emailDomain: "support.example.com",
+      appUrl: "https://inbox.example.com",
+      allowedOrigins: "https://www.example.org",
+      notifyFrom: "a@x.test",
+    });
     expect(msg).toMatch(/emailDomain is a placeholder \(support\.example\.com\)/);
     expect(msg).toMatch(/appUrl is a placeholder/);
     expect(msg).toMatch(/allowedOrigins is a placeholder/);
@@ -73,7 +86,9 @@ describe("deploy settings (synth fails naming each missing or placeholder settin
   });
 
   it("a region without SES email receiving fails with the regions that have it; the check can be turned off", () => {
-    expect(problems({ region: "sa-east-1" })).toMatch(/region sa-east-1 has no SES email receiving: deploy to one of us-east-1, /);
+    expect(problems({ region: "sa-east-1" })).toMatch(
+      /region sa-east-1 has no SES email receiving: deploy to one of us-east-1, /,
+    );
     expect(read({ region: "sa-east-1", sesReceivingRegionCheck: "off" }).env).toEqual({ region: "sa-east-1" });
     for (const region of ["us-east-1", "us-west-2", "eu-west-1"]) expect(SES_RECEIVING_REGIONS).toContain(region);
   });
@@ -81,7 +96,10 @@ describe("deploy settings (synth fails naming each missing or placeholder settin
   it("`cdk synth` with no settings exits 1 listing them, without a stack trace", async () => {
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const k of Object.keys(env)) if (k.startsWith("ROUTING_") || k.startsWith("CDK_")) delete env[k];
-    const err = await promisify(execFile)(process.execPath, ["--import", "tsx", "infra/app.ts"], { cwd: root, env }).then(
+    const err = await promisify(execFile)(process.execPath, ["--import", "tsx", "infra/app.ts"], {
+      cwd: root,
+      env,
+    }).then(
       () => null,
       (e: { code: number; stderr: string }) => e,
     );
@@ -101,7 +119,9 @@ describe("deploying into an account that already has SES set up", () => {
   it("existingSesIdentity uses the domain's identity instead of creating it, and grants sending on it", () => {
     const t = synth({ existingSesIdentity: "true", account: "123456789012" });
     t.resourceCountIs("AWS::SES::EmailIdentity", 0);
-    const statements = Object.values(t.findResources("AWS::IAM::Policy")).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: unknown; Resource: unknown }>);
+    const statements = Object.values(t.findResources("AWS::IAM::Policy")).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Array<{ Action: unknown; Resource: unknown }>,
+    );
     const send = statements.filter((s) => JSON.stringify(s.Action).includes("ses:SendEmail"));
     expect(send).toHaveLength(2);
     for (const s of send) expect(JSON.stringify(s.Resource)).toContain(":identity/support.acme.dev");

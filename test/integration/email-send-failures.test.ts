@@ -6,7 +6,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { METRIC, METRICS_NAMESPACE } from "../../shared/adapters/metrics/names";
 import { EmfMetrics } from "../../shared/adapters/metrics/powertools-metrics";
 import { createS3Client } from "../../shared/adapters/s3/raw-mail";
-import { createSesClient, SesCustomerMailer, SesOwnerNotifier, type SendObserver } from "../../shared/adapters/ses/mailer";
+import {
+  createSesClient,
+  SesCustomerMailer,
+  SesOwnerNotifier,
+  type SendObserver,
+} from "../../shared/adapters/ses/mailer";
 import type { Metrics } from "../../shared/domain/ports";
 import type { RoutingTarget } from "../../shared/domain/types";
 import { ingestSesEvent } from "../../shared/mail-ingest";
@@ -15,7 +20,9 @@ import { profile, SequenceRandom, type TestApp } from "../support/harness";
 import { apiHarness } from "../support/http";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/mail/${name}`, import.meta.url));
-const eventTemplate = JSON.parse(readFileSync(new URL("../fixtures/ses-receipt-event.json", import.meta.url), "utf8")) as SESEvent;
+const eventTemplate = JSON.parse(
+  readFileSync(new URL("../fixtures/ses-receipt-event.json", import.meta.url), "utf8"),
+) as SESEvent;
 const s3 = createS3Client({ region: "us-east-1", endpoint: process.env.S3_ENDPOINT });
 
 /** What the Metrics port was told, in order. */
@@ -40,11 +47,17 @@ function sesRefusing() {
     (next) => async (args) => {
       state.attempts++;
       if (state.reject) {
-        throw Object.assign(new Error("Email address is not verified. The following identities failed the check in region EU-WEST-1: kim@customer.example"), {
-          name: "MessageRejected",
-          $fault: "client",
-          $metadata: { httpStatusCode: 400, requestId: "req-1" },
-        });
+        throw Object.assign(
+          new Error(
+            "Email address is not verified. The following identities failed the check in region EU-WEST-1: " +
+              "kim@customer.example",
+          ),
+          {
+            name: "MessageRejected",
+            $fault: "client",
+            $metadata: { httpStatusCode: 400, requestId: "req-1" },
+          },
+        );
       }
       return next(args);
     },
@@ -59,7 +72,11 @@ async function deliver(app: TestApp, raw: Buffer) {
   const event = structuredClone(eventTemplate);
   event.Records[0]!.ses.mail.messageId = sesMessageId;
   event.Records[0]!.ses.receipt.recipients = ["help@shop.example"];
-  const [outcome] = await ingestSesEvent(event, { s3, email: app.email, config: { bucket: TEST_BUCKET, prefix: "inbound/" } });
+  const [outcome] = await ingestSesEvent(event, {
+    s3,
+    email: app.email,
+    config: { bucket: TEST_BUCKET, prefix: "inbound/" },
+  });
   return (outcome as { conversationId: string }).conversationId;
 }
 
@@ -78,26 +95,46 @@ describe("outbound email failures are never silent", () => {
     const h = await apiHarness({
       random: new SequenceRandom([0]),
       mailer: new SesCustomerMailer(refusing.ses, observer),
-      notifier: new SesOwnerNotifier(refusing.ses, { from: "routing@shop.example", appUrl: "https://inbox.shop.example" }, observer),
+      notifier: new SesOwnerNotifier(
+        refusing.ses,
+        { from: "routing@shop.example", appUrl: "https://inbox.shop.example" },
+        observer,
+      ),
       replyFrom: "support@shop.example",
     });
     const { app } = h;
     await app.store.putUser(profile("alice"));
     await app.store.putInbox({ id: "inbox-1", name: "Main", access: { type: "everyone" } });
-    const target: RoutingTarget = rule === "owner" ? { type: "contact_owner" } : { type: "users_and_teams", userIds: ["alice"], teamIds: [] };
-    await app.store.putChannel({ id: "help", inboxId: "inbox-1", type: "email", name: "Help", address: "help@shop.example", routing: { autoAssign: true, target } });
+    const target: RoutingTarget =
+      rule === "owner" ? { type: "contact_owner" } : { type: "users_and_teams", userIds: ["alice"], teamIds: [] };
+    await app.store.putChannel({
+      id: "help",
+      inboxId: "inbox-1",
+      type: "email",
+      name: "Help",
+      address: "help@shop.example",
+      routing: { autoAssign: true, target },
+    });
     return { ...h, refusing };
   }
 
-  it("a reply SES refuses is kept, marked not delivered with SES's error, logged with the conversation, and counted", async () => {
+  it("a reply SES refuses is kept, marked not delivered with SES's error, logged and counted", async () => {
     const { app, call, refusing } = await setup("users");
     const id = await deliver(app, fixture("plain.eml"));
     app.clock.advance(1000);
 
-    const res = await call({ method: "POST", path: `/conversations/${id}/messages`, as: { sub: "alice" }, body: { text: "It ships tomorrow." } });
+    const res = await call({
+      method: "POST",
+      path: `/conversations/${id}/messages`,
+      as: { sub: "alice" },
+      body: { text: "It ships tomorrow." },
+    });
     expect(res.status).toBe(201);
     expect(res.json.emailed).toBe(false);
-    expect(res.json.message.delivery).toEqual({ state: "failed", error: expect.stringMatching(/^MessageRejected: Email address is not verified/) });
+    expect(res.json.message.delivery).toEqual({
+      state: "failed",
+      error: expect.stringMatching(/^MessageRejected: Email address is not verified/),
+    });
 
     // What every agent sees afterwards: the stored reply says it was not delivered.
     const view = await call({ method: "GET", path: `/conversations/${id}`, as: { sub: "alice" } });
@@ -109,7 +146,12 @@ describe("outbound email failures are never silent", () => {
         message: "email not sent",
         kind: "reply",
         conversationId: id,
-        sesError: { name: "MessageRejected", message: expect.stringMatching(/not verified/), httpStatusCode: 400, requestId: "req-1" },
+        sesError: {
+          name: "MessageRejected",
+          message: expect.stringMatching(/not verified/),
+          httpStatusCode: 400,
+          requestId: "req-1",
+        },
       },
     ]);
     expect(metrics.points).toEqual([{ name: METRIC.emailSendFailed, value: 1 }]);
@@ -121,7 +163,12 @@ describe("outbound email failures are never silent", () => {
     refusing.state.reject = false;
     const id = await deliver(app, fixture("plain.eml"));
     app.clock.advance(1000);
-    const res = await call({ method: "POST", path: `/conversations/${id}/messages`, as: { sub: "alice" }, body: { text: "On its way." } });
+    const res = await call({
+      method: "POST",
+      path: `/conversations/${id}/messages`,
+      as: { sub: "alice" },
+      body: { text: "On its way." },
+    });
     expect(res.json).toMatchObject({ emailed: true, message: { delivery: { state: "sent" } } });
     const stored = (await app.store.listMessages(id)).find((m) => m.text === "On its way.");
     expect(stored?.delivery).toEqual({ state: "sent" });
@@ -134,7 +181,14 @@ describe("outbound email failures are never silent", () => {
     await app.store.putContact({ id: "kim", email: "kim@customer.example", ownerId: "alice", visitorTokens: [] });
     const id = await deliver(app, fixture("plain.eml"));
     expect((await app.store.getConversation(id))?.assigneeId).toBe("alice");
-    expect(logged).toMatchObject([{ message: "email not sent", kind: "owner_notification", conversationId: id, sesError: { name: "MessageRejected" } }]);
+    expect(logged).toMatchObject([
+      {
+        message: "email not sent",
+        kind: "owner_notification",
+        conversationId: id,
+        sesError: { name: "MessageRejected" },
+      },
+    ]);
     expect(metrics.points).toEqual([{ name: METRIC.emailSendFailed, value: 1 }]);
   });
 });
@@ -156,9 +210,16 @@ describe("the Metrics port as CloudWatch EMF (Powertools)", () => {
     const m = new EmfMetrics({ serviceName: "routing-api" });
     m.count(METRIC.emailSendFailed);
     m.milliseconds(METRIC.timeToAssignmentMs, 42, { strategy: "least_busy" });
-    const emf = lines.flatMap((l) => l.split("\n")).filter((l) => l.includes("_aws")).map((l) => JSON.parse(l));
+    const emf = lines
+      .flatMap((l) => l.split("\n"))
+      .filter((l) => l.includes("_aws"))
+      .map((l) => JSON.parse(l));
     expect(emf).toHaveLength(2);
-    expect(emf[0]._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: METRICS_NAMESPACE, Dimensions: [["service"]], Metrics: [{ Name: "EmailSendFailed", Unit: "Count" }] });
+    expect(emf[0]._aws.CloudWatchMetrics[0]).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      Dimensions: [["service"]],
+      Metrics: [{ Name: "EmailSendFailed", Unit: "Count" }],
+    });
     expect(emf[0]).toMatchObject({ service: "routing-api", EmailSendFailed: 1 });
     expect(emf[1]._aws.CloudWatchMetrics[0].Dimensions[0].sort()).toEqual(["service", "strategy"]);
     expect(emf[1]).toMatchObject({ strategy: "least_busy", TimeToAssignmentMs: 42 });

@@ -10,7 +10,9 @@ import { ingestSesEvent } from "../../shared/mail-ingest";
 import { TEST_BUCKET } from "../support/global-setup";
 import { profile, SequenceRandom, testApp } from "../support/harness";
 
-const eventTemplate = JSON.parse(readFileSync(new URL("../fixtures/ses-receipt-event.json", import.meta.url), "utf8")) as SESEvent;
+const eventTemplate = JSON.parse(
+  readFileSync(new URL("../fixtures/ses-receipt-event.json", import.meta.url), "utf8"),
+) as SESEvent;
 const s3 = createS3Client({ region: "us-east-1", endpoint: process.env.S3_ENDPOINT });
 
 const base64Lines = (bytes: number) => randomBytes(bytes).toString("base64").replace(/.{76}/g, "$&\r\n");
@@ -40,7 +42,7 @@ function bigMessage(attachmentBytes: number): Buffer {
       "--alt--",
       "--outer",
       'Content-Type: application/pdf; name="scan.pdf"',
-      'Content-Disposition: attachment;',
+      "Content-Disposition: attachment;",
       ' filename="scan.pdf"',
       "Content-Transfer-Encoding: base64",
       "",
@@ -64,7 +66,14 @@ describe("email over the 10 MB cap (SES accepts up to 40 MB)", () => {
     const app = await testApp({ random: new SequenceRandom([0]) });
     await app.store.putUser(profile("alice"));
     await app.store.putInbox({ id: "inbox-1", name: "Main", access: { type: "everyone" } });
-    await app.store.putChannel({ id: "help", inboxId: "inbox-1", type: "email", name: "Help", address: "help@shop.test", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["alice"], teamIds: [] } } });
+    await app.store.putChannel({
+      id: "help",
+      inboxId: "inbox-1",
+      type: "email",
+      name: "Help",
+      address: "help@shop.test",
+      routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["alice"], teamIds: [] } },
+    });
 
     const raw = bigMessage(11 * 1024 * 1024);
     expect(raw.length).toBeGreaterThan(MIME_LIMITS.maxBytes);
@@ -74,11 +83,20 @@ describe("email over the 10 MB cap (SES accepts up to 40 MB)", () => {
     event.Records[0]!.ses.mail.messageId = sesMessageId;
     event.Records[0]!.ses.receipt.recipients = ["help@shop.test"];
 
-    const [outcome] = await ingestSesEvent(event, { s3, email: app.email, metrics, config: { bucket: TEST_BUCKET, prefix: "inbound/" } });
+    const [outcome] = await ingestSesEvent(event, {
+      s3,
+      email: app.email,
+      metrics,
+      config: { bucket: TEST_BUCKET, prefix: "inbound/" },
+    });
     expect(outcome).toMatchObject({ type: "created" });
     const id = (outcome as { conversationId: string }).conversationId;
     const conv = await app.store.getConversation(id);
-    expect(conv).toMatchObject({ subject: "Scans of the damaged parcel", customerEmail: "lee@customer.test", assigneeId: "alice" });
+    expect(conv).toMatchObject({
+      subject: "Scans of the damaged parcel",
+      customerEmail: "lee@customer.test",
+      assigneeId: "alice",
+    });
     const [message] = await app.store.listMessages(id);
     expect(message!.emailMessageId).toBe("<big-1@customer.test>");
     const lines = message!.text.split("\n");
@@ -88,7 +106,9 @@ describe("email over the 10 MB cap (SES accepts up to 40 MB)", () => {
       expect.stringMatching(/^- scan\.pdf \(application\/pdf, about 15\.\d MB\)$/),
       expect.stringMatching(/^- photo\.png \(image\/png, about 0\.4 MB\)$/),
     ]);
-    expect(message!.text).toContain(`The complete message is kept as s3://${TEST_BUCKET}/inbound/${sesMessageId} for 30 days.]`);
+    expect(message!.text).toContain(
+      `The complete message is kept as s3://${TEST_BUCKET}/inbound/${sesMessageId} for 30 days.]`,
+    );
     // The raw message is still where the receipt rule put it.
     const head = await s3.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: `inbound/${sesMessageId}` }));
     expect(head.ContentLength).toBe(raw.length);
@@ -115,6 +135,6 @@ describe("email over the 10 MB cap (SES accepts up to 40 MB)", () => {
     ]);
     // Sizes add up to the encoded bodies: the PDF's base64 is 4/3 of its bytes plus line breaks.
     expect(r.parts[2]!.bytes).toBeGreaterThan((2 * 1024 * 1024 * 4) / 3);
-    expect(r.parts[2]!.bytes).toBeLessThan((2 * 1024 * 1024 * 4) / 3 * 1.03 + 100);
+    expect(r.parts[2]!.bytes).toBeLessThan(((2 * 1024 * 1024 * 4) / 3) * 1.03 + 100);
   }, 60_000);
 });

@@ -11,7 +11,10 @@ export class EmfMetrics implements Metrics {
   private readonly metrics: PowertoolsMetrics;
 
   constructor(opts: { serviceName: string; namespace?: string }) {
-    this.metrics = new PowertoolsMetrics({ namespace: opts.namespace ?? METRICS_NAMESPACE, serviceName: opts.serviceName });
+    this.metrics = new PowertoolsMetrics({
+      namespace: opts.namespace ?? METRICS_NAMESPACE,
+      serviceName: opts.serviceName,
+    });
   }
 
   count(name: string, value = 1, dimensions?: Record<string, string>): void {
@@ -22,7 +25,12 @@ export class EmfMetrics implements Metrics {
     this.emit(name, MetricUnit.Milliseconds, value, dimensions);
   }
 
-  private emit(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number, dimensions?: Record<string, string>): void {
+  private emit(
+    name: string,
+    unit: (typeof MetricUnit)[keyof typeof MetricUnit],
+    value: number,
+    dimensions?: Record<string, string>,
+  ): void {
     const single = this.metrics.singleMetric();
     if (dimensions) single.addDimensions(dimensions);
     single.addMetric(name, unit, value);
