@@ -3,6 +3,7 @@ import {
   AccountRecovery,
   CfnManagedLoginBranding,
   type CfnUserPool,
+  CfnUserPoolRiskConfigurationAttachment,
   FeaturePlan,
   ManagedLoginVersion,
   Mfa,
@@ -74,6 +75,20 @@ export class Auth extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     (this.userPool.node.defaultChild as CfnUserPool).overrideLogicalId(Auth.USER_POOL_LOGICAL_ID);
+    // Adaptive authentication: a risky sign-in must give the authenticator code; a high-risk one
+    // without an enrolled authenticator is refused. (No risk emails: they would need an SES sender.)
+    const action = (eventAction: string) => ({ eventAction, notify: false });
+    new CfnUserPoolRiskConfigurationAttachment(this, "RiskResponse", {
+      userPoolId: this.userPool.userPoolId,
+      clientId: "ALL",
+      accountTakeoverRiskConfiguration: {
+        actions: {
+          lowAction: action("NO_ACTION"),
+          mediumAction: action("MFA_IF_CONFIGURED"),
+          highAction: action("MFA_REQUIRED"),
+        },
+      },
+    });
     this.userPool.addGroup("Admins", {
       groupName: ADMINS_GROUP,
       description: "May configure users, teams, inboxes, channels and contacts",

@@ -112,6 +112,16 @@ describe("sign-in (Cognito)", () => {
       UserPoolAddOns: { AdvancedSecurityMode: "ENFORCED" },
     });
     template.hasResourceProperties("AWS::Cognito::UserPoolGroup", { GroupName: "admins" });
+    // Risky sign-ins must give the second factor (why MFA can be optional).
+    template.hasResourceProperties("AWS::Cognito::UserPoolRiskConfigurationAttachment", {
+      ClientId: "ALL",
+      AccountTakeoverRiskConfiguration: {
+        Actions: {
+          MediumAction: { EventAction: "MFA_IF_CONFIGURED", Notify: false },
+          HighAction: { EventAction: "MFA_REQUIRED", Notify: false },
+        },
+      },
+    });
   });
 
   it("has a managed login page and one public client for the authorization code flow with PKCE only", () => {
