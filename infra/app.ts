@@ -1,24 +1,23 @@
 /**
- * The CDK app: the only place that reads the environment for infrastructure. Settings come from
- * `-c key=value` (or cdk.json context), else from environment variables, else the example defaults.
+ * The CDK app: the only place that reads the environment for infrastructure. Each setting comes from
+ * `-c key=value` (or cdk.json context), else from its environment variable (infra/settings.ts); missing
+ * or placeholder settings fail the synth with one line each, before anything is deployed.
  */
 import type { App } from "aws-cdk-lib";
 import { buildApp } from "./build";
+import { readDeploySettings, SETTINGS, SettingsError } from "./settings";
 
-const { app } = buildApp((app: App) => {
-  const setting = (key: string, env: string, fallback: string): string => {
-    const value = (app.node.tryGetContext(key) as string | undefined) ?? process.env[env] ?? fallback;
-    if (value.trim() === "") throw new Error(`empty setting ${key}: pass -c ${key}=... or set ${env}`);
-    return value;
-  };
-  const emailDomain = setting("emailDomain", "ROUTING_EMAIL_DOMAIN", "support.example.com");
-  return {
-    stackName: setting("stackName", "ROUTING_STACK_NAME", "ConversationRouting"),
-    emailDomain,
-    notifyFrom: setting("notifyFrom", "ROUTING_NOTIFY_FROM", `routing@${emailDomain}`),
-    appUrl: setting("appUrl", "ROUTING_APP_URL", "https://inbox.example.com"),
-    allowedOrigins: setting("allowedOrigins", "ROUTING_ALLOWED_ORIGINS", "https://www.example.com").split(",").map((o) => o.trim()).filter(Boolean),
-    ...(process.env.CDK_DEFAULT_ACCOUNT ? { env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } } : {}),
-  };
-});
-app.synth();
+try {
+  const { app } = buildApp((app: App) =>
+    readDeploySettings((name) => {
+      const { context, env } = SETTINGS[name];
+      const fromContext = app.node.tryGetContext(context) as unknown;
+      return fromContext === undefined ? process.env[env] : String(fromContext);
+    }),
+  );
+  app.synth();
+} catch (err) {
+  if (!(err instanceof SettingsError)) throw err;
+  process.stderr.write(`${err.message}\n`);
+  process.exit(1);
+}

@@ -35,6 +35,32 @@ export function acknowledgeNagFindings(stack: Stack): void {
     ack(`Http/Api/${id}`, "AwsSolutions-APIG4", why);
   }
 
+  ack(
+    "Auth/Users",
+    "AwsSolutions-COG2",
+    "MFA is optional, TOTP only: every agent can enrol an authenticator app after their first sign-in, and " +
+      "threat protection (full function) asks risky sign-ins for a second factor. Required MFA with no " +
+      "enrolment path locked everyone out.",
+  );
+
+  // Present when the stack owns its receipt rule set (not with -c receiptRuleSet=<yours>).
+  if (stack.node.tryFindChild("InboundEmail")?.node.tryFindChild("ActivateRuleSet")) {
+    ack(
+      "InboundEmail/ActivateRuleSet/CustomResourcePolicy",
+      "AwsSolutions-IAM5[Resource::*]",
+      "ses:SetActiveReceiptRuleSet has no resource-level permissions; the policy allows that one action only.",
+    );
+    const provider = stack.node.children.find((c) => c.node.id.startsWith("AWS679f53fac002430cb0da5b7982bd2287"));
+    if (provider) {
+      ack(
+        `${provider.node.id}/ServiceRole`,
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+        "The CDK's AwsCustomResource provider (activates the receipt rule set on create, deactivates it on " +
+          "delete) only writes its own logs with this policy.",
+      );
+    }
+  }
+
   ack("InboundEmail/RawMail", "AwsSolutions-S1", "Only SES writes (receipt rule) and only the email function reads, under a 30-day lifecycle; CloudTrail data events are the audit trail if a team needs one.");
   ack("InboundEmail/DeadLetters", "AwsSolutions-SQS3", "This queue is itself the dead-letter destination of the email function's failed asynchronous invocations.");
 }

@@ -3,7 +3,7 @@ import { AdminService } from "./domain/admin";
 import { ConversationService } from "./domain/conversations";
 import { EmailService } from "./domain/email";
 import { InboundService } from "./domain/inbound";
-import type { Clock, CustomerMailer, OwnerNotifier, RandomSource } from "./domain/ports";
+import { type Clock, type CustomerMailer, type Metrics, noMetrics, type OwnerNotifier, type RandomSource } from "./domain/ports";
 import { Router, type RouterOptions } from "./domain/router";
 import { DynamoAdminStore } from "./adapters/dynamo/admin-store";
 import type { DynamoClients } from "./adapters/dynamo/client";
@@ -24,6 +24,8 @@ export interface AppDeps {
   /** Outbound replies on email and form conversations, and their sender for forms. */
   mailer?: CustomerMailer;
   replyFrom?: string;
+  /** Operational metrics (deployed: CloudWatch EMF). @default noMetrics */
+  metrics?: Metrics;
 }
 
 /** Wires the domain services to the DynamoDB store: the composition root of Lambdas, `npm start` and tests. */
@@ -44,6 +46,7 @@ export function createApp(deps: AppDeps) {
   const inbound = new InboundService({ store, router, clock, newId });
   return {
     store,
+    metrics: deps.metrics ?? noMetrics,
     router,
     admin: new AdminService(store, newId),
     conversations,

@@ -1,9 +1,11 @@
 import type { SESEvent } from "aws-lambda";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { parseMail, MIME_LIMITS } from "./adapters/mime/parse";
-import { readRawMail } from "./adapters/s3/raw-mail";
+import { METRIC } from "./adapters/metrics/names";
+import { parseMail, MIME_LIMITS, type ParsedMail } from "./adapters/mime/parse";
+import { readRawMail, type PartSummary } from "./adapters/s3/raw-mail";
 import type { EmailOutcome, EmailService } from "./domain/email";
 import { DomainError } from "./domain/errors";
+import { type Metrics, noMetrics } from "./domain/ports";
 
 export interface MailIngestConfig {
   bucket: string;
@@ -13,17 +15,30 @@ export interface MailIngestConfig {
 
 /**
  * The SES receipt event (S3 action first, then this Lambda action): for each record, read the raw
- * message SES stored, parse it under caps, and hand it to the email service.
- * A message that cannot be accepted (too large, hostile, unreadable) is dropped with a reason, not
- * retried forever; infrastructure errors propagate so Lambda retries and then the DLQ keeps the event.
+ * message SES stored, parse it under caps, and hand it to the email service. A message over the size
+ * cap (SES accepts up to 40 MB) still becomes a conversation: its head is parsed, its parts are listed
+ * as omitted, and the raw message stays in the bucket for whoever needs it.
+ * A message that cannot be accepted (hostile, unreadable) is dropped with a reason, not retried
+ * forever; infrastructure errors propagate so Lambda retries and then the DLQ keeps the event.
  */
-export async function ingestSesEvent(event: SESEvent, deps: { s3: S3Client; email: EmailService; config: MailIngestConfig }): Promise<EmailOutcome[]> {
+export async function ingestSesEvent(
+  event: SESEvent,
+  deps: { s3: S3Client; email: EmailService; config: MailIngestConfig; metrics?: Metrics },
+): Promise<EmailOutcome[]> {
   const outcomes: EmailOutcome[] = [];
   for (const record of event.Records) {
     const { mail, receipt } = record.ses;
     try {
-      const raw = await readRawMail(deps.s3, deps.config.bucket, `${deps.config.prefix}${mail.messageId}`, MIME_LIMITS.maxBytes);
-      const parsed = await parseMail(raw);
+      const key = `${deps.config.prefix}${mail.messageId}`;
+      const raw = await readRawMail(deps.s3, deps.config.bucket, key, MIME_LIMITS.maxBytes);
+      let parsed: ParsedMail;
+      if (raw.kind === "whole") {
+        parsed = await parseMail(raw.raw);
+      } else {
+        (deps.metrics ?? noMetrics).count(METRIC.oversizedEmail);
+        const head = await parseHead(raw.head);
+        parsed = { ...head, text: `${head.text}\n\n${omittedNote(raw.size, raw.parts, raw.head.length, `s3://${deps.config.bucket}/${key}`)}`.trim() };
+      }
       outcomes.push(
         await deps.email.receive({
           sesMessageId: mail.messageId,
@@ -43,4 +58,34 @@ export async function ingestSesEvent(event: SESEvent, deps: { s3: S3Client; emai
     }
   }
   return outcomes;
+}
+
+/**
+ * The first bytes of an oversized message, cut mid-part: parsed as a message they give the headers
+ * and, in the usual layout (text first, attachments after), the text. If the cut confuses the parser,
+ * the header block alone still gives sender, subject and threading.
+ */
+async function parseHead(head: Buffer): Promise<ParsedMail> {
+  try {
+    return await parseMail(head);
+  } catch (err) {
+    if (!(err instanceof DomainError)) throw err;
+    const end = head.indexOf("\r\n\r\n") !== -1 ? head.indexOf("\r\n\r\n") : head.indexOf("\n\n");
+    const headers = end === -1 ? head : head.subarray(0, end);
+    return { ...(await parseMail(Buffer.concat([headers, Buffer.from("\r\n\r\n")]))), text: "" };
+  }
+}
+
+const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+
+/** What the agent reads under the text: the message was too big, which parts are missing, where it is. */
+export function omittedNote(size: number, parts: PartSummary[], headBytes: number, location: string): string {
+  // Parts read in full with the head are the text the agent sees; every other part is omitted.
+  const omitted = parts.filter((p) => p.filename !== null || !p.mimeType.startsWith("text/") || p.offset + p.bytes > headBytes);
+  const list = omitted.map((p) => `- ${p.filename ?? "(unnamed part)"} (${p.mimeType}, about ${megabytes(p.bytes)})`);
+  return [
+    `[This email is ${megabytes(size)}, over the ${megabytes(MIME_LIMITS.maxBytes)} the inbox reads.`,
+    ...(list.length > 0 ? ["Omitted parts:", ...list] : []),
+    `The complete message is kept as ${location} for 30 days.]`,
+  ].join("\n");
 }

@@ -2,22 +2,35 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { readApiConfig, readSenderConfig, readStoreConfig, ConfigError } from "../../shared/config";
+import { EmfMetrics } from "../../shared/adapters/metrics/powertools-metrics";
 import { createApiHandler } from "../../shared/http/api";
 import { createWiredApp } from "../../shared/wiring";
 
 // Built once per Lambda instance: clients, config and the route table are reused across invocations.
 const logger = new Logger({ serviceName: "routing-api" });
-const app = createWiredApp(readStoreConfig(), readSenderConfig());
+const app = createWiredApp(readStoreConfig(), readSenderConfig(), { logger, metrics: new EmfMetrics({ serviceName: "routing-api" }) });
 const config = readApiConfig();
 
-/** The master key is read once per instance (deployed: from Secrets Manager), then kept. */
-const ready = (async () => {
-  const key = "value" in config.formSigningKey ? config.formSigningKey.value : await getSecret(config.formSigningKey.secretArn, { maxAge: 3600 });
-  if (typeof key !== "string" || key === "") throw new ConfigError("the form signing key secret is empty");
-  return createApiHandler({ app, config: { allowedOrigins: config.allowedOrigins, formSigningKey: key }, now: () => new Date() }, logger);
-})();
+/**
+ * The master key is read once per instance (deployed: from Secrets Manager), then kept. A failed read
+ * is not kept: the next request tries again, so one bad moment at cold start never leaves the instance
+ * failing every request until Lambda recycles it.
+ */
+let ready: Promise<ReturnType<typeof createApiHandler>> | undefined;
+function apiHandler() {
+  ready ??= (async () => {
+    const key = "value" in config.formSigningKey ? config.formSigningKey.value : await getSecret(config.formSigningKey.secretArn, { maxAge: 3600 });
+    if (typeof key !== "string" || key === "") throw new ConfigError("the form signing key secret is empty");
+    return createApiHandler({ app, config: { allowedOrigins: config.allowedOrigins, formSigningKey: key }, now: () => new Date() }, logger);
+  })().catch((err: unknown) => {
+    ready = undefined;
+    logger.error("could not read the form signing key; the next request retries", { error: err as Error });
+    throw err;
+  });
+  return ready;
+}
 
 /** The agent, admin, visitor-chat and form-webhook API (API Gateway HTTP API, payload v2). */
 export async function handler(event: APIGatewayProxyEventV2, context: Context) {
-  return (await ready)(event, context);
+  return (await apiHandler())(event, context);
 }

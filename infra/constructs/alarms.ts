@@ -1,19 +1,25 @@
 import { Duration } from "aws-cdk-lib";
-import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from "aws-cdk-lib/aws-cloudwatch";
+import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData, type IMetric } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { METRIC, METRICS_NAMESPACE } from "../../shared/adapters/metrics/names";
 
 export interface RoutingAlarmsProps {
   readonly functions: Record<string, IFunction>;
   readonly deadLetters: IQueue;
+  /** Powertools service names of the functions that send email (the `service` dimension of their metrics). */
+  readonly emailSenders?: string[];
   /** Where alarms notify. @default no action: the alarms show in the CloudWatch console */
   readonly topic?: ITopic;
 }
 
-/** Alarms on function errors and throttles, and on any email waiting in the dead-letter queue. */
+/**
+ * Alarms on function errors and throttles, on any email waiting in the dead-letter queue, and on any
+ * outbound email that could not be sent; each notifies the topic when one is given.
+ */
 export class RoutingAlarms extends Construct {
   readonly alarms: Alarm[] = [];
 
@@ -36,6 +42,18 @@ export class RoutingAlarms extends Construct {
     for (const [name, fn] of Object.entries(props.functions)) {
       alarm(`${name}Errors`, `${name} function errors`, fn.metricErrors(period));
       alarm(`${name}Throttles`, `${name} function throttled`, fn.metricThrottles(period));
+    }
+    const senders = props.emailSenders ?? [];
+    if (senders.length > 0) {
+      const usingMetrics = Object.fromEntries(
+        senders.map((service, i) => [`s${i}`, new Metric({ namespace: METRICS_NAMESPACE, metricName: METRIC.emailSendFailed, dimensionsMap: { service }, statistic: "Sum", ...period })]),
+      );
+      alarm(
+        "EmailSendFailures",
+        "Outbound emails (replies to customers, owner notifications) SES did not accept: " +
+          "the agent sees 'not delivered' on the reply",
+        new MathExpression({ expression: Object.keys(usingMetrics).join(" + "), usingMetrics, label: "failed sends", ...period }),
+      );
     }
     alarm("EmailDeadLetters", "Inbound emails the function could not process (see the dead-letter queue)", props.deadLetters.metricApproximateNumberOfMessagesVisible(period));
   }

@@ -1,22 +1,53 @@
-import { CfnOutput, Duration, RemovalPolicy } from "aws-cdk-lib";
-import { type CfnStage, CorsHttpMethod, HttpApi, HttpMethod, type HttpRoute } from "aws-cdk-lib/aws-apigatewayv2";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { CfnStage, CorsHttpMethod, HttpApi, HttpMethod, type HttpRoute } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpJwtAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
-import { AccountRecovery, FeaturePlan, Mfa, StandardThreatProtectionMode, UserPool, type UserPoolClient } from "aws-cdk-lib/aws-cognito";
+import type { UserPool } from "aws-cdk-lib/aws-cognito";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { ROUTES } from "../../shared/http/route-table";
+import { ROUTES, type RouteSpec } from "../../shared/http/route-table";
+
+/** Requests per second and burst for one route. */
+export interface RouteThrottle {
+  readonly rate: number;
+  readonly burst: number;
+}
+
+/**
+ * Limits for the routes anyone can call, so an anonymous flood on one of them never uses up the stage's
+ * capacity that agents depend on. Creating a chat is the costliest (a routing transaction) and the
+ * one a script would hammer; the form webhook is called by one provider per channel.
+ */
+export const PUBLIC_ROUTE_THROTTLES: Record<string, RouteThrottle> = {
+  "POST /chat/{channelId}/conversations": { rate: 20, burst: 40 },
+  "POST /chat/conversations/{conversationId}/messages": { rate: 50, burst: 100 },
+  "GET /chat/conversations/{conversationId}/messages": { rate: 100, burst: 200 },
+  "POST /chat/conversations/{conversationId}/handoff": { rate: 20, burst: 40 },
+  "POST /chat/identify": { rate: 20, burst: 40 },
+  "POST /forms/{channelId}/submissions": { rate: 20, burst: 40 },
+  "GET /health": { rate: 5, burst: 10 },
+};
+/** Any public route without its own entry above. */
+export const DEFAULT_PUBLIC_THROTTLE: RouteThrottle = { rate: 20, burst: 40 };
+
+const routeKey = (r: RouteSpec) => `${r.method} ${r.path}`;
 
 export interface RoutingHttpApiProps {
   /** The function behind every route. */
   readonly handler: IFunction;
+  /** Whose tokens the agent and admin routes accept. */
+  readonly userPool: UserPool;
+  /** App clients whose tokens are accepted (the JWT's `aud` / `client_id`). */
+  readonly clientIds: string[];
   /** Origins of the chat widget (CORS). @default none */
   readonly allowedOrigins?: string[];
   /** Steady-state requests per second for the whole API. @default 200 */
   readonly throttleRateLimit?: number;
   /** Burst of requests above the rate. @default 400 */
   readonly throttleBurstLimit?: number;
+  /** Per-route limits on the public routes. @default PUBLIC_ROUTE_THROTTLES */
+  readonly publicRouteThrottles?: Record<string, RouteThrottle>;
 }
 
 /**
@@ -26,28 +57,11 @@ export interface RoutingHttpApiProps {
  */
 export class RoutingHttpApi extends Construct {
   readonly api: HttpApi;
-  readonly userPool: UserPool;
-  readonly userPoolClient: UserPoolClient;
   readonly routes: HttpRoute[] = [];
 
   constructor(scope: Construct, id: string, props: RoutingHttpApiProps) {
     super(scope, id);
-    this.userPool = new UserPool(this, "Users", {
-      selfSignUpEnabled: false,
-      signInAliases: { email: true },
-      passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
-      // Agents read customers' conversations: a second factor is required.
-      mfa: Mfa.REQUIRED,
-      mfaSecondFactor: { otp: true, sms: false },
-      accountRecovery: AccountRecovery.EMAIL_ONLY,
-      featurePlan: FeaturePlan.PLUS,
-      standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    this.userPool.addGroup("Admins", { groupName: "admins", description: "May configure users, teams, inboxes, channels and contacts" });
-    this.userPoolClient = this.userPool.addClient("InboxApp", { authFlows: { userSrp: true }, accessTokenValidity: Duration.hours(1) });
-
-    const authorizer = new HttpJwtAuthorizer("Jwt", this.userPool.userPoolProviderUrl, { jwtAudience: [this.userPoolClient.userPoolClientId] });
+    const authorizer = new HttpJwtAuthorizer("Jwt", props.userPool.userPoolProviderUrl, { jwtAudience: props.clientIds });
     const origins = props.allowedOrigins ?? [];
     this.api = new HttpApi(this, "Api", {
       description: "Conversation routing: agents, admins, visitor chat, form webhooks",
@@ -96,9 +110,14 @@ export class RoutingHttpApi extends Construct {
       throttlingRateLimit: props.throttleRateLimit ?? 200,
       throttlingBurstLimit: props.throttleBurstLimit ?? 400,
     };
-
-    new CfnOutput(this, "Url", { value: this.api.apiEndpoint, description: "Base URL of the API" });
-    new CfnOutput(this, "UserPoolId", { value: this.userPool.userPoolId });
-    new CfnOutput(this, "UserPoolClientId", { value: this.userPoolClient.userPoolClientId });
+    const throttles = props.publicRouteThrottles ?? PUBLIC_ROUTE_THROTTLES;
+    stage.routeSettings = Object.fromEntries(
+      ROUTES.filter((r) => r.method !== "OPTIONS" && (r.auth === "public" || r.auth === "signed")).map((r) => {
+        const t = throttles[routeKey(r)] ?? DEFAULT_PUBLIC_THROTTLE;
+        return [routeKey(r), { ThrottlingRateLimit: t.rate, ThrottlingBurstLimit: t.burst }];
+      }),
+    );
+    // Route settings name routes by key: the stage must be updated after the routes exist.
+    for (const route of this.routes) stage.node.addDependency(route);
   }
 }

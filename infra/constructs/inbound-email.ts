@@ -1,11 +1,12 @@
-import { CfnOutput, Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { BlockPublicAccess, Bucket, BucketEncryption } from "aws-cdk-lib/aws-s3";
-import { ReceiptRuleSet, TlsPolicy } from "aws-cdk-lib/aws-ses";
+import { type IReceiptRuleSet, ReceiptRule, ReceiptRuleSet, TlsPolicy } from "aws-cdk-lib/aws-ses";
 import { Lambda, LambdaInvocationType, S3 } from "aws-cdk-lib/aws-ses-actions";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
 
 export interface InboundEmailProps {
@@ -17,6 +18,11 @@ export interface InboundEmailProps {
   readonly prefix?: string;
   /** How long raw messages are kept. @default Duration.days(30) */
   readonly retention?: Duration;
+  /**
+   * An account that keeps its own active receipt rule set names it here: our rule is added to that set
+   * and activation is left alone. @default a rule set of our own, activated with the stack
+   */
+  readonly existingRuleSetName?: string;
 }
 
 /**
@@ -27,7 +33,10 @@ export interface InboundEmailProps {
 export class InboundEmail extends Construct {
   readonly bucket: Bucket;
   readonly deadLetters: Queue;
-  readonly ruleSet: ReceiptRuleSet;
+  readonly ruleSet: IReceiptRuleSet;
+  readonly ruleSetName: string;
+  /** The custom resource that activates our rule set; absent when an existing set is used. */
+  readonly activation?: AwsCustomResource;
   readonly prefix: string;
 
   constructor(scope: Construct, id: string, props: InboundEmailProps) {
@@ -51,8 +60,14 @@ export class InboundEmail extends Construct {
     // SES invokes the function asynchronously: after Lambda's own retries, the event lands here.
     props.handler.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(this.deadLetters) });
 
-    this.ruleSet = new ReceiptRuleSet(this, "RuleSet");
-    this.ruleSet.addRule("TeamInboxes", {
+    // SES has one active rule set per region. Ours is activated with the stack and deactivated before
+    // it is deleted (a rule set cannot be deleted while active); an account with its own set opts out.
+    this.ruleSet = props.existingRuleSetName
+      ? ReceiptRuleSet.fromReceiptRuleSetName(this, "RuleSet", props.existingRuleSetName)
+      : new ReceiptRuleSet(this, "RuleSet");
+    this.ruleSetName = props.existingRuleSetName ?? (this.ruleSet as ReceiptRuleSet).receiptRuleSetName;
+    const rule = new ReceiptRule(this, "TeamInboxes", {
+      ruleSet: this.ruleSet,
       recipients: props.recipients,
       scanEnabled: true,
       tlsPolicy: TlsPolicy.REQUIRE,
@@ -61,9 +76,27 @@ export class InboundEmail extends Construct {
         new Lambda({ function: props.handler, invocationType: LambdaInvocationType.EVENT }),
       ],
     });
-    new CfnOutput(this, "ReceiptRuleSetName", {
-      value: this.ruleSet.receiptRuleSetName,
-      description: "Activate once: aws ses set-active-receipt-rule-set --rule-set-name <this>",
-    });
+    if (!props.existingRuleSetName) {
+      this.activation = new AwsCustomResource(this, "ActivateRuleSet", {
+        onCreate: activate(this.ruleSetName),
+        onUpdate: activate(this.ruleSetName),
+        // No rule set name: SES deactivates the active set, which is ours while this stack owns activation.
+        onDelete: { service: "SES", action: "setActiveReceiptRuleSet", parameters: {} },
+        // SetActiveReceiptRuleSet has no resource-level permissions.
+        policy: AwsCustomResourcePolicy.fromSdkCalls({ resources: AwsCustomResourcePolicy.ANY_RESOURCE }),
+        installLatestAwsSdk: false,
+      });
+      // Activated only once its rule exists; on delete, deactivated before the set and rule go.
+      this.activation.node.addDependency(rule);
+    }
   }
+}
+
+function activate(ruleSetName: string) {
+  return {
+    service: "SES",
+    action: "setActiveReceiptRuleSet",
+    parameters: { RuleSetName: ruleSetName },
+    physicalResourceId: PhysicalResourceId.of(`active-receipt-rule-set-${ruleSetName}`),
+  };
 }

@@ -15,6 +15,21 @@ export class EmulatorError extends Error {
   override name = "EmulatorError";
 }
 
+/**
+ * What to do when this machine has no embedded engine: the one message `npm start` and `npm test` print.
+ * dynoxide publishes prebuilt binaries per platform (an optional dependency, so `npm ci` succeeds without it).
+ */
+export function missingEngineHelp(platform: string, arch: string): string {
+  const pkg = `@dynoxide/${platform}-${arch}`;
+  return [
+    `the embedded DynamoDB engine has no build installed for ${platform}-${arch} (npm package ${pkg}).`,
+    "Point DYNAMODB_ENDPOINT at any DynamoDB-compatible server instead, e.g.",
+    "  DYNAMODB_ENDPOINT=http://localhost:8000 npm test",
+    "  DYNAMODB_ENDPOINT=http://localhost:8000 npm start",
+    `or, if ${pkg} exists on npm, install the npm package ${pkg} with \`npm install --no-save ${pkg}\`.`,
+  ].join("\n");
+}
+
 /** The dynoxide binary shipped by its npm package for this platform (e.g. @dynoxide/linux-x64). */
 export function dynoxideBinary(platform: string = process.platform, arch: string = process.arch): string {
   const pkg = `@dynoxide/${platform}-${arch}`;
@@ -23,7 +38,7 @@ export function dynoxideBinary(platform: string = process.platform, arch: string
   try {
     dir = path.dirname(require.resolve(`${pkg}/package.json`));
   } catch {
-    throw new EmulatorError(`the embedded DynamoDB engine is missing: install the npm package ${pkg} (run \`npm ci\`), or set DYNAMODB_ENDPOINT to a DynamoDB-compatible endpoint`);
+    throw new EmulatorError(missingEngineHelp(platform, arch));
   }
   const bin = path.join(dir, platform === "win32" ? "dynoxide.exe" : "dynoxide");
   if (!existsSync(bin)) throw new EmulatorError(`${pkg} is installed but has no binary at ${bin}: reinstall it (npm ci)`);

@@ -16,7 +16,7 @@ import { errorBody } from "../../shared/http/errors";
 import { createApiHandler } from "../../shared/http/api";
 import { ingestSesEvent } from "../../shared/mail-ingest";
 import { createWiredApp } from "../../shared/wiring";
-import { EmulatorError, startDynoxide, type EmbeddedDynamo } from "./dynoxide";
+import { EmulatorError, startDynoxide } from "./dynoxide";
 import { startS3, startSes, type RunningEmulator } from "./emulators";
 import { issueToken, createGateway } from "./gateway";
 import { sesReceiptEvent } from "./ses-event";
@@ -59,7 +59,6 @@ async function main() {
   mkdirSync(dataDir, { recursive: true });
 
   const stops: Array<() => Promise<void>> = [];
-  let dynamo: EmbeddedDynamo;
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
@@ -72,7 +71,9 @@ async function main() {
   // dynoxide runs under a watchdog tied to our stdin pipe: it ends with this process however it ends.
 
   try {
-    dynamo = await startDynoxide({ port: intEnv("DYNAMODB_PORT"), dbPath: path.join(dataDir, "dynamodb.sqlite") });
+    // Any DynamoDB-compatible server may stand in for the embedded engine (a platform dynoxide has no build for).
+    const external = process.env.DYNAMODB_ENDPOINT;
+    const dynamo = external ? { endpoint: external, stop: async () => {} } : await startDynoxide({ port: intEnv("DYNAMODB_PORT"), dbPath: path.join(dataDir, "dynamodb.sqlite") });
     stops.push(dynamo.stop);
     const s3 = await startS3({ port: intEnv("S3_PORT"), directory: path.join(dataDir, "s3"), buckets: [BUCKET] });
     stops.push(s3.stop);
@@ -81,8 +82,9 @@ async function main() {
 
     const store = { tableName: TABLE, region: "us-east-1", dynamodbEndpoint: dynamo.endpoint };
     await ensureTable(createDynamoClients({ region: store.region, endpoint: dynamo.endpoint }), TABLE);
-    const app = createWiredApp(store, { sesEndpoint: ses.endpoint, notifyFrom: process.env.NOTIFY_FROM ?? "routing@localhost", appUrl: process.env.APP_URL ?? baseUrl });
     const logger = { error: (message: string, extra: Record<string, unknown>) => console.error(JSON.stringify({ level: "ERROR", message, ...extra })) };
+    const sender = { sesEndpoint: ses.endpoint, notifyFrom: process.env.NOTIFY_FROM ?? "routing@localhost", appUrl: process.env.APP_URL ?? baseUrl };
+    const app = createWiredApp(store, sender, { logger });
     const api = createApiHandler({ app, config: { allowedOrigins, formSigningKey }, now: () => new Date() }, logger);
     const s3Client = createS3Client({ region: "us-east-1", endpoint: s3.endpoint });
 
@@ -113,7 +115,9 @@ async function main() {
     stops.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
     const adminToken = await issueToken(jwtSecret, "admin", { admin: true });
-    log(`emulators: dynamodb ${dynamo.endpoint} (data ${path.join(dataDir, "dynamodb.sqlite")}), s3 ${s3.endpoint}, ses ${ses.endpoint} (sent mail: ${ses.endpoint}/store)`);
+    const dynamoData = external ? "external" : `data ${path.join(dataDir, "dynamodb.sqlite")}`;
+    const sesNote = `${ses.endpoint} (sent mail: ${ses.endpoint}/store)`;
+    log(`emulators: dynamodb ${dynamo.endpoint} (${dynamoData}), s3 ${s3.endpoint}, ses ${sesNote}`);
     log(`admin token: ${adminToken}`);
     if (demo) await seedDemo({ baseUrl, adminToken, jwtSecret, formSigningKey, sesStore: `${ses.endpoint}/store`, log });
     log(`ready: ${baseUrl} (started in ${Date.now() - started} ms; Ctrl-C stops everything)`);

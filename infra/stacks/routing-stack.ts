@@ -1,25 +1,36 @@
-import { Stack, type StackProps } from "aws-cdk-lib";
+import { Arn, CfnOutput, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
-import type { ITopic } from "aws-cdk-lib/aws-sns";
-import type { Construct } from "constructs";
+import { Topic } from "aws-cdk-lib/aws-sns";
+import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
+import { Construct } from "constructs";
+import { METRICS_NAMESPACE } from "../../shared/adapters/metrics/names";
 import { RoutingAlarms } from "../constructs/alarms";
+import { Auth } from "../constructs/auth";
+import { RoutingDashboard } from "../constructs/dashboard";
 import { RoutingHttpApi } from "../constructs/http-api";
 import { InboundEmail } from "../constructs/inbound-email";
 import { RoutingFunction } from "../constructs/routing-function";
 import { RoutingTable } from "../constructs/table";
 
 export interface RoutingStackProps extends StackProps {
-  /** The domain team emails are received at and replies are sent from, e.g. `support.example.com`. */
+  /** The domain team emails are received at and replies are sent from, e.g. `support.yourcompany.com`. */
   readonly emailDomain: string;
   /** Sender of owner notifications and of replies on form conversations; an address at `emailDomain`. */
   readonly notifyFrom: string;
-  /** Base URL of the inbox app, for links in notifications. */
+  /** The web inbox's URL: links in notifications, and where sign-in returns. */
   readonly appUrl: string;
   /** Origins of the chat widget (CORS). @default none */
   readonly allowedOrigins?: string[];
-  /** Where alarms notify. @default none */
-  readonly alarmTopic?: ITopic;
+  /** An address subscribed to the alarms' topic (it confirms by email). @default none */
+  readonly alarmEmail?: string;
+  /** `emailDomain` is already an SES identity in this region: use it instead of creating it. @default false */
+  readonly existingSesIdentity?: boolean;
+  /** Add our receipt rule to this existing (active) rule set instead of owning and activating one. */
+  readonly existingReceiptRuleSet?: string;
+  /** Prefix of the sign-in page's domain. @default "<stack name>-<account>" */
+  readonly authDomainPrefix?: string;
 }
 
 /**
@@ -35,17 +46,21 @@ export const TABLE_ACTIONS = [
   "dynamodb:ConditionCheckItem",
 ];
 
+/** Powertools service names: the `service` dimension of each function's metrics and its log field. */
+export const SERVICE_NAMES = { api: "routing-api", email: "routing-email" } as const;
+
 /** The deployable service: composes one construct per concern, nothing else. */
 export class RoutingStack extends Stack {
   constructor(scope: Construct, id: string, props: RoutingStackProps) {
     super(scope, id, props);
     const { table } = new RoutingTable(this, "Data");
-    const identity = new EmailIdentity(this, "SendingDomain", { identity: Identity.domain(props.emailDomain) });
-    const sender = { NOTIFY_FROM: props.notifyFrom, APP_URL: props.appUrl };
+    const sender = { NOTIFY_FROM: props.notifyFrom, APP_URL: props.appUrl, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE };
     // Form channels' signing secrets derive from this key; it never appears in function configuration.
+    // Retained like the table: a new key would silently change every integrated form's secret.
     const formSigningKey = new Secret(this, "FormSigningKey", {
       description: "Master key form channels' webhook signing secrets derive from",
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
     });
 
     const api = new RoutingFunction(this, "ApiFunction", {
@@ -55,28 +70,60 @@ export class RoutingStack extends Stack {
         TABLE_NAME: table.tableName,
         ALLOWED_ORIGINS: (props.allowedOrigins ?? []).join(","),
         FORM_SIGNING_KEY_SECRET_ARN: formSigningKey.secretArn,
-        POWERTOOLS_SERVICE_NAME: "routing-api",
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.api,
         ...sender,
       },
     });
     const email = new RoutingFunction(this, "EmailFunction", {
       entry: "functions/email/handler.ts",
       description: "Conversation routing: inbound team email from SES",
-      environment: { TABLE_NAME: table.tableName, POWERTOOLS_SERVICE_NAME: "routing-email", ...sender },
+      environment: { TABLE_NAME: table.tableName, POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.email, ...sender },
     });
     formSigningKey.grantRead(api.fn);
     for (const fn of [api.fn, email.fn]) table.grant(fn, ...TABLE_ACTIONS);
-    identity.grantSendEmail(api.fn);
-    identity.grantSendEmail(email.fn);
 
-    new RoutingHttpApi(this, "Http", { handler: api.fn, ...(props.allowedOrigins ? { allowedOrigins: props.allowedOrigins } : {}) });
-    const inbound = new InboundEmail(this, "InboundEmail", { handler: email.fn, recipients: [props.emailDomain] });
+    // A domain that is already an SES identity in this region (another stack, the console) is used as is:
+    // creating it again would fail the first deploy.
+    if (props.existingSesIdentity) {
+      const identityArn = Arn.format({ service: "ses", resource: "identity", resourceName: props.emailDomain }, this);
+      for (const fn of [api.fn, email.fn]) fn.addToRolePolicy(new PolicyStatement({ actions: ["ses:SendEmail", "ses:SendRawEmail"], resources: [identityArn] }));
+    } else {
+      const identity = new EmailIdentity(this, "SendingDomain", { identity: Identity.domain(props.emailDomain) });
+      identity.grantSendEmail(api.fn);
+      identity.grantSendEmail(email.fn);
+    }
+
+    const auth = new Auth(this, "Auth", { callbackUrls: [props.appUrl], ...(props.authDomainPrefix ? { domainPrefix: props.authDomainPrefix } : {}) });
+    const http = new RoutingHttpApi(this, "Http", {
+      handler: api.fn,
+      userPool: auth.userPool,
+      clientIds: [auth.clientId],
+      ...(props.allowedOrigins ? { allowedOrigins: props.allowedOrigins } : {}),
+    });
+    const inbound = new InboundEmail(this, "InboundEmail", {
+      handler: email.fn,
+      recipients: [props.emailDomain],
+      ...(props.existingReceiptRuleSet ? { existingRuleSetName: props.existingReceiptRuleSet } : {}),
+    });
     email.fn.addEnvironment("INBOUND_BUCKET", inbound.bucket.bucketName);
     email.fn.addEnvironment("INBOUND_PREFIX", inbound.prefix);
-    new RoutingAlarms(this, "Alarms", {
-      functions: { Api: api.fn, Email: email.fn },
-      deadLetters: inbound.deadLetters,
-      ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
-    });
+
+    const alarmTopic = new Topic(this, "AlarmTopic", { displayName: "Conversation routing alarms", enforceSSL: true });
+    if (props.alarmEmail) alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+    const functions = { Api: api.fn, Email: email.fn };
+    new RoutingAlarms(this, "Alarms", { functions, deadLetters: inbound.deadLetters, topic: alarmTopic, emailSenders: Object.values(SERVICE_NAMES) });
+    const { dashboard } = new RoutingDashboard(this, "Monitoring", { functions, dashboardName: `${this.stackName}-routing` });
+
+    // Outputs at the stack's top level keep their names exactly (README's Deploy section lists them).
+    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    output("ApiUrl", http.api.apiEndpoint, "Base URL of the HTTP API (the widget's and the web inbox's apiUrl)");
+    output("UserPoolId", auth.userPool.userPoolId, "Cognito user pool of agents and admins (npm run admin reads it)");
+    output("UserPoolClientId", auth.clientId, "Public app client: authorization code with PKCE");
+    output("LoginUrl", auth.domainUrl, "Base URL of the managed sign-in page and the OAuth endpoints");
+    output("TableName", table.tableName, "The DynamoDB table (npm run admin writes the first admin's routing user here)");
+    output("ReceiptRuleSetName", inbound.ruleSetName, "The SES receipt rule set holding the team-inbox rule");
+    output("RawMailBucket", inbound.bucket.bucketName, "Raw inbound messages, kept 30 days (oversized ones are read from here)");
+    output("AlarmTopicArn", alarmTopic.topicArn, "SNS topic every alarm notifies: subscribe more endpoints here");
+    output("DashboardName", dashboard.dashboardName, "CloudWatch dashboard: routing, waiting line, email failures");
   }
 }

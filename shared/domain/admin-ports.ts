@@ -1,5 +1,5 @@
 import type { RoutingStore } from "./ports";
-import type { Channel, Contact, Conversation, ConversationStatus, Inbox, Message, Team, User } from "./types";
+import type { Channel, Contact, Conversation, ConversationStatus, Inbox, Message, MessageDelivery, Team, User } from "./types";
 
 /** The part of a user an admin sets; availability, activity and load are the user's own. */
 export type UserProfile = Pick<User, "id" | "name" | "email" | "seat" | "role" | "primaryTeamId" | "additionalTeamIds" | "capacity">;
@@ -36,4 +36,6 @@ export interface AdminStore extends RoutingStore {
   putContact(contact: Contact): Promise<void>;
   listConversations(q: ConversationQuery): Promise<ConversationPage>;
   listMessages(conversationId: string): Promise<Message[]>;
+  /** Records on an existing message whether its email was sent (docs/api.md: `delivery`). */
+  setMessageDelivery(message: Message, delivery: MessageDelivery): Promise<void>;
 }

@@ -2,10 +2,14 @@ import { hasAccess, isAssignable } from "./access";
 import { pickByPolicy, decide, type Decision } from "./decide";
 import { ConflictError, ContentionError, ForbiddenError, NotFoundError, ValidationError } from "./errors";
 import type { Clock, CustomerMailer, Directory, RandomSource, RoutingStore, Transition } from "./ports";
-import type { Channel, Contact, Conversation, Message, User } from "./types";
+import type { Channel, Contact, Conversation, Message, MessageDelivery, User } from "./types";
 
 export interface ConversationServiceOptions {
-  store: RoutingStore & { getChannel(id: string): Promise<Channel | null>; listMessages(id: string): Promise<Message[]> };
+  store: RoutingStore & {
+    getChannel(id: string): Promise<Channel | null>;
+    listMessages(id: string): Promise<Message[]>;
+    setMessageDelivery(message: Message, delivery: MessageDelivery): Promise<void>;
+  };
   /** Sends replies on email and form conversations; absent = replies stay in the inbox only. */
   mailer?: CustomerMailer;
   /** Sender of replies on form conversations. */
@@ -76,27 +80,40 @@ export class ConversationService {
       const after: Conversation = conv.assigneeId === null ? { ...conv, assigneeId: actor.id } : { ...conv };
       return { after, message };
     });
-    const emailed = this.sendsEmail(conversation) ? await this.emailReply(conversation, message!) : null;
-    return { conversation, message: message!, emailed };
+    if (!this.sendsEmail(conversation)) return { conversation, message: message!, emailed: null };
+    const delivery = await this.emailReply(conversation, message!);
+    // The reply stands either way; its delivery tells the agent whether the customer got it.
+    await this.opts.store.setMessageDelivery(message!, delivery);
+    return { conversation, message: { ...message!, delivery }, emailed: delivery.state === "sent" };
   }
 
   private sendsEmail(c: Conversation): boolean {
     return this.opts.mailer !== undefined && (c.channelType === "email" || c.channelType === "form") && !!c.customerEmail;
   }
 
-  /** Best effort after the commit: the reply is kept in the inbox even if the email cannot be sent. */
-  private async emailReply(conversation: Conversation, message: Message): Promise<boolean> {
+  /**
+   * After the commit: the reply is kept in the inbox even if the email cannot be sent. The mailer
+   * adapter logs and counts its own failures; here the outcome becomes the message's delivery state.
+   */
+  private async emailReply(conversation: Conversation, message: Message): Promise<MessageDelivery> {
     const { store, mailer, replyFrom } = this.opts;
     try {
       const channel = await store.getChannel(conversation.channelId);
       const from = conversation.channelType === "email" ? channel?.address : replyFrom;
-      if (!from) return false;
+      if (!from) return { state: "failed", error: "the channel has no sender address" };
       const lastCustomer = (await store.listMessages(conversation.id)).filter((m) => m.author.kind === "customer" && m.emailMessageId).pop();
       const subject = conversation.subject ? (/^re:/i.test(conversation.subject) ? conversation.subject : `Re: ${conversation.subject}`) : "Re: your message";
-      await mailer!.sendReply({ from, to: conversation.customerEmail!, subject, text: message.text, inReplyTo: lastCustomer?.emailMessageId ?? null });
-      return true;
-    } catch {
-      return false;
+      await mailer!.sendReply({
+        conversationId: conversation.id,
+        from,
+        to: conversation.customerEmail!,
+        subject,
+        text: message.text,
+        inReplyTo: lastCustomer?.emailMessageId ?? null,
+      });
+      return { state: "sent" };
+    } catch (err) {
+      return { state: "failed", error: errorText(err) };
     }
   }
 
@@ -246,4 +263,10 @@ function reopened(conv: Stored, assigneeAtCapacity: boolean): Stored {
 function strip(conv: Stored): Conversation {
   const { version: _v, ...rest } = conv;
   return rest;
+}
+
+/** SES's error as the agent may read it: its name and message, without a stack. */
+function errorText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err).slice(0, 300);
+  return (err.name && err.name !== "Error" ? `${err.name}: ${err.message}` : err.message).slice(0, 300);
 }

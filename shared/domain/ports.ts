@@ -103,6 +103,8 @@ export interface OwnerNotifier {
 /** Sends an agent's reply to the customer of an email or form conversation (docs/api.md "Outbound email"). */
 export interface CustomerMailer {
   sendReply(input: {
+    /** For the adapter's failure log line. */
+    conversationId: string;
     from: string;
     to: string;
     subject: string;

@@ -88,6 +88,14 @@ export interface Message {
   createdAt: string;
   /** RFC 5322 Message-ID, for email threading. */
   emailMessageId?: string | undefined;
+  /** On an agent's reply that is emailed to the customer: whether SES accepted it (not delivered = failed). */
+  delivery?: MessageDelivery | undefined;
+}
+
+export interface MessageDelivery {
+  state: "sent" | "failed";
+  /** Why it was not sent (SES's error), for the agent. */
+  error?: string | undefined;
 }
 
 export interface Conversation {

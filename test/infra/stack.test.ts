@@ -9,17 +9,21 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../infra/build";
 import { BUNDLING, PROJECT_ROOT } from "../../infra/constructs/routing-function";
+import { Auth, CLI_CALLBACK_URL } from "../../infra/constructs/auth";
 import { RoutingTable } from "../../infra/constructs/table";
-import { TABLE_ACTIONS } from "../../infra/stacks/routing-stack";
+import { SERVICE_NAMES, TABLE_ACTIONS } from "../../infra/stacks/routing-stack";
+import { METRIC, METRICS_NAMESPACE } from "../../shared/adapters/metrics/names";
 import { INDEXES, TTL_ATTRIBUTE } from "../../shared/adapters/dynamo/table";
 import { PROTECTED_ROUTES, ROUTES } from "../../shared/http/route-table";
 
 const props = {
   stackName: "RoutingTest",
-  emailDomain: "support.example.com",
-  notifyFrom: "routing@support.example.com",
-  appUrl: "https://inbox.example.com",
-  allowedOrigins: ["https://www.example.com"],
+  env: { region: "eu-west-1" },
+  emailDomain: "support.acme.dev",
+  notifyFrom: "routing@support.acme.dev",
+  appUrl: "https://inbox.acme.dev",
+  allowedOrigins: ["https://www.acme.dev"],
+  alarmEmail: "oncall@acme.dev",
 };
 
 let app: App;
@@ -79,18 +83,75 @@ describe("the HTTP API", () => {
       DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("requestId") },
     });
-    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: { AllowOrigins: ["https://www.example.com"], AllowCredentials: true } });
+    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: { AllowOrigins: ["https://www.acme.dev"], AllowCredentials: true } });
   });
 
-  it("has a Cognito user pool with an admins group and required MFA", () => {
+  it("limits each public route on its own, so anonymous chat creation cannot use up the agents' stage capacity", () => {
+    const stage = resources("AWS::ApiGatewayV2::Stage")[0]![1].Properties;
+    const publicKeys = ROUTES.filter((r) => r.method !== "OPTIONS" && (r.auth === "public" || r.auth === "signed")).map((r) => `${r.method} ${r.path}`);
+    expect(Object.keys(stage.RouteSettings).sort()).toEqual(publicKeys.sort());
+    expect(stage.RouteSettings["POST /chat/{channelId}/conversations"]).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+    for (const key of publicKeys) {
+      const limits = stage.RouteSettings[key];
+      expect([key, limits.ThrottlingRateLimit < stage.DefaultRouteSettings.ThrottlingRateLimit]).toEqual([key, true]);
+    }
+    // Agents' and admins' routes keep the stage limit.
+    for (const r of PROTECTED_ROUTES) expect(stage.RouteSettings[`${r.method} ${r.path}`]).toBeUndefined();
+  });
+});
+
+describe("sign-in (Cognito)", () => {
+  it("keeps the user pool under its original logical id, retained, with an admins group and optional TOTP MFA", () => {
+    const pools = template.findResources("AWS::Cognito::UserPool");
+    expect(Object.keys(pools)).toEqual([Auth.USER_POOL_LOGICAL_ID]);
+    const pool = pools[Auth.USER_POOL_LOGICAL_ID]!;
+    expect(pool.DeletionPolicy).toBe("Retain");
+    expect(pool.Properties).toMatchObject({
+      MfaConfiguration: "OPTIONAL",
+      EnabledMfas: ["SOFTWARE_TOKEN_MFA"],
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      UserPoolAddOns: { AdvancedSecurityMode: "ENFORCED" },
+    });
     template.hasResourceProperties("AWS::Cognito::UserPoolGroup", { GroupName: "admins" });
-    template.hasResourceProperties("AWS::Cognito::UserPool", { MfaConfiguration: "ON" });
+    // Risky sign-ins must give the second factor (why MFA can be optional).
+    template.hasResourceProperties("AWS::Cognito::UserPoolRiskConfigurationAttachment", {
+      ClientId: "ALL",
+      AccountTakeoverRiskConfiguration: {
+        Actions: {
+          MediumAction: { EventAction: "MFA_IF_CONFIGURED", Notify: false },
+          HighAction: { EventAction: "MFA_REQUIRED", Notify: false },
+        },
+      },
+    });
+  });
+
+  it("has a managed login page and one public client for the authorization code flow with PKCE only", () => {
+    template.hasResourceProperties("AWS::Cognito::UserPoolDomain", { ManagedLoginVersion: 2 });
+    template.hasResourceProperties("AWS::Cognito::ManagedLoginBranding", { UseCognitoProvidedValues: true });
+    const clients = resources("AWS::Cognito::UserPoolClient");
+    expect(clients).toHaveLength(1);
+    const c = clients[0]![1].Properties;
+    expect(c.GenerateSecret).toBe(false);
+    expect(c.AllowedOAuthFlows).toEqual(["code"]);
+    expect(c.AllowedOAuthFlowsUserPoolClient).toBe(true);
+    expect(c.PreventUserExistenceErrors).toBe("ENABLED");
+    expect(c.SupportedIdentityProviders).toEqual(["COGNITO"]);
+    expect(c.CallbackURLs.sort()).toEqual(["https://inbox.acme.dev", CLI_CALLBACK_URL].sort());
+    expect(JSON.stringify(c)).not.toMatch(/example\.com|implicit/);
+    expect(c.ExplicitAuthFlows.filter((f: string) => /PASSWORD/.test(f))).toEqual([]);
+  });
+
+  it("the JWT authorizer accepts exactly that client's tokens from that pool", () => {
+    const authorizer = resources("AWS::ApiGatewayV2::Authorizer")[0]![1].Properties;
+    expect(authorizer.JwtConfiguration.Audience).toHaveLength(1);
+    expect(authorizer.JwtConfiguration.Audience[0].Ref).toMatch(/^AuthUsersInboxApp/);
+    expect(JSON.stringify(authorizer.JwtConfiguration.Issuer)).toContain(Auth.USER_POOL_LOGICAL_ID);
   });
 });
 
 describe("the functions", () => {
   it("run nodejs22.x on arm64 with tracing, source maps and a log group kept a month", () => {
-    const fns = resources("AWS::Lambda::Function");
+    const fns = resources("AWS::Lambda::Function").filter(([id]) => /^(Api|Email)Function/.test(id));
     expect(fns).toHaveLength(2);
     for (const [, fn] of fns) {
       expect(fn.Properties).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"], TracingConfig: { Mode: "Active" } });
@@ -143,7 +204,7 @@ describe("inbound email", () => {
   it("the receipt rule stores the message in S3 first, then invokes the email function, with scanning on", () => {
     const rule = resources("AWS::SES::ReceiptRule")[0]![1].Properties.Rule;
     expect(rule.ScanEnabled).toBe(true);
-    expect(rule.Recipients).toEqual(["support.example.com"]);
+    expect(rule.Recipients).toEqual(["support.acme.dev"]);
     expect(rule.Actions.map((a: Record<string, unknown>) => Object.keys(a)[0])).toEqual(["S3Action", "LambdaAction"]);
     expect(rule.Actions[0].S3Action.ObjectKeyPrefix).toBe("inbound/");
     expect(rule.Actions[1].LambdaAction.InvocationType).toBe("Event");
@@ -159,8 +220,72 @@ describe("inbound email", () => {
 
   it("sends the email function's failures to a dead-letter queue, with alarms on it and on errors and throttles", () => {
     template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", { DestinationConfig: { OnFailure: { Destination: Match.anyValue() } }, MaximumRetryAttempts: 2 });
-    const alarms = resources("AWS::CloudWatch::Alarm").map(([, a]) => a.Properties.MetricName);
+    const alarms = resources("AWS::CloudWatch::Alarm").map(([, a]) => a.Properties.MetricName).filter(Boolean);
     expect(alarms.sort()).toEqual(["ApproximateNumberOfMessagesVisible", "Errors", "Errors", "Throttles", "Throttles"]);
+  });
+
+  it("activates its own receipt rule set with the stack and deactivates it on delete, after the rule exists", () => {
+    const [id, cr] = resources("Custom::AWS").find(([rid]) => rid.startsWith("InboundEmailActivateRuleSet"))!;
+    const create = JSON.stringify(cr.Properties.Create);
+    expect(create).toContain("setActiveReceiptRuleSet");
+    expect(create).toContain("RuleSetName");
+    expect(JSON.parse(cr.Properties.Delete)).toEqual({ service: "SES", action: "setActiveReceiptRuleSet", parameters: {} });
+    const deps = [template.toJSON().Resources[id].DependsOn].flat();
+    expect(deps.some((d: string) => d.startsWith("InboundEmailTeamInboxes"))).toBe(true);
+    template.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: { Statement: [Match.objectLike({ Action: "ses:SetActiveReceiptRuleSet", Resource: "*" })] },
+    });
+  });
+});
+
+describe("operations", () => {
+  it("every alarm notifies one SNS topic, which the alarm email subscribes to", () => {
+    const topics = resources("AWS::SNS::Topic");
+    expect(topics).toHaveLength(1);
+    const topicId = topics[0]![0];
+    const alarms = resources("AWS::CloudWatch::Alarm");
+    expect(alarms.length).toBe(6);
+    for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    template.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "oncall@acme.dev", TopicArn: { Ref: topicId } });
+    template.hasResourceProperties("AWS::SNS::TopicPolicy", { PolicyDocument: { Statement: [Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })] } });
+  });
+
+  it("alarms on any outbound email SES refused, from either function", () => {
+    const alarm = resources("AWS::CloudWatch::Alarm").find(([id]) => id.startsWith("AlarmsEmailSendFailures"))![1].Properties;
+    const metrics = alarm.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat).map((m: { MetricStat: { Metric: Record<string, unknown> } }) => m.MetricStat.Metric);
+    expect(metrics.map((m: Record<string, unknown>) => [m.Namespace, m.MetricName])).toEqual([
+      [METRICS_NAMESPACE, METRIC.emailSendFailed],
+      [METRICS_NAMESPACE, METRIC.emailSendFailed],
+    ]);
+    expect(metrics.map((m: { Dimensions: Array<{ Value: string }> }) => m.Dimensions[0]!.Value).sort()).toEqual(Object.values(SERVICE_NAMES).sort());
+    expect(alarm.Threshold).toBe(1);
+  });
+
+  it("has a dashboard with routing per strategy, the waiting line, time to assignment and send failures", () => {
+    const parts = resources("AWS::CloudWatch::Dashboard")[0]![1].Properties.DashboardBody["Fn::Join"][1] as unknown[];
+    const body = JSON.parse(parts.map((p) => (typeof p === "string" ? p : "eu-west-1")).join("")) as {
+      widgets: Array<{ properties: { title?: string; metrics?: Array<Array<{ expression?: string }>> } }>;
+    };
+    const graphs = new Map(body.widgets.filter((w) => w.properties.title).map((w) => [w.properties.title!, (w.properties.metrics ?? []).flat().map((m) => m.expression ?? "")]));
+    const searches = (title: string) => graphs.get(title)!.join(" ");
+    expect(searches("Routed per strategy")).toContain(`SEARCH('{${METRICS_NAMESPACE}} MetricName="${METRIC.routed}"', 'Sum', 60)`);
+    expect(searches("Waiting")).toContain(`MetricName="${METRIC.conversationsWaiting}"`);
+    expect(searches("Waiting")).toContain(`MetricName="${METRIC.oldestWaitSeconds}"`);
+    expect(searches("Time to assignment (ms)")).toContain(`MetricName="${METRIC.timeToAssignmentMs}"', 'p99'`);
+    expect(searches("Outbound email failures")).toContain(`MetricName="${METRIC.emailSendFailed}"`);
+  });
+
+  it("the API reads the metrics namespace its dashboard and alarms watch", () => {
+    for (const [, fn] of resources("AWS::Lambda::Function").filter(([id]) => /^(Api|Email)Function/.test(id))) {
+      expect(fn.Properties.Environment.Variables.POWERTOOLS_METRICS_NAMESPACE).toBe(METRICS_NAMESPACE);
+    }
+  });
+
+  it("retains the form signing key like the table: a redeploy never changes the forms' secrets", () => {
+    const secrets = Object.values(template.findResources("AWS::SecretsManager::Secret"));
+    expect(secrets).toHaveLength(1);
+    expect(secrets[0]!.DeletionPolicy).toBe("Retain");
+    expect(secrets[0]!.UpdateReplacePolicy).toBe("Retain");
   });
 });
 

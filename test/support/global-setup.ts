@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startDynoxide } from "../../infra/local/dynoxide";
+import { EmulatorError, startDynoxide } from "../../infra/local/dynoxide";
 import { startS3, startSes } from "../../infra/local/emulators";
 
 export const TEST_BUCKET = "routing-inbound-test";
@@ -11,10 +11,18 @@ export const TEST_BUCKET = "routing-inbound-test";
  * DYNAMODB_ENDPOINT names a DynamoDB-compatible endpoint to use instead; plus the S3 (s3rver) and
  * SES (aws-ses-v2-local) emulators for the email tests.
  */
+/** A platform without the embedded engine gets what to do, not a stack trace. */
+function explain(err: unknown): never {
+  if (!(err instanceof EmulatorError)) throw err;
+  const help = new Error(`npm test needs DynamoDB: ${err.message}`);
+  help.stack = help.message;
+  throw help;
+}
+
 export default async function setup() {
   const stops: Array<() => Promise<void>> = [];
   if (!process.env.DYNAMODB_ENDPOINT) {
-    const dynamo = await startDynoxide();
+    const dynamo = await startDynoxide().catch(explain);
     process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
     stops.push(dynamo.stop);
   }

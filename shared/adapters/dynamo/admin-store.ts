@@ -1,8 +1,8 @@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, NotFoundError, ValidationError } from "../../domain/errors";
 import type { AdminStore, ConversationPage, ConversationQuery, UserProfile } from "../../domain/admin-ports";
-import type { Channel, Contact, Inbox, Message, Team, User } from "../../domain/types";
-import { all, capacityNotBelowLoad } from "./conditions";
+import type { Channel, Contact, Inbox, Message, MessageDelivery, Team, User } from "../../domain/types";
+import { all, capacityNotBelowLoad, exists } from "./conditions";
 import { channelToItem, contactToItem, inboxToItem, itemToContact, itemToConversation, itemToMessage, itemToUser, teamToItem } from "./items";
 import { ENTITY, keys, viewKeys } from "./keys";
 import { DynamoRoutingStore } from "./routing-store";
@@ -234,6 +234,18 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
 
   async listMessages(conversationId: string): Promise<Message[]> {
     return (await this.queryAll(keys.conversation(conversationId).pk, keys.messagePrefix)).map(itemToMessage);
+  }
+
+  async setMessageDelivery(message: Message, delivery: MessageDelivery): Promise<void> {
+    await this.db.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.message(message.conversationId, message.createdAt, message.id),
+        UpdateExpression: "SET delivery = :delivery",
+        ConditionExpression: exists.expression,
+        ExpressionAttributeValues: { ":delivery": delivery },
+      }),
+    );
   }
 
   private async put(item: Record<string, unknown>): Promise<void> {

@@ -12,6 +12,9 @@ export interface Condition {
 /** The item must not exist yet (idempotent creation, dedupe records). */
 export const isNew: Condition = { expression: "attribute_not_exists(pk)", values: {} };
 
+/** The item is there: an update never creates a stray item with only the updated attribute. */
+export const exists: Condition = { expression: "attribute_exists(pk)", values: {} };
+
 /** The conversation is exactly the version that was read: nothing changed it meanwhile. */
 export const versionIs = (version: number): Condition => ({
   expression: "version = :version",

@@ -1,5 +1,32 @@
 import { SendEmailCommand, SESv2Client } from "@aws-sdk/client-sesv2";
-import type { CustomerMailer, OwnerNotifier } from "../../domain/ports";
+import { type Metrics, noMetrics, type CustomerMailer, type OwnerNotifier } from "../../domain/ports";
+import { METRIC } from "../metrics/names";
+
+/** Where a failed send is reported: one structured log line and one count of `EmailSendFailed`. */
+export interface SendObserver {
+  logger: { error(message: string, extra: Record<string, unknown>): void };
+  metrics: Metrics;
+}
+
+const silent: SendObserver = { logger: { error: () => {} }, metrics: noMetrics };
+
+/**
+ * Runs one send; a failure is logged with the conversation and SES's error, counted (the alarm
+ * watches the count), and rethrown so the caller can record the delivery state.
+ */
+async function observed(observer: SendObserver, what: { kind: string; conversationId: string }, send: () => Promise<unknown>): Promise<void> {
+  try {
+    await send();
+  } catch (err) {
+    const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number; requestId?: string } };
+    observer.logger.error("email not sent", {
+      ...what,
+      sesError: { name: e.name, message: e.message, httpStatusCode: e.$metadata?.httpStatusCode, requestId: e.$metadata?.requestId },
+    });
+    observer.metrics.count(METRIC.emailSendFailed);
+    throw err;
+  }
+}
 
 /** One factory for the SES (v2 API) client; `endpoint` points it at aws-ses-v2-local. */
 export function createSesClient(opts: { region: string; endpoint?: string | undefined }): SESv2Client {
@@ -21,23 +48,23 @@ export class SesOwnerNotifier implements OwnerNotifier {
   constructor(
     private readonly ses: SESv2Client,
     private readonly opts: { from: string; appUrl: string },
+    private readonly observer: SendObserver = silent,
   ) {}
 
   async notifyOfflineOwner({ owner, conversation, customerMessage }: Parameters<OwnerNotifier["notifyOfflineOwner"]>[0]): Promise<void> {
     const link = `${this.opts.appUrl.replace(/\/$/, "")}/conversations/${encodeURIComponent(conversation.id)}`;
     const about = conversation.subject ? `: ${conversation.subject}` : "";
-    await this.ses.send(
-      new SendEmailCommand({
-        FromEmailAddress: headerSafe(this.opts.from),
-        Destination: { ToAddresses: [headerSafe(owner.email)] },
-        Content: {
-          Simple: {
-            Subject: text(headerSafe(`New ${conversation.channelType} conversation from your contact${about}`).slice(0, 200)),
-            Body: { Text: text(`Hello ${owner.name},\n\nA contact you own wrote while you were away:\n\n${customerMessage}\n\nOpen the conversation: ${link}\n`) },
-          },
+    const command = new SendEmailCommand({
+      FromEmailAddress: headerSafe(this.opts.from),
+      Destination: { ToAddresses: [headerSafe(owner.email)] },
+      Content: {
+        Simple: {
+          Subject: text(headerSafe(`New ${conversation.channelType} conversation from your contact${about}`).slice(0, 200)),
+          Body: { Text: text(`Hello ${owner.name},\n\nA contact you own wrote while you were away:\n\n${customerMessage}\n\nOpen the conversation: ${link}\n`) },
         },
-      }),
-    );
+      },
+    });
+    await observed(this.observer, { kind: "owner_notification", conversationId: conversation.id }, () => this.ses.send(command));
   }
 }
 
@@ -47,22 +74,24 @@ export class SesOwnerNotifier implements OwnerNotifier {
  * this chain in its References, which is how it threads back into the conversation.
  */
 export class SesCustomerMailer implements CustomerMailer {
-  constructor(private readonly ses: SESv2Client) {}
+  constructor(
+    private readonly ses: SESv2Client,
+    private readonly observer: SendObserver = silent,
+  ) {}
 
   async sendReply(input: Parameters<CustomerMailer["sendReply"]>[0]): Promise<void> {
     const thread = input.inReplyTo ? headerSafe(input.inReplyTo) : null;
-    await this.ses.send(
-      new SendEmailCommand({
-        FromEmailAddress: headerSafe(input.from),
-        Destination: { ToAddresses: [headerSafe(input.to)] },
-        Content: {
-          Simple: {
-            Subject: text(headerSafe(input.subject).slice(0, 200)),
-            Body: { Text: text(input.text) },
-            ...(thread ? { Headers: [{ Name: "In-Reply-To", Value: thread }, { Name: "References", Value: thread }] } : {}),
-          },
+    const command = new SendEmailCommand({
+      FromEmailAddress: headerSafe(input.from),
+      Destination: { ToAddresses: [headerSafe(input.to)] },
+      Content: {
+        Simple: {
+          Subject: text(headerSafe(input.subject).slice(0, 200)),
+          Body: { Text: text(input.text) },
+          ...(thread ? { Headers: [{ Name: "In-Reply-To", Value: thread }, { Name: "References", Value: thread }] } : {}),
         },
-      }),
-    );
+      },
+    });
+    await observed(this.observer, { kind: "reply", conversationId: input.conversationId }, () => this.ses.send(command));
   }
 }

@@ -1,0 +1,74 @@
+import type { Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildApp } from "../../infra/build";
+import { SETTINGS } from "../../infra/settings";
+
+const root = path.resolve(new URL("../..", import.meta.url).pathname);
+const readme = readFileSync(path.join(root, "README.md"), "utf8");
+
+/** The README's `## <title>` section, up to the next `## `. */
+function section(title: string): string {
+  const start = readme.indexOf(`\n## ${title}`);
+  if (start === -1) throw new Error(`README has no section ${title}`);
+  const end = readme.indexOf("\n## ", start + 4);
+  return readme.slice(start, end === -1 ? undefined : end);
+}
+
+describe("README: what a team pastes", () => {
+  const blocks = [...readme.matchAll(/^```(sh|bash|shell)\n([\s\S]*?)^```$/gm)].map((m) => m[2]!);
+
+  it("has shell blocks, the deploy command among them", () => {
+    expect(blocks.length).toBeGreaterThan(5);
+    expect(blocks.some((b) => b.includes("npm run deploy --"))).toBe(true);
+  });
+
+  it("every shell block parses with bash -n, and no line continues into a comment", () => {
+    for (const block of blocks) {
+      let error = "";
+      try {
+        execFileSync("bash", ["-n"], { input: block, stdio: ["pipe", "pipe", "pipe"] });
+      } catch (err) {
+        error = String((err as { stderr: Buffer }).stderr);
+      }
+      expect([block, error]).toEqual([block, ""]);
+      // `\` then a comment ends the continuation: bash -n accepts it, but the next line runs alone.
+      expect(block.split("\n").filter((l) => /\\\s+#/.test(l) || /\\\s+$/.test(l))).toEqual([]);
+    }
+  });
+
+  it("the deploy command passes only settings the app reads", () => {
+    const deploy = blocks.find((b) => b.includes("npm run deploy --"))!;
+    const keys = [...deploy.matchAll(/-c (\w+)=/g)].map((m) => m[1]!);
+    const known = Object.values(SETTINGS).map((s) => s.context);
+    expect(keys.filter((k) => !known.includes(k as (typeof known)[number]))).toEqual([]);
+    const table = [...section("Deploy (AWS CDK)").matchAll(/^\| `(\w+)` \| `(\w+)` \|/gm)].map((m) => [m[1], m[2]]);
+    for (const [context, env] of table)
+      expect(Object.values(SETTINGS).some((s) => s.context === context && s.env === env)).toBe(true);
+  });
+});
+
+describe("README: true to the template", () => {
+  it("the stack outputs it lists are exactly the stack's outputs", () => {
+    const { stack } = buildApp(
+      () => ({
+        stackName: "Readme",
+        env: { region: "eu-west-1" },
+        emailDomain: "support.acme.dev",
+        notifyFrom: "r@support.acme.dev",
+        appUrl: "https://inbox.acme.dev",
+        allowedOrigins: ["https://acme.dev"],
+      }),
+      { outdir: mkdtempSync(path.join(tmpdir(), "cdk-readme-")) },
+    );
+    const outputs = Object.keys(Template.fromStack(stack as Stack).toJSON().Outputs as object).sort();
+    const deploy = section("Deploy (AWS CDK)");
+    const table = deploy.slice(deploy.indexOf("| output | what it is |"));
+    const listed = [...table.slice(0, table.indexOf("\n\n")).matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]).sort();
+    expect(listed).toEqual(outputs);
+  }, 60_000);
+});
