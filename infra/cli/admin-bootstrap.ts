@@ -29,20 +29,20 @@ export interface CreateAdminArgs {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+const ADMIN_OPTIONS = {
+  email: { type: "string" },
+  name: { type: "string" },
+  stack: { type: "string" },
+  outputs: { type: "string" },
+} as const;
+
+const parseAdminOptions = (argv: string[]) => parseArgs({ args: argv, allowPositionals: true, options: ADMIN_OPTIONS });
+
 /** `npm run admin -- ...` arguments, or a CliError that says what is wrong and shows the usage. */
 export function parseAdminArgs(argv: string[]): CreateAdminArgs {
-  let parsed;
+  let parsed: ReturnType<typeof parseAdminOptions>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        email: { type: "string" },
-        name: { type: "string" },
-        stack: { type: "string" },
-        outputs: { type: "string" },
-      },
-    });
+    parsed = parseAdminOptions(argv);
   } catch (err) {
     throw new CliError(`${(err as Error).message}\n\n${ADMIN_USAGE}`);
   }

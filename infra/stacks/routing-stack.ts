@@ -4,7 +4,7 @@ import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import { METRICS_NAMESPACE } from "../../shared/adapters/metrics/names";
 import { RoutingAlarms } from "../constructs/alarms";
 import { Auth } from "../constructs/auth";

@@ -104,7 +104,7 @@ describe("deploy settings (synth fails naming each missing or placeholder settin
       (e: { code: number; stderr: string }) => e,
     );
     expect(err?.code).toBe(1);
-    expect(err?.stderr).toMatch(/^cannot synthesize the routing stack:\n  - missing region/);
+    expect(err?.stderr).toMatch(/^cannot synthesize the routing stack:\n {2}- missing region/);
     expect(err?.stderr).toMatch(/missing emailDomain/);
     expect(err?.stderr).not.toMatch(/\n\s+at /);
   }, 30_000);

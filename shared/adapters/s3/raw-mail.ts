@@ -69,8 +69,7 @@ class PartScanner {
       this.headLength += keep.length;
     }
     let data = this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk;
-    let nl: number;
-    while ((nl = data.indexOf(0x0a)) !== -1) {
+    for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a)) {
       this.line(data.subarray(0, nl + 1));
       data = data.subarray(nl + 1);
     }
