@@ -23,12 +23,24 @@ function cases(): Array<{ name: string; raw: Buffer; budgetMs: number }> {
   const parts = Array.from({ length: 50_000 }, (_, i) => `--P\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="f${i}"\r\n\r\nx\r\n`).join("");
   const headers = Array.from({ length: 60_000 }, (_, i) => `X-Junk-${i}: ${"y".repeat(40)}\r\n`).join("");
   const longLine = `${head}Content-Type: text/plain\r\n\r\n${"z".repeat(9_000_000)}\r\n`;
+  // HTML-only mail (the text comes from the HTML): 2 MB each, built to make an HTML-to-text step run long.
+  const html = (body: string) => Buffer.from(`${head}Content-Type: text/html; charset=utf-8\r\n\r\n${body}\r\n`);
+  const twoMb = (unit: string) => unit.repeat(Math.ceil(2_000_000 / unit.length));
+  const hostileHtml = [
+    { name: "hostile HTML 2 MB: '<' only", raw: html(twoMb("<")) },
+    { name: "hostile HTML 2 MB: nested <div>", raw: html(twoMb("<div>")) },
+    { name: "hostile HTML 2 MB: unclosed table cells", raw: html(twoMb("<table><tr><td>")) },
+    { name: "hostile HTML 2 MB: unclosed comments", raw: html(twoMb("<!--")) },
+    { name: "hostile HTML 2 MB: tags without end", raw: html(twoMb("<a<b")) },
+    { name: "HTML 2 MB: ordinary markup", raw: html(twoMb("<p>Hello <b>team</b>, thanks &amp; bye</p>")) },
+  ].map((c) => ({ ...c, budgetMs: 200 }));
   return [
     { name: "1 MB multipart (text + attachment)", raw: Buffer.from(oneMb), budgetMs: 200 },
     { name: "hostile: 5,000 nested multiparts", raw: Buffer.from(`${head}${nested}`), budgetMs: 2000 },
     { name: "hostile: 50,000 parts", raw: Buffer.from(`${head}Content-Type: multipart/mixed; boundary="P"\r\n\r\n${parts}--P--\r\n`), budgetMs: 2000 },
     { name: "hostile: 3.5 MB of headers", raw: Buffer.from(`${head}${headers}Content-Type: text/plain\r\n\r\nhi\r\n`), budgetMs: 2000 },
     { name: "hostile: one 9 MB line", raw: Buffer.from(longLine), budgetMs: 2000 },
+    ...hostileHtml,
   ];
 }
 

@@ -1,5 +1,6 @@
 import PostalMime from "postal-mime";
 import { ValidationError } from "../../domain/errors";
+import { htmlToText } from "./html-text";
 
 /** Hard caps for inbound mail: a hostile message is refused, never allowed to run long. */
 export const MIME_LIMITS = {
@@ -26,18 +27,6 @@ function messageIds(header: string | undefined): string[] {
   return header ? [...header.matchAll(/<[^<>\s]+>/g)].map((m) => m[0]) : [];
 }
 
-function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, "")
-    .replace(/<br\s*\/?>|<\/p>/gi, "\n")
-    .replace(/<[^>]+>/g, "")
-    .replace(/&nbsp;/g, " ")
-    .replace(/&amp;/g, "&")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .trim();
-}
-
 /** Parse raw MIME with postal-mime under hard caps (size, nesting, header bytes, attachment count). */
 export async function parseMail(raw: Buffer): Promise<ParsedMail> {
   if (raw.length > MIME_LIMITS.maxBytes) {
@@ -57,7 +46,7 @@ export async function parseMail(raw: Buffer): Promise<ParsedMail> {
     throw new ValidationError("too many parts", [{ field: "message", reason: `${email.attachments.length} attachments, over ${MIME_LIMITS.maxAttachments}` }]);
   }
   const header = (name: string) => email.headers.find((h) => h.key === name)?.value;
-  const text = (email.text?.trim() || (email.html ? htmlToText(email.html) : "")).slice(0, MIME_LIMITS.maxTextChars);
+  const text = (email.text?.trim() || (email.html ? htmlToText(email.html, MIME_LIMITS.maxTextChars) : "")).slice(0, MIME_LIMITS.maxTextChars);
   const from = email.from?.address ? { address: email.from.address.toLowerCase(), ...(email.from.name ? { name: email.from.name } : {}) } : null;
   return {
     messageId: messageIds(email.messageId ?? header("message-id"))[0] ?? null,
