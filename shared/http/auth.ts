@@ -13,7 +13,7 @@ export interface Principal {
  */
 export function parseGroups(claim: unknown): string[] {
   if (typeof claim !== "string") return [];
-  const m = /^\[([^[\]",]*)\]$/.exec(claim);
+  const m = /^\[([^[\]]*)\]$/.exec(claim);
   return m ? m[1]!.split(" ").filter(Boolean) : [];
 }
 

@@ -17,12 +17,17 @@ import type {
   VisitorProfile,
 } from "../../domain/admin-ports";
 import type { Channel, Contact, Inbox, Message, Team, User } from "../../domain/types";
-import { all, capacityNotBelowLoad } from "./conditions";
+import { all, capacityNotBelowLoad, contactRevisionIs, isNew, lookupNames, underContactQuota, type Condition } from "./conditions";
 import { channelToItem, contactToItem, inboxToItem, itemToContact, itemToConversation, itemToMessage, itemToUser, teamToItem } from "./items";
 import { ENTITY, keys, viewKeys } from "./keys";
 import { DynamoRoutingStore } from "./routing-store";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+
+/** A named condition as the request fields a Put or ConditionCheck takes. */
+function conditionOf(c: Condition): { ConditionExpression: string; ExpressionAttributeValues?: Record<string, unknown> } {
+  return { ConditionExpression: c.expression, ...(Object.keys(c.values).length > 0 ? { ExpressionAttributeValues: c.values } : {}) };
+}
 
 function encodeCursor(key: Record<string, unknown> | undefined): string | null {
   return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : null;
@@ -193,7 +198,7 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
     return typeof out.Item?.conversationId === "string" ? out.Item.conversationId : null;
   }
 
-  /** The conversation each dedupe key points at: one consistent batched read per 100 keys. */
+  /** The conversation each dedupe key points at: one consistent BatchGetItem per 100 keys (DEDUPE#<channel>#<key>). */
   async findByDedupeKeys(channelId: string, dedupeKeys: string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     const unique = [...new Set(dedupeKeys)];
@@ -216,7 +221,10 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
     return found;
   }
 
-  /** Whether the address already wrote in the conversation; stops at the first message found. */
+  /**
+   * Whether the address already wrote in the conversation: a Query of its partition (CONV#<id>, messages),
+   * stopping at the first page with a match. Grows with the thread, never with the organisation.
+   */
   async hasMessageFrom(conversationId: string, email: string): Promise<boolean> {
     let start: Record<string, unknown> | undefined;
     do {
@@ -258,11 +266,7 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
       Put: {
         TableName: this.tableName,
         Item: { ...contactToItem(contact), rev: (rev ?? 0) + 1 },
-        ...(previous === null
-          ? { ConditionExpression: "attribute_not_exists(pk)" }
-          : rev === null
-            ? { ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(rev)" }
-            : { ConditionExpression: "rev = :rev", ExpressionAttributeValues: { ":rev": rev } }),
+        ...conditionOf(previous === null ? isNew : contactRevisionIs(rev)),
       },
     };
   }
@@ -327,7 +331,8 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
   }
 
   /**
-   * One attempt at a verified identify: read the token's and the email's contacts, then one transaction
+   * One attempt at a verified identify: five consistent GetItems (token and email lookups, the visitor
+   * profile, the two contacts; one item each), then one transaction
    * whose conditions say nothing of that changed. Any change meanwhile cancels it (`conflict`): the
    * caller reads again, so concurrent calls converge and no lookup is ever left without its contact.
    */
@@ -353,8 +358,7 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
         ConditionCheck: {
           TableName: this.tableName,
           Key: keys.contactEmail(email),
-          ConditionExpression: "contactId = :to",
-          ExpressionAttributeValues: { ":to": current.id },
+          ...conditionOf(lookupNames(current.id)),
         },
       });
     } else {
@@ -367,9 +371,7 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
           TableName: this.tableName,
           Item: { ...keys.contactEmail(email), entityType: ENTITY.lookup, contactId: contact.id },
           // A lookup whose contact is gone is taken over; a live one never is.
-          ...(toId
-            ? { ConditionExpression: "contactId = :stale", ExpressionAttributeValues: { ":stale": toId } }
-            : { ConditionExpression: "attribute_not_exists(pk)" }),
+          ...conditionOf(toId ? lookupNames(toId) : isNew),
         },
       });
       items.push({
@@ -377,8 +379,8 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
           TableName: this.tableName,
           Key: keys.visitorProfile(token),
           UpdateExpression: "SET entityType = :type ADD contactsCreated :one",
-          ConditionExpression: "attribute_not_exists(contactsCreated) OR contactsCreated < :max",
-          ExpressionAttributeValues: { ":type": ENTITY.visitor, ":one": 1, ":max": input.maxContactsCreated },
+          ConditionExpression: underContactQuota(input.maxContactsCreated).expression,
+          ExpressionAttributeValues: { ":type": ENTITY.visitor, ":one": 1, ...underContactQuota(input.maxContactsCreated).values },
         },
       });
     }
@@ -386,9 +388,7 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
       Put: {
         TableName: this.tableName,
         Item: { ...keys.visitor(token), entityType: ENTITY.lookup, contactId: contact.id },
-        ...(fromId
-          ? { ConditionExpression: "contactId = :from", ExpressionAttributeValues: { ":from": fromId } }
-          : { ConditionExpression: "attribute_not_exists(pk)" }),
+        ...conditionOf(fromId ? lookupNames(fromId) : isNew),
       },
     });
     if (fromItem && fromId !== contact.id) {
