@@ -60,3 +60,52 @@ export async function benchMime(): Promise<MimeRow[]> {
   }
   return rows;
 }
+
+export interface HtmlRow {
+  input: string;
+  bytes: number;
+  converter: "one-pass scanner (ours)" | "regex stripper (before)" | "html-to-text";
+  ms: number;
+}
+
+/** The regex HTML stripper this branch replaced, kept here only to measure it. */
+function regexStripper(html: string): string {
+  return html
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, "")
+    .replace(/<br\s*\/?>|<\/p>/gi, "\n")
+    .replace(/<[^>]+>/g, "")
+    .trim();
+}
+
+/**
+ * HTML-to-text alone, ours against the regex stripper and html-to-text, on inputs that grow: a linear
+ * converter's time doubles with the input, a quadratic one's quadruples. The naive ones run only on sizes
+ * that finish in seconds.
+ */
+export async function benchHtmlToText(): Promise<HtmlRow[]> {
+  const { convert } = await import("html-to-text");
+  const { htmlToText } = await import("../../shared/adapters/mime/html-text");
+  const converters: Array<[HtmlRow["converter"], (html: string) => string, number]> = [
+    ["one-pass scanner (ours)", (h) => htmlToText(h, 100_000), 2_000_000],
+    ["regex stripper (before)", regexStripper, 64_000],
+    ["html-to-text", (h) => convert(h, { wordwrap: false, limits: { maxInputLength: 10_000_000, maxDepth: 64, maxChildNodes: 10_000 } }), 512_000],
+  ];
+  const inputs: Array<[string, string]> = [
+    ["'<' only", "<"],
+    ["nested <div>", "<div>"],
+    ["unclosed table cells", "<table><tr><td>"],
+  ];
+  const rows: HtmlRow[] = [];
+  for (const [input, unit] of inputs) {
+    for (const size of [32_000, 64_000, 128_000, 512_000, 2_000_000]) {
+      const html = unit.repeat(Math.ceil(size / unit.length));
+      for (const [converter, run, maxSize] of converters) {
+        if (size > maxSize) continue;
+        const t0 = performance.now();
+        run(html);
+        rows.push({ input, bytes: html.length, converter, ms: Math.round((performance.now() - t0) * 10) / 10 });
+      }
+    }
+  }
+  return rows;
+}
