@@ -176,14 +176,20 @@ export const OPERATIONS: Record<string, Operation> = {
     const conv = await ctx.services.app.store.getConversation(id);
     if (!conv) throw new NotFoundError(`conversation ${id} does not exist`);
     await inboxFor(ctx, conv.inboxId);
-    const [messages, profile] = await Promise.all([
-      ctx.services.app.store.listMessages(id),
-      conv.visitorToken ? ctx.services.app.store.getVisitorProfile(conv.visitorToken) : null,
+    const { store } = ctx.services.app;
+    const token = conv.visitorToken;
+    const [messages, contact, profile] = await Promise.all([
+      store.listMessages(id),
+      token ? store.findContact({ by: "visitorToken", value: token }) : null,
+      token ? store.getVisitorProfile(token) : null,
     ]);
-    // What the visitor typed about themselves, never trusted for routing (docs/routing.md §6.1).
-    const visitor = profile?.unverifiedEmail
-      ? { visitor: { email: profile.unverifiedEmail, ...(profile.name ? { name: profile.name } : {}), verified: false } }
-      : {};
+    // Who the visitor is: the contact a verified identify linked, else what they typed about themselves,
+    // shown as unverified and never trusted for routing (docs/routing.md §6.1).
+    const visitor = contact
+      ? { visitor: { email: contact.email, ...(contact.name ? { name: contact.name } : {}), verified: true, contactId: contact.id } }
+      : profile?.unverifiedEmail
+        ? { visitor: { email: profile.unverifiedEmail, ...(profile.name ? { name: profile.name } : {}), verified: false } }
+        : {};
     return ok({ ...publicConversation(conv), ...visitor, messages });
   },
   async assign(ctx) {

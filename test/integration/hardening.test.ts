@@ -103,6 +103,8 @@ describe("issue 12: product holes", () => {
     expect([r.status, r.json.verified]).toEqual([200, true]);
     const chat = await h.call({ method: "POST", path: "/chat/owner-chat/conversations", as: null, body: { text: "hi" }, cookies: [`routing_visitor=${tok("vip")}`] });
     expect(chat.json.conversation).toMatchObject({ assigned: true, agent: { name: "Bob" } });
+    const seen = await h.call({ method: "GET", path: `/conversations/${chat.json.conversation.id}`, as: { sub: "bob" } });
+    expect(seen.json.visitor).toEqual({ email: "vip@corp.test", verified: true, contactId: "vip" });
     // The identity secret differs from a form signing secret and from other channels' secrets.
     expect(identitySecret).not.toBe(formSigningSecret(FORM_KEY, "owner-chat"));
     const other = await h.call({ method: "POST", path: "/chat/identify", as: null, body: { channelId: "web-chat", visitorToken: tok("vip2"), email: "vip@corp.test", identityHash: identityHash(identitySecret, "vip@corp.test") } });
