@@ -24,7 +24,8 @@ export async function issueToken(secret: string, userId: string, opts: { admin?:
 function authorizerClaims(payload: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(payload)) {
-    out[k] = Array.isArray(v) ? `[${v.map(String).join(" ")}]` : typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
+    if (Array.isArray(v)) out[k] = `[${v.map(String).join(" ")}]`;
+    else out[k] = typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
   }
   return out;
 }
@@ -66,7 +67,8 @@ export function createGateway(opts: { api: ApiHandler; jwtSecret: string; allowe
     try {
       // API Gateway never sees a fragment; a literal '#' here would cut the path and act on another resource.
       if ((req.url ?? "").includes("#")) {
-        return send(res, errorBody(400, "validation_failed", "the path has a literal '#'", [{ field: "path", reason: "encode '#' as %23" }]));
+        const detail = { field: "path", reason: "encode '#' as %23" };
+        return send(res, errorBody(400, "validation_failed", "the path has a literal '#'", [detail]));
       }
       const url = new URL(req.url ?? "/", "http://localhost");
       const method = (req.method ?? "GET").toUpperCase();
@@ -86,7 +88,8 @@ export function createGateway(opts: { api: ApiHandler; jwtSecret: string; allowe
         if (!token) return send(res, errorBody(401, "unauthenticated", "a bearer token is required"));
         try {
           // A token must expire, as Cognito's do: one without `exp` would be valid forever.
-          const payload = (await jwtVerify(token, key, { algorithms: ["HS256"], requiredClaims: ["exp", "sub"] })).payload;
+          const verified = await jwtVerify(token, key, { algorithms: ["HS256"], requiredClaims: ["exp", "sub"] });
+          const payload = verified.payload;
           claims = authorizerClaims(payload);
         } catch {
           return send(res, errorBody(401, "unauthenticated", "the token is invalid or expired"));

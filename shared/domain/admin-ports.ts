@@ -30,6 +30,14 @@ export interface VisitorProfile {
   contactsCreated: number;
 }
 
+export interface VisitorLinkInput {
+  token: string;
+  email: string;
+  name?: string;
+  newContactId: string;
+  maxContactsCreated: number;
+}
+
 /** One attempt to link a visitor token to the contact with an email; `conflict` = someone wrote meanwhile. */
 export type VisitorLinkOutcome =
   | { type: "linked"; contact: Contact }
@@ -54,7 +62,7 @@ export interface AdminStore extends RoutingStore {
    * Links the token to the contact with this email (created as `newContactId` if there is none, at most
    * `maxContactsCreated` per token), moving it off any other contact, all in one conditional transaction.
    */
-  linkVisitor(input: { token: string; email: string; name?: string; newContactId: string; maxContactsCreated: number }): Promise<VisitorLinkOutcome>;
+  linkVisitor(input: VisitorLinkInput): Promise<VisitorLinkOutcome>;
   /** The conversation each dedupe key points at, in one batched read (missing keys are absent). */
   findByDedupeKeys(channelId: string, keys: string[]): Promise<Map<string, string>>;
   /** Whether this address already wrote a message in the conversation (a participant, SPEC 6). */

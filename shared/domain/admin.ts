@@ -22,7 +22,12 @@ export class AdminService {
    * the visitor's conversations; it links nothing and routes nothing. Concurrent calls converge: each
    * attempt is one conditional transaction, re-read on conflict.
    */
-  async identifyVisitor(input: { token: string; email: string; name?: string; verified: boolean }): Promise<{ verified: boolean }> {
+  async identifyVisitor(input: {
+    token: string;
+    email: string;
+    name?: string;
+    verified: boolean;
+  }): Promise<{ verified: boolean }> {
     const email = input.email.trim();
     if (!input.verified) {
       await this.store.recordUnverifiedEmail(input.token, email, input.name);

@@ -53,7 +53,8 @@ export class ConversationService {
       const selfAssignUnassigned = user.id === actor.id && conv.assigneeId === null;
       // Anyone with access may take an unassigned conversation; any other target must be assignable.
       // An admin by token (not by stored role) is still an admin for their own access.
-      const allowed = selfAssignUnassigned ? hasAccess(actor.role === "admin" ? actor : user, inbox) : isAssignable(user, inbox);
+      const self = actor.role === "admin" ? actor : user;
+      const allowed = selfAssignUnassigned ? hasAccess(self, inbox) : isAssignable(user, inbox);
       if (!allowed)
         throw new ValidationError("user cannot be assigned here", [
           { field: "userId", reason: `user ${user.id} is not assignable in inbox ${inbox.id}` },
@@ -139,7 +140,11 @@ export class ConversationService {
         message ??= {
           id: this.opts.newId(),
           conversationId: conv.id,
-          author: { kind: "customer", ...(input.name ? { name: input.name } : {}), ...(input.email ? { email: input.email } : {}) },
+          author: {
+            kind: "customer",
+            ...(input.name ? { name: input.name } : {}),
+            ...(input.email ? { email: input.email } : {}),
+          },
           text: input.text,
           createdAt: this.opts.clock.now().toISOString(),
           ...(input.emailMessageId ? { emailMessageId: input.emailMessageId } : {}),

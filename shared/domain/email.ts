@@ -64,7 +64,8 @@ export class EmailService {
 
     // A reply names earlier messages of its thread: look up the most recent few, in one batched read.
     const refs = [...new Set([...mail.inReplyTo, ...[...mail.references].reverse()])].slice(0, MAX_THREAD_REFERENCES);
-    const found = refs.length > 0 ? await store.findByDedupeKeys(channel.id, refs.map((r) => `email:${r}`)) : new Map<string, string>();
+    const refKeys = refs.map((r) => `email:${r}`);
+    const found = refs.length > 0 ? await store.findByDedupeKeys(channel.id, refKeys) : new Map<string, string>();
     const ref = refs.find((r) => found.has(`email:${r}`));
     let threading: Conversation["threading"];
     if (ref) {
@@ -81,7 +82,8 @@ export class EmailService {
         return r.duplicate ? { type: "duplicate", conversationId } : { type: "threaded", conversationId };
       }
       // Knowing a Message-ID is not enough to write into someone's conversation (docs/routing.md §6).
-      threading = { threaded: false, conversationId, reason: `${sender} is not a participant of conversation ${conversationId}` };
+      const reason = `${sender} is not a participant of conversation ${conversationId}`;
+      threading = { threaded: false, conversationId, reason };
     }
 
     const r = await inbound.receive({

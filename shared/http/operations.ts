@@ -6,7 +6,13 @@ import type { App } from "../app";
 import type { Principal } from "./auth";
 import { HttpError } from "./errors";
 import * as s from "./schemas";
-import { channelIdentitySecret, formSigningSecret, identityHashMatches, SIGNATURE_HEADER, verifySignature } from "./signature";
+import {
+  channelIdentitySecret,
+  formSigningSecret,
+  identityHashMatches,
+  SIGNATURE_HEADER,
+  verifySignature,
+} from "./signature";
 import { visitorConversation as visitorView, visitorMessage } from "./visitor-view";
 
 export interface HttpConfig {
@@ -66,7 +72,9 @@ function visitorTokenOf(ctx: RequestContext, fromBody?: string): string | undefi
         ? [ctx.query.visitorToken, "query.visitorToken"]
         : [ctx.cookies[VISITOR_COOKIE], `cookie.${VISITOR_COOKIE}`];
   if (value === undefined) return undefined;
-  if (!s.VISITOR_TOKEN.test(value)) throw new ValidationError("invalid visitor token", [{ field, reason: "use 22-128 base64url characters" }]);
+  if (!s.VISITOR_TOKEN.test(value)) {
+    throw new ValidationError("invalid visitor token", [{ field, reason: "use 22-128 base64url characters" }]);
+  }
   return value;
 }
 
@@ -185,10 +193,11 @@ export const OPERATIONS: Record<string, Operation> = {
     ]);
     // Who the visitor is: the contact a verified identify linked, else what they typed about themselves,
     // shown as unverified and never trusted for routing (docs/routing.md §6.1).
+    const named = (name: string | undefined) => (name ? { name } : {});
     const visitor = contact
-      ? { visitor: { email: contact.email, ...(contact.name ? { name: contact.name } : {}), verified: true, contactId: contact.id } }
+      ? { visitor: { email: contact.email, ...named(contact.name), verified: true, contactId: contact.id } }
       : profile?.unverifiedEmail
-        ? { visitor: { email: profile.unverifiedEmail, ...(profile.name ? { name: profile.name } : {}), verified: false } }
+        ? { visitor: { email: profile.unverifiedEmail, ...named(profile.name), verified: false } }
         : {};
     return ok({ ...publicConversation(conv), ...visitor, messages });
   },
@@ -216,7 +225,10 @@ export const OPERATIONS: Record<string, Operation> = {
     // docs/routing.md §6.1: a key is scoped to its visitor, so knowing it never reveals someone else's chat.
     // Without a token (an old client) the key still dedupes, but a replay gets no conversation and no token.
     const dedupe = body.idempotencyKey
-      ? { dedupeKey: given ? `chat:v:${given}:${body.idempotencyKey}` : `chat:k:${body.idempotencyKey}`, dedupeTtlSeconds: 24 * 3600 }
+      ? {
+          dedupeKey: given ? `chat:v:${given}:${body.idempotencyKey}` : `chat:k:${body.idempotencyKey}`,
+          dedupeTtlSeconds: 24 * 3600,
+        }
       : {};
     const r = await ctx.services.app.inbound.receive({
       channelId: param(ctx, "channelId"),
@@ -227,7 +239,8 @@ export const OPERATIONS: Record<string, Operation> = {
       ...dedupe,
     });
     if (r.created) {
-      return { status: 201, body: { conversation: await forVisitor(ctx, r.conversation), visitorToken: token }, cookies: [visitorCookie(token)] };
+      const conversation = await forVisitor(ctx, r.conversation);
+      return { status: 201, body: { conversation, visitorToken: token }, cookies: [visitorCookie(token)] };
     }
     if (!given) {
       throw new ConflictError("idempotency key already used", [
@@ -236,8 +249,11 @@ export const OPERATIONS: Record<string, Operation> = {
     }
     // The same visitor's request again: the same answer as the first time.
     const existing = await ctx.services.app.store.getConversation(r.existingConversationId!);
-    if (!existing || existing.visitorToken !== given) throw new NotFoundError(`conversation ${r.existingConversationId} does not exist`);
-    return { status: 200, body: { conversation: await forVisitor(ctx, existing), visitorToken: given }, cookies: [visitorCookie(given)] };
+    if (!existing || existing.visitorToken !== given) {
+      throw new NotFoundError(`conversation ${r.existingConversationId} does not exist`);
+    }
+    const conversation = await forVisitor(ctx, existing);
+    return { status: 200, body: { conversation, visitorToken: given }, cookies: [visitorCookie(given)] };
   },
   async visitorMessage(ctx) {
     const body = s.parse(s.chatMessage, ctx.body);
@@ -248,7 +264,8 @@ export const OPERATIONS: Record<string, Operation> = {
   async visitorThread(ctx) {
     const conv = await visitorConversation(ctx, visitorTokenOf(ctx));
     const [messages, view] = await Promise.all([ctx.services.app.store.listMessages(conv.id), forVisitor(ctx, conv)]);
-    return ok({ conversationId: conv.id, status: conv.status, conversation: view, messages: messages.map(visitorMessage) });
+    const thread = messages.map(visitorMessage);
+    return ok({ conversationId: conv.id, status: conv.status, conversation: view, messages: thread });
   },
   async handoff(ctx) {
     const body = s.parse(s.handoffBody, ctx.body);
@@ -268,11 +285,14 @@ export const OPERATIONS: Record<string, Operation> = {
     const channel = await ctx.services.app.store.getChannel(body.channelId);
     if (!channel) throw new NotFoundError(`channel ${body.channelId} does not exist`);
     if (channel.type !== "chat" && channel.type !== "bot") {
-      throw new ValidationError("not a chat channel", [{ field: "body.channelId", reason: `channel ${channel.id} is a ${channel.type} channel` }]);
+      const reason = `channel ${channel.id} is a ${channel.type} channel`;
+      throw new ValidationError("not a chat channel", [{ field: "body.channelId", reason }]);
     }
     // docs/routing.md §6.1: only the site's backend, holding the channel's identity secret, can vouch.
-    const verified = identityHashMatches(channelIdentitySecret(ctx.services.config.formSigningKey, channel.id), body.email, body.identityHash);
-    const r = await ctx.services.app.admin.identifyVisitor({ token, email: body.email, ...(body.name ? { name: body.name } : {}), verified });
+    const secret = channelIdentitySecret(ctx.services.config.formSigningKey, channel.id);
+    const verified = identityHashMatches(secret, body.email, body.identityHash);
+    const name = body.name ? { name: body.name } : {};
+    const r = await ctx.services.app.admin.identifyVisitor({ token, email: body.email, ...name, verified });
     return { status: 200, body: { verified: r.verified, visitorToken: token }, cookies: [visitorCookie(token)] };
   },
 
@@ -326,7 +346,8 @@ function renderFields(fields: Record<string, unknown>): string {
     const [value, depth] = stack.pop()!;
     if (value === null || typeof value !== "object") continue;
     if (depth >= MAX_FIELD_DEPTH) {
-      throw new ValidationError("fields nested too deep", [{ field: "body.fields", reason: `nest values at most ${MAX_FIELD_DEPTH} levels deep` }]);
+      const reason = `nest values at most ${MAX_FIELD_DEPTH} levels deep`;
+      throw new ValidationError("fields nested too deep", [{ field: "body.fields", reason }]);
     }
     for (const inner of Object.values(value)) stack.push([inner, depth + 1]);
   }

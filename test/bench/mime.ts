@@ -88,7 +88,11 @@ export async function benchHtmlToText(): Promise<HtmlRow[]> {
   const converters: Array<[HtmlRow["converter"], (html: string) => string, number]> = [
     ["one-pass scanner (ours)", (h) => htmlToText(h, 100_000), 2_000_000],
     ["regex stripper (before)", regexStripper, 64_000],
-    ["html-to-text", (h) => convert(h, { wordwrap: false, limits: { maxInputLength: 10_000_000, maxDepth: 64, maxChildNodes: 10_000 } }), 512_000],
+    [
+      "html-to-text",
+      (h) => convert(h, { wordwrap: false, limits: { maxInputLength: 10_000_000, maxDepth: 64, maxChildNodes: 10e3 } }),
+      512_000,
+    ],
   ];
   const inputs: Array<[string, string]> = [
     ["'<' only", "<"],

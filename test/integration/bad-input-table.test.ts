@@ -35,7 +35,10 @@ const fixed = { text: "hi" };
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   if (value && typeof value === "object") {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(",")}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
   }
   return JSON.stringify(value) ?? "undefined";
 }
@@ -45,7 +48,9 @@ async function tableDump(h: H): Promise<string[]> {
   const items: Array<Record<string, unknown>> = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const out = await h.app.db.doc.send(new ScanCommand({ TableName: h.app.tableName, ExclusiveStartKey: start, ConsistentRead: true }));
+    const out = await h.app.db.doc.send(
+      new ScanCommand({ TableName: h.app.tableName, ExclusiveStartKey: start, ConsistentRead: true }),
+    );
     items.push(...(out.Items ?? []));
     start = out.LastEvaluatedKey;
   } while (start);
@@ -92,36 +97,98 @@ function cases(conversationId: string, botConversationId: string): Case[] {
     for (const param of route.path.match(/\{[^}]+\}/g) ?? []) {
       const name = param.slice(1, -1);
       for (const bad of ["a%23b", "-lead", "x".repeat(129), "a%20b", "%E2%98%83", "a%00b"]) {
-        out.push({ name: `${route.method} ${route.path}: ${name}=${bad.slice(0, 12)}`, call: { method: route.method, path: pathOf(route.path, { ...ids, [name]: bad }), as: who, ...(valid ? { body: valid } : {}) }, status: 400 });
+        out.push({
+          name: `${route.method} ${route.path}: ${name}=${bad.slice(0, 12)}`,
+          call: {
+            method: route.method,
+            path: pathOf(route.path, { ...ids, [name]: bad }),
+            as: who,
+            ...(valid ? { body: valid } : {}),
+          },
+          status: 400,
+        });
       }
     }
 
     // Authentication on protected routes.
     if (route.auth === "admin" || route.auth === "agent") {
-      out.push({ name: `${route.method} ${route.path}: no token`, call: { method: route.method, path, as: null, ...(valid ? { body: valid } : {}) }, status: 401 });
-      out.push({ name: `${route.method} ${route.path}: not a user`, call: { method: route.method, path, as: { sub: "ghost" }, ...(valid ? { body: valid } : {}) }, status: 403 });
+      out.push({
+        name: `${route.method} ${route.path}: no token`,
+        call: { method: route.method, path, as: null, ...(valid ? { body: valid } : {}) },
+        status: 401,
+      });
+      out.push({
+        name: `${route.method} ${route.path}: not a user`,
+        call: { method: route.method, path, as: { sub: "ghost" }, ...(valid ? { body: valid } : {}) },
+        status: 403,
+      });
     }
     if (route.auth === "admin") {
-      out.push({ name: `${route.method} ${route.path}: agent token`, call: { method: route.method, path, as: alice, ...(valid ? { body: valid } : {}) }, status: 403 });
-      out.push({ name: `${route.method} ${route.path}: groups as JSON`, call: { method: route.method, path, as: { sub: "boss", groups: '["admins"]' }, ...(valid ? { body: valid } : {}) }, status: 403 });
+      out.push({
+        name: `${route.method} ${route.path}: agent token`,
+        call: { method: route.method, path, as: alice, ...(valid ? { body: valid } : {}) },
+        status: 403,
+      });
+      out.push({
+        name: `${route.method} ${route.path}: groups as JSON`,
+        call: {
+          method: route.method,
+          path,
+          as: { sub: "boss", groups: '["admins"]' },
+          ...(valid ? { body: valid } : {}),
+        },
+        status: 403,
+      });
     }
 
     // Bodies of the wrong shape on every JSON route.
     if (route.json) {
       const base = { method: route.method, path, as: who };
-      out.push({ name: `${route.method} ${route.path}: malformed JSON`, call: { ...base, raw: "{not json" }, status: 400 });
-      out.push({ name: `${route.method} ${route.path}: form content type`, call: { ...base, raw: "a=1", headers: { "Content-Type": "application/x-www-form-urlencoded" } }, status: 415 });
+      out.push({
+        name: `${route.method} ${route.path}: malformed JSON`,
+        call: { ...base, raw: "{not json" },
+        status: 400,
+      });
+      out.push({
+        name: `${route.method} ${route.path}: form content type`,
+        call: { ...base, raw: "a=1", headers: { "Content-Type": "application/x-www-form-urlencoded" } },
+        status: 415,
+      });
       out.push({ name: `${route.method} ${route.path}: array body`, call: { ...base, body: [valid] }, status: 400 });
       out.push({ name: `${route.method} ${route.path}: string body`, call: { ...base, body: "text" }, status: 400 });
-      out.push({ name: `${route.method} ${route.path}: unknown field`, call: { ...base, body: { ...(valid as object), extra: 1 } }, status: 400 });
-      out.push({ name: `${route.method} ${route.path}: over 256 KiB`, call: { ...base, body: { ...(valid as object), pad: "x".repeat(300 * 1024) } }, status: 413 });
-      out.push({ name: `${route.method} ${route.path}: empty object`, call: { ...base, body: route.operation === "handoff" ? { visitorToken: 5 } : {} }, status: 400 });
+      out.push({
+        name: `${route.method} ${route.path}: unknown field`,
+        call: { ...base, body: { ...(valid as object), extra: 1 } },
+        status: 400,
+      });
+      out.push({
+        name: `${route.method} ${route.path}: over 256 KiB`,
+        call: { ...base, body: { ...(valid as object), pad: "x".repeat(300 * 1024) } },
+        status: 413,
+      });
+      out.push({
+        name: `${route.method} ${route.path}: empty object`,
+        call: { ...base, body: route.operation === "handoff" ? { visitorToken: 5 } : {} },
+        status: 400,
+      });
     }
   }
 
-  const admin = (method: string, path: string, body: unknown, status = 400): Case => ({ name: `${method} ${path} ${JSON.stringify(body).slice(0, 60)}`, call: { method, path, as: ADMIN, body }, status });
-  const agent = (method: string, path: string, body: unknown, status = 400): Case => ({ name: `${method} ${path} ${JSON.stringify(body ?? null).slice(0, 60)}`, call: { method, path, as: alice, ...(body === undefined ? {} : { body }) }, status });
-  const visitor = (method: string, path: string, body: unknown, status = 400, extra: Partial<Call> = {}): Case => ({ name: `${method} ${path} ${JSON.stringify(body ?? null).slice(0, 60)} ${JSON.stringify(extra).slice(0, 40)}`, call: { method, path, as: null, ...(body === undefined ? {} : { body }), ...extra }, status });
+  const admin = (method: string, path: string, body: unknown, status = 400): Case => ({
+    name: `${method} ${path} ${JSON.stringify(body).slice(0, 60)}`,
+    call: { method, path, as: ADMIN, body },
+    status,
+  });
+  const agent = (method: string, path: string, body: unknown, status = 400): Case => ({
+    name: `${method} ${path} ${JSON.stringify(body ?? null).slice(0, 60)}`,
+    call: { method, path, as: alice, ...(body === undefined ? {} : { body }) },
+    status,
+  });
+  const visitor = (method: string, path: string, body: unknown, status = 400, extra: Partial<Call> = {}): Case => ({
+    name: `${method} ${path} ${JSON.stringify(body ?? null).slice(0, 60)} ${JSON.stringify(extra).slice(0, 40)}`,
+    call: { method, path, as: null, ...(body === undefined ? {} : { body }), ...extra },
+    status,
+  });
 
   // Admin routes: wrong types, missing fields, bad references.
   out.push(
@@ -136,7 +203,12 @@ function cases(conversationId: string, botConversationId: string): Case[] {
     admin("PUT", "/users/zed", { name: "Z", email: "zed@example.com", seat: "service", primaryTeamId: "ghost" }),
     admin("PUT", "/users/zed", { name: "Z", email: "zed@example.com", seat: "service", additionalTeamIds: ["a#b"] }),
     admin("PUT", "/users/zed", { name: "Z".repeat(201), email: "zed@example.com", seat: "service" }),
-    admin("PUT", "/users/alice", { name: "Alice", email: "alice@example.com", seat: "service", primaryTeamId: "support", capacity: 0 }, 409),
+    admin(
+      "PUT",
+      "/users/alice",
+      { name: "Alice", email: "alice@example.com", seat: "service", primaryTeamId: "support", capacity: 0 },
+      409,
+    ),
     admin("PUT", "/teams/t9", { name: 5 }),
     admin("PUT", "/inboxes/i9", { name: "I", access: { type: "restricted", teamIds: ["ghost"], userIds: [] } }),
     admin("PUT", "/inboxes/i9", { name: "I", access: { type: "some" } }),
@@ -144,17 +216,38 @@ function cases(conversationId: string, botConversationId: string): Case[] {
     admin("PUT", "/channels/c9", { inboxId: "ghost", type: "chat", name: "C", routing: rule }),
     admin("PUT", "/channels/c9", { inboxId: "main", type: "sms", name: "C", routing: rule }),
     admin("PUT", "/channels/c9", { inboxId: "main", type: "email", name: "C", routing: rule }),
-    admin("PUT", "/channels/c9", { inboxId: "main", type: "email", name: "C", address: "help@shop.example", routing: rule }, 409),
-    admin("PUT", "/channels/c9", { inboxId: "main", type: "chat", name: "C", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["ghost"], teamIds: [] } } }),
-    admin("PUT", "/channels/c9", { inboxId: "main", type: "chat", name: "C", routing: { autoAssign: "yes", target: { type: "contact_owner" } } }),
+    admin(
+      "PUT",
+      "/channels/c9",
+      { inboxId: "main", type: "email", name: "C", address: "help@shop.example", routing: rule },
+      409,
+    ),
+    admin("PUT", "/channels/c9", {
+      inboxId: "main",
+      type: "chat",
+      name: "C",
+      routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["ghost"], teamIds: [] } },
+    }),
+    admin("PUT", "/channels/c9", {
+      inboxId: "main",
+      type: "chat",
+      name: "C",
+      routing: { autoAssign: "yes", target: { type: "contact_owner" } },
+    }),
     admin("PUT", "/channels/c9/routing", rule, 404),
-    admin("PUT", "/channels/chat/routing", { autoAssign: true, target: { type: "users_and_teams", userIds: ["outsider"], teamIds: [] } }),
+    admin("PUT", "/channels/chat/routing", {
+      autoAssign: true,
+      target: { type: "users_and_teams", userIds: ["outsider"], teamIds: [] },
+    }),
     admin("PUT", "/channels/chat/routing", { autoAssign: true, target: { type: "round_robin" } }),
     admin("PUT", "/contacts/c9", { email: "kim@example.com", ownerId: "ghost" }),
     admin("PUT", "/contacts/c9", { email: "kim@customer.example" }, 409),
     admin("PUT", "/contacts/c9", { email: "new@example.com", visitorTokens: ["short"] }),
     admin("PUT", "/contacts/c9", { email: "new@example.com", visitorTokens: ["a; Domain=evil.example-aaaaaaaaaaaa"] }),
-    admin("PUT", "/contacts/c9", { email: "new@example.com", visitorTokens: Array.from({ length: 51 }, (_, i) => `token-${i}-aaaaaaaaaaaaaaaaaaa`) }),
+    admin("PUT", "/contacts/c9", {
+      email: "new@example.com",
+      visitorTokens: Array.from({ length: 51 }, (_, i) => `token-${i}-aaaaaaaaaaaaaaaaaaa`),
+    }),
     { name: "GET /users/ghost", call: { method: "GET", path: "/users/ghost", as: ADMIN }, status: 404 },
   );
 
@@ -178,13 +271,21 @@ function cases(conversationId: string, botConversationId: string): Case[] {
     agent("GET", "/conversations/nope", undefined, 404),
     { name: "outsider closes", call: { method: "POST", path: `${conv}/close`, as: { sub: "outsider" } }, status: 403 },
     { name: "outsider reads", call: { method: "GET", path: conv, as: { sub: "outsider" } }, status: 403 },
-    { name: "outsider lists", call: { method: "GET", path: "/inboxes/main/conversations", as: { sub: "outsider" } }, status: 403 },
+    {
+      name: "outsider lists",
+      call: { method: "GET", path: "/inboxes/main/conversations", as: { sub: "outsider" } },
+      status: 403,
+    },
     { name: "unknown inbox", call: { method: "GET", path: "/inboxes/ghost/conversations", as: alice }, status: 404 },
   );
 
   // Views: bad query values and cursors.
   const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
-  const list = (query: Record<string, string>): Case => ({ name: `list ${JSON.stringify(query).slice(0, 80)}`, call: { method: "GET", path: "/inboxes/main/conversations", as: alice, query }, status: 400 });
+  const list = (query: Record<string, string>): Case => ({
+    name: `list ${JSON.stringify(query).slice(0, 80)}`,
+    call: { method: "GET", path: "/inboxes/main/conversations", as: alice, query },
+    status: 400,
+  });
   out.push(
     list({ view: "everything" }),
     list({ status: "pending" }),
@@ -222,8 +323,12 @@ function cases(conversationId: string, botConversationId: string): Case[] {
     visitor("POST", "/chat/chat/conversations", { text: "hi", visitorToken: `${TOKEN}\r\nSet-Cookie: a=b` }),
     visitor("POST", "/chat/chat/conversations", { text: "hi", visitorToken: `${TOKEN}ü` }),
     visitor("POST", "/chat/chat/conversations", fixed, 400, { cookies: ["routing_visitor=short"] }),
-    visitor("POST", "/chat/chat/conversations", fixed, 400, { cookies: [`routing_visitor=${encodeURIComponent(`${TOKEN}; Path=/`)}`] }),
-    visitor("POST", "/chat/chat/conversations", fixed, 400, { cookies: ["ga=100%", "routing_visitor=%E2%98%83%E2%98%83%E2%98%83%E2%98%83%E2%98%83%E2%98%83%E2%98%83%E2%98%83"] }),
+    visitor("POST", "/chat/chat/conversations", fixed, 400, {
+      cookies: [`routing_visitor=${encodeURIComponent(`${TOKEN}; Path=/`)}`],
+    }),
+    visitor("POST", "/chat/chat/conversations", fixed, 400, {
+      cookies: ["ga=100%", "routing_visitor=%E2%98%83%E2%98%83%E2%98%83%E2%98%83%E2%98%83%E2%98%83%E2%98%83%E2%98%83"],
+    }),
     visitor("POST", `${chatPath}/messages`, { text: "hi" }, 401),
     visitor("POST", `${chatPath}/messages`, { text: "hi" }, 401, { cookies: ["routing_visitor=%ZZ"] }),
     visitor("POST", `${chatPath}/messages`, { text: "hi", visitorToken: "someone-else-aaaaaaaaaaaaaaaaaa" }, 404),
@@ -231,19 +336,36 @@ function cases(conversationId: string, botConversationId: string): Case[] {
     visitor("POST", `${chatPath}/messages`, { text: "", visitorToken: TOKEN }),
     visitor("POST", "/chat/conversations/nope/messages", { text: "hi", visitorToken: TOKEN }, 404),
     visitor("GET", `${chatPath}/messages`, undefined, 401),
-    visitor("GET", `${chatPath}/messages`, undefined, 404, { query: { visitorToken: "someone-else-aaaaaaaaaaaaaaaaaa" } }),
+    visitor("GET", `${chatPath}/messages`, undefined, 404, {
+      query: { visitorToken: "someone-else-aaaaaaaaaaaaaaaaaa" },
+    }),
     visitor("GET", `${chatPath}/messages`, undefined, 400, { query: { visitorToken: "<script>" } }),
     visitor("GET", `${chatPath}/messages`, undefined, 400, { cookies: ["routing_visitor=a%0D%0Ab"] }),
     visitor("POST", `${chatPath}/handoff`, { visitorToken: TOKEN }),
-    visitor("POST", `/chat/conversations/${botConversationId}/handoff`, { visitorToken: "someone-else-aaaaaaaaaaaaaaaaaa" }, 404),
+    visitor(
+      "POST",
+      `/chat/conversations/${botConversationId}/handoff`,
+      { visitorToken: "someone-else-aaaaaaaaaaaaaaaaaa" },
+      404,
+    ),
     visitor("POST", `/chat/conversations/${botConversationId}/handoff`, {}, 401),
     visitor("POST", "/chat/identify", { channelId: "chat", email: "kim@example.com" }),
     visitor("POST", "/chat/identify", { visitorToken: TOKEN, email: "kim@example.com" }),
     visitor("POST", "/chat/identify", { channelId: "ghost", visitorToken: TOKEN, email: "kim@example.com" }, 404),
     visitor("POST", "/chat/identify", { channelId: "mail", visitorToken: TOKEN, email: "kim@example.com" }),
     visitor("POST", "/chat/identify", { channelId: "chat", visitorToken: TOKEN, email: "not-an-email" }),
-    visitor("POST", "/chat/identify", { channelId: "chat", visitorToken: TOKEN, email: "kim@example.com", identityHash: "f".repeat(129) }),
-    visitor("POST", "/chat/identify", { channelId: "chat", visitorToken: TOKEN, email: "kim@example.com", name: "n".repeat(201) }),
+    visitor("POST", "/chat/identify", {
+      channelId: "chat",
+      visitorToken: TOKEN,
+      email: "kim@example.com",
+      identityHash: "f".repeat(129),
+    }),
+    visitor("POST", "/chat/identify", {
+      channelId: "chat",
+      visitorToken: TOKEN,
+      email: "kim@example.com",
+      name: "n".repeat(201),
+    }),
     visitor("POST", "/chat/identify", { channelId: "chat", visitorToken: "short", email: "kim@example.com" }),
   );
 
@@ -251,9 +373,22 @@ function cases(conversationId: string, botConversationId: string): Case[] {
   const secret = formSigningSecret(FORM_KEY, "form");
   const t = Math.floor(Date.parse("2026-11-24T10:00:00.000Z") / 1000);
   const good = JSON.stringify({ submissionId: "s1", email: "k@example.com", message: "hi" });
-  const form = (name: string, raw: string, header: string | undefined, status: number, contentType = "application/json", channel = "form"): Case => ({
+  const form = (
+    name: string,
+    raw: string,
+    header: string | undefined,
+    status: number,
+    contentType = "application/json",
+    channel = "form",
+  ): Case => ({
     name: `form: ${name}`,
-    call: { method: "POST", path: `/forms/${channel}/submissions`, as: null, raw, headers: { "Content-Type": contentType, ...(header === undefined ? {} : { "X-Routing-Signature": header }) } },
+    call: {
+      method: "POST",
+      path: `/forms/${channel}/submissions`,
+      as: null,
+      raw,
+      headers: { "Content-Type": contentType, ...(header === undefined ? {} : { "X-Routing-Signature": header }) },
+    },
     status,
   });
   const signed = (raw: string) => signatureHeader(secret, raw, t);
@@ -271,13 +406,36 @@ function cases(conversationId: string, botConversationId: string): Case[] {
     form("signed for another channel", good, signed(good), 401, "application/json", "other"),
     form("signed, not JSON", "{not json", signed("{not json"), 400),
     form("signed, wrong content type", good, signed(good), 415, "text/plain"),
-    form("signed, missing email", JSON.stringify({ submissionId: "s1", message: "hi" }), signed(JSON.stringify({ submissionId: "s1", message: "hi" })), 400),
-    form("signed, extra field", JSON.stringify({ submissionId: "s1", email: "k@example.com", message: "hi", x: 1 }), signed(JSON.stringify({ submissionId: "s1", email: "k@example.com", message: "hi", x: 1 })), 400),
-    form("signed, fields not an object", JSON.stringify({ submissionId: "s1", email: "k@example.com", message: "hi", fields: [1] }), signed(JSON.stringify({ submissionId: "s1", email: "k@example.com", message: "hi", fields: [1] })), 400),
+    form(
+      "signed, missing email",
+      JSON.stringify({ submissionId: "s1", message: "hi" }),
+      signed(JSON.stringify({ submissionId: "s1", message: "hi" })),
+      400,
+    ),
+    form(
+      "signed, extra field",
+      JSON.stringify({ submissionId: "s1", email: "k@example.com", message: "hi", x: 1 }),
+      signed(JSON.stringify({ submissionId: "s1", email: "k@example.com", message: "hi", x: 1 })),
+      400,
+    ),
+    form(
+      "signed, fields not an object",
+      JSON.stringify({ submissionId: "s1", email: "k@example.com", message: "hi", fields: [1] }),
+      signed(JSON.stringify({ submissionId: "s1", email: "k@example.com", message: "hi", fields: [1] })),
+      400,
+    ),
   );
   const deep = `{"submissionId":"s2","email":"k@example.com","message":"hi","fields":{"a":${"[".repeat(50_000)}${"]".repeat(50_000)}}}`;
-  const wide = JSON.stringify({ submissionId: "s3", email: "k@example.com", message: "m".repeat(19_990), fields: { a: "b".repeat(100) } });
-  out.push(form("signed, fields 50,000 deep", deep, signed(deep), 400), form("signed, message + fields over 20,000", wide, signed(wide), 400));
+  const wide = JSON.stringify({
+    submissionId: "s3",
+    email: "k@example.com",
+    message: "m".repeat(19_990),
+    fields: { a: "b".repeat(100) },
+  });
+  out.push(
+    form("signed, fields 50,000 deep", deep, signed(deep), 400),
+    form("signed, message + fields over 20,000", wide, signed(wide), 400),
+  );
 
   // Routes that do not exist.
   out.push(
@@ -295,7 +453,8 @@ describe("issue 12: bad input on every route answers 4xx in the error shape and 
 
   beforeAll(async () => {
     h = await apiHarness();
-    const put = async (path: string, body: unknown) => expect((await h.call({ method: "PUT", path, as: ADMIN, body })).status).toBeLessThan(300);
+    const put = async (path: string, body: unknown) =>
+      expect((await h.call({ method: "PUT", path, as: ADMIN, body })).status).toBeLessThan(300);
     await put("/teams/support", { name: "Support" });
     await put("/users/alice", { name: "Alice", email: "alice@example.com", seat: "service", primaryTeamId: "support" });
     await put("/users/outsider", { name: "Out", email: "out@example.com", seat: "service" });
@@ -303,10 +462,26 @@ describe("issue 12: bad input on every route answers 4xx in the error shape and 
     await put("/channels/chat", { inboxId: "main", type: "chat", name: "Chat", routing: rule });
     await put("/channels/bot", { inboxId: "main", type: "bot", name: "Bot", routing: rule });
     await put("/channels/form", { inboxId: "main", type: "form", name: "Form", routing: rule });
-    await put("/channels/mail", { inboxId: "main", type: "email", name: "Mail", address: "help@shop.example", routing: rule });
+    await put("/channels/mail", {
+      inboxId: "main",
+      type: "email",
+      name: "Mail",
+      address: "help@shop.example",
+      routing: rule,
+    });
     await put("/contacts/kim", { email: "kim@customer.example" });
-    const chat = await h.call({ method: "POST", path: "/chat/chat/conversations", as: null, body: { text: "hello", visitorToken: TOKEN } });
-    const bot = await h.call({ method: "POST", path: "/chat/bot/conversations", as: null, body: { text: "bot", visitorToken: TOKEN } });
+    const chat = await h.call({
+      method: "POST",
+      path: "/chat/chat/conversations",
+      as: null,
+      body: { text: "hello", visitorToken: TOKEN },
+    });
+    const bot = await h.call({
+      method: "POST",
+      path: "/chat/bot/conversations",
+      as: null,
+      body: { text: "bot", visitorToken: TOKEN },
+    });
     // Activity is recorded by every authenticated request; at a fixed clock it writes the same value again.
     for (const sub of ["alice", "outsider"]) await h.call({ method: "POST", path: "/me/heartbeat", as: { sub } });
     table = cases(chat.json.conversation.id, bot.json.conversation.id);
@@ -318,7 +493,10 @@ describe("issue 12: bad input on every route answers 4xx in the error shape and 
     const covered = new Set(table.map((c) => `${c.call.method} ${c.call.path}`));
     for (const route of ROUTES.filter((r) => r.operation !== "health")) {
       const pattern = new RegExp(`^${route.method} ${route.path.replace(/\{[^/]+\}/g, "[^/]+")}$`);
-      expect([...covered].some((c) => pattern.test(c)), `${route.method} ${route.path}`).toBe(true);
+      expect(
+        [...covered].some((c) => pattern.test(c)),
+        `${route.method} ${route.path}`,
+      ).toBe(true);
     }
   });
 
@@ -326,12 +504,21 @@ describe("issue 12: bad input on every route answers 4xx in the error shape and 
     const failures: string[] = [];
     for (const c of table) {
       const r = await h.call(c.call);
-      const shape = r.json?.error && typeof r.json.error.code === "string" && typeof r.json.error.message === "string" && Array.isArray(r.json.error.details);
+      const shape =
+        r.json?.error &&
+        typeof r.json.error.code === "string" &&
+        typeof r.json.error.message === "string" &&
+        Array.isArray(r.json.error.details);
       const statusOk = c.status === undefined ? r.status >= 400 && r.status < 500 : r.status === c.status;
       if (!statusOk || !shape) failures.push(`${c.name}: ${r.status} ${JSON.stringify(r.json).slice(0, 160)}`);
       const after = await tableDump(h);
       if (after.join("\n") !== before.join("\n")) {
-        failures.push(`${c.name}: changed the table: ${after.filter((i) => !before.includes(i)).join(" ").slice(0, 300)}`);
+        failures.push(
+          `${c.name}: changed the table: ${after
+            .filter((i) => !before.includes(i))
+            .join(" ")
+            .slice(0, 300)}`,
+        );
         before = after;
       }
     }
@@ -346,15 +533,25 @@ describe("issue 12: bad input on every route answers 4xx in the error shape and 
 
   it("hostile MIME through the email function is dropped with a reason and changes nothing", async () => {
     const s3 = createS3Client({ region: "us-east-1", endpoint: process.env.S3_ENDPOINT });
-    const template = JSON.parse(readFileSync(new URL("../fixtures/ses-receipt-event.json", import.meta.url), "utf8")) as SESEvent;
+    const template = JSON.parse(
+      readFileSync(new URL("../fixtures/ses-receipt-event.json", import.meta.url), "utf8"),
+    ) as SESEvent;
     const head = "From: Kim <kim@customer.example>\r\nTo: help@shop.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n";
     let nested = "Content-Type: text/plain\r\n\r\ndeep\r\n";
-    for (let i = 0; i < 40; i++) nested = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${nested}--b${i}--\r\n`;
-    const parts = Array.from({ length: 500 }, (_, i) => `--P\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="f${i}"\r\n\r\nx\r\n`).join("");
+    for (let i = 0; i < 40; i++)
+      nested = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${nested}--b${i}--\r\n`;
+    const parts = Array.from(
+      { length: 500 },
+      (_, i) =>
+        `--P\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="f${i}"\r\n\r\nx\r\n`,
+    ).join("");
     const hostile: Array<[string, string | Buffer, string[]?, "FAIL"?]> = [
       ["40 nested multiparts", `${head}${nested}`],
       ["500 attachments", `${head}Content-Type: multipart/mixed; boundary="P"\r\n\r\n${parts}--P--\r\n`],
-      ["300 KiB of headers", `${head}${Array.from({ length: 6000 }, (_, i) => `X-J${i}: ${"y".repeat(48)}\r\n`).join("")}\r\nhi\r\n`],
+      [
+        "300 KiB of headers",
+        `${head}${Array.from({ length: 6000 }, (_, i) => `X-J${i}: ${"y".repeat(48)}\r\n`).join("")}\r\nhi\r\n`,
+      ],
       ["over 10 MB", Buffer.alloc(11 * 1024 * 1024, "a")],
       ["no sender", "To: help@shop.example\r\nSubject: x\r\n\r\nhi\r\n"],
       ["no channel for the recipient", `${head}\r\nhi\r\n`, ["nobody@shop.example"]],
@@ -368,7 +565,11 @@ describe("issue 12: bad input on every route answers 4xx in the error shape and 
       event.Records[0]!.ses.mail.messageId = id;
       event.Records[0]!.ses.receipt.recipients = recipients ?? ["help@shop.example"];
       event.Records[0]!.ses.receipt.virusVerdict = { status: virus ?? "PASS" };
-      const [outcome] = await ingestSesEvent(event, { s3, email: h.app.email, config: { bucket: TEST_BUCKET, prefix: "inbound/" } });
+      const [outcome] = await ingestSesEvent(event, {
+        s3,
+        email: h.app.email,
+        config: { bucket: TEST_BUCKET, prefix: "inbound/" },
+      });
       expect(outcome?.type, name).toBe("dropped");
     }
     expect(await tableDump(h)).toEqual(start);

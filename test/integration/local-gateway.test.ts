@@ -38,7 +38,10 @@ describe("item 11: the local gateway refuses tokens without exp and paths with a
     });
 
   it("a token without exp is 401 and never reaches the function", async () => {
-    const noExp = await new SignJWT({ "cognito:groups": ["admins"] }).setProtectedHeader({ alg: "HS256" }).setSubject("boss").sign(key);
+    const noExp = await new SignJWT({ "cognito:groups": ["admins"] })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("boss")
+      .sign(key);
     const before = seen.length;
     const r = await raw("GET", "/users", { authorization: `Bearer ${noExp}` });
     expect(r.status).toBe(401);

@@ -9,7 +9,19 @@ describe("item 10: groups come only in the HTTP API JWT authorizer's claim form"
   });
 
   it("grants nothing for shapes API Gateway never sends", () => {
-    for (const claim of ["[x,admins]", '["admins"]', "admins", "admins users", ["admins"], 7, null, undefined, "[admins", "[[admins]]", { 0: "admins" }]) {
+    for (const claim of [
+      "[x,admins]",
+      '["admins"]',
+      "admins",
+      "admins users",
+      ["admins"],
+      7,
+      null,
+      undefined,
+      "[admins",
+      "[[admins]]",
+      { 0: "admins" },
+    ]) {
       expect(parseGroups(claim), JSON.stringify(claim)).not.toContain("admins");
     }
   });

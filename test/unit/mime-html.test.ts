@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { parseMail } from "../../shared/adapters/mime/parse";
 
 const htmlMail = (html: string) =>
-  Buffer.from(`From: Kim <kim@customer.example>\r\nTo: help@shop.example\r\nSubject: html\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${html}\r\n`);
+  Buffer.from(
+    `From: Kim <kim@customer.example>\r\nTo: help@shop.example\r\nSubject: html\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${html}\r\n`,
+  );
 
 describe("item 4: HTML-only mail becomes text in linear time", () => {
   it("256 KB of '<' (quadratic for a regex stripper) parses at once and leaves readable text", async () => {
@@ -32,7 +34,9 @@ describe("item 4: HTML-only mail becomes text in linear time", () => {
   });
 
   it("keeps the text: paragraphs and breaks become new lines, scripts and styles are dropped, entities decoded", async () => {
-    const parsed = await parseMail(htmlMail("<style>p{}</style><p>Hello&nbsp;team</p><script>alert(1)</script><p>Thanks &amp; bye<br>Kim</p>"));
+    const parsed = await parseMail(
+      htmlMail("<style>p{}</style><p>Hello&nbsp;team</p><script>alert(1)</script><p>Thanks &amp; bye<br>Kim</p>"),
+    );
     expect(parsed.text).toBe("Hello team\nThanks & bye\nKim");
   });
 });

@@ -13,11 +13,20 @@ import type {
   ConversationPage,
   ConversationQuery,
   UserProfile,
+  VisitorLinkInput,
   VisitorLinkOutcome,
   VisitorProfile,
 } from "../../domain/admin-ports";
 import type { Channel, Contact, Inbox, Message, Team, User } from "../../domain/types";
-import { all, capacityNotBelowLoad, contactRevisionIs, isNew, lookupNames, underContactQuota, type Condition } from "./conditions";
+import {
+  all,
+  capacityNotBelowLoad,
+  contactRevisionIs,
+  isNew,
+  lookupNames,
+  underContactQuota,
+  type Condition,
+} from "./conditions";
 import { channelToItem, contactToItem, inboxToItem, itemToContact, itemToConversation, itemToMessage, itemToUser, teamToItem } from "./items";
 import { ENTITY, keys, viewKeys } from "./keys";
 import { DynamoRoutingStore } from "./routing-store";
@@ -25,8 +34,10 @@ import { DynamoRoutingStore } from "./routing-store";
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 /** A named condition as the request fields a Put or ConditionCheck takes. */
-function conditionOf(c: Condition): { ConditionExpression: string; ExpressionAttributeValues?: Record<string, unknown> } {
-  return { ConditionExpression: c.expression, ...(Object.keys(c.values).length > 0 ? { ExpressionAttributeValues: c.values } : {}) };
+type ConditionFields = { ConditionExpression: string; ExpressionAttributeValues?: Record<string, unknown> };
+function conditionOf(c: Condition): ConditionFields {
+  const values = Object.keys(c.values).length > 0 ? { ExpressionAttributeValues: c.values } : {};
+  return { ConditionExpression: c.expression, ...values };
 }
 
 function encodeCursor(key: Record<string, unknown> | undefined): string | null {
@@ -39,7 +50,11 @@ const badCursor = (reason: string) => new ValidationError("bad cursor", [{ field
  * A cursor is the view's LastEvaluatedKey: exactly the table and index keys, all strings, of a conversation
  * in the very view it was issued for (docs/api.md). Anything else never reaches DynamoDB.
  */
-function decodeCursor(cursor: string | undefined, index: "gsi1" | "gsi2", viewPk: string): Record<string, string> | undefined {
+function decodeCursor(
+  cursor: string | undefined,
+  index: "gsi1" | "gsi2",
+  viewPk: string,
+): Record<string, string> | undefined {
   if (cursor === undefined || cursor === "") return undefined;
   let parsed: unknown;
   try {
@@ -47,11 +62,12 @@ function decodeCursor(cursor: string | undefined, index: "gsi1" | "gsi2", viewPk
   } catch {
     throw badCursor("not a cursor returned by this API");
   }
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw badCursor("not a cursor returned by this API");
+  const notOurs = "not a cursor returned by this API";
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw badCursor(notOurs);
   const key = parsed as Record<string, unknown>;
   const names = ["pk", "sk", `${index}pk`, `${index}sk`];
   const exact = Object.keys(key).length === names.length && names.every((n) => typeof key[n] === "string");
-  if (!exact || key.sk !== "CONV" || !String(key.pk).startsWith("CONV#")) throw badCursor("not a cursor returned by this API");
+  if (!exact || key.sk !== "CONV" || !String(key.pk).startsWith("CONV#")) throw badCursor(notOurs);
   if (key[`${index}pk`] !== viewPk) throw badCursor("issued for another inbox, view or status");
   return key as Record<string, string>;
 }
@@ -204,7 +220,10 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
     const unique = [...new Set(dedupeKeys)];
     for (let i = 0; i < unique.length; i += 100) {
       let request: Record<string, { Keys: Array<Record<string, unknown>>; ConsistentRead: boolean }> | undefined = {
-        [this.tableName]: { Keys: unique.slice(i, i + 100).map((k) => keys.dedupe(channelId, k)), ConsistentRead: true },
+        [this.tableName]: {
+          Keys: unique.slice(i, i + 100).map((k) => keys.dedupe(channelId, k)),
+          ConsistentRead: true,
+        },
       };
       for (let round = 0; request && Object.keys(request).length > 0; round++) {
         if (round > 10) throw new Error("BatchGetItem left keys unprocessed after 10 rounds");
@@ -234,7 +253,11 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
           KeyConditionExpression: "pk = :pk AND begins_with(sk, :msg)",
           FilterExpression: "#author.#email = :email",
           ExpressionAttributeNames: { "#author": "author", "#email": "email" },
-          ExpressionAttributeValues: { ":pk": keys.conversation(conversationId).pk, ":msg": keys.messagePrefix, ":email": email },
+          ExpressionAttributeValues: {
+            ":pk": keys.conversation(conversationId).pk,
+            ":msg": keys.messagePrefix,
+            ":email": email,
+          },
           ProjectionExpression: "sk",
           ConsistentRead: true,
           ExclusiveStartKey: start,
@@ -301,7 +324,10 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
     } catch (err) {
       if ((err as { name?: string }).name === "TransactionCanceledException") {
         throw new ConflictError("email or visitor token belongs to another contact", [
-          { field: "contact", reason: `email ${contact.email} or one of the visitor tokens is already linked to another contact, or the contact changed meanwhile` },
+          {
+            field: "contact",
+            reason: `${contact.email} or a visitor token belongs to another contact, or the contact changed meanwhile`,
+          },
         ]);
       }
       throw err;
@@ -309,7 +335,8 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
   }
 
   async getVisitorProfile(token: string): Promise<VisitorProfile | null> {
-    const out = await this.db.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.visitorProfile(token), ConsistentRead: true }));
+    const get = new GetCommand({ TableName: this.tableName, Key: keys.visitorProfile(token), ConsistentRead: true });
+    const out = await this.db.doc.send(get);
     if (!out.Item) return null;
     return {
       ...(typeof out.Item.unverifiedEmail === "string" ? { unverifiedEmail: out.Item.unverifiedEmail } : {}),
@@ -324,7 +351,9 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.visitorProfile(token),
-        UpdateExpression: `SET entityType = :type, unverifiedEmail = :email${name ? ", visitorName = :name" : " REMOVE visitorName"}`,
+        UpdateExpression: `SET entityType = :type, unverifiedEmail = :email${
+          name ? ", visitorName = :name" : " REMOVE visitorName"
+        }`,
         ExpressionAttributeValues: { ":type": ENTITY.visitor, ":email": email, ...(name ? { ":name": name } : {}) },
       }),
     );
@@ -336,14 +365,22 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
    * whose conditions say nothing of that changed. Any change meanwhile cancels it (`conflict`): the
    * caller reads again, so concurrent calls converge and no lookup is ever left without its contact.
    */
-  async linkVisitor(input: { token: string; email: string; name?: string; newContactId: string; maxContactsCreated: number }): Promise<VisitorLinkOutcome> {
+  async linkVisitor(input: VisitorLinkInput): Promise<VisitorLinkOutcome> {
     const { token, email, name } = input;
     const get = async (key: { pk: string; sk: string }) =>
-      (await this.db.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }))).Item ?? null;
-    const [tokenLink, emailLink, profile] = await Promise.all([get(keys.visitor(token)), get(keys.contactEmail(email)), get(keys.visitorProfile(token))]);
+      (await this.db.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }))).Item ??
+      null;
+    const [tokenLink, emailLink, profile] = await Promise.all([
+      get(keys.visitor(token)),
+      get(keys.contactEmail(email)),
+      get(keys.visitorProfile(token)),
+    ]);
     const fromId = typeof tokenLink?.contactId === "string" ? tokenLink.contactId : null;
     const toId = typeof emailLink?.contactId === "string" ? emailLink.contactId : null;
-    const [fromItem, toItem] = await Promise.all([fromId ? this.contactItem(fromId) : null, toId ? this.contactItem(toId) : null]);
+    const [fromItem, toItem] = await Promise.all([
+      fromId ? this.contactItem(fromId) : null,
+      toId ? this.contactItem(toId) : null,
+    ]);
     if (toItem && fromId === toId) {
       const contact = itemToContact(toItem);
       if (contact.visitorTokens.includes(token)) return { type: "linked", contact };
@@ -352,7 +389,8 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
     let contact: Contact;
     if (toItem) {
       const current = itemToContact(toItem);
-      contact = { ...current, ...(name && !current.name ? { name } : {}), visitorTokens: [...new Set([...current.visitorTokens, token])] };
+      const visitorTokens = [...new Set([...current.visitorTokens, token])];
+      contact = { ...current, ...(name && !current.name ? { name } : {}), visitorTokens };
       items.push(this.contactPut(contact, toItem));
       items.push({
         ConditionCheck: {
@@ -380,7 +418,11 @@ export class DynamoAdminStore extends DynamoRoutingStore implements AdminStore {
           Key: keys.visitorProfile(token),
           UpdateExpression: "SET entityType = :type ADD contactsCreated :one",
           ConditionExpression: underContactQuota(input.maxContactsCreated).expression,
-          ExpressionAttributeValues: { ":type": ENTITY.visitor, ":one": 1, ...underContactQuota(input.maxContactsCreated).values },
+          ExpressionAttributeValues: {
+            ":type": ENTITY.visitor,
+            ":one": 1,
+            ...underContactQuota(input.maxContactsCreated).values,
+          },
         },
       });
     }

@@ -46,7 +46,8 @@ export async function parseMail(raw: Buffer): Promise<ParsedMail> {
     throw new ValidationError("too many parts", [{ field: "message", reason: `${email.attachments.length} attachments, over ${MIME_LIMITS.maxAttachments}` }]);
   }
   const header = (name: string) => email.headers.find((h) => h.key === name)?.value;
-  const text = (email.text?.trim() || (email.html ? htmlToText(email.html, MIME_LIMITS.maxTextChars) : "")).slice(0, MIME_LIMITS.maxTextChars);
+  const fromHtml = () => (email.html ? htmlToText(email.html, MIME_LIMITS.maxTextChars) : "");
+  const text = (email.text?.trim() || fromHtml()).slice(0, MIME_LIMITS.maxTextChars);
   const from = email.from?.address ? { address: email.from.address.toLowerCase(), ...(email.from.name ? { name: email.from.name } : {}) } : null;
   return {
     messageId: messageIds(email.messageId ?? header("message-id"))[0] ?? null,
