@@ -250,6 +250,9 @@ describe("issue 12: product holes", () => {
     const evilConv = await h.call({ method: "GET", path: `/conversations/${evilId}`, as: { sub: "alice" } });
     expect(evilConv.json.threading).toMatchObject({ threaded: false, conversationId: id });
     expect(evilConv.json.messages[0].author).toMatchObject({ kind: "customer", email: "mallory@evil.test" });
+    // An address that already wrote in the thread is a participant (the store reads the thread for it).
+    expect(await h.app.store.hasMessageFrom(id, "kim@customer.example")).toBe(true);
+    expect(await h.app.store.hasMessageFrom(id, "mallory@evil.test")).toBe(false);
     // The customer herself, and an address that already wrote in it, still thread.
     const own = await h.app.email.receive(
       mail({ messageId: "<m2@customer.example>", inReplyTo: ["<m1@customer.example>"], text: "any news?" }),
