@@ -579,4 +579,28 @@ describe("issue 12: bad input on every route answers 4xx in the error shape and 
     }
     expect(await tableDump(h)).toEqual(start);
   });
+
+  it("over-long ids and addresses in MIME headers never reach a table key: the mail is taken without them", async () => {
+    const s3 = createS3Client({ region: "us-east-1", endpoint: process.env.S3_ENDPOINT });
+    const template = JSON.parse(
+      readFileSync(new URL("../fixtures/ses-receipt-event.json", import.meta.url), "utf8"),
+    ) as SESEvent;
+    const long = `<${"a".repeat(3000)}@x.example>`;
+    const raws = [
+      `From: kim@customer.example\r\nTo: help@shop.example\r\nSubject: x\r\nMessage-ID: ${long}\r\n\r\nhi\r\n`,
+      `From: kim@customer.example\r\nTo: help@shop.example\r\nSubject: x\r\nIn-Reply-To: ${long}\r\nReferences: ${long}\r\n\r\nhi\r\n`,
+      `From: ${"k".repeat(3000)}@customer.example\r\nTo: help@shop.example\r\nSubject: x\r\n\r\nhi\r\n`,
+    ];
+    const outcomes = [];
+    for (const raw of raws) {
+      const id = randomUUID().replace(/-/g, "");
+      await s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: `inbound/${id}`, Body: raw }));
+      const event = structuredClone(template);
+      event.Records[0]!.ses.mail.messageId = id;
+      event.Records[0]!.ses.receipt.recipients = ["help@shop.example"];
+      const config = { bucket: TEST_BUCKET, prefix: "inbound/" };
+      outcomes.push(...(await ingestSesEvent(event, { s3, email: h.app.email, config })));
+    }
+    expect(outcomes.map((o) => o.type)).toEqual(["created", "created", "dropped"]);
+  });
 });

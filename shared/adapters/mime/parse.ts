@@ -22,10 +22,22 @@ export interface ParsedMail {
   attachments: Array<{ filename: string | null; mimeType: string; size: number }>;
 }
 
+/**
+ * Message-ids and addresses become parts of table keys (DynamoDB allows 2,048 bytes per partition key), so
+ * longer ones than any real mail uses are ignored rather than allowed to fail the whole message.
+ */
+const MAX_MESSAGE_ID_BYTES = 500;
+const MAX_ADDRESS_CHARS = 254;
+
 /** Message-ids as they appear in headers: `<id@host>`, any number, separated by white space. */
 function messageIds(header: string | undefined): string[] {
-  return header ? [...header.matchAll(/<[^<>\s]+>/g)].map((m) => m[0]) : [];
+  if (!header) return [];
+  const ids = [...header.matchAll(/<[^<>\s]+>/g)].map((m) => m[0]);
+  return ids.filter((id) => Buffer.byteLength(id) <= MAX_MESSAGE_ID_BYTES);
 }
+
+const usable = (address: string | undefined): address is string =>
+  !!address && address.length <= MAX_ADDRESS_CHARS;
 
 /** Parse raw MIME with postal-mime under hard caps (size, nesting, header bytes, attachment count). */
 export async function parseMail(raw: Buffer): Promise<ParsedMail> {
@@ -48,13 +60,16 @@ export async function parseMail(raw: Buffer): Promise<ParsedMail> {
   const header = (name: string) => email.headers.find((h) => h.key === name)?.value;
   const fromHtml = () => (email.html ? htmlToText(email.html, MIME_LIMITS.maxTextChars) : "");
   const text = (email.text?.trim() || fromHtml()).slice(0, MIME_LIMITS.maxTextChars);
-  const from = email.from?.address ? { address: email.from.address.toLowerCase(), ...(email.from.name ? { name: email.from.name } : {}) } : null;
+  const sender = email.from?.address;
+  const name = email.from?.name ? { name: email.from.name } : {};
+  const from = usable(sender) ? { address: sender.toLowerCase(), ...name } : null;
   return {
     messageId: messageIds(email.messageId ?? header("message-id"))[0] ?? null,
     inReplyTo: messageIds(header("in-reply-to")),
     references: messageIds(header("references")),
     from,
-    to: [...(email.to ?? []), ...(email.cc ?? [])].flatMap((a) => (a.address ? [a.address.toLowerCase()] : [])),
+    to: [...(email.to ?? []), ...(email.cc ?? [])]
+      .flatMap((a) => (usable(a.address) ? [a.address.toLowerCase()] : [])),
     subject: email.subject ?? "",
     text,
     attachments: email.attachments.map((a) => ({
