@@ -25,7 +25,7 @@ export async function seedDemo(o: { baseUrl: string; adminToken: string; jwtSecr
   await put("/channels/sales-email", { inboxId: "sales", type: "email", name: "sales@demo.local", address: "sales@demo.local", routing: { autoAssign: true, target: { type: "contact_owner" } } });
   await put("/channels/contact-form", { inboxId: "support", type: "form", name: "Contact form", routing: manual });
   await put("/channels/contact-form/routing", { autoAssign: true, target: { type: "users_and_teams", userIds: ["alice", "bob"], teamIds: [] } });
-  await put("/contacts/kim", { email: "kim@customer.example", name: "Kim", ownerId: "carol", visitorTokens: ["demo-visitor-kim"] });
+  await put("/contacts/kim", { email: "kim@customer.example", name: "Kim", ownerId: "carol", visitorTokens: ["demo-visitor-kim-000000000"] });
 
   const alice = await issueToken(o.jwtSecret, "alice");
   const secret = formSigningSecret(o.formSigningKey, "contact-form");
@@ -45,6 +45,6 @@ export async function seedDemo(o: { baseUrl: string; adminToken: string; jwtSecr
   # signed form submission (the channel's secret is ${secret}):
   BODY='{"submissionId":"demo-1","email":"max@customer.example","message":"Call me"}'; T=$(date +%s); SIG=$(printf '%s' "$T.$BODY" | openssl dgst -sha256 -hmac '${secret}' -hex | sed 's/^.* //'); curl -s -X POST ${u}/forms/contact-form/submissions -H 'content-type: application/json' -H "x-routing-signature: t=$T,v1=$SIG" -d "$BODY"
   # bot chat: waits for the hand-off, then least busy among alice and bob:
-  curl -s -X POST ${u}/chat/help-bot/conversations -H 'content-type: application/json' -d '{"text":"bot, I need a human","visitorToken":"demo-visitor-lee"}'
-  #   then: curl -s -X POST ${u}/chat/conversations/<id>/handoff -H 'content-type: application/json' -d '{"visitorToken":"demo-visitor-lee"}'`);
+  curl -s -X POST ${u}/chat/help-bot/conversations -H 'content-type: application/json' -d '{"text":"bot, I need a human","visitorToken":"demo-visitor-lee-000000000"}'
+  #   then: curl -s -X POST ${u}/chat/conversations/<id>/handoff -H 'content-type: application/json' -d '{"visitorToken":"demo-visitor-lee-000000000"}'`);
 }

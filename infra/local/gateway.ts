@@ -19,6 +19,19 @@ export async function issueToken(secret: string, userId: string, opts: { admin?:
     .sign(new TextEncoder().encode(secret));
 }
 
+/**
+ * Claims as the HTTP API's JWT authorizer hands them to the function: strings, with an array claim as
+ * one `[a b]` string (so `parseGroups` sees a single shape, locally and deployed).
+ */
+function authorizerClaims(payload: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(payload)) {
+    if (Array.isArray(v)) out[k] = `[${v.map(String).join(" ")}]`;
+    else out[k] = typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
+  }
+  return out;
+}
+
 const compiled = ROUTES.map((r) => ({ spec: r, pattern: new RegExp(`^${r.path.replace(/\{[^/]+\}/g, "[^/]+")}$`) }));
 
 /** The route a request hits, as API Gateway would pick it (method and path template). */
@@ -54,6 +67,11 @@ export function createGateway(opts: { api: ApiHandler; jwtSecret: string; allowe
   const key = new TextEncoder().encode(opts.jwtSecret);
   return async (req: IncomingMessage, res: ServerResponse) => {
     try {
+      // API Gateway never sees a fragment; a literal '#' here would cut the path and act on another resource.
+      if ((req.url ?? "").includes("#")) {
+        const detail = { field: "path", reason: "encode '#' as %23" };
+        return send(res, errorBody(400, "validation_failed", "the path has a literal '#'", [detail]));
+      }
       const url = new URL(req.url ?? "/", "http://localhost");
       const method = (req.method ?? "GET").toUpperCase();
       const body = await readBody(req);
@@ -67,13 +85,16 @@ export function createGateway(opts: { api: ApiHandler; jwtSecret: string; allowe
 
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(",") : v;
-      let claims: Record<string, unknown> | undefined;
+      let claims: Record<string, string> | undefined;
       if (route && (route.auth === "admin" || route.auth === "agent")) {
         // What the deployed JWT authorizer does: no valid token, no call to the function.
         const token = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? "")?.[1];
         if (!token) return send(res, errorBody(401, "unauthenticated", "a bearer token is required"));
         try {
-          claims = (await jwtVerify(token, key, { algorithms: ["HS256"] })).payload as Record<string, unknown>;
+          // A token must expire, as Cognito's do: one without `exp` would be valid forever.
+          const verified = await jwtVerify(token, key, { algorithms: ["HS256"], requiredClaims: ["exp", "sub"] });
+          const payload = verified.payload;
+          claims = authorizerClaims(payload);
         } catch {
           return send(res, errorBody(401, "unauthenticated", "the token is invalid or expired"));
         }
@@ -99,7 +120,7 @@ export function createGateway(opts: { api: ApiHandler; jwtSecret: string; allowe
           stage: "$default",
           time: new Date().toUTCString(),
           timeEpoch: Date.now(),
-          ...(claims ? { authorizer: { jwt: { claims: claims as Record<string, string>, scopes: [] } } } : {}),
+          ...(claims ? { authorizer: { jwt: { claims, scopes: [] } } } : {}),
         } as APIGatewayProxyEventV2["requestContext"],
         // Bodies travel base64-encoded, so signed routes see the exact bytes that were sent.
         ...(body.length ? { body: body.toString("base64"), isBase64Encoded: true } : { isBase64Encoded: false }),

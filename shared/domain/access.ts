@@ -1,6 +1,6 @@
 import type { Inbox, Seat, User } from "./types";
 
-/** A paid seat is `sales` or `service` (docs/routing.md §1). */
+/** A paid seat is `sales` or `service` (SPEC 1). */
 export function hasPaidSeat(user: Pick<User, "seat">): boolean {
   return isPaidSeat(user.seat);
 }
@@ -10,10 +10,11 @@ export function isPaidSeat(seat: Seat): boolean {
 }
 
 /**
- * docs/routing.md §2: access is everyone, or the user is listed, or the user's primary or an additional team is
- * listed.
+ * docs/routing.md §2: admins have access to every inbox; anyone else when access is everyone, or the user
+ * is listed, or the user's primary or an additional team is listed.
  */
 export function hasAccess(user: User, inbox: Inbox): boolean {
+  if (user.role === "admin") return true;
   const access = inbox.access;
   if (access.type === "everyone") return true;
   if (access.userIds.includes(user.id)) return true;
@@ -22,8 +23,9 @@ export function hasAccess(user: User, inbox: Inbox): boolean {
 }
 
 /**
- * docs/routing.md §2: assignable = has access and, when access is restricted, listed in person or a *primary* member
- * of a listed team. Members through an additional team only may read but not be assigned.
+ * docs/routing.md §2: assignable = access is everyone, or listed in person, or a *primary* member of a
+ * listed team. Members through an additional team only, and admins who are not listed, may read (and take
+ * an unassigned conversation themselves, §3.3-3.4) but are never routed to nor reassigned to.
  */
 export function isAssignable(user: User, inbox: Inbox): boolean {
   const access = inbox.access;

@@ -22,6 +22,28 @@ export interface ConversationPage {
   nextCursor: string | null;
 }
 
+/** What a visitor typed about themselves: shown to agents, never trusted for routing (docs/routing.md §6.1). */
+export interface VisitorProfile {
+  unverifiedEmail?: string;
+  name?: string;
+  /** Contacts created by this visitor's verified identify calls (bounded). */
+  contactsCreated: number;
+}
+
+export interface VisitorLinkInput {
+  token: string;
+  email: string;
+  name?: string;
+  newContactId: string;
+  maxContactsCreated: number;
+}
+
+/** One attempt to link a visitor token to the contact with an email; `conflict` = someone wrote meanwhile. */
+export type VisitorLinkOutcome =
+  | { type: "linked"; contact: Contact }
+  | { type: "conflict" }
+  | { type: "limit" };
+
 /** Configuration and read models, on top of what routing needs. */
 export interface AdminStore extends RoutingStore {
   putUser(profile: UserProfile): Promise<User>;
@@ -34,6 +56,17 @@ export interface AdminStore extends RoutingStore {
   findByDedupeKey(channelId: string, key: string): Promise<string | null>;
   getContact(id: string): Promise<Contact | null>;
   putContact(contact: Contact): Promise<void>;
+  getVisitorProfile(token: string): Promise<VisitorProfile | null>;
+  recordUnverifiedEmail(token: string, email: string, name?: string): Promise<void>;
+  /**
+   * Links the token to the contact with this email (created as `newContactId` if there is none, at most
+   * `maxContactsCreated` per token), moving it off any other contact, all in one conditional transaction.
+   */
+  linkVisitor(input: VisitorLinkInput): Promise<VisitorLinkOutcome>;
+  /** The conversation each dedupe key points at, in one batched read (missing keys are absent). */
+  findByDedupeKeys(channelId: string, keys: string[]): Promise<Map<string, string>>;
+  /** Whether this address already wrote a message in the conversation (a participant, SPEC 6). */
+  hasMessageFrom(conversationId: string, email: string): Promise<boolean>;
   listConversations(q: ConversationQuery): Promise<ConversationPage>;
   listMessages(conversationId: string): Promise<Message[]>;
   /** Records on an existing message whether its email was sent (docs/api.md: `delivery`). */

@@ -1,7 +1,12 @@
 import type { AdminStore, UserProfile } from "./admin-ports";
-import { NotFoundError, ValidationError } from "./errors";
+import { ConflictError, ContentionError, NotFoundError, ValidationError } from "./errors";
 import { validateRule } from "./rules";
 import type { Channel, Contact, Inbox, RoutingRule, Team, User } from "./types";
+
+/** Verified identify calls may create this many contacts per visitor token, no more (docs/routing.md §6.1). */
+export const MAX_CONTACTS_PER_VISITOR = 5;
+/** Each attempt loses only to a write that landed: enough for many identify calls on one contact at once. */
+const MAX_IDENTIFY_ATTEMPTS = 16;
 
 /** Account configuration (docs/api.md admin endpoints), with the checks docs/routing.md §4 asks for. */
 export class AdminService {
@@ -11,20 +16,39 @@ export class AdminService {
   ) {}
 
   /**
-   * Cookie tracking (docs/api.md `POST /chat/identify`): link a visitor token to the contact with this email,
-   * creating the contact if there is none. A token linked to another contact moves to this one.
+   * `POST /chat/identify` (docs/routing.md §6.1). Verified (the site's backend signed the email with the
+   * channel's identity secret): the visitor token is linked to the contact with that email, created if
+   * absent, so contact-owner routing applies. Unverified: the email is only recorded for agents to see on
+   * the visitor's conversations; it links nothing and routes nothing. Concurrent calls converge: each
+   * attempt is one conditional transaction, re-read on conflict.
    */
-  async identifyVisitor(token: string, email: string, name?: string): Promise<Contact> {
-    const current = await this.store.findContact({ by: "visitorToken", value: token });
-    const target = await this.store.findContact({ by: "email", value: email });
-    if (current && current.id !== target?.id) {
-      await this.store.putContact({ ...current, visitorTokens: current.visitorTokens.filter((t) => t !== token) });
+  async identifyVisitor(input: {
+    token: string;
+    email: string;
+    name?: string;
+    verified: boolean;
+  }): Promise<{ verified: boolean }> {
+    const email = input.email.trim();
+    if (!input.verified) {
+      await this.store.recordUnverifiedEmail(input.token, email, input.name);
+      return { verified: false };
     }
-    const contact: Contact = target
-      ? { ...target, ...(name && !target.name ? { name } : {}), visitorTokens: [...new Set([...target.visitorTokens, token])] }
-      : { id: this.newId(), email, ...(name ? { name } : {}), ownerId: null, visitorTokens: [token] };
-    await this.store.putContact(contact);
-    return contact;
+    for (let attempt = 0; attempt < MAX_IDENTIFY_ATTEMPTS; attempt++) {
+      const outcome = await this.store.linkVisitor({
+        token: input.token,
+        email,
+        ...(input.name ? { name: input.name } : {}),
+        newContactId: this.newId(),
+        maxContactsCreated: MAX_CONTACTS_PER_VISITOR,
+      });
+      if (outcome.type === "linked") return { verified: true };
+      if (outcome.type === "limit") {
+        throw new ConflictError("too many contacts for this visitor", [
+          { field: "visitorToken", reason: `a visitor may create at most ${MAX_CONTACTS_PER_VISITOR} contacts` },
+        ]);
+      }
+    }
+    throw new ContentionError("the contact kept changing; try again");
   }
 
   async putUser(profile: UserProfile): Promise<User> {
@@ -52,7 +76,7 @@ export class AdminService {
     return this.store.putInbox(inbox);
   }
 
-  /** Create or replace a channel; its rule is validated against the inbox as it is now (docs/routing.md §4). */
+  /** Create or replace a channel; its rule is validated against the inbox as it is now (SPEC 4). */
   /** Returns whether the channel is new (a form channel's secret is handed out only then). */
   async putChannel(channel: Channel): Promise<{ created: boolean }> {
     await this.checkRule(channel, channel.routing);

@@ -59,7 +59,9 @@ export class ConversationService {
       const inbox = dir.inboxes.get(conv.inboxId)!;
       const selfAssignUnassigned = user.id === actor.id && conv.assigneeId === null;
       // Anyone with access may take an unassigned conversation; any other target must be assignable.
-      const allowed = selfAssignUnassigned ? hasAccess(user, inbox) : isAssignable(user, inbox);
+      // An admin by token (not by stored role) is still an admin for their own access.
+      const self = actor.role === "admin" ? actor : user;
+      const allowed = selfAssignUnassigned ? hasAccess(self, inbox) : isAssignable(user, inbox);
       if (!allowed)
         throw new ValidationError("user cannot be assigned here", [
           { field: "userId", reason: `user ${user.id} is not assignable in inbox ${inbox.id}` },
@@ -146,7 +148,7 @@ export class ConversationService {
    */
   async customerMessage(
     conversationId: string,
-    input: { text: string; name?: string; emailMessageId?: string; dedupeKey?: string },
+    input: { text: string; name?: string; email?: string; emailMessageId?: string; dedupeKey?: string },
   ): Promise<{ conversation: Conversation; message: Message; duplicate: boolean }> {
     let message: Message | undefined;
     let overCapacity = false;
@@ -158,7 +160,11 @@ export class ConversationService {
         message ??= {
           id: this.opts.newId(),
           conversationId: conv.id,
-          author: { kind: "customer", ...(input.name ? { name: input.name } : {}) },
+          author: {
+            kind: "customer",
+            ...(input.name ? { name: input.name } : {}),
+            ...(input.email ? { email: input.email } : {}),
+          },
           text: input.text,
           createdAt: this.opts.clock.now().toISOString(),
           ...(input.emailMessageId ? { emailMessageId: input.emailMessageId } : {}),
@@ -226,8 +232,10 @@ export class ConversationService {
       if (!conv) throw new NotFoundError(`conversation ${conversationId} does not exist`);
       const inbox = dir.inboxes.get(conv.inboxId);
       if (!inbox) throw new NotFoundError(`inbox ${conv.inboxId} does not exist`);
-      if (actor && !hasAccess(dir.users.get(actor.id) ?? actor, inbox))
-        throw new ForbiddenError(`user ${actor.id} has no access to inbox ${inbox.id}`);
+      // The stored user is the fresher record, but an admin by token stays an admin (docs/routing.md §2).
+      const who = actor === null ? null : actor.role === "admin" ? actor : (dir.users.get(actor.id) ?? actor);
+      if (who && !hasAccess(who, inbox))
+        throw new ForbiddenError(`user ${who.id} has no access to inbox ${inbox.id}`);
       const change = build(conv, dir);
       if (change === null) return strip(conv);
       const outcome = await store.commitTransition({ before: conv, ...change }, clock.now());

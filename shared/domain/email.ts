@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { AdminStore } from "./admin-ports";
 import type { ConversationService } from "./conversations";
 import type { InboundService } from "./inbound";
+import type { Conversation } from "./types";
 
 /** An inbound email as SES delivered it, already parsed. */
 export interface InboundEmail {
@@ -22,6 +23,12 @@ export type EmailOutcome =
   | { type: "threaded"; conversationId: string }
   | { type: "duplicate"; conversationId: string }
   | { type: "dropped"; reason: string };
+
+/**
+ * How many of an email's references are looked up, newest first. The newest name the thread; the 256 KiB
+ * header cap would otherwise allow ~65,000 reads for one message.
+ */
+export const MAX_THREAD_REFERENCES = 20;
 
 /** A conversation id that is the same every time SES delivers the same message. */
 export function conversationIdForSes(sesMessageId: string): string {
@@ -55,17 +62,28 @@ export class EmailService {
     const seen = await store.findByDedupeKey(channel.id, dedupeKey);
     if (seen) return { type: "duplicate", conversationId: seen };
 
-    // A reply names an earlier message of the thread: the newest reference is the best match.
-    for (const ref of [...mail.inReplyTo, ...[...mail.references].reverse()]) {
-      const conversationId = await store.findByDedupeKey(channel.id, `email:${ref}`);
-      if (!conversationId) continue;
-      const r = await conversations.customerMessage(conversationId, {
-        text: mail.text,
-        ...(mail.from.name ? { name: mail.from.name } : {}),
-        ...(mail.messageId ? { emailMessageId: mail.messageId } : {}),
-        dedupeKey,
-      });
-      return r.duplicate ? { type: "duplicate", conversationId } : { type: "threaded", conversationId };
+    // A reply names earlier messages of its thread: look up the most recent few, in one batched read.
+    const refs = [...new Set([...mail.inReplyTo, ...[...mail.references].reverse()])].slice(0, MAX_THREAD_REFERENCES);
+    const refKeys = refs.map((r) => `email:${r}`);
+    const found = refs.length > 0 ? await store.findByDedupeKeys(channel.id, refKeys) : new Map<string, string>();
+    const ref = refs.find((r) => found.has(`email:${r}`));
+    let threading: Conversation["threading"];
+    if (ref) {
+      const conversationId = found.get(`email:${ref}`)!;
+      const sender = mail.from.address.toLowerCase();
+      if (await this.isParticipant(conversationId, sender)) {
+        const r = await conversations.customerMessage(conversationId, {
+          text: mail.text,
+          ...(mail.from.name ? { name: mail.from.name } : {}),
+          email: sender,
+          ...(mail.messageId ? { emailMessageId: mail.messageId } : {}),
+          dedupeKey,
+        });
+        return r.duplicate ? { type: "duplicate", conversationId } : { type: "threaded", conversationId };
+      }
+      // Knowing a Message-ID is not enough to write into someone's conversation (docs/routing.md §6).
+      const reason = `${sender} is not a participant of conversation ${conversationId}`;
+      threading = { threaded: false, conversationId, reason };
     }
 
     const r = await inbound.receive({
@@ -80,8 +98,20 @@ export class EmailService {
       dedupeKey,
       ...(mail.messageId ? { emailMessageId: mail.messageId } : {}),
       spam: mail.verdicts.spam,
+      ...(threading ? { threading } : {}),
     });
     if (!r.created) return { type: "duplicate", conversationId: r.existingConversationId ?? r.conversation.id };
     return { type: "created", conversationId: r.conversation.id, spam: mail.verdicts.spam };
+  }
+
+  /** The conversation's customer address, its contact's, or an address that already wrote in it. */
+  private async isParticipant(conversationId: string, sender: string): Promise<boolean> {
+    const { store } = this.deps;
+    const conv = await store.getConversation(conversationId);
+    if (!conv) return false;
+    if (conv.customerEmail?.toLowerCase() === sender) return true;
+    const contact = conv.contactId ? await store.getContact(conv.contactId) : null;
+    if (contact?.email.toLowerCase() === sender) return true;
+    return store.hasMessageFrom(conversationId, sender);
   }
 }

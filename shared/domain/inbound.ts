@@ -23,6 +23,8 @@ export interface InboundMessage {
   visitorToken?: string;
   /** The customer's address (email sender, form submitter): replies go there. */
   senderEmail?: string;
+  /** Set when the message named another conversation's message but could not join it. */
+  threading?: Conversation["threading"];
   /** A conversation id chosen by the caller (email: derived from the SES message id, so redelivery is harmless). */
   conversationId?: string;
 }
@@ -73,11 +75,16 @@ export class InboundService {
       ...(input.spam ? { spam: true } : {}),
       ...(input.visitorToken ? { visitorToken: input.visitorToken } : {}),
       ...(input.senderEmail ? { customerEmail: input.senderEmail } : {}),
+      ...(input.threading ? { threading: input.threading } : {}),
     };
     const message: Message = {
       id: newId(),
       conversationId: id,
-      author: { kind: "customer", ...(input.customer?.name ? { name: input.customer.name } : {}) },
+      author: {
+        kind: "customer",
+        ...(input.customer?.name ? { name: input.customer.name } : {}),
+        ...(input.senderEmail ? { email: input.senderEmail.toLowerCase() } : {}),
+      },
       text: input.text,
       createdAt,
       ...(input.emailMessageId ? { emailMessageId: input.emailMessageId } : {}),

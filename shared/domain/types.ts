@@ -83,7 +83,8 @@ export interface Message {
   id: string;
   conversationId: string;
   /** `customer` for the visitor/sender, `agent` for a user's reply, `system` for notes. */
-  author: { kind: "customer" | "agent" | "system"; userId?: string; name?: string };
+  /** `email`: the sender's address on customer messages (email, form, identified chat), for agents only. */
+  author: { kind: "customer" | "agent" | "system"; userId?: string; name?: string; email?: string };
   text: string;
   createdAt: string;
   /** RFC 5322 Message-ID, for email threading. */
@@ -121,6 +122,11 @@ export interface Conversation {
   visitorToken?: string | undefined;
   /** Where replies go, for email and form conversations. */
   customerEmail?: string | undefined;
+  /**
+   * An email that named a message of another conversation but was not threaded there, and why
+   * (docs/routing.md §6: only that conversation's participants thread into it).
+   */
+  threading?: { threaded: false; conversationId: string; reason: string } | undefined;
 }
 
 /** A conversation waiting in a channel's routing queue (cross-router group commit). */

@@ -43,11 +43,17 @@ const errorMapper = (logger: ApiLogger): MiddlewareObj<Event, Result> => ({
   },
 });
 
+/** Cookies by name. The site's other cookies come along too: one that does not decode is ignored, not a 500. */
 function cookiesOf(event: Event): Record<string, string> {
   const out: Record<string, string> = {};
   for (const c of event.cookies ?? []) {
     const eq = c.indexOf("=");
-    if (eq > 0) out[c.slice(0, eq).trim()] = decodeURIComponent(c.slice(eq + 1).trim());
+    if (eq <= 0) continue;
+    try {
+      out[c.slice(0, eq).trim()] = decodeURIComponent(c.slice(eq + 1).trim());
+    } catch {
+      // not percent-encoding: not ours
+    }
   }
   return out;
 }
@@ -68,7 +74,8 @@ async function authenticate(spec: RouteSpec, event: Event, services: HttpService
     if (!(err instanceof NotFoundError)) throw err;
   }
   if (spec.auth === "agent" && !actor) throw new ForbiddenError(`user ${principal.userId} is not a user of this account`);
-  return { principal, actor };
+  // The admins group in the token counts like the admin role (docs/routing.md §2: access to every inbox).
+  return { principal, actor: actor && principal.admin ? { ...actor, role: "admin" } : actor };
 }
 
 function toResult(reply: Reply): Result {

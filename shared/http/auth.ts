@@ -7,23 +7,14 @@ export interface Principal {
 }
 
 /**
- * Groups from the JWT authorizer's claims. Deployed, API Gateway hands array claims over as a string
- * like `[admins users]`; tests and the local gateway may pass a real array or a JSON array string.
+ * Groups from the JWT authorizer's claims. The HTTP API's JWT authorizer hands an array claim over as one
+ * string, `[admins users]`: that is the only shape accepted (the local gateway passes the same). Anything
+ * else (a real array, JSON, commas) grants nothing, so no unusual shape can smuggle in `admins`.
  */
 export function parseGroups(claim: unknown): string[] {
-  if (Array.isArray(claim)) return claim.map(String);
   if (typeof claim !== "string") return [];
-  const text = claim.trim();
-  if (text.startsWith("[") && text.endsWith("]")) {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (Array.isArray(parsed)) return parsed.map(String);
-    } catch {
-      // the authorizer's `[a b]` form: not JSON
-    }
-    return text.slice(1, -1).split(/[\s,]+/).filter(Boolean);
-  }
-  return text.split(/[\s,]+/).filter(Boolean);
+  const m = /^\[([^[\]]*)\]$/.exec(claim);
+  return m ? m[1]!.split(" ").filter(Boolean) : [];
 }
 
 /** The caller, from the claims the API Gateway JWT authorizer (or the local gateway) put on the event. */

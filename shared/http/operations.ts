@@ -1,19 +1,26 @@
 import { randomBytes } from "node:crypto";
 import { hasAccess } from "../domain/access";
-import { ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from "../domain/errors";
-import type { Conversation, Message, User } from "../domain/types";
+import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from "../domain/errors";
+import type { Conversation, User } from "../domain/types";
 import type { App } from "../app";
 import type { Principal } from "./auth";
 import { HttpError } from "./errors";
 import { openApiDocument } from "./openapi";
 import type { OperationName } from "./route-table";
 import * as s from "./schemas";
-import { formSigningSecret, SIGNATURE_HEADER, verifySignature } from "./signature";
+import {
+  channelIdentitySecret,
+  formSigningSecret,
+  identityHashMatches,
+  SIGNATURE_HEADER,
+  verifySignature,
+} from "./signature";
+import { visitorConversation as visitorView, visitorMessage } from "./visitor-view";
 
 export interface HttpConfig {
   /** Origins allowed to call the public chat routes (the widget's sites). */
   allowedOrigins: string[];
-  /** Master key the form channels' signing secrets derive from. */
+  /** Master key the form channels' signing secrets and the chat channels' identity secrets derive from. */
   formSigningKey: string;
 }
 
@@ -55,12 +62,27 @@ export function publicConversation(c: Conversation & { version?: number }): Conv
   return rest;
 }
 
+/**
+ * The visitor's token, from the body, the query or the cookie, in that order. Whatever the source, a value
+ * that is not a token is a 400 here, before anything is read or written (it ends up in keys and cookies).
+ */
 function visitorTokenOf(ctx: RequestContext, fromBody?: string): string | undefined {
-  return fromBody ?? ctx.query.visitorToken ?? ctx.cookies[VISITOR_COOKIE];
+  const [value, field] =
+    fromBody !== undefined
+      ? [fromBody, "body.visitorToken"]
+      : ctx.query.visitorToken !== undefined
+        ? [ctx.query.visitorToken, "query.visitorToken"]
+        : [ctx.cookies[VISITOR_COOKIE], `cookie.${VISITOR_COOKIE}`];
+  if (value === undefined) return undefined;
+  if (!s.VISITOR_TOKEN.test(value)) {
+    throw new ValidationError("invalid visitor token", [{ field, reason: "use 22-128 base64url characters" }]);
+  }
+  return value;
 }
 
 function visitorCookie(token: string): string {
-  // SameSite=None: the widget runs on the customer's site and calls this API cross-site.
+  // SameSite=None: the widget runs on the customer's site and calls this API cross-site. The token's
+  // format (checked on input) has no character that could end the value or add an attribute.
   return `${VISITOR_COOKIE}=${token}; Path=/; Max-Age=31536000; HttpOnly; Secure; SameSite=None`;
 }
 
@@ -71,6 +93,12 @@ async function visitorConversation(ctx: RequestContext, token: string | undefine
   const conv = await ctx.services.app.store.getConversation(id);
   if (!conv || conv.visitorToken !== token) throw new NotFoundError(`conversation ${id} does not exist`);
   return conv;
+}
+
+/** The visitor's view of a conversation, with the display name of the person who has it. */
+async function forVisitor(ctx: RequestContext, conv: Conversation) {
+  const agent = conv.assigneeId ? await ctx.services.app.store.getUser(conv.assigneeId) : null;
+  return visitorView(conv, agent?.name ?? null);
 }
 
 async function inboxFor(ctx: RequestContext, inboxId: string) {
@@ -120,8 +148,15 @@ export const OPERATIONS = {
   async putChannel(ctx) {
     const channel = { id: param(ctx, "channelId"), ...s.parse(s.channelBody, ctx.body) };
     const { created } = await ctx.services.app.admin.putChannel(channel);
-    // A form channel's secret is handed out once, when the channel is created.
-    const secret = created && channel.type === "form" ? { signingSecret: formSigningSecret(ctx.services.config.formSigningKey, channel.id) } : {};
+    // A form channel's signing secret, a chat or bot channel's identity secret: handed out once, at creation.
+    const key = ctx.services.config.formSigningKey;
+    const secret = !created
+      ? {}
+      : channel.type === "form"
+        ? { signingSecret: formSigningSecret(key, channel.id) }
+        : channel.type === "chat" || channel.type === "bot"
+          ? { identitySecret: channelIdentitySecret(key, channel.id) }
+          : {};
     return ok({ ...channel, ...secret }, created ? 201 : 200);
   },
   async putRule(ctx) {
@@ -154,8 +189,22 @@ export const OPERATIONS = {
     const conv = await ctx.services.app.store.getConversation(id);
     if (!conv) throw new NotFoundError(`conversation ${id} does not exist`);
     await inboxFor(ctx, conv.inboxId);
-    const messages = await ctx.services.app.store.listMessages(id);
-    return ok({ ...publicConversation(conv), messages });
+    const { store } = ctx.services.app;
+    const token = conv.visitorToken;
+    const [messages, contact, profile] = await Promise.all([
+      store.listMessages(id),
+      token ? store.findContact({ by: "visitorToken", value: token }) : null,
+      token ? store.getVisitorProfile(token) : null,
+    ]);
+    // Who the visitor is: the contact a verified identify linked, else what they typed about themselves,
+    // shown as unverified and never trusted for routing (docs/routing.md §6.1).
+    const named = (name: string | undefined) => (name ? { name } : {});
+    const visitor = contact
+      ? { visitor: { email: contact.email, ...named(contact.name), verified: true, contactId: contact.id } }
+      : profile?.unverifiedEmail
+        ? { visitor: { email: profile.unverifiedEmail, ...named(profile.name), verified: false } }
+        : {};
+    return ok({ ...publicConversation(conv), ...visitor, messages });
   },
   async assign(ctx) {
     const target = s.parse(s.assigneeBody, ctx.body);
@@ -173,14 +222,19 @@ export const OPERATIONS = {
     return ok(publicConversation(await ctx.services.app.conversations.reopen(ctx.actor!, param(ctx, "conversationId"))));
   },
 
-  // ---- visitor chat
+  // ---- visitor chat: answers carry the visitor's view only (docs/api.md "Visitor chat")
   async startChat(ctx) {
     const body = s.parse(s.chatStart, ctx.body);
     const given = visitorTokenOf(ctx, body.visitorToken);
     const token = given ?? randomBytes(24).toString("base64url");
-    // A visitor's key only ever matches that visitor's chats. Without a token yet (a double click
-    // before the first answer set the cookie), the key alone dedupes: keys must be unguessable (UUIDs).
-    const dedupe = body.idempotencyKey ? { dedupeKey: given ? `chat:v:${given}:${body.idempotencyKey}` : `chat:k:${body.idempotencyKey}`, dedupeTtlSeconds: 24 * 3600 } : {};
+    // docs/routing.md §6.1: a key is scoped to its visitor, so knowing it never reveals someone else's chat.
+    // Without a token (an old client) the key still dedupes, but a replay gets no conversation and no token.
+    const dedupe = body.idempotencyKey
+      ? {
+          dedupeKey: given ? `chat:v:${given}:${body.idempotencyKey}` : `chat:k:${body.idempotencyKey}`,
+          dedupeTtlSeconds: 24 * 3600,
+        }
+      : {};
     const r = await ctx.services.app.inbound.receive({
       channelId: param(ctx, "channelId"),
       accepts: ["chat", "bot"],
@@ -189,23 +243,34 @@ export const OPERATIONS = {
       visitorToken: token,
       ...dedupe,
     });
-    if (r.created) return { status: 201, body: { conversation: publicConversation(r.conversation), visitorToken: token }, cookies: [visitorCookie(token)] };
-    // The same request again: the same answer as the first time, its conversation and its token.
+    if (r.created) {
+      const conversation = await forVisitor(ctx, r.conversation);
+      return { status: 201, body: { conversation, visitorToken: token }, cookies: [visitorCookie(token)] };
+    }
+    if (!given) {
+      throw new ConflictError("idempotency key already used", [
+        { field: "body.idempotencyKey", reason: "send it again with the visitor token the first answer gave" },
+      ]);
+    }
+    // The same visitor's request again: the same answer as the first time.
     const existing = await ctx.services.app.store.getConversation(r.existingConversationId!);
-    if (!existing) throw new NotFoundError(`conversation ${r.existingConversationId} does not exist`);
-    const sameToken = existing.visitorToken ?? token;
-    return { status: 200, body: { conversation: publicConversation(existing), visitorToken: sameToken }, cookies: [visitorCookie(sameToken)] };
+    if (!existing || existing.visitorToken !== given) {
+      throw new NotFoundError(`conversation ${r.existingConversationId} does not exist`);
+    }
+    const conversation = await forVisitor(ctx, existing);
+    return { status: 200, body: { conversation, visitorToken: given }, cookies: [visitorCookie(given)] };
   },
   async visitorMessage(ctx) {
     const body = s.parse(s.chatMessage, ctx.body);
     const conv = await visitorConversation(ctx, visitorTokenOf(ctx, body.visitorToken));
     const r = await ctx.services.app.conversations.customerMessage(conv.id, { text: body.text });
-    return ok({ message: visitorView(r.message) }, 201);
+    return ok({ message: visitorMessage(r.message) }, 201);
   },
   async visitorThread(ctx) {
     const conv = await visitorConversation(ctx, visitorTokenOf(ctx));
-    const messages = await ctx.services.app.store.listMessages(conv.id);
-    return ok({ conversationId: conv.id, status: conv.status, messages: messages.map(visitorView) });
+    const [messages, view] = await Promise.all([ctx.services.app.store.listMessages(conv.id), forVisitor(ctx, conv)]);
+    const thread = messages.map(visitorMessage);
+    return ok({ conversationId: conv.id, status: conv.status, conversation: view, messages: thread });
   },
   async handoff(ctx) {
     const body = s.parse(s.handoffBody, ctx.body);
@@ -216,14 +281,24 @@ export const OPERATIONS = {
     if (!channel) throw new NotFoundError(`channel ${conv.channelId} does not exist`);
     if (channel.type !== "bot") throw new ValidationError("not a bot chat", [{ field: "conversationId", reason: "only bot conversations are handed off" }]);
     const contact = token ? await store.findContact({ by: "visitorToken", value: token }) : null;
-    return ok(publicConversation(await conversations.handoff(conv.id, contact, channel)));
+    return ok(await forVisitor(ctx, await conversations.handoff(conv.id, contact, channel)));
   },
   async identify(ctx) {
     const body = s.parse(s.identifyBody, ctx.body);
     const token = visitorTokenOf(ctx, body.visitorToken);
     if (!token) throw new ValidationError("visitor token required", [{ field: "visitorToken", reason: "give it in the body, the query or the routing_visitor cookie" }]);
-    const contact = await ctx.services.app.admin.identifyVisitor(token, body.email, body.name);
-    return { status: 200, body: { contactId: contact.id, visitorToken: token }, cookies: [visitorCookie(token)] };
+    const channel = await ctx.services.app.store.getChannel(body.channelId);
+    if (!channel) throw new NotFoundError(`channel ${body.channelId} does not exist`);
+    if (channel.type !== "chat" && channel.type !== "bot") {
+      const reason = `channel ${channel.id} is a ${channel.type} channel`;
+      throw new ValidationError("not a chat channel", [{ field: "body.channelId", reason }]);
+    }
+    // docs/routing.md §6.1: only the site's backend, holding the channel's identity secret, can vouch.
+    const secret = channelIdentitySecret(ctx.services.config.formSigningKey, channel.id);
+    const verified = identityHashMatches(secret, body.email, body.identityHash);
+    const name = body.name ? { name: body.name } : {};
+    const r = await ctx.services.app.admin.identifyVisitor({ token, email: body.email, ...name, verified });
+    return { status: 200, body: { verified: r.verified, visitorToken: token }, cookies: [visitorCookie(token)] };
   },
 
   // ---- form webhook: the signature is checked on the raw bytes before anything is parsed or read
@@ -240,7 +315,12 @@ export const OPERATIONS = {
       throw new ValidationError("the body is not valid JSON", [{ field: "body", reason: "malformed JSON" }]);
     }
     const sub = s.parse(s.formSubmission, json);
-    const fields = sub.fields ? `\n\n${Object.entries(sub.fields).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`).join("\n")}` : "";
+    const fields = sub.fields ? `\n\n${renderFields(sub.fields)}` : "";
+    if (sub.message.length + fields.length > MAX_FORM_TEXT) {
+      throw new ValidationError("submission too long", [
+        { field: "body", reason: `message and fields together are over ${MAX_FORM_TEXT} characters` },
+      ]);
+    }
     const r = await app.inbound.receive({
       channelId,
       accepts: ["form"],
@@ -256,7 +336,27 @@ export const OPERATIONS = {
   },
 } satisfies Record<OperationName, Operation>;
 
-/** The visitor sees messages with the author's display name only: no agent email, no internal ids. */
-function visitorView(m: Message) {
-  return { id: m.id, text: m.text, createdAt: m.createdAt, author: { kind: m.author.kind, name: m.author.name ?? (m.author.kind === "customer" ? "You" : "Support") } };
+/** A form's message and extra fields, as stored: the same cap as any message. */
+const MAX_FORM_TEXT = 20_000;
+/** Extra fields nest at most this deep (a field, a list in it, an object in that...). */
+const MAX_FIELD_DEPTH = 5;
+
+/**
+ * The extra fields as `key: value` lines. Their depth is checked without recursion first, so hostile
+ * nesting is a 400, never a stack overflow in JSON.stringify.
+ */
+function renderFields(fields: Record<string, unknown>): string {
+  const stack: Array<[unknown, number]> = Object.values(fields).map((v) => [v, 1]);
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== "object") continue;
+    if (depth >= MAX_FIELD_DEPTH) {
+      const reason = `nest values at most ${MAX_FIELD_DEPTH} levels deep`;
+      throw new ValidationError("fields nested too deep", [{ field: "body.fields", reason }]);
+    }
+    for (const inner of Object.values(value)) stack.push([inner, depth + 1]);
+  }
+  return Object.entries(fields)
+    .map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join("\n");
 }

@@ -4,6 +4,12 @@ import { ValidationError } from "../domain/errors";
 /** Caller-chosen ids: they become parts of table keys, so `#` and spaces are refused. */
 export const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/, "use 1-128 letters, digits and _ . : @ -");
 const email = z.string().trim().email().max(254);
+/**
+ * A visitor token (CONTRACTS 1, docs/api.md): 22-128 base64url characters. It becomes part of a table key
+ * and of a Set-Cookie header, so anything else is refused before any write.
+ */
+export const VISITOR_TOKEN = /^[A-Za-z0-9_-]{22,128}$/;
+export const visitorToken = z.string().regex(VISITOR_TOKEN, "use 22-128 base64url characters (A-Z a-z 0-9 _ -)");
 const text = z.string().trim().min(1, "must not be empty").max(20_000);
 
 export const rule = z.object({
@@ -46,7 +52,7 @@ export const contactBody = z.object({
   email,
   name: z.string().trim().max(200).optional(),
   ownerId: id.nullable().default(null),
-  visitorTokens: z.array(z.string().min(8).max(200)).max(50).default([]),
+  visitorTokens: z.array(visitorToken).max(50).default([]),
 }).strict();
 
 export const availabilityBody = z.object({ availability: z.enum(["available", "away"]) }).strict();
@@ -63,18 +69,23 @@ export const listQuery = z.object({
   cursor: z.string().max(2000).optional(),
 });
 
-export const visitorToken = z.string().min(8).max(200);
 export const chatStart = z.object({ text, visitorToken: visitorToken.optional(), idempotencyKey: z.string().min(1).max(200).optional() }).strict();
 export const chatMessage = z.object({ text, visitorToken: visitorToken.optional() }).strict();
 export const handoffBody = z.object({ visitorToken: visitorToken.optional() }).strict();
-export const identifyBody = z.object({ visitorToken: visitorToken.optional(), email, name: z.string().trim().max(200).optional() }).strict();
+export const identifyBody = z.object({
+  channelId: id,
+  visitorToken: visitorToken.optional(),
+  email,
+  name: z.string().trim().max(200).optional(),
+  identityHash: z.string().max(128).optional(),
+}).strict();
 
 export const formSubmission = z.object({
   submissionId: z.string().min(1).max(200),
   email,
   name: z.string().trim().max(200).optional(),
   message: text,
-  fields: z.record(z.string(), z.unknown()).optional(),
+  fields: z.record(z.string().max(200), z.unknown()).optional(),
 }).strict();
 
 /** Validate, or throw a ValidationError naming each field and why. */

@@ -13,6 +13,21 @@ export function formSigningSecret(masterKey: string, channelId: string): string 
   return createHmac("sha256", masterKey).update(`form-channel:${channelId}`).digest("base64url");
 }
 
+/**
+ * A chat or bot channel's identity secret (docs/routing.md §6.1): the site's backend signs a visitor's
+ * email with it to vouch for them. Derived like the form secret but under its own label, so the two differ.
+ */
+export function channelIdentitySecret(masterKey: string, channelId: string): string {
+  return createHmac("sha256", masterKey).update(`identity-channel:${channelId}`).digest("base64url");
+}
+
+/** hex HMAC-SHA256(identity secret, lowercased trimmed email), compared in constant time. */
+export function identityHashMatches(secret: string, email: string, hash: string | undefined): boolean {
+  if (!hash || !/^[0-9a-f]{64}$/i.test(hash)) return false;
+  const expected = createHmac("sha256", secret).update(email.trim().toLowerCase()).digest();
+  return timingSafeEqual(Buffer.from(hash, "hex"), expected);
+}
+
 export function sign(secret: string, t: number, rawBody: string | Buffer): string {
   return createHmac("sha256", secret).update(`${t}.`).update(rawBody).digest("hex");
 }

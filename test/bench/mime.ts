@@ -23,12 +23,24 @@ function cases(): Array<{ name: string; raw: Buffer; budgetMs: number }> {
   const parts = Array.from({ length: 50_000 }, (_, i) => `--P\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="f${i}"\r\n\r\nx\r\n`).join("");
   const headers = Array.from({ length: 60_000 }, (_, i) => `X-Junk-${i}: ${"y".repeat(40)}\r\n`).join("");
   const longLine = `${head}Content-Type: text/plain\r\n\r\n${"z".repeat(9_000_000)}\r\n`;
+  // HTML-only mail (the text comes from the HTML): 2 MB each, built to make an HTML-to-text step run long.
+  const html = (body: string) => Buffer.from(`${head}Content-Type: text/html; charset=utf-8\r\n\r\n${body}\r\n`);
+  const twoMb = (unit: string) => unit.repeat(Math.ceil(2_000_000 / unit.length));
+  const hostileHtml = [
+    { name: "hostile HTML 2 MB: '<' only", raw: html(twoMb("<")) },
+    { name: "hostile HTML 2 MB: nested <div>", raw: html(twoMb("<div>")) },
+    { name: "hostile HTML 2 MB: unclosed table cells", raw: html(twoMb("<table><tr><td>")) },
+    { name: "hostile HTML 2 MB: unclosed comments", raw: html(twoMb("<!--")) },
+    { name: "hostile HTML 2 MB: tags without end", raw: html(twoMb("<a<b")) },
+    { name: "HTML 2 MB: ordinary markup", raw: html(twoMb("<p>Hello <b>team</b>, thanks &amp; bye</p>")) },
+  ].map((c) => ({ ...c, budgetMs: 200 }));
   return [
     { name: "1 MB multipart (text + attachment)", raw: Buffer.from(oneMb), budgetMs: 200 },
     { name: "hostile: 5,000 nested multiparts", raw: Buffer.from(`${head}${nested}`), budgetMs: 2000 },
     { name: "hostile: 50,000 parts", raw: Buffer.from(`${head}Content-Type: multipart/mixed; boundary="P"\r\n\r\n${parts}--P--\r\n`), budgetMs: 2000 },
     { name: "hostile: 3.5 MB of headers", raw: Buffer.from(`${head}${headers}Content-Type: text/plain\r\n\r\nhi\r\n`), budgetMs: 2000 },
     { name: "hostile: one 9 MB line", raw: Buffer.from(longLine), budgetMs: 2000 },
+    ...hostileHtml,
   ];
 }
 
@@ -45,6 +57,59 @@ export async function benchMime(): Promise<MimeRow[]> {
     }
     const ms = Math.round((performance.now() - t0) * 10) / 10;
     rows.push({ case: c.name, bytes: c.raw.length, outcome, ms, budgetMs: c.budgetMs, withinBudget: ms <= c.budgetMs });
+  }
+  return rows;
+}
+
+export interface HtmlRow {
+  input: string;
+  bytes: number;
+  converter: "one-pass scanner (ours)" | "regex stripper (before)" | "html-to-text";
+  ms: number;
+}
+
+/** The regex HTML stripper this branch replaced, kept here only to measure it. */
+function regexStripper(html: string): string {
+  return html
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, "")
+    .replace(/<br\s*\/?>|<\/p>/gi, "\n")
+    .replace(/<[^>]+>/g, "")
+    .trim();
+}
+
+/**
+ * HTML-to-text alone, ours against the regex stripper and html-to-text, on inputs that grow: a linear
+ * converter's time doubles with the input, a quadratic one's quadruples. The naive ones run only on sizes
+ * that finish in seconds.
+ */
+export async function benchHtmlToText(): Promise<HtmlRow[]> {
+  const { convert } = await import("html-to-text");
+  const { htmlToText } = await import("../../shared/adapters/mime/html-text");
+  const converters: Array<[HtmlRow["converter"], (html: string) => string, number]> = [
+    ["one-pass scanner (ours)", (h) => htmlToText(h, 100_000), 2_000_000],
+    ["regex stripper (before)", regexStripper, 64_000],
+    [
+      "html-to-text",
+      (h) => convert(h, { wordwrap: false, limits: { maxInputLength: 10_000_000, maxDepth: 64, maxChildNodes: 10e3 } }),
+      512_000,
+    ],
+  ];
+  const inputs: Array<[string, string]> = [
+    ["'<' only", "<"],
+    ["nested <div>", "<div>"],
+    ["unclosed table cells", "<table><tr><td>"],
+  ];
+  const rows: HtmlRow[] = [];
+  for (const [input, unit] of inputs) {
+    for (const size of [32_000, 64_000, 128_000, 512_000, 2_000_000]) {
+      const html = unit.repeat(Math.ceil(size / unit.length));
+      for (const [converter, run, maxSize] of converters) {
+        if (size > maxSize) continue;
+        const t0 = performance.now();
+        run(html);
+        rows.push({ input, bytes: html.length, converter, ms: Math.round((performance.now() - t0) * 10) / 10 });
+      }
+    }
   }
   return rows;
 }

@@ -8,7 +8,7 @@ import { createApp, ensureTable, systemRandom } from "../../shared/app";
 import { startDynoxide } from "../../infra/local/dynoxide";
 import { dump } from "../support/harness";
 import { countCalls } from "../support/instrument";
-import { benchMime } from "./mime";
+import { benchHtmlToText, benchMime } from "./mime";
 import { naiveRoute } from "./naive-router";
 
 interface Row {
@@ -89,6 +89,10 @@ async function main() {
     const mime = await benchMime();
     console.table(mime);
     console.log(JSON.stringify(mime));
+    process.stderr.write("bench: HTML to text, ours against the naive converters...\n");
+    const html = await benchHtmlToText();
+    console.table(html);
+    console.log(JSON.stringify(html));
   }
   if (only === "mime") return;
   const own = process.env.DYNAMODB_ENDPOINT ? null : await startDynoxide();

@@ -105,7 +105,8 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
     // Chat: least busy, alice then bob.
     const c1 = await req("POST", "/chat/chat/conversations", { text: "first" });
     const c2 = await req("POST", "/chat/chat/conversations", { text: "second" });
-    expect([c1.status, c1.json.conversation.assigneeId, c2.json.conversation.assigneeId]).toEqual([201, "alice", "bob"]);
+    const agents = [c1.json.conversation.agent, c2.json.conversation.agent];
+    expect([c1.status, ...agents]).toEqual([201, { name: "Alice" }, { name: "Bob" }]);
 
     // Email to the owner's channel: routed to carol (offline: emailed), then a reply threads in.
     const mail = (id: string, extra = "") => `From: Kim <kim@customer.example>\r\nTo: help@e2e.local\r\nSubject: Quote\r\nMessage-ID: <${id}@customer.example>\r\n${extra}\r\nHello!\r\n`;

@@ -27,4 +27,9 @@ describe("routing.md §2: inbox access", () => {
     expect(hasAccess(user({ primaryTeamId: "other" }), restricted)).toBe(false);
     expect(isAssignable(user({ primaryTeamId: "other" }), restricted)).toBe(false);
   });
+  it("an admin has access to every inbox but is assignable only where the rules above say so", () => {
+    expect(hasAccess(user({ role: "admin" }), restricted)).toBe(true);
+    expect(isAssignable(user({ role: "admin" }), restricted)).toBe(false);
+    expect(isAssignable(user({ role: "admin", id: "listed" }), restricted)).toBe(true);
+  });
 });

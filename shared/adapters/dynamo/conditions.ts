@@ -59,3 +59,25 @@ export function all(...conditions: Condition[]): { ConditionExpression: string; 
     values: Object.assign({}, ...conditions.map((c) => c.values)),
   };
 }
+
+/**
+ * A contact item is written only at the revision that was read (`rev` moves on every write); an item
+ * from before revisions existed has none. So concurrent identify calls and admin edits never lose each
+ * other's visitor tokens.
+ */
+export const contactRevisionIs = (rev: number | null): Condition =>
+  rev === null
+    ? { expression: "attribute_exists(pk) AND attribute_not_exists(rev)", values: {} }
+    : { expression: "rev = :rev", values: { ":rev": rev } };
+
+/** A lookup item (email or visitor token) still names the contact it named when read. */
+export const lookupNames = (contactId: string): Condition => ({
+  expression: "contactId = :lookupContact",
+  values: { ":lookupContact": contactId },
+});
+
+/** The visitor has created fewer contacts than the bound (docs/routing.md §6.1). */
+export const underContactQuota = (max: number): Condition => ({
+  expression: "attribute_not_exists(contactsCreated) OR contactsCreated < :maxContacts",
+  values: { ":maxContacts": max },
+});

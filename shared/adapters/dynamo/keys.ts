@@ -11,6 +11,7 @@
  * | contact       | CONTACT#<id>                    | CONTACT              |
  * | contact email | CONTACT_EMAIL#<lowercased>      | LOOKUP               |
  * | visitor token | VISITOR#<token>                 | LOOKUP               |
+ * | visitor       | VISITOR#<token>                 | PROFILE              |
  * | conversation  | CONV#<id>                       | CONV                 |
  * | message       | CONV#<id>                       | MSG#<createdAt>#<id> |
  * | dedupe record | DEDUPE#<channelId>#<key>        | DEDUPE               |
@@ -30,6 +31,8 @@ export const keys = {
   contact: (id: string) => ({ pk: `CONTACT#${id}`, sk: "CONTACT" }),
   contactEmail: (email: string) => ({ pk: `CONTACT_EMAIL#${email.trim().toLowerCase()}`, sk: "LOOKUP" }),
   visitor: (token: string) => ({ pk: `VISITOR#${token}`, sk: "LOOKUP" }),
+  /** The visitor's own record: an unverified email typed into the chat, contacts this visitor created. */
+  visitorProfile: (token: string) => ({ pk: `VISITOR#${token}`, sk: "PROFILE" }),
   conversation: (id: string) => ({ pk: `CONV#${id}`, sk: "CONV" }),
   message: (conversationId: string, createdAt: string, id: string) => ({
     pk: `CONV#${conversationId}`,
@@ -77,6 +80,7 @@ export const ENTITY = {
   channel: "channel",
   contact: "contact",
   lookup: "lookup",
+  visitor: "visitor",
   conversation: "conversation",
   message: "message",
   dedupe: "dedupe",

@@ -1,5 +1,6 @@
 import PostalMime from "postal-mime";
 import { ValidationError } from "../../domain/errors";
+import { htmlToText } from "./html-text";
 
 /** Hard caps for inbound mail: a hostile message is refused, never allowed to run long. */
 export const MIME_LIMITS = {
@@ -21,22 +22,22 @@ export interface ParsedMail {
   attachments: Array<{ filename: string | null; mimeType: string; size: number }>;
 }
 
+/**
+ * Message-ids and addresses become parts of table keys (DynamoDB allows 2,048 bytes per partition key), so
+ * longer ones than any real mail uses are ignored rather than allowed to fail the whole message.
+ */
+const MAX_MESSAGE_ID_BYTES = 500;
+const MAX_ADDRESS_CHARS = 254;
+
 /** Message-ids as they appear in headers: `<id@host>`, any number, separated by white space. */
 function messageIds(header: string | undefined): string[] {
-  return header ? [...header.matchAll(/<[^<>\s]+>/g)].map((m) => m[0]) : [];
+  if (!header) return [];
+  const ids = [...header.matchAll(/<[^<>\s]+>/g)].map((m) => m[0]);
+  return ids.filter((id) => Buffer.byteLength(id) <= MAX_MESSAGE_ID_BYTES);
 }
 
-function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, "")
-    .replace(/<br\s*\/?>|<\/p>/gi, "\n")
-    .replace(/<[^>]+>/g, "")
-    .replace(/&nbsp;/g, " ")
-    .replace(/&amp;/g, "&")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .trim();
-}
+const usable = (address: string | undefined): address is string =>
+  !!address && address.length <= MAX_ADDRESS_CHARS;
 
 /** Parse raw MIME with postal-mime under hard caps (size, nesting, header bytes, attachment count). */
 export async function parseMail(raw: Buffer): Promise<ParsedMail> {
@@ -57,14 +58,18 @@ export async function parseMail(raw: Buffer): Promise<ParsedMail> {
     throw new ValidationError("too many parts", [{ field: "message", reason: `${email.attachments.length} attachments, over ${MIME_LIMITS.maxAttachments}` }]);
   }
   const header = (name: string) => email.headers.find((h) => h.key === name)?.value;
-  const text = (email.text?.trim() || (email.html ? htmlToText(email.html) : "")).slice(0, MIME_LIMITS.maxTextChars);
-  const from = email.from?.address ? { address: email.from.address.toLowerCase(), ...(email.from.name ? { name: email.from.name } : {}) } : null;
+  const fromHtml = () => (email.html ? htmlToText(email.html, MIME_LIMITS.maxTextChars) : "");
+  const text = (email.text?.trim() || fromHtml()).slice(0, MIME_LIMITS.maxTextChars);
+  const sender = email.from?.address;
+  const name = email.from?.name ? { name: email.from.name } : {};
+  const from = usable(sender) ? { address: sender.toLowerCase(), ...name } : null;
   return {
     messageId: messageIds(email.messageId ?? header("message-id"))[0] ?? null,
     inReplyTo: messageIds(header("in-reply-to")),
     references: messageIds(header("references")),
     from,
-    to: [...(email.to ?? []), ...(email.cc ?? [])].flatMap((a) => (a.address ? [a.address.toLowerCase()] : [])),
+    to: [...(email.to ?? []), ...(email.cc ?? [])]
+      .flatMap((a) => (usable(a.address) ? [a.address.toLowerCase()] : [])),
     subject: email.subject ?? "",
     text,
     attachments: email.attachments.map((a) => ({
