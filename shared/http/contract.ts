@@ -45,6 +45,7 @@ export const RESPONSE_BODIES = {
   Message: r.message,
   Waiting: r.waiting,
   ReplyResult: r.replyResult,
+  VisitorConversation: r.visitorConversation,
   ChatStarted: r.chatStarted,
   VisitorMessage: r.visitorMessage,
   VisitorMessageResult: r.visitorMessageResult,
@@ -138,7 +139,7 @@ export const CONTRACT = {
   handoff: {
     summary: "The bot hands the chat to a person: routed by the channel's rule",
     body: "HandoffInput",
-    responses: { 200: "Conversation" },
+    responses: { 200: "VisitorConversation" },
   },
   identify: {
     summary: "Link a visitor to a contact the site's backend vouches for",

@@ -148,14 +148,30 @@ export const visitorMessage = z.object({
   author: z.object({ kind: z.enum(["customer", "agent", "system"]), name: z.string() }),
 });
 
-export const chatStarted = z.looseObject({ conversation, visitorToken: z.string() });
+/**
+ * What a visitor sees of their conversation (docs/api.md "Visitor chat"): whether a person has it, that
+ * person's display name and the place in line. Never the routing record, ids of users, inboxes or contacts.
+ */
+export const visitorConversation = z.object({
+  id: z.string(),
+  status: z.enum(["open", "closed"]),
+  assigned: z.boolean(),
+  agent: z.object({ name: z.string() }).nullable(),
+  waiting: waiting.optional(),
+});
+
+export const chatStarted = z.object({ conversation: visitorConversation, visitorToken: z.string() });
 export const visitorMessageResult = z.looseObject({ message: visitorMessage });
-export const visitorThread = z.looseObject({
+export const visitorThread = z.object({
   conversationId: z.string(),
   status: z.enum(["open", "closed"]),
+  conversation: visitorConversation,
   messages: z.array(visitorMessage),
 });
-export const identified = z.looseObject({ contactId: z.string(), visitorToken: z.string() });
+export const identified = z.object({
+  verified: z.boolean().describe("true when the identityHash vouched for the email and the visitor is linked"),
+  visitorToken: z.string(),
+});
 
 export const formAccepted = z.looseObject({
   conversationId: z.string(),

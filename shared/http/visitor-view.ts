@@ -1,24 +1,11 @@
+import type * as z from "zod";
 import type { Conversation, Message } from "../domain/types";
+import type { visitorConversation as visitorConversationSchema, visitorMessage as visitorMessageSchema } from "./responses";
 
-/**
- * What a visitor sees of their conversation (docs/api.md "Visitor chat"): whether a person has it, that
- * person's display name and the place in line. Never the routing record, ids of users, inboxes or contacts.
- */
-export interface VisitorConversation {
-  id: string;
-  status: Conversation["status"];
-  assigned: boolean;
-  agent: { name: string } | null;
-  /** Filled while the chat waits in its channel's line (docs/routing.md §5.5). */
-  waiting?: { position: number; since: string };
-}
+/** What a visitor sees of their conversation: the shape the OpenAPI document publishes (responses.ts). */
+export type VisitorConversation = z.infer<typeof visitorConversationSchema>;
 
-export interface VisitorMessage {
-  id: string;
-  text: string;
-  createdAt: string;
-  author: { kind: Message["author"]["kind"]; name: string };
-}
+export type VisitorMessage = z.infer<typeof visitorMessageSchema>;
 
 export function visitorConversation(c: Conversation, agentName: string | null): VisitorConversation {
   const waiting = (c as Conversation & { waiting?: { position: number; since: string } }).waiting;
