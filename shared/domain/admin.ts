@@ -1,4 +1,4 @@
-import type { AdminStore, UserProfile } from "./admin-ports";
+import type { AdminStore, UserProfile } from "./ports";
 import { ConflictError, ContentionError, NotFoundError, ValidationError } from "./errors";
 import { validateRule } from "./rules";
 import type { Channel, Contact, Inbox, RoutingRule, Team, User } from "./types";

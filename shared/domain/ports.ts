@@ -1,5 +1,22 @@
+import type { AdminService } from "./admin";
+import type { ConversationService } from "./conversations";
 import type { Decision, RandomSource } from "./decide";
-import type { Channel, Contact, ContactKey, Conversation, Inbox, Message, QueueEntry, Team, User } from "./types";
+import type { FormService } from "./forms";
+import type { PresenceService } from "./presence";
+import type { VisitorService } from "./visitors";
+import type {
+  Channel,
+  Contact,
+  ContactKey,
+  Conversation,
+  ConversationStatus,
+  Inbox,
+  Message,
+  MessageDelivery,
+  QueueEntry,
+  Team,
+  User,
+} from "./types";
 
 /** Injected time, so tie-breaks and "active recently" are exact in tests. */
 export interface Clock {
@@ -125,3 +142,113 @@ export interface Metrics {
 
 /** Metrics that go nowhere: the default where nothing observes them. */
 export const noMetrics: Metrics = { count: () => {}, milliseconds: () => {} };
+
+// ---- Configuration and read models, on top of what routing needs
+
+/** The part of a user an admin sets; availability, activity and load are the user's own. */
+export type UserProfile = Pick<User, "id" | "name" | "email" | "seat" | "role" | "primaryTeamId" | "additionalTeamIds" | "capacity">;
+
+export type ConversationView = "unassigned" | "mine" | "all";
+
+/** One page of an inbox view (docs/api.md `GET /inboxes/{id}/conversations`). */
+export interface ConversationQuery {
+  inboxId: string;
+  view: ConversationView;
+  status: ConversationStatus;
+  /** The caller: "mine" is theirs. */
+  userId: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface ConversationPage {
+  items: Conversation[];
+  nextCursor: string | null;
+}
+
+/** What a visitor typed about themselves: shown to agents, never trusted for routing (docs/routing.md §6.1). */
+export interface VisitorProfile {
+  unverifiedEmail?: string;
+  name?: string;
+  /** Contacts created by this visitor's verified identify calls (bounded). */
+  contactsCreated: number;
+}
+
+export interface VisitorLinkInput {
+  token: string;
+  email: string;
+  name?: string;
+  newContactId: string;
+  maxContactsCreated: number;
+}
+
+/** One attempt to link a visitor token to the contact with an email; `conflict` = someone wrote meanwhile. */
+export type VisitorLinkOutcome =
+  | { type: "linked"; contact: Contact }
+  | { type: "conflict" }
+  | { type: "limit" };
+
+/** Configuration and read models, on top of what routing needs. */
+export interface AdminStore extends RoutingStore {
+  putUser(profile: UserProfile): Promise<User>;
+  getUser(id: string): Promise<User | null>;
+  updatePresence(userId: string, change: { availability?: User["availability"]; activityAt?: string }): Promise<User>;
+  putTeam(team: Team): Promise<void>;
+  putInbox(inbox: Inbox): Promise<void>;
+  putChannel(channel: Channel): Promise<void>;
+  findChannelByAddress(address: string): Promise<Channel | null>;
+  findByDedupeKey(channelId: string, key: string): Promise<string | null>;
+  getContact(id: string): Promise<Contact | null>;
+  putContact(contact: Contact): Promise<void>;
+  getVisitorProfile(token: string): Promise<VisitorProfile | null>;
+  recordUnverifiedEmail(token: string, email: string, name?: string): Promise<void>;
+  /**
+   * Links the token to the contact with this email (created as `newContactId` if there is none, at most
+   * `maxContactsCreated` per token), moving it off any other contact, all in one conditional transaction.
+   */
+  linkVisitor(input: VisitorLinkInput): Promise<VisitorLinkOutcome>;
+  /** The conversation each dedupe key points at, in one batched read (missing keys are absent). */
+  findByDedupeKeys(channelId: string, keys: string[]): Promise<Map<string, string>>;
+  /** Whether this address already wrote a message in the conversation (a participant, SPEC 6). */
+  hasMessageFrom(conversationId: string, email: string): Promise<boolean>;
+  listConversations(q: ConversationQuery): Promise<ConversationPage>;
+  listMessages(conversationId: string): Promise<Message[]>;
+  /** Records on an existing message whether its email was sent (docs/api.md: `delivery`). */
+  setMessageDelivery(message: Message, delivery: MessageDelivery): Promise<void>;
+}
+
+// ---- Driving ports: what adapters that take requests (HTTP) may call
+
+/** Who a chat visitor is, as agents see it (docs/routing.md §6.1). */
+export interface VisitorIdentity {
+  email: string;
+  name?: string;
+  verified: boolean;
+  contactId?: string;
+}
+
+/** Views and lookups, with access rules applied; nothing behind it writes. */
+export interface QueryPort {
+  health(): Promise<void>;
+  listUsers(): Promise<User[]>;
+  getUser(userId: string): Promise<User>;
+  inboxView(actor: User, q: ConversationQuery): Promise<ConversationPage>;
+  conversationForAgent(
+    actor: User,
+    conversationId: string,
+  ): Promise<{ conversation: Conversation; messages: Message[]; visitor: VisitorIdentity | null }>;
+  visitorThread(
+    conversationId: string,
+    visitorToken: string | undefined,
+  ): Promise<{ conversation: Conversation; messages: Message[] }>;
+  assigneeName(conversation: Conversation): Promise<string | null>;
+}
+
+/** Every write a request can make goes through one of these services. */
+export interface CommandServices {
+  admin: AdminService;
+  conversations: ConversationService;
+  visitors: VisitorService;
+  forms: FormService;
+  presence: PresenceService;
+}

@@ -16,7 +16,7 @@ import type {
   VisitorLinkInput,
   VisitorLinkOutcome,
   VisitorProfile,
-} from "../../domain/admin-ports";
+} from "../../domain/ports";
 import type { Channel, Contact, Inbox, Message, MessageDelivery, Team, User } from "../../domain/types";
 import {
   all,
