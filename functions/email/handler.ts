@@ -3,8 +3,8 @@ import type { SESEvent } from "aws-lambda";
 import { EmfMetrics } from "../../shared/adapters/metrics/powertools-metrics";
 import { createS3Client } from "../../shared/adapters/s3/raw-mail";
 import { readMailConfig, readSenderConfig, readStoreConfig } from "../../shared/config";
-import { ingestSesEvent } from "../../shared/mail-ingest";
-import { createWiredApp } from "../../shared/wiring";
+import { ingestSesEvent } from "../../shared/adapters/ses/email-ingest";
+import { createWiredApp } from "../../shared/app";
 
 // Built once per Lambda instance.
 const logger = new Logger({ serviceName: "routing-email" });
