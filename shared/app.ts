@@ -6,6 +6,7 @@ import { InboundService } from "./domain/inbound";
 import type { Clock, CustomerMailer, OwnerNotifier, RandomSource } from "./domain/ports";
 import { Router, type RouterOptions } from "./domain/router";
 import { DynamoAdminStore } from "./adapters/dynamo/admin-store";
+import { DynamoWebStore } from "./adapters/dynamo/web-store";
 import type { DynamoClients } from "./adapters/dynamo/client";
 import { createTableInput } from "./adapters/dynamo/table";
 import { timeOrderedId } from "./ids";
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps) {
     conversations,
     inbound,
     email: new EmailService({ store, inbound, conversations }),
+    web: new DynamoWebStore(deps.db, deps.tableName),
   };
 }
 

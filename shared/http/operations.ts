@@ -7,6 +7,7 @@ import type { Principal } from "./auth";
 import { HttpError } from "./errors";
 import * as s from "./schemas";
 import { formSigningSecret, SIGNATURE_HEADER, verifySignature } from "./signature";
+import { WEB_OPERATIONS } from "./web-operations";
 
 export interface HttpConfig {
   /** Origins allowed to call the public chat routes (the widget's sites). */
@@ -82,6 +83,7 @@ async function inboxFor(ctx: RequestContext, inboxId: string) {
 type Operation = (ctx: RequestContext) => Promise<Reply>;
 
 export const OPERATIONS: Record<string, Operation> = {
+  ...WEB_OPERATIONS,
   async health(ctx) {
     await ctx.services.app.store.getChannel("__health__");
     return ok({ status: "ok" });

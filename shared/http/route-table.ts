@@ -39,6 +39,14 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: "POST", path: "/conversations/{conversationId}/messages", auth: "agent", operation: "reply", json: true },
   { method: "POST", path: "/conversations/{conversationId}/close", auth: "agent", operation: "close" },
   { method: "POST", path: "/conversations/{conversationId}/reopen", auth: "agent", operation: "reopen" },
+  // Web inbox reads (shared/http/web-operations.ts)
+  { method: "GET", path: "/me", auth: "agent", operation: "me" },
+  { method: "GET", path: "/inboxes", auth: "agent", operation: "listInboxes" },
+  { method: "GET", path: "/inboxes/{inboxId}/counts", auth: "agent", operation: "viewCounts" },
+  { method: "GET", path: "/inboxes/{inboxId}/changes", auth: "agent", operation: "inboxChanges" },
+  { method: "GET", path: "/inboxes/{inboxId}/assignees", auth: "agent", operation: "listAssignees" },
+  { method: "GET", path: "/teams", auth: "agent", operation: "listTeams" },
+  { method: "GET", path: "/channels", auth: "admin", operation: "listChannels" },
   // Visitor chat (public)
   { method: "POST", path: "/chat/{channelId}/conversations", auth: "public", operation: "startChat", json: true, cors: true },
   { method: "POST", path: "/chat/conversations/{conversationId}/messages", auth: "public", operation: "visitorMessage", json: true, cors: true },
