@@ -119,3 +119,18 @@ describe("web inbox reads", () => {
     expect(detail.messages.map((m) => m.text)).toEqual(["hello"]);
   });
 });
+
+describe("live polling is not inbox activity", () => {
+  it("the change feed and the counts leave lastInboxActivityAt alone; a heartbeat records it", async () => {
+    const h = await apiHarness();
+    await seed(h);
+    await h.call({ method: "POST", path: "/me/heartbeat", as: ALICE });
+    const before = (await h.app.store.getUser("alice"))!.lastInboxActivityAt;
+    h.app.clock.advance(5 * 60_000);
+    await h.call({ method: "GET", path: "/inboxes/main/changes", as: ALICE });
+    await h.call({ method: "GET", path: "/inboxes/main/counts", as: ALICE });
+    expect((await h.app.store.getUser("alice"))!.lastInboxActivityAt).toBe(before);
+    await h.call({ method: "POST", path: "/me/heartbeat", as: ALICE });
+    expect((await h.app.store.getUser("alice"))!.lastInboxActivityAt).not.toBe(before);
+  });
+});
