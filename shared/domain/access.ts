@@ -10,9 +10,12 @@ export function isPaidSeat(seat: Seat): boolean {
 }
 
 /**
- * SPEC 2: access is everyone, or the user is listed, or the user's primary or an additional team is listed.
+ * SPEC 2: access is everyone, or the user is listed, or the user's primary or an additional team is listed;
+ * an admin has access to every inbox.
  */
 export function hasAccess(user: User, inbox: Inbox): boolean {
+  // docs/routing.md §2: admins read every inbox (they are still only assignable where isAssignable says).
+  if (user.role === "admin") return true;
   const access = inbox.access;
   if (access.type === "everyone") return true;
   if (access.userIds.includes(user.id)) return true;

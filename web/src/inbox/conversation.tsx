@@ -67,7 +67,7 @@ export function ConversationPane({ client, me, id, dir, changed, onBack, onChang
         <div class="pane-title">
           <h2>{titleOf(conv)}</h2>
           <p class="muted">
-            {conv.channelId} · {conv.channelType} · {conv.status === "open" ? "Open" : "Closed"} · started {age(conv.createdAt)} ago
+            {conv.channelId} · {conv.channelType} · {conv.status === "open" ? "Open" : "Closed"} · started {age(conv.createdAt) === "now" ? "just now" : `${age(conv.createdAt)} ago`}
           </p>
         </div>
       </header>
@@ -218,6 +218,11 @@ const STRATEGIES: Record<string, string> = {
   manual: "Manual",
 };
 
+function sourceText(source: string): string {
+  if (source.startsWith("team:")) return `team ${source.slice(5)}`;
+  return { listed_user: "listed", contact_owner: "contact owner", fallback_user: "fallback", team_assignment: "team assignment" }[source] ?? source;
+}
+
 /** The stored decision (docs/routing.md §7), as a person reads it: rule, strategy, each candidate. */
 function WhyThisOwner({ decision, dir }: { decision: DecisionOut | undefined; dir: Directory }) {
   return (
@@ -234,7 +239,7 @@ function WhyThisOwner({ decision, dir }: { decision: DecisionOut | undefined; di
           <p class="muted">
             Rule:{" "}
             {!decision.rule
-              ? "none (manual)"
+              ? "none, assigned by hand"
               : decision.rule.target.type === "contact_owner"
                 ? `contact owner${decision.rule.target.fallbackUserId ? `, else ${dir.userName(decision.rule.target.fallbackUserId)}` : ""}`
                 : `users ${decision.rule.target.userIds.map(dir.userName).join(", ") || "none"}; teams ${
@@ -258,7 +263,7 @@ function WhyThisOwner({ decision, dir }: { decision: DecisionOut | undefined; di
                 {decision.candidates.map((c) => (
                   <tr key={c.userId}>
                     <td>
-                      {dir.userName(c.userId)} <span class="muted">({c.source.replace("team:", "team ")})</span>
+                      {dir.userName(c.userId)} <span class="muted">({sourceText(c.source)})</span>
                     </td>
                     <td>{c.kept ? "yes" : "no"}</td>
                     <td>

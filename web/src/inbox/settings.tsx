@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, type ChannelBody, type Client, type ErrorDetail, type RuleBody } from "../api/client";
 import type { ChannelOut, CreatedChannel, InboxOut, TeamOut, UserOut } from "../../../shared/http/web-schemas";
+import { isAssignable } from "../../../shared/domain/access";
 import type { SettingsTab } from "./route";
 import { CopyButton, Empty, ErrorNote, Field, Loading, errorText } from "./ui";
 
@@ -505,7 +506,10 @@ function RoutingEditor({ client, data, channel, onSaved }: { client: Client; dat
     .filter(([f]) => !/target\.(userIds|teamIds)\[\d+\]$/.test(f) && !/fallbackUserId$/.test(f))
     .map(([, r]) => r);
   const fallbackError = Object.entries(fields).find(([f]) => /fallbackUserId$/.test(f))?.[1];
-  const candidates = data.users.filter((u) => paid(u) || userIds.includes(u.id));
+  // The domain's own rule (docs/routing.md §2, §4): only users a rule may list are offered.
+  const inbox = data.inboxes.find((i) => i.id === channel.inboxId);
+  const listable = (u: UserOut) => paid(u) && (!inbox || isAssignable(u, inbox));
+  const candidates = data.users.filter((u) => listable(u) || userIds.includes(u.id));
   const h = `channel-${channel.id}`;
   const setUT = (u: string[], t: string[]) => setRule({ ...rule, target: { type: "users_and_teams", userIds: u, teamIds: t } });
 
@@ -601,7 +605,7 @@ function RoutingEditor({ client, data, channel, onSaved }: { client: Client; dat
               onChange={(e) => setRule({ ...rule, target: e.currentTarget.value ? { type: "contact_owner", fallbackUserId: e.currentTarget.value } : { type: "contact_owner" } })}
             >
               <option value="">Nobody (leave unassigned)</option>
-              {data.users.filter(paid).map((u) => (
+              {data.users.filter(listable).map((u) => (
                 <option key={u.id} value={u.id}>
                   {u.name}
                 </option>

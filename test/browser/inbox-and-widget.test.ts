@@ -1,0 +1,167 @@
+/**
+ * The web inbox and the chat widget in a real Chromium, against `npm start`'s program: the four flows
+ * of the issue, each ending on a screenshot (test-artifacts/browser/, git-ignored).
+ */
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, browserAvailable, launch, screenshot, signIn, startRuntime, watchErrors, type Runtime } from "./support";
+
+const LIVE_MS = 5_000;
+const manual = { autoAssign: false, target: { type: "users_and_teams", userIds: [], teamIds: [] } };
+const agent = (name: string, team: string | null, seat = "service") => ({ name, email: `${name.toLowerCase()}@example.com`, seat, primaryTeamId: team });
+
+describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", () => {
+  let rt: Runtime;
+  let browser: Browser;
+  let call: ReturnType<typeof api>;
+  let asAdmin: ReturnType<typeof api>;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    [rt, browser] = await Promise.all([startRuntime(), launch()]);
+    call = api(rt);
+    asAdmin = api(rt, { userId: "f3-admin", admin: true });
+    for (const [p, body] of [
+      ["/teams/f1-team", { name: "Flow one" }],
+      ["/teams/f2-team", { name: "Billing" }],
+      ["/teams/f3-team", { name: "Experts" }],
+      ["/users/f1-amy", agent("Amy", "f1-team")],
+      ["/users/f1-ben", agent("Ben", "f1-team")],
+      ["/users/f2-cat", agent("Cat", "f2-team")],
+      ["/users/f2-dan", agent("Dan", null)],
+      ["/users/f3-admin", { ...agent("Root", null, "none"), role: "admin" }],
+      ["/users/f3-eve", agent("Eve", null)],
+      ["/users/f3-fay", agent("Fay", null)],
+      ["/users/f3-gus", agent("Gus", "f3-team")],
+      ["/users/f4-hal", agent("Hal", null)],
+      ["/inboxes/f1", { name: "Shop", access: { type: "restricted", teamIds: ["f1-team"], userIds: [] } }],
+      ["/inboxes/f2", { name: "Billing desk", access: { type: "restricted", teamIds: ["f2-team"], userIds: ["f2-dan"] } }],
+      ["/inboxes/f3", { name: "Experts desk", access: { type: "restricted", teamIds: ["f3-team"], userIds: ["f3-eve", "f3-fay"] } }],
+      ["/inboxes/f4", { name: "Night desk", access: { type: "restricted", teamIds: [], userIds: ["f4-hal"] } }],
+      ["/channels/f1-chat", { inboxId: "f1", type: "chat", name: "Shop chat", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: [], teamIds: ["f1-team"] } } }],
+      ["/channels/f2-chat", { inboxId: "f2", type: "chat", name: "Billing chat", routing: manual }],
+      ["/channels/f3-chat", { inboxId: "f3", type: "chat", name: "Experts chat", routing: manual }],
+      ["/channels/f4-chat", { inboxId: "f4", type: "chat", name: "Night chat", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["f4-hal"], teamIds: [] } } }],
+    ] as const) {
+      await call("PUT", p, body);
+    }
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await rt?.stop();
+    expect(errors).toEqual([]);
+  });
+
+  const page = async (width = 1280, height = 800): Promise<Page> => {
+    const context = await browser.newContext({ viewport: { width, height } });
+    return watchErrors(await context.newPage(), errors);
+  };
+  const chat = (channel: string, text: string) => fetch(`${rt.url}/chat/${channel}/conversations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text }) }).then((r) => r.json());
+
+  it("1. a visitor starts a chat in the widget; the least busy agent sees it in Mine, replies; the visitor sees the reply", async () => {
+    // Amy already holds a chat, so the next one is Ben's (least busy, docs/routing.md §5.3).
+    expect((await chat("f1-chat", "earlier chat")).conversation.assigneeId ?? "f1-amy").toBe("f1-amy");
+    const ben = await page();
+    await signIn(ben, rt, "f1-ben");
+    await ben.getByRole("link", { name: /^Mine/ }).first().click();
+    await ben.getByText("No open conversations here.").waitFor();
+
+    const visitor = await page(1000, 720);
+    await visitor.goto(`${rt.url}/demo?channel=f1-chat`);
+    await visitor.getByRole("button", { name: "Chat with us" }).click();
+    await visitor.getByRole("textbox", { name: "Message" }).fill("Hi, where is my parcel?");
+    await visitor.getByRole("button", { name: "Send" }).click();
+
+    // No reload: the live feed brings it into Ben's Mine view.
+    const row = ben.getByRole("link", { name: /Hi, where is my parcel\?/ });
+    await row.waitFor({ timeout: LIVE_MS });
+    await row.click();
+    await ben.getByRole("textbox", { name: "Reply" }).fill("Hello! It ships today.");
+    await ben.getByRole("button", { name: "Send" }).click();
+    await ben.getByText("Hello! It ships today.").waitFor();
+
+    await visitor.getByText("Hello! It ships today.").waitFor({ timeout: LIVE_MS });
+    await screenshot(ben, "flow-1-agent");
+    await screenshot(visitor, "flow-1-widget");
+  });
+
+  it("2. an agent takes a conversation from Unassigned with the Owner select, gives it to a team, closes and reopens it", async () => {
+    await chat("f2-chat", "Invoice 42 is wrong");
+    const dan = await page();
+    await signIn(dan, rt, "f2-dan");
+    await dan.getByRole("link", { name: /Invoice 42 is wrong/ }).click();
+    const owner = dan.getByRole("combobox", { name: "Owner" });
+    await owner.selectOption({ label: "Dan (me)" });
+    await dan.getByRole("link", { name: /^Mine\s*1/ }).waitFor({ timeout: LIVE_MS });
+
+    // To the team: its least busy primary member takes it (docs/routing.md §3.5).
+    await owner.selectOption({ label: "Billing (team)" });
+    await expect.poll(() => owner.inputValue(), { timeout: LIVE_MS }).toBe("user:f2-cat");
+
+    await dan.getByRole("button", { name: "Close" }).click();
+    await dan.getByRole("button", { name: "Reopen" }).waitFor();
+    await dan.getByRole("button", { name: "Reopen" }).click();
+    await dan.getByRole("button", { name: "Close" }).waitFor();
+    await dan.getByText("Why this owner").click();
+    await dan.getByRole("cell", { name: "Cat (team assignment)" }).waitFor();
+    await screenshot(dan, "flow-2-owner-close-reopen");
+  });
+
+  it("3. an admin turns on automatic assignment, gets a field error for a user without a paid seat, fixes it, and the next chat follows the rule", async () => {
+    const admin = await page();
+    await signIn(admin, rt, "f3-admin");
+    await admin.getByRole("link", { name: "Settings" }).click();
+    const channel = admin.getByRole("region", { name: "Experts chat" });
+    await channel.getByRole("switch", { name: "Assign conversations automatically" }).check();
+    await expect.poll(() => channel.getByRole("combobox", { name: "Assign to" }).inputValue()).toBe("users_and_teams");
+    await channel.getByRole("checkbox", { name: "Fay" }).check();
+    await channel.getByRole("checkbox", { name: "Experts team" }).check();
+    // Meanwhile another admin takes Fay's seat away: the form is stale, the API says why.
+    await call("PUT", "/users/f3-fay", agent("Fay", null, "none"));
+    await channel.getByRole("button", { name: "Save" }).click();
+    await channel.getByText("user f3-fay has no paid seat").waitFor();
+    expect(await channel.getByRole("checkbox", { name: "Fay" }).getAttribute("aria-invalid")).toBe("true");
+
+    await channel.getByRole("checkbox", { name: "Fay" }).uncheck();
+    await channel.getByRole("checkbox", { name: "Eve" }).check();
+    await channel.getByRole("button", { name: "Save" }).click();
+    await channel.getByText("Saved.").waitFor();
+    await screenshot(admin, "flow-3-routing-rule");
+
+    const next = await chat("f3-chat", "Need an expert");
+    const conv = await asAdmin("GET", `/conversations/${next.conversation.id}`);
+    expect(conv.routing.rule).toEqual({ autoAssign: true, target: { type: "users_and_teams", userIds: ["f3-eve"], teamIds: ["f3-team"] } });
+    expect(["f3-eve", "f3-gus"]).toContain(conv.assigneeId);
+  });
+
+  it("4. an agent who switches Availability to Away stops receiving chats", async () => {
+    const hal = await page();
+    await signIn(hal, rt, "f4-hal");
+    const availability = hal.getByRole("switch", { name: "Availability" });
+    await availability.click();
+    await expect.poll(() => availability.getAttribute("aria-checked")).toBe("false");
+    await hal.getByRole("switch", { name: "Availability" }).getByText("Away").waitFor();
+
+    const waiting = await chat("f4-chat", "Anyone there at night?");
+    const conv = await asAdmin("GET", `/conversations/${waiting.conversation.id}`);
+    expect(conv.assigneeId).toBeNull();
+    expect(conv.routing.candidates).toEqual([expect.objectContaining({ userId: "f4-hal", kept: false, reason: "away" })]);
+    // It waits in Unassigned, where Hal sees it arrive.
+    await hal.getByRole("link", { name: /Anyone there at night\?/ }).waitFor({ timeout: LIVE_MS });
+    await screenshot(hal, "flow-4-away");
+  });
+
+  // PENDING: needs the waiting line (docs/routing.md §5.5, issue 9, built on the scale branch at the
+  // same time): turning Available must hand Hal the chat that waited in flow 4. The coordinator
+  // removes `.skip` after merging the waiting line.
+  it.skip("4b. back to Available, the waiting chat arrives in Mine within 5 s", async () => {
+    const hal = await page();
+    await signIn(hal, rt, "f4-hal");
+    const availability = hal.getByRole("switch", { name: "Availability" });
+    await availability.click();
+    await expect.poll(() => availability.getAttribute("aria-checked")).toBe("true");
+    await hal.getByRole("link", { name: /^Mine/ }).first().click();
+    await hal.getByRole("link", { name: /Anyone there at night\?/ }).waitFor({ timeout: LIVE_MS });
+    await screenshot(hal, "flow-4-back-available");
+  });
+});
