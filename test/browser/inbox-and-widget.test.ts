@@ -56,7 +56,7 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     const context = await browser.newContext({ viewport: { width, height } });
     return watchErrors(await context.newPage(), errors);
   };
-  const chat = (channel: string, text: string) => fetch(`${rt.url}/chat/${channel}/conversations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text }) }).then((r) => r.json());
+  const chat = (channel: string, text: string) => fetch(`${rt.url}/chat/${channel}/conversations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text }) }).then((r) => r.json() as Promise<{ conversation: { id: string; assigneeId?: string | null } }>);
 
   it("1. a visitor starts a chat in the widget; the least busy agent sees it in Mine, replies; the visitor sees the reply", async () => {
     // Amy already holds a chat, so the next one is Ben's (least busy, docs/routing.md §5.3).
