@@ -14,10 +14,10 @@ export const ARTIFACTS = path.join(root, "test-artifacts", "browser");
  * Whether the browser tests can run. Under CI a missing browser is a failure (the suite must never
  * pass by skipping); elsewhere they are skipped with a message saying how to get Chromium.
  */
-export function browserAvailable(): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  const how = `no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH); see README "Web inbox and widget"`;
-  if (process.env.CI === "true") throw new Error(how);
+export function browserAvailable(executable = CHROMIUM, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (existsSync(executable)) return true;
+  const how = `no Chromium at ${executable}: apt-get install chromium (or set CHROMIUM_PATH); see README "Web inbox and widget"`;
+  if (env.CI === "true") throw new Error(how);
   console.warn(`browser tests skipped: ${how}`);
   return false;
 }
