@@ -16,7 +16,8 @@ const { app } = buildApp((app: App) => {
     stackName: setting("stackName", "ROUTING_STACK_NAME", "ConversationRouting"),
     emailDomain,
     notifyFrom: setting("notifyFrom", "ROUTING_NOTIFY_FROM", `routing@${emailDomain}`),
-    appUrl: setting("appUrl", "ROUTING_APP_URL", "https://inbox.example.com"),
+    // Default: the inbox the stack hosts (CloudFront).
+    ...((app.node.tryGetContext("appUrl") ?? process.env.ROUTING_APP_URL) ? { appUrl: setting("appUrl", "ROUTING_APP_URL", "") } : {}),
     allowedOrigins: setting("allowedOrigins", "ROUTING_ALLOWED_ORIGINS", "https://www.example.com").split(",").map((o) => o.trim()).filter(Boolean),
     ...(process.env.CDK_DEFAULT_ACCOUNT ? { env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } } : {}),
   };

@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from "aws-cdk-lib";
+import { Lazy, Stack, type StackProps } from "aws-cdk-lib";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
@@ -8,14 +8,15 @@ import { RoutingHttpApi } from "../constructs/http-api";
 import { InboundEmail } from "../constructs/inbound-email";
 import { RoutingFunction } from "../constructs/routing-function";
 import { RoutingTable } from "../constructs/table";
+import { WebHosting } from "../constructs/web-hosting";
 
 export interface RoutingStackProps extends StackProps {
   /** The domain team emails are received at and replies are sent from, e.g. `support.example.com`. */
   readonly emailDomain: string;
   /** Sender of owner notifications and of replies on form conversations; an address at `emailDomain`. */
   readonly notifyFrom: string;
-  /** Base URL of the inbox app, for links in notifications. */
-  readonly appUrl: string;
+  /** Base URL of the inbox app, for links in notifications. @default the hosted inbox's URL */
+  readonly appUrl?: string;
   /** Origins of the chat widget (CORS). @default none */
   readonly allowedOrigins?: string[];
   /** Where alarms notify. @default none */
@@ -41,7 +42,11 @@ export class RoutingStack extends Stack {
     super(scope, id, props);
     const { table } = new RoutingTable(this, "Data");
     const identity = new EmailIdentity(this, "SendingDomain", { identity: Identity.domain(props.emailDomain) });
-    const sender = { NOTIFY_FROM: props.notifyFrom, APP_URL: props.appUrl };
+    // The hosted inbox's origin is known only once its distribution exists, after the API it calls.
+    let web: WebHosting | undefined;
+    const webUrl = Lazy.string({ produce: () => web!.url });
+    const allowedOrigins = [...(props.allowedOrigins ?? []), webUrl];
+    const sender = { NOTIFY_FROM: props.notifyFrom, APP_URL: props.appUrl ?? webUrl };
     // Form channels' signing secrets derive from this key; it never appears in function configuration.
     const formSigningKey = new Secret(this, "FormSigningKey", {
       description: "Master key form channels' webhook signing secrets derive from",
@@ -53,7 +58,7 @@ export class RoutingStack extends Stack {
       description: "Conversation routing HTTP API",
       environment: {
         TABLE_NAME: table.tableName,
-        ALLOWED_ORIGINS: (props.allowedOrigins ?? []).join(","),
+        ALLOWED_ORIGINS: allowedOrigins.join(","),
         FORM_SIGNING_KEY_SECRET_ARN: formSigningKey.secretArn,
         POWERTOOLS_SERVICE_NAME: "routing-api",
         ...sender,
@@ -69,7 +74,8 @@ export class RoutingStack extends Stack {
     identity.grantSendEmail(api.fn);
     identity.grantSendEmail(email.fn);
 
-    new RoutingHttpApi(this, "Http", { handler: api.fn, ...(props.allowedOrigins ? { allowedOrigins: props.allowedOrigins } : {}) });
+    const http = new RoutingHttpApi(this, "Http", { handler: api.fn, allowedOrigins });
+    web = new WebHosting(this, "Web", { apiUrl: http.api.apiEndpoint });
     const inbound = new InboundEmail(this, "InboundEmail", { handler: email.fn, recipients: [props.emailDomain] });
     email.fn.addEnvironment("INBOUND_BUCKET", inbound.bucket.bucketName);
     email.fn.addEnvironment("INBOUND_PREFIX", inbound.prefix);

@@ -78,7 +78,7 @@ describe("the HTTP API", () => {
       DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("requestId") },
     });
-    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: { AllowOrigins: ["https://www.example.com"], AllowCredentials: true } });
+    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: { AllowOrigins: Match.arrayWith(["https://www.example.com"]), AllowCredentials: true } });
   });
 
   it("has a Cognito user pool with an admins group and required MFA", () => {
@@ -89,7 +89,8 @@ describe("the HTTP API", () => {
 
 describe("the functions", () => {
   it("run nodejs22.x on arm64 with tracing, source maps and a log group kept a month", () => {
-    const fns = resources("AWS::Lambda::Function");
+    // CDK's BucketDeployment function (the hosted inbox's upload) is not ours.
+    const fns = resources("AWS::Lambda::Function").filter(([id]) => !id.startsWith("CustomCDKBucketDeployment"));
     expect(fns).toHaveLength(2);
     for (const [, fn] of fns) {
       expect(fn.Properties).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"], TracingConfig: { Mode: "Active" } });
