@@ -39,6 +39,7 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
       ["/inboxes/f3", { name: "Experts desk", access: { type: "restricted", teamIds: ["f3-team"], userIds: ["f3-eve", "f3-fay"] } }],
       ["/inboxes/f4", { name: "Night desk", access: { type: "restricted", teamIds: [], userIds: ["f4-hal"] } }],
       ["/channels/f1-chat", { inboxId: "f1", type: "chat", name: "Shop chat", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: [], teamIds: ["f1-team"] } } }],
+      ["/channels/f5-bot", { inboxId: "f1", type: "bot", name: "Shop bot", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: [], teamIds: ["f1-team"] } } }],
       ["/channels/f2-chat", { inboxId: "f2", type: "chat", name: "Billing chat", routing: manual }],
       ["/channels/f3-chat", { inboxId: "f3", type: "chat", name: "Experts chat", routing: manual }],
       ["/channels/f4-chat", { inboxId: "f4", type: "chat", name: "Night chat", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["f4-hal"], teamIds: [] } } }],
@@ -81,6 +82,10 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     await ben.getByText("Hello! It ships today.").waitFor();
 
     await visitor.getByText("Hello! It ships today.").waitFor({ timeout: LIVE_MS });
+    // And the visitor's answer reaches the open conversation, live.
+    await visitor.getByRole("textbox", { name: "Message" }).fill("Great, thanks!");
+    await visitor.getByRole("textbox", { name: "Message" }).press("Enter");
+    await ben.getByRole("list", { name: "Messages" }).getByText("Great, thanks!").waitFor({ timeout: LIVE_MS });
     await screenshot(ben, "flow-1-agent");
     await screenshot(visitor, "flow-1-widget");
   });
@@ -121,6 +126,7 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     await channel.getByRole("button", { name: "Save" }).click();
     await channel.getByText("user f3-fay has no paid seat").waitFor();
     expect(await channel.getByRole("checkbox", { name: "Fay" }).getAttribute("aria-invalid")).toBe("true");
+    await screenshot(channel, "flow-3-field-error");
 
     await channel.getByRole("checkbox", { name: "Fay" }).uncheck();
     await channel.getByRole("checkbox", { name: "Eve" }).check();
@@ -149,6 +155,29 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     // It waits in Unassigned, where Hal sees it arrive.
     await hal.getByRole("link", { name: /Anyone there at night\?/ }).waitFor({ timeout: LIVE_MS });
     await screenshot(hal, "flow-4-away");
+  });
+
+  it("on a bot channel the widget offers \"Talk to a person\", which hands the chat to an agent", async () => {
+    const visitor = await page(420, 720);
+    await visitor.goto(`${rt.url}/demo?channel=f5-bot&type=bot`);
+    await visitor.getByRole("button", { name: "Chat with us" }).click();
+    await visitor.getByRole("textbox", { name: "Message" }).fill("Bot, I need a human");
+    await visitor.getByRole("button", { name: "Send" }).click();
+    const talk = visitor.getByRole("button", { name: "Talk to a person" });
+    await talk.click();
+    await talk.waitFor({ state: "hidden" });
+    const conversationId = await visitor.evaluate(() => JSON.parse(localStorage.getItem("routing.chat.f5-bot")!).conversationId as string);
+    const conv = await api(rt, { userId: "f1-amy" })("GET", `/conversations/${conversationId}`);
+    expect(["f1-amy", "f1-ben"]).toContain(conv.assigneeId);
+    await screenshot(visitor, "bot-handoff");
+  });
+
+  it("a refused token (401) returns to sign-in", async () => {
+    const amy = await page();
+    await signIn(amy, rt, "f1-amy");
+    await amy.evaluate(() => sessionStorage.setItem("routing.token", "not-a-token"));
+    await amy.reload();
+    await amy.getByRole("heading", { name: "Sign in to the inbox" }).waitFor();
   });
 
   // PENDING: needs the waiting line (docs/routing.md §5.5, issue 9, built on the scale branch at the

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { freePort } from "../../infra/local/dynoxide";
 import { issueToken } from "../../infra/local/gateway";
 
@@ -116,7 +116,7 @@ export async function signIn(page: Page, rt: Runtime, userId: string): Promise<v
 }
 
 /** The end state of a flow, kept as a test artifact (git-ignored). */
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: Page | Locator, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 }

@@ -12,6 +12,8 @@ const POLL_MS = 2_000;
 
 interface Saved {
   conversationId: string | null;
+  /** The bot's chat was handed to a person: "Talk to a person" is done. */
+  handedOff?: boolean;
 }
 
 function b64url(bytes: Uint8Array): string {
@@ -85,6 +87,19 @@ function start(script: HTMLScriptElement): void {
   root.append(panel, launcher);
   document.body.append(host);
 
+  // A visitor the site vouches for (docs/routing.md §6.1) is identified before their first message,
+  // so contact-owner routing already applies to it.
+  const email = script.dataset.email;
+  const identified: Promise<unknown> = email
+    ? call("POST", "/chat/identify", {
+        channelId,
+        visitorToken,
+        email,
+        ...(script.dataset.name ? { name: script.dataset.name } : {}),
+        ...(script.dataset.identityHash ? { identityHash: script.dataset.identityHash } : {}),
+      }).catch(() => undefined)
+    : Promise.resolve();
+
   let timer: ReturnType<typeof setInterval> | undefined;
   let shown = new Set<string>();
 
@@ -96,12 +111,13 @@ function start(script: HTMLScriptElement): void {
   const renderStatus = (c: Partial<VisitorConversation> | undefined) => {
     if (!c) return;
     if (c.awaitingHandoff !== undefined) isBot = isBot || c.awaitingHandoff;
-    handoff.hidden = !(isBot && c.awaitingHandoff !== false && !(c.assigned ?? !!c.assigneeId));
+    if (c.awaitingHandoff === false) saved.handedOff = true;
+    handoff.hidden = !isBot || saved.handedOff === true || saved.conversationId === null || (c.assigned ?? !!c.assigneeId);
     if (c.status === "closed") status.textContent = "This conversation is closed. Write to start again.";
     else if (c.waiting) status.textContent = `You are number ${c.waiting.position} in line. Someone will be with you soon.`;
     else if (c.agent) status.textContent = `${c.agent.name} is here to help.`;
     else if (c.assigned || c.assigneeId) status.textContent = "An agent has your message.";
-    else status.textContent = isBot && c.awaitingHandoff !== false ? "Our bot is here. Ask for a person any time." : "We got your message. Someone will answer soon.";
+    else status.textContent = isBot && !saved.handedOff ? "Our bot is here. Ask for a person any time." : "We got your message. Someone will answer soon.";
   };
 
   const renderMessages = (messages: VisitorMessage[]) => {
@@ -126,6 +142,7 @@ function start(script: HTMLScriptElement): void {
       // The conversation is gone or belongs to another browser: start afresh next time.
       if ((err as { status?: number }).status === 404) {
         saved.conversationId = null;
+        saved.handedOff = false;
         save();
         shown = new Set();
         log.replaceChildren();
@@ -172,6 +189,7 @@ function start(script: HTMLScriptElement): void {
       if (!saved.conversationId) {
         // One key per attempt: a double click or a retried request starts one chat, not two.
         const idempotencyKey = mintToken();
+        await identified;
         const r = await call<ChatStarted>("POST", `/chat/${encodeURIComponent(channelId)}/conversations`, { text, visitorToken, idempotencyKey });
         saved.conversationId = r.conversation.id;
         save();
@@ -192,29 +210,17 @@ function start(script: HTMLScriptElement): void {
     if (!saved.conversationId) return;
     try {
       const c = await call<VisitorConversation>("POST", `/chat/conversations/${encodeURIComponent(saved.conversationId)}/handoff`, { visitorToken });
+      saved.handedOff = true;
+      save();
       renderStatus({ ...c, awaitingHandoff: false });
-      handoff.hidden = true;
       await refresh();
     } catch (err) {
       showError(`Could not reach a person: ${(err as Error).message}`);
     }
   });
 
-  if (isBot) handoff.hidden = saved.conversationId === null;
+  handoff.hidden = !isBot || saved.conversationId === null || saved.handedOff === true;
 
-  // A visitor the site vouches for (docs/routing.md §6.1): linked to their contact before they write.
-  const email = script.dataset.email;
-  if (email) {
-    const identityHash = script.dataset.identityHash;
-    const name = script.dataset.name;
-    void call("POST", "/chat/identify", {
-      channelId,
-      visitorToken,
-      email,
-      ...(name ? { name } : {}),
-      ...(identityHash ? { identityHash } : {}),
-    }).catch(() => undefined);
-  }
 }
 
 const script = document.currentScript as HTMLScriptElement | null;
