@@ -1,4 +1,7 @@
+import { CreateTableCommand, DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
+import { createTableInput } from "../../shared/adapters/dynamo/table";
+import { ensureTable } from "../../shared/app";
 import {
   assigneePageSchema,
   changesSchema,
@@ -10,6 +13,7 @@ import {
   meSchema,
   teamPageSchema,
 } from "../../shared/http/web-schemas";
+import { clients } from "../support/harness";
 import { ADMIN, apiHarness } from "../support/http";
 
 type H = Awaited<ReturnType<typeof apiHarness>>;
@@ -132,5 +136,17 @@ describe("live polling is not inbox activity", () => {
     expect((await h.app.store.getUser("alice"))!.lastInboxActivityAt).toBe(before);
     await h.call({ method: "POST", path: "/me/heartbeat", as: ALICE });
     expect((await h.app.store.getUser("alice"))!.lastInboxActivityAt).not.toBe(before);
+  });
+});
+
+describe("local data from before the change feed", () => {
+  it("ensureTable adds the indexes a kept table lacks", async () => {
+    const db = clients();
+    const name = `routing-old-${Date.now().toString(36)}`;
+    const full = createTableInput(name);
+    await db.client.send(new CreateTableCommand({ ...full, AttributeDefinitions: full.AttributeDefinitions.filter((a) => !a.AttributeName.startsWith("gsi3")), GlobalSecondaryIndexes: full.GlobalSecondaryIndexes.filter((i) => i.IndexName !== "gsi3") }));
+    await ensureTable(db, name);
+    const { Table } = await db.client.send(new DescribeTableCommand({ TableName: name }));
+    expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(["gsi1", "gsi2", "gsi3"]);
   });
 });
