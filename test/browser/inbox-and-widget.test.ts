@@ -172,6 +172,40 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     await screenshot(visitor, "bot-handoff");
   });
 
+  it("works from the keyboard alone: sign in, open a conversation, reply", async () => {
+    await chat("f2-chat", "Keyboard question");
+    const dan = await page();
+    await dan.goto(`${rt.url}/`);
+    /** Tab until the focused element's accessible name matches (at most 60 presses). */
+    const tabTo = async (name: RegExp) => {
+      for (let i = 0; i < 60; i++) {
+        await dan.keyboard.press("Tab");
+        // A string: this runs in the page (the test's own tsconfig has no DOM types).
+        const focused = await dan.evaluate<string>(`(() => {
+          const e = document.activeElement;
+          const label = e && e.id ? document.querySelector('label[for="' + e.id + '"]') : null;
+          return (e && e.getAttribute("aria-label")) || (label && label.textContent) || (e && e.textContent) || "";
+        })()`);
+        if (name.test(focused.trim())) return;
+      }
+      throw new Error(`no focusable element named ${name}`);
+    };
+    await dan.getByLabel("User").waitFor();
+    await tabTo(/^User$/);
+    await dan.keyboard.type("Dan");
+    await tabTo(/^Sign in$/);
+    await dan.keyboard.press("Enter");
+    await tabTo(/^Visitor: Keyboard question/);
+    await dan.keyboard.press("Enter");
+    await tabTo(/^Reply$/);
+    await dan.keyboard.type("Typed without a mouse");
+    await tabTo(/^Send$/);
+    await dan.keyboard.press("Enter");
+    await dan.getByRole("list", { name: "Messages" }).getByText("Typed without a mouse").waitFor();
+    // Replying to an unassigned conversation made it Dan's.
+    expect(await dan.getByRole("combobox", { name: "Owner" }).inputValue()).toBe("user:f2-dan");
+  });
+
   it("a refused token (401) returns to sign-in", async () => {
     const amy = await page();
     await signIn(amy, rt, "f1-amy");

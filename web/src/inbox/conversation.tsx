@@ -3,7 +3,7 @@ import type { Client } from "../api/client";
 import type { ConversationDetail, ConversationOut, DecisionOut, Me, MessageOut } from "../../../shared/http/web-schemas";
 import type { Directory } from "./inbox";
 import { titleOf } from "./inbox";
-import { age, ErrorNote, errorText, Loading } from "./ui";
+import { age, ago, ErrorNote, errorText, Loading } from "./ui";
 
 interface Props {
   client: Client;
@@ -67,7 +67,7 @@ export function ConversationPane({ client, me, id, dir, changed, onBack, onChang
         <div class="pane-title">
           <h2>{titleOf(conv)}</h2>
           <p class="muted">
-            {conv.channelId} · {conv.channelType} · {conv.status === "open" ? "Open" : "Closed"} · started {age(conv.createdAt) === "now" ? "just now" : `${age(conv.createdAt)} ago`}
+            {conv.channelId} · {conv.channelType} · {conv.status === "open" ? "Open" : "Closed"} · started {ago(conv.createdAt)}
           </p>
         </div>
       </header>
@@ -112,7 +112,7 @@ export function ConversationPane({ client, me, id, dir, changed, onBack, onChang
       </div>
       {actionError !== null && <ErrorNote error={actionError} />}
       <ol class="messages" aria-label="Messages" aria-live="polite">
-        {conv.messages.map((m) => (
+        {withRoutingNote(conv, dir).map((m) => (
           <MessageItem key={m.id} m={m} />
         ))}
       </ol>
@@ -128,6 +128,28 @@ export function ConversationPane({ client, me, id, dir, changed, onBack, onChang
       <WhyThisOwner decision={conv.routing} dir={dir} />
     </section>
   );
+}
+
+/**
+ * The stored decision, also as a system note in the thread at the time it was made ("assigned by
+ * routing"), beside the notes the service stores itself (messages whose author is `system`).
+ */
+function withRoutingNote(conv: ConversationDetail, dir: Directory): MessageOut[] {
+  const d = conv.routing;
+  if (!d) return conv.messages;
+  const who = d.outcome.type === "assigned" && d.outcome.userId ? dir.userName(d.outcome.userId) : null;
+  // A decision without a rule is a hand-made team assignment (docs/routing.md §3.5).
+  const team = d.rule === null && conv.teamId ? dir.teamName(conv.teamId) : null;
+  const text =
+    team !== null
+      ? who
+        ? `Given to ${who} through the ${team} team`
+        : `Given to the ${team} team; nobody there could take it yet`
+      : who
+        ? `Assigned to ${who} by routing (${STRATEGIES[d.strategy]?.toLowerCase() ?? d.strategy})`
+        : `Not assigned by routing: ${d.outcome.why}`;
+  const note: MessageOut = { id: `routing-${d.decidedAt}`, conversationId: conv.id, author: { kind: "system" }, text, createdAt: d.decidedAt };
+  return [...conv.messages, note].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.author.kind === "system" ? 1 : -1));
 }
 
 function MessageItem({ m }: { m: MessageOut }) {
@@ -239,13 +261,13 @@ function WhyThisOwner({ decision, dir }: { decision: DecisionOut | undefined; di
           <p class="muted">
             Rule:{" "}
             {!decision.rule
-              ? "none, assigned by hand"
+              ? "none: given to a team by hand"
               : decision.rule.target.type === "contact_owner"
                 ? `contact owner${decision.rule.target.fallbackUserId ? `, else ${dir.userName(decision.rule.target.fallbackUserId)}` : ""}`
                 : `users ${decision.rule.target.userIds.map(dir.userName).join(", ") || "none"}; teams ${
                     decision.rule.target.teamIds.map(dir.teamName).join(", ") || "none"
                   }`}{" "}
-            · decided {age(decision.decidedAt)} ago
+            · decided {ago(decision.decidedAt)}
           </p>
           {decision.candidates.length > 0 && (
             <table>

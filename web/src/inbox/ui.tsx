@@ -10,6 +10,12 @@ export function age(iso: string, now = Date.now()): string {
   return `${Math.floor(s / 86400)} d`;
 }
 
+/** "just now", "3 min ago": for sentences. */
+export function ago(iso: string): string {
+  const a = age(iso);
+  return a === "now" ? "just now" : `${a} ago`;
+}
+
 export function errorText(err: unknown): string {
   if (err instanceof ApiError) return err.details.length ? `${err.message}: ${err.details.map((d) => d.reason).join("; ")}` : err.message;
   return err instanceof Error ? err.message : String(err);
