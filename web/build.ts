@@ -37,8 +37,13 @@ const common: BuildOptions = {
 export function buildWeb(outDir = WEB_DIST): BundleSize[] {
   mkdirSync(outDir, { recursive: true });
   buildSync({ ...common, entryPoints: [path.join(here, "src/inbox/main.tsx")], outfile: path.join(outDir, "app.js") });
-  buildSync({ ...common, entryPoints: [path.join(here, "src/widget/widget.ts")], outfile: path.join(outDir, "widget.js") });
-  for (const name of readdirSync(path.join(here, "public"))) cpSync(path.join(here, "public", name), path.join(outDir, name));
+  buildSync({
+    ...common,
+    entryPoints: [path.join(here, "src/widget/widget.ts")],
+    outfile: path.join(outDir, "widget.js"),
+  });
+  for (const name of readdirSync(path.join(here, "public")))
+    cpSync(path.join(here, "public", name), path.join(outDir, name));
   return (Object.keys(BUDGETS) as Array<keyof typeof BUDGETS>).map((file) => {
     const bytes = readFileSync(path.join(outDir, file));
     return { file, bytes: bytes.length, gzip: gzipSync(bytes).length, budget: BUDGETS[file] };

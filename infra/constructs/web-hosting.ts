@@ -29,7 +29,9 @@ export interface WebHostingProps {
 export function webConfig(props: Pick<WebHostingProps, "apiUrl" | "auth">, siteUrl: string) {
   return {
     apiUrl: props.apiUrl,
-    auth: props.auth ? { domainUrl: props.auth.domainUrl, clientId: props.auth.clientId, redirectUri: `${siteUrl}/` } : null,
+    auth: props.auth
+      ? { domainUrl: props.auth.domainUrl, clientId: props.auth.clientId, redirectUri: `${siteUrl}/` }
+      : null,
   };
 }
 
@@ -60,7 +62,11 @@ export class WebHosting extends Construct {
       objectOwnership: ObjectOwnership.OBJECT_WRITER,
       lifecycleRules: [{ expiration: Duration.days(90) }],
     });
-    this.bucket = new Bucket(this, "Site", { ...privateBucket, serverAccessLogsBucket: logs, serverAccessLogsPrefix: "s3/" });
+    this.bucket = new Bucket(this, "Site", {
+      ...privateBucket,
+      serverAccessLogsBucket: logs,
+      serverAccessLogsPrefix: "s3/",
+    });
 
     // The header policy cannot name the API (the API's CORS names this distribution: a cycle), so
     // connections are narrowed by the CSP meta tag index.html gets at deploy. Both policies apply.
@@ -68,11 +74,24 @@ export class WebHosting extends Construct {
       comment: "Inbox security headers",
       securityHeadersBehavior: {
         contentSecurityPolicy: {
-          contentSecurityPolicy:
-            "default-src 'self'; connect-src 'self' https:; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; upgrade-insecure-requests",
+          contentSecurityPolicy: [
+            "default-src 'self'",
+            "connect-src 'self' https:",
+            "img-src 'self' data:",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "upgrade-insecure-requests",
+          ].join("; "),
           override: true,
         },
-        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, preload: false, override: true },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(365),
+          includeSubdomains: true,
+          preload: false,
+          override: true,
+        },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
         referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },

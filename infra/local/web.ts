@@ -25,7 +25,11 @@ const STATIC: Record<string, { file: string; type: string }> = {
   "/demo.js": { file: "demo.js", type: "text/javascript; charset=utf-8" },
 };
 
-const json = (status: number, body: unknown): Result => ({ statusCode: status, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const json = (status: number, body: unknown): Result => ({
+  statusCode: status,
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
 
 /** Loopback only: the developer sign-in hands out any user's token, so only this machine may ask. */
 function fromThisMachine(req: IncomingMessage): boolean {
@@ -61,13 +65,15 @@ export function localWeb(opts: { distDir: string; web: WebReadStore; jwtSecret: 
         try {
           userId = (JSON.parse(body.toString("utf8")) as { userId?: unknown }).userId;
         } catch {
-          return errorBody(400, "validation_failed", "send {\"userId\": \"...\"}");
+          return errorBody(400, "validation_failed", 'send {"userId": "..."}');
         }
-        if (typeof userId !== "string") return errorBody(400, "validation_failed", "send {\"userId\": \"...\"}");
+        if (typeof userId !== "string") return errorBody(400, "validation_failed", 'send {"userId": "..."}');
         const user = (await allUsers(opts.web)).find((u) => u.id === userId);
         if (!user) return errorBody(404, "not_found", `user ${userId} does not exist`);
         // An admin user gets the `admins` group, as Cognito would put it in their token.
-        return json(200, { token: await issueToken(opts.jwtSecret, user.id, { admin: user.role === "admin", days: 1 }) });
+        return json(200, {
+          token: await issueToken(opts.jwtSecret, user.id, { admin: user.role === "admin", days: 1 }),
+        });
       }
       return errorBody(404, "not_found", "no such local route");
     }

@@ -30,6 +30,12 @@ export interface WebReadStore {
   listUsers(page: PageRequest): Promise<Page<User>>;
   listChannels(page: PageRequest): Promise<Page<Channel>>;
   /** How many conversations a view holds, counting at most `cap`. */
-  countView(q: { inboxId: string; view: ConversationView; status: ConversationStatus; userId: string; cap: number }): Promise<number>;
+  countView(q: {
+    inboxId: string;
+    view: ConversationView;
+    status: ConversationStatus;
+    userId: string;
+    cap: number;
+  }): Promise<number>;
   changesSince(inboxId: string, sinceIso: string, limit: number): Promise<ChangeBatch>;
 }

@@ -88,6 +88,10 @@ export const WEB_OPERATIONS: Record<string, Operation> = {
     const from = new Date(Math.min(Date.parse(since), now.getTime()) - CHANGE_OVERLAP_MS).toISOString();
     const batch = await ctx.services.app.web.changesSince(inbox.id, from, CHANGE_LIMIT);
     const latest = batch.items.reduce((max, c) => (c.updatedAt > max ? c.updatedAt : max), since);
-    return ok({ items: batch.items, cursor: latest > now.toISOString() ? now.toISOString() : latest, truncated: batch.truncated });
+    return ok({
+      items: batch.items,
+      cursor: latest > now.toISOString() ? now.toISOString() : latest,
+      truncated: batch.truncated,
+    });
   },
 };

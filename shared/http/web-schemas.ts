@@ -44,7 +44,10 @@ export const channelSchema = z.object({
   routing: rule,
 });
 /** A channel as created: a form's signing secret or a chat's identity secret, shown once. */
-export const createdChannelSchema = channelSchema.extend({ signingSecret: z.string().optional(), identitySecret: z.string().optional() });
+export const createdChannelSchema = channelSchema.extend({
+  signingSecret: z.string().optional(),
+  identitySecret: z.string().optional(),
+});
 
 const candidateSchema = z.object({
   userId: z.string(),
@@ -72,7 +75,12 @@ export const decisionSchema = z.object({
 export const messageSchema = z.object({
   id: z.string(),
   conversationId: z.string(),
-  author: z.object({ kind: z.enum(["customer", "agent", "system"]), userId: z.string().optional(), name: z.string().optional(), email: z.string().optional() }),
+  author: z.object({
+    kind: z.enum(["customer", "agent", "system"]),
+    userId: z.string().optional(),
+    name: z.string().optional(),
+    email: z.string().optional(),
+  }),
   text: z.string(),
   createdAt: z.string(),
   delivery: z.object({ state: z.enum(["sent", "failed"]), error: z.string().optional() }).optional(),
@@ -99,7 +107,11 @@ export const conversationSchema = z.object({
 
 export const conversationDetailSchema = conversationSchema.extend({ messages: z.array(messageSchema) });
 export const conversationPageSchema = page(conversationSchema);
-export const replyResultSchema = z.object({ conversation: conversationSchema, message: messageSchema, emailed: z.boolean().optional() });
+export const replyResultSchema = z.object({
+  conversation: conversationSchema,
+  message: messageSchema,
+  emailed: z.boolean().optional(),
+});
 
 export const meSchema = z.object({ user: userSchema, admin: z.boolean() });
 export const inboxPageSchema = page(inboxSchema);
@@ -112,7 +124,11 @@ export const assigneePageSchema = page(assigneeSchema);
 /** View sizes, each counted up to `cap` ("100+" beyond). */
 export const countsSchema = z.object({ unassigned: z.number(), mine: z.number(), all: z.number(), cap: z.number() });
 /** The live feed: conversations changed since the last cursor, and the cursor to send next time. */
-export const changesSchema = z.object({ items: z.array(conversationSchema), cursor: z.string(), truncated: z.boolean() });
+export const changesSchema = z.object({
+  items: z.array(conversationSchema),
+  cursor: z.string(),
+  truncated: z.boolean(),
+});
 
 /** What a visitor sees of a conversation (never the internal one). */
 export const visitorConversationSchema = z.object({
@@ -124,7 +140,12 @@ export const visitorConversationSchema = z.object({
   awaitingHandoff: z.boolean().optional(),
   assigneeId: z.string().nullable().optional(),
 });
-export const visitorMessageSchema = z.object({ id: z.string(), text: z.string(), createdAt: z.string(), author: z.object({ kind: z.string(), name: z.string() }) });
+export const visitorMessageSchema = z.object({
+  id: z.string(),
+  text: z.string(),
+  createdAt: z.string(),
+  author: z.object({ kind: z.string(), name: z.string() }),
+});
 export const chatStartedSchema = z.object({ conversation: visitorConversationSchema, visitorToken: z.string() });
 export const visitorThreadSchema = z.object({
   conversation: visitorConversationSchema.optional(),

@@ -8,7 +8,12 @@ import { api, browserAvailable, launch, screenshot, signIn, startRuntime, watchE
 
 const LIVE_MS = 5_000;
 const manual = { autoAssign: false, target: { type: "users_and_teams", userIds: [], teamIds: [] } };
-const agent = (name: string, team: string | null, seat = "service") => ({ name, email: `${name.toLowerCase()}@example.com`, seat, primaryTeamId: team });
+const agent = (name: string, team: string | null, seat = "service") => ({
+  name,
+  email: `${name.toLowerCase()}@example.com`,
+  seat,
+  primaryTeamId: team,
+});
 
 describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", () => {
   let rt: Runtime;
@@ -35,14 +40,44 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
       ["/users/f3-gus", agent("Gus", "f3-team")],
       ["/users/f4-hal", agent("Hal", null)],
       ["/inboxes/f1", { name: "Shop", access: { type: "restricted", teamIds: ["f1-team"], userIds: [] } }],
-      ["/inboxes/f2", { name: "Billing desk", access: { type: "restricted", teamIds: ["f2-team"], userIds: ["f2-dan"] } }],
-      ["/inboxes/f3", { name: "Experts desk", access: { type: "restricted", teamIds: ["f3-team"], userIds: ["f3-eve", "f3-fay"] } }],
+      [
+        "/inboxes/f2",
+        { name: "Billing desk", access: { type: "restricted", teamIds: ["f2-team"], userIds: ["f2-dan"] } },
+      ],
+      [
+        "/inboxes/f3",
+        { name: "Experts desk", access: { type: "restricted", teamIds: ["f3-team"], userIds: ["f3-eve", "f3-fay"] } },
+      ],
       ["/inboxes/f4", { name: "Night desk", access: { type: "restricted", teamIds: [], userIds: ["f4-hal"] } }],
-      ["/channels/f1-chat", { inboxId: "f1", type: "chat", name: "Shop chat", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: [], teamIds: ["f1-team"] } } }],
-      ["/channels/f5-bot", { inboxId: "f1", type: "bot", name: "Shop bot", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: [], teamIds: ["f1-team"] } } }],
+      [
+        "/channels/f1-chat",
+        {
+          inboxId: "f1",
+          type: "chat",
+          name: "Shop chat",
+          routing: { autoAssign: true, target: { type: "users_and_teams", userIds: [], teamIds: ["f1-team"] } },
+        },
+      ],
+      [
+        "/channels/f5-bot",
+        {
+          inboxId: "f1",
+          type: "bot",
+          name: "Shop bot",
+          routing: { autoAssign: true, target: { type: "users_and_teams", userIds: [], teamIds: ["f1-team"] } },
+        },
+      ],
       ["/channels/f2-chat", { inboxId: "f2", type: "chat", name: "Billing chat", routing: manual }],
       ["/channels/f3-chat", { inboxId: "f3", type: "chat", name: "Experts chat", routing: manual }],
-      ["/channels/f4-chat", { inboxId: "f4", type: "chat", name: "Night chat", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["f4-hal"], teamIds: [] } } }],
+      [
+        "/channels/f4-chat",
+        {
+          inboxId: "f4",
+          type: "chat",
+          name: "Night chat",
+          routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["f4-hal"], teamIds: [] } },
+        },
+      ],
     ] as const) {
       await call("PUT", p, body);
     }
@@ -57,7 +92,12 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     const context = await browser.newContext({ viewport: { width, height } });
     return watchErrors(await context.newPage(), errors);
   };
-  const chat = (channel: string, text: string) => fetch(`${rt.url}/chat/${channel}/conversations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text }) }).then((r) => r.json() as Promise<{ conversation: { id: string; assigneeId?: string | null } }>);
+  const chat = (channel: string, text: string) =>
+    fetch(`${rt.url}/chat/${channel}/conversations`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text }),
+    }).then((r) => r.json() as Promise<{ conversation: { id: string; assigneeId?: string | null } }>);
 
   it("1. a visitor starts a chat in the widget; the least busy agent sees it in Mine, replies; the visitor sees the reply", async () => {
     // Amy already holds a chat, so the next one is Ben's (least busy, docs/routing.md §5.3).
@@ -136,7 +176,10 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
 
     const next = await chat("f3-chat", "Need an expert");
     const conv = await asAdmin("GET", `/conversations/${next.conversation.id}`);
-    expect(conv.routing.rule).toEqual({ autoAssign: true, target: { type: "users_and_teams", userIds: ["f3-eve"], teamIds: ["f3-team"] } });
+    expect(conv.routing.rule).toEqual({
+      autoAssign: true,
+      target: { type: "users_and_teams", userIds: ["f3-eve"], teamIds: ["f3-team"] },
+    });
     expect(["f3-eve", "f3-gus"]).toContain(conv.assigneeId);
   });
 
@@ -151,13 +194,15 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     const waiting = await chat("f4-chat", "Anyone there at night?");
     const conv = await asAdmin("GET", `/conversations/${waiting.conversation.id}`);
     expect(conv.assigneeId).toBeNull();
-    expect(conv.routing.candidates).toEqual([expect.objectContaining({ userId: "f4-hal", kept: false, reason: "away" })]);
+    expect(conv.routing.candidates).toEqual([
+      expect.objectContaining({ userId: "f4-hal", kept: false, reason: "away" }),
+    ]);
     // It waits in Unassigned, where Hal sees it arrive.
     await hal.getByRole("link", { name: /Anyone there at night\?/ }).waitFor({ timeout: LIVE_MS });
     await screenshot(hal, "flow-4-away");
   });
 
-  it("on a bot channel the widget offers \"Talk to a person\", which hands the chat to an agent", async () => {
+  it('on a bot channel the widget offers "Talk to a person", which hands the chat to an agent', async () => {
     const visitor = await page(420, 720);
     await visitor.goto(`${rt.url}/demo?channel=f5-bot&type=bot`);
     await visitor.getByRole("button", { name: "Chat with us" }).click();
@@ -166,7 +211,9 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     const talk = visitor.getByRole("button", { name: "Talk to a person" });
     await talk.click();
     await talk.waitFor({ state: "hidden" });
-    const conversationId = await visitor.evaluate(() => JSON.parse(localStorage.getItem("routing.chat.f5-bot")!).conversationId as string);
+    const conversationId = await visitor.evaluate(
+      () => JSON.parse(localStorage.getItem("routing.chat.f5-bot")!).conversationId as string,
+    );
     const conv = await api(rt, { userId: "f1-amy" })("GET", `/conversations/${conversationId}`);
     expect(["f1-amy", "f1-ben"]).toContain(conv.assigneeId);
     await screenshot(visitor, "bot-handoff");

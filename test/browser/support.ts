@@ -69,7 +69,12 @@ export async function startRuntime(): Promise<Runtime> {
     }
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return { url: /^ready: (\S+)/m.exec(out)![1]!, adminToken: /^admin token: (\S+)$/m.exec(out)![1]!, stop, output: () => out };
+  return {
+    url: /^ready: (\S+)/m.exec(out)![1]!,
+    adminToken: /^admin token: (\S+)$/m.exec(out)![1]!,
+    stop,
+    output: () => out,
+  };
 }
 
 /**
@@ -77,7 +82,9 @@ export async function startRuntime(): Promise<Runtime> {
  * signed like `npm run token` does): the checks the screens cannot make.
  */
 export function api(rt: Runtime, as?: { userId: string; admin?: boolean }) {
-  const token = as ? issueToken(process.env.ROUTING_DEV_JWT_SECRET ?? "local-dev-secret", as.userId, { admin: as.admin ?? false }) : Promise.resolve(rt.adminToken);
+  const token = as
+    ? issueToken(process.env.ROUTING_DEV_JWT_SECRET ?? "local-dev-secret", as.userId, { admin: as.admin ?? false })
+    : Promise.resolve(rt.adminToken);
   return async (method: string, p: string, body?: unknown) => {
     const res = await fetch(`${rt.url}${p}`, {
       method,

@@ -12,17 +12,32 @@ let stack: Template;
 
 beforeAll(() => {
   // No appUrl: notification links default to the hosted inbox.
-  const { app } = buildApp(() => ({ stackName: "WebTest", emailDomain: "support.example.com", notifyFrom: "routing@support.example.com", allowedOrigins: ["https://www.example.com"] }), { outdir: outdir() });
+  const { app } = buildApp(
+    () => ({
+      stackName: "WebTest",
+      emailDomain: "support.example.com",
+      notifyFrom: "routing@support.example.com",
+      allowedOrigins: ["https://www.example.com"],
+    }),
+    { outdir: outdir() },
+  );
   stack = Template.fromStack(app.node.findChild("WebTest") as Stack);
 }, 60_000);
 
-const distributionUrl = (logicalId: string) => ({ "Fn::Join": ["", ["https://", { "Fn::GetAtt": [logicalId, "DomainName"] }]] });
+const distributionUrl = (logicalId: string) => ({
+  "Fn::Join": ["", ["https://", { "Fn::GetAtt": [logicalId, "DomainName"] }]],
+});
 const distributionId = () => Object.keys(stack.findResources("AWS::CloudFront::Distribution"))[0]!;
 
 describe("the hosted inbox", () => {
   it("lives in a private, encrypted bucket that only this CloudFront distribution reads (origin access control)", () => {
     stack.hasResourceProperties("AWS::S3::Bucket", {
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       BucketEncryption: Match.anyValue(),
       LoggingConfiguration: Match.objectLike({ LogFilePrefix: "s3/" }),
     });
@@ -30,7 +45,12 @@ describe("the hosted inbox", () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
-          Match.objectLike({ Effect: "Allow", Action: "s3:GetObject", Principal: { Service: "cloudfront.amazonaws.com" }, Condition: { StringEquals: { "AWS:SourceArn": Match.anyValue() } } }),
+          Match.objectLike({
+            Effect: "Allow",
+            Action: "s3:GetObject",
+            Principal: { Service: "cloudfront.amazonaws.com" },
+            Condition: { StringEquals: { "AWS:SourceArn": Match.anyValue() } },
+          }),
         ]),
       },
     });
@@ -41,7 +61,11 @@ describe("the hosted inbox", () => {
     stack.hasResourceProperties("AWS::CloudFront::Distribution", {
       DistributionConfig: Match.objectLike({
         DefaultRootObject: "index.html",
-        DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: "redirect-to-https", AllowedMethods: ["GET", "HEAD"], ResponseHeadersPolicyId: Match.anyValue() }),
+        DefaultCacheBehavior: Match.objectLike({
+          ViewerProtocolPolicy: "redirect-to-https",
+          AllowedMethods: ["GET", "HEAD"],
+          ResponseHeadersPolicyId: Match.anyValue(),
+        }),
         Origins: [Match.objectLike({ OriginAccessControlId: Match.anyValue() })],
         Logging: Match.objectLike({ Prefix: "cloudfront/" }),
       }),
@@ -65,8 +89,12 @@ describe("the hosted inbox", () => {
 
   it("joins the API's CORS origins and is the default link in notification emails", () => {
     const origin = distributionUrl(distributionId());
-    stack.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: Match.objectLike({ AllowOrigins: ["https://www.example.com", origin] }) });
-    const fns = Object.values(stack.findResources("AWS::Lambda::Function")).filter((f) => f.Properties.Environment?.Variables?.NOTIFY_FROM);
+    stack.hasResourceProperties("AWS::ApiGatewayV2::Api", {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ["https://www.example.com", origin] }),
+    });
+    const fns = Object.values(stack.findResources("AWS::Lambda::Function")).filter(
+      (f) => f.Properties.Environment?.Variables?.NOTIFY_FROM,
+    );
     expect(fns).toHaveLength(2);
     for (const f of fns) expect(f.Properties.Environment.Variables.APP_URL).toEqual(origin);
     const api = fns.find((f) => f.Properties.Environment.Variables.ALLOWED_ORIGINS)!;
@@ -83,14 +111,26 @@ describe("the hosted inbox", () => {
 describe("WebHosting with Cognito", () => {
   it("writes the managed login's domain, client id and its own URL as redirect into config.json", () => {
     const s = new Stack(new App({ outdir: outdir() }), "Alone");
-    new WebHosting(s, "Web", { apiUrl: "https://api.example.com", auth: { domainUrl: "https://login.example.com", clientId: "client-123" } });
+    new WebHosting(s, "Web", {
+      apiUrl: "https://api.example.com",
+      auth: { domainUrl: "https://login.example.com", clientId: "client-123" },
+    });
     const t = Template.fromStack(s);
     const [deployment] = Object.values(t.findResources("Custom::CDKBucketDeployment"));
     // The redirect URI is the distribution's own URL: a deploy-time marker in config.json.
     expect(JSON.stringify(deployment!.Properties.SourceMarkers)).toContain("DomainName");
-    expect(webConfig({ apiUrl: "https://api.example.com", auth: { domainUrl: "https://login.example.com", clientId: "client-123" } }, "https://d1.cloudfront.net")).toEqual({
+    expect(
+      webConfig(
+        { apiUrl: "https://api.example.com", auth: { domainUrl: "https://login.example.com", clientId: "client-123" } },
+        "https://d1.cloudfront.net",
+      ),
+    ).toEqual({
       apiUrl: "https://api.example.com",
-      auth: { domainUrl: "https://login.example.com", clientId: "client-123", redirectUri: "https://d1.cloudfront.net/" },
+      auth: {
+        domainUrl: "https://login.example.com",
+        clientId: "client-123",
+        redirectUri: "https://d1.cloudfront.net/",
+      },
     });
     expect(webConfig({ apiUrl: "https://api.example.com" }, "https://d1.cloudfront.net").auth).toBeNull();
   });

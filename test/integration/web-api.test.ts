@@ -28,7 +28,13 @@ async function seed(h: H) {
   await put("/teams/support", { name: "Support" });
   await put("/teams/sales", { name: "Sales" });
   await put("/users/alice", { name: "Alice", email: "alice@example.com", seat: "service", primaryTeamId: "support" });
-  await put("/users/bob", { name: "Bob", email: "bob@example.com", seat: "none", primaryTeamId: null, additionalTeamIds: ["support"] });
+  await put("/users/bob", {
+    name: "Bob",
+    email: "bob@example.com",
+    seat: "none",
+    primaryTeamId: null,
+    additionalTeamIds: ["support"],
+  });
   await put("/users/carol", { name: "Carol", email: "carol@example.com", seat: "sales", primaryTeamId: "sales" });
   await put("/inboxes/main", { name: "Main", access: { type: "restricted", teamIds: ["support"], userIds: [] } });
   await put("/inboxes/open", { name: "Open", access: { type: "everyone" } });
@@ -59,9 +65,14 @@ describe("web inbox reads", () => {
   });
 
   it("lists page with a cursor, and a cursor from another listing is a 400", async () => {
-    const first = teamPageSchema.parse((await h.call({ method: "GET", path: "/teams", query: { limit: "1" }, as: ALICE })).json);
+    const first = teamPageSchema.parse(
+      (await h.call({ method: "GET", path: "/teams", query: { limit: "1" }, as: ALICE })).json,
+    );
     expect(first.items.map((t) => t.id)).toEqual(["sales"]);
-    const second = teamPageSchema.parse((await h.call({ method: "GET", path: "/teams", query: { limit: "1", cursor: first.nextCursor! }, as: ALICE })).json);
+    const second = teamPageSchema.parse(
+      (await h.call({ method: "GET", path: "/teams", query: { limit: "1", cursor: first.nextCursor! }, as: ALICE }))
+        .json,
+    );
     expect(second.items.map((t) => t.id)).toEqual(["support"]);
     const bad = await h.call({ method: "GET", path: "/inboxes", query: { cursor: first.nextCursor! }, as: ALICE });
     expect(bad.status).toBe(400);
@@ -75,7 +86,9 @@ describe("web inbox reads", () => {
   });
 
   it("assignees are the users assignable in the inbox: not members through an additional team only", async () => {
-    const page = assigneePageSchema.parse((await h.call({ method: "GET", path: "/inboxes/main/assignees", as: ALICE })).json);
+    const page = assigneePageSchema.parse(
+      (await h.call({ method: "GET", path: "/inboxes/main/assignees", as: ALICE })).json,
+    );
     expect(page.items.map((u) => u.id)).toEqual(["alice"]);
     expect((await h.call({ method: "GET", path: "/inboxes/main/assignees", as: CAROL })).status).toBe(403);
   });
@@ -83,14 +96,21 @@ describe("web inbox reads", () => {
   it("counts the Unassigned, Mine and All views", async () => {
     const a = await chat(h, "first");
     await chat(h, "second");
-    await h.call({ method: "PUT", path: `/conversations/${a.json.conversation.id}/assignee`, body: { userId: "alice" }, as: ALICE });
+    await h.call({
+      method: "PUT",
+      path: `/conversations/${a.json.conversation.id}/assignee`,
+      body: { userId: "alice" },
+      as: ALICE,
+    });
     const counts = countsSchema.parse((await h.call({ method: "GET", path: "/inboxes/main/counts", as: ALICE })).json);
     expect(counts).toEqual({ unassigned: 1, mine: 1, all: 2, cap: 100 });
   });
 
   it("rows carry the first line of the first message", async () => {
     await chat(h, "\n  My order is late  \nsecond line");
-    const page = conversationPageSchema.parse((await h.call({ method: "GET", path: "/inboxes/main/conversations", query: { view: "all" }, as: ALICE })).json);
+    const page = conversationPageSchema.parse(
+      (await h.call({ method: "GET", path: "/inboxes/main/conversations", query: { view: "all" }, as: ALICE })).json,
+    );
     expect(page.items[0]!.preview).toBe("My order is late");
   });
 
@@ -101,25 +121,38 @@ describe("web inbox reads", () => {
     expect(start.items).toEqual([]);
     h.app.clock.advance(60_000);
     const fresh = await chat(h, "new");
-    const next = changesSchema.parse((await h.call({ method: "GET", path: "/inboxes/main/changes", query: { since: start.cursor }, as: ALICE })).json);
+    const next = changesSchema.parse(
+      (await h.call({ method: "GET", path: "/inboxes/main/changes", query: { since: start.cursor }, as: ALICE })).json,
+    );
     expect(next.items.map((c) => c.id)).toEqual([fresh.json.conversation.id]);
     expect(next.cursor > start.cursor).toBe(true);
     // A reply on the old conversation is a change too.
     h.app.clock.advance(60_000);
-    await h.call({ method: "POST", path: `/conversations/${old.json.conversation.id}/messages`, body: { text: "on it" }, as: ALICE });
-    const after = changesSchema.parse((await h.call({ method: "GET", path: "/inboxes/main/changes", query: { since: next.cursor }, as: ALICE })).json);
+    await h.call({
+      method: "POST",
+      path: `/conversations/${old.json.conversation.id}/messages`,
+      body: { text: "on it" },
+      as: ALICE,
+    });
+    const after = changesSchema.parse(
+      (await h.call({ method: "GET", path: "/inboxes/main/changes", query: { since: next.cursor }, as: ALICE })).json,
+    );
     // The window re-reads the last seconds before the cursor (a late index write): the client dedupes.
     expect(after.items.map((c) => [c.id, c.assigneeId])).toEqual([
       [fresh.json.conversation.id, null],
       [old.json.conversation.id, "alice"],
     ]);
     expect(JSON.stringify(after)).not.toContain("visitorToken");
-    expect((await h.call({ method: "GET", path: "/inboxes/main/changes", query: { since: "yesterday" }, as: ALICE })).status).toBe(400);
+    expect(
+      (await h.call({ method: "GET", path: "/inboxes/main/changes", query: { since: "yesterday" }, as: ALICE })).status,
+    ).toBe(400);
   });
 
   it("a conversation's detail matches the schema the inbox reads", async () => {
     const c = await chat(h, "hello");
-    const detail = conversationDetailSchema.parse((await h.call({ method: "GET", path: `/conversations/${c.json.conversation.id}`, as: ALICE })).json);
+    const detail = conversationDetailSchema.parse(
+      (await h.call({ method: "GET", path: `/conversations/${c.json.conversation.id}`, as: ALICE })).json,
+    );
     expect(detail.messages.map((m) => m.text)).toEqual(["hello"]);
   });
 });
@@ -144,7 +177,13 @@ describe("local data from before the change feed", () => {
     const db = clients();
     const name = `routing-old-${Date.now().toString(36)}`;
     const full = createTableInput(name);
-    await db.client.send(new CreateTableCommand({ ...full, AttributeDefinitions: full.AttributeDefinitions.filter((a) => !a.AttributeName.startsWith("gsi3")), GlobalSecondaryIndexes: full.GlobalSecondaryIndexes.filter((i) => i.IndexName !== "gsi3") }));
+    await db.client.send(
+      new CreateTableCommand({
+        ...full,
+        AttributeDefinitions: full.AttributeDefinitions.filter((a) => !a.AttributeName.startsWith("gsi3")),
+        GlobalSecondaryIndexes: full.GlobalSecondaryIndexes.filter((i) => i.IndexName !== "gsi3"),
+      }),
+    );
     await ensureTable(db, name);
     const { Table } = await db.client.send(new DescribeTableCommand({ TableName: name }));
     expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(["gsi1", "gsi2", "gsi3"]);

@@ -15,7 +15,8 @@ describe("web build", () => {
   });
 
   it("ships no zod: the clients take only types from the server's schemas", () => {
-    for (const file of ["app.js", "widget.js"]) expect(readFileSync(path.join(out, file), "utf8")).not.toMatch(/ZodError|zod/i);
+    for (const file of ["app.js", "widget.js"])
+      expect(readFileSync(path.join(out, file), "utf8")).not.toMatch(/ZodError|zod/i);
   });
 
   it("the widget loads nothing from third parties: no URL but the API it is given", () => {

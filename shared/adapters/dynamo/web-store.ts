@@ -19,7 +19,14 @@ function decodeCursor(cursor: string | undefined, belongs: (key: Item) => boolea
   if (!cursor) return undefined;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (parsed && typeof parsed === "object" && !Array.isArray(parsed) && Object.values(parsed).every((v) => typeof v === "string") && belongs(parsed as Item)) return parsed as Item;
+    if (
+      parsed &&
+      typeof parsed === "object" &&
+      !Array.isArray(parsed) &&
+      Object.values(parsed).every((v) => typeof v === "string") &&
+      belongs(parsed as Item)
+    )
+      return parsed as Item;
   } catch {
     // fall through
   }
@@ -73,7 +80,13 @@ export class DynamoWebStore implements WebReadStore {
    * A view's size with `Select: COUNT` on the view's own index partition (gsi1 for All, gsi2 for
    * Unassigned and Mine), stopping at `cap` items: a big inbox shows "100+" instead of costing a scan.
    */
-  async countView(q: { inboxId: string; view: ConversationView; status: ConversationStatus; userId: string; cap: number }): Promise<number> {
+  async countView(q: {
+    inboxId: string;
+    view: ConversationView;
+    status: ConversationStatus;
+    userId: string;
+    cap: number;
+  }): Promise<number> {
     const [index, pk] =
       q.view === "all"
         ? ["gsi1", viewKeys.all(q.inboxId, q.status)]

@@ -61,7 +61,11 @@ export function createClient(opts: ClientOptions) {
     const token = opts.token();
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
     const text = await res.text();
     const json = text ? (JSON.parse(text) as unknown) : undefined;
     if (res.status === 401) opts.onUnauthorized();
@@ -95,13 +99,19 @@ export function createClient(opts: ClientOptions) {
     inboxes: () => all<InboxOut>("/inboxes"),
     counts: (inboxId: string, status: Status) => call<Counts>("GET", `/inboxes/${enc(inboxId)}/counts${q({ status })}`),
     conversations: (inboxId: string, view: View, status: Status, cursor?: string) =>
-      call<Page<ConversationOut>>("GET", `/inboxes/${enc(inboxId)}/conversations${q({ view, status, limit: 50, cursor })}`),
-    changes: (inboxId: string, since?: string) => call<Changes>("GET", `/inboxes/${enc(inboxId)}/changes${q({ since })}`),
+      call<Page<ConversationOut>>(
+        "GET",
+        `/inboxes/${enc(inboxId)}/conversations${q({ view, status, limit: 50, cursor })}`,
+      ),
+    changes: (inboxId: string, since?: string) =>
+      call<Changes>("GET", `/inboxes/${enc(inboxId)}/changes${q({ since })}`),
     assignees: (inboxId: string) => all<Assignee>(`/inboxes/${enc(inboxId)}/assignees`),
     teams: () => all<TeamOut>("/teams"),
     conversation: (id: string) => call<ConversationDetail>("GET", `/conversations/${enc(id)}`),
-    assign: (id: string, target: AssigneeBody) => call<ConversationOut>("PUT", `/conversations/${enc(id)}/assignee`, target),
-    reply: (id: string, text: string) => call<{ conversation: ConversationOut }>("POST", `/conversations/${enc(id)}/messages`, { text }),
+    assign: (id: string, target: AssigneeBody) =>
+      call<ConversationOut>("PUT", `/conversations/${enc(id)}/assignee`, target),
+    reply: (id: string, text: string) =>
+      call<{ conversation: ConversationOut }>("POST", `/conversations/${enc(id)}/messages`, { text }),
     close: (id: string) => call<ConversationOut>("POST", `/conversations/${enc(id)}/close`),
     reopen: (id: string) => call<ConversationOut>("POST", `/conversations/${enc(id)}/reopen`),
     // Settings (admins)

@@ -16,7 +16,10 @@ export function App({ config }: { config: WebConfig }) {
     tokenStore.clear();
     setToken(null);
   };
-  const client = useMemo(() => createClient({ apiUrl: config.apiUrl, token: tokenStore.get, onUnauthorized: signOut }), [config]);
+  const client = useMemo(
+    () => createClient({ apiUrl: config.apiUrl, token: tokenStore.get, onUnauthorized: signOut }),
+    [config],
+  );
 
   useEffect(() => {
     if (!config.auth || token) return;
@@ -99,7 +102,9 @@ function Shell({ client, signOut }: { client: Client; signOut: () => void }) {
 
 function defaultRoute(inboxes: InboxOut[]): Route {
   const first = inboxes[0];
-  return first ? { kind: "inbox", inboxId: first.id, view: "unassigned", status: "open", conversationId: null } : parseRoute("#/empty");
+  return first
+    ? { kind: "inbox", inboxId: first.id, view: "unassigned", status: "open", conversationId: null }
+    : parseRoute("#/empty");
 }
 
 /** Available / Away (docs/routing.md §5.1): a switch, so it reads and works like one from the keyboard. */
@@ -116,7 +121,15 @@ function AvailabilitySwitch({ client, initial }: { client: Client; initial: "ava
     }
   };
   return (
-    <button type="button" role="switch" class={`availability ${value}`} aria-checked={value === "available"} aria-label="Availability" disabled={busy} onClick={toggle}>
+    <button
+      type="button"
+      role="switch"
+      class={`availability ${value}`}
+      aria-checked={value === "available"}
+      aria-label="Availability"
+      disabled={busy}
+      onClick={toggle}
+    >
       <span class="dot" aria-hidden="true" />
       {value === "available" ? "Available" : "Away"}
     </button>

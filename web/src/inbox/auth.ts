@@ -46,7 +46,10 @@ export async function localSignIn(config: WebConfig, userId: string): Promise<st
 }
 
 const b64url = (bytes: ArrayBuffer | Uint8Array) =>
-  btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  btoa(String.fromCharCode(...new Uint8Array(bytes)))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 
 function randomString(): string {
   return b64url(crypto.getRandomValues(new Uint8Array(32)));

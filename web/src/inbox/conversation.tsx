@@ -1,6 +1,12 @@
 import { useEffect, useState } from "preact/hooks";
 import type { Client } from "../api/client";
-import type { ConversationDetail, ConversationOut, DecisionOut, Me, MessageOut } from "../../../shared/http/web-schemas";
+import type {
+  ConversationDetail,
+  ConversationOut,
+  DecisionOut,
+  Me,
+  MessageOut,
+} from "../../../shared/http/web-schemas";
 import type { Directory } from "./inbox";
 import { titleOf } from "./inbox";
 import { age, ago, ErrorNote, errorText, Loading } from "./ui";
@@ -51,12 +57,31 @@ export function ConversationPane({ client, me, id, dir, changed, onBack, onChang
     }
   };
 
-  if (error) return <section class="pane" aria-label="Conversation"><ErrorNote error={error} retry={load} /></section>;
-  if (!conv) return <section class="pane" aria-label="Conversation"><Loading what="the conversation" /></section>;
+  if (error)
+    return (
+      <section class="pane" aria-label="Conversation">
+        <ErrorNote error={error} retry={load} />
+      </section>
+    );
+  if (!conv)
+    return (
+      <section class="pane" aria-label="Conversation">
+        <Loading what="the conversation" />
+      </section>
+    );
   const ownerValue = conv.assigneeId ? `user:${conv.assigneeId}` : conv.teamId ? `team:${conv.teamId}` : "";
-  const users = dir.assignees.some((u) => u.id === conv.assigneeId) || !conv.assigneeId
-    ? dir.assignees
-    : [...dir.assignees, { id: conv.assigneeId, name: dir.userName(conv.assigneeId), seat: "none" as const, availability: "away" as const }];
+  const users =
+    dir.assignees.some((u) => u.id === conv.assigneeId) || !conv.assigneeId
+      ? dir.assignees
+      : [
+          ...dir.assignees,
+          {
+            id: conv.assigneeId,
+            name: dir.userName(conv.assigneeId),
+            seat: "none" as const,
+            availability: "away" as const,
+          },
+        ];
 
   return (
     <section class="pane" aria-label="Conversation">
@@ -67,7 +92,8 @@ export function ConversationPane({ client, me, id, dir, changed, onBack, onChang
         <div class="pane-title">
           <h2>{titleOf(conv)}</h2>
           <p class="muted">
-            {conv.channelId} · {conv.channelType} · {conv.status === "open" ? "Open" : "Closed"} · started {ago(conv.createdAt)}
+            {conv.channelId} · {conv.channelType} · {conv.status === "open" ? "Open" : "Closed"} · started{" "}
+            {ago(conv.createdAt)}
           </p>
         </div>
       </header>
@@ -80,7 +106,11 @@ export function ConversationPane({ client, me, id, dir, changed, onBack, onChang
           onChange={(e) => {
             const v = e.currentTarget.value;
             void act(() =>
-              v === "" ? client.assign(id, { userId: null }) : v.startsWith("team:") ? client.assign(id, { teamId: v.slice(5) }) : client.assign(id, { userId: v.slice(5) }),
+              v === ""
+                ? client.assign(id, { userId: null })
+                : v.startsWith("team:")
+                  ? client.assign(id, { teamId: v.slice(5) })
+                  : client.assign(id, { userId: v.slice(5) }),
             );
           }}
         >
@@ -148,8 +178,16 @@ function withRoutingNote(conv: ConversationDetail, dir: Directory): MessageOut[]
       : who
         ? `Assigned to ${who} by routing (${STRATEGIES[d.strategy]?.toLowerCase() ?? d.strategy})`
         : `Not assigned by routing: ${d.outcome.why}`;
-  const note: MessageOut = { id: `routing-${d.decidedAt}`, conversationId: conv.id, author: { kind: "system" }, text, createdAt: d.decidedAt };
-  return [...conv.messages, note].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.author.kind === "system" ? 1 : -1));
+  const note: MessageOut = {
+    id: `routing-${d.decidedAt}`,
+    conversationId: conv.id,
+    author: { kind: "system" },
+    text,
+    createdAt: d.decidedAt,
+  };
+  return [...conv.messages, note].sort((a, b) =>
+    a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.author.kind === "system" ? 1 : -1,
+  );
 }
 
 function MessageItem({ m }: { m: MessageOut }) {
@@ -242,7 +280,14 @@ const STRATEGIES: Record<string, string> = {
 
 function sourceText(source: string): string {
   if (source.startsWith("team:")) return `team ${source.slice(5)}`;
-  return { listed_user: "listed", contact_owner: "contact owner", fallback_user: "fallback", team_assignment: "team assignment" }[source] ?? source;
+  return (
+    {
+      listed_user: "listed",
+      contact_owner: "contact owner",
+      fallback_user: "fallback",
+      team_assignment: "team assignment",
+    }[source] ?? source
+  );
 }
 
 /** The stored decision (docs/routing.md §7), as a person reads it: rule, strategy, each candidate. */

@@ -25,9 +25,20 @@ function belongs(c: ConversationOut, route: InboxRoute, me: Me): boolean {
 }
 
 /** Oldest first, like the views (docs/routing.md §3.2). */
-const byAge = (a: ConversationOut, b: ConversationOut) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0);
+const byAge = (a: ConversationOut, b: ConversationOut) =>
+  a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0;
 
-export function InboxScreen({ client, me, inboxes, route }: { client: Client; me: Me; inboxes: InboxOut[]; route: InboxRoute }) {
+export function InboxScreen({
+  client,
+  me,
+  inboxes,
+  route,
+}: {
+  client: Client;
+  me: Me;
+  inboxes: InboxOut[];
+  route: InboxRoute;
+}) {
   const [counts, setCounts] = useState<Record<string, Counts>>({});
   const [items, setItems] = useState<ConversationOut[] | null>(null);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
@@ -36,7 +47,11 @@ export function InboxScreen({ client, me, inboxes, route }: { client: Client; me
   const [, setTick] = useState(0);
   const { inboxId, view, status } = route;
 
-  const loadCounts = (id: string) => client.counts(id, status).then((c) => setCounts((all) => ({ ...all, [id]: c }))).catch(() => undefined);
+  const loadCounts = (id: string) =>
+    client
+      .counts(id, status)
+      .then((c) => setCounts((all) => ({ ...all, [id]: c })))
+      .catch(() => undefined);
   const loadList = () => {
     setError(null);
     client
@@ -104,7 +119,11 @@ export function InboxScreen({ client, me, inboxes, route }: { client: Client; me
   const go = (patch: Partial<InboxRoute>) => navigate({ ...route, conversationId: null, ...patch });
   const inbox = inboxes.find((i) => i.id === inboxId);
   const ownerOf = (c: ConversationOut) =>
-    c.assigneeId ? (dir?.userName(c.assigneeId) ?? c.assigneeId) : c.teamId ? `${dir?.teamName(c.teamId) ?? c.teamId} (team)` : "Unassigned";
+    c.assigneeId
+      ? (dir?.userName(c.assigneeId) ?? c.assigneeId)
+      : c.teamId
+        ? `${dir?.teamName(c.teamId) ?? c.teamId} (team)`
+        : "Unassigned";
 
   return (
     <div class={`inbox${route.conversationId ? " has-open" : ""}`}>
@@ -119,7 +138,10 @@ export function InboxScreen({ client, me, inboxes, route }: { client: Client; me
                 const current = i.id === inboxId && v === view;
                 return (
                   <li key={v}>
-                    <a href={routeHref({ kind: "inbox", inboxId: i.id, view: v, status, conversationId: null })} aria-current={current ? "page" : undefined}>
+                    <a
+                      href={routeHref({ kind: "inbox", inboxId: i.id, view: v, status, conversationId: null })}
+                      aria-current={current ? "page" : undefined}
+                    >
                       <span>{VIEW_NAMES[v]}</span>
                       <span class="count" aria-label={`${n ?? "unknown"} conversations`}>
                         {n === undefined ? "…" : n >= cap ? `${cap}+` : n}
@@ -150,7 +172,11 @@ export function InboxScreen({ client, me, inboxes, route }: { client: Client; me
         ) : items === null ? (
           <Loading what="conversations" />
         ) : items.length === 0 ? (
-          <Empty>{view === "unassigned" ? "Nothing waiting: every conversation has an owner." : `No ${status} conversations here.`}</Empty>
+          <Empty>
+            {view === "unassigned"
+              ? "Nothing waiting: every conversation has an owner."
+              : `No ${status} conversations here.`}
+          </Empty>
         ) : (
           <ul class="rows">
             {items.map((c) => (
@@ -215,5 +241,9 @@ export function InboxScreen({ client, me, inboxes, route }: { client: Client; me
 }
 
 export function titleOf(c: ConversationOut): string {
-  return c.subject || c.customerEmail || (c.contactId ? `Contact ${c.contactId}` : c.channelType === "form" ? "Form submission" : "Visitor");
+  return (
+    c.subject ||
+    c.customerEmail ||
+    (c.contactId ? `Contact ${c.contactId}` : c.channelType === "form" ? "Form submission" : "Visitor")
+  );
 }

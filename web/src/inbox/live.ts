@@ -22,7 +22,8 @@ export function useHeartbeat(client: Client): void {
     };
     const beat = () => {
       const now = Date.now();
-      if (document.visibilityState !== "visible" || now - lastUse > USE_WINDOW_MS || now - lastBeat < HEARTBEAT_MS) return;
+      if (document.visibilityState !== "visible" || now - lastUse > USE_WINDOW_MS || now - lastBeat < HEARTBEAT_MS)
+        return;
       lastBeat = now;
       client.heartbeat().catch(() => undefined);
     };

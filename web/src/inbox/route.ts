@@ -13,7 +13,8 @@ const TABS: SettingsTab[] = ["users", "teams", "inboxes", "channels"];
 
 export function parseRoute(hash: string): Route {
   const [kind, a, b, c, d] = hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
-  if (kind === "settings") return { kind: "settings", tab: TABS.includes(a as SettingsTab) ? (a as SettingsTab) : "channels" };
+  if (kind === "settings")
+    return { kind: "settings", tab: TABS.includes(a as SettingsTab) ? (a as SettingsTab) : "channels" };
   if (kind === "inbox" && a) {
     return {
       kind: "inbox",

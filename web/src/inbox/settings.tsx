@@ -12,7 +12,12 @@ interface Data {
   channels: ChannelOut[];
 }
 
-const TAB_NAMES: Record<SettingsTab, string> = { users: "Users", teams: "Teams", inboxes: "Inboxes", channels: "Channels" };
+const TAB_NAMES: Record<SettingsTab, string> = {
+  users: "Users",
+  teams: "Teams",
+  inboxes: "Inboxes",
+  channels: "Channels",
+};
 const paid = (u: UserOut) => u.seat === "sales" || u.seat === "service";
 
 /** Field errors by field name (the API's `details`), and whatever names no field. */
@@ -71,7 +76,16 @@ export function Settings({ client, tab }: { client: Client; tab: SettingsTab }) 
 type Section = { client: Client; data: Data; reload: () => Promise<void> };
 
 function Users({ client, data, reload }: Section) {
-  const blank = { id: "", name: "", email: "", seat: "service", role: "agent", primaryTeamId: "", additionalTeamIds: [] as string[], capacity: "" };
+  const blank = {
+    id: "",
+    name: "",
+    email: "",
+    seat: "service",
+    role: "agent",
+    primaryTeamId: "",
+    additionalTeamIds: [] as string[],
+    capacity: "",
+  };
   const [form, setForm] = useState(blank);
   const [err, setErr] = useState<unknown>(null);
   const [saved, setSaved] = useState<string | null>(null);
@@ -174,7 +188,13 @@ function Users({ client, data, reload }: Section) {
           <input id="user-name" required value={form.name} onInput={(e) => set({ name: e.currentTarget.value })} />
         </Field>
         <Field id="user-email" label="Email" error={fields.email}>
-          <input id="user-email" type="email" required value={form.email} onInput={(e) => set({ email: e.currentTarget.value })} />
+          <input
+            id="user-email"
+            type="email"
+            required
+            value={form.email}
+            onInput={(e) => set({ email: e.currentTarget.value })}
+          />
         </Field>
         <Field id="user-seat" label="Seat" error={fields.seat}>
           <select id="user-seat" value={form.seat} onChange={(e) => set({ seat: e.currentTarget.value })}>
@@ -190,7 +210,11 @@ function Users({ client, data, reload }: Section) {
           </select>
         </Field>
         <Field id="user-primary" label="Primary team" error={fields.primaryTeamId ?? fields.teams}>
-          <select id="user-primary" value={form.primaryTeamId} onChange={(e) => set({ primaryTeamId: e.currentTarget.value })}>
+          <select
+            id="user-primary"
+            value={form.primaryTeamId}
+            onChange={(e) => set({ primaryTeamId: e.currentTarget.value })}
+          >
             <option value="">None</option>
             {data.teams.map((t) => (
               <option key={t.id} value={t.id}>
@@ -207,7 +231,11 @@ function Users({ client, data, reload }: Section) {
                 type="checkbox"
                 checked={form.additionalTeamIds.includes(t.id)}
                 onChange={(e) =>
-                  set({ additionalTeamIds: e.currentTarget.checked ? [...form.additionalTeamIds, t.id] : form.additionalTeamIds.filter((x) => x !== t.id) })
+                  set({
+                    additionalTeamIds: e.currentTarget.checked
+                      ? [...form.additionalTeamIds, t.id]
+                      : form.additionalTeamIds.filter((x) => x !== t.id),
+                  })
                 }
               />
               {t.name}
@@ -215,9 +243,19 @@ function Users({ client, data, reload }: Section) {
           ))}
         </fieldset>
         <Field id="user-capacity" label="Capacity (most open conversations; empty = no limit)" error={fields.capacity}>
-          <input id="user-capacity" type="number" min={0} value={form.capacity} onInput={(e) => set({ capacity: e.currentTarget.value })} />
+          <input
+            id="user-capacity"
+            type="number"
+            min={0}
+            value={form.capacity}
+            onInput={(e) => set({ capacity: e.currentTarget.value })}
+          />
         </Field>
-        {rest && <p class="field-error" role="alert">{rest}</p>}
+        {rest && (
+          <p class="field-error" role="alert">
+            {rest}
+          </p>
+        )}
         {saved && <p role="status">{saved}</p>}
         <button type="submit" class="primary">
           Save user
@@ -242,7 +280,8 @@ function Teams({ client, data, reload }: Section) {
           <ul class="plain">
             {data.teams.map((t) => (
               <li key={t.id}>
-                {t.name} <span class="muted">{t.id}</span> · {data.users.filter((u) => u.primaryTeamId === t.id).length} primary members
+                {t.name} <span class="muted">{t.id}</span> · {data.users.filter((u) => u.primaryTeamId === t.id).length}{" "}
+                primary members
               </li>
             ))}
           </ul>
@@ -271,7 +310,11 @@ function Teams({ client, data, reload }: Section) {
         <Field id="team-name" label="Name" error={fields.name}>
           <input id="team-name" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
         </Field>
-        {rest && <p class="field-error" role="alert">{rest}</p>}
+        {rest && (
+          <p class="field-error" role="alert">
+            {rest}
+          </p>
+        )}
         <button type="submit" class="primary">
           Save team
         </button>
@@ -298,7 +341,9 @@ function Inboxes({ client, data, reload }: Section) {
             {data.inboxes.map((i) => (
               <li key={i.id}>
                 {i.name} <span class="muted">{i.id}</span> ·{" "}
-                {i.access.type === "everyone" ? "everyone" : `restricted to ${[...i.access.teamIds.map((t) => `team ${t}`), ...i.access.userIds].join(", ") || "nobody"}`}{" "}
+                {i.access.type === "everyone"
+                  ? "everyone"
+                  : `restricted to ${[...i.access.teamIds.map((t) => `team ${t}`), ...i.access.userIds].join(", ") || "nobody"}`}{" "}
                 <button
                   type="button"
                   aria-label={`Edit ${i.name}`}
@@ -328,7 +373,10 @@ function Inboxes({ client, data, reload }: Section) {
           try {
             await client.putInbox(form.id, {
               name: form.name,
-              access: form.type === "everyone" ? { type: "everyone" } : { type: "restricted", teamIds: form.teamIds, userIds: form.userIds },
+              access:
+                form.type === "everyone"
+                  ? { type: "everyone" }
+                  : { type: "restricted", teamIds: form.teamIds, userIds: form.userIds },
             });
             setForm(blank);
             await reload();
@@ -355,13 +403,21 @@ function Inboxes({ client, data, reload }: Section) {
             <legend>Who has access</legend>
             {data.teams.map((t) => (
               <label key={t.id} class="check">
-                <input type="checkbox" checked={form.teamIds.includes(t.id)} onChange={(e) => set({ teamIds: toggle(form.teamIds, t.id, e.currentTarget.checked) })} />
+                <input
+                  type="checkbox"
+                  checked={form.teamIds.includes(t.id)}
+                  onChange={(e) => set({ teamIds: toggle(form.teamIds, t.id, e.currentTarget.checked) })}
+                />
                 {t.name} team
               </label>
             ))}
             {data.users.map((u) => (
               <label key={u.id} class="check">
-                <input type="checkbox" checked={form.userIds.includes(u.id)} onChange={(e) => set({ userIds: toggle(form.userIds, u.id, e.currentTarget.checked) })} />
+                <input
+                  type="checkbox"
+                  checked={form.userIds.includes(u.id)}
+                  onChange={(e) => set({ userIds: toggle(form.userIds, u.id, e.currentTarget.checked) })}
+                />
                 {u.name}
               </label>
             ))}
@@ -372,7 +428,11 @@ function Inboxes({ client, data, reload }: Section) {
             )}
           </fieldset>
         )}
-        {rest && <p class="field-error" role="alert">{rest}</p>}
+        {rest && (
+          <p class="field-error" role="alert">
+            {rest}
+          </p>
+        )}
         <button type="submit" class="primary">
           Save inbox
         </button>
@@ -396,7 +456,13 @@ function Channels({ client, data, reload }: Section) {
 
 /** A new channel; a form's signing secret or a chat's identity secret is shown here once. */
 function NewChannel({ client, data, reload }: Section) {
-  const blank = { id: "", name: "", type: "chat" as ChannelBody["type"], inboxId: data.inboxes[0]?.id ?? "", address: "" };
+  const blank = {
+    id: "",
+    name: "",
+    type: "chat" as ChannelBody["type"],
+    inboxId: data.inboxes[0]?.id ?? "",
+    address: "",
+  };
   const [form, setForm] = useState(blank);
   const [err, setErr] = useState<unknown>(null);
   const [created, setCreated] = useState<CreatedChannel | null>(null);
@@ -435,7 +501,11 @@ function NewChannel({ client, data, reload }: Section) {
           <input id="channel-name" required value={form.name} onInput={(e) => set({ name: e.currentTarget.value })} />
         </Field>
         <Field id="channel-type" label="Type" error={fields.type}>
-          <select id="channel-type" value={form.type} onChange={(e) => set({ type: e.currentTarget.value as ChannelBody["type"] })}>
+          <select
+            id="channel-type"
+            value={form.type}
+            onChange={(e) => set({ type: e.currentTarget.value as ChannelBody["type"] })}
+          >
             <option value="chat">Chat</option>
             <option value="bot">Bot</option>
             <option value="email">Team email</option>
@@ -453,11 +523,21 @@ function NewChannel({ client, data, reload }: Section) {
         </Field>
         {form.type === "email" && (
           <Field id="channel-address" label="Team address" error={fields.address}>
-            <input id="channel-address" type="email" required value={form.address} onInput={(e) => set({ address: e.currentTarget.value })} />
+            <input
+              id="channel-address"
+              type="email"
+              required
+              value={form.address}
+              onInput={(e) => set({ address: e.currentTarget.value })}
+            />
           </Field>
         )}
       </div>
-      {rest && <p class="field-error" role="alert">{rest}</p>}
+      {rest && (
+        <p class="field-error" role="alert">
+          {rest}
+        </p>
+      )}
       <button type="submit" class="primary">
         Create channel
       </button>
@@ -466,8 +546,8 @@ function NewChannel({ client, data, reload }: Section) {
           <p>Channel {created.name} created.</p>
           {secret ? (
             <p>
-              {created.signingSecret ? "Signing secret" : "Identity secret"} (shown once, keep it now): <code>{secret}</code>{" "}
-              <CopyButton text={secret} label="Copy the secret" />
+              {created.signingSecret ? "Signing secret" : "Identity secret"} (shown once, keep it now):{" "}
+              <code>{secret}</code> <CopyButton text={secret} label="Copy the secret" />
             </p>
           ) : null}
         </div>
@@ -480,7 +560,17 @@ function NewChannel({ client, data, reload }: Section) {
  * A channel's routing rule (docs/routing.md §4): "Assign conversations automatically", "Assign to"
  * specific users and teams or the contact owner. Each id the API refuses is flagged at its checkbox.
  */
-function RoutingEditor({ client, data, channel, onSaved }: { client: Client; data: Data; channel: ChannelOut; onSaved: () => Promise<void> }) {
+function RoutingEditor({
+  client,
+  data,
+  channel,
+  onSaved,
+}: {
+  client: Client;
+  data: Data;
+  channel: ChannelOut;
+  onSaved: () => Promise<void>;
+}) {
   const [rule, setRule] = useState<RuleBody>(channel.routing);
   const [err, setErr] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
@@ -511,13 +601,15 @@ function RoutingEditor({ client, data, channel, onSaved }: { client: Client; dat
   const listable = (u: UserOut) => paid(u) && (!inbox || isAssignable(u, inbox));
   const candidates = data.users.filter((u) => listable(u) || userIds.includes(u.id));
   const h = `channel-${channel.id}`;
-  const setUT = (u: string[], t: string[]) => setRule({ ...rule, target: { type: "users_and_teams", userIds: u, teamIds: t } });
+  const setUT = (u: string[], t: string[]) =>
+    setRule({ ...rule, target: { type: "users_and_teams", userIds: u, teamIds: t } });
 
   return (
     <section class="card routing" aria-labelledby={`${h}-h`}>
       <h2 id={`${h}-h`}>{channel.name}</h2>
       <p class="muted">
-        {channel.type} · inbox {data.inboxes.find((i) => i.id === channel.inboxId)?.name ?? channel.inboxId} · id {channel.id}
+        {channel.type} · inbox {data.inboxes.find((i) => i.id === channel.inboxId)?.name ?? channel.inboxId} · id{" "}
+        {channel.id}
         {channel.address ? ` · ${channel.address}` : ""}
       </p>
       <form
@@ -536,7 +628,12 @@ function RoutingEditor({ client, data, channel, onSaved }: { client: Client; dat
         }}
       >
         <label class="check switch">
-          <input type="checkbox" role="switch" checked={rule.autoAssign} onChange={(e) => setRule({ ...rule, autoAssign: e.currentTarget.checked })} />
+          <input
+            type="checkbox"
+            role="switch"
+            checked={rule.autoAssign}
+            onChange={(e) => setRule({ ...rule, autoAssign: e.currentTarget.checked })}
+          />
           Assign conversations automatically
         </label>
         <Field id={`${h}-assign-to`} label="Assign to" error={undefined}>
@@ -546,7 +643,10 @@ function RoutingEditor({ client, data, channel, onSaved }: { client: Client; dat
             onChange={(e) =>
               setRule({
                 ...rule,
-                target: e.currentTarget.value === "contact_owner" ? { type: "contact_owner" } : { type: "users_and_teams", userIds: [], teamIds: [] },
+                target:
+                  e.currentTarget.value === "contact_owner"
+                    ? { type: "contact_owner" }
+                    : { type: "users_and_teams", userIds: [], teamIds: [] },
               })
             }
           >
@@ -566,7 +666,9 @@ function RoutingEditor({ client, data, channel, onSaved }: { client: Client; dat
                       checked={userIds.includes(u.id)}
                       aria-describedby={userErrors[u.id] ? `${h}-u-${u.id}-error` : undefined}
                       aria-invalid={userErrors[u.id] ? "true" : undefined}
-                      onChange={(e) => setUT(e.currentTarget.checked ? [...userIds, u.id] : userIds.filter((x) => x !== u.id), teamIds)}
+                      onChange={(e) =>
+                        setUT(e.currentTarget.checked ? [...userIds, u.id] : userIds.filter((x) => x !== u.id), teamIds)
+                      }
                     />
                     {u.name}
                   </label>
@@ -584,7 +686,9 @@ function RoutingEditor({ client, data, channel, onSaved }: { client: Client; dat
                       type="checkbox"
                       checked={teamIds.includes(t.id)}
                       aria-invalid={teamErrors[t.id] ? "true" : undefined}
-                      onChange={(e) => setUT(userIds, e.currentTarget.checked ? [...teamIds, t.id] : teamIds.filter((x) => x !== t.id))}
+                      onChange={(e) =>
+                        setUT(userIds, e.currentTarget.checked ? [...teamIds, t.id] : teamIds.filter((x) => x !== t.id))
+                      }
                     />
                     {t.name} team
                   </label>
@@ -602,7 +706,14 @@ function RoutingEditor({ client, data, channel, onSaved }: { client: Client; dat
             <select
               id={`${h}-fallback`}
               value={target.fallbackUserId ?? ""}
-              onChange={(e) => setRule({ ...rule, target: e.currentTarget.value ? { type: "contact_owner", fallbackUserId: e.currentTarget.value } : { type: "contact_owner" } })}
+              onChange={(e) =>
+                setRule({
+                  ...rule,
+                  target: e.currentTarget.value
+                    ? { type: "contact_owner", fallbackUserId: e.currentTarget.value }
+                    : { type: "contact_owner" },
+                })
+              }
             >
               <option value="">Nobody (leave unassigned)</option>
               {data.users.filter(listable).map((u) => (

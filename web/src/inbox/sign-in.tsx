@@ -2,7 +2,15 @@ import { useEffect, useState } from "preact/hooks";
 import { localSignIn, localUsers, startHostedSignIn, type LocalUser, type WebConfig } from "./auth";
 import { ErrorNote, Loading } from "./ui";
 
-export function SignIn({ config, onSignedIn, error }: { config: WebConfig; onSignedIn: (token: string) => void; error: string | null }) {
+export function SignIn({
+  config,
+  onSignedIn,
+  error,
+}: {
+  config: WebConfig;
+  onSignedIn: (token: string) => void;
+  error: string | null;
+}) {
   return (
     <main class="sign-in">
       <h1>Sign in to the inbox</h1>

@@ -17,7 +17,8 @@ export function ago(iso: string): string {
 }
 
 export function errorText(err: unknown): string {
-  if (err instanceof ApiError) return err.details.length ? `${err.message}: ${err.details.map((d) => d.reason).join("; ")}` : err.message;
+  if (err instanceof ApiError)
+    return err.details.length ? `${err.message}: ${err.details.map((d) => d.reason).join("; ")}` : err.message;
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -47,7 +48,17 @@ export function ErrorNote({ error, retry }: { error: unknown; retry?: () => void
 }
 
 /** A form field with its label and, when the API named it, the error right under it. */
-export function Field({ label, error, children, id }: { label: string; error?: string | undefined; children: ComponentChildren; id: string }) {
+export function Field({
+  label,
+  error,
+  children,
+  id,
+}: {
+  label: string;
+  error?: string | undefined;
+  children: ComponentChildren;
+  id: string;
+}) {
   return (
     <div class={`field${error ? " invalid" : ""}`}>
       <label for={id}>{label}</label>

@@ -17,7 +17,10 @@ interface Saved {
 }
 
 function b64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 /** 24 random bytes, base64url: the same form the server mints (a visitor token is a browser's id). */
@@ -25,7 +28,11 @@ function mintToken(): string {
   return b64url(crypto.getRandomValues(new Uint8Array(24)));
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   if (text !== undefined) e.textContent = text;
@@ -61,21 +68,36 @@ function start(script: HTMLScriptElement): void {
   // ---- DOM, in a shadow root: the host page's styles never reach in, ours never leak out.
   const host = el("div", { id: "routing-chat-widget" });
   const root = host.attachShadow({ mode: "open" });
-  if ("adoptedStyleSheets" in root && typeof CSSStyleSheet !== "undefined" && "replaceSync" in CSSStyleSheet.prototype) {
+  if (
+    "adoptedStyleSheets" in root &&
+    typeof CSSStyleSheet !== "undefined" &&
+    "replaceSync" in CSSStyleSheet.prototype
+  ) {
     const sheet = new CSSStyleSheet();
     sheet.replaceSync(CSS);
     root.adoptedStyleSheets = [sheet];
   } else {
     root.append(el("style", {}, CSS));
   }
-  const launcher = el("button", { type: "button", class: "launcher", "aria-label": "Chat with us", "aria-expanded": "false", "aria-controls": "panel" });
-  launcher.innerHTML = '<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>';
+  const launcher = el("button", {
+    type: "button",
+    class: "launcher",
+    "aria-label": "Chat with us",
+    "aria-expanded": "false",
+    "aria-controls": "panel",
+  });
+  launcher.innerHTML =
+    '<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>';
   const panel = el("section", { class: "panel", id: "panel", role: "dialog", "aria-label": "Chat", hidden: "" });
   const head = el("header");
   head.append(el("h2", {}, "Chat with us"));
   const closeBtn = el("button", { type: "button", class: "close", "aria-label": "Close chat" }, "×");
   head.append(closeBtn);
-  const status = el("p", { class: "status", role: "status", "aria-live": "polite" }, "Ask us anything. A person will answer.");
+  const status = el(
+    "p",
+    { class: "status", role: "status", "aria-live": "polite" },
+    "Ask us anything. A person will answer.",
+  );
   const log = el("ol", { class: "log", role: "log", "aria-label": "Messages" });
   const handoff = el("button", { type: "button", class: "handoff", hidden: "" }, "Talk to a person");
   const form = el("form", { class: "compose" });
@@ -112,12 +134,18 @@ function start(script: HTMLScriptElement): void {
     if (!c) return;
     if (c.awaitingHandoff !== undefined) isBot = isBot || c.awaitingHandoff;
     if (c.awaitingHandoff === false) saved.handedOff = true;
-    handoff.hidden = !isBot || saved.handedOff === true || saved.conversationId === null || (c.assigned ?? !!c.assigneeId);
+    handoff.hidden =
+      !isBot || saved.handedOff === true || saved.conversationId === null || (c.assigned ?? !!c.assigneeId);
     if (c.status === "closed") status.textContent = "This conversation is closed. Write to start again.";
-    else if (c.waiting) status.textContent = `You are number ${c.waiting.position} in line. Someone will be with you soon.`;
+    else if (c.waiting)
+      status.textContent = `You are number ${c.waiting.position} in line. Someone will be with you soon.`;
     else if (c.agent) status.textContent = `${c.agent.name} is here to help.`;
     else if (c.assigned || c.assigneeId) status.textContent = "An agent has your message.";
-    else status.textContent = isBot && !saved.handedOff ? "Our bot is here. Ask for a person any time." : "We got your message. Someone will answer soon.";
+    else
+      status.textContent =
+        isBot && !saved.handedOff
+          ? "Our bot is here. Ask for a person any time."
+          : "We got your message. Someone will answer soon.";
   };
 
   const renderMessages = (messages: VisitorMessage[]) => {
@@ -135,7 +163,10 @@ function start(script: HTMLScriptElement): void {
   const refresh = async () => {
     if (!saved.conversationId) return;
     try {
-      const t = await call<VisitorThread>("GET", `/chat/conversations/${encodeURIComponent(saved.conversationId)}/messages?visitorToken=${encodeURIComponent(visitorToken!)}`);
+      const t = await call<VisitorThread>(
+        "GET",
+        `/chat/conversations/${encodeURIComponent(saved.conversationId)}/messages?visitorToken=${encodeURIComponent(visitorToken!)}`,
+      );
       renderMessages(t.messages);
       renderStatus(t.conversation ?? { status: t.status ?? "open", ...(t.waiting ? { waiting: t.waiting } : {}) });
     } catch (err) {
@@ -190,12 +221,19 @@ function start(script: HTMLScriptElement): void {
         // One key per attempt: a double click or a retried request starts one chat, not two.
         const idempotencyKey = mintToken();
         await identified;
-        const r = await call<ChatStarted>("POST", `/chat/${encodeURIComponent(channelId)}/conversations`, { text, visitorToken, idempotencyKey });
+        const r = await call<ChatStarted>("POST", `/chat/${encodeURIComponent(channelId)}/conversations`, {
+          text,
+          visitorToken,
+          idempotencyKey,
+        });
         saved.conversationId = r.conversation.id;
         save();
         renderStatus(r.conversation);
       } else {
-        await call("POST", `/chat/conversations/${encodeURIComponent(saved.conversationId)}/messages`, { text, visitorToken });
+        await call("POST", `/chat/conversations/${encodeURIComponent(saved.conversationId)}/messages`, {
+          text,
+          visitorToken,
+        });
       }
       input.value = "";
       await refresh();
@@ -209,7 +247,11 @@ function start(script: HTMLScriptElement): void {
   handoff.addEventListener("click", async () => {
     if (!saved.conversationId) return;
     try {
-      const c = await call<VisitorConversation>("POST", `/chat/conversations/${encodeURIComponent(saved.conversationId)}/handoff`, { visitorToken });
+      const c = await call<VisitorConversation>(
+        "POST",
+        `/chat/conversations/${encodeURIComponent(saved.conversationId)}/handoff`,
+        { visitorToken },
+      );
       saved.handedOff = true;
       save();
       renderStatus({ ...c, awaitingHandoff: false });
@@ -220,7 +262,6 @@ function start(script: HTMLScriptElement): void {
   });
 
   handoff.hidden = !isBot || saved.conversationId === null || saved.handedOff === true;
-
 }
 
 const script = document.currentScript as HTMLScriptElement | null;
