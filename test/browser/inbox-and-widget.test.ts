@@ -253,6 +253,31 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     expect(await dan.getByRole("combobox", { name: "Owner" }).inputValue()).toBe("user:f2-dan");
   });
 
+  it("sends the heartbeat at most once a minute, and only while the inbox is in use", async () => {
+    const amy = await page();
+    await amy.clock.install();
+    const beats: number[] = [];
+    amy.on("request", (r) => {
+      if (r.method() === "POST" && r.url().endsWith("/me/heartbeat")) beats.push(Date.now());
+    });
+    await signIn(amy, rt, "f1-amy");
+    // In use: a key every 20 s for 3 minutes.
+    for (let i = 0; i < 9; i++) {
+      await amy.keyboard.press("Shift");
+      await amy.clock.runFor(20_000);
+    }
+    const inUse = beats.length;
+    expect(inUse).toBeGreaterThanOrEqual(3);
+    expect(inUse).toBeLessThanOrEqual(4);
+    // The last use may still earn one beat within the minute; after that, a tab left open and
+    // untouched sends nothing (and its polling does not count as activity either).
+    await amy.clock.runFor(60_000);
+    const afterUse = beats.length;
+    expect(afterUse - inUse).toBeLessThanOrEqual(1);
+    await amy.clock.runFor(5 * 60_000);
+    expect(beats.length).toBe(afterUse);
+  });
+
   it("a refused token (401) returns to sign-in", async () => {
     const amy = await page();
     await signIn(amy, rt, "f1-amy");

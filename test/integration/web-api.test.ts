@@ -189,3 +189,12 @@ describe("local data from before the change feed", () => {
     expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(["gsi1", "gsi2", "gsi3"]);
   });
 });
+
+describe("the developer sign-in exists only in local mode", () => {
+  it("the deployed API (the Lambda handler) has no /local routes: 404, no token", async () => {
+    const h = await apiHarness();
+    const r = await h.call({ method: "POST", path: "/local/sign-in", body: { userId: "alice" } });
+    expect(r.status).toBe(404);
+    expect(JSON.stringify(r.json)).not.toContain("token\":");
+  });
+});
