@@ -278,6 +278,22 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     expect(beats.length).toBe(afterUse);
   });
 
+  it("fits a 360 px screen: no sideways scrolling in the inbox, a conversation or Settings", async () => {
+    const phone = await page(360, 740);
+    await signIn(phone, rt, "f3-admin");
+    const scrollWidth = () => phone.evaluate<number>("document.documentElement.scrollWidth");
+    await phone.goto(`${rt.url}/#/inbox/f2/all/open`);
+    await phone.getByRole("link", { name: /Invoice 42 is wrong/ }).click();
+    await phone.getByRole("combobox", { name: "Owner" }).waitFor();
+    expect(await scrollWidth()).toBeLessThanOrEqual(360);
+    for (const tab of ["Users", "Teams", "Inboxes", "Channels"]) {
+      await phone.goto(`${rt.url}/#/settings/${tab.toLowerCase()}`);
+      await phone.getByRole("link", { name: tab, exact: true }).waitFor();
+      await phone.getByRole("heading", { name: /Add or|New channel/ }).first().waitFor();
+      expect(await scrollWidth(), tab).toBeLessThanOrEqual(360);
+    }
+  });
+
   it("a refused token (401) returns to sign-in", async () => {
     const amy = await page();
     await signIn(amy, rt, "f1-amy");

@@ -99,60 +99,62 @@ function Users({ client, data, reload }: Section) {
         {data.users.length === 0 ? (
           <Empty>No users yet.</Empty>
         ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Seat</th>
-                <th scope="col">Role</th>
-                <th scope="col">Teams</th>
-                <th scope="col">Capacity</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.users.map((u) => (
-                <tr key={u.id}>
-                  <td>
-                    {u.name} <span class="muted">{u.id}</span>
-                  </td>
-                  <td>{u.seat}</td>
-                  <td>{u.role}</td>
-                  <td>
-                    {teamName(u.primaryTeamId)}
-                    {u.additionalTeamIds.length ? ` + ${u.additionalTeamIds.map(teamName).join(", ")}` : ""}
-                  </td>
-                  <td>{u.capacity ?? "∞"}</td>
-                  <td>
-                    {u.availability}, {u.openCount} open
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      aria-label={`Edit ${u.name}`}
-                      onClick={() =>
-                        setForm({
-                          id: u.id,
-                          name: u.name,
-                          email: u.email,
-                          seat: u.seat,
-                          role: u.role,
-                          primaryTeamId: u.primaryTeamId ?? "",
-                          additionalTeamIds: u.additionalTeamIds,
-                          capacity: u.capacity === null ? "" : String(u.capacity),
-                        })
-                      }
-                    >
-                      Edit
-                    </button>
-                  </td>
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Seat</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Teams</th>
+                  <th scope="col">Capacity</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">
+                    <span class="sr-only">Actions</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {data.users.map((u) => (
+                  <tr key={u.id}>
+                    <td>
+                      {u.name} <span class="muted">{u.id}</span>
+                    </td>
+                    <td>{u.seat}</td>
+                    <td>{u.role}</td>
+                    <td>
+                      {teamName(u.primaryTeamId)}
+                      {u.additionalTeamIds.length ? ` + ${u.additionalTeamIds.map(teamName).join(", ")}` : ""}
+                    </td>
+                    <td>{u.capacity ?? "∞"}</td>
+                    <td>
+                      {u.availability}, {u.openCount} open
+                    </td>
+                    <td>
+                      <button
+                        type="button"
+                        aria-label={`Edit ${u.name}`}
+                        onClick={() =>
+                          setForm({
+                            id: u.id,
+                            name: u.name,
+                            email: u.email,
+                            seat: u.seat,
+                            role: u.role,
+                            primaryTeamId: u.primaryTeamId ?? "",
+                            additionalTeamIds: u.additionalTeamIds,
+                            capacity: u.capacity === null ? "" : String(u.capacity),
+                          })
+                        }
+                      >
+                        Edit
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
       <form
