@@ -84,11 +84,13 @@ export function createClient(opts: ClientOptions) {
   async function all<T>(path: string, max = 1000): Promise<T[]> {
     const out: T[] = [];
     let cursor: string | undefined;
-    do {
+    // Filtered listings (assignees) may answer short pages: stop after 20 pages as well.
+    for (let pages = 0; pages < 20; pages++) {
       const page = await call<Page<T>>("GET", `${path}${q({ limit: 100, cursor })}`);
       out.push(...page.items);
       cursor = page.nextCursor ?? undefined;
-    } while (cursor && out.length < max);
+      if (!cursor || out.length >= max) break;
+    }
     return out;
   }
 

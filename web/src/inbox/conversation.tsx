@@ -70,18 +70,14 @@ export function ConversationPane({ client, me, id, dir, changed, onBack, onChang
       </section>
     );
   const ownerValue = conv.assigneeId ? `user:${conv.assigneeId}` : conv.teamId ? `team:${conv.teamId}` : "";
-  const users =
-    dir.assignees.some((u) => u.id === conv.assigneeId) || !conv.assigneeId
-      ? dir.assignees
-      : [
-          ...dir.assignees,
-          {
-            id: conv.assigneeId,
-            name: dir.userName(conv.assigneeId),
-            seat: "none" as const,
-            availability: "away" as const,
-          },
-        ];
+  // Assignable users (docs/routing.md §3.5), the current owner, and me: anyone who reads the inbox may
+  // take an unassigned conversation (§3.3); the API says no, next to the select, when it may not.
+  const users = [...dir.assignees];
+  const add = (id: string, name: string) => {
+    if (!users.some((u) => u.id === id)) users.push({ id, name, seat: "none", availability: "away" });
+  };
+  if (conv.assigneeId) add(conv.assigneeId, dir.userName(conv.assigneeId));
+  add(me.user.id, me.user.name);
 
   return (
     <section class="pane" aria-label="Conversation">
