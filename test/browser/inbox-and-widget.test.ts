@@ -88,8 +88,8 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     expect(errors).toEqual([]);
   });
 
-  const page = async (width = 1280, height = 800): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width, height } });
+  const page = async (width = 1280, height = 800, permissions: string[] = []): Promise<Page> => {
+    const context = await browser.newContext({ viewport: { width, height }, permissions });
     return watchErrors(await context.newPage(), errors);
   };
   const chat = (channel: string, text: string) =>
@@ -219,6 +219,26 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     await screenshot(visitor, "bot-handoff");
   });
 
+  it("shows a new form channel's signing secret once, with a copy button", async () => {
+    const admin = await page(1280, 800, ["clipboard-read", "clipboard-write"]);
+    await signIn(admin, rt, "f3-admin");
+    await admin.goto(`${rt.url}/#/settings/channels`);
+    const form = admin.getByRole("form", { name: "New channel" });
+    await form.getByLabel("Channel id").fill("f3-form");
+    await form.getByLabel("Name").fill("Feedback form");
+    await form.getByRole("combobox", { name: "Type" }).selectOption("form");
+    await form.getByRole("combobox", { name: "Inbox" }).selectOption({ label: "Experts desk" });
+    await form.getByRole("button", { name: "Create channel" }).click();
+    const secret = await form.locator(".secret code").textContent();
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+    await form.getByRole("button", { name: "Copy the secret" }).click();
+    expect(await admin.evaluate<string>("navigator.clipboard.readText()")).toBe(secret);
+    await screenshot(admin, "form-secret-once");
+    await admin.reload();
+    await admin.getByRole("region", { name: "Feedback form" }).waitFor();
+    expect(await admin.locator(".secret").count()).toBe(0);
+  });
+
   it("works from the keyboard alone: sign in, open a conversation, reply", async () => {
     await chat("f2-chat", "Keyboard question");
     const dan = await page();
@@ -289,7 +309,10 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     for (const tab of ["Users", "Teams", "Inboxes", "Channels"]) {
       await phone.goto(`${rt.url}/#/settings/${tab.toLowerCase()}`);
       await phone.getByRole("link", { name: tab, exact: true }).waitFor();
-      await phone.getByRole("heading", { name: /Add or|New channel/ }).first().waitFor();
+      await phone
+        .getByRole("heading", { name: /Add or|New channel/ })
+        .first()
+        .waitFor();
       expect(await scrollWidth(), tab).toBeLessThanOrEqual(360);
     }
   });
