@@ -9,6 +9,8 @@ import type { ChatStarted, VisitorConversation, VisitorMessage, VisitorThread } 
 import { CSS } from "./styles";
 
 const POLL_MS = 2_000;
+/** A namespace name, never fetched. */
+const SVG_NS = "http://www.w3.org/2000/svg";
 
 interface Saved {
   conversationId: string | null;
@@ -86,8 +88,16 @@ function start(script: HTMLScriptElement): void {
     "aria-expanded": "false",
     "aria-controls": "panel",
   });
-  launcher.innerHTML =
-    '<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>';
+  // Built node by node: sites that enforce Trusted Types refuse innerHTML.
+  const svg = document.createElementNS(SVG_NS, "svg");
+  for (const [k, v] of Object.entries({ viewBox: "0 0 24 24", width: "26", height: "26", "aria-hidden": "true" }))
+    svg.setAttribute(k, v);
+  const bubble = document.createElementNS(SVG_NS, "path");
+  bubble.setAttribute("fill", "currentColor");
+  bubble.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z");
+  svg.append(bubble);
+  launcher.append(svg);
+  ('<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>');
   const panel = el("section", { class: "panel", id: "panel", role: "dialog", "aria-label": "Chat", hidden: "" });
   const head = el("header");
   head.append(el("h2", {}, "Chat with us"));
