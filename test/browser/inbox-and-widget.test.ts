@@ -239,6 +239,32 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     expect(await admin.locator(".secret").count()).toBe(0);
   });
 
+  it("the widget shows the visitor's place in line while the chat waits (docs/routing.md §5.5)", async () => {
+    const visitor = await page(420, 720);
+    // The waiting line is filled by the routing side; here its answers carry the agreed shape.
+    const since = new Date().toISOString();
+    await visitor.route(/\/chat\/.*(conversations|messages)/, async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      if (body.conversation) body.conversation.waiting = { position: 3, since };
+      else if (body.messages)
+        body.conversation = {
+          id: body.conversationId,
+          status: "open",
+          assigned: false,
+          agent: null,
+          waiting: { position: 2, since },
+        };
+      await route.fulfill({ response: res, json: body });
+    });
+    await visitor.goto(`${rt.url}/demo?channel=f4-chat`);
+    await visitor.getByRole("button", { name: "Chat with us" }).click();
+    await visitor.getByRole("textbox", { name: "Message" }).fill("Still there?");
+    await visitor.getByRole("button", { name: "Send" }).click();
+    await visitor.getByText("You are number 2 in line.", { exact: false }).waitFor({ timeout: LIVE_MS });
+    await screenshot(visitor, "widget-waiting");
+  });
+
   it("works from the keyboard alone: sign in, open a conversation, reply", async () => {
     await chat("f2-chat", "Keyboard question");
     const dan = await page();
