@@ -52,7 +52,7 @@ export const SETTINGS = {
   appUrl: {
     context: "appUrl",
     env: "ROUTING_APP_URL",
-    help: "the web inbox's URL (links in notifications, sign-in callback)",
+    help: "optional: the web inbox's URL on your own domain (default: the hosted inbox's CloudFront URL)",
   },
   allowedOrigins: {
     context: "allowedOrigins",
@@ -145,7 +145,8 @@ export function readDeploySettings(lookup: SettingLookup): RoutingStackProps & {
   const fromDomain = notifyFrom ? EMAIL.exec(notifyFrom)?.[1] : undefined;
   if (notifyFrom && !fromDomain) problems.push(`notifyFrom is not an email address: ${notifyFrom}`);
   if (fromDomain) placeholder("notifyFrom", fromDomain);
-  const appUrl = need("appUrl");
+  // Optional: the stack hosts the inbox itself; a team that puts it behind its own domain says where.
+  const appUrl = get("appUrl");
   if (appUrl) url("appUrl", appUrl);
   const originsText = need("allowedOrigins");
   const allowedOrigins = (originsText ?? "")
@@ -180,7 +181,7 @@ export function readDeploySettings(lookup: SettingLookup): RoutingStackProps & {
     env: { region: region!, ...(account ? { account } : {}) },
     emailDomain: emailDomain!,
     notifyFrom: notifyFrom!,
-    appUrl: appUrl!,
+    ...(appUrl ? { appUrl: appUrl.replace(/\/$/, "") } : {}),
     allowedOrigins,
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(authDomainPrefix ? { authDomainPrefix } : {}),

@@ -1,4 +1,4 @@
-import { CreateTableCommand, DescribeTableCommand, ResourceInUseException } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, UpdateTableCommand } from "@aws-sdk/client-dynamodb";
 import { AdminService } from "./domain/admin";
 import { ConversationService } from "./domain/conversations";
 import { EmailService } from "./domain/email";
@@ -6,6 +6,7 @@ import { InboundService } from "./domain/inbound";
 import { type Clock, type CustomerMailer, type Metrics, noMetrics, type OwnerNotifier, type RandomSource } from "./domain/ports";
 import { Router, type RouterOptions } from "./domain/router";
 import { DynamoAdminStore } from "./adapters/dynamo/admin-store";
+import { DynamoWebStore } from "./adapters/dynamo/web-store";
 import type { DynamoClients } from "./adapters/dynamo/client";
 import { createTableInput } from "./adapters/dynamo/table";
 import { timeOrderedId } from "./ids";
@@ -52,6 +53,7 @@ export function createApp(deps: AppDeps) {
     conversations,
     inbound,
     email: new EmailService({ store, inbound, conversations }),
+    web: new DynamoWebStore(deps.db, deps.tableName),
   };
 }
 
@@ -59,14 +61,20 @@ export type App = ReturnType<typeof createApp>;
 
 /** Create the table from the shared definition if it does not exist yet (tests, `npm start`). */
 export async function ensureTable(db: DynamoClients, tableName: string): Promise<void> {
+  const wanted = createTableInput(tableName);
   try {
-    await db.client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await db.client.send(new DescribeTableCommand({ TableName: tableName }));
+    // A table from an older version (kept under .data/) gains the indexes added since, one at a time.
+    const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((ix) => ix.IndexName));
+    for (const ix of wanted.GlobalSecondaryIndexes.filter((i) => !present.has(i.IndexName))) {
+      await db.client.send(new UpdateTableCommand({ TableName: tableName, AttributeDefinitions: wanted.AttributeDefinitions, GlobalSecondaryIndexUpdates: [{ Create: ix }] }));
+    }
     return;
   } catch (err) {
     if ((err as { name?: string }).name !== "ResourceNotFoundException") throw err;
   }
   try {
-    await db.client.send(new CreateTableCommand(createTableInput(tableName)));
+    await db.client.send(new CreateTableCommand(wanted));
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
   }

@@ -69,7 +69,10 @@ async function authenticate(spec: RouteSpec, event: Event, services: HttpService
   if (spec.auth === "admin" && !principal.admin) throw new ForbiddenError("admins only");
   let actor: User | null = null;
   try {
-    actor = await services.app.store.updatePresence(principal.userId, { activityAt: services.now().toISOString() });
+    // A background read (the inbox's live polling) is not inbox use: it loads the caller, records nothing.
+    actor = spec.passive
+      ? await services.app.store.getUser(principal.userId)
+      : await services.app.store.updatePresence(principal.userId, { activityAt: services.now().toISOString() });
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
   }

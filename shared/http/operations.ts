@@ -16,6 +16,7 @@ import {
   verifySignature,
 } from "./signature";
 import { visitorConversation as visitorView, visitorMessage } from "./visitor-view";
+import { WEB_OPERATIONS } from "./web-operations";
 
 export interface HttpConfig {
   /** Origins allowed to call the public chat routes (the widget's sites). */
@@ -112,6 +113,7 @@ async function inboxFor(ctx: RequestContext, inboxId: string) {
 type Operation = (ctx: RequestContext) => Promise<Reply>;
 
 export const OPERATIONS = {
+  ...WEB_OPERATIONS,
   async health(ctx) {
     await ctx.services.app.store.getChannel("__health__");
     return ok({ status: "ok" });
