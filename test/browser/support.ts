@@ -39,9 +39,11 @@ export async function startRuntime(): Promise<Runtime> {
     SES_PORT: String(await freePort()),
     ROUTING_DATA_DIR: dataDir,
   };
+  // Each runtime runs its own embedded engine on its own data, not the suite's shared one.
+  const { DYNAMODB_ENDPOINT: _suiteEngine, ...inherited } = process.env;
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "infra/local/start.ts"], {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: { ...inherited, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
