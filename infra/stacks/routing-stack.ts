@@ -143,6 +143,7 @@ export class RoutingStack extends Stack {
     output("AlarmTopicArn", alarmTopic.topicArn, "SNS topic every alarm notifies: subscribe more endpoints here");
     output("DashboardName", dashboard.dashboardName, "CloudWatch dashboard: routing, waiting line, email failures");
     output("InboxUrl", web.url, "The agent inbox (sign-in returns here)");
+    output("FormSigningKeyArn", formSigningKey.secretArn, "Master key of the form and chat secrets (retained)");
     output(
       "WidgetSnippet",
       `<script src="${web.url}/widget.js" data-channel="CHANNEL_ID" data-api="${http.api.apiEndpoint}"></script>`,
