@@ -1,4 +1,4 @@
-import { Validations, type Stack } from "aws-cdk-lib";
+import { type Stack, Token, Validations } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
 import { needsToken, ROUTES } from "../shared/http/route-table";
 
@@ -19,7 +19,7 @@ export function acknowledgeNagFindings(stack: Stack): void {
   for (const fn of ["ApiFunction", "EmailFunction"]) {
     ack(`${fn}/Function/ServiceRole`, "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]", "The basic execution role only lets the function write its own CloudWatch logs.");
     ack(`${fn}/Function/ServiceRole/DefaultPolicy`, "AwsSolutions-IAM5[Resource::*]", "X-Ray's PutTraceSegments and PutTelemetryRecords do not support resource-level permissions.");
-    ack(`${fn}/Function/ServiceRole/DefaultPolicy`, "AwsSolutions-IAM5[Resource::<RoutingTable.Arn>/index/*]", "The Unassigned, Mine and All views Query the table's two GSIs (gsi1, gsi2); the grant lists only the item actions the store uses.");
+    ack(`${fn}/Function/ServiceRole/DefaultPolicy`, "AwsSolutions-IAM5[Resource::<RoutingTable.Arn>/index/*]", "The Unassigned, Mine and All views, the channel list and the inbox's live feed Query the table's GSIs (gsi1-gsi3); the grant lists only the item actions the store uses.");
     ack(`${fn}/Function`, "AwsSolutions-L1", "Pinned to nodejs22.x, the runtime the bundles target (esbuild target node22); runtime upgrades are deliberate, tested changes.");
   }
   ack("EmailFunction/Function/ServiceRole/DefaultPolicy", "AwsSolutions-IAM5[Resource::<InboundEmailRawMailF40EB49F.Arn>/inbound/*]", "The function reads s3:GetObject only, only under the prefix the receipt rule writes raw messages to; the object key is the SES message id.");
@@ -64,5 +64,24 @@ export function acknowledgeNagFindings(stack: Stack): void {
   }
 
   ack("InboundEmail/RawMail", "AwsSolutions-S1", "Only SES writes (receipt rule) and only the email function reads, under a 30-day lifecycle; CloudTrail data events are the audit trail if a team needs one.");
+  // The hosted inbox (infra/constructs/web-hosting.ts).
+  ack("Web/AccessLogs", "AwsSolutions-S1", "This is the access-log bucket itself (CloudFront and the site bucket log here); logging it into itself would loop.");
+  ack("Web/Distribution", "AwsSolutions-CFR1", "Agents and widget visitors can be anywhere; the inbox serves static files and the API enforces authentication.");
+  ack("Web/Distribution", "AwsSolutions-CFR2", "Only static files are served here (the API has its own throttling); a WAF web ACL can be attached by teams that need one.");
+  ack("Web/Distribution", "AwsSolutions-CFR4", "The default *.cloudfront.net certificate cannot set a minimum TLS version; teams with their own domain and ACM certificate set TLSv1.2_2021.");
+  const deployer = stack.node.children.find((c) => c.node.id.startsWith("Custom::CDKBucketDeployment"));
+  if (deployer) {
+    const p = deployer.node.id;
+    // The CDK asset bucket's name holds the account and region: literal when the stack's env sets them.
+    const account = Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account;
+    const region = Token.isUnresolved(stack.region) ? "<AWS::Region>" : stack.region;
+    const assets = `Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-${account}-${region}/*`;
+    ack(`${p}/ServiceRole`, "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]", "CDK's BucketDeployment function: the basic execution role only lets it write its own logs.");
+    for (const finding of ["Resource::*", "Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*", assets, "Resource::<WebSiteD504717C.Arn>/*"]) {
+      ack(`${p}/ServiceRole/DefaultPolicy`, `AwsSolutions-IAM5[${finding}]`, "CDK's BucketDeployment copies the built inbox from the CDK asset bucket to the site bucket and invalidates CloudFront (which has no resource-level permissions); its grants are scoped to those two buckets.");
+    }
+    ack(p, "AwsSolutions-L1", "CDK's BucketDeployment runs on the runtime the CDK version pins; it upgrades with aws-cdk-lib.");
+  }
+
   ack("InboundEmail/DeadLetters", "AwsSolutions-SQS3", "This queue is itself the dead-letter destination of the email function's failed asynchronous invocations.");
 }

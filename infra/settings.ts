@@ -52,7 +52,7 @@ export const SETTINGS = {
   appUrl: {
     context: "appUrl",
     env: "ROUTING_APP_URL",
-    help: "the web inbox's URL (links in notifications, sign-in callback)",
+    help: "optional: the web inbox's URL on your own domain (default: the hosted inbox's CloudFront URL)",
   },
   allowedOrigins: {
     context: "allowedOrigins",
@@ -85,8 +85,11 @@ export const SETTINGS = {
 export type SettingName = keyof typeof SETTINGS;
 export type SettingLookup = (name: SettingName) => string | undefined;
 
-/** Documentation placeholders (RFC 2606 / 6761) that must never reach a deployment. */
-const PLACEHOLDER = /(^|\.)(example\.(com|org|net)|example|invalid|test)$/i;
+/**
+ * Documentation placeholders (RFC 2606 / 6761, and the README's own `yourcompany.com`) that must never
+ * reach a deployment: a pasted command that still names them fails before anything is created.
+ */
+const PLACEHOLDER = /(^|\.)(example\.(com|org|net)|yourcompany\.com|example|invalid|test)$/i;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const EMAIL = /^[^\s@]+@([^\s@]+)$/;
 
@@ -145,7 +148,13 @@ export function readDeploySettings(lookup: SettingLookup): RoutingStackProps & {
   const fromDomain = notifyFrom ? EMAIL.exec(notifyFrom)?.[1] : undefined;
   if (notifyFrom && !fromDomain) problems.push(`notifyFrom is not an email address: ${notifyFrom}`);
   if (fromDomain) placeholder("notifyFrom", fromDomain);
-  const appUrl = need("appUrl");
+  // Only the emailDomain identity is created (or granted): a sender elsewhere could never send.
+  const sameDomain = (d: string) => d.toLowerCase() === emailDomain || d.toLowerCase().endsWith(`.${emailDomain}`);
+  if (fromDomain && emailDomain && !sameDomain(fromDomain)) {
+    problems.push(`notifyFrom must be an address at emailDomain (${emailDomain}): ${notifyFrom}`);
+  }
+  // Optional: the stack hosts the inbox itself; a team that puts it behind its own domain says where.
+  const appUrl = get("appUrl");
   if (appUrl) url("appUrl", appUrl);
   const originsText = need("allowedOrigins");
   const allowedOrigins = (originsText ?? "")
@@ -180,7 +189,7 @@ export function readDeploySettings(lookup: SettingLookup): RoutingStackProps & {
     env: { region: region!, ...(account ? { account } : {}) },
     emailDomain: emailDomain!,
     notifyFrom: notifyFrom!,
-    appUrl: appUrl!,
+    ...(appUrl ? { appUrl: appUrl.replace(/\/$/, "") } : {}),
     allowedOrigins,
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(authDomainPrefix ? { authDomainPrefix } : {}),

@@ -1,7 +1,8 @@
-import { CreateTableCommand, DescribeTableCommand, ResourceInUseException } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, UpdateTableCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoAdminStore } from "./adapters/dynamo/admin-store";
 import { createDynamoClients, type DynamoClients } from "./adapters/dynamo/client";
 import { createTableInput } from "./adapters/dynamo/table";
+import { DynamoWebStore } from "./adapters/dynamo/web-store";
 import { createSesClient, type SendObserver, SesCustomerMailer, SesOwnerNotifier } from "./adapters/ses/mailer";
 import type { SenderConfig, StoreConfig } from "./config";
 import { AdminService } from "./domain/admin";
@@ -71,7 +72,8 @@ export function createApp(deps: AppDeps) {
   const presence = new PresenceService({ store, clock });
   // What request adapters (HTTP) get: every write through a service, reads through the query port.
   const commands: CommandServices = { admin, conversations, visitors, forms, presence };
-  const queries: QueryPort = new QueryService(store);
+  const web = new DynamoWebStore(deps.db, deps.tableName);
+  const queries: QueryPort = new QueryService(store, web, clock);
   return {
     store,
     metrics: deps.metrics ?? noMetrics,
@@ -80,6 +82,7 @@ export function createApp(deps: AppDeps) {
     conversations,
     inbound,
     email: new EmailService({ store, inbound, conversations }),
+    web,
     commands,
     queries,
   };
@@ -89,14 +92,20 @@ export type App = ReturnType<typeof createApp>;
 
 /** Create the table from the shared definition if it does not exist yet (tests, `npm start`). */
 export async function ensureTable(db: DynamoClients, tableName: string): Promise<void> {
+  const wanted = createTableInput(tableName);
   try {
-    await db.client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await db.client.send(new DescribeTableCommand({ TableName: tableName }));
+    // A table from an older version (kept under .data/) gains the indexes added since, one at a time.
+    const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((ix) => ix.IndexName));
+    for (const ix of wanted.GlobalSecondaryIndexes.filter((i) => !present.has(i.IndexName))) {
+      await db.client.send(new UpdateTableCommand({ TableName: tableName, AttributeDefinitions: wanted.AttributeDefinitions, GlobalSecondaryIndexUpdates: [{ Create: ix }] }));
+    }
     return;
   } catch (err) {
     if ((err as { name?: string }).name !== "ResourceNotFoundException") throw err;
   }
   try {
-    await db.client.send(new CreateTableCommand(createTableInput(tableName)));
+    await db.client.send(new CreateTableCommand(wanted));
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
   }

@@ -30,6 +30,7 @@ export interface CreateAdminArgs {
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 const ADMIN_OPTIONS = {
+  help: { type: "boolean", short: "h" },
   email: { type: "string" },
   name: { type: "string" },
   stack: { type: "string" },
@@ -44,8 +45,11 @@ export function parseAdminArgs(argv: string[]): CreateAdminArgs {
   try {
     parsed = parseAdminOptions(argv);
   } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${ADMIN_USAGE}`);
+    // parseArgs's own hint (about positionals after "--") does not apply here: the first line says it all.
+    const first = (err as Error).message.split(". ")[0];
+    throw new CliError(`${first}\n\n${ADMIN_USAGE}`);
   }
+  if (parsed.values.help) throw new CliError(ADMIN_USAGE, 0);
   const [command, ...extra] = parsed.positionals;
   if (command !== "create")
     throw new CliError(`${command ? `unknown command ${command}` : "no command"}\n\n${ADMIN_USAGE}`);

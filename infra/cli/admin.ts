@@ -3,7 +3,7 @@ import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-
 import { createDynamoClients } from "../../shared/adapters/dynamo/client";
 import { createApp } from "../../shared/app";
 import { createAdmin, parseAdminArgs } from "./admin-bootstrap";
-import { CliError, readStackOutputs, regionOfUserPool, requireOutput } from "./stack-outputs";
+import { describeCliFailure, readStackOutputs, regionOfUserPool, requireOutput } from "./stack-outputs";
 
 try {
   const args = parseAdminArgs(process.argv.slice(2));
@@ -24,6 +24,7 @@ try {
       `they sign in at ${outputs.LoginUrl ?? "the web inbox"} (or: npm run login).\n`,
   );
 } catch (err) {
-  process.stderr.write(`npm run admin failed: ${err instanceof CliError ? err.message : (err as Error).stack}\n`);
-  process.exit(err instanceof CliError ? 2 : 1);
+  const { text, exitCode } = describeCliFailure(err);
+  process.stderr.write(exitCode === 0 ? `${text}\n` : `npm run admin failed: ${text}\n`);
+  process.exit(exitCode);
 }

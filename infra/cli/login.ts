@@ -7,13 +7,38 @@
 import { parseArgs } from "node:util";
 import { CLI_CALLBACK_URL } from "../constructs/auth";
 import { browserLogin, refreshTokens } from "./oauth";
-import { CliError, OUTPUTS_FILE, readStackOutputs, requireOutput } from "./stack-outputs";
+import { CliError, describeCliFailure, OUTPUTS_FILE, readStackOutputs, requireOutput } from "./stack-outputs";
+
+const LOGIN_USAGE = `usage: npm run -s login [-- --refresh <refresh token>] [--stack <stack name>] [--outputs <file>]
+
+Signs you in through the managed login page (authorization code with PKCE, answered on
+${CLI_CALLBACK_URL}) and prints an access token on stdout: TOKEN=$(npm run -s login).
+With --refresh, trades a refresh token for a new access token without a browser (for scripts).
+Reads LoginUrl and UserPoolClientId from ${OUTPUTS_FILE} (written by npm run deploy).`;
+
+function parseLoginArgs(argv: string[]) {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        help: { type: "boolean", short: "h" },
+        stack: { type: "string" },
+        outputs: { type: "string" },
+        refresh: { type: "string" },
+      },
+    });
+    if (values.help) throw new CliError(LOGIN_USAGE, 0);
+    if (positionals.length > 0) throw new CliError(`unexpected ${positionals.join(" ")}\n\n${LOGIN_USAGE}`);
+    return values;
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(`${(err as Error).message.split(". ")[0]}\n\n${LOGIN_USAGE}`);
+  }
+}
 
 try {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: { stack: { type: "string" }, outputs: { type: "string" }, refresh: { type: "string" } },
-  });
+  const values = parseLoginArgs(process.argv.slice(2));
   const outputs = readStackOutputs(values.outputs ?? OUTPUTS_FILE, values.stack);
   const loginUrl = requireOutput(outputs, "LoginUrl");
   const clientId = requireOutput(outputs, "UserPoolClientId");
@@ -32,6 +57,7 @@ try {
   }
   process.stdout.write(`${tokens.access_token}\n`);
 } catch (err) {
-  process.stderr.write(`npm run login failed: ${(err as Error).message}\n`);
-  process.exit(err instanceof CliError ? 2 : 1);
+  const { text, exitCode } = describeCliFailure(err);
+  process.stderr.write(exitCode === 0 ? `${text}\n` : `npm run login failed: ${text}\n`);
+  process.exit(exitCode);
 }

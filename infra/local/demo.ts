@@ -17,6 +17,8 @@ export async function seedDemo(o: { baseUrl: string; adminToken: string; jwtSecr
   await put("/users/bob", { name: "Bob", email: "bob@demo.local", seat: "service", primaryTeamId: "support" });
   await put("/users/carol", { name: "Carol", email: "carol@demo.local", seat: "sales", primaryTeamId: "sales" });
   await put("/users/dave", { name: "Dave", email: "dave@demo.local", seat: "none", primaryTeamId: "support" });
+  // An admin for the web inbox's Settings (no seat: routing never picks her).
+  await put("/users/ada", { name: "Ada", email: "ada@demo.local", seat: "none", role: "admin" });
   await put("/inboxes/support", { name: "Support", access: { type: "everyone" } });
   await put("/inboxes/sales", { name: "Sales", access: { type: "restricted", teamIds: ["sales"], userIds: [] } });
   await put("/channels/web-chat", { inboxId: "support", type: "chat", name: "Website chat", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: [], teamIds: ["support"] } } });

@@ -20,6 +20,8 @@ import { startS3, startSes, type RunningEmulator } from "./emulators";
 import { issueToken, createGateway } from "./gateway";
 import { sesReceiptEvent } from "./ses-event";
 import { seedDemo } from "./demo";
+import { localWeb } from "./web";
+import { buildWeb, formatSizes, WEB_DIST } from "../../web/build";
 
 const TABLE = "routing-local";
 const BUCKET = "routing-inbound-local";
@@ -54,7 +56,9 @@ async function main() {
   const jwtSecret = process.env.ROUTING_DEV_JWT_SECRET ?? "local-dev-secret";
   const formSigningKey = process.env.FORM_SIGNING_KEY ?? "local-form-signing-key";
   const baseUrl = `http://localhost:${port}`;
-  const allowedOrigins = (process.env.ALLOWED_ORIGINS ?? "http://localhost:5173,http://localhost:8080").split(",").map((s) => s.trim()).filter(Boolean);
+  // The inbox and the demo site are served from this very origin (under either host name).
+  const ownOrigins = [baseUrl, `http://127.0.0.1:${port}`];
+  const allowedOrigins = [...ownOrigins, ...(process.env.ALLOWED_ORIGINS ?? "http://localhost:5173,http://localhost:8080").split(",").map((s) => s.trim()).filter(Boolean)];
   mkdirSync(dataDir, { recursive: true });
 
   const stops: Array<() => Promise<void>> = [];
@@ -89,7 +93,11 @@ async function main() {
     const s3Client = createS3Client({ region: "us-east-1", endpoint: s3.endpoint });
 
     // POST /local/inbound-email: what SES does for a real message, then the very same email function.
+    const webSizes = buildWeb();
+    const web = localWeb({ distDir: WEB_DIST, web: app.web, jwtSecret });
     const local = async (req: import("node:http").IncomingMessage, body: Buffer, url: URL) => {
+      const page = await web(req, body, url);
+      if (page) return page;
       if (url.pathname !== "/local/inbound-email") return null;
       if (req.method !== "POST") return errorBody(404, "not_found", "POST a raw message here");
       if (!/^message\/rfc822/i.test(req.headers["content-type"] ?? "")) return errorBody(415, "unsupported_media_type", "send Content-Type: message/rfc822");
@@ -119,6 +127,7 @@ async function main() {
     const sesNote = `${ses.endpoint} (sent mail: ${ses.endpoint}/store)`;
     log(`emulators: dynamodb ${dynamo.endpoint} (${dynamoData}), s3 ${s3.endpoint}, ses ${sesNote}`);
     log(`admin token: ${adminToken}`);
+    log(`web: inbox ${baseUrl}/ (developer sign-in), demo site with the chat widget ${baseUrl}/demo; ${formatSizes(webSizes)}`);
     if (demo) await seedDemo({ baseUrl, adminToken, jwtSecret, formSigningKey, sesStore: `${ses.endpoint}/store`, log });
     log(`ready: ${baseUrl} (started in ${Date.now() - started} ms; Ctrl-C stops everything)`);
   } catch (err) {

@@ -1,4 +1,4 @@
-import { Arn, CfnOutput, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { Arn, CfnOutput, Lazy, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
@@ -13,14 +13,18 @@ import { RoutingHttpApi } from "../constructs/http-api";
 import { InboundEmail } from "../constructs/inbound-email";
 import { RoutingFunction } from "../constructs/routing-function";
 import { RoutingTable } from "../constructs/table";
+import { WebHosting } from "../constructs/web-hosting";
 
 export interface RoutingStackProps extends StackProps {
   /** The domain team emails are received at and replies are sent from, e.g. `support.yourcompany.com`. */
   readonly emailDomain: string;
   /** Sender of owner notifications and of replies on form conversations; an address at `emailDomain`. */
   readonly notifyFrom: string;
-  /** The web inbox's URL: links in notifications, and where sign-in returns. */
-  readonly appUrl: string;
+  /**
+   * The web inbox's URL when it is served from your own domain (a CNAME to the hosted inbox): links in
+   * notifications, and where sign-in returns. @default the hosted inbox's CloudFront URL
+   */
+  readonly appUrl?: string;
   /** Origins of the chat widget (CORS). @default none */
   readonly allowedOrigins?: string[];
   /** An address subscribed to the alarms' topic (it confirms by email). @default none */
@@ -54,7 +58,12 @@ export class RoutingStack extends Stack {
   constructor(scope: Construct, id: string, props: RoutingStackProps) {
     super(scope, id, props);
     const { table } = new RoutingTable(this, "Data");
-    const sender = { NOTIFY_FROM: props.notifyFrom, APP_URL: props.appUrl, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE };
+    // The hosted inbox's origin is known only once its distribution exists, after the API it calls.
+    let web: WebHosting | undefined;
+    const webUrl = Lazy.string({ produce: () => web!.url });
+    const appUrl = props.appUrl ?? webUrl;
+    const allowedOrigins = [...(props.allowedOrigins ?? []), webUrl, ...(props.appUrl ? [props.appUrl] : [])];
+    const sender = { NOTIFY_FROM: props.notifyFrom, APP_URL: appUrl, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE };
     // Form channels' signing secrets derive from this key; it never appears in function configuration.
     // Retained like the table: a new key would silently change every integrated form's secret.
     const formSigningKey = new Secret(this, "FormSigningKey", {
@@ -68,7 +77,7 @@ export class RoutingStack extends Stack {
       description: "Conversation routing HTTP API",
       environment: {
         TABLE_NAME: table.tableName,
-        ALLOWED_ORIGINS: (props.allowedOrigins ?? []).join(","),
+        ALLOWED_ORIGINS: allowedOrigins.join(","),
         FORM_SIGNING_KEY_SECRET_ARN: formSigningKey.secretArn,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.api,
         ...sender,
@@ -93,12 +102,20 @@ export class RoutingStack extends Stack {
       identity.grantSendEmail(email.fn);
     }
 
-    const auth = new Auth(this, "Auth", { callbackUrls: [props.appUrl], ...(props.authDomainPrefix ? { domainPrefix: props.authDomainPrefix } : {}) });
+    // Sign-in returns to the inbox (config.json's redirectUri is `<inbox URL>/`).
+    const auth = new Auth(this, "Auth", {
+      callbackUrls: [Lazy.string({ produce: () => `${web!.url}/` }), ...(props.appUrl ? [`${props.appUrl}/`] : [])],
+      ...(props.authDomainPrefix ? { domainPrefix: props.authDomainPrefix } : {}),
+    });
     const http = new RoutingHttpApi(this, "Http", {
       handler: api.fn,
       userPool: auth.userPool,
       clientIds: [auth.clientId],
-      ...(props.allowedOrigins ? { allowedOrigins: props.allowedOrigins } : {}),
+      allowedOrigins,
+    });
+    web = new WebHosting(this, "Web", {
+      apiUrl: http.api.apiEndpoint,
+      auth: { domainUrl: auth.domainUrl, clientId: auth.clientId },
     });
     const inbound = new InboundEmail(this, "InboundEmail", {
       handler: email.fn,
@@ -125,5 +142,12 @@ export class RoutingStack extends Stack {
     output("RawMailBucket", inbound.bucket.bucketName, "Raw inbound messages, kept 30 days (oversized ones are read from here)");
     output("AlarmTopicArn", alarmTopic.topicArn, "SNS topic every alarm notifies: subscribe more endpoints here");
     output("DashboardName", dashboard.dashboardName, "CloudWatch dashboard: routing, waiting line, email failures");
+    output("InboxUrl", web.url, "The agent inbox (sign-in returns here)");
+    output("FormSigningKeyArn", formSigningKey.secretArn, "Master key of the form and chat secrets (retained)");
+    output(
+      "WidgetSnippet",
+      `<script src="${web.url}/widget.js" data-channel="CHANNEL_ID" data-api="${http.api.apiEndpoint}"></script>`,
+      "Paste on the site that hosts the chat; CHANNEL_ID is a chat or bot channel's id",
+    );
   }
 }

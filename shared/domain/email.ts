@@ -14,7 +14,8 @@ export interface InboundEmail {
   messageId: string | null;
   inReplyTo: string[];
   references: string[];
-  from: { address: string; name?: string } | null;
+  /** `alsoFrom`: further mailboxes of a `From` that names several. */
+  from: { address: string; name?: string; alsoFrom?: string[] } | null;
   subject: string;
   text: string;
 }
@@ -72,7 +73,9 @@ export class EmailService {
     if (ref) {
       const conversationId = found.get(dedupeKeys.email(ref))!;
       const sender = mail.from.address.toLowerCase();
-      if (await this.isParticipant(conversationId, sender)) {
+      // A From naming several mailboxes vouches for none of them: a stranger could ride with a participant.
+      const coSenders = mail.from.alsoFrom ?? [];
+      if (coSenders.length === 0 && (await this.isParticipant(conversationId, sender))) {
         const r = await conversations.customerMessage(conversationId, {
           text: mail.text,
           ...(mail.from.name ? { name: mail.from.name } : {}),
@@ -83,7 +86,10 @@ export class EmailService {
         return r.duplicate ? { type: "duplicate", conversationId } : { type: "threaded", conversationId };
       }
       // Knowing a Message-ID is not enough to write into someone's conversation (docs/routing.md §6).
-      const reason = `${sender} is not a participant of conversation ${conversationId}`;
+      const reason =
+        coSenders.length > 0
+          ? `the From header names several senders (${[sender, ...coSenders].join(", ")})`
+          : `${sender} is not a participant of conversation ${conversationId}`;
       threading = { threaded: false, conversationId, reason };
     }
 

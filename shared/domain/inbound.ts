@@ -69,6 +69,7 @@ export class InboundService {
       teamId: null,
       contactId: input.contactId ?? null,
       ...(input.subject !== undefined ? { subject: input.subject } : {}),
+      preview: firstLine(input.text),
       createdAt,
       updatedAt: createdAt,
       ...(isBot ? { awaitingHandoff: true } : {}),
@@ -101,4 +102,10 @@ export class InboundService {
       },
     });
   }
+}
+
+/** An inbox row shows one line: the first non-empty line of the text, at most 140 characters. */
+export function firstLine(text: string): string {
+  const line = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== "") ?? "";
+  return line.length > 140 ? `${line.slice(0, 139)}…` : line;
 }

@@ -217,6 +217,47 @@ export interface AdminStore extends RoutingStore {
   setMessageDelivery(message: Message, delivery: MessageDelivery): Promise<void>;
 }
 
+// ---- Bounded reads for the web inbox
+
+/** One page of a listing (docs/api.md: every list answers `{items, nextCursor}`). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** Conversations of an inbox changed at or after a time (the inbox's live-update feed). */
+export interface ChangeBatch {
+  items: Conversation[];
+  /** More changes than one read returns: the client should reload its view instead. */
+  truncated: boolean;
+}
+
+/**
+ * The reads the web inbox needs beyond the agent endpoints: small, each bounded (a page, a capped
+ * count, a time window), so no request of the inbox grows with the size of the organisation.
+ */
+export interface WebReadStore {
+  getInbox(id: string): Promise<Inbox | null>;
+  listInboxes(page: PageRequest): Promise<Page<Inbox>>;
+  listTeams(page: PageRequest): Promise<Page<Team>>;
+  listUsers(page: PageRequest): Promise<Page<User>>;
+  listChannels(page: PageRequest): Promise<Page<Channel>>;
+  /** How many conversations a view holds, counting at most `cap`. */
+  countView(q: {
+    inboxId: string;
+    view: ConversationView;
+    status: ConversationStatus;
+    userId: string;
+    cap: number;
+  }): Promise<number>;
+  changesSince(inboxId: string, sinceIso: string, limit: number): Promise<ChangeBatch>;
+}
+
 // ---- Driving ports: what adapters that take requests (HTTP) may call
 
 /** Who a chat visitor is, as agents see it (docs/routing.md §6.1). */
@@ -242,6 +283,33 @@ export interface QueryPort {
     visitorToken: string | undefined,
   ): Promise<{ conversation: Conversation; messages: Message[] }>;
   assigneeName(conversation: Conversation): Promise<string | null>;
+  /** The caller's user record without recording activity (background reads), or null. */
+  findUser(userId: string): Promise<User | null>;
+  // The web inbox's bounded reads (docs/api.md, Reads for the web inbox)
+  listInboxes(actor: User, page: PageRequest): Promise<Page<Inbox>>;
+  listTeams(page: PageRequest): Promise<Page<Team>>;
+  listChannels(page: PageRequest): Promise<Page<Channel>>;
+  listAssignees(actor: User, inboxId: string, page: PageRequest): Promise<Page<Assignee>>;
+  viewCounts(actor: User, inboxId: string, status: ConversationStatus): Promise<ViewCounts>;
+  inboxChanges(actor: User, inboxId: string, since: string | undefined): Promise<InboxChanges>;
+}
+
+/** A user an Owner select offers: assignable in the inbox (docs/routing.md §2, §3.5). */
+export type Assignee = Pick<User, "id" | "name" | "seat" | "availability">;
+
+/** View sizes, each counted up to `cap`. */
+export interface ViewCounts {
+  unassigned: number;
+  mine: number;
+  all: number;
+  cap: number;
+}
+
+/** The live feed: conversations changed since the last cursor, and the cursor to send next time. */
+export interface InboxChanges {
+  items: Conversation[];
+  cursor: string;
+  truncated: boolean;
 }
 
 /** Every write a request can make goes through one of these services. */

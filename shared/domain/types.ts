@@ -109,6 +109,8 @@ export interface Conversation {
   teamId: string | null;
   contactId: string | null;
   subject?: string | undefined;
+  /** The first line of the first message, shortened: what an inbox row shows. */
+  preview?: string | undefined;
   createdAt: string;
   updatedAt: string;
   routing?: RoutingDecision | undefined;

@@ -67,7 +67,10 @@ async function authenticate(spec: RouteSpec, event: Event, services: HttpService
   if (!needsToken(spec)) return { principal: null, actor: null };
   const principal = principalOf(event as never);
   if (spec.auth === "admin" && !principal.admin) throw new ForbiddenError("admins only");
-  const actor = await services.commands.presence.recordActivity(principal.userId);
+  // A background read (the inbox's live polling) is not inbox use: it loads the caller, records nothing.
+  const actor = spec.passive
+    ? await services.queries.findUser(principal.userId)
+    : await services.commands.presence.recordActivity(principal.userId);
   if (spec.auth === "agent" && !actor) throw new ForbiddenError(`user ${principal.userId} is not a user of this account`);
   // The admins group in the token counts like the admin role (docs/routing.md §2: access to every inbox).
   return { principal, actor: actor && principal.admin ? { ...actor, role: "admin" } : actor };

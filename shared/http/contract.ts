@@ -2,6 +2,7 @@ import * as z from "zod";
 import * as r from "./responses";
 import type { OperationName } from "./route-table";
 import * as s from "./schemas";
+import * as w from "./web-schemas";
 
 /**
  * The request and response schemas of every operation in the route table: with the table, the one
@@ -54,6 +55,13 @@ export const RESPONSE_BODIES = {
   FormAccepted: r.formAccepted,
   Health: r.health,
   OpenApiDocument: r.openApiDocument,
+  Me: w.meSchema,
+  InboxPage: w.inboxPageSchema,
+  TeamPage: w.teamPageSchema,
+  ChannelPage: w.channelPageSchema,
+  AssigneePage: w.assigneePageSchema,
+  ViewCounts: w.countsSchema,
+  InboxChanges: w.changesSchema,
 } satisfies Record<string, z.ZodType>;
 
 export type RequestBodyName = keyof typeof REQUEST_BODIES;
@@ -74,6 +82,29 @@ export interface OperationContract {
 const visitorQuery = { visitorToken: s.visitorToken.optional() };
 
 export const CONTRACT = {
+  me: { summary: "The caller: their user and whether they are an admin", responses: { 200: "Me" } },
+  listInboxes: {
+    summary: "The inboxes the caller can read (admins: all), one page",
+    query: w.listPageQuery,
+    responses: { 200: "InboxPage" },
+  },
+  viewCounts: {
+    summary: "Sizes of the Unassigned, Mine and All views, each counted up to a cap (polling: not inbox activity)",
+    query: w.countsQuery,
+    responses: { 200: "ViewCounts" },
+  },
+  inboxChanges: {
+    summary: "Conversations of an inbox changed since a cursor: the live feed (polling: not inbox activity)",
+    query: w.changesQuery,
+    responses: { 200: "InboxChanges" },
+  },
+  listAssignees: {
+    summary: "Users assignable in the inbox (the Owner select's choices), one page",
+    query: w.listPageQuery,
+    responses: { 200: "AssigneePage" },
+  },
+  listTeams: { summary: "Teams, one page", query: w.listPageQuery, responses: { 200: "TeamPage" } },
+  listChannels: { summary: "Channels with their rules, one page", query: w.listPageQuery, responses: { 200: "ChannelPage" } },
   putUser: {
     summary: "Create or replace a user (keeps availability and counters)",
     body: "UserInput",

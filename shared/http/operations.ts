@@ -4,6 +4,7 @@ import { type Operation, ok } from "./context";
 import { openApiDocument } from "./openapi";
 import type { OperationName } from "./route-table";
 import { VISITOR_OPERATIONS } from "./visitor-operations";
+import { WEB_OPERATIONS } from "./web-operations";
 import { WEBHOOK_OPERATIONS } from "./webhook-operations";
 
 export type { HttpConfig, HttpServices, Reply, RequestContext } from "./context";
@@ -22,7 +23,7 @@ const SERVICE_OPERATIONS = {
 } satisfies Partial<Record<OperationName, Operation>>;
 
 /**
- * Every operation of the route table, by audience (admin, agent, visitor, webhook). `satisfies` makes a
+ * Every operation of the route table, by audience (admin, agent and its web inbox, visitor, webhook). `satisfies` makes a
  * route without its operation, or an operation without its route, a `tsc` error.
  */
 export const OPERATIONS = {
@@ -30,5 +31,6 @@ export const OPERATIONS = {
   ...AGENT_OPERATIONS,
   ...VISITOR_OPERATIONS,
   ...WEBHOOK_OPERATIONS,
+  ...WEB_OPERATIONS,
   ...SERVICE_OPERATIONS,
 } satisfies Record<OperationName, Operation>;

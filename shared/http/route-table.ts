@@ -18,6 +18,11 @@ export interface RouteSpec {
   json?: boolean;
   /** Answers CORS for the configured origins (the chat widget runs on the customer's site). */
   cors?: boolean;
+  /**
+   * A background read (live polling): it does not count as inbox activity, so "active recently"
+   * (docs/routing.md §5.3) means a person used the inbox, not that a tab was left open.
+   */
+  passive?: boolean;
 }
 
 const TABLE = [
@@ -39,6 +44,14 @@ const TABLE = [
   { method: "POST", path: "/conversations/{conversationId}/messages", auth: "agent", operation: "reply", json: true },
   { method: "POST", path: "/conversations/{conversationId}/close", auth: "agent", operation: "close" },
   { method: "POST", path: "/conversations/{conversationId}/reopen", auth: "agent", operation: "reopen" },
+  // Web inbox reads (shared/http/web-operations.ts)
+  { method: "GET", path: "/me", auth: "agent", operation: "me" },
+  { method: "GET", path: "/inboxes", auth: "agent", operation: "listInboxes" },
+  { method: "GET", path: "/inboxes/{inboxId}/counts", auth: "agent", operation: "viewCounts", passive: true },
+  { method: "GET", path: "/inboxes/{inboxId}/changes", auth: "agent", operation: "inboxChanges", passive: true },
+  { method: "GET", path: "/inboxes/{inboxId}/assignees", auth: "agent", operation: "listAssignees" },
+  { method: "GET", path: "/teams", auth: "agent", operation: "listTeams" },
+  { method: "GET", path: "/channels", auth: "admin", operation: "listChannels" },
   // Visitor chat (public)
   { method: "POST", path: "/chat/{channelId}/conversations", auth: "public", operation: "startChat", json: true, cors: true },
   { method: "POST", path: "/chat/conversations/{conversationId}/messages", auth: "public", operation: "visitorMessage", json: true, cors: true },

@@ -91,6 +91,36 @@ export const formSubmission = z.object({
 /** Validate, or throw a ValidationError naming each field and why. */
 export function parse<T extends z.ZodType>(schema: T, input: unknown, where = "body"): z.output<T> {
   const result = schema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  throw new ValidationError(`invalid ${where}`, result.error.issues.map((i) => ({ field: [where, ...i.path.map(String)].join("."), reason: i.message })));
+  if (!result.success) {
+    const details = result.error.issues.map((i) => ({ field: [where, ...i.path.map(String)].join("."), reason: i.message }));
+    throw new ValidationError(`invalid ${where}`, details);
+  }
+  const illFormed = illFormedString(result.data, where);
+  if (illFormed) {
+    // JSON may escape a lone UTF-16 surrogate ("\ud800"); no store or mail header can hold it.
+    throw new ValidationError(`invalid ${where}`, [{ field: illFormed, reason: "is not valid Unicode (a lone surrogate)" }]);
+  }
+  return result.data;
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * The path of the first string (value or key) holding a lone surrogate, or null. Iterative: validated
+ * input is bounded by the body cap, and a deep value must not overflow the stack.
+ */
+function illFormedString(value: unknown, where: string): string | null {
+  const stack: Array<[unknown, string]> = [[value, where]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [v, path] = next;
+    if (typeof v === "string") {
+      if (LONE_SURROGATE.test(v)) return path;
+    } else if (v !== null && typeof v === "object") {
+      for (const [k, child] of Object.entries(v)) {
+        if (LONE_SURROGATE.test(k)) return path;
+        stack.push([child, `${path}.${k}`]);
+      }
+    }
+  }
+  return null;
 }

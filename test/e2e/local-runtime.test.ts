@@ -19,7 +19,13 @@ interface Runtime {
 
 /** Starts `npm start`'s program as a child process, waits for its `ready` line. */
 async function start(env: Record<string, string>): Promise<Runtime> {
-  const child = spawn(process.execPath, ["--import", "tsx", "infra/local/start.ts"], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  // Each runtime runs its own embedded engine on its own data, not the suite's shared one.
+  const { DYNAMODB_ENDPOINT: _suiteEngine, ...inherited } = process.env;
+  const child = spawn(process.execPath, ["--import", "tsx", "infra/local/start.ts"], {
+    cwd: root,
+    env: { ...inherited, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));

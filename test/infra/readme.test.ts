@@ -22,9 +22,10 @@ function section(title: string): string {
 describe("README: what a team pastes", () => {
   const blocks = [...readme.matchAll(/^```(sh|bash|shell)\n([\s\S]*?)^```$/gm)].map((m) => m[2]!);
 
-  it("has shell blocks, the deploy command among them", () => {
+  it("has shell blocks, the settings and the deploy command among them", () => {
     expect(blocks.length).toBeGreaterThan(5);
-    expect(blocks.some((b) => b.includes("npm run deploy --"))).toBe(true);
+    expect(blocks.some((b) => /^npm run deploy$/m.test(b))).toBe(true);
+    expect(blocks.some((b) => b.includes("export ROUTING_EMAIL_DOMAIN="))).toBe(true);
   });
 
   it("every shell block parses with bash -n, and no line continues into a comment", () => {
@@ -41,11 +42,11 @@ describe("README: what a team pastes", () => {
     }
   });
 
-  it("the deploy command passes only settings the app reads", () => {
-    const deploy = blocks.find((b) => b.includes("npm run deploy --"))!;
-    const keys = [...deploy.matchAll(/-c (\w+)=/g)].map((m) => m[1]!);
-    const known = Object.values(SETTINGS).map((s) => s.context);
-    expect(keys.filter((k) => !known.includes(k as (typeof known)[number]))).toEqual([]);
+  it("the settings it exports are ones the app reads (the region through the CDK's AWS_REGION)", () => {
+    const settings = blocks.find((b) => b.includes("export ROUTING_EMAIL_DOMAIN="))!;
+    const vars = [...settings.matchAll(/^export (\w+)=/gm)].map((m) => m[1]!);
+    const known: string[] = [...Object.values(SETTINGS).map((s) => s.env), "AWS_REGION"];
+    expect(vars.filter((v) => !known.includes(v))).toEqual([]);
     const table = [...section("Deploy (AWS CDK)").matchAll(/^\| `(\w+)` \| `(\w+)` \|/gm)].map((m) => [m[1], m[2]]);
     for (const [context, env] of table)
       expect(Object.values(SETTINGS).some((s) => s.context === context && s.env === env)).toBe(true);

@@ -58,8 +58,14 @@ describe("deploy settings (synth fails naming each missing or placeholder settin
     const msg = problems({ region: undefined, emailDomain: undefined, appUrl: undefined, allowedOrigins: undefined });
     expect(msg).toMatch(/missing region: .*\(-c region=\.\.\. or CDK_DEFAULT_REGION\)/);
     expect(msg).toMatch(/missing emailDomain: .*ROUTING_EMAIL_DOMAIN/);
-    expect(msg).toMatch(/missing appUrl: .*ROUTING_APP_URL/);
+    // appUrl is optional: the stack hosts the inbox itself.
+    expect(msg).not.toMatch(/appUrl/);
     expect(msg).toMatch(/missing allowedOrigins: .*ROUTING_ALLOWED_ORIGINS/);
+  });
+
+  it("a sender outside emailDomain is refused: only that domain's identity can send", () => {
+    expect(problems({ notifyFrom: "routing@elsewhere.dev" })).toMatch(/notifyFrom must be an address at emailDomain/);
+    expect(() => read({ notifyFrom: "routing@mail.support.acme.dev" })).not.toThrow();
   });
 
   it("example.com and other documentation placeholders are refused everywhere", () => {
@@ -70,6 +76,7 @@ describe("deploy settings (synth fails naming each missing or placeholder settin
       notifyFrom: "a@x.test",
     });
     expect(msg).toMatch(/emailDomain is a placeholder \(support\.example\.com\)/);
+    expect(problems({ emailDomain: "support.yourcompany.com" })).toMatch(/emailDomain is a placeholder/);
     expect(msg).toMatch(/appUrl is a placeholder/);
     expect(msg).toMatch(/allowedOrigins is a placeholder/);
     expect(msg).toMatch(/notifyFrom is a placeholder/);

@@ -83,7 +83,7 @@ describe("the HTTP API", () => {
       DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("requestId") },
     });
-    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: { AllowOrigins: ["https://www.acme.dev"], AllowCredentials: true } });
+    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: { AllowOrigins: Match.arrayWith(["https://www.acme.dev", "https://inbox.acme.dev"]), AllowCredentials: true } });
   });
 
   it("limits each public route on its own, so anonymous chat creation cannot use up the agents' stage capacity", () => {
@@ -136,7 +136,10 @@ describe("sign-in (Cognito)", () => {
     expect(c.AllowedOAuthFlowsUserPoolClient).toBe(true);
     expect(c.PreventUserExistenceErrors).toBe("ENABLED");
     expect(c.SupportedIdentityProviders).toEqual(["COGNITO"]);
-    expect(c.CallbackURLs.sort()).toEqual(["https://inbox.acme.dev", CLI_CALLBACK_URL].sort());
+    // The hosted inbox (its CloudFront domain), the inbox on the team's own domain, and the CLI's login.
+    expect(c.CallbackURLs).toEqual(expect.arrayContaining(["https://inbox.acme.dev/", CLI_CALLBACK_URL]));
+    expect(c.CallbackURLs).toHaveLength(3);
+    expect(JSON.stringify(c.CallbackURLs)).toContain("DomainName");
     expect(JSON.stringify(c)).not.toMatch(/example\.com|implicit/);
     expect(c.ExplicitAuthFlows.filter((f: string) => /PASSWORD/.test(f))).toEqual([]);
   });

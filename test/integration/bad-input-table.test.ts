@@ -168,6 +168,15 @@ function cases(conversationId: string, botConversationId: string): Case[] {
           call: { ...base, body: { ...(valid as object), extra: 1 } },
           status: 400,
         });
+        // A lone UTF-16 surrogate, which JSON can escape but no store or mail header can hold.
+        const field = Object.entries(valid as object).find(([, v]) => typeof v === "string" && v !== TOKEN)?.[0];
+        if (field) {
+          out.push({
+            name: `${route.method} ${route.path}: lone surrogate in ${field}`,
+            call: { ...base, body: { ...(valid as object), [field]: `a\ud800b` } },
+            status: 400,
+          });
+        }
         out.push({
           name: `${route.method} ${route.path}: empty object`,
           call: { ...base, body: route.operation === "handoff" ? { visitorToken: 5 } : {} },

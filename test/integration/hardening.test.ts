@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ENTITY } from "../../shared/adapters/dynamo/keys";
+import { parseMail } from "../../shared/adapters/mime/parse";
 import { itemToContact } from "../../shared/adapters/dynamo/items";
 import { formSigningSecret, signatureHeader } from "../../shared/http/signature";
 import type { InboundEmail } from "../../shared/domain/email";
@@ -263,6 +264,25 @@ describe("issue 12: product holes", () => {
       "kim@customer.example",
       "kim@customer.example",
     ]);
+  });
+
+  it("a From naming a participant and a stranger together does not thread, and keeps both addresses", async () => {
+    const first = await h.app.email.receive(mail({ messageId: "<m1@customer.example>" }));
+    const id = (first as { conversationId: string }).conversationId;
+    const raw = Buffer.from(
+      "From: kim@customer.example, mallory@evil.test\r\nTo: help@acme.test\r\nSubject: Re: hi\r\n" +
+        "Message-ID: <both@evil.test>\r\nIn-Reply-To: <m1@customer.example>\r\n\r\npay here\r\n",
+    );
+    const parsed = await parseMail(raw);
+    expect(parsed.from).toEqual({ address: "kim@customer.example", alsoFrom: ["mallory@evil.test"] });
+    const r = await h.app.email.receive(
+      mail({ messageId: "<both@evil.test>", inReplyTo: ["<m1@customer.example>"], from: parsed.from!, text: "pay here" }),
+    );
+    expect(r.type).toBe("created");
+    const newId = (r as { conversationId: string }).conversationId;
+    expect((await h.app.store.listMessages(id)).map((m) => m.text)).toEqual(["hello"]);
+    const detail = await h.call({ method: "GET", path: `/conversations/${newId}`, as: { sub: "alice" } });
+    expect(detail.json.threading.reason).toMatch(/several senders \(kim@customer\.example, mallory@evil\.test\)/);
   });
 });
 

@@ -33,3 +33,12 @@ describe("routing.md §2: inbox access", () => {
     expect(isAssignable(user({ role: "admin", id: "listed" }), restricted)).toBe(true);
   });
 });
+
+describe("admins (docs/routing.md §2)", () => {
+  it("an admin has access to every inbox but is assignable only where the rules say", () => {
+    const admin = user({ id: "root", role: "admin" });
+    const inbox: Inbox = { id: "vip", name: "VIP", access: { type: "restricted", teamIds: ["t"], userIds: [] } };
+    expect(hasAccess(admin, inbox)).toBe(true);
+    expect(isAssignable(admin, inbox)).toBe(false);
+  });
+});

@@ -1,5 +1,5 @@
 import type { Channel, Contact, Conversation, Inbox, Message, Team, User } from "../../domain/types";
-import { ENTITY, conversationIndexKeys, keys } from "./keys";
+import { ENTITY, changeFeedKeys, conversationIndexKeys, keys, viewKeys } from "./keys";
 
 /** Item <-> domain mapping. Attributes with `null` meaning are stored absent, so conditions can test them. */
 type Item = Record<string, unknown>;
@@ -34,10 +34,10 @@ export const inboxToItem = (x: Inbox): Item => ({ ...keys.inbox(x.id), entityTyp
 export const itemToInbox = (i: Item): Inbox => ({ id: String(i.id), name: String(i.name ?? ""), access: i.access as Inbox["access"] });
 
 export function channelToItem(c: Channel): Item {
-  return { ...keys.channel(c.id), entityType: ENTITY.channel, ...c };
+  return { ...keys.channel(c.id), gsi1pk: viewKeys.channels, gsi1sk: c.id, entityType: ENTITY.channel, ...c };
 }
 export function itemToChannel(i: Item): Channel {
-  const { pk: _pk, sk: _sk, entityType: _e, ...rest } = i;
+  const { pk: _pk, sk: _sk, entityType: _e, gsi1pk: _g, gsi1sk: _h, ...rest } = i;
   return rest as unknown as Channel;
 }
 
@@ -56,6 +56,7 @@ export function conversationToItem(c: Conversation, version: number): Item {
   return {
     ...keys.conversation(c.id),
     ...conversationIndexKeys(c),
+    ...changeFeedKeys(c),
     entityType: ENTITY.conversation,
     ...c,
     version,
@@ -63,7 +64,7 @@ export function conversationToItem(c: Conversation, version: number): Item {
 }
 
 export function itemToConversation(i: Item): Conversation & { version: number } {
-  const { pk: _pk, sk: _sk, entityType: _e, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...rest } = i;
+  const { pk: _pk, sk: _sk, entityType: _e, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, gsi3pk: _e3, gsi3sk: _f3, ...rest } = i;
   return {
     ...(rest as unknown as Conversation),
     assigneeId: (i.assigneeId as string | null | undefined) ?? null,

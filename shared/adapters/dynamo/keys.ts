@@ -51,7 +51,19 @@ export const viewKeys = {
   all: (inboxId: string, status: string) => `INBOX#${inboxId}#STATUS#${status}`,
   /** gsi2: the Unassigned (assignee null) and Mine views of an inbox, by status. */
   byAssignee: (inboxId: string, status: string, assigneeId: string | null) => `INBOX#${inboxId}#STATUS#${status}#ASSIGNEE#${assigneeId ?? "NONE"}`,
+  /** gsi3: an inbox's conversations by last change, the inbox's live-update feed (web). */
+  changes: (inboxId: string) => `INBOX#${inboxId}#CHANGES`,
+  /** gsi1, overloaded: every channel, by id (the admin's channel list); never collides with `INBOX#...`. */
+  channels: "CHANNELS",
 };
+
+/**
+ * gsi3 keys of a conversation: its inbox's change feed, ordered by `updatedAt`. Spam is kept out of
+ * the feed like it is kept out of the views (sparse: no key, no entry).
+ */
+export function changeFeedKeys(c: { id: string; inboxId: string; updatedAt: string; spam?: boolean | undefined }) {
+  return c.spam ? {} : { gsi3pk: viewKeys.changes(c.inboxId), gsi3sk: `${c.updatedAt}#${c.id}` };
+}
 
 /** Index keys of a conversation, recomputed on every write that changes its status or assignee. */
 export function conversationIndexKeys(c: {

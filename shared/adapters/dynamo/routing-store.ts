@@ -220,9 +220,10 @@ export class DynamoRoutingStore implements RoutingStore {
           Update: {
             TableName: this.tableName,
             Key: keys.conversation(entry.conversationId),
-            UpdateExpression: "SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, version = :two REMOVE routingPending",
+            UpdateExpression: "SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, version = :two, gsi3sk = :changed REMOVE routingPending",
             ConditionExpression: cond.ConditionExpression,
-            ExpressionAttributeValues: { ...cond.values, ":assignee": assigneeId, ":routing": decision.record, ":gsi2pk": index_.gsi2pk, ":now": now.toISOString(), ":two": 2 },
+            // gsi3sk: the drain is a change the inbox's live feed must show (keys.ts changeFeedKeys).
+            ExpressionAttributeValues: { ...cond.values, ":assignee": assigneeId, ":routing": decision.record, ":gsi2pk": index_.gsi2pk, ":now": now.toISOString(), ":two": 2, ":changed": `${now.toISOString()}#${entry.conversationId}` },
           },
         },
         { kind: "conversation", plan: index },

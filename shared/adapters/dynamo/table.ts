@@ -16,10 +16,13 @@ export interface IndexDefinition {
 }
 
 export const INDEXES: readonly IndexDefinition[] = [
-  // "All" view of an inbox by status, oldest first: gsi1pk = INBOX#<id>#STATUS#<status>.
+  // "All" view of an inbox by status, oldest first: gsi1pk = INBOX#<id>#STATUS#<status>;
+  // overloaded with gsi1pk = CHANNELS, gsi1sk = <channelId> for the admin's channel list.
   { name: "gsi1", partitionKey: "gsi1pk", sortKey: "gsi1sk", serves: "inbox conversations by status (All view)" },
   // "Unassigned" and "Mine" views: gsi2pk = INBOX#<id>#STATUS#<status>#ASSIGNEE#<userId|NONE>.
   { name: "gsi2", partitionKey: "gsi2pk", sortKey: "gsi2sk", serves: "inbox conversations by status and assignee" },
+  // The inbox's change feed for live updates: gsi3pk = INBOX#<id>#CHANGES, gsi3sk = <updatedAt>#<id>.
+  { name: "gsi3", partitionKey: "gsi3pk", sortKey: "gsi3sk", serves: "inbox conversations by last change (live updates)" },
 ];
 
 /** The CreateTable input used by tests and `npm start` (the CDK construct maps the same definition). */

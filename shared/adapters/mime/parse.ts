@@ -1,4 +1,4 @@
-import PostalMime from "postal-mime";
+import PostalMime, { addressParser } from "postal-mime";
 import { ValidationError } from "../../domain/errors";
 import { htmlToText } from "./html-text";
 
@@ -15,7 +15,8 @@ export interface ParsedMail {
   messageId: string | null;
   inReplyTo: string[];
   references: string[];
-  from: { address: string; name?: string } | null;
+  /** The first `From` mailbox; `alsoFrom` lists any others the header names (docs/routing.md §6). */
+  from: { address: string; name?: string; alsoFrom?: string[] } | null;
   to: string[];
   subject: string;
   text: string;
@@ -62,7 +63,12 @@ export async function parseMail(raw: Buffer): Promise<ParsedMail> {
   const text = (email.text?.trim() || fromHtml()).slice(0, MIME_LIMITS.maxTextChars);
   const sender = email.from?.address;
   const name = email.from?.name ? { name: email.from.name } : {};
-  const from = usable(sender) ? { address: sender.toLowerCase(), ...name } : null;
+  // postal-mime keeps the first mailbox of a `From` that names several; the others must not vanish.
+  const alsoFrom = addressParser(header("from") ?? "")
+    .flatMap((a) => ("address" in a && usable(a.address) ? [a.address.toLowerCase()] : []))
+    .filter((a) => a !== sender?.toLowerCase());
+  const others = alsoFrom.length > 0 ? { alsoFrom } : {};
+  const from = usable(sender) ? { address: sender.toLowerCase(), ...name, ...others } : null;
   return {
     messageId: messageIds(email.messageId ?? header("message-id"))[0] ?? null,
     inReplyTo: messageIds(header("in-reply-to")),

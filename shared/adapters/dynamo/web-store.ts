@@ -1,0 +1,139 @@
+import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { ValidationError } from "../../domain/errors";
+import type { ChangeBatch, ConversationView, Page, PageRequest, WebReadStore } from "../../domain/ports";
+import type { Channel, ConversationStatus, Inbox, Team, User } from "../../domain/types";
+import type { DynamoClients } from "./client";
+import { itemToChannel, itemToConversation, itemToInbox, itemToTeam, itemToUser } from "./items";
+import { DIRECTORY_PK, keys, viewKeys } from "./keys";
+
+type Item = Record<string, unknown>;
+
+/** A cursor is the last key of a page, tied to the partition it pages through. */
+function encodeCursor(key: Item | undefined): string | null {
+  return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : null;
+}
+
+/** A cursor from another listing, or not a cursor at all, is a 400 (never a 500 from DynamoDB). */
+function decodeCursor(cursor: string | undefined, belongs: (key: Item) => boolean): Item | undefined {
+  if (!cursor) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (
+      parsed &&
+      typeof parsed === "object" &&
+      !Array.isArray(parsed) &&
+      Object.values(parsed).every((v) => typeof v === "string") &&
+      belongs(parsed as Item)
+    )
+      return parsed as Item;
+  } catch {
+    // fall through
+  }
+  throw new ValidationError("bad cursor", [{ field: "query.cursor", reason: "not a cursor returned by this listing" }]);
+}
+
+/** The web inbox's reads. Each method says which partition it touches and how many items it reads. */
+export class DynamoWebStore implements WebReadStore {
+  constructor(
+    private readonly db: DynamoClients,
+    private readonly tableName: string,
+  ) {}
+
+  /** GetItem on the inbox's key: one item. */
+  async getInbox(id: string): Promise<Inbox | null> {
+    const out = await this.db.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.inbox(id) }));
+    return out.Item ? itemToInbox(out.Item) : null;
+  }
+
+  /** One page of the DIRECTORY partition's `INBOX#` range: at most `limit` items. */
+  listInboxes(page: PageRequest): Promise<Page<Inbox>> {
+    return this.directoryPage(keys.inbox("").sk, page, itemToInbox);
+  }
+
+  /** One page of the DIRECTORY partition's `TEAM#` range: at most `limit` items. */
+  listTeams(page: PageRequest): Promise<Page<Team>> {
+    return this.directoryPage(keys.team("").sk, page, itemToTeam);
+  }
+
+  /** One page of the DIRECTORY partition's `USER#` range: at most `limit` items. */
+  listUsers(page: PageRequest): Promise<Page<User>> {
+    return this.directoryPage(keys.user("").sk, page, itemToUser);
+  }
+
+  /** One page of gsi1's `CHANNELS` partition (every channel item carries it): at most `limit` items. */
+  async listChannels(page: PageRequest): Promise<Page<Channel>> {
+    const out = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: "gsi1",
+        KeyConditionExpression: "gsi1pk = :pk",
+        ExpressionAttributeValues: { ":pk": viewKeys.channels },
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, (k) => k.gsi1pk === viewKeys.channels),
+      }),
+    );
+    return { items: (out.Items ?? []).map(itemToChannel), nextCursor: encodeCursor(out.LastEvaluatedKey) };
+  }
+
+  /**
+   * A view's size with `Select: COUNT` on the view's own index partition (gsi1 for All, gsi2 for
+   * Unassigned and Mine), stopping at `cap` items: a big inbox shows "100+" instead of costing a scan.
+   */
+  async countView(q: {
+    inboxId: string;
+    view: ConversationView;
+    status: ConversationStatus;
+    userId: string;
+    cap: number;
+  }): Promise<number> {
+    const [index, pk] =
+      q.view === "all"
+        ? ["gsi1", viewKeys.all(q.inboxId, q.status)]
+        : ["gsi2", viewKeys.byAssignee(q.inboxId, q.status, q.view === "mine" ? q.userId : null)];
+    const out = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: index,
+        KeyConditionExpression: `${index}pk = :pk`,
+        ExpressionAttributeValues: { ":pk": pk },
+        Select: "COUNT",
+        Limit: q.cap,
+      }),
+    );
+    return out.Count ?? 0;
+  }
+
+  /**
+   * gsi3's `INBOX#<id>#CHANGES` partition from `sinceIso` on: only the conversations changed in that
+   * window, at most `limit` items (more means the client reloads its view instead).
+   */
+  async changesSince(inboxId: string, sinceIso: string, limit: number): Promise<ChangeBatch> {
+    const out = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: "gsi3",
+        KeyConditionExpression: "gsi3pk = :pk AND gsi3sk >= :since",
+        ExpressionAttributeValues: { ":pk": viewKeys.changes(inboxId), ":since": sinceIso },
+        Limit: limit,
+      }),
+    );
+    const items = (out.Items ?? []).map((i) => {
+      const { version: _v, visitorToken: _t, ...c } = itemToConversation(i);
+      return c;
+    });
+    return { items, truncated: out.LastEvaluatedKey !== undefined };
+  }
+
+  private async directoryPage<T>(prefix: string, page: PageRequest, map: (i: Item) => T): Promise<Page<T>> {
+    const out = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues: { ":pk": DIRECTORY_PK, ":prefix": prefix },
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, (k) => k.pk === DIRECTORY_PK && String(k.sk).startsWith(prefix)),
+      }),
+    );
+    return { items: (out.Items ?? []).map(map), nextCursor: encodeCursor(out.LastEvaluatedKey) };
+  }
+}

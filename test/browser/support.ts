@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+import { freePort } from "../../infra/local/dynoxide";
+import { issueToken } from "../../infra/local/gateway";
+
+const root = path.resolve(new URL("../..", import.meta.url).pathname);
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const ARTIFACTS = path.join(root, "test-artifacts", "browser");
+
+/**
+ * Whether the browser tests can run. Under CI a missing browser is a failure (the suite must never
+ * pass by skipping); elsewhere they are skipped with a message saying how to get Chromium.
+ */
+export function browserAvailable(executable = CHROMIUM, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (existsSync(executable)) return true;
+  const how = `no Chromium at ${executable}: apt-get install chromium (or set CHROMIUM_PATH); see README "Web inbox and widget"`;
+  if (env.CI === "true") throw new Error(how);
+  console.warn(`browser tests skipped: ${how}`);
+  return false;
+}
+
+export interface Runtime {
+  url: string;
+  adminToken: string;
+  stop: () => Promise<void>;
+  output: () => string;
+}
+
+/** `npm start`'s program on free ports and a fresh data directory; resolves at its `ready` line. */
+export async function startRuntime(): Promise<Runtime> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "routing-browser-"));
+  const env = {
+    PORT: String(await freePort()),
+    DYNAMODB_PORT: String(await freePort()),
+    S3_PORT: String(await freePort()),
+    SES_PORT: String(await freePort()),
+    ROUTING_DATA_DIR: dataDir,
+  };
+  // Each runtime runs its own embedded engine on its own data, not the suite's shared one.
+  const { DYNAMODB_ENDPOINT: _suiteEngine, ...inherited } = process.env;
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "infra/local/start.ts"], {
+    cwd: root,
+    env: { ...inherited, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line in 20 s:\n${out}`)), 20_000);
+    child.stdout!.on("data", () => {
+      if (/^ready: /m.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited with ${code}:\n${out}`));
+    });
+  });
+  const stop = async () => {
+    if (child.exitCode === null) {
+      await new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      });
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return {
+    url: /^ready: (\S+)/m.exec(out)![1]!,
+    adminToken: /^admin token: (\S+)$/m.exec(out)![1]!,
+    stop,
+    output: () => out,
+  };
+}
+
+/**
+ * A call to the running API as the bootstrap admin (seeding), or as a user (`as`, with a local token
+ * signed like `npm run token` does): the checks the screens cannot make.
+ */
+export function api(rt: Runtime, as?: { userId: string; admin?: boolean }) {
+  const token = as
+    ? issueToken(process.env.ROUTING_DEV_JWT_SECRET ?? "local-dev-secret", as.userId, { admin: as.admin ?? false })
+    : Promise.resolve(rt.adminToken);
+  return async (method: string, p: string, body?: unknown) => {
+    const res = await fetch(`${rt.url}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${await token}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    const json = text ? JSON.parse(text) : undefined;
+    if (res.status >= 400) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+    return json;
+  };
+}
+
+/** Debian's Chromium, headless, each launch with a fresh temporary profile (Playwright's own). */
+export function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--headless",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}
+
+/** Local mode's developer sign-in, the way a person does it. */
+export async function signIn(page: Page, rt: Runtime, userId: string): Promise<void> {
+  await page.goto(`${rt.url}/`);
+  await page.getByLabel("User").selectOption(userId);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("switch", { name: "Availability" }).waitFor();
+}
+
+/** The end state of a flow, kept as a test artifact (git-ignored). */
+export async function screenshot(page: Page | Locator, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+}
+
+/** Any uncaught page error fails the flow that caused it. */
+export function watchErrors(page: Page, errors: string[]): Page {
+  page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
+  return page;
+}

@@ -1,0 +1,347 @@
+import { useEffect, useState } from "preact/hooks";
+import type { Client } from "../api/client";
+import type {
+  ConversationDetail,
+  ConversationOut,
+  DecisionOut,
+  Me,
+  MessageOut,
+} from "../../../shared/http/web-schemas";
+import type { Directory } from "./inbox";
+import { titleOf } from "./inbox";
+import { age, ago, ErrorNote, errorText, Loading } from "./ui";
+
+interface Props {
+  client: Client;
+  me: Me;
+  id: string;
+  dir: Directory;
+  /** The latest batch of the live feed: the pane refetches itself when it is in it. */
+  changed: ConversationOut[];
+  onBack: () => void;
+  onChanged: (c: ConversationOut) => void;
+}
+
+export function ConversationPane({ client, me, id, dir, changed, onBack, onChanged }: Props) {
+  const [conv, setConv] = useState<ConversationDetail | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const load = () =>
+    client
+      .conversation(id)
+      .then((c) => {
+        setConv(c);
+        setError(null);
+      })
+      .catch(setError);
+  useEffect(() => {
+    void load();
+  }, [id]);
+  useEffect(() => {
+    const fresh = changed.find((c) => c.id === id);
+    if (fresh && conv && fresh.updatedAt !== conv.updatedAt) void load();
+  }, [changed]);
+
+  /** Every action answers the conversation; the pane refetches for the new messages and notes. */
+  const act = async (run: () => Promise<ConversationOut>) => {
+    setBusy(true);
+    setActionError(null);
+    try {
+      onChanged(await run());
+      await load();
+    } catch (err) {
+      setActionError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (error)
+    return (
+      <section class="pane" aria-label="Conversation">
+        <ErrorNote error={error} retry={load} />
+      </section>
+    );
+  if (!conv)
+    return (
+      <section class="pane" aria-label="Conversation">
+        <Loading what="the conversation" />
+      </section>
+    );
+  const ownerValue = conv.assigneeId ? `user:${conv.assigneeId}` : conv.teamId ? `team:${conv.teamId}` : "";
+  // Assignable users (docs/routing.md §3.5), the current owner, and me: anyone who reads the inbox may
+  // take an unassigned conversation (§3.3); the API says no, next to the select, when it may not.
+  const users = [...dir.assignees];
+  const add = (id: string, name: string) => {
+    if (!users.some((u) => u.id === id)) users.push({ id, name, seat: "none", availability: "away" });
+  };
+  if (conv.assigneeId) add(conv.assigneeId, dir.userName(conv.assigneeId));
+  add(me.user.id, me.user.name);
+
+  return (
+    <section class="pane" aria-label="Conversation">
+      <header class="pane-head">
+        <button type="button" class="back" onClick={onBack} aria-label="Back to the list">
+          ←
+        </button>
+        <div class="pane-title">
+          <h2>{titleOf(conv)}</h2>
+          <p class="muted">
+            {conv.channelId} · {conv.channelType} · {conv.status === "open" ? "Open" : "Closed"} · started{" "}
+            {ago(conv.createdAt)}
+          </p>
+        </div>
+      </header>
+      <div class="controls">
+        <label for="owner">Owner</label>
+        <select
+          id="owner"
+          value={ownerValue}
+          disabled={busy}
+          onChange={(e) => {
+            const v = e.currentTarget.value;
+            void act(() =>
+              v === ""
+                ? client.assign(id, { userId: null })
+                : v.startsWith("team:")
+                  ? client.assign(id, { teamId: v.slice(5) })
+                  : client.assign(id, { userId: v.slice(5) }),
+            );
+          }}
+        >
+          <option value="">Unassigned</option>
+          <optgroup label="Users">
+            {users.map((u) => (
+              <option key={u.id} value={`user:${u.id}`}>
+                {u.id === me.user.id ? `${u.name} (me)` : u.name}
+              </option>
+            ))}
+          </optgroup>
+          <optgroup label="Teams">
+            {dir.teams.map((t) => (
+              <option key={t.id} value={`team:${t.id}`}>
+                {t.name} (team)
+              </option>
+            ))}
+          </optgroup>
+        </select>
+        {conv.status === "open" ? (
+          <button type="button" disabled={busy} onClick={() => void act(() => client.close(id))}>
+            Close
+          </button>
+        ) : (
+          <button type="button" disabled={busy} onClick={() => void act(() => client.reopen(id))}>
+            Reopen
+          </button>
+        )}
+      </div>
+      {actionError !== null && <ErrorNote error={actionError} />}
+      <ol class="messages" aria-label="Messages" aria-live="polite">
+        {withRoutingNote(conv, dir).map((m) => (
+          <MessageItem key={m.id} m={m} />
+        ))}
+      </ol>
+      <ReplyEditor
+        busy={busy}
+        onSend={(text) =>
+          act(async () => {
+            const r = await client.reply(id, text);
+            return r.conversation;
+          })
+        }
+      />
+      <WhyThisOwner decision={conv.routing} dir={dir} />
+    </section>
+  );
+}
+
+/**
+ * The stored decision, also as a system note in the thread at the time it was made ("assigned by
+ * routing"), beside the notes the service stores itself (messages whose author is `system`).
+ */
+function withRoutingNote(conv: ConversationDetail, dir: Directory): MessageOut[] {
+  const d = conv.routing;
+  if (!d) return conv.messages;
+  const who = d.outcome.type === "assigned" && d.outcome.userId ? dir.userName(d.outcome.userId) : null;
+  // A decision without a rule is a hand-made team assignment (docs/routing.md §3.5).
+  const team = d.rule === null && conv.teamId ? dir.teamName(conv.teamId) : null;
+  const text =
+    team !== null
+      ? who
+        ? `Given to ${who} through the ${team} team`
+        : `Given to the ${team} team; nobody there could take it yet`
+      : who
+        ? `Assigned to ${who} by routing (${STRATEGIES[d.strategy]?.toLowerCase() ?? d.strategy})`
+        : `Not assigned by routing: ${d.outcome.why}`;
+  const note: MessageOut = {
+    id: `routing-${d.decidedAt}`,
+    conversationId: conv.id,
+    author: { kind: "system" },
+    text,
+    createdAt: d.decidedAt,
+  };
+  return [...conv.messages, note].sort((a, b) =>
+    a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.author.kind === "system" ? 1 : -1,
+  );
+}
+
+function MessageItem({ m }: { m: MessageOut }) {
+  if (m.author.kind === "system")
+    return (
+      <li class="message system">
+        <span>{m.text}</span> <time dateTime={m.createdAt}>{age(m.createdAt)}</time>
+      </li>
+    );
+  const who = m.author.name ?? (m.author.kind === "customer" ? (m.author.email ?? "Customer") : "Agent");
+  return (
+    <li class={`message ${m.author.kind}`}>
+      <p class="meta">
+        <strong>{who}</strong>
+        {m.author.email && m.author.name ? <span class="muted"> &lt;{m.author.email}&gt;</span> : null} ·{" "}
+        <time dateTime={m.createdAt}>{age(m.createdAt)}</time>
+      </p>
+      <p class="text">{m.text}</p>
+      {m.delivery?.state === "failed" && (
+        <p class="not-delivered" role="note">
+          Not delivered{m.delivery.error ? `: ${m.delivery.error}` : ""}
+        </p>
+      )}
+    </li>
+  );
+}
+
+function ReplyEditor({ busy, onSend }: { busy: boolean; onSend: (text: string) => Promise<void> }) {
+  const [text, setText] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const send = async () => {
+    if (!text.trim()) {
+      setError("Write a reply first.");
+      return;
+    }
+    setError(null);
+    await onSend(text.trim());
+    setText("");
+  };
+  return (
+    <form
+      class="reply"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void send().catch((err: unknown) => setError(errorText(err)));
+      }}
+    >
+      <label for="reply">Reply</label>
+      <textarea
+        id="reply"
+        rows={3}
+        value={text}
+        onInput={(e) => setText(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          // Ctrl/Cmd+Enter sends, like most editors; Enter alone is a new line.
+          if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+            e.preventDefault();
+            void send();
+          }
+        }}
+        aria-describedby={error ? "reply-error" : undefined}
+      />
+      {error && (
+        <p id="reply-error" class="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" class="primary" disabled={busy}>
+        Send
+      </button>
+    </form>
+  );
+}
+
+const REASONS: Record<string, string> = {
+  eligible: "eligible",
+  no_seat: "no paid seat",
+  no_access: "no access to the inbox",
+  not_assignable: "not assignable in the inbox",
+  away: "away",
+  at_capacity: "at capacity",
+  unknown_user: "unknown user",
+};
+const STRATEGIES: Record<string, string> = {
+  least_busy: "Least busy",
+  random: "Random",
+  contact_owner: "Contact owner",
+  manual: "Manual",
+};
+
+function sourceText(source: string): string {
+  if (source.startsWith("team:")) return `team ${source.slice(5)}`;
+  return (
+    {
+      listed_user: "listed",
+      contact_owner: "contact owner",
+      fallback_user: "fallback",
+      team_assignment: "team assignment",
+    }[source] ?? source
+  );
+}
+
+/** The stored decision (docs/routing.md §7), as a person reads it: rule, strategy, each candidate. */
+function WhyThisOwner({ decision, dir }: { decision: DecisionOut | undefined; dir: Directory }) {
+  return (
+    <details class="why">
+      <summary>Why this owner</summary>
+      {!decision ? (
+        <p class="muted">No routing decision: this conversation was not assigned automatically.</p>
+      ) : (
+        <div>
+          <p>
+            <strong>{STRATEGIES[decision.strategy] ?? decision.strategy}</strong> · {decision.outcome.why}
+            {decision.ownerNotified ? " · the owner was emailed" : ""}
+          </p>
+          <p class="muted">
+            Rule:{" "}
+            {!decision.rule
+              ? "none: given to a team by hand"
+              : decision.rule.target.type === "contact_owner"
+                ? `contact owner${decision.rule.target.fallbackUserId ? `, else ${dir.userName(decision.rule.target.fallbackUserId)}` : ""}`
+                : `users ${decision.rule.target.userIds.map(dir.userName).join(", ") || "none"}; teams ${
+                    decision.rule.target.teamIds.map(dir.teamName).join(", ") || "none"
+                  }`}{" "}
+            · decided {ago(decision.decidedAt)}
+          </p>
+          {decision.candidates.length > 0 && (
+            <table>
+              <caption class="sr-only">Candidates</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Candidate</th>
+                  <th scope="col">Kept</th>
+                  <th scope="col">Why</th>
+                  <th scope="col">Open</th>
+                  <th scope="col">Rank</th>
+                </tr>
+              </thead>
+              <tbody>
+                {decision.candidates.map((c) => (
+                  <tr key={c.userId}>
+                    <td>
+                      {dir.userName(c.userId)} <span class="muted">({sourceText(c.source)})</span>
+                    </td>
+                    <td>{c.kept ? "yes" : "no"}</td>
+                    <td>
+                      {REASONS[c.reason] ?? c.reason}
+                      {c.activeRecently ? ", active recently" : ""}
+                    </td>
+                    <td>{c.load}</td>
+                    <td>{c.rank ?? "–"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      )}
+    </details>
+  );
+}

@@ -1,0 +1,284 @@
+/**
+ * The chat widget: one script tag on any site.
+ *   <script src=".../widget.js" data-channel="CHANNEL_ID" data-api="API_URL"></script>
+ * Optional: data-email + data-identity-hash (+ data-name) when the site's backend vouches for the
+ * visitor (docs/routing.md §6.1); data-channel-type="bot" for a bot channel's "Talk to a person".
+ * Everything lives in a shadow root with its own styles; nothing is loaded from anywhere else.
+ */
+import type { ChatStarted, VisitorConversation, VisitorMessage, VisitorThread } from "../../../shared/http/web-schemas";
+import { CSS } from "./styles";
+
+const POLL_MS = 2_000;
+/** A namespace name, never fetched. */
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+interface Saved {
+  conversationId: string | null;
+  /** The bot's chat was handed to a person: "Talk to a person" is done. */
+  handedOff?: boolean;
+}
+
+function b64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+}
+
+/** 24 random bytes, base64url: the same form the server mints (a visitor token is a browser's id). */
+function mintToken(): string {
+  return b64url(crypto.getRandomValues(new Uint8Array(24)));
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function start(script: HTMLScriptElement): void {
+  const channelId = script.dataset.channel;
+  if (!channelId) {
+    console.error("chat widget: data-channel is required");
+    return;
+  }
+  const api = (script.dataset.api ?? new URL(script.src).origin).replace(/\/$/, "");
+  const tokenKey = "routing.visitorToken";
+  const stateKey = `routing.chat.${channelId}`;
+  let visitorToken = localStorage.getItem(tokenKey);
+  if (!visitorToken || !/^[A-Za-z0-9_-]{22,128}$/.test(visitorToken)) {
+    visitorToken = mintToken();
+    localStorage.setItem(tokenKey, visitorToken);
+  }
+  const saved: Saved = JSON.parse(localStorage.getItem(stateKey) ?? "null") ?? { conversationId: null };
+  const save = () => localStorage.setItem(stateKey, JSON.stringify(saved));
+  let isBot = script.dataset.channelType === "bot";
+
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${api}${path}`, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json = (await res.json().catch(() => ({}))) as T & { error?: { message?: string } };
+    if (!res.ok) throw Object.assign(new Error(json.error?.message ?? `HTTP ${res.status}`), { status: res.status });
+    return json;
+  };
+
+  // ---- DOM, in a shadow root: the host page's styles never reach in, ours never leak out.
+  const host = el("div", { id: "routing-chat-widget" });
+  const root = host.attachShadow({ mode: "open" });
+  if (
+    "adoptedStyleSheets" in root &&
+    typeof CSSStyleSheet !== "undefined" &&
+    "replaceSync" in CSSStyleSheet.prototype
+  ) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    root.append(el("style", {}, CSS));
+  }
+  const launcher = el("button", {
+    type: "button",
+    class: "launcher",
+    "aria-label": "Chat with us",
+    "aria-expanded": "false",
+    "aria-controls": "panel",
+  });
+  // Built node by node: sites that enforce Trusted Types refuse innerHTML.
+  const svg = document.createElementNS(SVG_NS, "svg");
+  for (const [k, v] of Object.entries({ viewBox: "0 0 24 24", width: "26", height: "26", "aria-hidden": "true" }))
+    svg.setAttribute(k, v);
+  const bubble = document.createElementNS(SVG_NS, "path");
+  bubble.setAttribute("fill", "currentColor");
+  bubble.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z");
+  svg.append(bubble);
+  launcher.append(svg);
+  ('<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>');
+  const panel = el("section", { class: "panel", id: "panel", role: "dialog", "aria-label": "Chat", hidden: "" });
+  const head = el("header");
+  head.append(el("h2", {}, "Chat with us"));
+  const closeBtn = el("button", { type: "button", class: "close", "aria-label": "Close chat" }, "×");
+  head.append(closeBtn);
+  const status = el(
+    "p",
+    { class: "status", role: "status", "aria-live": "polite" },
+    "Ask us anything. A person will answer.",
+  );
+  const log = el("ol", { class: "log", role: "log", "aria-label": "Messages" });
+  const handoff = el("button", { type: "button", class: "handoff", hidden: "" }, "Talk to a person");
+  const form = el("form", { class: "compose" });
+  const input = el("textarea", { rows: "2", "aria-label": "Message", placeholder: "Write a message…" });
+  const send = el("button", { type: "submit", class: "send" }, "Send");
+  const error = el("p", { class: "error", role: "alert", hidden: "" });
+  form.append(input, send);
+  panel.append(head, status, log, handoff, error, form);
+  root.append(panel, launcher);
+  document.body.append(host);
+
+  // A visitor the site vouches for (docs/routing.md §6.1) is identified before their first message,
+  // so contact-owner routing already applies to it.
+  const email = script.dataset.email;
+  const identified: Promise<unknown> = email
+    ? call("POST", "/chat/identify", {
+        channelId,
+        visitorToken,
+        email,
+        ...(script.dataset.name ? { name: script.dataset.name } : {}),
+        ...(script.dataset.identityHash ? { identityHash: script.dataset.identityHash } : {}),
+      }).catch(() => undefined)
+    : Promise.resolve();
+
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let shown = new Set<string>();
+
+  const showError = (msg: string | null) => {
+    error.hidden = msg === null;
+    error.textContent = msg ?? "";
+  };
+
+  const renderStatus = (c: Partial<VisitorConversation> | undefined) => {
+    if (!c) return;
+    if (c.awaitingHandoff !== undefined) isBot = isBot || c.awaitingHandoff;
+    if (c.awaitingHandoff === false) saved.handedOff = true;
+    handoff.hidden =
+      !isBot || saved.handedOff === true || saved.conversationId === null || (c.assigned ?? !!c.assigneeId);
+    if (c.status === "closed") status.textContent = "This conversation is closed. Write to start again.";
+    else if (c.waiting)
+      status.textContent = `You are number ${c.waiting.position} in line. Someone will be with you soon.`;
+    else if (c.agent) status.textContent = `${c.agent.name} is here to help.`;
+    else if (c.assigned || c.assigneeId) status.textContent = "An agent has your message.";
+    else
+      status.textContent =
+        isBot && !saved.handedOff
+          ? "Our bot is here. Ask for a person any time."
+          : "We got your message. Someone will answer soon.";
+  };
+
+  const renderMessages = (messages: VisitorMessage[]) => {
+    for (const m of messages) {
+      if (shown.has(m.id)) continue;
+      shown.add(m.id);
+      const li = el("li", { class: `msg ${m.author.kind === "customer" ? "me" : m.author.kind}` });
+      if (m.author.kind !== "customer") li.append(el("span", { class: "who" }, m.author.name));
+      li.append(el("span", { class: "text" }, m.text));
+      log.append(li);
+    }
+    log.scrollTop = log.scrollHeight;
+  };
+
+  const refresh = async () => {
+    if (!saved.conversationId) return;
+    try {
+      const t = await call<VisitorThread>(
+        "GET",
+        `/chat/conversations/${encodeURIComponent(saved.conversationId)}/messages?visitorToken=${encodeURIComponent(visitorToken!)}`,
+      );
+      renderMessages(t.messages);
+      renderStatus(t.conversation ?? { status: t.status ?? "open", ...(t.waiting ? { waiting: t.waiting } : {}) });
+    } catch (err) {
+      // The conversation is gone or belongs to another browser: start afresh next time.
+      if ((err as { status?: number }).status === 404) {
+        saved.conversationId = null;
+        saved.handedOff = false;
+        save();
+        shown = new Set();
+        log.replaceChildren();
+      }
+    }
+  };
+
+  const open = (on: boolean) => {
+    panel.hidden = !on;
+    launcher.setAttribute("aria-expanded", String(on));
+    launcher.setAttribute("aria-label", on ? "Hide chat" : "Chat with us");
+    clearInterval(timer);
+    if (on) {
+      void refresh();
+      timer = setInterval(refresh, POLL_MS);
+      input.focus();
+    }
+  };
+  launcher.addEventListener("click", () => open(panel.hasAttribute("hidden")));
+  closeBtn.addEventListener("click", () => {
+    open(false);
+    launcher.focus();
+  });
+  panel.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") {
+      open(false);
+      launcher.focus();
+    }
+  });
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+  });
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    send.disabled = true;
+    showError(null);
+    try {
+      if (!saved.conversationId) {
+        // One key per attempt: a double click or a retried request starts one chat, not two.
+        const idempotencyKey = mintToken();
+        await identified;
+        const r = await call<ChatStarted>("POST", `/chat/${encodeURIComponent(channelId)}/conversations`, {
+          text,
+          visitorToken,
+          idempotencyKey,
+        });
+        saved.conversationId = r.conversation.id;
+        save();
+        renderStatus(r.conversation);
+      } else {
+        await call("POST", `/chat/conversations/${encodeURIComponent(saved.conversationId)}/messages`, {
+          text,
+          visitorToken,
+        });
+      }
+      input.value = "";
+      await refresh();
+    } catch (err) {
+      showError(`Not sent: ${(err as Error).message}`);
+    } finally {
+      send.disabled = false;
+    }
+  });
+
+  handoff.addEventListener("click", async () => {
+    if (!saved.conversationId) return;
+    try {
+      const c = await call<VisitorConversation>(
+        "POST",
+        `/chat/conversations/${encodeURIComponent(saved.conversationId)}/handoff`,
+        { visitorToken },
+      );
+      saved.handedOff = true;
+      save();
+      renderStatus({ ...c, awaitingHandoff: false });
+      await refresh();
+    } catch (err) {
+      showError(`Could not reach a person: ${(err as Error).message}`);
+    }
+  });
+
+  handoff.hidden = !isBot || saved.conversationId === null || saved.handedOff === true;
+}
+
+const script = document.currentScript as HTMLScriptElement | null;
+if (script) {
+  if (document.body) start(script);
+  else addEventListener("DOMContentLoaded", () => start(script));
+}
