@@ -76,7 +76,7 @@ export class AdminService {
     return this.store.putInbox(inbox);
   }
 
-  /** Create or replace a channel; its rule is validated against the inbox as it is now (SPEC 4). */
+  /** Create or replace a channel; its rule is validated against the inbox as it is now (docs/routing.md §4). */
   /** Returns whether the channel is new (a form channel's secret is handed out only then). */
   async putChannel(channel: Channel): Promise<{ created: boolean }> {
     await this.checkRule(channel, channel.routing);

@@ -209,7 +209,7 @@ export interface AdminStore extends RoutingStore {
   linkVisitor(input: VisitorLinkInput): Promise<VisitorLinkOutcome>;
   /** The conversation each dedupe key points at, in one batched read (missing keys are absent). */
   findByDedupeKeys(channelId: string, keys: string[]): Promise<Map<string, string>>;
-  /** Whether this address already wrote a message in the conversation (a participant, SPEC 6). */
+  /** Whether this address already wrote a message in the conversation (a participant, docs/routing.md §6.2). */
   hasMessageFrom(conversationId: string, email: string): Promise<boolean>;
   listConversations(q: ConversationQuery): Promise<ConversationPage>;
   listMessages(conversationId: string): Promise<Message[]>;
