@@ -3,7 +3,8 @@ import { AdminService } from "./domain/admin";
 import { ConversationService } from "./domain/conversations";
 import { EmailService } from "./domain/email";
 import { InboundService } from "./domain/inbound";
-import type { Clock, CustomerMailer, OwnerNotifier, RandomSource } from "./domain/ports";
+import { performance } from "node:perf_hooks";
+import type { Clock, CustomerMailer, OwnerNotifier, RandomSource, Stopwatch } from "./domain/ports";
 import { Router, type RouterOptions } from "./domain/router";
 import { DynamoAdminStore } from "./adapters/dynamo/admin-store";
 import type { DynamoClients } from "./adapters/dynamo/client";
@@ -12,15 +13,17 @@ import { timeOrderedId } from "./ids";
 
 export const systemClock: Clock = { now: () => new Date() };
 export const systemRandom: RandomSource = { next: () => Math.random() };
+export const systemStopwatch: Stopwatch = { elapsedMs: () => performance.now() };
 
 export interface AppDeps {
   db: DynamoClients;
   tableName: string;
   clock?: Clock;
   random?: RandomSource;
+  stopwatch?: Stopwatch;
   notifier?: OwnerNotifier;
   newId?: () => string;
-  router?: Partial<Omit<RouterOptions, "store" | "clock" | "random" | "notifier">>;
+  router?: Partial<Omit<RouterOptions, "store" | "clock" | "random" | "stopwatch" | "notifier">>;
   /** Outbound replies on email and form conversations, and their sender for forms. */
   mailer?: CustomerMailer;
   replyFrom?: string;
@@ -31,8 +34,9 @@ export function createApp(deps: AppDeps) {
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? systemRandom;
   const newId = deps.newId ?? timeOrderedId;
+  const stopwatch = deps.stopwatch ?? systemStopwatch;
   const store = new DynamoAdminStore(deps.db, deps.tableName);
-  const router = new Router({ store, clock, random, ...(deps.notifier ? { notifier: deps.notifier } : {}), ...deps.router });
+  const router = new Router({ store, clock, random, stopwatch, ...(deps.notifier ? { notifier: deps.notifier } : {}), ...deps.router });
   const conversations = new ConversationService({
     store,
     clock,

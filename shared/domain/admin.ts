@@ -27,8 +27,10 @@ export class AdminService {
     return contact;
   }
 
+  /** Reads only the teams the profile names (one BatchGetItem). */
   async putUser(profile: UserProfile): Promise<User> {
-    const dir = await this.store.loadDirectory();
+    const named = [profile.primaryTeamId, ...profile.additionalTeamIds].filter((t): t is string => t !== null);
+    const dir = await this.store.loadEntities({ teamIds: named });
     const missing = [profile.primaryTeamId, ...profile.additionalTeamIds]
       .filter((t): t is string => t !== null && !dir.teams.has(t))
       .map((t) => ({ field: "teams", reason: `team ${t} does not exist` }));
@@ -42,7 +44,7 @@ export class AdminService {
 
   async putInbox(inbox: Inbox): Promise<void> {
     if (inbox.access.type === "restricted") {
-      const dir = await this.store.loadDirectory();
+      const dir = await this.store.loadEntities({ teamIds: inbox.access.teamIds, userIds: inbox.access.userIds });
       const details = [
         ...inbox.access.teamIds.filter((t) => !dir.teams.has(t)).map((t) => ({ field: "access.teamIds", reason: `team ${t} does not exist` })),
         ...inbox.access.userIds.filter((u) => !dir.users.has(u)).map((u) => ({ field: "access.userIds", reason: `user ${u} does not exist` })),
@@ -78,8 +80,14 @@ export class AdminService {
     await this.store.putContact(contact);
   }
 
+  /** Reads the inbox and exactly the users and teams the rule names (one BatchGetItem per 100 ids). */
   private async checkRule(channel: Channel, rule: RoutingRule): Promise<void> {
-    const dir = await this.store.loadDirectory();
+    const target = rule.target;
+    const dir = await this.store.loadEntities({
+      inboxIds: [channel.inboxId],
+      userIds: target.type === "users_and_teams" ? target.userIds : target.fallbackUserId ? [target.fallbackUserId] : [],
+      teamIds: target.type === "users_and_teams" ? target.teamIds : [],
+    });
     const inbox = dir.inboxes.get(channel.inboxId);
     if (!inbox) throw new ValidationError("unknown inbox", [{ field: "inboxId", reason: `inbox ${channel.inboxId} does not exist` }]);
     validateRule(rule, { channelType: channel.type, inbox, users: dir.users, teams: dir.teams });

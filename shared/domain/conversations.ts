@@ -1,7 +1,7 @@
 import { hasAccess, isAssignable } from "./access";
 import { pickByPolicy, decide, type Decision } from "./decide";
 import { ConflictError, ContentionError, ForbiddenError, NotFoundError, ValidationError } from "./errors";
-import type { Clock, CustomerMailer, Directory, RandomSource, RoutingStore, Transition } from "./ports";
+import type { Clock, CustomerMailer, Entities, RandomSource, RoutingStore, Transition } from "./ports";
 import type { Channel, Contact, Conversation, Message, User } from "./types";
 
 export interface ConversationServiceOptions {
@@ -18,6 +18,16 @@ export interface ConversationServiceOptions {
 }
 
 type Stored = Conversation & { version: number };
+
+/**
+ * What an operation reads besides the conversation, its inbox and the actor: named users and teams,
+ * and the primary members of some teams. Never the whole directory.
+ */
+interface Needs {
+  userIds?: Array<string | null>;
+  teamIds?: string[];
+  membersOf?: string[];
+}
 
 /** What a change wants to write; `null` = nothing to do (already in the asked state). */
 type Change = Omit<Transition, "before"> | null;
@@ -58,7 +68,10 @@ export class ConversationService {
           { field: "userId", reason: `user ${user.id} is not assignable in inbox ${inbox.id}` },
         ]);
       return { after: { ...conv, assigneeId: user.id } };
-    });
+    }, undefined, undefined, (conv) =>
+      "teamId" in target
+        ? { teamIds: [target.teamId], membersOf: [target.teamId], userIds: [conv.assigneeId] }
+        : { userIds: [target.userId] });
   }
 
   /**
@@ -161,10 +174,10 @@ export class ConversationService {
       const inbox = dir.inboxes.get(conv.inboxId)!;
       const decision = decide({ channel, contact }, { users: dir.users, inbox, now: this.opts.clock.now() }, this.opts.random);
       return this.applyDecision({ ...conv, awaitingHandoff: false }, decision);
-    });
+    }, undefined, undefined, () => poolNeeds(channel, contact));
   }
 
-  private toTeam(conv: Stored, dir: Directory, teamId: string): Change {
+  private toTeam(conv: Stored, dir: Entities, teamId: string): Change {
     if (!dir.teams.has(teamId))
       throw new ValidationError("unknown team", [{ field: "teamId", reason: `team ${teamId} does not exist` }]);
     const inbox = dir.inboxes.get(conv.inboxId)!;
@@ -196,14 +209,16 @@ export class ConversationService {
   private async change(
     actor: User | null,
     conversationId: string,
-    build: (conv: Stored, dir: Directory) => Change,
+    build: (conv: Stored, dir: Entities) => Change,
     onCapacity?: () => boolean,
     onDuplicate?: () => void,
+    needs?: (conv: Stored) => Needs,
   ): Promise<Conversation> {
-    const { store, clock } = this.opts;
+    const { store, clock, random } = this.opts;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const [conv, dir] = await Promise.all([store.getConversation(conversationId), store.loadDirectory()]);
+      const conv = await store.getConversation(conversationId);
       if (!conv) throw new NotFoundError(`conversation ${conversationId} does not exist`);
+      const dir = await this.read(conv, actor, needs?.(conv) ?? {});
       const inbox = dir.inboxes.get(conv.inboxId);
       if (!inbox) throw new NotFoundError(`inbox ${conv.inboxId} does not exist`);
       if (actor && !hasAccess(dir.users.get(actor.id) ?? actor, inbox))
@@ -225,10 +240,28 @@ export class ConversationService {
           ]);
         }
       }
-      if (outcome.type === "transient") await this.sleep(Math.random() * Math.min(100, 5 * 2 ** attempt));
+      if (outcome.type === "transient") await this.sleep(random.next() * Math.min(100, 5 * 2 ** attempt));
     }
     throw new ContentionError(`conversation ${conversationId} kept changing; try again`);
   }
+
+  /**
+   * The inbox, the actor and what the operation names, in one BatchGetItem (after one Query per team
+   * whose members it needs): sized by the request, never by the directory.
+   */
+  private async read(conv: Stored, actor: User | null, needs: Needs): Promise<Entities> {
+    const { store } = this.opts;
+    const members = await Promise.all((needs.membersOf ?? []).map((t) => store.teamMembers(t)));
+    const userIds = [actor?.id ?? null, ...(needs.userIds ?? []), ...members.flat()].filter((u): u is string => u !== null);
+    return store.loadEntities({ inboxIds: [conv.inboxId], userIds, teamIds: needs.teamIds ?? [] });
+  }
+}
+
+/** The ids a channel's rule can pick from, as reads (docs/routing.md §5.1, §5.2). */
+function poolNeeds(channel: Channel, contact: Contact | null): Needs {
+  const target = channel.routing.target;
+  if (target.type === "users_and_teams") return { userIds: target.userIds, membersOf: target.teamIds };
+  return { userIds: [contact?.ownerId ?? null, target.fallbackUserId ?? null] };
 }
 
 /**

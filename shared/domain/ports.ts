@@ -8,13 +8,33 @@ export interface Clock {
 
 export type { RandomSource };
 
-/** Users, teams, inboxes and routing queues, read together in one consistent read. */
-export interface Directory {
+/**
+ * A monotonic time source in milliseconds, for waits and time budgets only (never stored): the routing
+ * queue's polling and the deadline of a request. Injected like the Clock, so tests control it.
+ */
+export interface Stopwatch {
+  elapsedMs(): number;
+}
+
+/** Users, teams and inboxes named by id, read together: never the whole directory (docs/routing.md §5). */
+export interface Entities {
   users: Map<string, User>;
   teams: Map<string, Team>;
   inboxes: Map<string, Inbox>;
-  /** Channel id -> conversations waiting to be routed, oldest first. */
-  queues: Map<string, QueueEntry[]>;
+}
+
+/** Which entities to read. */
+export interface EntityIds {
+  userIds?: readonly string[];
+  teamIds?: readonly string[];
+  inboxIds?: readonly string[];
+}
+
+/** A channel with the head of its routing queue, read together (one Query of the channel's partition). */
+export interface ChannelState {
+  channel: Channel;
+  /** The first entries of the channel's routing queue, oldest first (as many as asked). */
+  queue: QueueEntry[];
 }
 
 /** A conversation to create, with its first message and the key that makes its creation idempotent. */
@@ -79,7 +99,12 @@ export type TransitionOutcome =
 /** The store the routing module needs. Implemented once, by the DynamoDB adapter. */
 export interface RoutingStore {
   getChannel(channelId: string): Promise<Channel | null>;
-  loadDirectory(): Promise<Directory>;
+  /** The channel and the first `queueLimit` entries of its routing queue: one consistent Query. */
+  readChannel(channelId: string, queueLimit: number): Promise<ChannelState | null>;
+  /** The named users, teams and inboxes, read consistently: cost grows with the ids, never the directory. */
+  loadEntities(ids: EntityIds): Promise<Entities>;
+  /** Ids of the primary members of a team (the candidates it brings to a rule). */
+  teamMembers(teamId: string): Promise<string[]>;
   findContact(key: ContactKey): Promise<Contact | null>;
   /** Create every conversation of the batch and apply every assignment, all or nothing. */
   commitNewConversations(plans: CommitPlan[], now: Date): Promise<CommitOutcome>;
@@ -87,6 +112,8 @@ export interface RoutingStore {
   enqueueNewConversations(queued: Array<{ item: NewConversation; entry: QueueEntry }>): Promise<CommitOutcome>;
   /** The oldest entry of a channel's queue, or null when it is empty. */
   queueHead(channelId: string): Promise<QueueEntry | null>;
+  /** The oldest `limit` entries of a channel's queue. */
+  queueEntries(channelId: string, limit: number): Promise<QueueEntry[]>;
   /** Assign queued conversations and remove their entries, all or nothing. */
   commitDrain(entries: Array<{ entry: QueueEntry; decision: Decision }>, now: Date): Promise<DrainOutcome>;
   /** Drop an entry whose conversation no longer waits (assigned by hand, or gone). */

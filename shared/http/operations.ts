@@ -71,9 +71,9 @@ async function visitorConversation(ctx: RequestContext, token: string | undefine
   return conv;
 }
 
+/** One item read (partition INBOX#<id>): the caller is already loaded, so a view never reads the directory. */
 async function inboxFor(ctx: RequestContext, inboxId: string) {
-  const dir = await ctx.services.app.store.loadDirectory();
-  const inbox = dir.inboxes.get(inboxId);
+  const inbox = await ctx.services.app.store.getInbox(inboxId);
   if (!inbox) throw new NotFoundError(`inbox ${inboxId} does not exist`);
   if (!hasAccess(ctx.actor!, inbox)) throw new ForbiddenError(`no access to inbox ${inboxId}`);
   return inbox;
@@ -93,8 +93,7 @@ export const OPERATIONS: Record<string, Operation> = {
     return ok(await ctx.services.app.admin.putUser({ id: param(ctx, "userId"), ...body }));
   },
   async listUsers(ctx) {
-    const dir = await ctx.services.app.store.loadDirectory();
-    return ok({ items: [...dir.users.values()].sort((a, b) => (a.id < b.id ? -1 : 1)) });
+    return ok(await ctx.services.app.store.listUsers(s.parse(s.usersQuery, ctx.query, "query")));
   },
   async getUser(ctx) {
     const id = param(ctx, "userId");

@@ -63,6 +63,12 @@ export const listQuery = z.object({
   cursor: z.string().max(2000).optional(),
 });
 
+/** `GET /users?limit=&cursor=` (docs/api.md): one page of users by id. */
+export const usersQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(2000).optional(),
+});
+
 const visitorToken = z.string().min(8).max(200);
 export const chatStart = z.object({ text, visitorToken: visitorToken.optional(), idempotencyKey: z.string().min(1).max(200).optional() }).strict();
 export const chatMessage = z.object({ text, visitorToken: visitorToken.optional() }).strict();

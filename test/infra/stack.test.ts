@@ -52,7 +52,7 @@ describe("the table", () => {
       INDEXES.map((ix) => ({
         IndexName: ix.name,
         KeySchema: [{ AttributeName: ix.partitionKey, KeyType: "HASH" }, { AttributeName: ix.sortKey, KeyType: "RANGE" }],
-        Projection: { ProjectionType: "ALL" },
+        Projection: { ProjectionType: ix.projection },
       })),
     );
   });

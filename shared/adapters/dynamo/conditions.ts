@@ -56,3 +56,18 @@ export function all(...conditions: Condition[]): { ConditionExpression: string; 
     values: Object.assign({}, ...conditions.map((c) => c.values)),
   };
 }
+
+/**
+ * The user's primary team is still the one read (absent = none): team membership items are moved in
+ * the same transaction as the user, so they can never disagree with it.
+ */
+export const primaryTeamIs = (teamId: string | null): Condition =>
+  teamId === null
+    ? { expression: "attribute_not_exists(primaryTeamId)", values: {} }
+    : { expression: "primaryTeamId = :seenTeam", values: { ":seenTeam": teamId } };
+
+/** The last recorded activity is older than `before` (or there is none): presence writes at most once a minute. */
+export const activityOlderThan = (before: string): Condition => ({
+  expression: "attribute_exists(pk) AND (attribute_not_exists(lastInboxActivityAt) OR lastInboxActivityAt < :staleBefore)",
+  values: { ":staleBefore": before },
+});

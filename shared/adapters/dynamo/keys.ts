@@ -1,31 +1,35 @@
 /**
- * Every key of the table comes from here. Layout:
+ * Every key of the table comes from here. Layout (README "Data model"):
  *
- * | entity        | pk                              | sk                   |
- * |---------------|---------------------------------|----------------------|
- * | user          | DIRECTORY                       | USER#<id>            |
- * | team          | DIRECTORY                       | TEAM#<id>            |
- * | inbox         | DIRECTORY                       | INBOX#<id>           |
- * | channel       | CHANNEL#<id>                    | CHANNEL              |
- * | team address  | CHANNEL_ADDRESS#<lowercased>    | LOOKUP               |
- * | contact       | CONTACT#<id>                    | CONTACT              |
- * | contact email | CONTACT_EMAIL#<lowercased>      | LOOKUP               |
- * | visitor token | VISITOR#<token>                 | LOOKUP               |
- * | conversation  | CONV#<id>                       | CONV                 |
- * | message       | CONV#<id>                       | MSG#<createdAt>#<id> |
- * | dedupe record | DEDUPE#<channelId>#<key>        | DEDUPE               |
- * | queue entry   | DIRECTORY                       | QUEUE#<channelId>#<queuedAt>#<conversationId> |
+ * | entity             | pk                            | sk                     |
+ * |--------------------|-------------------------------|------------------------|
+ * | user               | USER#<id>                     | USER                   |
+ * | team               | TEAM#<id>                     | TEAM                   |
+ * | team membership    | TEAM#<teamId>                 | MEMBER#<userId>        |
+ * | inbox              | INBOX#<id>                    | INBOX                  |
+ * | channel            | CHANNEL#<id>                  | CHANNEL                |
+ * | routing-queue entry| CHANNEL#<id>                  | QUEUE#<queuedAt>#<conv>|
+ * | team address       | CHANNEL_ADDRESS#<lowercased>  | LOOKUP                 |
+ * | contact            | CONTACT#<id>                  | CONTACT                |
+ * | contact email      | CONTACT_EMAIL#<lowercased>    | LOOKUP                 |
+ * | visitor token      | VISITOR#<token>               | LOOKUP                 |
+ * | conversation       | CONV#<id>                     | CONV                   |
+ * | message            | CONV#<id>                     | MSG#<createdAt>#<id>   |
+ * | dedupe record      | DEDUPE#<channelId>#<key>      | DEDUPE                 |
  *
- * Users, teams and inboxes share one item collection so that one consistent Query reads the whole
- * routing snapshot (the candidates' state) in a single round trip. Routing-queue entries live there too,
- * so the same read tells a router whether a burst is already being drained for its channel.
+ * Every user, team and inbox is its own partition, so no key carries everyone's writes (loads,
+ * presence). A routing snapshot reads only the channel's pool: the listed users and the primary
+ * members of the listed teams (one small Query per team), fetched with BatchGetItem. Routing-queue
+ * entries sort after the channel item in the channel's partition, so the one read of a channel also
+ * tells a router whether a burst is being drained there (docs/routing.md §5.4).
  */
-export const DIRECTORY_PK = "DIRECTORY";
-
 export const keys = {
-  user: (id: string) => ({ pk: DIRECTORY_PK, sk: `USER#${id}` }),
-  team: (id: string) => ({ pk: DIRECTORY_PK, sk: `TEAM#${id}` }),
-  inbox: (id: string) => ({ pk: DIRECTORY_PK, sk: `INBOX#${id}` }),
+  user: (id: string) => ({ pk: `USER#${id}`, sk: "USER" }),
+  team: (id: string) => ({ pk: `TEAM#${id}`, sk: "TEAM" }),
+  /** A primary member of a team: the candidate pool of a rule listing the team (docs/routing.md §5.1). */
+  teamMember: (teamId: string, userId: string) => ({ pk: `TEAM#${teamId}`, sk: `MEMBER#${userId}` }),
+  teamMemberPrefix: "MEMBER#",
+  inbox: (id: string) => ({ pk: `INBOX#${id}`, sk: "INBOX" }),
   channel: (id: string) => ({ pk: `CHANNEL#${id}`, sk: "CHANNEL" }),
   contact: (id: string) => ({ pk: `CONTACT#${id}`, sk: "CONTACT" }),
   contactEmail: (email: string) => ({ pk: `CONTACT_EMAIL#${email.trim().toLowerCase()}`, sk: "LOOKUP" }),
@@ -38,8 +42,8 @@ export const keys = {
   messagePrefix: "MSG#",
   dedupe: (channelId: string, key: string) => ({ pk: `DEDUPE#${channelId}#${key}`, sk: "DEDUPE" }),
   channelAddress: (address: string) => ({ pk: `CHANNEL_ADDRESS#${address.trim().toLowerCase()}`, sk: "LOOKUP" }),
-  queueEntry: (channelId: string, position: string) => ({ pk: DIRECTORY_PK, sk: `QUEUE#${channelId}#${position}` }),
-  queuePrefix: (channelId: string) => `QUEUE#${channelId}#`,
+  queueEntry: (channelId: string, position: string) => ({ pk: `CHANNEL#${channelId}`, sk: `QUEUE#${position}` }),
+  queuePrefix: "QUEUE#",
 } as const;
 
 /** Partition keys of the inbox views: written on conversations, read by the views, from one place. */
@@ -47,7 +51,13 @@ export const viewKeys = {
   /** gsi1: the All view of an inbox, by status. */
   all: (inboxId: string, status: string) => `INBOX#${inboxId}#STATUS#${status}`,
   /** gsi2: the Unassigned (assignee null) and Mine views of an inbox, by status. */
-  byAssignee: (inboxId: string, status: string, assigneeId: string | null) => `INBOX#${inboxId}#STATUS#${status}#ASSIGNEE#${assigneeId ?? "NONE"}`,
+  byAssignee: (inboxId: string, status: string, assigneeId: string | null) =>
+    `INBOX#${inboxId}#STATUS#${status}#ASSIGNEE#${assigneeId ?? "NONE"}`,
+  /**
+   * gsi3 (keys only): the admin's paginated user list. Written once, when a user is created: the index
+   * projects keys only, so load and presence updates never write it.
+   */
+  users: "USERS",
 };
 
 /** Index keys of a conversation, recomputed on every write that changes its status or assignee. */
@@ -60,7 +70,7 @@ export function conversationIndexKeys(c: {
   spam?: boolean | undefined;
 }) {
   const order = `${c.createdAt}#${c.id}`;
-  // Spam is kept but listed nowhere an agent works: its own status bucket (SPEC 6).
+  // Spam is kept but listed nowhere an agent works: its own status bucket (docs/routing.md §6).
   const status = c.spam ? "spam" : c.status;
   return {
     gsi1pk: viewKeys.all(c.inboxId, status),
@@ -73,6 +83,7 @@ export function conversationIndexKeys(c: {
 export const ENTITY = {
   user: "user",
   team: "team",
+  teamMember: "teamMember",
   inbox: "inbox",
   channel: "channel",
   contact: "contact",

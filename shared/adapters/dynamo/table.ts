@@ -13,13 +13,17 @@ export interface IndexDefinition {
   sortKey: string;
   /** The access pattern the index serves. */
   serves: string;
+  /** What the index copies: keys only means writes that change no key attribute never touch it. */
+  projection: "ALL" | "KEYS_ONLY";
 }
 
 export const INDEXES: readonly IndexDefinition[] = [
   // "All" view of an inbox by status, oldest first: gsi1pk = INBOX#<id>#STATUS#<status>.
-  { name: "gsi1", partitionKey: "gsi1pk", sortKey: "gsi1sk", serves: "inbox conversations by status (All view)" },
+  { name: "gsi1", partitionKey: "gsi1pk", sortKey: "gsi1sk", serves: "inbox conversations by status (All view)", projection: "ALL" },
   // "Unassigned" and "Mine" views: gsi2pk = INBOX#<id>#STATUS#<status>#ASSIGNEE#<userId|NONE>.
-  { name: "gsi2", partitionKey: "gsi2pk", sortKey: "gsi2sk", serves: "inbox conversations by status and assignee" },
+  { name: "gsi2", partitionKey: "gsi2pk", sortKey: "gsi2sk", serves: "inbox conversations by status and assignee", projection: "ALL" },
+  // Paginated user list (GET /users): gsi3pk = USERS, gsi3sk = user id; set once, at creation.
+  { name: "gsi3", partitionKey: "gsi3pk", sortKey: "gsi3sk", serves: "users by id (admin list)", projection: "KEYS_ONLY" },
 ];
 
 /** The CreateTable input used by tests and `npm start` (the CDK construct maps the same definition). */
@@ -43,7 +47,7 @@ export function createTableInput(tableName: string) {
         { AttributeName: ix.partitionKey, KeyType: "HASH" as const },
         { AttributeName: ix.sortKey, KeyType: "RANGE" as const },
       ],
-      Projection: { ProjectionType: "ALL" as const },
+      Projection: { ProjectionType: ix.projection },
     })),
   };
 }
