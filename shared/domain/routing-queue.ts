@@ -1,6 +1,6 @@
-import { decideInOrder, type Decision, type RandomSource } from "./decide";
+import { applyToSnapshot, decide, type Decision, type RandomSource, type RoutingSnapshot } from "./decide";
 import { ContentionError, NotFoundError } from "./errors";
-import { loadPool } from "./pool";
+import { loadPool, type Pool } from "./pool";
 import type { Clock, CommitOutcome, NewConversation, RoutingStore, Stopwatch } from "./ports";
 import type { Channel, Conversation, QueueEntry } from "./types";
 
@@ -28,6 +28,45 @@ export interface QueueTiming {
 }
 
 export const DEFAULT_QUEUE_TIMING: QueueTiming = { pollMs: 10, maxPollMs: 160, staleMs: 2_000, maxWaitMs: 10_000, drainBudgetMs: 2_000 };
+
+/** DynamoDB's limit of items in one transaction. */
+export const MAX_TRANSACTION_ITEMS = 100;
+
+/**
+ * Split decided entries, in order, into batches that fit one transaction (two items per entry, its
+ * conversation and its queue entry, plus one per user assigned), and the batches into waves whose
+ * batches touch disjoint users: the batches of a wave can commit at the same time, since none of their
+ * conditions depends on another's writes. A batch sharing a user with the wave starts the next one.
+ */
+export function waves<T extends { decision: Decision }>(decided: T[], maxItems = MAX_TRANSACTION_ITEMS): T[][][] {
+  const batches: Array<{ batch: T[]; users: Set<string> }> = [];
+  let current = { batch: [] as T[], users: new Set<string>() };
+  for (const d of decided) {
+    const user = d.decision.userId;
+    const items = 2 * (current.batch.length + 1) + current.users.size + (user && !current.users.has(user) ? 1 : 0);
+    if (items > maxItems) {
+      batches.push(current);
+      current = { batch: [], users: new Set() };
+    }
+    current.batch.push(d);
+    if (user) current.users.add(user);
+  }
+  if (current.batch.length > 0) batches.push(current);
+  const out: T[][][] = [];
+  let wave: T[][] = [];
+  let used = new Set<string>();
+  for (const { batch, users } of batches) {
+    if (wave.length > 0 && [...users].some((u) => used.has(u))) {
+      out.push(wave);
+      wave = [];
+      used = new Set();
+    }
+    wave.push(batch);
+    for (const u of users) used.add(u);
+  }
+  if (wave.length > 0) out.push(wave);
+  return out;
+}
 
 /** How one queued conversation ended for the router that queued it. */
 export type QueuedOutcome =
@@ -125,26 +164,45 @@ export class RoutingQueue {
   }
 
   /**
-   * Drain the channel's queue in batches, oldest first, until it is empty or the time budget is spent:
-   * per batch, one Query of the queue's head, the pool's read and one transaction.
+   * Drain the channel's queue, oldest first, until it is empty or the time budget is spent. One read of
+   * the pool serves every round while the commits succeed (each round's own assignments are applied to
+   * it; anyone else's change fails a commit's conditions, and only then is the pool read again). A
+   * round decides up to four batches in order and commits the batches whose users do not overlap at
+   * the same time: a 1,000-agent pool drains in parallel, a 5-agent pool one batch after another.
    */
   async drain(channel: Channel): Promise<void> {
-    const { store, clock, random, stopwatch } = this.deps;
+    const { store, clock, random, stopwatch, maxBatch } = this.deps;
     const until = stopwatch.elapsedMs() + this.deps.timing.drainBudgetMs;
+    let pool: Pool | null = null;
     for (let attempt = 0; stopwatch.elapsedMs() < until; ) {
-      const [entries, pool] = await Promise.all([store.queueEntries(channel.id, this.deps.maxBatch), loadPool(store, channel, [])]);
+      const [entries, read]: [QueueEntry[], Pool] = await Promise.all([
+        store.queueEntries(channel.id, 4 * maxBatch),
+        pool ? Promise.resolve(pool) : loadPool(store, channel, []),
+      ]);
       if (entries.length === 0) return;
       const now = clock.now();
-      const decisions = decideInOrder(entries.map(() => ({ channel, contact: null })), { users: pool.users, inbox: pool.inbox, now }, random);
-      const outcome = await store.commitDrain(entries.map((entry, i) => ({ entry, decision: decisions[i]! })), now);
-      if (outcome.type === "committed") {
-        attempt = 0;
-        continue;
+      let snapshot: RoutingSnapshot = { users: read.users, inbox: read.inbox, now };
+      const decided = entries.map((entry) => {
+        const decision = decide({ channel, contact: null }, snapshot, random);
+        if (decision.userId) snapshot = applyToSnapshot(snapshot, decision.userId);
+        return { entry, decision };
+      });
+      let failed = false;
+      for (const wave of waves(decided)) {
+        const outcomes = await Promise.all(wave.map((batch) => store.commitDrain(batch, now)));
+        const conflicts = outcomes.filter((o) => o.type === "conflict");
+        if (conflicts.length === 0) continue;
+        failed = true;
+        // Taken by hand meanwhile, or drained by a router that took over: only the entry is left to drop.
+        await Promise.all(conflicts.flatMap((o) => o.gone).map((e) => store.removeQueueEntry(e)));
+        const mustWait = conflicts.some((o) => o.transient || (o.gone.length === 0 && o.freshUsers.length > 0));
+        if (mustWait) await this.deps.sleep(this.deps.jitter(++attempt));
+        break;
       }
-      // Taken by hand meanwhile, or drained by a router that took over: only the entry is left to drop.
-      await Promise.all(outcome.gone.map((e) => store.removeQueueEntry(e)));
-      if (outcome.transient || (outcome.gone.length === 0 && outcome.freshUsers.length > 0)) {
-        await this.deps.sleep(this.deps.jitter(++attempt));
+      if (failed) pool = null;
+      else {
+        attempt = 0;
+        pool = { inbox: read.inbox, users: new Map(snapshot.users) };
       }
     }
   }

@@ -1,4 +1,4 @@
-import type { Channel, Contact, Conversation, Inbox, Message, Team, User } from "../../domain/types";
+import type { Channel, Contact, Conversation, Inbox, Message, RoutingDecision, Team, User } from "../../domain/types";
 import { ENTITY, conversationIndexKeys, keys } from "./keys";
 
 /** Item <-> domain mapping. Attributes with `null` meaning are stored absent, so conditions can test them. */
@@ -52,20 +52,31 @@ export function itemToContact(i: Item): Contact {
   };
 }
 
+/**
+ * The routing record is stored as one JSON string: it is always read whole and never queried, and a
+ * 50-candidate explanation as nested maps costs the emulator ten times more to write (DynamoDB bills
+ * the same bytes either way).
+ */
+export const routingToAttribute = (r: RoutingDecision): string => JSON.stringify(r);
+
 export function conversationToItem(c: Conversation, version: number): Item {
+  const { routing, ...rest } = c;
   return {
     ...keys.conversation(c.id),
     ...conversationIndexKeys(c),
     entityType: ENTITY.conversation,
-    ...c,
+    ...rest,
+    ...(routing ? { routing: routingToAttribute(routing) } : {}),
     version,
   };
 }
 
 export function itemToConversation(i: Item): Conversation & { version: number } {
   const { pk: _pk, sk: _sk, entityType: _e, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...rest } = i;
+  const routing = typeof i.routing === "string" ? (JSON.parse(i.routing) as RoutingDecision) : (i.routing as RoutingDecision | undefined);
   return {
     ...(rest as unknown as Conversation),
+    ...(routing ? { routing } : {}),
     assigneeId: (i.assigneeId as string | null | undefined) ?? null,
     teamId: (i.teamId as string | null | undefined) ?? null,
     contactId: (i.contactId as string | null | undefined) ?? null,

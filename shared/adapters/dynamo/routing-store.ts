@@ -24,6 +24,7 @@ import {
   itemToTeam,
   itemToUser,
   messageToItem,
+  routingToAttribute,
 } from "./items";
 import { ENTITY, conversationIndexKeys, keys } from "./keys";
 import { runTransaction, type TransactItem, Tx, type TxResult } from "./transaction";
@@ -228,7 +229,7 @@ export class DynamoRoutingStore implements RoutingStore {
             Key: keys.conversation(entry.conversationId),
             UpdateExpression: "SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, version = :two REMOVE routingPending",
             ConditionExpression: cond.ConditionExpression,
-            ExpressionAttributeValues: { ...cond.values, ":assignee": assigneeId, ":routing": decision.record, ":gsi2pk": index_.gsi2pk, ":now": now.toISOString(), ":two": 2 },
+            ExpressionAttributeValues: { ...cond.values, ":assignee": assigneeId, ":routing": routingToAttribute(decision.record), ":gsi2pk": index_.gsi2pk, ":now": now.toISOString(), ":two": 2 },
           },
         },
         { kind: "conversation", plan: index },
