@@ -24,10 +24,11 @@ export interface RoutingStackProps extends StackProps {
 
 /**
  * Exactly the DynamoDB actions the store performs (transactions need the action of each item).
- * No Scan, no batch writes, no streams.
+ * BatchGetItem reads a channel's pool by id; no Scan, no batch writes, no streams.
  */
 export const TABLE_ACTIONS = [
   "dynamodb:GetItem",
+  "dynamodb:BatchGetItem",
   "dynamodb:Query",
   "dynamodb:PutItem",
   "dynamodb:UpdateItem",

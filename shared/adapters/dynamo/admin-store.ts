@@ -107,8 +107,11 @@ export class DynamoAdminStore implements AdminStore {
     return this.queries.findByDedupeKey(channelId, key);
   }
 
-  /** The inbox an agent view checks access against: one item, partition INBOX#<id>. */
-  async getInbox(id: string): Promise<Inbox | null> {
-    return (await this.routing.loadEntities({ inboxIds: [id] })).inboxes.get(id) ?? null;
+  /**
+   * The inbox an agent view checks access against: one item, partition INBOX#<id>, read eventually
+   * consistent (half a read unit): every agent's polling reads it, and access lists change rarely.
+   */
+  getInbox(id: string): Promise<Inbox | null> {
+    return this.queries.getInbox(id);
   }
 }

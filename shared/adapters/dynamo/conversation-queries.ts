@@ -1,9 +1,9 @@
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { ConversationPage, ConversationQuery } from "../../domain/admin-ports";
-import type { Channel, Message } from "../../domain/types";
+import type { Channel, Inbox, Message } from "../../domain/types";
 import type { DynamoClients } from "./client";
 import { decodeCursor, encodeCursor } from "./cursor";
-import { itemToConversation, itemToMessage } from "./items";
+import { itemToConversation, itemToInbox, itemToMessage } from "./items";
 import { keys, viewKeys } from "./keys";
 import type { DynamoRoutingStore } from "./routing-store";
 
@@ -39,6 +39,11 @@ export class DynamoConversationQueries {
       }),
       nextCursor: encodeCursor(out.LastEvaluatedKey),
     };
+  }
+
+  async getInbox(id: string): Promise<Inbox | null> {
+    const out = await this.db.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.inbox(id) }));
+    return out.Item ? itemToInbox(out.Item) : null;
   }
 
   /** The messages of one conversation: partition CONV#<id>. */
