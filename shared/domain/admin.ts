@@ -1,13 +1,20 @@
 import type { AdminStore, UserProfile } from "./admin-ports";
 import { NotFoundError, ValidationError } from "./errors";
 import { validateRule } from "./rules";
-import type { Channel, Contact, Inbox, RoutingRule, Team, User } from "./types";
+import type { Channel, Contact, EligibilityTrigger, Inbox, RoutingRule, Team, User } from "./types";
 
 /** Account configuration (API.md admin endpoints), with the checks SPEC 4 asks for. */
+/** What configuration changes tell the waiting line (docs/routing.md §5.5). */
+export interface EligibilityHooks {
+  userMayTakeMore(user: User, trigger: EligibilityTrigger): Promise<void>;
+  ruleChanged(channel: Channel): Promise<void>;
+}
+
 export class AdminService {
   constructor(
     private readonly store: AdminStore,
     private readonly newId: () => string,
+    private readonly hooks?: EligibilityHooks,
   ) {}
 
   /**
@@ -35,7 +42,11 @@ export class AdminService {
       .filter((t): t is string => t !== null && !dir.teams.has(t))
       .map((t) => ({ field: "teams", reason: `team ${t} does not exist` }));
     if (missing.length > 0) throw new ValidationError("unknown team", missing);
-    return this.store.putUser(profile);
+    const before = this.hooks ? await this.store.getUser(profile.id) : null;
+    const user = await this.store.putUser(profile);
+    const trigger = before ? becameEligible(before, user) : null;
+    if (trigger && this.hooks) await this.hooks.userMayTakeMore(user, trigger);
+    return user;
   }
 
   putTeam(team: Team): Promise<void> {
@@ -60,6 +71,7 @@ export class AdminService {
     await this.checkRule(channel, channel.routing);
     const created = (await this.store.getChannel(channel.id)) === null;
     await this.store.putChannel(channel);
+    if (!created) await this.hooks?.ruleChanged(channel);
     return { created };
   }
 
@@ -69,6 +81,7 @@ export class AdminService {
     await this.checkRule(channel, rule);
     const updated = { ...channel, routing: rule };
     await this.store.putChannel(updated);
+    await this.hooks?.ruleChanged(updated);
     return updated;
   }
 
@@ -92,4 +105,12 @@ export class AdminService {
     if (!inbox) throw new ValidationError("unknown inbox", [{ field: "inboxId", reason: `inbox ${channel.inboxId} does not exist` }]);
     validateRule(rule, { channelType: channel.type, inbox, users: dir.users, teams: dir.teams });
   }
+}
+
+/** A profile change that may let the user take more (docs/routing.md §5.5): more capacity, a new team. */
+function becameEligible(before: User, after: User): EligibilityTrigger | null {
+  const more = after.capacity === null ? before.capacity !== null : before.capacity !== null && after.capacity > before.capacity;
+  if (more) return { kind: "capacity", userId: after.id };
+  if (after.primaryTeamId !== null && after.primaryTeamId !== before.primaryTeamId) return { kind: "joined", userId: after.id };
+  return null;
 }

@@ -1,5 +1,5 @@
 import type { Decision, RandomSource } from "./decide";
-import type { Channel, Contact, ContactKey, Conversation, Inbox, Message, QueueEntry, Team, User } from "./types";
+import type { Channel, Contact, ContactKey, Conversation, Inbox, Message, QueueEntry, Team, User, WaitEntry } from "./types";
 
 /** Injected time, so tie-breaks and "active recently" are exact in tests. */
 export interface Clock {
@@ -89,6 +89,17 @@ export type DrainOutcome =
       transient: boolean;
     };
 
+/** How assigning conversations from the waiting line went. */
+export type WaitingOutcome =
+  | { type: "committed" }
+  | {
+      type: "conflict";
+      freshUsers: User[];
+      /** Entries whose conversation left the line while the entry stayed. */
+      gone: WaitEntry[];
+      transient: boolean;
+    };
+
 export type TransitionOutcome =
   | { type: "committed" }
   | { type: "stale" } // the conversation changed since it was read
@@ -119,6 +130,20 @@ export interface RoutingStore {
   /** Drop an entry whose conversation no longer waits (assigned by hand, or gone). */
   removeQueueEntry(entry: QueueEntry): Promise<void>;
   getConversation(id: string): Promise<(Conversation & { version: number }) | null>;
+  /** The oldest `limit` conversations of the channel's waiting line. */
+  waitingEntries(channelId: string, limit: number): Promise<WaitEntry[]>;
+  removeWaitEntry(entry: WaitEntry): Promise<void>;
+  /** Entries from the head of the line up to and including `until` (all when absent). */
+  countWaiting(channelId: string, until?: { since: string; conversationId: string }): Promise<number>;
+  /** How long the conversations assigned from the line since `since` waited (ms). */
+  waitedSince(channelId: string, since: string): Promise<number[]>;
+  /** Channels whose rule can pick the user: listed in person or through their primary team. */
+  channelsFor(userId: string, teamId: string | null): Promise<string[]>;
+  /** Remember that the user can take the channel's conversations (a waiting contact owner). */
+  addChannelRef(userId: string, channelId: string): Promise<void>;
+  commitWaitingAssignments(plans: Array<{ entry: WaitEntry; decision: Decision }>, now: Date): Promise<WaitingOutcome>;
+  /** One page of every channel's id (the sweeper's walk). */
+  listChannelIds(cursor?: string): Promise<{ ids: string[]; nextCursor: string | null }>;
   commitTransition(t: Transition, now: Date): Promise<TransitionOutcome>;
 }
 

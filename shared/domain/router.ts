@@ -1,7 +1,7 @@
 import { decideInOrder, type Decision } from "./decide";
 import { ContentionError } from "./errors";
 import { loadPool, type Pool } from "./pool";
-import type { Clock, CommitOutcome, CommitPlan, NewConversation, OwnerNotifier, RandomSource, RoutingStore, Stopwatch } from "./ports";
+import type { Clock, CommitOutcome, CommitPlan, Metrics, NewConversation, OwnerNotifier, RandomSource, RoutingStore, Stopwatch } from "./ports";
 import { DEFAULT_QUEUE_TIMING, type QueueTiming, RoutingQueue, routesLeastBusy } from "./routing-queue";
 import type { Channel, Contact, ContactKey, Conversation } from "./types";
 
@@ -11,6 +11,7 @@ export interface RouterOptions {
   random: RandomSource;
   stopwatch: Stopwatch;
   notifier?: OwnerNotifier;
+  metrics?: Metrics;
   /** Re-decisions before giving up with ContentionError (direct path). */
   maxAttempts?: number;
   /** Most conversations in one transaction (each takes up to 4 of DynamoDB's 100 items). */
@@ -178,7 +179,8 @@ export class Router {
       const outcome = await store.commitNewConversations(plans, now);
       if (outcome.type === "committed") {
         plans.forEach((plan, i) => results.set(live[i]!, { conversation: plan.item.conversation, created: true, decision: plan.decision, attempts: attempt + 1 }));
-        await this.notifyOwners(plans, snap?.pool ?? null);
+        this.report(channel, plans);
+        await Promise.all([this.notifyOwners(plans, snap?.pool ?? null), this.rememberOwners(channel, plans)]);
         live = [];
         break;
       }
@@ -251,15 +253,39 @@ export class Router {
     return live.map((p, i) => {
       const decision = decisions[i] ?? null;
       const { item } = p.request;
+      // Automatic routing found nobody: the conversation joins its channel's line (docs/routing.md §5.5).
+      const waits = decision !== null && decision.userId === null && decision.record.strategy !== "manual";
       const conversation: Conversation = {
         ...item.conversation,
         contactId: item.conversation.contactId ?? p.contact?.id ?? null,
         assigneeId: decision?.userId ?? null,
         routing: decision?.record ?? item.conversation.routing,
         updatedAt: now.toISOString(),
+        ...(waits ? { waitingSince: now.toISOString() } : {}),
       };
       return { item: { ...item, conversation }, decision };
     });
+  }
+
+  private report(channel: Channel, plans: CommitPlan[]): void {
+    const metrics = this.opts.metrics;
+    if (!metrics) return;
+    for (const p of plans) {
+      if (!p.decision) continue;
+      if (p.decision.userId) metrics.milliseconds("TimeToAssignment", 0, { channel: channel.id });
+      else if (p.item.conversation.waitingSince) metrics.count("EnteredWaitingLine", 1, { channel: channel.id });
+    }
+  }
+
+  /** A conversation waiting for its contact's owner: the owner's next free slot should find this channel. */
+  private async rememberOwners(channel: Channel, plans: CommitPlan[]): Promise<void> {
+    const owners = new Set(
+      plans
+        .filter((p) => p.item.conversation.waitingSince)
+        .map((p) => p.decision?.record.candidates.find((c) => c.source === "contact_owner")?.userId)
+        .filter((u): u is string => u !== undefined),
+    );
+    await Promise.all([...owners].map((u) => this.opts.store.addChannelRef(u, channel.id).catch(() => undefined)));
   }
 
   private async notifyOwners(plans: CommitPlan[], pool: Pool | null): Promise<void> {

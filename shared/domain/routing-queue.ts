@@ -33,17 +33,20 @@ export const DEFAULT_QUEUE_TIMING: QueueTiming = { pollMs: 10, maxPollMs: 160, s
 export const MAX_TRANSACTION_ITEMS = 100;
 
 /**
- * Split decided entries, in order, into batches that fit one transaction (two items per entry, its
- * conversation and its queue entry, plus one per user assigned), and the batches into waves whose
+ * Split decided entries, in order, into batches that fit one transaction (`perEntry` items per entry,
+ * e.g. its conversation and its queue entry, one more when it joins the waiting line, plus one per
+ * user assigned), and the batches into waves whose
  * batches touch disjoint users: the batches of a wave can commit at the same time, since none of their
  * conditions depends on another's writes. A batch sharing a user with the wave starts the next one.
  */
-export function waves<T extends { decision: Decision }>(decided: T[], maxItems = MAX_TRANSACTION_ITEMS): T[][][] {
+export function waves<T extends { decision: Decision }>(decided: T[], maxItems = MAX_TRANSACTION_ITEMS, perEntry = 2): T[][][] {
   const batches: Array<{ batch: T[]; users: Set<string> }> = [];
   let current = { batch: [] as T[], users: new Set<string>() };
   for (const d of decided) {
     const user = d.decision.userId;
-    const items = 2 * (current.batch.length + 1) + current.users.size + (user && !current.users.has(user) ? 1 : 0);
+    // An entry nobody takes joins the waiting line: one more item.
+    const entryItems = (batch: T[]) => batch.reduce((s, x) => s + perEntry + (x.decision.userId === null ? 1 : 0), 0);
+    const items = entryItems([...current.batch, d]) + current.users.size + (user && !current.users.has(user) ? 1 : 0);
     if (items > maxItems) {
       batches.push(current);
       current = { batch: [], users: new Set() };

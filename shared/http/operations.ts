@@ -131,7 +131,7 @@ export const OPERATIONS: Record<string, Operation> = {
   // ---- agents
   async setAvailability(ctx) {
     const { availability } = s.parse(s.availabilityBody, ctx.body);
-    return ok(await ctx.services.app.store.updatePresence(ctx.actor!.id, { availability }));
+    return ok(await ctx.services.app.setAvailability(ctx.actor!.id, availability));
   },
   async heartbeat(ctx) {
     return ok({ lastInboxActivityAt: ctx.actor!.lastInboxActivityAt });

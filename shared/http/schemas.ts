@@ -12,6 +12,8 @@ export const rule = z.object({
     z.object({ type: z.literal("users_and_teams"), userIds: z.array(id).max(1000).default([]), teamIds: z.array(id).max(100).default([]) }).strict(),
     z.object({ type: z.literal("contact_owner"), fallbackUserId: id.optional() }).strict(),
   ]),
+  /** docs/routing.md §5.5: return a user's open conversations to the line when they turn away. */
+  returnWhenAway: z.boolean().optional(),
 }).strict();
 
 export const userBody = z.object({

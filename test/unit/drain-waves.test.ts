@@ -22,7 +22,7 @@ describe("drain waves: batches that fit one transaction, committed together when
     expect(wide[0]!.map((b) => b.length)).toEqual([33, 33, 33, 33, 33, 33, 2]);
   });
 
-  it("unassigned decisions take no user item", () => {
-    expect(waves(Array.from({ length: 60 }, () => d(null))).flat().map((b) => b.length)).toEqual([50, 10]);
+  it("an entry nobody takes joins the waiting line: no user item, one line entry more", () => {
+    expect(waves(Array.from({ length: 60 }, () => d(null))).flat().map((b) => b.length)).toEqual([33, 27]);
   });
 });

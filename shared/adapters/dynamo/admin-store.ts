@@ -1,7 +1,18 @@
 import type { AdminStore, ConversationPage, ConversationQuery, UserPage, UserProfile } from "../../domain/admin-ports";
-import type { ChannelState, CommitOutcome, CommitPlan, DrainOutcome, Entities, EntityIds, NewConversation, Transition, TransitionOutcome } from "../../domain/ports";
+import type {
+  ChannelState,
+  CommitOutcome,
+  CommitPlan,
+  DrainOutcome,
+  Entities,
+  EntityIds,
+  NewConversation,
+  Transition,
+  TransitionOutcome,
+  WaitingOutcome,
+} from "../../domain/ports";
 import type { Decision } from "../../domain/decide";
-import type { Channel, Contact, ContactKey, Conversation, Inbox, Message, QueueEntry, Team, User } from "../../domain/types";
+import type { Channel, Contact, ContactKey, Conversation, Inbox, Message, QueueEntry, Team, User, WaitEntry } from "../../domain/types";
 import type { DynamoClients } from "./client";
 import { DynamoConversationQueries } from "./conversation-queries";
 import { DynamoDirectoryStore } from "./directory-store";
@@ -62,6 +73,30 @@ export class DynamoAdminStore implements AdminStore {
   }
   commitTransition(t: Transition, now: Date): Promise<TransitionOutcome> {
     return this.routing.commitTransition(t, now);
+  }
+  waitingEntries(channelId: string, limit: number): Promise<WaitEntry[]> {
+    return this.routing.waitingEntries(channelId, limit);
+  }
+  removeWaitEntry(entry: WaitEntry): Promise<void> {
+    return this.routing.removeWaitEntry(entry);
+  }
+  countWaiting(channelId: string, until?: { since: string; conversationId: string }): Promise<number> {
+    return this.routing.countWaiting(channelId, until);
+  }
+  waitedSince(channelId: string, since: string): Promise<number[]> {
+    return this.routing.waitedSince(channelId, since);
+  }
+  channelsFor(userId: string, teamId: string | null): Promise<string[]> {
+    return this.routing.channelsFor(userId, teamId);
+  }
+  addChannelRef(userId: string, channelId: string): Promise<void> {
+    return this.routing.addChannelRef(userId, channelId);
+  }
+  commitWaitingAssignments(plans: Array<{ entry: WaitEntry; decision: Decision }>, now: Date): Promise<WaitingOutcome> {
+    return this.routing.commitWaitingAssignments(plans, now);
+  }
+  listChannelIds(cursor?: string): Promise<{ ids: string[]; nextCursor: string | null }> {
+    return this.routing.listChannelIds(cursor);
   }
 
   // directory writes

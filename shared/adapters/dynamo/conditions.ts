@@ -71,3 +71,9 @@ export const activityOlderThan = (before: string): Condition => ({
   expression: "attribute_exists(pk) AND (attribute_not_exists(lastInboxActivityAt) OR lastInboxActivityAt < :staleBefore)",
   values: { ":staleBefore": before },
 });
+
+/** The conversation is still in the waiting line, since the time its entry says (nobody took it meanwhile). */
+export const stillWaiting = (since: string): Condition => ({
+  expression: "waitingSince = :waitingSince",
+  values: { ":waitingSince": since },
+});

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, ContentionError, NotFoundError } from "../../domain/errors";
 import type { UserPage, UserProfile } from "../../domain/admin-ports";
 import type { Channel, Contact, Inbox, Team, User } from "../../domain/types";
@@ -244,6 +244,32 @@ export class DynamoDirectoryStore {
       }
       throw err;
     }
+    await this.moveChannelRefs(channel, previous);
+  }
+
+  /**
+   * The reverse of a rule: for each user and team it lists, an item saying they can take this
+   * channel's conversations, so a user who becomes eligible finds the lines to drain with two small
+   * Queries. They are hints (the sweeper drains every line anyway), written after the channel.
+   */
+  private async moveChannelRefs(channel: Channel, previous: Channel | null): Promise<void> {
+    const refsOf = (c: Channel | null) => {
+      const out = new Map<string, { pk: string; sk: string }>();
+      const target = c?.routing.target;
+      if (!c || !target) return out;
+      const users = target.type === "users_and_teams" ? target.userIds : target.fallbackUserId ? [target.fallbackUserId] : [];
+      for (const u of users) out.set(`u:${u}`, keys.userChannel(u, c.id));
+      if (target.type === "users_and_teams") for (const t of target.teamIds) out.set(`t:${t}`, keys.teamChannel(t, c.id));
+      return out;
+    };
+    const next = refsOf(channel);
+    const old = refsOf(previous);
+    await Promise.all([
+      ...[...next.values()].map((key) =>
+        this.db.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...key, entityType: ENTITY.channelRef, channelId: channel.id } })),
+      ),
+      ...[...old].filter(([k]) => !next.has(k)).map(([, key]) => this.db.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key }))),
+    ]);
   }
 
   async getContact(id: string): Promise<Contact | null> {

@@ -1,5 +1,5 @@
-import type { Channel, Contact, Conversation, Inbox, Message, RoutingDecision, Team, User } from "../../domain/types";
-import { ENTITY, conversationIndexKeys, keys } from "./keys";
+import type { Channel, Contact, Conversation, Inbox, Message, RoutingDecision, Team, User, WaitEntry } from "../../domain/types";
+import { ENTITY, conversationIndexKeys, keys, viewKeys } from "./keys";
 
 /** Item <-> domain mapping. Attributes with `null` meaning are stored absent, so conditions can test them. */
 type Item = Record<string, unknown>;
@@ -34,10 +34,11 @@ export const inboxToItem = (x: Inbox): Item => ({ ...keys.inbox(x.id), entityTyp
 export const itemToInbox = (i: Item): Inbox => ({ id: String(i.id), name: String(i.name ?? ""), access: i.access as Inbox["access"] });
 
 export function channelToItem(c: Channel): Item {
-  return { ...keys.channel(c.id), entityType: ENTITY.channel, ...c };
+  // gsi3: the sweeper pages through every channel.
+  return { ...keys.channel(c.id), entityType: ENTITY.channel, ...c, gsi3pk: viewKeys.channels, gsi3sk: c.id };
 }
 export function itemToChannel(i: Item): Channel {
-  const { pk: _pk, sk: _sk, entityType: _e, ...rest } = i;
+  const { pk: _pk, sk: _sk, entityType: _e, gsi3pk: _g, gsi3sk: _s, ...rest } = i;
   return rest as unknown as Channel;
 }
 
@@ -60,7 +61,8 @@ export function itemToContact(i: Item): Contact {
 export const routingToAttribute = (r: RoutingDecision): string => JSON.stringify(r);
 
 export function conversationToItem(c: Conversation, version: number): Item {
-  const { routing, ...rest } = c;
+  // `waiting` is computed for answers (the visitor's place in line), never stored.
+  const { routing, waiting: _w, ...rest } = c;
   return {
     ...keys.conversation(c.id),
     ...conversationIndexKeys(c),
@@ -92,4 +94,22 @@ export const messageToItem = (m: Message): Item => ({
 export function itemToMessage(i: Item): Message {
   const { pk: _pk, sk: _sk, entityType: _e, ...rest } = i;
   return rest as unknown as Message;
+}
+
+export const waitEntryToItem = (e: WaitEntry): Item => ({ ...keys.waitEntry(e.channelId, e.since, e.conversationId), entityType: ENTITY.waitEntry, ...e });
+export function itemToWaitEntry(i: Item): WaitEntry {
+  return {
+    channelId: String(i.channelId),
+    conversationId: String(i.conversationId),
+    inboxId: String(i.inboxId),
+    createdAt: String(i.createdAt),
+    since: String(i.since),
+    contactId: (i.contactId as string | null | undefined) ?? null,
+    ownerId: (i.ownerId as string | null | undefined) ?? null,
+  };
+}
+
+/** The line entry of a conversation that is (or was) waiting since `since`. */
+export function waitEntryOf(c: Conversation, since: string, ownerId: string | null): WaitEntry {
+  return { channelId: c.channelId, conversationId: c.id, inboxId: c.inboxId, createdAt: c.createdAt, since, contactId: c.contactId, ownerId };
 }

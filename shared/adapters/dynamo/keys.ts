@@ -9,6 +9,10 @@
  * | inbox              | INBOX#<id>                    | INBOX                  |
  * | channel            | CHANNEL#<id>                  | CHANNEL                |
  * | routing-queue entry| CHANNEL#<id>                  | QUEUE#<queuedAt>#<conv>|
+ * | waiting-line entry | CHANNEL#<id>                  | WAIT#<since>#<conv>    |
+ * | time waited        | CHANNEL#<id>                  | WAITED#<at>#<conv>     |  (TTL: the stats' last hour)
+ * | channel of a user  | USER#<id>                     | CHANNEL#<channelId>    |  (rules listing the user)
+ * | channel of a team  | TEAM#<id>                     | CHANNEL#<channelId>    |  (rules listing the team)
  * | team address       | CHANNEL_ADDRESS#<lowercased>  | LOOKUP                 |
  * | contact            | CONTACT#<id>                  | CONTACT                |
  * | contact email      | CONTACT_EMAIL#<lowercased>    | LOOKUP                 |
@@ -44,6 +48,14 @@ export const keys = {
   channelAddress: (address: string) => ({ pk: `CHANNEL_ADDRESS#${address.trim().toLowerCase()}`, sk: "LOOKUP" }),
   queueEntry: (channelId: string, position: string) => ({ pk: `CHANNEL#${channelId}`, sk: `QUEUE#${position}` }),
   queuePrefix: "QUEUE#",
+  waitEntry: (channelId: string, since: string, conversationId: string) => ({ pk: `CHANNEL#${channelId}`, sk: `WAIT#${since}#${conversationId}` }),
+  waitPrefix: "WAIT#",
+  waited: (channelId: string, at: string, conversationId: string) => ({ pk: `CHANNEL#${channelId}`, sk: `WAITED#${at}#${conversationId}` }),
+  waitedPrefix: "WAITED#",
+  /** Which channels a user or team can take conversations of: written with the rule that lists them. */
+  userChannel: (userId: string, channelId: string) => ({ pk: `USER#${userId}`, sk: `CHANNEL#${channelId}` }),
+  teamChannel: (teamId: string, channelId: string) => ({ pk: `TEAM#${teamId}`, sk: `CHANNEL#${channelId}` }),
+  channelRefPrefix: "CHANNEL#",
 } as const;
 
 /** Partition keys of the inbox views: written on conversations, read by the views, from one place. */
@@ -58,6 +70,8 @@ export const viewKeys = {
    * projects keys only, so load and presence updates never write it.
    */
   users: "USERS",
+  /** gsi3 (keys only): every channel, for the sweeper. Written once, when a channel is created. */
+  channels: "CHANNELS",
 };
 
 /** Index keys of a conversation, recomputed on every write that changes its status or assignee. */
@@ -92,4 +106,7 @@ export const ENTITY = {
   message: "message",
   dedupe: "dedupe",
   queueEntry: "queueEntry",
+  waitEntry: "waitEntry",
+  waited: "waited",
+  channelRef: "channelRef",
 } as const;

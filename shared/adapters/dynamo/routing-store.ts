@@ -1,4 +1,4 @@
-import { BatchGetCommand, DeleteCommand, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { Decision } from "../../domain/decide";
 import type {
   ChannelState,
@@ -11,10 +11,12 @@ import type {
   RoutingStore,
   Transition,
   TransitionOutcome,
+  WaitingOutcome,
 } from "../../domain/ports";
-import type { Channel, Contact, ContactKey, Conversation, QueueEntry, User } from "../../domain/types";
+import type { Channel, Contact, ContactKey, Conversation, QueueEntry, User, WaitEntry } from "../../domain/types";
 import type { DynamoClients } from "./client";
-import { all, isNew, loadUnchanged, roomForOneMore, stillAvailable, underCapacityAfter, versionIs } from "./conditions";
+import { all, isNew, loadUnchanged, roomForOneMore, stillAvailable, stillWaiting, underCapacityAfter, versionIs } from "./conditions";
+import { decodeCursor, encodeCursor } from "./cursor";
 import {
   conversationToItem,
   itemToChannel,
@@ -23,15 +25,26 @@ import {
   itemToInbox,
   itemToTeam,
   itemToUser,
+  itemToWaitEntry,
   messageToItem,
   routingToAttribute,
+  waitEntryOf,
+  waitEntryToItem,
 } from "./items";
-import { ENTITY, conversationIndexKeys, keys } from "./keys";
+import { ENTITY, conversationIndexKeys, keys, viewKeys } from "./keys";
 import { runTransaction, type TransactItem, Tx, type TxResult } from "./transaction";
 
 export { isTransient } from "./transaction";
 
 type Item = Record<string, unknown>;
+
+/** The stats endpoint looks back one hour; samples are kept two, then expire (TTL). */
+const WAITED_TTL_SECONDS = 2 * 3600;
+
+/** The owner a contact-owner conversation waits for, from its decision record (null for other rules). */
+function ownerOf(c: Conversation): string | null {
+  return c.routing?.candidates.find((x) => x.source === "contact_owner")?.userId ?? null;
+}
 
 /** BatchGetItem takes at most 100 keys per call. */
 const BATCH_GET_MAX = 100;
@@ -170,6 +183,129 @@ export class DynamoRoutingStore implements RoutingStore {
     return (await this.queryAll(keys.channel(channelId).pk, keys.queuePrefix, limit)).map(itemToQueueEntry);
   }
 
+  /** The oldest `limit` conversations of the channel's waiting line: a Query of partition CHANNEL#<id>. */
+  async waitingEntries(channelId: string, limit: number): Promise<WaitEntry[]> {
+    return (await this.queryAll(keys.channel(channelId).pk, keys.waitPrefix, limit)).map(itemToWaitEntry);
+  }
+
+  async removeWaitEntry(entry: WaitEntry): Promise<void> {
+    await this.db.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keys.waitEntry(entry.channelId, entry.since, entry.conversationId) }));
+  }
+
+  /** Counts line entries from the head up to `until` (inclusive): a keys-only count, sized by the line. */
+  async countWaiting(channelId: string, until?: { since: string; conversationId: string }): Promise<number> {
+    const pk = keys.channel(channelId).pk;
+    const upper = until ? keys.waitEntry(channelId, until.since, until.conversationId).sk : `${keys.waitPrefix}\uffff`;
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+          ExpressionAttributeValues: { ":pk": pk, ":from": keys.waitPrefix, ":to": upper },
+          Select: "COUNT",
+          ExclusiveStartKey: start,
+        }),
+      );
+      count += out.Count ?? 0;
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
+  /** Waits of the conversations assigned from the line since `since` (the stats' window), in ms. */
+  async waitedSince(channelId: string, since: string): Promise<number[]> {
+    const pk = keys.channel(channelId).pk;
+    const out: number[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+          ExpressionAttributeValues: { ":pk": pk, ":from": `${keys.waitedPrefix}${since}`, ":to": `${keys.waitedPrefix}\uffff` },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const i of page.Items ?? []) out.push(Number(i.waitedMs));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  /** Channels whose rule lists the user or their primary team: two small Queries (USER#, TEAM#). */
+  async channelsFor(userId: string, teamId: string | null): Promise<string[]> {
+    const lists = await Promise.all([
+      this.queryAll(keys.user(userId).pk, keys.channelRefPrefix),
+      teamId ? this.queryAll(keys.team(teamId).pk, keys.channelRefPrefix) : Promise.resolve([]),
+    ]);
+    return [...new Set(lists.flat().map((i) => String(i.channelId)))];
+  }
+
+  /** Remember that `userId` can take the channel's conversations (a contact owner waited for). */
+  async addChannelRef(userId: string, channelId: string): Promise<void> {
+    await this.db.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.userChannel(userId, channelId), entityType: ENTITY.channelRef, channelId } }));
+  }
+
+  /**
+   * Assign conversations from the waiting line: each must still be waiting since the time its entry
+   * says (nobody took, closed or re-routed it), its entry goes, the wait is recorded for the stats, and
+   * the chosen users' loads move as in a direct commit. All or nothing.
+   */
+  async commitWaitingAssignments(plans: Array<{ entry: WaitEntry; decision: Decision }>, now: Date): Promise<WaitingOutcome> {
+    const tx = new Tx();
+    const at = now.toISOString();
+    plans.forEach(({ entry, decision }, index) => {
+      const cond = stillWaiting(entry.since);
+      const index_ = conversationIndexKeys({ id: entry.conversationId, inboxId: entry.inboxId, status: "open", assigneeId: decision.userId, createdAt: entry.createdAt });
+      tx.add(
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.conversation(entry.conversationId),
+            UpdateExpression: "SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, version = version + :one REMOVE waitingSince",
+            ConditionExpression: cond.expression,
+            ExpressionAttributeValues: { ...cond.values, ":assignee": decision.userId, ":routing": routingToAttribute(decision.record), ":gsi2pk": index_.gsi2pk, ":now": at, ":one": 1 },
+          },
+        },
+        { kind: "conversation", plan: index },
+      );
+      tx.add(
+        { Delete: { TableName: this.tableName, Key: keys.waitEntry(entry.channelId, entry.since, entry.conversationId), ConditionExpression: "attribute_exists(pk)" } },
+        { kind: "wait", plan: index },
+      );
+      const waitedMs = Math.max(0, now.getTime() - Date.parse(entry.since));
+      const expiresAt = Math.floor(now.getTime() / 1000) + WAITED_TTL_SECONDS;
+      tx.add(
+        { Put: { TableName: this.tableName, Item: { ...keys.waited(entry.channelId, at, entry.conversationId), entityType: ENTITY.waited, waitedMs, expiresAt } } },
+        { kind: "message", plan: index },
+      );
+    });
+    this.addUserLoads(tx, plans.map((p) => p.decision), now);
+    const result = await runTransaction(this.db, tx);
+    if (result.ok) return { type: "committed" };
+    // A conversation no longer waiting whose entry is still there lost its entry's removal: drop it.
+    const changed = new Set(result.conditions.filter((f) => f.kind === "conversation").map((f) => f.plan!));
+    for (const f of result.conditions) if (f.kind === "wait") changed.delete(f.plan!);
+    return { type: "conflict", freshUsers: freshUsersOf(result), gone: [...changed].map((i) => plans[i]!.entry), transient: result.transient };
+  }
+
+  /** One page of channel ids (gsi3, keys only): the sweeper's walk over every channel. */
+  async listChannelIds(cursor?: string): Promise<{ ids: string[]; nextCursor: string | null }> {
+    const out = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: "gsi3",
+        KeyConditionExpression: "gsi3pk = :pk",
+        ExpressionAttributeValues: { ":pk": viewKeys.channels },
+        Limit: 100,
+        ExclusiveStartKey: decodeCursor(cursor, { attributes: ["pk", "sk", "gsi3pk", "gsi3sk"], partition: { name: "gsi3pk", value: viewKeys.channels } }),
+      }),
+    );
+    return { ids: (out.Items ?? []).map((i) => String(i.gsi3sk)), nextCursor: encodeCursor(out.LastEvaluatedKey) };
+  }
+
   async removeQueueEntry(entry: QueueEntry): Promise<void> {
     await this.db.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keys.queueEntry(entry.channelId, entry.position) }));
   }
@@ -222,18 +358,24 @@ export class DynamoRoutingStore implements RoutingStore {
       const cond = all(versionIs(1));
       const assigneeId = decision.userId;
       const index_ = conversationIndexKeys({ id: entry.conversationId, inboxId: entry.inboxId, status: "open", assigneeId, createdAt: entry.createdAt });
+      // Nobody could take it: it leaves the routing queue for the channel's waiting line.
+      const waits = assigneeId === null && decision.record.strategy !== "manual";
       tx.add(
         {
           Update: {
             TableName: this.tableName,
             Key: keys.conversation(entry.conversationId),
-            UpdateExpression: "SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, version = :two REMOVE routingPending",
+            UpdateExpression: `SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, version = :two${waits ? ", waitingSince = :now" : ""} REMOVE routingPending`,
             ConditionExpression: cond.ConditionExpression,
             ExpressionAttributeValues: { ...cond.values, ":assignee": assigneeId, ":routing": routingToAttribute(decision.record), ":gsi2pk": index_.gsi2pk, ":now": now.toISOString(), ":two": 2 },
           },
         },
         { kind: "conversation", plan: index },
       );
+      if (waits) {
+        const line: WaitEntry = { ...entry, since: now.toISOString(), contactId: null, ownerId: null };
+        tx.add({ Put: { TableName: this.tableName, Item: waitEntryToItem(line) } }, { kind: "wait", plan: index });
+      }
       tx.add(
         { Delete: { TableName: this.tableName, Key: keys.queueEntry(entry.channelId, entry.position), ConditionExpression: "attribute_exists(pk)" } },
         { kind: "queue", plan: index },
@@ -257,6 +399,12 @@ export class DynamoRoutingStore implements RoutingStore {
     );
     tx.add(this.dedupePut(conversation.channelId, dedupeKey, conversation.id, dedupeExpiresAt), { kind: "dedupe", plan: index });
     if (message) tx.add({ Put: { TableName: this.tableName, Item: messageToItem(message) } }, { kind: "message", plan: index });
+    // Routing could not assign it: it joins its channel's waiting line in the same write.
+    if (conversation.waitingSince) tx.add(this.waitPut(conversation, conversation.waitingSince), { kind: "wait", plan: index });
+  }
+
+  private waitPut(c: Conversation, since: string): TransactItem {
+    return { Put: { TableName: this.tableName, Item: waitEntryToItem(waitEntryOf(c, since, ownerOf(c))) } };
   }
 
   /** A dedupe record: written only if new; a failure hands back the conversation that holds the key. */
@@ -334,6 +482,11 @@ export class DynamoRoutingStore implements RoutingStore {
     );
     if (t.message) tx.add({ Put: { TableName: this.tableName, Item: messageToItem(t.message) } }, { kind: "message" });
     if (t.dedupe) tx.add(this.dedupePut(t.after.channelId, t.dedupe.key, t.after.id, t.dedupe.expiresAt), { kind: "dedupe" });
+    // Taken by hand, closed or re-routed: it leaves the line; returned to the line: it joins it.
+    if (t.before.waitingSince && t.before.waitingSince !== t.after.waitingSince) {
+      tx.add({ Delete: { TableName: this.tableName, Key: keys.waitEntry(t.before.channelId, t.before.waitingSince, t.before.id) } }, { kind: "wait" });
+    }
+    if (t.after.waitingSince && t.after.waitingSince !== t.before.waitingSince) tx.add(this.waitPut(t.after, t.after.waitingSince), { kind: "wait" });
     for (const [userId, delta] of loadDeltas(t.before, t.after)) {
       if (delta > 0) {
         const c =
