@@ -62,7 +62,8 @@ export function describeTrigger(t: EligibilityTrigger): string {
   }
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? null;
+/** Nearest-rank quantile of ascending values: the smallest value with at least q of them at or below it. */
+const quantile = (sorted: number[], q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? null;
 
 /**
  * The waiting line (docs/routing.md §5.5): conversations automatic routing could not assign wait in

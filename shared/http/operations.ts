@@ -121,6 +121,11 @@ export const OPERATIONS: Record<string, Operation> = {
   async putRule(ctx) {
     return ok(await ctx.services.app.admin.putRule(param(ctx, "channelId"), s.parse(s.rule, ctx.body)));
   },
+  async channelStats(ctx) {
+    const id = param(ctx, "channelId");
+    if (!(await ctx.services.app.store.getChannel(id))) throw new NotFoundError(`channel ${id} does not exist`);
+    return ok(await ctx.services.app.waiting.stats(id));
+  },
   async putContact(ctx) {
     const body = s.parse(s.contactBody, ctx.body);
     const contact = { id: param(ctx, "contactId"), ...body };
@@ -183,7 +188,8 @@ export const OPERATIONS: Record<string, Operation> = {
       visitorToken: token,
       ...dedupe,
     });
-    if (r.created) return { status: 201, body: { conversation: publicConversation(r.conversation), visitorToken: token }, cookies: [visitorCookie(token)] };
+    const waiting = r.created ? await ctx.services.app.waiting.placeOf(r.conversation) : undefined;
+    if (r.created) return { status: 201, body: { conversation: { ...publicConversation(r.conversation), ...(waiting ? { waiting } : {}) }, visitorToken: token }, cookies: [visitorCookie(token)] };
     // The same request again: the same answer as the first time, its conversation and its token.
     const existing = await ctx.services.app.store.getConversation(r.existingConversationId!);
     if (!existing) throw new NotFoundError(`conversation ${r.existingConversationId} does not exist`);
@@ -199,7 +205,8 @@ export const OPERATIONS: Record<string, Operation> = {
   async visitorThread(ctx) {
     const conv = await visitorConversation(ctx, visitorTokenOf(ctx));
     const messages = await ctx.services.app.store.listMessages(conv.id);
-    return ok({ conversationId: conv.id, status: conv.status, messages: messages.map(visitorView) });
+    const waiting = await ctx.services.app.waiting.placeOf(conv);
+    return ok({ conversationId: conv.id, status: conv.status, ...(waiting ? { waiting } : {}), messages: messages.map(visitorView) });
   },
   async handoff(ctx) {
     const body = s.parse(s.handoffBody, ctx.body);
