@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from "aws-cdk-lib";
+import { Duration, Stack, type StackProps } from "aws-cdk-lib";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
@@ -7,6 +7,7 @@ import { RoutingAlarms } from "../constructs/alarms";
 import { RoutingHttpApi } from "../constructs/http-api";
 import { InboundEmail } from "../constructs/inbound-email";
 import { RoutingFunction } from "../constructs/routing-function";
+import { Sweeper } from "../constructs/sweeper";
 import { RoutingTable } from "../constructs/table";
 
 export interface RoutingStackProps extends StackProps {
@@ -65,8 +66,15 @@ export class RoutingStack extends Stack {
       description: "Conversation routing: inbound team email from SES",
       environment: { TABLE_NAME: table.tableName, POWERTOOLS_SERVICE_NAME: "routing-email", ...sender },
     });
+    const sweeper = new RoutingFunction(this, "SweeperFunction", {
+      entry: "functions/sweeper/handler.ts",
+      description: "Conversation routing: sweeps the waiting lines every minute",
+      environment: { TABLE_NAME: table.tableName, POWERTOOLS_SERVICE_NAME: "routing-sweeper", ...sender },
+      timeout: Duration.seconds(60),
+    });
+    new Sweeper(this, "Sweeper", { handler: sweeper.fn });
     formSigningKey.grantRead(api.fn);
-    for (const fn of [api.fn, email.fn]) table.grant(fn, ...TABLE_ACTIONS);
+    for (const fn of [api.fn, email.fn, sweeper.fn]) table.grant(fn, ...TABLE_ACTIONS);
     identity.grantSendEmail(api.fn);
     identity.grantSendEmail(email.fn);
 
@@ -75,7 +83,7 @@ export class RoutingStack extends Stack {
     email.fn.addEnvironment("INBOUND_BUCKET", inbound.bucket.bucketName);
     email.fn.addEnvironment("INBOUND_PREFIX", inbound.prefix);
     new RoutingAlarms(this, "Alarms", {
-      functions: { Api: api.fn, Email: email.fn },
+      functions: { Api: api.fn, Email: email.fn, Sweeper: sweeper.fn },
       deadLetters: inbound.deadLetters,
       ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
     });
