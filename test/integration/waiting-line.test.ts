@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../shared/app";
 import type { RoutingRule } from "../../shared/domain/types";
-import { clients, dump, invariantViolations, profile, seedChannel, testApp, usersAndTeams, type TestApp } from "../support/harness";
+import { clients, dump, invariantViolations, lineViolations, profile, seedChannel, testApp, usersAndTeams, type TestApp } from "../support/harness";
 import { ADMIN, apiHarness } from "../support/http";
 
 const chat = (app: TestApp, text = "hi", channelId = "chat-1") => app.inbound.receive({ channelId, accepts: ["chat"], text, contactKey: null });
@@ -45,6 +45,7 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     expect(stored?.routing?.outcome).toMatchObject({ type: "assigned", why: expect.stringContaining("waited 4 min; assigned when alice became available") });
     expect(await line(app)).toEqual([]);
     expect(await invariantViolations(app)).toEqual([]);
+    expect(await lineViolations(app)).toEqual([]);
   });
 
   it("closing, unassigning or handing over frees a slot that the line fills", async () => {
@@ -65,6 +66,7 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     expect((await app.store.getConversation(waiting2.conversation.id))?.assigneeId).toBe("alice");
     expect(await line(app)).toEqual([]);
     expect(await invariantViolations(app)).toEqual([]);
+    expect(await lineViolations(app)).toEqual([]);
   });
 
   it("a higher capacity, joining a listed team, and a rule listing someone new each drain the line", async () => {
@@ -87,6 +89,7 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     expect((await app.store.getConversation(c.conversation.id))?.assigneeId).toBe("carol");
     expect(await line(app)).toEqual([]);
     expect(await invariantViolations(app)).toEqual([]);
+    expect(await lineViolations(app)).toEqual([]);
   });
 
   it("a conversation taken by hand or closed leaves the line and is never routed again", async () => {
@@ -104,6 +107,7 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     expect((await app.store.getConversation(taken.conversation.id))?.assigneeId).toBe("alice");
     expect((await app.store.getConversation(closed.conversation.id))).toMatchObject({ status: "closed", assigneeId: null });
     expect(await invariantViolations(app)).toEqual([]);
+    expect(await lineViolations(app)).toEqual([]);
   });
 
   it("a contact-owner chat waits for an owner at capacity and goes to them when they free a slot", async () => {
@@ -119,6 +123,7 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     await app.waiting.settled();
     expect((await app.store.getConversation(second.conversation.id))).toMatchObject({ assigneeId: "owner" });
     expect(await invariantViolations(app)).toEqual([]);
+    expect(await lineViolations(app)).toEqual([]);
   });
 
   it("returnWhenAway: a user who turns away has their open chats routed again; off by default", async () => {
@@ -140,6 +145,7 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     expect(moved.routing?.waited?.trigger).toEqual({ kind: "away", userId: "alice" });
     expect(moved.routing?.outcome).toMatchObject({ why: expect.stringContaining("alice went away") });
     expect(await invariantViolations(app)).toEqual([]);
+    expect(await lineViolations(app)).toEqual([]);
   });
 });
 
@@ -155,6 +161,7 @@ describe("the sweeper", () => {
     expect((await app.store.getConversation(waited.conversation.id))?.routing?.waited?.trigger).toEqual({ kind: "sweep" });
     expect(await app.sweep()).toMatchObject({ assigned: 0 });
     expect(await invariantViolations(app)).toEqual([]);
+    expect(await lineViolations(app)).toEqual([]);
   });
 
   it("a sweeper racing a request, and two sweepers, never double-assign", async () => {
@@ -170,6 +177,7 @@ describe("the sweeper", () => {
     expect(users.map((u) => u.openCount)).toEqual([4, 4, 4]);
     expect(await line(app)).toEqual([]);
     expect(await invariantViolations(app)).toEqual([]);
+    expect(await lineViolations(app)).toEqual([]);
   });
 });
 
@@ -187,6 +195,7 @@ describe("concurrency: nobody waits while an eligible agent is free", () => {
     expect(after[2]).toBeNull();
     expect(await line(app)).toEqual([waiting[2]!.conversation.id]);
     expect(await invariantViolations(app)).toEqual([]);
+    expect(await lineViolations(app)).toEqual([]);
   });
 
   it("50 waiting chats and 5 agents coming back together: each assigned once, oldest first, loads level", async () => {
@@ -208,6 +217,7 @@ describe("concurrency: nobody waits while an eligible agent is free", () => {
     expect(await line(app)).toEqual(ids.slice(40));
     expect(users.map((u) => u.openCount)).toEqual([8, 8, 8, 8, 8]);
     expect(await invariantViolations(app)).toEqual([]);
+    expect(await lineViolations(app)).toEqual([]);
   });
 
   it("done when: every agent away, 20 chats wait; three turn available; within 2 s all are assigned, oldest first, level; stats show the waits", async () => {
@@ -242,5 +252,6 @@ describe("concurrency: nobody waits while an eligible agent is free", () => {
     expect((await h.call({ method: "GET", path: "/channels/nope/stats", as: ADMIN })).status).toBe(404);
     expect((await h.call({ method: "GET", path: "/channels/chat-1/stats", as: { sub: "alice" } })).status).toBe(403);
     expect(await invariantViolations(h.app)).toEqual([]);
+    expect(await lineViolations(h.app)).toEqual([]);
   });
 });
