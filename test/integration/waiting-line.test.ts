@@ -149,6 +149,25 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
   });
 });
 
+describe("the waiting line under bursts", () => {
+  it("a burst from one router per chat with every agent away: each chat waits once, directly or through the routing queue", async () => {
+    const app = await seeded(["a1", "a2"]);
+    for (const id of ["a1", "a2"]) await app.setAvailability(id, "away");
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => createApp({ db: clients(), tableName: app.tableName, clock: app.clock }).inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null })),
+    );
+    expect(results.every((r) => r.conversation.assigneeId === null)).toBe(true);
+    expect((await line(app)).sort()).toEqual(results.map((r) => r.conversation.id).sort());
+    expect(await lineViolations(app)).toEqual([]);
+    await app.setAvailability("a1", "available");
+    await app.setAvailability("a2", "available");
+    await app.waiting.settled();
+    expect((await dump(app)).users.map((u) => u.openCount)).toEqual([6, 6]);
+    expect(await invariantViolations(app)).toEqual([]);
+    expect(await lineViolations(app)).toEqual([]);
+  });
+});
+
 describe("the sweeper", () => {
   it("assigns what no request triggered, and routes a queue left by a crashed router; running it again changes nothing", async () => {
     const app = await seeded(["alice"]);
