@@ -2,7 +2,7 @@ import { NotFoundError, ValidationError } from "./errors";
 import type { Clock } from "./ports";
 import type { RouteResult, Router } from "./router";
 import type { ChannelType, ContactKey, Conversation, Message } from "./types";
-import type { ChannelState, RoutingStore } from "./ports";
+import type { ChannelState, Deadline, RoutingStore } from "./ports";
 
 export interface InboundMessage {
   channelId: string;
@@ -25,6 +25,8 @@ export interface InboundMessage {
   senderEmail?: string;
   /** A conversation id chosen by the caller (email: derived from the SES message id, so redelivery is harmless). */
   conversationId?: string;
+  /** The time the request has left: routing answers before it runs out (router.ts). */
+  deadline?: Deadline;
 }
 
 /** Entry point for every new conversation: chat start, bot chat, team email, form submission. */
@@ -87,6 +89,7 @@ export class InboundService {
     return router.createAndRoute({
       channel,
       queueWaiting: state.queue.length > 0,
+      ...(input.deadline ? { deadline: input.deadline } : {}),
       contactKey: input.contactKey,
       route: !isBot && !input.spam,
       item: {

@@ -16,6 +16,15 @@ export interface Stopwatch {
   elapsedMs(): number;
 }
 
+/**
+ * The time a request has left (deployed: the Lambda's remaining time, under API Gateway's 30 s). Routing
+ * stops before it runs out and answers with the conversation created and waiting (issue: deadline-aware
+ * routing; docs/routing.md §5.5).
+ */
+export interface Deadline {
+  remainingMs(): number;
+}
+
 /** Users, teams and inboxes named by id, read together: never the whole directory (docs/routing.md §5). */
 export interface Entities {
   users: Map<string, User>;

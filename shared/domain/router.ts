@@ -1,9 +1,9 @@
 import { decideInOrder, type Decision } from "./decide";
 import { ContentionError } from "./errors";
 import { loadPool, type Pool } from "./pool";
-import type { Clock, CommitOutcome, CommitPlan, Metrics, NewConversation, OwnerNotifier, RandomSource, RoutingStore, Stopwatch } from "./ports";
+import type { Clock, CommitOutcome, CommitPlan, Deadline, Metrics, NewConversation, OwnerNotifier, RandomSource, RoutingStore, Stopwatch } from "./ports";
 import { DEFAULT_QUEUE_TIMING, type QueueTiming, RoutingQueue, routesLeastBusy } from "./routing-queue";
-import type { Channel, Contact, ContactKey, Conversation } from "./types";
+import type { Channel, Contact, ContactKey, Conversation, Strategy } from "./types";
 
 export interface RouterOptions {
   store: RoutingStore;
@@ -20,6 +20,11 @@ export interface RouterOptions {
   backoff?: { baseMs: number; capMs: number };
   /** The routing queue's timing (routing-queue.ts). */
   queue?: QueueTiming;
+  /**
+   * Time kept in hand before a request's deadline: with less left, routing stops and the conversation
+   * is created waiting in its channel's line instead (one write). @default 1500
+   */
+  deadlineReserveMs?: number;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -35,6 +40,8 @@ export interface RouteRequest {
   contactKey: ContactKey | null;
   /** Route now (false = create unassigned, e.g. a bot chat before hand-off). */
   route: boolean;
+  /** The time the request has left; absent = no limit but the router's own. */
+  deadline?: Deadline;
 }
 
 export interface RouteResult {
@@ -53,6 +60,13 @@ interface Pending {
   contact: Contact | null;
   resolve: (r: RouteResult) => void;
   reject: (e: unknown) => void;
+}
+
+/** The strategy a channel's rule routes by (for a record written without a decision). */
+function strategyOf(channel: Channel): Strategy {
+  if (!channel.routing.autoAssign) return "manual";
+  if (channel.routing.target.type === "contact_owner") return "contact_owner";
+  return channel.type === "chat" || channel.type === "bot" ? "least_busy" : "random";
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -162,9 +176,15 @@ export class Router {
     const routed = live[0]!.request.route;
     const queueable = live[0]!.request.route && routesLeastBusy(channel);
     const seenWithChannel = first && live.every((p) => p.request.queueWaiting !== undefined);
+    const outOfTime = () => this.outOfTime(live);
+    if (routed && outOfTime()) {
+      // Not even time to read the pool: create them waiting, one write (docs/routing.md §5.5).
+      await this.createWaiting(live, results, 0);
+      live = [];
+    }
 
     // Not routed (a bot chat before hand-off): nothing to read, one write.
-    let snap = routed ? await this.snapshot(channel, live, queueable && !seenWithChannel) : null;
+    let snap = routed && live.length > 0 ? await this.snapshot(channel, live, queueable && !seenWithChannel) : null;
     // FIFO: while a burst is being drained for this channel, new conversations join the queue.
     let useQueue = queueable && (seenWithChannel ? live.some((p) => p.request.queueWaiting) : (snap?.queueWaiting ?? false));
 
@@ -174,6 +194,11 @@ export class Router {
     let patchedSinceRead = false;
     for (let attempt = 0; !useQueue && live.length > 0; attempt++) {
       if (attempt >= this.maxAttempts) throw new ContentionError(`routing gave up after ${attempt} attempts under contention`);
+      if (routed && outOfTime()) {
+        await this.createWaiting(live, results, attempt);
+        live = [];
+        break;
+      }
       const now = clock.now();
       const plans = this.plan(live, snap?.pool ?? null, now);
       const outcome = await store.commitNewConversations(plans, now);
@@ -202,7 +227,7 @@ export class Router {
     }
 
     if (useQueue && live.length > 0) {
-      const outcomes = await this.queue.route(channel, live.map((p) => p.request.item));
+      const outcomes = await this.queue.route(channel, live.map((p) => p.request.item), outOfTime);
       outcomes.forEach((o, index) => {
         const p = live[index]!;
         if (o.type === "duplicate") {
@@ -222,6 +247,44 @@ export class Router {
     for (const { p, leader } of followers) {
       const r = results.get(leader)!;
       p.resolve({ ...r, created: false, existingConversationId: r.conversation.id });
+    }
+  }
+
+  /** Whether the request with the least time left in the batch is within the reserve of its deadline. */
+  private outOfTime(live: Pending[]): boolean {
+    const reserve = this.opts.deadlineReserveMs ?? 1500;
+    return live.some((p) => p.request.deadline !== undefined && p.request.deadline.remainingMs() < reserve);
+  }
+
+  /**
+   * Out of time: create the conversations unassigned, waiting in the channel's line (one write, no
+   * read), so the answer goes out before the deadline; the waiting line or the sweeper routes them.
+   */
+  private async createWaiting(live: Pending[], results: Map<Pending, RouteResult>, attempts: number): Promise<void> {
+    const { clock } = this.opts;
+    for (let attempt = 0; live.length > 0; attempt++) {
+      if (attempt >= 3) throw new ContentionError("could not create the conversations before the deadline");
+      const now = clock.now();
+      const why = "routing ran out of time: waiting in the channel's line";
+      const plans: CommitPlan[] = live.map((p) => {
+        const { item, channel } = p.request;
+        const conversation: Conversation = {
+          ...item.conversation,
+          contactId: item.conversation.contactId ?? p.contact?.id ?? null,
+          assigneeId: null,
+          routing: { decidedAt: now.toISOString(), rule: channel.routing, strategy: strategyOf(channel), candidates: [], outcome: { type: "unassigned", why } },
+          updatedAt: now.toISOString(),
+          waitingSince: now.toISOString(),
+        };
+        return { item: { ...item, conversation }, decision: null };
+      });
+      const outcome = await this.opts.store.commitNewConversations(plans, now);
+      if (outcome.type === "committed") {
+        plans.forEach((plan, i) => results.set(live[i]!, { conversation: plan.item.conversation, created: true, decision: null, attempts: attempts + 1 }));
+        this.opts.metrics?.count("RoutingOutOfTime", plans.length, { channel: live[0]!.request.channel.id });
+        return;
+      }
+      live = this.settleDuplicates(live, outcome, plans.map((p) => p.item), results, attempts + 1);
     }
   }
 

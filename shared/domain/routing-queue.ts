@@ -103,7 +103,7 @@ export class RoutingQueue {
    * Enqueue the items (one write), then drain when at the head, or wait while another router drains.
    * Returns, per item index, how it ended; duplicates are reported as soon as the enqueue says so.
    */
-  async route(channel: Channel, items: NewConversation[]): Promise<Map<number, QueuedOutcome>> {
+  async route(channel: Channel, items: NewConversation[], outOfTime: () => boolean = () => false): Promise<Map<number, QueuedOutcome>> {
     const { store, clock, stopwatch, timing } = this.deps;
     const results = new Map<number, QueuedOutcome>();
     let live = items.map((item, index) => ({ item, index }));
@@ -151,11 +151,12 @@ export class RoutingQueue {
       // the head has not moved for `staleMs` (its router is gone).
       const drainNow = (headIsMine && (firstLook || still >= 3 * timing.pollMs)) || (head !== null && still > timing.staleMs);
       firstLook = false;
-      if (drainNow) {
+      if (drainNow && !outOfTime()) {
         await this.drain(channel);
         poll = timing.pollMs;
-      } else if (stopwatch.elapsedMs() > deadline) {
-        // Never lost: the conversations exist, unassigned, and whoever drains next will route them.
+      } else if (stopwatch.elapsedMs() > deadline || outOfTime()) {
+        // Never lost: the conversations exist, unassigned, and whoever drains next (a router, the
+        // sweeper) will route them.
         await Promise.all(mine.map(async ({ index, entry }) => results.set(index, await this.finalResult(entry, false))));
         break;
       } else {

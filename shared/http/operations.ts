@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hasAccess } from "../domain/access";
 import { ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from "../domain/errors";
+import type { Deadline } from "../domain/ports";
 import type { Conversation, Message, User } from "../domain/types";
 import type { App } from "../app";
 import type { Principal } from "./auth";
@@ -34,6 +35,8 @@ export interface RequestContext {
   /** The calling user's record, for agent routes (updated with this request's activity). */
   actor: User | null;
   services: HttpServices;
+  /** The time the request has left (routing stops before it runs out). */
+  deadline?: Deadline;
 }
 
 export interface Reply {
@@ -187,6 +190,7 @@ export const OPERATIONS: Record<string, Operation> = {
       contactKey: { by: "visitorToken", value: token },
       visitorToken: token,
       ...dedupe,
+      ...(ctx.deadline ? { deadline: ctx.deadline } : {}),
     });
     const waiting = r.created ? await ctx.services.app.waiting.placeOf(r.conversation) : undefined;
     if (r.created) return { status: 201, body: { conversation: { ...publicConversation(r.conversation), ...(waiting ? { waiting } : {}) }, visitorToken: token }, cookies: [visitorCookie(token)] };
