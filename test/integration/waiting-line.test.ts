@@ -151,7 +151,7 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
 
 describe("the waiting line under bursts", () => {
   it("a burst from one router per chat with every agent away: each chat waits once, directly or through the routing queue", async () => {
-    const app = await seeded(["a1", "a2"]);
+    const app = await seeded(["a1", "a2"], { capacity: 6 });
     for (const id of ["a1", "a2"]) await app.setAvailability(id, "away");
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) => createApp({ db: clients(), tableName: app.tableName, clock: app.clock }).inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null })),
@@ -159,7 +159,10 @@ describe("the waiting line under bursts", () => {
     expect(results.every((r) => r.conversation.assigneeId === null)).toBe(true);
     expect((await line(app)).sort()).toEqual(results.map((r) => r.conversation.id).sort());
     expect(await lineViolations(app)).toEqual([]);
+    // The first back takes all it can (capacity 6) at once; the second takes the rest.
     await app.setAvailability("a1", "available");
+    await app.waiting.settled();
+    expect((await dump(app)).users.map((u) => u.openCount)).toEqual([6, 0]);
     await app.setAvailability("a2", "available");
     await app.waiting.settled();
     expect((await dump(app)).users.map((u) => u.openCount)).toEqual([6, 6]);
@@ -242,7 +245,9 @@ describe("concurrency: nobody waits while an eligible agent is free", () => {
   it("done when: every agent away, 20 chats wait; three turn available; within 2 s all are assigned, oldest first, level; stats show the waits", async () => {
     const h = await apiHarness();
     const agents = ["alice", "bob", "carol"];
-    for (const id of agents) await h.app.store.putUser(profile(id));
+    // Capacity 7 makes "level" independent of which agent's request lands first: whoever is back first
+    // takes what they can at once (nobody waits while someone eligible is free).
+    for (const id of agents) await h.app.store.putUser(profile(id, { capacity: 7 }));
     await seedChannel(h.app, { rule: usersAndTeams(agents) });
     for (const id of agents) await h.app.setAvailability(id, "away");
     const ids: string[] = [];
