@@ -149,6 +149,22 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
   });
 });
 
+describe("triggers do not hold the request", () => {
+  it("the request that makes someone eligible answers within its budget; the assignments finish right after", async () => {
+    const app = await testApp({ waiting: { triggerBudgetMs: 0 } });
+    await app.store.putUser(profile("alice"));
+    await seedChannel(app, { rule: usersAndTeams(["alice"]) });
+    await app.setAvailability("alice", "away");
+    for (let i = 0; i < 30; i++) await chat(app, `${i}`);
+    await app.setAvailability("alice", "available");
+    // Answered before the drain (several reads and a transaction) could finish.
+    expect((await line(app)).length).toBeGreaterThan(0);
+    await app.waiting.settled();
+    expect(await line(app)).toEqual([]);
+    expect((await app.store.getUser("alice"))?.openCount).toBe(30);
+  });
+});
+
 describe("the waiting line under bursts", () => {
   it("a burst from one router per chat with every agent away: each chat waits once, directly or through the routing queue", async () => {
     const app = await seeded(["a1", "a2"], { capacity: 6 });
