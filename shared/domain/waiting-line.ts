@@ -33,6 +33,8 @@ export interface ChannelStats {
 }
 
 const HOUR_MS = 3_600_000;
+/** Channels swept at the same time. */
+const SWEEP_CONCURRENCY = 8;
 
 /** "4 min", "12 s", "2 h 5 min": how a person reads a wait. */
 export function humanDuration(ms: number): string {
@@ -190,19 +192,21 @@ export class WaitingLine {
     let cursor: string | undefined;
     let channels = 0;
     let assigned = 0;
+    const sweepOne = async (id: string) => {
+      const state = await store.readChannel(id, 1);
+      if (!state) return;
+      channels++;
+      const head = state.queue[0];
+      if (head && clock.now().getTime() - Date.parse(head.queuedAt) > staleMs) await drainQueue(state.channel);
+      assigned += await this.drain(state.channel, { kind: "sweep" });
+      const stats = await this.stats(id, { window: false });
+      metrics.count("ConversationsWaiting", stats.waiting, { channel: id });
+      if (stats.oldestWaitMs !== null) metrics.milliseconds("OldestWait", stats.oldestWaitMs, { channel: id });
+    };
     do {
       const page = await store.listChannelIds(cursor);
-      for (const id of page.ids) {
-        const state = await store.readChannel(id, 1);
-        if (!state) continue;
-        channels++;
-        const head = state.queue[0];
-        if (head && clock.now().getTime() - Date.parse(head.queuedAt) > staleMs) await drainQueue(state.channel);
-        assigned += await this.drain(state.channel, { kind: "sweep" });
-        const stats = await this.stats(id, { window: false });
-        metrics.count("ConversationsWaiting", stats.waiting, { channel: id });
-        if (stats.oldestWaitMs !== null) metrics.milliseconds("OldestWait", stats.oldestWaitMs, { channel: id });
-      }
+      // A few channels at a time: a minute's sweep of hundreds of channels stays well inside its timeout.
+      for (let i = 0; i < page.ids.length; i += SWEEP_CONCURRENCY) await Promise.all(page.ids.slice(i, i + SWEEP_CONCURRENCY).map(sweepOne));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     return { channels, assigned };
