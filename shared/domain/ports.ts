@@ -126,6 +126,7 @@ export interface RoutingStore {
   /** Ids of the primary members of a team (the candidates it brings to a rule). */
   teamMembers(teamId: string): Promise<string[]>;
   findContact(key: ContactKey): Promise<Contact | null>;
+  getContact(id: string): Promise<Contact | null>;
   /** Create every conversation of the batch and apply every assignment, all or nothing. */
   commitNewConversations(plans: CommitPlan[], now: Date): Promise<CommitOutcome>;
   /** Create the conversations unassigned and put them in their channel's routing queue (one write). */

@@ -147,7 +147,7 @@ export class WaitingLine {
     for (let round = 0, conflicts = 0; round < this.maxRounds; round++) {
       const entries = await store.waitingEntries(channel.id, this.roundSize);
       if (entries.length === 0) return assigned;
-      const contacts = entries.map((e) => (e.ownerId ? ({ id: e.contactId ?? "", email: "", ownerId: e.ownerId, visitorTokens: [] } satisfies Contact) : null));
+      const contacts = await this.contactsOf(channel, entries);
       const pool = await loadPool(store, channel, contacts);
       const now = clock.now();
       let snapshot: RoutingSnapshot = { users: pool.users, inbox: pool.inbox, now };
@@ -181,6 +181,20 @@ export class WaitingLine {
       if (!lost && plans.length < entries.length) return assigned;
     }
     return assigned;
+  }
+
+  /**
+   * Contact-owner lines decide by each conversation's contact: its owner as recorded when it joined the
+   * line, or (joined without a decision, e.g. out of time) the contact as it is now.
+   */
+  private async contactsOf(channel: Channel, entries: WaitEntry[]): Promise<Array<Contact | null>> {
+    if (channel.routing.target.type !== "contact_owner") return entries.map(() => null);
+    return Promise.all(
+      entries.map(async (e) => {
+        if (e.ownerId) return { id: e.contactId ?? "", email: "", ownerId: e.ownerId, visitorTokens: [] } satisfies Contact;
+        return e.contactId ? this.deps.store.getContact(e.contactId) : null;
+      }),
+    );
   }
 
   /**

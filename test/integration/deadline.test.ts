@@ -33,6 +33,18 @@ describe("deadline-aware routing: answer before the Lambda or API Gateway gives 
     expect(await lineViolations(app)).toEqual([]);
   });
 
+  it("a contact-owner chat created waiting for lack of time still goes to the contact's owner", async () => {
+    const app = await testApp();
+    await app.store.putUser(profile("owner"));
+    await seedChannel(app, { rule: { autoAssign: true, target: { type: "contact_owner" } } });
+    await app.store.putContact({ id: "k1", email: "kim@example.com", ownerId: "owner", visitorTokens: ["tok-kim-0001"] });
+    const r = await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: { by: "visitorToken", value: "tok-kim-0001" }, deadline: deadline(100) });
+    expect(r.conversation).toMatchObject({ assigneeId: null, contactId: "k1", waitingSince: expect.any(String) });
+    await app.sweep();
+    expect((await app.store.getConversation(r.conversation.id))?.assigneeId).toBe("owner");
+    expect(await lineViolations(app)).toEqual([]);
+  });
+
   it("a lost race that would outlast the deadline stops retrying and answers the chat waiting", async () => {
     const app = await testApp();
     await app.store.putUser(profile("alice"));

@@ -319,6 +319,12 @@ export class DynamoRoutingStore implements RoutingStore {
     return out.Item ? itemToContact(out.Item) : null;
   }
 
+  /** One item, partition CONTACT#<id>. */
+  async getContact(id: string): Promise<Contact | null> {
+    const out = await this.db.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.contact(id), ConsistentRead: true }));
+    return out.Item ? itemToContact(out.Item) : null;
+  }
+
   async getConversation(id: string): Promise<(Conversation & { version: number }) | null> {
     const out = await this.db.doc.send(
       new GetCommand({ TableName: this.tableName, Key: keys.conversation(id), ConsistentRead: true }),
