@@ -279,7 +279,7 @@ export class DynamoRoutingStore implements RoutingStore {
       const expiresAt = Math.floor(now.getTime() / 1000) + WAITED_TTL_SECONDS;
       tx.add(
         { Put: { TableName: this.tableName, Item: { ...keys.waited(entry.channelId, at, entry.conversationId), entityType: ENTITY.waited, waitedMs, expiresAt } } },
-        { kind: "message", plan: index },
+        { kind: "sample", plan: index },
       );
     });
     this.addUserLoads(tx, plans.map((p) => p.decision), now);
