@@ -136,10 +136,16 @@ export class Router {
         const waiting = this.pending.get(key);
         if (!waiting || waiting.length === 0) break;
         const batch = waiting.splice(0, this.maxBatch);
-        try {
-          await this.commitBatch(batch, first);
-        } catch (err) {
+        // A batch that joined the routing queue waits for its drain on its own: the next batch goes on
+        // (it will see the queue and join it), so a burst's conversations all reach the queue at once.
+        const fail = (err: unknown) => {
           for (const p of batch) p.reject(err);
+        };
+        try {
+          const { queued } = await this.commitBatch(batch, first);
+          queued?.catch(fail);
+        } catch (err) {
+          fail(err);
         }
       }
     } finally {
@@ -159,7 +165,8 @@ export class Router {
     return { pool: await loadPool(store, channel, live.map((p) => p.contact)), queueWaiting: false };
   }
 
-  private async commitBatch(batch: Pending[], first: boolean): Promise<void> {
+  /** Commits the batch; when it joins the routing queue, returns once enqueued with `queued` for the rest. */
+  private async commitBatch(batch: Pending[], first: boolean): Promise<{ queued?: Promise<void> }> {
     const { store, clock } = this.opts;
     // Two copies of one dedupe key in one batch (a double click) would be the same item twice in one
     // transaction: only the first is committed, the others get its outcome.
@@ -226,8 +233,20 @@ export class Router {
       }
     }
 
-    if (useQueue && live.length > 0) {
-      const outcomes = await this.queue.route(channel, live.map((p) => p.request.item), outOfTime);
+    const finish = () => {
+      for (const [p, r] of results) p.resolve(r);
+      for (const { p, leader } of followers) {
+        const r = results.get(leader)!;
+        p.resolve({ ...r, created: false, existingConversationId: r.conversation.id });
+      }
+    };
+    if (!useQueue || live.length === 0) {
+      finish();
+      return {};
+    }
+    let enqueued!: () => void;
+    const isEnqueued = new Promise<void>((resolve) => (enqueued = resolve));
+    const queued = this.queue.route(channel, live.map((p) => p.request.item), outOfTime, enqueued).then((outcomes) => {
       outcomes.forEach((o, index) => {
         const p = live[index]!;
         if (o.type === "duplicate") {
@@ -241,13 +260,10 @@ export class Router {
           });
         } else results.set(p, { conversation: o.conversation, created: true, decision: o.decision, attempts: 1, queued: true });
       });
-    }
-
-    for (const [p, r] of results) p.resolve(r);
-    for (const { p, leader } of followers) {
-      const r = results.get(leader)!;
-      p.resolve({ ...r, created: false, existingConversationId: r.conversation.id });
-    }
+      finish();
+    });
+    await Promise.race([isEnqueued, queued]);
+    return { queued };
   }
 
   /** Whether the request with the least time left in the batch is within the reserve of its deadline. */

@@ -1,4 +1,4 @@
-import { applyToSnapshot, decide, type Decision, type RandomSource, type RoutingSnapshot } from "./decide";
+import { applyToSnapshot, decideInOrder, type Decision, type RandomSource, type RoutingSnapshot } from "./decide";
 import { ContentionError, NotFoundError } from "./errors";
 import { loadPool, type Pool } from "./pool";
 import type { Clock, CommitOutcome, NewConversation, RoutingStore, Stopwatch } from "./ports";
@@ -103,7 +103,12 @@ export class RoutingQueue {
    * Enqueue the items (one write), then drain when at the head, or wait while another router drains.
    * Returns, per item index, how it ended; duplicates are reported as soon as the enqueue says so.
    */
-  async route(channel: Channel, items: NewConversation[], outOfTime: () => boolean = () => false): Promise<Map<number, QueuedOutcome>> {
+  async route(
+    channel: Channel,
+    items: NewConversation[],
+    outOfTime: () => boolean = () => false,
+    onEnqueued: () => void = () => {},
+  ): Promise<Map<number, QueuedOutcome>> {
     const { store, clock, stopwatch, timing } = this.deps;
     const results = new Map<number, QueuedOutcome>();
     let live = items.map((item, index) => ({ item, index }));
@@ -117,6 +122,7 @@ export class RoutingQueue {
       const outcome: CommitOutcome = await store.enqueueNewConversations(queued);
       if (outcome.type === "committed") {
         mine = queued.map(({ index, entry }) => ({ index, entry }));
+        onEnqueued();
         break;
       }
       for (const [i, existingId] of outcome.duplicates) results.set(queued[i]!.index, { type: "duplicate", index: queued[i]!.index, existingId });
@@ -185,12 +191,9 @@ export class RoutingQueue {
       ]);
       if (entries.length === 0) return;
       const now = clock.now();
-      let snapshot: RoutingSnapshot = { users: read.users, inbox: read.inbox, now };
-      const decided = entries.map((entry) => {
-        const decision = decide({ channel, contact: null }, snapshot, random);
-        if (decision.userId) snapshot = applyToSnapshot(snapshot, decision.userId);
-        return { entry, decision };
-      });
+      const snapshot: RoutingSnapshot = { users: read.users, inbox: read.inbox, now };
+      const decisions = decideInOrder(entries.map(() => ({ channel, contact: null })), snapshot, random);
+      const decided = entries.map((entry, i) => ({ entry, decision: decisions[i]! }));
       let failed = false;
       for (const wave of waves(decided)) {
         const outcomes = await Promise.all(wave.map((batch) => store.commitDrain(batch, now)));
@@ -206,7 +209,10 @@ export class RoutingQueue {
       if (failed) pool = null;
       else {
         attempt = 0;
-        pool = { inbox: read.inbox, users: new Map(snapshot.users) };
+        // The pool as these commits left it: each chosen user one conversation more, assigned now.
+        let after = snapshot;
+        for (const { decision } of decided) if (decision.userId) after = applyToSnapshot(after, decision.userId);
+        pool = { inbox: read.inbox, users: new Map(after.users) };
       }
     }
   }
