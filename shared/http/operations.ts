@@ -198,7 +198,8 @@ export const OPERATIONS: Record<string, Operation> = {
     const existing = await ctx.services.app.store.getConversation(r.existingConversationId!);
     if (!existing) throw new NotFoundError(`conversation ${r.existingConversationId} does not exist`);
     const sameToken = existing.visitorToken ?? token;
-    return { status: 200, body: { conversation: publicConversation(existing), visitorToken: sameToken }, cookies: [visitorCookie(sameToken)] };
+    const place = await ctx.services.app.waiting.placeOf(existing);
+    return { status: 200, body: { conversation: { ...publicConversation(existing), ...(place ? { waiting: place } : {}) }, visitorToken: sameToken }, cookies: [visitorCookie(sameToken)] };
   },
   async visitorMessage(ctx) {
     const body = s.parse(s.chatMessage, ctx.body);
@@ -221,7 +222,9 @@ export const OPERATIONS: Record<string, Operation> = {
     if (!channel) throw new NotFoundError(`channel ${conv.channelId} does not exist`);
     if (channel.type !== "bot") throw new ValidationError("not a bot chat", [{ field: "conversationId", reason: "only bot conversations are handed off" }]);
     const contact = token ? await store.findContact({ by: "visitorToken", value: token }) : null;
-    return ok(publicConversation(await conversations.handoff(conv.id, contact, channel)));
+    const handedOff = await conversations.handoff(conv.id, contact, channel);
+    const place = await ctx.services.app.waiting.placeOf(handedOff);
+    return ok({ ...publicConversation(handedOff), ...(place ? { waiting: place } : {}) });
   },
   async identify(ctx) {
     const body = s.parse(s.identifyBody, ctx.body);

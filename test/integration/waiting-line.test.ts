@@ -149,6 +149,29 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
   });
 });
 
+describe("visitors see their place in line (docs/api.md)", () => {
+  it("the start answer, its replay, the thread and a bot hand-off that waits all carry waiting: {position, since}", async () => {
+    const h = await apiHarness();
+    await h.app.store.putUser(profile("alice"));
+    await seedChannel(h.app, { rule: usersAndTeams(["alice"]) });
+    await seedChannel(h.app, { channelId: "bot-1", type: "bot", rule: usersAndTeams(["alice"]) });
+    await h.app.setAvailability("alice", "away");
+    const token = "visitor-token-0123456789abcdef";
+    const body = { text: "first", visitorToken: token, idempotencyKey: "k-1" };
+    const first = await h.call({ method: "POST", path: "/chat/chat-1/conversations", as: null, body });
+    expect(first.json.conversation.waiting).toEqual({ position: 1, since: expect.any(String) });
+    const replay = await h.call({ method: "POST", path: "/chat/chat-1/conversations", as: null, body });
+    expect(replay.status).toBe(200);
+    expect(replay.json.conversation.waiting).toEqual(first.json.conversation.waiting);
+    const thread = await h.call({ method: "GET", path: `/chat/conversations/${first.json.conversation.id}/messages`, as: null, query: { visitorToken: token } });
+    expect(thread.json.waiting).toEqual({ position: 1, since: expect.any(String) });
+    const bot = await h.call({ method: "POST", path: "/chat/bot-1/conversations", as: null, body: { text: "bot", visitorToken: token } });
+    expect(bot.json.conversation.waiting).toBeUndefined();
+    const handedOff = await h.call({ method: "POST", path: `/chat/conversations/${bot.json.conversation.id}/handoff`, as: null, body: { visitorToken: token } });
+    expect(handedOff.json).toMatchObject({ assigneeId: null, waiting: { position: 1, since: expect.any(String) } });
+  });
+});
+
 describe("triggers do not hold the request", () => {
   it("the request that makes someone eligible answers within its budget; the assignments finish right after", async () => {
     const app = await testApp({ waiting: { triggerBudgetMs: 0 } });
