@@ -3,7 +3,11 @@ import { AdminService } from "./domain/admin";
 import { ConversationService } from "./domain/conversations";
 import { EmailService } from "./domain/email";
 import { InboundService } from "./domain/inbound";
-import { type Clock, type CustomerMailer, type Metrics, noMetrics, type OwnerNotifier, type RandomSource } from "./domain/ports";
+import { performance } from "node:perf_hooks";
+import { type Clock, type CustomerMailer, type Metrics, noMetrics, type OwnerNotifier, type RandomSource, type Stopwatch } from "./domain/ports";
+import { DEFAULT_QUEUE_TIMING } from "./domain/routing-queue";
+import type { User } from "./domain/types";
+import { WaitingLine, type WaitingLineDeps } from "./domain/waiting-line";
 import { Router, type RouterOptions } from "./domain/router";
 import { DynamoAdminStore } from "./adapters/dynamo/admin-store";
 import { DynamoWebStore } from "./adapters/dynamo/web-store";
@@ -13,15 +17,19 @@ import { timeOrderedId } from "./ids";
 
 export const systemClock: Clock = { now: () => new Date() };
 export const systemRandom: RandomSource = { next: () => Math.random() };
+export const systemStopwatch: Stopwatch = { elapsedMs: () => performance.now() };
 
 export interface AppDeps {
   db: DynamoClients;
   tableName: string;
   clock?: Clock;
   random?: RandomSource;
+  stopwatch?: Stopwatch;
   notifier?: OwnerNotifier;
   newId?: () => string;
-  router?: Partial<Omit<RouterOptions, "store" | "clock" | "random" | "notifier">>;
+  router?: Partial<Omit<RouterOptions, "store" | "clock" | "random" | "stopwatch" | "notifier" | "metrics">>;
+  /** The waiting line's tuning (trigger budget, round size). */
+  waiting?: Partial<Pick<WaitingLineDeps, "roundSize" | "maxRounds" | "triggerBudgetMs">>;
   /** Outbound replies on email and form conversations, and their sender for forms. */
   mailer?: CustomerMailer;
   replyFrom?: string;
@@ -34,13 +42,17 @@ export function createApp(deps: AppDeps) {
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? systemRandom;
   const newId = deps.newId ?? timeOrderedId;
+  const stopwatch = deps.stopwatch ?? systemStopwatch;
   const store = new DynamoAdminStore(deps.db, deps.tableName);
-  const router = new Router({ store, clock, random, ...(deps.notifier ? { notifier: deps.notifier } : {}), ...deps.router });
+  const metrics = deps.metrics ?? noMetrics;
+  const router = new Router({ store, clock, random, stopwatch, metrics, ...(deps.notifier ? { notifier: deps.notifier } : {}), ...deps.router });
+  const waiting = new WaitingLine({ store, clock, random, stopwatch, metrics, ...deps.waiting });
   const conversations = new ConversationService({
     store,
     clock,
     random,
     newId,
+    waiting,
     ...(deps.mailer ? { mailer: deps.mailer } : {}),
     ...(deps.replyFrom ? { replyFrom: deps.replyFrom } : {}),
   });
@@ -49,11 +61,20 @@ export function createApp(deps: AppDeps) {
     store,
     metrics: deps.metrics ?? noMetrics,
     router,
-    admin: new AdminService(store, newId),
+    admin: new AdminService(store, newId, waiting),
     conversations,
+    waiting,
+    /** A user's availability toggle, and what it means for the waiting line (docs/routing.md §5.5). */
+    async setAvailability(userId: string, availability: User["availability"]): Promise<User> {
+      const user = await store.updatePresence(userId, { availability });
+      await waiting.availabilityChanged(user, (u) => conversations.returnToLine(u));
+      return user;
+    },
+    /** The sweeper's run: every line and every stale routing queue drained (docs/routing.md §5.5). */
+    sweep: () => waiting.sweep((channel) => router.queue.drain(channel), (deps.router?.queue ?? DEFAULT_QUEUE_TIMING).staleMs),
     inbound,
     email: new EmailService({ store, inbound, conversations }),
-    web: new DynamoWebStore(deps.db, deps.tableName),
+    web: new DynamoWebStore(deps.db, deps.tableName, store.routing),
   };
 }
 

@@ -44,11 +44,19 @@ export type VisitorLinkOutcome =
   | { type: "conflict" }
   | { type: "limit" };
 
+/** One page of the account's users, by id (docs/api.md `GET /users`). */
+export interface UserPage {
+  items: User[];
+  nextCursor: string | null;
+}
+
 /** Configuration and read models, on top of what routing needs. */
 export interface AdminStore extends RoutingStore {
   putUser(profile: UserProfile): Promise<User>;
   getUser(id: string): Promise<User | null>;
   updatePresence(userId: string, change: { availability?: User["availability"]; activityAt?: string }): Promise<User>;
+  listUsers(q: { limit: number; cursor?: string | undefined }): Promise<UserPage>;
+  getInbox(id: string): Promise<Inbox | null>;
   putTeam(team: Team): Promise<void>;
   putInbox(inbox: Inbox): Promise<void>;
   putChannel(channel: Channel): Promise<void>;

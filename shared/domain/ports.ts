@@ -1,5 +1,5 @@
 import type { Decision, RandomSource } from "./decide";
-import type { Channel, Contact, ContactKey, Conversation, Inbox, Message, QueueEntry, Team, User } from "./types";
+import type { Channel, Contact, ContactKey, Conversation, Inbox, Message, QueueEntry, Team, User, WaitEntry } from "./types";
 
 /** Injected time, so tie-breaks and "active recently" are exact in tests. */
 export interface Clock {
@@ -8,13 +8,42 @@ export interface Clock {
 
 export type { RandomSource };
 
-/** Users, teams, inboxes and routing queues, read together in one consistent read. */
-export interface Directory {
+/**
+ * A monotonic time source in milliseconds, for waits and time budgets only (never stored): the routing
+ * queue's polling and the deadline of a request. Injected like the Clock, so tests control it.
+ */
+export interface Stopwatch {
+  elapsedMs(): number;
+}
+
+/**
+ * The time a request has left (deployed: the Lambda's remaining time, under API Gateway's 30 s). Routing
+ * stops before it runs out and answers with the conversation created and waiting (issue: deadline-aware
+ * routing; docs/routing.md §5.5).
+ */
+export interface Deadline {
+  remainingMs(): number;
+}
+
+/** Users, teams and inboxes named by id, read together: never the whole directory (docs/routing.md §5). */
+export interface Entities {
   users: Map<string, User>;
   teams: Map<string, Team>;
   inboxes: Map<string, Inbox>;
-  /** Channel id -> conversations waiting to be routed, oldest first. */
-  queues: Map<string, QueueEntry[]>;
+}
+
+/** Which entities to read. */
+export interface EntityIds {
+  userIds?: readonly string[];
+  teamIds?: readonly string[];
+  inboxIds?: readonly string[];
+}
+
+/** A channel with the head of its routing queue, read together (one Query of the channel's partition). */
+export interface ChannelState {
+  channel: Channel;
+  /** The first entries of the channel's routing queue, oldest first (as many as asked). */
+  queue: QueueEntry[];
 }
 
 /** A conversation to create, with its first message and the key that makes its creation idempotent. */
@@ -69,6 +98,17 @@ export type DrainOutcome =
       transient: boolean;
     };
 
+/** How assigning conversations from the waiting line went. */
+export type WaitingOutcome =
+  | { type: "committed" }
+  | {
+      type: "conflict";
+      freshUsers: User[];
+      /** Entries whose conversation left the line while the entry stayed. */
+      gone: WaitEntry[];
+      transient: boolean;
+    };
+
 export type TransitionOutcome =
   | { type: "committed" }
   | { type: "stale" } // the conversation changed since it was read
@@ -79,19 +119,41 @@ export type TransitionOutcome =
 /** The store the routing module needs. Implemented once, by the DynamoDB adapter. */
 export interface RoutingStore {
   getChannel(channelId: string): Promise<Channel | null>;
-  loadDirectory(): Promise<Directory>;
+  /** The channel and the first `queueLimit` entries of its routing queue: one consistent Query. */
+  readChannel(channelId: string, queueLimit: number): Promise<ChannelState | null>;
+  /** The named users, teams and inboxes, read consistently: cost grows with the ids, never the directory. */
+  loadEntities(ids: EntityIds): Promise<Entities>;
+  /** Ids of the primary members of a team (the candidates it brings to a rule). */
+  teamMembers(teamId: string): Promise<string[]>;
   findContact(key: ContactKey): Promise<Contact | null>;
+  getContact(id: string): Promise<Contact | null>;
   /** Create every conversation of the batch and apply every assignment, all or nothing. */
   commitNewConversations(plans: CommitPlan[], now: Date): Promise<CommitOutcome>;
   /** Create the conversations unassigned and put them in their channel's routing queue (one write). */
   enqueueNewConversations(queued: Array<{ item: NewConversation; entry: QueueEntry }>): Promise<CommitOutcome>;
   /** The oldest entry of a channel's queue, or null when it is empty. */
   queueHead(channelId: string): Promise<QueueEntry | null>;
+  /** The oldest `limit` entries of a channel's queue. */
+  queueEntries(channelId: string, limit: number): Promise<QueueEntry[]>;
   /** Assign queued conversations and remove their entries, all or nothing. */
   commitDrain(entries: Array<{ entry: QueueEntry; decision: Decision }>, now: Date): Promise<DrainOutcome>;
   /** Drop an entry whose conversation no longer waits (assigned by hand, or gone). */
   removeQueueEntry(entry: QueueEntry): Promise<void>;
   getConversation(id: string): Promise<(Conversation & { version: number }) | null>;
+  /** The oldest `limit` conversations of the channel's waiting line. */
+  waitingEntries(channelId: string, limit: number): Promise<WaitEntry[]>;
+  removeWaitEntry(entry: WaitEntry): Promise<void>;
+  /** Entries from the head of the line up to and including `until` (all when absent). */
+  countWaiting(channelId: string, until?: { since: string; conversationId: string }): Promise<number>;
+  /** How long the conversations assigned from the line since `since` waited (ms). */
+  waitedSince(channelId: string, since: string): Promise<number[]>;
+  /** Channels whose rule can pick the user: listed in person or through their primary team. */
+  channelsFor(userId: string, teamId: string | null): Promise<string[]>;
+  /** Remember that the user can take the channel's conversations (a waiting contact owner). */
+  addChannelRef(userId: string, channelId: string): Promise<void>;
+  commitWaitingAssignments(plans: Array<{ entry: WaitEntry; decision: Decision }>, now: Date): Promise<WaitingOutcome>;
+  /** One page of every channel's id (the sweeper's walk). */
+  listChannelIds(cursor?: string): Promise<{ ids: string[]; nextCursor: string | null }>;
   commitTransition(t: Transition, now: Date): Promise<TransitionOutcome>;
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hasAccess } from "../domain/access";
 import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from "../domain/errors";
+import type { Deadline } from "../domain/ports";
 import type { Conversation, User } from "../domain/types";
 import type { App } from "../app";
 import type { Principal } from "./auth";
@@ -44,6 +45,8 @@ export interface RequestContext {
   /** The calling user's record, for agent routes (updated with this request's activity). */
   actor: User | null;
   services: HttpServices;
+  /** The time the request has left (routing stops before it runs out). */
+  deadline?: Deadline;
 }
 
 export interface Reply {
@@ -96,15 +99,18 @@ async function visitorConversation(ctx: RequestContext, token: string | undefine
   return conv;
 }
 
-/** The visitor's view of a conversation, with the display name of the person who has it. */
+/** The visitor's view of a conversation: the display name of the person who has it, the place in line. */
 async function forVisitor(ctx: RequestContext, conv: Conversation) {
-  const agent = conv.assigneeId ? await ctx.services.app.store.getUser(conv.assigneeId) : null;
-  return visitorView(conv, agent?.name ?? null);
+  const [agent, waiting] = await Promise.all([
+    conv.assigneeId ? ctx.services.app.store.getUser(conv.assigneeId) : null,
+    ctx.services.app.waiting.placeOf(conv),
+  ]);
+  return visitorView({ ...conv, ...(waiting ? { waiting } : {}) }, agent?.name ?? null);
 }
 
+/** One item read (partition INBOX#<id>): the caller is already loaded, so a view never reads the directory. */
 async function inboxFor(ctx: RequestContext, inboxId: string) {
-  const dir = await ctx.services.app.store.loadDirectory();
-  const inbox = dir.inboxes.get(inboxId);
+  const inbox = await ctx.services.app.store.getInbox(inboxId);
   if (!inbox) throw new NotFoundError(`inbox ${inboxId} does not exist`);
   if (!hasAccess(ctx.actor!, inbox)) throw new ForbiddenError(`no access to inbox ${inboxId}`);
   return inbox;
@@ -128,8 +134,7 @@ export const OPERATIONS = {
     return ok(await ctx.services.app.admin.putUser({ id: param(ctx, "userId"), ...body }));
   },
   async listUsers(ctx) {
-    const dir = await ctx.services.app.store.loadDirectory();
-    return ok({ items: [...dir.users.values()].sort((a, b) => (a.id < b.id ? -1 : 1)) });
+    return ok(await ctx.services.app.store.listUsers(s.parse(s.usersQuery, ctx.query, "query")));
   },
   async getUser(ctx) {
     const id = param(ctx, "userId");
@@ -164,6 +169,11 @@ export const OPERATIONS = {
   async putRule(ctx) {
     return ok(await ctx.services.app.admin.putRule(param(ctx, "channelId"), s.parse(s.rule, ctx.body)));
   },
+  async channelStats(ctx) {
+    const id = param(ctx, "channelId");
+    if (!(await ctx.services.app.store.getChannel(id))) throw new NotFoundError(`channel ${id} does not exist`);
+    return ok(await ctx.services.app.waiting.stats(id));
+  },
   async putContact(ctx) {
     const body = s.parse(s.contactBody, ctx.body);
     const contact = { id: param(ctx, "contactId"), ...body };
@@ -174,7 +184,7 @@ export const OPERATIONS = {
   // ---- agents
   async setAvailability(ctx) {
     const { availability } = s.parse(s.availabilityBody, ctx.body);
-    return ok(await ctx.services.app.store.updatePresence(ctx.actor!.id, { availability }));
+    return ok(await ctx.services.app.setAvailability(ctx.actor!.id, availability));
   },
   async heartbeat(ctx) {
     return ok({ lastInboxActivityAt: ctx.actor!.lastInboxActivityAt });
@@ -244,6 +254,7 @@ export const OPERATIONS = {
       contactKey: { by: "visitorToken", value: token },
       visitorToken: token,
       ...dedupe,
+      ...(ctx.deadline ? { deadline: ctx.deadline } : {}),
     });
     if (r.created) {
       const conversation = await forVisitor(ctx, r.conversation);
@@ -251,7 +262,10 @@ export const OPERATIONS = {
     }
     if (!given) {
       throw new ConflictError("idempotency key already used", [
-        { field: "body.idempotencyKey", reason: "send it again with the visitor token the first answer gave" },
+        {
+          field: "body.idempotencyKey",
+          reason: "already used by a request without a visitor token: use the conversation and token its answer gave",
+        },
       ]);
     }
     // The same visitor's request again: the same answer as the first time.

@@ -4,7 +4,9 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { freePort } from "../../infra/local/dynoxide";
+import { createDynamoClients } from "../../shared/adapters/dynamo/client";
 import { signatureHeader } from "../../shared/http/signature";
 
 const root = path.resolve(new URL("../..", import.meta.url).pathname);
@@ -143,6 +145,35 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
     const users = await (await fetch(`${again.url}/users`, { headers: { authorization: token } })).json() as { items: Array<{ id: string; openCount: number }> };
     expect(users.items.map((u) => [u.id, u.openCount])).toEqual([["alice", 1], ["bob", 2], ["carol", 1]]);
     expect(await stop(again, "SIGTERM")).toBe(0);
+  }, 60_000);
+
+  it("the sweeper timer assigns a waiting chat that no request triggered", async () => {
+    const env = { PORT: String(await freePort()), DYNAMODB_PORT: String(await freePort()), S3_PORT: String(await freePort()), SES_PORT: String(await freePort()), ROUTING_DATA_DIR: mkdtempSync(path.join(tmpdir(), "routing-e2e-sweep-")), SWEEP_INTERVAL_MS: "300" };
+    const rt = await start(env);
+    running.push(rt);
+    const admin = { authorization: `Bearer ${rt.adminToken}`, "content-type": "application/json" };
+    const put = async (p: string, body: unknown) => expect((await fetch(`${rt.url}${p}`, { method: "PUT", headers: admin, body: JSON.stringify(body) })).status).toBeLessThan(300);
+    await put("/users/alice", { name: "Alice", email: "alice@e2e.local", seat: "service", capacity: 0 });
+    await put("/inboxes/main", { name: "Main", access: { type: "everyone" } });
+    await put("/channels/chat", { inboxId: "main", type: "chat", name: "Chat", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["alice"], teamIds: [] } } });
+    const started = await (await fetch(`${rt.url}/chat/chat/conversations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "anyone?" }) })).json() as { conversation: { waiting?: unknown } };
+    expect(started.conversation.waiting).toEqual({ position: 1, since: expect.any(String) });
+    // Capacity raised behind the API's back: no request triggers the line, only the sweep can.
+    const db = createDynamoClients({ region: "us-east-1", endpoint: `http://127.0.0.1:${env.DYNAMODB_PORT}` });
+    await db.doc.send(new UpdateCommand({ TableName: "routing-local", Key: { pk: "USER#alice", sk: "USER" }, UpdateExpression: "SET maxOpen = :one", ExpressionAttributeValues: { ":one": 1 } }));
+    const deadline = Date.now() + 5000;
+    let stats: { waiting: number; lastHour: { assigned: number } } | undefined;
+    while (Date.now() < deadline) {
+      stats = (await (await fetch(`${rt.url}/channels/chat/stats`, { headers: admin })).json()) as typeof stats;
+      if (stats!.waiting === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(stats).toMatchObject({ waiting: 0, lastHour: { assigned: 1 } });
+    const alice = (await (await fetch(`${rt.url}/users/alice`, { headers: admin })).json()) as { openCount: number };
+    expect(alice.openCount).toBe(1);
+    expect(rt.output()).toMatch(/^sweep: 1 waiting conversation\(s\) assigned/m);
+    expect(await stop(rt, "SIGINT")).toBe(0);
+    rmSync(env.ROUTING_DATA_DIR, { recursive: true, force: true });
   }, 60_000);
 
   it("a port already in use gives a clear message naming the port and the variable that moves it", async () => {

@@ -57,7 +57,7 @@ describe("the table", () => {
       INDEXES.map((ix) => ({
         IndexName: ix.name,
         KeySchema: [{ AttributeName: ix.partitionKey, KeyType: "HASH" }, { AttributeName: ix.sortKey, KeyType: "RANGE" }],
-        Projection: { ProjectionType: "ALL" },
+        Projection: { ProjectionType: ix.projection },
       })),
     );
   });
@@ -152,10 +152,28 @@ describe("sign-in (Cognito)", () => {
   });
 });
 
+describe("the waiting line's sweeper (docs/routing.md §5.5)", () => {
+  it("runs every minute from an EventBridge schedule, with the table's item actions and nothing else", () => {
+    const fn = resources("AWS::Lambda::Function").find(([id]) => id.startsWith("SweeperFunction"));
+    expect(fn).toBeDefined();
+    const rules = resources("AWS::Events::Rule");
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0]!;
+    expect(rule.Properties.ScheduleExpression).toBe("rate(1 minute)");
+    expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { "Fn::GetAtt": [fn![0], "Arn"] }, RetryPolicy: { MaximumRetryAttempts: 0 } })]);
+    template.hasResourceProperties("AWS::Lambda::Permission", { Action: "lambda:InvokeFunction", Principal: "events.amazonaws.com", FunctionName: { "Fn::GetAtt": [fn![0], "Arn"] } });
+    const policies = resources("AWS::IAM::Policy").filter(([pid]) => pid.startsWith("SweeperFunction"));
+    const actions = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((st: { Action: string | string[] }) => [st.Action].flat()));
+    for (const a of TABLE_ACTIONS) expect(actions).toContain(a);
+    expect(actions.filter((a: string) => /^(s3|secretsmanager):|Scan|BatchWrite/.test(a))).toEqual([]);
+    expect(fn![1].Properties.Timeout).toBe(60);
+  });
+});
+
 describe("the functions", () => {
   it("run nodejs22.x on arm64 with tracing, source maps and a log group kept a month", () => {
-    const fns = resources("AWS::Lambda::Function").filter(([id]) => /^(Api|Email)Function/.test(id));
-    expect(fns).toHaveLength(2);
+    const fns = resources("AWS::Lambda::Function").filter(([id]) => /^(Api|Email|Sweeper)Function/.test(id));
+    expect(fns).toHaveLength(3);
     for (const [, fn] of fns) {
       expect(fn.Properties).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"], TracingConfig: { Mode: "Active" } });
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe("--enable-source-maps");
@@ -185,7 +203,7 @@ describe("the functions", () => {
 
   it("each bundle is under 300 KB minified", async () => {
     const sizes: Record<string, number> = {};
-    for (const entry of ["functions/api/handler.ts", "functions/email/handler.ts"]) {
+    for (const entry of ["functions/api/handler.ts", "functions/email/handler.ts", "functions/sweeper/handler.ts"]) {
       const out = await build({
         entryPoints: [path.join(PROJECT_ROOT, entry)],
         bundle: true,
@@ -224,7 +242,7 @@ describe("inbound email", () => {
   it("sends the email function's failures to a dead-letter queue, with alarms on it and on errors and throttles", () => {
     template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", { DestinationConfig: { OnFailure: { Destination: Match.anyValue() } }, MaximumRetryAttempts: 2 });
     const alarms = resources("AWS::CloudWatch::Alarm").map(([, a]) => a.Properties.MetricName).filter(Boolean);
-    expect(alarms.sort()).toEqual(["ApproximateNumberOfMessagesVisible", "Errors", "Errors", "Throttles", "Throttles"]);
+    expect(alarms.sort()).toEqual(["ApproximateNumberOfMessagesVisible", "Errors", "Errors", "Errors", "Throttles", "Throttles", "Throttles"]);
   });
 
   it("activates its own receipt rule set with the stack and deactivates it on delete, after the rule exists", () => {
