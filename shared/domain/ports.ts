@@ -185,5 +185,28 @@ export interface Metrics {
   milliseconds(name: string, value: number, dimensions?: Record<string, string>): void;
 }
 
+/**
+ * The service's metric names, shared by the domain that reports them, the EMF adapter, the dashboard and
+ * the alarms, so a rename cannot leave a widget or an alarm watching nothing.
+ */
+export const METRIC = {
+  /** An outbound email (reply to a customer, owner notification) SES refused or that failed to send. */
+  emailSendFailed: "EmailSendFailed",
+  /** A conversation assigned by routing; dimension `strategy`. */
+  routed: "Routed",
+  /** Conversations in a channel's waiting line (docs/routing.md §5.5). */
+  conversationsWaiting: "ConversationsWaiting",
+  /** Age of the oldest conversation in a waiting line. */
+  oldestWaitMs: "OldestWaitMs",
+  /** A conversation that joined its channel's waiting line (nobody could take it). */
+  enteredWaitingLine: "EnteredWaitingLine",
+  /** An eligibility trigger that failed after its request answered (the sweep catches up). */
+  waitingLineTriggerFailed: "WaitingLineTriggerFailed",
+  /** From a conversation's creation to its assignment. */
+  timeToAssignmentMs: "TimeToAssignmentMs",
+  /** An inbound email over the size cap, kept with its large parts omitted. */
+  oversizedEmail: "OversizedEmail",
+} as const;
+
 /** Metrics that go nowhere: the default where nothing observes them. */
 export const noMetrics: Metrics = { count: () => {}, milliseconds: () => {} };

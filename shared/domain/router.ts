@@ -2,6 +2,7 @@ import { decideInOrder, type Decision } from "./decide";
 import { ContentionError } from "./errors";
 import { loadPool, type Pool } from "./pool";
 import type { Clock, CommitOutcome, CommitPlan, Deadline, Metrics, NewConversation, OwnerNotifier, RandomSource, RoutingStore, Stopwatch } from "./ports";
+import { METRIC } from "./ports";
 import { DEFAULT_QUEUE_TIMING, type QueueTiming, RoutingQueue, routesLeastBusy } from "./routing-queue";
 import type { Channel, Contact, ContactKey, Conversation, Strategy } from "./types";
 
@@ -351,8 +352,10 @@ export class Router {
     if (!metrics) return;
     for (const p of plans) {
       if (!p.decision) continue;
-      if (p.decision.userId) metrics.milliseconds("TimeToAssignment", 0, { channel: channel.id });
-      else if (p.item.conversation.waitingSince) metrics.count("EnteredWaitingLine", 1, { channel: channel.id });
+      if (p.decision.userId) {
+        metrics.count(METRIC.routed, 1, { strategy: p.decision.record.strategy });
+        metrics.milliseconds(METRIC.timeToAssignmentMs, 0, { channel: channel.id });
+      } else if (p.item.conversation.waitingSince) metrics.count(METRIC.enteredWaitingLine, 1, { channel: channel.id });
     }
   }
 

@@ -1,6 +1,7 @@
 import { applyToSnapshot, decide, type Decision, type RandomSource, type RoutingSnapshot } from "./decide";
 import { loadPool } from "./pool";
 import type { Clock, Metrics, RoutingStore, Stopwatch } from "./ports";
+import { METRIC } from "./ports";
 import { waves } from "./routing-queue";
 import type { Channel, Contact, Conversation, EligibilityTrigger, User, WaitEntry } from "./types";
 
@@ -124,7 +125,7 @@ export class WaitingLine {
   private withinBudget(work: () => Promise<void>): Promise<void> {
     const running = work().catch(() => {
       // A trigger is best effort: the sweeper drains every line within a minute.
-      this.deps.metrics.count("WaitingLineTriggerFailed");
+      this.deps.metrics.count(METRIC.waitingLineTriggerFailed);
     });
     this.inFlight.add(running);
     void running.finally(() => this.inFlight.delete(running));
@@ -167,7 +168,8 @@ export class WaitingLine {
           if (o.type !== "committed") return;
           for (const p of wave[i]!) {
             assigned++;
-            metrics.milliseconds("TimeToAssignment", p.decision.record.waited?.ms ?? 0, { channel: channel.id });
+            metrics.count(METRIC.routed, 1, { strategy: p.decision.record.strategy });
+            metrics.milliseconds(METRIC.timeToAssignmentMs, p.decision.record.waited?.ms ?? 0, { channel: channel.id });
           }
         });
         const failed = outcomes.filter((o) => o.type === "conflict");
@@ -214,8 +216,8 @@ export class WaitingLine {
       if (head && clock.now().getTime() - Date.parse(head.queuedAt) > staleMs) await drainQueue(state.channel);
       assigned += await this.drain(state.channel, { kind: "sweep" });
       const stats = await this.stats(id, { window: false });
-      metrics.count("ConversationsWaiting", stats.waiting, { channel: id });
-      if (stats.oldestWaitMs !== null) metrics.milliseconds("OldestWait", stats.oldestWaitMs, { channel: id });
+      metrics.count(METRIC.conversationsWaiting, stats.waiting, { channel: id });
+      if (stats.oldestWaitMs !== null) metrics.milliseconds(METRIC.oldestWaitMs, stats.oldestWaitMs, { channel: id });
     };
     do {
       const page = await store.listChannelIds(cursor);

@@ -265,16 +265,18 @@ describe("operations", () => {
     expect(topics).toHaveLength(1);
     const topicId = topics[0]![0];
     const alarms = resources("AWS::CloudWatch::Alarm");
-    expect(alarms.length).toBe(6);
+    // errors and throttles of the API, email and sweeper functions, the DLQ, and email send failures
+    expect(alarms.length).toBe(8);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     template.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "oncall@acme.dev", TopicArn: { Ref: topicId } });
     template.hasResourceProperties("AWS::SNS::TopicPolicy", { PolicyDocument: { Statement: [Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })] } });
   });
 
-  it("alarms on any outbound email SES refused, from either function", () => {
+  it("alarms on any outbound email SES refused, from any function that sends", () => {
     const alarm = resources("AWS::CloudWatch::Alarm").find(([id]) => id.startsWith("AlarmsEmailSendFailures"))![1].Properties;
     const metrics = alarm.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat).map((m: { MetricStat: { Metric: Record<string, unknown> } }) => m.MetricStat.Metric);
     expect(metrics.map((m: Record<string, unknown>) => [m.Namespace, m.MetricName])).toEqual([
+      [METRICS_NAMESPACE, METRIC.emailSendFailed],
       [METRICS_NAMESPACE, METRIC.emailSendFailed],
       [METRICS_NAMESPACE, METRIC.emailSendFailed],
     ]);
@@ -291,7 +293,7 @@ describe("operations", () => {
     const searches = (title: string) => graphs.get(title)!.join(" ");
     expect(searches("Routed per strategy")).toContain(`SEARCH('{${METRICS_NAMESPACE}} MetricName="${METRIC.routed}"', 'Sum', 60)`);
     expect(searches("Waiting")).toContain(`MetricName="${METRIC.conversationsWaiting}"`);
-    expect(searches("Waiting")).toContain(`MetricName="${METRIC.oldestWaitSeconds}"`);
+    expect(searches("Waiting")).toContain(`MetricName="${METRIC.oldestWaitMs}"`);
     expect(searches("Time to assignment (ms)")).toContain(`MetricName="${METRIC.timeToAssignmentMs}"', 'p99'`);
     expect(searches("Outbound email failures")).toContain(`MetricName="${METRIC.emailSendFailed}"`);
   });

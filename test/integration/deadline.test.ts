@@ -88,6 +88,6 @@ describe("deadline-aware routing: answer before the Lambda or API Gateway gives 
     const res = (await handler(apiEvent({ method: "POST", path: "/chat/chat-1/conversations", body: { text: "hello" } }), context)) as APIGatewayProxyStructuredResultV2;
     expect(res.statusCode).toBe(201);
     const body = JSON.parse(res.body!);
-    expect(body.conversation).toMatchObject({ assigneeId: null, waiting: { position: 1, since: expect.any(String) } });
+    expect(body.conversation).toMatchObject({ assigned: false, waiting: { position: 1, since: expect.any(String) } });
   });
 });

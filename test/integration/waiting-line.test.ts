@@ -164,11 +164,11 @@ describe("visitors see their place in line (docs/api.md)", () => {
     expect(replay.status).toBe(200);
     expect(replay.json.conversation.waiting).toEqual(first.json.conversation.waiting);
     const thread = await h.call({ method: "GET", path: `/chat/conversations/${first.json.conversation.id}/messages`, as: null, query: { visitorToken: token } });
-    expect(thread.json.waiting).toEqual({ position: 1, since: expect.any(String) });
+    expect(thread.json.conversation.waiting).toEqual({ position: 1, since: expect.any(String) });
     const bot = await h.call({ method: "POST", path: "/chat/bot-1/conversations", as: null, body: { text: "bot", visitorToken: token } });
     expect(bot.json.conversation.waiting).toBeUndefined();
     const handedOff = await h.call({ method: "POST", path: `/chat/conversations/${bot.json.conversation.id}/handoff`, as: null, body: { visitorToken: token } });
-    expect(handedOff.json).toMatchObject({ assigneeId: null, waiting: { position: 1, since: expect.any(String) } });
+    expect(handedOff.json).toMatchObject({ assigned: false, waiting: { position: 1, since: expect.any(String) } });
   });
 });
 

@@ -14,7 +14,12 @@ const refuse = () => new ValidationError("bad cursor", [{ field: "cursor", reaso
  */
 export function decodeCursor(
   cursor: string | undefined,
-  expect: { attributes: readonly string[]; partition: { name: string; value: string } },
+  expect: {
+    attributes: readonly string[];
+    partition: { name: string; value: string };
+    /** The kind of item the listing pages through: its table key (e.g. `CONV#…` / `CONV`). */
+    item?: { pkPrefix: string; sk: string };
+  },
 ): Record<string, string> | undefined {
   if (cursor === undefined || cursor === "") return undefined;
   let parsed: unknown;
@@ -29,5 +34,6 @@ export function decodeCursor(
   if (entries.length !== names.size || entries.some(([k, v]) => !names.has(k) || typeof v !== "string" || v.length > 1024)) throw refuse();
   const key = parsed as Record<string, string>;
   if (key[expect.partition.name] !== expect.partition.value) throw refuse();
+  if (expect.item && (key.sk !== expect.item.sk || !key.pk?.startsWith(expect.item.pkPrefix))) throw refuse();
   return key;
 }
