@@ -1,10 +1,13 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { EmfMetrics } from "../../shared/adapters/metrics/powertools-metrics";
 import { readSenderConfig, readStoreConfig } from "../../shared/config";
 import { createWiredApp } from "../../shared/wiring";
 
 // Built once per Lambda instance.
 const logger = new Logger({ serviceName: "routing-sweeper" });
-const app = createWiredApp(readStoreConfig(), readSenderConfig());
+// Waiting now and the oldest wait per channel, each minute: the dashboard's waiting-line widgets.
+const metrics = new EmfMetrics({ serviceName: "routing-sweeper" });
+const app = createWiredApp(readStoreConfig(), readSenderConfig(), { logger, metrics });
 
 /**
  * Every minute (EventBridge schedule): drain every channel's waiting line and every routing queue
