@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, UpdateTableCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoAdminStore } from "./adapters/dynamo/admin-store";
 import { createDynamoClients, type DynamoClients } from "./adapters/dynamo/client";
@@ -19,10 +20,14 @@ import {
   type OwnerNotifier,
   type QueryPort,
   type RandomSource,
+  type Stopwatch,
 } from "./domain/ports";
 import { PresenceService } from "./domain/presence";
 import { QueryService } from "./domain/queries";
+import { DEFAULT_QUEUE_TIMING } from "./domain/routing-queue";
+import { WaitingLine, type WaitingLineDeps } from "./domain/waiting-line";
 import { Router, type RouterOptions } from "./domain/router";
+import type { Availability } from "./domain/types";
 import { VisitorService } from "./domain/visitors";
 import { timeOrderedId } from "./ids";
 
@@ -34,15 +39,19 @@ import { timeOrderedId } from "./ids";
 
 export const systemClock: Clock = { now: () => new Date() };
 export const systemRandom: RandomSource = { next: () => Math.random() };
+export const systemStopwatch: Stopwatch = { elapsedMs: () => performance.now() };
 
 export interface AppDeps {
   db: DynamoClients;
   tableName: string;
   clock?: Clock;
   random?: RandomSource;
+  stopwatch?: Stopwatch;
   notifier?: OwnerNotifier;
   newId?: () => string;
-  router?: Partial<Omit<RouterOptions, "store" | "clock" | "random" | "notifier">>;
+  router?: Partial<Omit<RouterOptions, "store" | "clock" | "random" | "stopwatch" | "notifier" | "metrics">>;
+  /** The waiting line's tuning (trigger budget, round size). */
+  waiting?: Partial<Pick<WaitingLineDeps, "roundSize" | "maxRounds" | "triggerBudgetMs">>;
   /** Outbound replies on email and form conversations, and their sender for forms. */
   mailer?: CustomerMailer;
   replyFrom?: string;
@@ -55,31 +64,40 @@ export function createApp(deps: AppDeps) {
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? systemRandom;
   const newId = deps.newId ?? timeOrderedId;
+  const stopwatch = deps.stopwatch ?? systemStopwatch;
   const store = new DynamoAdminStore(deps.db, deps.tableName);
-  const router = new Router({ store, clock, random, ...(deps.notifier ? { notifier: deps.notifier } : {}), ...deps.router });
+  const metrics = deps.metrics ?? noMetrics;
+  const router = new Router({ store, clock, random, stopwatch, metrics, ...(deps.notifier ? { notifier: deps.notifier } : {}), ...deps.router });
+  const waiting = new WaitingLine({ store, clock, random, stopwatch, metrics, ...deps.waiting });
   const conversations = new ConversationService({
     store,
     clock,
     random,
     newId,
+    waiting,
     ...(deps.mailer ? { mailer: deps.mailer } : {}),
     ...(deps.replyFrom ? { replyFrom: deps.replyFrom } : {}),
   });
   const inbound = new InboundService({ store, router, clock, newId });
-  const admin = new AdminService(store, newId);
+  const admin = new AdminService(store, newId, waiting);
   const visitors = new VisitorService({ store, inbound, conversations, admin });
   const forms = new FormService({ inbound });
-  const presence = new PresenceService({ store, clock });
+  const presence = new PresenceService({ store, clock, waiting, conversations });
   // What request adapters (HTTP) get: every write through a service, reads through the query port.
   const commands: CommandServices = { admin, conversations, visitors, forms, presence };
-  const web = new DynamoWebStore(deps.db, deps.tableName);
-  const queries: QueryPort = new QueryService(store, web, clock);
+  const web = new DynamoWebStore(deps.db, deps.tableName, store.routing);
+  const queries: QueryPort = new QueryService({ store, web, clock, waiting });
   return {
     store,
     metrics: deps.metrics ?? noMetrics,
     router,
     admin,
     conversations,
+    waiting,
+    /** A user's availability toggle, and what it means for the waiting line (docs/routing.md §5.5). */
+    setAvailability: (userId: string, availability: Availability) => presence.setAvailability(userId, availability),
+    /** The sweeper's run: every line and every stale routing queue drained (docs/routing.md §5.5). */
+    sweep: () => waiting.sweep((channel) => router.queue.drain(channel), (deps.router?.queue ?? DEFAULT_QUEUE_TIMING).staleMs),
     inbound,
     email: new EmailService({ store, inbound, conversations }),
     web,

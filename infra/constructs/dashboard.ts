@@ -46,7 +46,7 @@ export class RoutingDashboard extends Construct {
       new GraphWidget({
         title: "Waiting",
         left: [search(METRIC.conversationsWaiting, "Maximum", "waiting")],
-        right: [search(METRIC.oldestWaitSeconds, "Maximum", "oldest wait (s)")],
+        right: [search(METRIC.oldestWaitMs, "Maximum", "oldest wait (ms)")],
         width: 8,
       }),
       new GraphWidget({

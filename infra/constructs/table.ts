@@ -34,7 +34,7 @@ export class RoutingTable extends Construct {
         indexName: ix.name,
         partitionKey: { name: ix.partitionKey, type: AttributeType.STRING },
         sortKey: { name: ix.sortKey, type: AttributeType.STRING },
-        projectionType: ProjectionType.ALL,
+        projectionType: ix.projection === "ALL" ? ProjectionType.ALL : ProjectionType.KEYS_ONLY,
       });
     }
     (this.table.node.defaultChild as CfnTable).overrideLogicalId(RoutingTable.LOGICAL_ID);

@@ -39,15 +39,18 @@ export function matchRoute(method: string, path: string): RouteSpec | null {
   return compiled.find((c) => c.spec.method === method && c.pattern.test(path))?.spec ?? null;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | "too_large"> {
+/** The largest message SES accepts: what `/local/inbound-email` takes, as SES would (not the API's cap). */
+export const SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too_large"> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
     // Keep reading (so the client sees our answer) but stop storing past the limit.
-    if (size <= MAX_BODY_BYTES + 1) chunks.push(chunk as Buffer);
+    if (size <= limit + 1) chunks.push(chunk as Buffer);
   }
-  return size > MAX_BODY_BYTES ? "too_large" : Buffer.concat(chunks);
+  return size > limit ? "too_large" : Buffer.concat(chunks);
 }
 
 function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
@@ -74,8 +77,10 @@ export function createGateway(opts: { api: ApiHandler; jwtSecret: string; allowe
       }
       const url = new URL(req.url ?? "/", "http://localhost");
       const method = (req.method ?? "GET").toUpperCase();
-      const body = await readBody(req);
-      if (body === "too_large") return send(res, errorBody(413, "payload_too_large", `the body is over ${MAX_BODY_BYTES} bytes`));
+      // Team email arrives through SES, not API Gateway: its local stand-in takes what SES takes.
+      const limit = url.pathname === "/local/inbound-email" ? SES_MAX_MESSAGE_BYTES : MAX_BODY_BYTES;
+      const body = await readBody(req, limit);
+      if (body === "too_large") return send(res, errorBody(413, "payload_too_large", `the body is over ${limit} bytes`));
       const local = await opts.local?.(req, body, url);
       if (local) return send(res, local);
       // Local mode only (like /local/...): the contract as a page; deployed, /openapi.json is enough.

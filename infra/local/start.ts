@@ -122,6 +122,19 @@ async function main() {
     await listen(server, port);
     stops.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+    // What the deployed EventBridge schedule does every minute: drain the waiting lines (docs/routing.md §5.5).
+    const sweepEvery = Number(process.env.SWEEP_INTERVAL_MS ?? 60_000);
+    const sweeper = setInterval(() => {
+      app
+        .sweep()
+        .then((r) => r.assigned > 0 && log(`sweep: ${r.assigned} waiting conversation(s) assigned in ${r.channels} channel(s)`))
+        .catch((err: Error) => console.error(JSON.stringify({ level: "ERROR", message: "sweep failed", error: err.message })));
+    }, sweepEvery);
+    stops.unshift(async () => {
+      clearInterval(sweeper);
+      await app.waiting.settled();
+    });
+
     const adminToken = await issueToken(jwtSecret, "admin", { admin: true });
     const dynamoData = external ? "external" : `data ${path.join(dataDir, "dynamodb.sqlite")}`;
     const sesNote = `${ses.endpoint} (sent mail: ${ses.endpoint}/store)`;

@@ -1,4 +1,4 @@
-import { Arn, CfnOutput, Lazy, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { Arn, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
@@ -12,6 +12,7 @@ import { RoutingDashboard } from "../constructs/dashboard";
 import { RoutingHttpApi } from "../constructs/http-api";
 import { InboundEmail } from "../constructs/inbound-email";
 import { RoutingFunction } from "../constructs/routing-function";
+import { Sweeper } from "../constructs/sweeper";
 import { RoutingTable } from "../constructs/table";
 import { WebHosting } from "../constructs/web-hosting";
 
@@ -39,10 +40,11 @@ export interface RoutingStackProps extends StackProps {
 
 /**
  * Exactly the DynamoDB actions the store performs (transactions need the action of each item).
- * No Scan, no batch writes, no streams.
+ * BatchGetItem reads a channel's pool by id; no Scan, no batch writes, no streams.
  */
 export const TABLE_ACTIONS = [
   "dynamodb:GetItem",
+  "dynamodb:BatchGetItem",
   "dynamodb:Query",
   "dynamodb:PutItem",
   "dynamodb:UpdateItem",
@@ -51,7 +53,7 @@ export const TABLE_ACTIONS = [
 ];
 
 /** Powertools service names: the `service` dimension of each function's metrics and its log field. */
-export const SERVICE_NAMES = { api: "routing-api", email: "routing-email" } as const;
+export const SERVICE_NAMES = { api: "routing-api", email: "routing-email", sweeper: "routing-sweeper" } as const;
 
 /** The deployable service: composes one construct per concern, nothing else. */
 export class RoutingStack extends Stack {
@@ -88,18 +90,25 @@ export class RoutingStack extends Stack {
       description: "Conversation routing: inbound team email from SES",
       environment: { TABLE_NAME: table.tableName, POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.email, ...sender },
     });
+    const sweeper = new RoutingFunction(this, "SweeperFunction", {
+      entry: "functions/sweeper/handler.ts",
+      description: "Conversation routing: sweeps the waiting lines every minute",
+      environment: { TABLE_NAME: table.tableName, POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.sweeper, ...sender },
+      timeout: Duration.seconds(60),
+    });
+    new Sweeper(this, "Sweeper", { handler: sweeper.fn });
     formSigningKey.grantRead(api.fn);
-    for (const fn of [api.fn, email.fn]) table.grant(fn, ...TABLE_ACTIONS);
+    for (const fn of [api.fn, email.fn, sweeper.fn]) table.grant(fn, ...TABLE_ACTIONS);
 
     // A domain that is already an SES identity in this region (another stack, the console) is used as is:
     // creating it again would fail the first deploy.
     if (props.existingSesIdentity) {
       const identityArn = Arn.format({ service: "ses", resource: "identity", resourceName: props.emailDomain }, this);
-      for (const fn of [api.fn, email.fn]) fn.addToRolePolicy(new PolicyStatement({ actions: ["ses:SendEmail", "ses:SendRawEmail"], resources: [identityArn] }));
+      for (const fn of [api.fn, email.fn, sweeper.fn]) fn.addToRolePolicy(new PolicyStatement({ actions: ["ses:SendEmail", "ses:SendRawEmail"], resources: [identityArn] }));
     } else {
       const identity = new EmailIdentity(this, "SendingDomain", { identity: Identity.domain(props.emailDomain) });
-      identity.grantSendEmail(api.fn);
-      identity.grantSendEmail(email.fn);
+      // The sweeper routes waiting conversations, and so may email an offline owner.
+      for (const fn of [api.fn, email.fn, sweeper.fn]) identity.grantSendEmail(fn);
     }
 
     // Sign-in returns to the inbox (config.json's redirectUri is `<inbox URL>/`).
@@ -127,7 +136,7 @@ export class RoutingStack extends Stack {
 
     const alarmTopic = new Topic(this, "AlarmTopic", { displayName: "Conversation routing alarms", enforceSSL: true });
     if (props.alarmEmail) alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
-    const functions = { Api: api.fn, Email: email.fn };
+    const functions = { Api: api.fn, Email: email.fn, Sweeper: sweeper.fn };
     new RoutingAlarms(this, "Alarms", { functions, deadLetters: inbound.deadLetters, topic: alarmTopic, emailSenders: Object.values(SERVICE_NAMES) });
     const { dashboard } = new RoutingDashboard(this, "Monitoring", { functions, dashboardName: `${this.stackName}-routing` });
 

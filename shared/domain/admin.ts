@@ -1,18 +1,25 @@
 import type { AdminStore, UserProfile } from "./ports";
 import { ConflictError, ContentionError, NotFoundError, ValidationError } from "./errors";
 import { validateRule } from "./rules";
-import type { Channel, Contact, Inbox, RoutingRule, Team, User } from "./types";
+import type { Channel, Contact, EligibilityTrigger, Inbox, RoutingRule, Team, User } from "./types";
 
 /** Verified identify calls may create this many contacts per visitor token, no more (docs/routing.md §6.1). */
 export const MAX_CONTACTS_PER_VISITOR = 5;
 /** Each attempt loses only to a write that landed: enough for many identify calls on one contact at once. */
 const MAX_IDENTIFY_ATTEMPTS = 16;
 
+/** What configuration changes tell the waiting line (docs/routing.md §5.5). */
+export interface EligibilityHooks {
+  userMayTakeMore(user: User, trigger: EligibilityTrigger): Promise<void>;
+  ruleChanged(channel: Channel): Promise<void>;
+}
+
 /** Account configuration (docs/api.md admin endpoints), with the checks docs/routing.md §4 asks for. */
 export class AdminService {
   constructor(
     private readonly store: AdminStore,
     private readonly newId: () => string,
+    private readonly hooks?: EligibilityHooks,
   ) {}
 
   /**
@@ -51,13 +58,19 @@ export class AdminService {
     throw new ContentionError("the contact kept changing; try again");
   }
 
+  /** Reads only the teams the profile names (one BatchGetItem). */
   async putUser(profile: UserProfile): Promise<User> {
-    const dir = await this.store.loadDirectory();
+    const named = [profile.primaryTeamId, ...profile.additionalTeamIds].filter((t): t is string => t !== null);
+    const dir = await this.store.loadEntities({ teamIds: named });
     const missing = [profile.primaryTeamId, ...profile.additionalTeamIds]
       .filter((t): t is string => t !== null && !dir.teams.has(t))
       .map((t) => ({ field: "teams", reason: `team ${t} does not exist` }));
     if (missing.length > 0) throw new ValidationError("unknown team", missing);
-    return this.store.putUser(profile);
+    const before = this.hooks ? await this.store.getUser(profile.id) : null;
+    const user = await this.store.putUser(profile);
+    const trigger = before ? becameEligible(before, user) : null;
+    if (trigger && this.hooks) await this.hooks.userMayTakeMore(user, trigger);
+    return user;
   }
 
   putTeam(team: Team): Promise<void> {
@@ -66,7 +79,7 @@ export class AdminService {
 
   async putInbox(inbox: Inbox): Promise<void> {
     if (inbox.access.type === "restricted") {
-      const dir = await this.store.loadDirectory();
+      const dir = await this.store.loadEntities({ teamIds: inbox.access.teamIds, userIds: inbox.access.userIds });
       const details = [
         ...inbox.access.teamIds.filter((t) => !dir.teams.has(t)).map((t) => ({ field: "access.teamIds", reason: `team ${t} does not exist` })),
         ...inbox.access.userIds.filter((u) => !dir.users.has(u)).map((u) => ({ field: "access.userIds", reason: `user ${u} does not exist` })),
@@ -82,6 +95,7 @@ export class AdminService {
     await this.checkRule(channel, channel.routing);
     const created = (await this.store.getChannel(channel.id)) === null;
     await this.store.putChannel(channel);
+    if (!created) await this.hooks?.ruleChanged(channel);
     return { created };
   }
 
@@ -91,6 +105,7 @@ export class AdminService {
     await this.checkRule(channel, rule);
     const updated = { ...channel, routing: rule };
     await this.store.putChannel(updated);
+    await this.hooks?.ruleChanged(updated);
     return updated;
   }
 
@@ -102,10 +117,24 @@ export class AdminService {
     await this.store.putContact(contact);
   }
 
+  /** Reads the inbox and exactly the users and teams the rule names (one BatchGetItem per 100 ids). */
   private async checkRule(channel: Channel, rule: RoutingRule): Promise<void> {
-    const dir = await this.store.loadDirectory();
+    const target = rule.target;
+    const dir = await this.store.loadEntities({
+      inboxIds: [channel.inboxId],
+      userIds: target.type === "users_and_teams" ? target.userIds : target.fallbackUserId ? [target.fallbackUserId] : [],
+      teamIds: target.type === "users_and_teams" ? target.teamIds : [],
+    });
     const inbox = dir.inboxes.get(channel.inboxId);
     if (!inbox) throw new ValidationError("unknown inbox", [{ field: "inboxId", reason: `inbox ${channel.inboxId} does not exist` }]);
     validateRule(rule, { channelType: channel.type, inbox, users: dir.users, teams: dir.teams });
   }
+}
+
+/** A profile change that may let the user take more (docs/routing.md §5.5): more capacity, a new team. */
+function becameEligible(before: User, after: User): EligibilityTrigger | null {
+  const more = after.capacity === null ? before.capacity !== null : before.capacity !== null && after.capacity > before.capacity;
+  if (more) return { kind: "capacity", userId: after.id };
+  if (after.primaryTeamId !== null && after.primaryTeamId !== before.primaryTeamId) return { kind: "joined", userId: after.id };
+  return null;
 }

@@ -1,14 +1,17 @@
 import { hasAccess, isAssignable } from "./access";
 import { pickByPolicy, decide, type Decision } from "./decide";
 import { ConflictError, ContentionError, ForbiddenError, NotFoundError, ValidationError } from "./errors";
-import type { Clock, CustomerMailer, Directory, RandomSource, RoutingStore, Transition } from "./ports";
+import type { Clock, CustomerMailer, Entities, RandomSource, RoutingStore, Transition } from "./ports";
+import type { ConversationPage, ConversationQuery } from "./ports";
 import type { Channel, Contact, Conversation, Message, MessageDelivery, User } from "./types";
+import type { WaitingLine } from "./waiting-line";
 
 export interface ConversationServiceOptions {
   store: RoutingStore & {
     getChannel(id: string): Promise<Channel | null>;
     listMessages(id: string): Promise<Message[]>;
     setMessageDelivery(message: Message, delivery: MessageDelivery): Promise<void>;
+    listConversations(q: ConversationQuery): Promise<ConversationPage>;
   };
   /** Sends replies on email and form conversations; absent = replies stay in the inbox only. */
   mailer?: CustomerMailer;
@@ -19,9 +22,21 @@ export interface ConversationServiceOptions {
   newId: () => string;
   maxAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Told when a change frees someone's capacity, so it can give them its oldest (docs/routing.md §5.5). */
+  waiting?: WaitingLine;
 }
 
 type Stored = Conversation & { version: number };
+
+/**
+ * What an operation reads besides the conversation, its inbox and the actor: named users and teams,
+ * and the primary members of some teams. Never the whole directory.
+ */
+interface Needs {
+  userIds?: Array<string | null>;
+  teamIds?: string[];
+  membersOf?: string[];
+}
 
 /** What a change wants to write; `null` = nothing to do (already in the asked state). */
 type Change = Omit<Transition, "before"> | null;
@@ -67,7 +82,10 @@ export class ConversationService {
           { field: "userId", reason: `user ${user.id} is not assignable in inbox ${inbox.id}` },
         ]);
       return { after: { ...conv, assigneeId: user.id } };
-    });
+    }, undefined, undefined, (conv) =>
+      "teamId" in target
+        ? { teamIds: [target.teamId], membersOf: [target.teamId], userIds: [conv.assigneeId] }
+        : { userIds: [target.userId] });
   }
 
   /**
@@ -185,12 +203,15 @@ export class ConversationService {
     return this.change(null, conversationId, (conv, dir) => {
       if (!conv.awaitingHandoff) return null;
       const inbox = dir.inboxes.get(conv.inboxId)!;
-      const decision = decide({ channel, contact }, { users: dir.users, inbox, now: this.opts.clock.now() }, this.opts.random);
-      return this.applyDecision({ ...conv, awaitingHandoff: false }, decision);
-    });
+      const now = this.opts.clock.now();
+      const decision = decide({ channel, contact }, { users: dir.users, inbox, now }, this.opts.random);
+      // Nobody can take it now: it waits in the channel's line like a chat routed on arrival.
+      const waits = decision.userId === null && decision.record.strategy !== "manual";
+      return this.applyDecision({ ...conv, awaitingHandoff: false, ...(waits ? { waitingSince: now.toISOString() } : {}) }, decision);
+    }, undefined, undefined, () => poolNeeds(channel, contact));
   }
 
-  private toTeam(conv: Stored, dir: Directory, teamId: string): Change {
+  private toTeam(conv: Stored, dir: Entities, teamId: string): Change {
     if (!dir.teams.has(teamId))
       throw new ValidationError("unknown team", [{ field: "teamId", reason: `team ${teamId} does not exist` }]);
     const inbox = dir.inboxes.get(conv.inboxId)!;
@@ -222,24 +243,30 @@ export class ConversationService {
   private async change(
     actor: User | null,
     conversationId: string,
-    build: (conv: Stored, dir: Directory) => Change,
+    build: (conv: Stored, dir: Entities) => Change,
     onCapacity?: () => boolean,
     onDuplicate?: () => void,
+    needs?: (conv: Stored) => Needs,
   ): Promise<Conversation> {
-    const { store, clock } = this.opts;
+    const { store, clock, random } = this.opts;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const [conv, dir] = await Promise.all([store.getConversation(conversationId), store.loadDirectory()]);
+      const conv = await store.getConversation(conversationId);
       if (!conv) throw new NotFoundError(`conversation ${conversationId} does not exist`);
+      const dir = await this.read(conv, actor, needs?.(conv) ?? {});
       const inbox = dir.inboxes.get(conv.inboxId);
       if (!inbox) throw new NotFoundError(`inbox ${conv.inboxId} does not exist`);
       // The stored user is the fresher record, but an admin by token stays an admin (docs/routing.md §2).
       const who = actor === null ? null : actor.role === "admin" ? actor : (dir.users.get(actor.id) ?? actor);
       if (who && !hasAccess(who, inbox))
         throw new ForbiddenError(`user ${who.id} has no access to inbox ${inbox.id}`);
-      const change = build(conv, dir);
-      if (change === null) return strip(conv);
+      const built = build(conv, dir);
+      if (built === null) return strip(conv);
+      const change = leavesLineIfTaken(built);
       const outcome = await store.commitTransition({ before: conv, ...change }, clock.now());
-      if (outcome.type === "committed") return strip({ ...change.after, version: conv.version + 1, updatedAt: clock.now().toISOString() });
+      if (outcome.type === "committed") {
+        await this.capacityFreed(conv, change.after, dir);
+        return strip({ ...change.after, version: conv.version + 1, updatedAt: clock.now().toISOString() });
+      }
       if (outcome.type === "duplicate") {
         onDuplicate?.();
         return strip(conv);
@@ -253,10 +280,85 @@ export class ConversationService {
           ]);
         }
       }
-      if (outcome.type === "transient") await this.sleep(Math.random() * Math.min(100, 5 * 2 ** attempt));
+      if (outcome.type === "transient") await this.sleep(random.next() * Math.min(100, 5 * 2 ** attempt));
     }
     throw new ContentionError(`conversation ${conversationId} kept changing; try again`);
   }
+
+  /**
+   * Closing, unassigning or handing over frees the former assignee's slot: the waiting line may give
+   * them its oldest conversation (docs/routing.md §5.5), within a few ms of this answer.
+   */
+  private async capacityFreed(before: Stored, after: Conversation, dir: Entities): Promise<void> {
+    const waiting = this.opts.waiting;
+    if (!waiting || !before.assigneeId || before.status !== "open") return;
+    if (after.assigneeId === before.assigneeId && after.status === "open") return;
+    // Returned to the line because its assignee went away: that drain is the caller's (returnToLine).
+    if (after.waitingSince && !before.waitingSince) return;
+    const user = dir.users.get(before.assigneeId);
+    if (user) await waiting.userMayTakeMore(user, { kind: "freed", userId: user.id });
+  }
+
+  /**
+   * docs/routing.md §5.5, "return to the line when the owner goes away": on channels that ask for it,
+   * the open conversations of a user who turned away are unassigned, join the line, and go to whoever
+   * is eligible. Reads the user's channels (two small Queries) and their Mine view page by page.
+   */
+  async returnToLine(user: User): Promise<number> {
+    const { store, clock, waiting } = this.opts;
+    const ids = await store.channelsFor(user.id, user.primaryTeamId);
+    const channels = (await Promise.all(ids.map((id) => store.getChannel(id)))).filter((c): c is Channel => c?.routing.returnWhenAway === true);
+    let returned = 0;
+    for (const channel of channels) {
+      let cursor: string | undefined;
+      do {
+        const page = await store.listConversations({ inboxId: channel.inboxId, view: "mine", status: "open", userId: user.id, limit: 100, ...(cursor ? { cursor } : {}) });
+        for (const c of page.items.filter((x) => x.channelId === channel.id)) {
+          await this.change(null, c.id, (conv) => {
+            if (conv.assigneeId !== user.id || conv.status !== "open") return null;
+            const now = clock.now().toISOString();
+            const why = `returned to the line: ${user.id} went away`;
+            const routing = conv.routing ? { ...conv.routing, outcome: { type: "unassigned" as const, why }, returnedFrom: user.id } : undefined;
+            returned++;
+            return { after: { ...conv, assigneeId: null, waitingSince: now, ...(routing ? { routing } : {}) } };
+          });
+        }
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      if (waiting) await waiting.drain(channel, { kind: "away", userId: user.id });
+    }
+    return returned;
+  }
+
+  /**
+   * The inbox, the actor and what the operation names, in one BatchGetItem (after one Query per team
+   * whose members it needs): sized by the request, never by the directory.
+   */
+  private async read(conv: Stored, actor: User | null, needs: Needs): Promise<Entities> {
+    const { store } = this.opts;
+    const members = await Promise.all((needs.membersOf ?? []).map((t) => store.teamMembers(t)));
+    // The current assignee too: a change that frees their slot tells the waiting line who they are.
+    const userIds = [actor?.id ?? null, conv.assigneeId, ...(needs.userIds ?? []), ...members.flat()].filter((u): u is string => u !== null);
+    return store.loadEntities({ inboxIds: [conv.inboxId], userIds, teamIds: needs.teamIds ?? [] });
+  }
+}
+
+/**
+ * docs/routing.md §5.5: a conversation taken by hand, closed or re-routed leaves the waiting line; one
+ * routed again and still for nobody stays in it (or joins it).
+ */
+function leavesLineIfTaken(change: NonNullable<Change>): NonNullable<Change> {
+  const { after } = change;
+  if (!after.waitingSince || (after.assigneeId === null && after.status === "open")) return change;
+  const { waitingSince: _w, ...rest } = after;
+  return { ...change, after: rest };
+}
+
+/** The ids a channel's rule can pick from, as reads (docs/routing.md §5.1, §5.2). */
+function poolNeeds(channel: Channel, contact: Contact | null): Needs {
+  const target = channel.routing.target;
+  if (target.type === "users_and_teams") return { userIds: target.userIds, membersOf: target.teamIds };
+  return { userIds: [contact?.ownerId ?? null, target.fallbackUserId ?? null] };
 }
 
 /**

@@ -74,9 +74,12 @@ export function atCapacity(user: User): boolean {
  * (never = longest ago), then smallest id. Negative when `a` should be preferred.
  */
 export function compareLeastBusy(a: User, b: User, now: Date): number {
+  return compareWithActivity(a, isActiveRecently(a, now), b, isActiveRecently(b, now));
+}
+
+/** compareLeastBusy with "active recently" already known: a 1,000-user pool sorts without re-parsing dates. */
+function compareWithActivity(a: User, activeA: boolean, b: User, activeB: boolean): number {
   if (a.openCount !== b.openCount) return a.openCount - b.openCount;
-  const activeA = isActiveRecently(a, now);
-  const activeB = isActiveRecently(b, now);
   if (activeA !== activeB) return activeA ? -1 : 1;
   const lastA = a.lastAssignedAt ?? "";
   const lastB = b.lastAssignedAt ?? "";
@@ -199,8 +202,9 @@ export function pickByPolicy(
 
   let chosen: User;
   if (leastBusy) {
-    eligible.sort((a, b) => compareLeastBusy(a, b, now));
     const byId = new Map(candidates.map((c) => [c.userId, c]));
+    // Each candidate's "active recently" was worked out once, for its explanation.
+    eligible.sort((a, b) => compareWithActivity(a, byId.get(a.id)!.activeRecently, b, byId.get(b.id)!.activeRecently));
     eligible.forEach((u, i) => {
       const c = byId.get(u.id);
       if (c) c.rank = i + 1;
@@ -280,6 +284,16 @@ function decideContactOwner(
  * It can be replayed and property-tested; the commit that makes it true is separate (the router).
  */
 export function decide(subject: RoutingSubject, snapshot: RoutingSnapshot, random: RandomSource): Decision {
+  return decideFrom(subject, snapshot, random, null);
+}
+
+/** `decide` with the rule's candidate list already collected (it does not change within a batch). */
+function decideFrom(
+  subject: RoutingSubject,
+  snapshot: RoutingSnapshot,
+  random: RandomSource,
+  collected: ReturnType<typeof collectCandidates> | null,
+): Decision {
   const rule = subject.channel.routing;
   if (!rule.autoAssign) {
     return none(record(rule, "manual", [], { type: "unassigned", why: "automatic assignment is off" }, snapshot.now));
@@ -287,7 +301,7 @@ export function decide(subject: RoutingSubject, snapshot: RoutingSnapshot, rando
   if (rule.target.type === "contact_owner") {
     return decideContactOwner(rule as RoutingRule & { target: { type: "contact_owner" } }, subject, snapshot);
   }
-  const pool = collectCandidates(rule.target, snapshot.users);
+  const pool = collected ?? collectCandidates(rule.target, snapshot.users);
   return pickByPolicy(subject.channel.type, pool, snapshot, random, rule);
 }
 
@@ -297,8 +311,16 @@ export function decide(subject: RoutingSubject, snapshot: RoutingSnapshot, rando
  */
 export function decideInOrder(subjects: RoutingSubject[], snapshot: RoutingSnapshot, random: RandomSource): Decision[] {
   let current = snapshot;
+  // Who the candidates are depends on the rule and the users' teams, which a batch never changes.
+  const collected = new Map<RoutingRule, ReturnType<typeof collectCandidates>>();
   return subjects.map((subject) => {
-    const decision = decide(subject, current, random);
+    const rule = subject.channel.routing;
+    let pool = collected.get(rule) ?? null;
+    if (!pool && rule.autoAssign && rule.target.type === "users_and_teams") {
+      pool = collectCandidates(rule.target, current.users);
+      collected.set(rule, pool);
+    }
+    const decision = decideFrom(subject, current, random, pool);
     if (decision.userId) current = applyToSnapshot(current, decision.userId);
     return decision;
   });

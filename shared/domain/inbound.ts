@@ -1,8 +1,8 @@
 import { NotFoundError, ValidationError } from "./errors";
 import type { Clock } from "./ports";
 import type { RouteResult, Router } from "./router";
-import type { Channel, ChannelType, ContactKey, Conversation, Message } from "./types";
-import type { RoutingStore } from "./ports";
+import type { ChannelType, ContactKey, Conversation, Message } from "./types";
+import type { ChannelState, Deadline, RoutingStore } from "./ports";
 
 export interface InboundMessage {
   channelId: string;
@@ -27,21 +27,24 @@ export interface InboundMessage {
   threading?: Conversation["threading"];
   /** A conversation id chosen by the caller (email: derived from the SES message id, so redelivery is harmless). */
   conversationId?: string;
+  /** The time the request has left: routing answers before it runs out (router.ts). */
+  deadline?: Deadline;
 }
 
 /** Entry point for every new conversation: chat start, bot chat, team email, form submission. */
 export class InboundService {
   /** Reads of a channel already in flight: a burst on one channel reads it once, never from a cache. */
-  private readonly channelReads = new Map<string, Promise<Channel | null>>();
+  private readonly channelReads = new Map<string, Promise<ChannelState | null>>();
 
   constructor(
     private readonly deps: { store: RoutingStore; router: Router; clock: Clock; newId: () => string },
   ) {}
 
-  private readChannel(id: string): Promise<Channel | null> {
+  /** One Query of partition CHANNEL#<id>: the channel and whether its routing queue holds entries. */
+  private readChannel(id: string): Promise<ChannelState | null> {
     let read = this.channelReads.get(id);
     if (!read) {
-      read = this.deps.store.getChannel(id).finally(() => this.channelReads.delete(id));
+      read = this.deps.store.readChannel(id, 1).finally(() => this.channelReads.delete(id));
       this.channelReads.set(id, read);
     }
     return read;
@@ -49,7 +52,8 @@ export class InboundService {
 
   async receive(input: InboundMessage): Promise<RouteResult> {
     const { router, clock, newId } = this.deps;
-    const channel = await this.readChannel(input.channelId);
+    const state = await this.readChannel(input.channelId);
+    const channel = state?.channel;
     if (!channel) throw new NotFoundError(`channel ${input.channelId} does not exist`);
     if (!input.accepts.includes(channel.type))
       throw new ValidationError("wrong channel type", [
@@ -92,6 +96,8 @@ export class InboundService {
     };
     return router.createAndRoute({
       channel,
+      queueWaiting: state.queue.length > 0,
+      ...(input.deadline ? { deadline: input.deadline } : {}),
       contactKey: input.contactKey,
       route: !isBot && !input.spam,
       item: {

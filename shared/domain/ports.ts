@@ -4,6 +4,7 @@ import type { Decision, RandomSource } from "./decide";
 import type { FormService } from "./forms";
 import type { PresenceService } from "./presence";
 import type { VisitorService } from "./visitors";
+import type { ChannelStats } from "./waiting-line";
 import type {
   Channel,
   Contact,
@@ -16,6 +17,7 @@ import type {
   QueueEntry,
   Team,
   User,
+  WaitEntry,
 } from "./types";
 
 /** Injected time, so tie-breaks and "active recently" are exact in tests. */
@@ -25,13 +27,42 @@ export interface Clock {
 
 export type { RandomSource };
 
-/** Users, teams, inboxes and routing queues, read together in one consistent read. */
-export interface Directory {
+/**
+ * A monotonic time source in milliseconds, for waits and time budgets only (never stored): the routing
+ * queue's polling and the deadline of a request. Injected like the Clock, so tests control it.
+ */
+export interface Stopwatch {
+  elapsedMs(): number;
+}
+
+/**
+ * The time a request has left (deployed: the Lambda's remaining time, under API Gateway's 30 s). Routing
+ * stops before it runs out and answers with the conversation created and waiting (issue: deadline-aware
+ * routing; docs/routing.md §5.5).
+ */
+export interface Deadline {
+  remainingMs(): number;
+}
+
+/** Users, teams and inboxes named by id, read together: never the whole directory (docs/routing.md §5). */
+export interface Entities {
   users: Map<string, User>;
   teams: Map<string, Team>;
   inboxes: Map<string, Inbox>;
-  /** Channel id -> conversations waiting to be routed, oldest first. */
-  queues: Map<string, QueueEntry[]>;
+}
+
+/** Which entities to read. */
+export interface EntityIds {
+  userIds?: readonly string[];
+  teamIds?: readonly string[];
+  inboxIds?: readonly string[];
+}
+
+/** A channel with the head of its routing queue, read together (one Query of the channel's partition). */
+export interface ChannelState {
+  channel: Channel;
+  /** The first entries of the channel's routing queue, oldest first (as many as asked). */
+  queue: QueueEntry[];
 }
 
 /** A conversation to create, with its first message and the key that makes its creation idempotent. */
@@ -86,6 +117,17 @@ export type DrainOutcome =
       transient: boolean;
     };
 
+/** How assigning conversations from the waiting line went. */
+export type WaitingOutcome =
+  | { type: "committed" }
+  | {
+      type: "conflict";
+      freshUsers: User[];
+      /** Entries whose conversation left the line while the entry stayed. */
+      gone: WaitEntry[];
+      transient: boolean;
+    };
+
 export type TransitionOutcome =
   | { type: "committed" }
   | { type: "stale" } // the conversation changed since it was read
@@ -96,19 +138,41 @@ export type TransitionOutcome =
 /** The store the routing module needs. Implemented once, by the DynamoDB adapter. */
 export interface RoutingStore {
   getChannel(channelId: string): Promise<Channel | null>;
-  loadDirectory(): Promise<Directory>;
+  /** The channel and the first `queueLimit` entries of its routing queue: one consistent Query. */
+  readChannel(channelId: string, queueLimit: number): Promise<ChannelState | null>;
+  /** The named users, teams and inboxes, read consistently: cost grows with the ids, never the directory. */
+  loadEntities(ids: EntityIds): Promise<Entities>;
+  /** Ids of the primary members of a team (the candidates it brings to a rule). */
+  teamMembers(teamId: string): Promise<string[]>;
   findContact(key: ContactKey): Promise<Contact | null>;
+  getContact(id: string): Promise<Contact | null>;
   /** Create every conversation of the batch and apply every assignment, all or nothing. */
   commitNewConversations(plans: CommitPlan[], now: Date): Promise<CommitOutcome>;
   /** Create the conversations unassigned and put them in their channel's routing queue (one write). */
   enqueueNewConversations(queued: Array<{ item: NewConversation; entry: QueueEntry }>): Promise<CommitOutcome>;
   /** The oldest entry of a channel's queue, or null when it is empty. */
   queueHead(channelId: string): Promise<QueueEntry | null>;
+  /** The oldest `limit` entries of a channel's queue. */
+  queueEntries(channelId: string, limit: number): Promise<QueueEntry[]>;
   /** Assign queued conversations and remove their entries, all or nothing. */
   commitDrain(entries: Array<{ entry: QueueEntry; decision: Decision }>, now: Date): Promise<DrainOutcome>;
   /** Drop an entry whose conversation no longer waits (assigned by hand, or gone). */
   removeQueueEntry(entry: QueueEntry): Promise<void>;
   getConversation(id: string): Promise<(Conversation & { version: number }) | null>;
+  /** The oldest `limit` conversations of the channel's waiting line. */
+  waitingEntries(channelId: string, limit: number): Promise<WaitEntry[]>;
+  removeWaitEntry(entry: WaitEntry): Promise<void>;
+  /** Entries from the head of the line up to and including `until` (all when absent). */
+  countWaiting(channelId: string, until?: { since: string; conversationId: string }): Promise<number>;
+  /** How long the conversations assigned from the line since `since` waited (ms). */
+  waitedSince(channelId: string, since: string): Promise<number[]>;
+  /** Channels whose rule can pick the user: listed in person or through their primary team. */
+  channelsFor(userId: string, teamId: string | null): Promise<string[]>;
+  /** Remember that the user can take the channel's conversations (a waiting contact owner). */
+  addChannelRef(userId: string, channelId: string): Promise<void>;
+  commitWaitingAssignments(plans: Array<{ entry: WaitEntry; decision: Decision }>, now: Date): Promise<WaitingOutcome>;
+  /** One page of every channel's id (the sweeper's walk). */
+  listChannelIds(cursor?: string): Promise<{ ids: string[]; nextCursor: string | null }>;
   commitTransition(t: Transition, now: Date): Promise<TransitionOutcome>;
 }
 
@@ -139,6 +203,29 @@ export interface Metrics {
   count(name: string, value?: number, dimensions?: Record<string, string>): void;
   milliseconds(name: string, value: number, dimensions?: Record<string, string>): void;
 }
+
+/**
+ * The service's metric names, shared by the domain that reports them, the EMF adapter, the dashboard and
+ * the alarms, so a rename cannot leave a widget or an alarm watching nothing.
+ */
+export const METRIC = {
+  /** An outbound email (reply to a customer, owner notification) SES refused or that failed to send. */
+  emailSendFailed: "EmailSendFailed",
+  /** A conversation assigned by routing; dimension `strategy`. */
+  routed: "Routed",
+  /** Conversations in a channel's waiting line (docs/routing.md §5.5). */
+  conversationsWaiting: "ConversationsWaiting",
+  /** Age of the oldest conversation in a waiting line. */
+  oldestWaitMs: "OldestWaitMs",
+  /** A conversation that joined its channel's waiting line (nobody could take it). */
+  enteredWaitingLine: "EnteredWaitingLine",
+  /** An eligibility trigger that failed after its request answered (the sweep catches up). */
+  waitingLineTriggerFailed: "WaitingLineTriggerFailed",
+  /** From a conversation's creation to its assignment. */
+  timeToAssignmentMs: "TimeToAssignmentMs",
+  /** An inbound email over the size cap, kept with its large parts omitted. */
+  oversizedEmail: "OversizedEmail",
+} as const;
 
 /** Metrics that go nowhere: the default where nothing observes them. */
 export const noMetrics: Metrics = { count: () => {}, milliseconds: () => {} };
@@ -188,11 +275,19 @@ export type VisitorLinkOutcome =
   | { type: "conflict" }
   | { type: "limit" };
 
+/** One page of the account's users, by id (docs/api.md `GET /users`). */
+export interface UserPage {
+  items: User[];
+  nextCursor: string | null;
+}
+
 /** Configuration and read models, on top of what routing needs. */
 export interface AdminStore extends RoutingStore {
   putUser(profile: UserProfile): Promise<User>;
   getUser(id: string): Promise<User | null>;
   updatePresence(userId: string, change: { availability?: User["availability"]; activityAt?: string }): Promise<User>;
+  listUsers(q: { limit: number; cursor?: string | undefined }): Promise<UserPage>;
+  getInbox(id: string): Promise<Inbox | null>;
   putTeam(team: Team): Promise<void>;
   putInbox(inbox: Inbox): Promise<void>;
   putChannel(channel: Channel): Promise<void>;
@@ -271,8 +366,12 @@ export interface VisitorIdentity {
 /** Views and lookups, with access rules applied; nothing behind it writes. */
 export interface QueryPort {
   health(): Promise<void>;
-  listUsers(): Promise<User[]>;
+  listUsers(page: PageRequest): Promise<Page<User>>;
   getUser(userId: string): Promise<User>;
+  /** A channel's waiting line (docs/routing.md §5.5), for admins. */
+  channelStats(channelId: string): Promise<ChannelStats>;
+  /** A waiting conversation's place in its channel's line (docs/routing.md §5.5.6), else undefined. */
+  placeInLine(conversation: Conversation): Promise<{ position: number; since: string } | undefined>;
   inboxView(actor: User, q: ConversationQuery): Promise<ConversationPage>;
   conversationForAgent(
     actor: User,

@@ -25,6 +25,7 @@ export const COUNT_CAP = 100;
 export const CHANGE_OVERLAP_MS = 10_000;
 const CHANGE_LIMIT = 100;
 import { visitorsConversation } from "./visitors";
+import type { ChannelStats, WaitingLine } from "./waiting-line";
 
 /**
  * The read side the HTTP layer gets (views and lookups), with the access rules applied here rather than
@@ -32,20 +33,35 @@ import { visitorsConversation } from "./visitors";
  * own chat (§6.1.4). Nothing here writes.
  */
 export class QueryService implements QueryPort {
-  constructor(
-    private readonly store: AdminStore,
-    private readonly web: WebReadStore,
-    private readonly clock: Clock,
-  ) {}
+  private readonly store: AdminStore;
+  private readonly web: WebReadStore;
+  private readonly clock: Clock;
+  private readonly waiting: WaitingLine;
+
+  constructor(deps: { store: AdminStore; web: WebReadStore; clock: Clock; waiting: WaitingLine }) {
+    this.store = deps.store;
+    this.web = deps.web;
+    this.clock = deps.clock;
+    this.waiting = deps.waiting;
+  }
 
   /** The table answers: one GetItem on a key that never exists. */
   async health(): Promise<void> {
     await this.store.getChannel("__health__");
   }
 
-  async listUsers(): Promise<User[]> {
-    const dir = await this.store.loadDirectory();
-    return [...dir.users.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+  /** One page of users by id: a request never reads the whole directory. */
+  listUsers(page: PageRequest): Promise<Page<User>> {
+    return this.store.listUsers(page);
+  }
+
+  async channelStats(channelId: string): Promise<ChannelStats> {
+    if (!(await this.store.getChannel(channelId))) throw new NotFoundError(`channel ${channelId} does not exist`);
+    return this.waiting.stats(channelId);
+  }
+
+  placeInLine(conversation: Conversation): Promise<{ position: number; since: string } | undefined> {
+    return this.waiting.placeOf(conversation);
   }
 
   async getUser(userId: string): Promise<User> {
@@ -162,9 +178,9 @@ export class QueryService implements QueryPort {
     return inbox;
   }
 
+  /** One item read (partition INBOX#<id>): the caller is already loaded, so a view never reads the directory. */
   private async readableInbox(actor: User, inboxId: string): Promise<Inbox> {
-    const dir = await this.store.loadDirectory();
-    const inbox = dir.inboxes.get(inboxId);
+    const inbox = await this.store.getInbox(inboxId);
     if (!inbox) throw new NotFoundError(`inbox ${inboxId} does not exist`);
     if (!hasAccess(actor, inbox)) throw new ForbiddenError(`no access to inbox ${inboxId}`);
     return inbox;

@@ -1,35 +1,48 @@
 import { decideInOrder, type Decision } from "./decide";
-import { ContentionError, NotFoundError } from "./errors";
-import type { Clock, CommitOutcome, CommitPlan, Directory, NewConversation, OwnerNotifier, RandomSource, RoutingStore } from "./ports";
-import { queueEntryOf, routesLeastBusy } from "./queue";
-import type { Channel, Contact, ContactKey, Conversation, QueueEntry } from "./types";
+import { ContentionError } from "./errors";
+import { loadPool, type Pool } from "./pool";
+import type { Clock, CommitOutcome, CommitPlan, Deadline, Metrics, NewConversation, OwnerNotifier, RandomSource, RoutingStore, Stopwatch } from "./ports";
+import { METRIC } from "./ports";
+import { DEFAULT_QUEUE_TIMING, type QueueTiming, RoutingQueue, routesLeastBusy } from "./routing-queue";
+import type { Channel, Contact, ContactKey, Conversation, Strategy } from "./types";
 
 export interface RouterOptions {
   store: RoutingStore;
   clock: Clock;
   random: RandomSource;
+  stopwatch: Stopwatch;
   notifier?: OwnerNotifier;
+  metrics?: Metrics;
   /** Re-decisions before giving up with ContentionError (direct path). */
   maxAttempts?: number;
   /** Most conversations in one transaction (each takes up to 4 of DynamoDB's 100 items). */
   maxBatch?: number;
   /** Backoff between attempts: full jitter, `base * 2^attempt` capped at `cap` (ms). */
   backoff?: { baseMs: number; capMs: number };
+  /** The routing queue's timing (routing-queue.ts). */
+  queue?: QueueTiming;
   /**
-   * Routing queue: a waiting router reads the head every `pollMs`, doubling up to `maxPollMs`; a head
-   * that has not moved for `staleMs` is taken as abandoned (its router crashed) and drained by others.
+   * Time kept in hand before a request's deadline: with less left, routing stops and the conversation
+   * is created waiting in its channel's line instead (one write). @default 1500
    */
-  queue?: { pollMs: number; maxPollMs: number; staleMs: number; maxWaitMs: number; drainBudgetMs: number };
+  deadlineReserveMs?: number;
   sleep?: (ms: number) => Promise<void>;
 }
 
 export interface RouteRequest {
   channel: Channel;
+  /**
+   * Whether the channel's routing queue held entries when the channel was read for this request (the
+   * same Query returns both). Unknown = read it with the pool.
+   */
+  queueWaiting?: boolean;
   item: NewConversation;
   /** How to find the contact for `contact_owner` rules. */
   contactKey: ContactKey | null;
   /** Route now (false = create unassigned, e.g. a bot chat before hand-off). */
   route: boolean;
+  /** The time the request has left; absent = no limit but the router's own. */
+  deadline?: Deadline;
 }
 
 export interface RouteResult {
@@ -50,6 +63,13 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+/** The strategy a channel's rule routes by (for a record written without a decision). */
+function strategyOf(channel: Channel): Strategy {
+  if (!channel.routing.autoAssign) return "manual";
+  if (channel.routing.target.type === "contact_owner") return "contact_owner";
+  return channel.type === "chat" || channel.type === "bot" ? "least_busy" : "random";
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
@@ -60,28 +80,35 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  *    flight go together in the next transaction, decided one after another from one snapshot.
  * 2. Direct commit: the batch is created and assigned in one transaction whose conditions say the
  *    chosen users' loads are still the loads read. With no contention that is the only write.
- * 3. Routing queue (least busy only): a router that lost the race, or sees a queue already forming,
- *    creates its conversations unassigned with a queue entry (one write). The router whose entry is the
- *    oldest drains the queue: decides every waiting conversation from one snapshot and commits them in
- *    one transaction. The others only read the head until theirs are done. So routers in separate
- *    processes (one Lambda per chat) combine their work instead of chasing the same least-busy user.
- * A lost race is a normal outcome, re-decided from fresh data; nothing is ever half-written.
+ * 3. The routing queue across processes (routing-queue.ts), for least busy.
+ * A lost race is a normal outcome, re-decided from fresh data; nothing is ever half-written. Every
+ * read is the channel's pool (pool.ts), so the cost of a chat does not grow with the directory.
  */
 export class Router {
-  private readonly queues = new Map<string, Pending[]>();
+  private readonly pending = new Map<string, Pending[]>();
   private readonly flushing = new Set<string>();
   private readonly maxAttempts: number;
   private readonly maxBatch: number;
   private readonly backoff: { baseMs: number; capMs: number };
-  private readonly queueOpts: NonNullable<RouterOptions["queue"]>;
   private readonly sleep: (ms: number) => Promise<void>;
+  readonly queue: RoutingQueue;
 
   constructor(private readonly opts: RouterOptions) {
     this.maxAttempts = opts.maxAttempts ?? 40;
     this.maxBatch = opts.maxBatch ?? 24;
     this.backoff = opts.backoff ?? { baseMs: 2, capMs: 50 };
-    this.queueOpts = opts.queue ?? { pollMs: 10, maxPollMs: 160, staleMs: 2_000, maxWaitMs: 10_000, drainBudgetMs: 2_000 };
     this.sleep = opts.sleep ?? defaultSleep;
+    this.queue = new RoutingQueue({
+      store: opts.store,
+      clock: opts.clock,
+      random: opts.random,
+      stopwatch: opts.stopwatch,
+      sleep: this.sleep,
+      timing: opts.queue ?? DEFAULT_QUEUE_TIMING,
+      maxBatch: this.maxBatch,
+      maxAttempts: this.maxAttempts,
+      jitter: (attempt) => this.jitter(attempt),
+    });
   }
 
   /** Create one conversation and, when asked and the rule says so, assign it. */
@@ -94,9 +121,9 @@ export class Router {
     return new Promise<RouteResult>((resolve, reject) => {
       // Batches are per channel and per "routed or not", so one batch has one policy.
       const key = `${request.channel.id}#${request.route ? "route" : "create"}`;
-      const queue = this.queues.get(key) ?? [];
-      queue.push({ request, contact, resolve, reject });
-      this.queues.set(key, queue);
+      const waiting = this.pending.get(key) ?? [];
+      waiting.push({ request, contact, resolve, reject });
+      this.pending.set(key, waiting);
       if (!this.flushing.has(key)) void this.flush(key);
     });
   }
@@ -104,23 +131,43 @@ export class Router {
   private async flush(key: string): Promise<void> {
     this.flushing.add(key);
     try {
-      for (;;) {
-        const queue = this.queues.get(key);
-        if (!queue || queue.length === 0) break;
-        const batch = queue.splice(0, this.maxBatch);
-        try {
-          await this.commitBatch(batch);
-        } catch (err) {
+      // The first batch was read with its channel a moment ago; batches that waited behind a commit
+      // read the queue again with their pool.
+      for (let first = true; ; first = false) {
+        const waiting = this.pending.get(key);
+        if (!waiting || waiting.length === 0) break;
+        const batch = waiting.splice(0, this.maxBatch);
+        // A batch that joined the routing queue waits for its drain on its own: the next batch goes on
+        // (it will see the queue and join it), so a burst's conversations all reach the queue at once.
+        const fail = (err: unknown) => {
           for (const p of batch) p.reject(err);
+        };
+        try {
+          const { queued } = await this.commitBatch(batch, first);
+          queued?.catch(fail);
+        } catch (err) {
+          fail(err);
         }
       }
     } finally {
       this.flushing.delete(key);
-      this.queues.delete(key);
+      this.pending.delete(key);
     }
   }
 
-  private async commitBatch(batch: Pending[]): Promise<void> {
+  /**
+   * The pool and, when the queue matters and was not read with the channel, whether it holds entries.
+   * The queue's head is read first: a batch that will join the queue needs no pool (a 1,000-user pool
+   * is 10 BatchGetItem calls).
+   */
+  private async snapshot(channel: Channel, live: Pending[], readQueue: boolean): Promise<{ pool: Pool | null; queueWaiting: boolean }> {
+    const { store } = this.opts;
+    if (readQueue && (await store.queueHead(channel.id)) !== null) return { pool: null, queueWaiting: true };
+    return { pool: await loadPool(store, channel, live.map((p) => p.contact)), queueWaiting: false };
+  }
+
+  /** Commits the batch; when it joins the routing queue, returns once enqueued with `queued` for the rest. */
+  private async commitBatch(batch: Pending[], first: boolean): Promise<{ queued?: Promise<void> }> {
     const { store, clock } = this.opts;
     // Two copies of one dedupe key in one batch (a double click) would be the same item twice in one
     // transaction: only the first is committed, the others get its outcome.
@@ -134,11 +181,20 @@ export class Router {
     let live = [...leaders.values()];
     const results = new Map<Pending, RouteResult>();
     const channel = live[0]!.request.channel;
+    const routed = live[0]!.request.route;
     const queueable = live[0]!.request.route && routesLeastBusy(channel);
+    const seenWithChannel = first && live.every((p) => p.request.queueWaiting !== undefined);
+    const outOfTime = () => this.outOfTime(live);
+    if (routed && outOfTime()) {
+      // Not even time to read the pool: create them waiting, one write (docs/routing.md §5.5).
+      await this.createWaiting(live, results, 0);
+      live = [];
+    }
 
-    let directory: Directory = await store.loadDirectory();
+    // Not routed (a bot chat before hand-off): nothing to read, one write.
+    let snap = routed && live.length > 0 ? await this.snapshot(channel, live, queueable && !seenWithChannel) : null;
     // FIFO: while a burst is being drained for this channel, new conversations join the queue.
-    let useQueue = queueable && (directory.queues.get(channel.id)?.length ?? 0) > 0;
+    let useQueue = queueable && (seenWithChannel ? live.some((p) => p.request.queueWaiting) : (snap?.queueWaiting ?? false));
 
     // Direct path. A lost race first retries at once on the fresh items the failed conditions handed
     // back (no read); losing again means others are committing now: back off with jitter and read
@@ -146,12 +202,18 @@ export class Router {
     let patchedSinceRead = false;
     for (let attempt = 0; !useQueue && live.length > 0; attempt++) {
       if (attempt >= this.maxAttempts) throw new ContentionError(`routing gave up after ${attempt} attempts under contention`);
+      if (routed && outOfTime()) {
+        await this.createWaiting(live, results, attempt);
+        live = [];
+        break;
+      }
       const now = clock.now();
-      const plans = this.plan(live, directory, now);
+      const plans = this.plan(live, snap?.pool ?? null, now);
       const outcome = await store.commitNewConversations(plans, now);
       if (outcome.type === "committed") {
         plans.forEach((plan, i) => results.set(live[i]!, { conversation: plan.item.conversation, created: true, decision: plan.decision, attempts: attempt + 1 }));
-        await this.notifyOwners(plans, directory);
+        this.report(channel, plans);
+        await Promise.all([this.notifyOwners(plans, snap?.pool ?? null), this.rememberOwners(channel, plans)]);
         live = [];
         break;
       }
@@ -160,24 +222,86 @@ export class Router {
       if (outcome.freshUsers.length === 0 && !outcome.transient) continue; // only duplicates failed: retry the rest at once
       if (queueable && outcome.freshUsers.length > 0) {
         useQueue = true; // least busy lost to another router: combine through the queue instead of chasing
-      } else if (outcome.freshUsers.length > 0 && !outcome.transient && !patchedSinceRead) {
-        const users = new Map(directory.users);
+      } else if (snap?.pool && outcome.freshUsers.length > 0 && !outcome.transient && !patchedSinceRead) {
+        const users = new Map(snap.pool.users);
         for (const u of outcome.freshUsers) users.set(u.id, u);
-        directory = { ...directory, users };
+        snap = { ...snap, pool: { ...snap.pool, users } };
         patchedSinceRead = true;
       } else {
         await this.sleep(this.jitter(attempt));
-        directory = await store.loadDirectory();
+        if (routed) snap = await this.snapshot(channel, live, false);
         patchedSinceRead = false;
       }
     }
 
-    if (useQueue && live.length > 0) await this.routeThroughQueue(channel, live, results);
+    const finish = () => {
+      for (const [p, r] of results) p.resolve(r);
+      for (const { p, leader } of followers) {
+        const r = results.get(leader)!;
+        p.resolve({ ...r, created: false, existingConversationId: r.conversation.id });
+      }
+    };
+    if (!useQueue || live.length === 0) {
+      finish();
+      return {};
+    }
+    let enqueued!: () => void;
+    const isEnqueued = new Promise<void>((resolve) => (enqueued = resolve));
+    const queued = this.queue.route(channel, live.map((p) => p.request.item), outOfTime, enqueued).then((outcomes) => {
+      outcomes.forEach((o, index) => {
+        const p = live[index]!;
+        if (o.type === "duplicate") {
+          const own = o.existingId === p.request.item.conversation.id;
+          results.set(p, {
+            conversation: own ? p.request.item.conversation : { ...p.request.item.conversation, id: o.existingId },
+            created: own,
+            existingConversationId: o.existingId,
+            decision: null,
+            attempts: 1,
+          });
+        } else results.set(p, { conversation: o.conversation, created: true, decision: o.decision, attempts: 1, queued: true });
+      });
+      finish();
+    });
+    await Promise.race([isEnqueued, queued]);
+    return { queued };
+  }
 
-    for (const [p, r] of results) p.resolve(r);
-    for (const { p, leader } of followers) {
-      const r = results.get(leader)!;
-      p.resolve({ ...r, created: false, existingConversationId: r.conversation.id });
+  /** Whether the request with the least time left in the batch is within the reserve of its deadline. */
+  private outOfTime(live: Pending[]): boolean {
+    const reserve = this.opts.deadlineReserveMs ?? 1500;
+    return live.some((p) => p.request.deadline !== undefined && p.request.deadline.remainingMs() < reserve);
+  }
+
+  /**
+   * Out of time: create the conversations unassigned, waiting in the channel's line (one write, no
+   * read), so the answer goes out before the deadline; the waiting line or the sweeper routes them.
+   */
+  private async createWaiting(live: Pending[], results: Map<Pending, RouteResult>, attempts: number): Promise<void> {
+    const { clock } = this.opts;
+    for (let attempt = 0; live.length > 0; attempt++) {
+      if (attempt >= 3) throw new ContentionError("could not create the conversations before the deadline");
+      const now = clock.now();
+      const why = "routing ran out of time: waiting in the channel's line";
+      const plans: CommitPlan[] = live.map((p) => {
+        const { item, channel } = p.request;
+        const conversation: Conversation = {
+          ...item.conversation,
+          contactId: item.conversation.contactId ?? p.contact?.id ?? null,
+          assigneeId: null,
+          routing: { decidedAt: now.toISOString(), rule: channel.routing, strategy: strategyOf(channel), candidates: [], outcome: { type: "unassigned", why } },
+          updatedAt: now.toISOString(),
+          waitingSince: now.toISOString(),
+        };
+        return { item: { ...item, conversation }, decision: null };
+      });
+      const outcome = await this.opts.store.commitNewConversations(plans, now);
+      if (outcome.type === "committed") {
+        plans.forEach((plan, i) => results.set(live[i]!, { conversation: plan.item.conversation, created: true, decision: null, attempts: attempts + 1 }));
+        this.opts.metrics?.count("RoutingOutOfTime", plans.length, { channel: live[0]!.request.channel.id });
+        return;
+      }
+      live = this.settleDuplicates(live, outcome, plans.map((p) => p.item), results, attempts + 1);
     }
   }
 
@@ -199,142 +323,61 @@ export class Router {
     return live.filter((_, i) => !outcome.duplicates.has(i));
   }
 
-  /** Enqueue the batch (one write), then drain when at the head, or wait while another router drains. */
-  private async routeThroughQueue(channel: Channel, live: Pending[], results: Map<Pending, RouteResult>): Promise<void> {
-    const { store, clock } = this.opts;
-    let attempt = 0;
-    let mine: Array<{ p: Pending; entry: QueueEntry }> = [];
-    while (live.length > 0) {
-      const now = clock.now();
-      const queued = live.map((p) => {
-        const conversation: Conversation = {
-          ...p.request.item.conversation,
-          assigneeId: null,
-          routingPending: true,
-          updatedAt: now.toISOString(),
-        };
-        return { p, item: { ...p.request.item, conversation }, entry: queueEntryOf(conversation, now) };
-      });
-      const outcome = await store.enqueueNewConversations(queued);
-      if (outcome.type === "committed") {
-        mine = queued.map(({ p, entry }) => ({ p, entry }));
-        break;
-      }
-      live = this.settleDuplicates(live, outcome, queued.map((q) => q.item), results, attempt + 1);
-      if (++attempt >= this.maxAttempts) throw new ContentionError("could not enqueue the conversations");
-      await this.sleep(this.jitter(attempt));
-    }
-
-    const deadline = Date.now() + this.queueOpts.maxWaitMs;
-    let seenHead: string | null = null;
-    let seenSince = Date.now();
-    let poll = this.queueOpts.pollMs;
-    let firstLook = true;
-    while (mine.length > 0) {
-      const head = await store.queueHead(channel.id);
-      if (head?.position !== seenHead) {
-        seenHead = head?.position ?? null;
-        seenSince = Date.now();
-      }
-      // Entries are removed oldest first: ours are done once the head has moved past them.
-      const done = mine.filter(({ entry }) => head === null || entry.position < head.position);
-      if (done.length > 0) {
-        await Promise.all(done.map(async ({ p, entry }) => results.set(p, await this.finalResult(entry, true))));
-        mine = mine.filter((m) => !done.includes(m));
-        if (mine.length === 0) break;
-      }
-      const headIsMine = head !== null && mine.some(({ entry }) => entry.position === head.position);
-      const still = Date.now() - seenSince;
-      // Drain when ours is first in line on the first look (nobody drains an empty queue), or when it has
-      // been first for a moment (an active drainer moves the head every batch: do not race it), or when
-      // the head has not moved for `staleMs` (its router is gone).
-      const drainNow = (headIsMine && (firstLook || still >= 3 * this.queueOpts.pollMs)) || (head !== null && still > this.queueOpts.staleMs);
-      firstLook = false;
-      if (drainNow) {
-        await this.drain(channel);
-        poll = this.queueOpts.pollMs;
-      } else if (Date.now() > deadline) {
-        // Never lost: the conversations exist, unassigned, and whoever drains next will route them.
-        await Promise.all(mine.map(async ({ p, entry }) => results.set(p, await this.finalResult(entry, false))));
-        break;
-      } else {
-        await this.sleep(poll * (0.5 + Math.random()));
-        poll = Math.min(this.queueOpts.maxPollMs, poll * 2);
-      }
-    }
-  }
-
-  /**
-   * Drain the channel's queue in batches, oldest first, until it is empty or the time budget is spent:
-   * one snapshot read and one transaction per batch.
-   */
-  private async drain(channel: Channel): Promise<void> {
-    const { store, clock, random } = this.opts;
-    const until = Date.now() + this.queueOpts.drainBudgetMs;
-    for (let attempt = 0; Date.now() < until; ) {
-      const directory = await store.loadDirectory();
-      const entries = (directory.queues.get(channel.id) ?? []).slice(0, this.maxBatch);
-      if (entries.length === 0) return;
-      const inbox = directory.inboxes.get(channel.inboxId);
-      if (!inbox) throw new NotFoundError(`inbox ${channel.inboxId} of channel ${channel.id} does not exist`);
-      const now = clock.now();
-      const decisions = decideInOrder(entries.map(() => ({ channel, contact: null })), { users: directory.users, inbox, now }, random);
-      const plans = entries.map((entry, i) => ({ entry, decision: decisions[i]! }));
-      const outcome = await store.commitDrain(plans, now);
-      if (outcome.type === "committed") {
-        attempt = 0;
-        continue;
-      }
-      // Taken by hand meanwhile, or drained by a router that took over: only the entry is left to drop.
-      await Promise.all(outcome.gone.map((e) => store.removeQueueEntry(e)));
-      if (outcome.transient || (outcome.gone.length === 0 && outcome.freshUsers.length > 0)) {
-        await this.sleep(this.jitter(++attempt));
-      }
-    }
-  }
-
-  private async finalResult(entry: QueueEntry, routed: boolean): Promise<RouteResult> {
-    const stored = await this.opts.store.getConversation(entry.conversationId);
-    if (!stored) throw new NotFoundError(`conversation ${entry.conversationId} vanished`);
-    const { version: _v, ...conversation } = stored;
-    const record = conversation.routing;
-    const decision: Decision | null =
-      routed && record
-        ? { record, userId: conversation.assigneeId, expectedLoad: null, requireAvailable: true, notifyOwner: false }
-        : null;
-    return { conversation, created: true, decision, attempts: 1, queued: true };
-  }
-
   /** Decide every conversation of the batch in order, each seeing the load the previous ones add. */
-  private plan(live: Pending[], directory: Directory, now: Date): CommitPlan[] {
+  private plan(live: Pending[], pool: Pool | null, now: Date): CommitPlan[] {
     // A batch is one channel, so one inbox and one policy.
     const channel = live[0]!.request.channel;
-    const inbox = directory.inboxes.get(channel.inboxId);
-    if (!inbox) throw new NotFoundError(`inbox ${channel.inboxId} of channel ${channel.id} does not exist`);
-    const routed = live[0]!.request.route;
-    const decisions = routed ? decideInOrder(live.map((p) => ({ channel, contact: p.contact })), { users: directory.users, inbox, now }, this.opts.random) : [];
+    const decisions = pool
+      ? decideInOrder(live.map((p) => ({ channel, contact: p.contact })), { users: pool.users, inbox: pool.inbox, now }, this.opts.random)
+      : [];
     return live.map((p, i) => {
       const decision = decisions[i] ?? null;
       const { item } = p.request;
+      // Automatic routing found nobody: the conversation joins its channel's line (docs/routing.md §5.5).
+      const waits = decision !== null && decision.userId === null && decision.record.strategy !== "manual";
       const conversation: Conversation = {
         ...item.conversation,
         contactId: item.conversation.contactId ?? p.contact?.id ?? null,
         assigneeId: decision?.userId ?? null,
         routing: decision?.record ?? item.conversation.routing,
         updatedAt: now.toISOString(),
+        ...(waits ? { waitingSince: now.toISOString() } : {}),
       };
       return { item: { ...item, conversation }, decision };
     });
   }
 
-  private async notifyOwners(plans: CommitPlan[], directory: Directory): Promise<void> {
+  private report(channel: Channel, plans: CommitPlan[]): void {
+    const metrics = this.opts.metrics;
+    if (!metrics) return;
+    for (const p of plans) {
+      if (!p.decision) continue;
+      if (p.decision.userId) {
+        metrics.count(METRIC.routed, 1, { strategy: p.decision.record.strategy });
+        metrics.milliseconds(METRIC.timeToAssignmentMs, 0, { channel: channel.id });
+      } else if (p.item.conversation.waitingSince) metrics.count(METRIC.enteredWaitingLine, 1, { channel: channel.id });
+    }
+  }
+
+  /** A conversation waiting for its contact's owner: the owner's next free slot should find this channel. */
+  private async rememberOwners(channel: Channel, plans: CommitPlan[]): Promise<void> {
+    const owners = new Set(
+      plans
+        .filter((p) => p.item.conversation.waitingSince)
+        .map((p) => p.decision?.record.candidates.find((c) => c.source === "contact_owner")?.userId)
+        .filter((u): u is string => u !== undefined),
+    );
+    await Promise.all([...owners].map((u) => this.opts.store.addChannelRef(u, channel.id).catch(() => undefined)));
+  }
+
+  private async notifyOwners(plans: CommitPlan[], pool: Pool | null): Promise<void> {
     const notifier = this.opts.notifier;
-    if (!notifier) return;
+    if (!notifier || !pool) return;
     await Promise.all(
       plans
         .filter((p) => p.decision?.notifyOwner && p.decision.userId)
         .map(async (p) => {
-          const owner = directory.users.get(p.decision!.userId!);
+          const owner = pool.users.get(p.decision!.userId!);
           if (!owner) return;
           // Best effort: the assignment stands even if the email cannot be sent.
           try {
@@ -348,6 +391,6 @@ export class Router {
 
   private jitter(attempt: number): number {
     const ceiling = Math.min(this.backoff.capMs, this.backoff.baseMs * 2 ** attempt);
-    return Math.random() * ceiling;
+    return this.opts.random.next() * ceiling;
   }
 }

@@ -54,6 +54,11 @@ export type RoutingTarget =
 export interface RoutingRule {
   autoAssign: boolean;
   target: RoutingTarget;
+  /**
+   * Return to the line when the owner goes away (docs/routing.md §5.5): a user who turns away has the
+   * open conversations of this channel unassigned and routed again. Off when absent.
+   */
+  returnWhenAway?: boolean | undefined;
 }
 
 export interface Channel {
@@ -120,6 +125,13 @@ export interface Conversation {
   spam?: boolean | undefined;
   /** Waiting in its channel's routing queue behind a burst; routed within moments. */
   routingPending?: boolean | undefined;
+  /**
+   * In its channel's waiting line since then (docs/routing.md §5.5): automatic routing could not assign
+   * it; it is assigned as soon as someone eligible frees up. Absent once it leaves the line.
+   */
+  waitingSince?: string | undefined;
+  /** The visitor's place in the line, computed when answered (never stored). */
+  waiting?: { position: number; since: string } | undefined;
   /** The visitor's token (chat, bot): the visitor's credential for the thread, never shown to agents. */
   visitorToken?: string | undefined;
   /** Where replies go, for email and form conversations. */
@@ -141,6 +153,29 @@ export interface QueueEntry {
   /** Orders the queue: oldest first. */
   position: string;
 }
+
+/** A conversation waiting in its channel's line (docs/routing.md §5.5), oldest first. */
+export interface WaitEntry {
+  channelId: string;
+  conversationId: string;
+  inboxId: string;
+  createdAt: string;
+  /** When it joined the line: orders the line with the conversation id. */
+  since: string;
+  /** The contact and its owner when it joined (contact-owner channels decide by them). */
+  contactId: string | null;
+  ownerId: string | null;
+}
+
+/** What made a waiting conversation assignable (the decision record says it). */
+export type EligibilityTrigger =
+  | { kind: "available"; userId: string }
+  | { kind: "freed"; userId: string }
+  | { kind: "capacity"; userId: string }
+  | { kind: "joined"; userId: string }
+  | { kind: "rule"; channelId: string }
+  | { kind: "away"; userId: string }
+  | { kind: "sweep" };
 
 /** Why a candidate was kept or dropped (docs/routing.md §7). */
 export type CandidateReason =
@@ -184,4 +219,8 @@ export interface RoutingDecision {
   ownerNotified?: boolean;
   /** How many times the decision was re-made because a user's load changed before commit. */
   retries?: number;
+  /** For a conversation assigned from the waiting line: how long it waited and what made it assignable. */
+  waited?: { since: string; ms: number; trigger: EligibilityTrigger };
+  /** For a conversation returned to the line: whose absence returned it. */
+  returnedFrom?: string;
 }

@@ -3,7 +3,7 @@ import type { ConversationService } from "./conversations";
 import { CHAT_DEDUPE_TTL_SECONDS, dedupeKeys } from "./dedupe";
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from "./errors";
 import type { InboundService } from "./inbound";
-import type { AdminStore } from "./ports";
+import type { AdminStore, Deadline } from "./ports";
 import type { Conversation, Message } from "./types";
 
 /**
@@ -46,6 +46,8 @@ export class VisitorService {
     visitorToken: string;
     tokenGiven: boolean;
     idempotencyKey?: string | undefined;
+    /** The time the request has left: routing answers before it runs out. */
+    deadline?: Deadline | undefined;
   }): Promise<{ conversation: Conversation; created: boolean }> {
     const { visitorToken, tokenGiven, idempotencyKey } = input;
     const dedupe = idempotencyKey
@@ -61,11 +63,15 @@ export class VisitorService {
       contactKey: { by: "visitorToken", value: visitorToken },
       visitorToken,
       ...dedupe,
+      ...(input.deadline ? { deadline: input.deadline } : {}),
     });
     if (r.created) return { conversation: r.conversation, created: true };
     if (!tokenGiven) {
       throw new ConflictError("idempotency key already used", [
-        { field: "body.idempotencyKey", reason: "send it again with the visitor token the first answer gave" },
+        {
+          field: "body.idempotencyKey",
+          reason: "already used by a request without a visitor token: use the conversation and token its answer gave",
+        },
       ]);
     }
     const existing = await visitorsConversation(this.deps.store, r.existingConversationId!, visitorToken);

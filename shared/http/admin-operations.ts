@@ -10,7 +10,7 @@ export const ADMIN_OPERATIONS = {
     return ok(await ctx.services.commands.admin.putUser({ id: param(ctx, "userId"), ...body }));
   },
   async listUsers(ctx) {
-    return ok({ items: await ctx.services.queries.listUsers() });
+    return ok(await ctx.services.queries.listUsers(s.parse(s.usersQuery, ctx.query, "query")));
   },
   async getUser(ctx) {
     return ok(await ctx.services.queries.getUser(param(ctx, "userId")));
@@ -42,6 +42,9 @@ export const ADMIN_OPERATIONS = {
   async putRule(ctx) {
     const rule = s.parse(s.rule, ctx.body);
     return ok(await ctx.services.commands.admin.putRule(param(ctx, "channelId"), rule));
+  },
+  async channelStats(ctx) {
+    return ok(await ctx.services.queries.channelStats(param(ctx, "channelId")));
   },
   async putContact(ctx) {
     const contact = { id: param(ctx, "contactId"), ...s.parse(s.contactBody, ctx.body) };

@@ -93,7 +93,7 @@ function routeHandler(spec: Route, services: HttpServices, logger: ApiLogger) {
   }
   handler.use(errorMapper(logger)).use(rawBody());
   if (spec.json) handler.use(httpJsonBodyParser());
-  return handler.handler(async (event) => {
+  return handler.handler(async (event, context) => {
     const { principal, actor } = await authenticate(spec, event, services);
     const ctx: RequestContext = {
       params: event.pathParameters ?? {},
@@ -105,6 +105,9 @@ function routeHandler(spec: Route, services: HttpServices, logger: ApiLogger) {
       principal,
       actor,
       services,
+      // The Lambda's remaining time (its 15 s timeout is inside API Gateway's 30 s): routing answers
+      // before it runs out. Without a Lambda context (tests, the local gateway) there is no limit.
+      deadline: { remainingMs: () => (typeof context?.getRemainingTimeInMillis === "function" ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY) },
     };
     return toResult(await operation(ctx));
   });

@@ -1,4 +1,4 @@
-import type { CommandServices, QueryPort } from "../domain/ports";
+import type { CommandServices, Deadline, QueryPort } from "../domain/ports";
 import type { Conversation, User } from "../domain/types";
 import type { Principal } from "./auth";
 import * as s from "./schemas";
@@ -34,6 +34,8 @@ export interface RequestContext {
   /** The calling user's record, for agent routes (updated with this request's activity). */
   actor: User | null;
   services: HttpServices;
+  /** The time the request has left (routing stops before it runs out). */
+  deadline?: Deadline;
 }
 
 export interface Reply {

@@ -195,6 +195,17 @@ export const formAccepted = z.looseObject({
   duplicate: z.boolean().describe("true when this submissionId was already received"),
 });
 
+/** A channel's waiting line, for a support lead (docs/routing.md §5.5). */
+export const channelStats = z.object({
+  channelId: z.string(),
+  waiting: z.number().int().describe("conversations waiting now"),
+  oldestWaitingSince: isoTime.nullable(),
+  oldestWaitMs: z.number().nullable(),
+  lastHour: z
+    .object({ assigned: z.number().int(), p50Ms: z.number().nullable(), p95Ms: z.number().nullable() })
+    .describe("conversations assigned from the line in the last hour, and how long they waited"),
+});
+
 export const health = z.looseObject({ status: z.literal("ok") });
 
 /** The OpenAPI document itself (validated as OpenAPI 3.1 by the tests, not by this schema). */

@@ -18,6 +18,8 @@ export const rule = z.object({
     z.object({ type: z.literal("users_and_teams"), userIds: z.array(id).max(1000).default([]), teamIds: z.array(id).max(100).default([]) }).strict(),
     z.object({ type: z.literal("contact_owner"), fallbackUserId: id.optional() }).strict(),
   ]),
+  /** docs/routing.md §5.5: return a user's open conversations to the line when they turn away. */
+  returnWhenAway: z.boolean().optional(),
 }).strict();
 
 export const userBody = z.object({
@@ -69,6 +71,11 @@ export const listQuery = z.object({
   cursor: z.string().max(2000).optional(),
 });
 
+/** `GET /users?limit=&cursor=` (docs/api.md): one page of users by id. */
+export const usersQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(2000).optional(),
+});
 export const chatStart = z.object({ text, visitorToken: visitorToken.optional(), idempotencyKey: z.string().min(1).max(200).optional() }).strict();
 export const chatMessage = z.object({ text, visitorToken: visitorToken.optional() }).strict();
 export const handoffBody = z.object({ visitorToken: visitorToken.optional() }).strict();

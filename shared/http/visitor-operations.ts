@@ -33,9 +33,13 @@ function visitorCookie(token: string): string {
   return `${VISITOR_COOKIE}=${token}; Path=/; Max-Age=31536000; HttpOnly; Secure; SameSite=None`;
 }
 
-/** The visitor's view of a conversation, with the display name of the person who has it. */
+/** The visitor's view of a conversation: the display name of the person who has it, the place in line. */
 async function forVisitor(ctx: RequestContext, conv: Conversation) {
-  return visitorView(conv, await ctx.services.queries.assigneeName(conv));
+  const [agentName, waiting] = await Promise.all([
+    ctx.services.queries.assigneeName(conv),
+    ctx.services.queries.placeInLine(conv),
+  ]);
+  return visitorView({ ...conv, ...(waiting ? { waiting } : {}) }, agentName);
 }
 
 /** Visitor chat (public): answers carry the visitor's view only (docs/api.md, Visitor chat). */
@@ -51,6 +55,7 @@ export const VISITOR_OPERATIONS = {
       visitorToken,
       tokenGiven: given !== undefined,
       idempotencyKey: body.idempotencyKey,
+      deadline: ctx.deadline,
     });
     const conversation = await forVisitor(ctx, r.conversation);
     return {

@@ -1,20 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { decide } from "../../shared/domain/decide";
+import { loadPool } from "../../shared/domain/pool";
 import type { RandomSource, RoutingStore } from "../../shared/domain/ports";
 import type { Conversation } from "../../shared/domain/types";
 
 /**
  * The baseline the issue describes: read loads, pick, one conditional write, and on failure start
- * over at once. Same store and same commit as ours, so only the contention strategy differs.
+ * over at once. Same store, same pool reads and same commit as ours, so only the contention strategy
+ * differs.
  */
 export async function naiveRoute(store: RoutingStore, channelId: string, text: string, random: RandomSource): Promise<Conversation> {
   for (;;) {
     const channel = await store.getChannel(channelId);
     if (!channel) throw new Error(`no channel ${channelId}`);
-    const dir = await store.loadDirectory();
-    const inbox = dir.inboxes.get(channel.inboxId)!;
+    const { users, inbox } = await loadPool(store, channel, []);
     const now = new Date();
-    const decision = decide({ channel, contact: null }, { users: dir.users, inbox, now }, random);
+    const decision = decide({ channel, contact: null }, { users, inbox, now }, random);
     const id = randomUUID();
     const conversation: Conversation = {
       id, inboxId: inbox.id, channelId, channelType: channel.type, status: "open", assigneeId: decision.userId,

@@ -1,29 +1,51 @@
 /**
- * `npm run bench`: routing under bursts, our router vs the naive optimistic one, in the same run,
- * on the embedded DynamoDB (or DYNAMODB_ENDPOINT). Prints a table, then one JSON line of all rows.
+ * `npm run bench`: routing under bursts and with large directories, our router vs the naive optimistic
+ * one, in the same run, on the embedded DynamoDB (or DYNAMODB_ENDPOINT). Prints a table, then one JSON
+ * line of all rows. `npm run bench -- routing|mime` runs one part; `-- routing <scenario>...` some rows.
  */
 import { performance } from "node:perf_hooks";
-import { createDynamoClients } from "../../shared/adapters/dynamo/client";
+import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { createDynamoClients, type DynamoClients } from "../../shared/adapters/dynamo/client";
+import { userToItem } from "../../shared/adapters/dynamo/items";
+import { ENTITY, keys, viewKeys } from "../../shared/adapters/dynamo/keys";
 import { createApp, ensureTable, systemRandom } from "../../shared/app";
 import { startDynoxide } from "../../infra/local/dynoxide";
 import { dump } from "../support/harness";
-import { countCalls } from "../support/instrument";
+import { countCalls, measureTraffic } from "../support/instrument";
 import { benchHtmlToText, benchMime } from "./mime";
 import { naiveRoute } from "./naive-router";
+
+interface Plan {
+  name: string;
+  conversations: number;
+  /** Users in the channel's pool (primary members of the team the channel lists). */
+  agents: number;
+  /** Users in the directory who are in no pool of this channel. */
+  bystanders: number;
+  routers: number;
+  /** Chats arrive one after another (latency of an uncontended chat) instead of all at once. */
+  sequential: boolean;
+}
 
 interface Row {
   scenario: string;
   router: "ours" | "naive";
   conversations: number;
   agents: number;
+  directory: number;
   routers: number;
   writeAttemptsPerConversation: number;
   dynamoCallsPerConversation: number;
+  bytesReadPerConversation: number;
+  readUnitsPerConversation: number;
   p50Ms: number;
   p99Ms: number;
   totalMs: number;
   spread: number;
   assigned: number;
+  hottestKey: string;
+  hottestKeyWriteShare: number;
+  hottestKeyWritesPerConversation: number;
 }
 
 const quantile = (xs: number[], q: number) => {
@@ -32,58 +54,121 @@ const quantile = (xs: number[], q: number) => {
 };
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
-async function scenario(endpoint: string, o: { name: string; router: "ours" | "naive"; conversations: number; agents: number; routers: number }): Promise<Row> {
+/** Users outside the pool, written straight as items (the router never reads them: that is the point). */
+async function seedBystanders(db: DynamoClients, tableName: string, n: number): Promise<void> {
+  const items: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < n; i++) {
+    const id = `staff-${String(i).padStart(5, "0")}`;
+    const user = {
+      id, name: id, email: `${id}@example.com`, seat: "service" as const, role: "agent" as const, primaryTeamId: "back-office",
+      additionalTeamIds: [], capacity: null, availability: "available" as const, lastInboxActivityAt: null, lastAssignedAt: null, openCount: 0,
+    };
+    items.push({ ...userToItem(user), gsi3pk: viewKeys.users, gsi3sk: id });
+    items.push({ ...keys.teamMember("back-office", id), entityType: ENTITY.teamMember, userId: id });
+  }
+  const chunks: Array<typeof items> = [];
+  for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
+  for (let i = 0; i < chunks.length; i += 16) {
+    await Promise.all(
+      chunks.slice(i, i + 16).map(async (chunk) => {
+        let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
+        while (pending.length > 0) {
+          const out = await db.doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+          pending = (out.UnprocessedItems?.[tableName] ?? []) as typeof pending;
+        }
+      }),
+    );
+  }
+}
+
+async function scenario(endpoint: string, o: Plan & { router: "ours" | "naive" }): Promise<Row> {
   const tableName = `bench-${o.name}-${o.router}-${Date.now()}`.replace(/[^a-zA-Z0-9_.-]/g, "-");
   const seed = createDynamoClients({ region: "us-east-1", endpoint });
   await ensureTable(seed, tableName);
   const admin = createApp({ db: seed, tableName });
   const agentIds = Array.from({ length: o.agents }, (_, i) => `agent-${String(i).padStart(4, "0")}`);
   await admin.store.putInbox({ id: "inbox", name: "Support", access: { type: "everyone" } });
-  await Promise.all(agentIds.map((id) => admin.store.putUser({ id, name: id, email: `${id}@example.com`, seat: "service", role: "agent", primaryTeamId: null, additionalTeamIds: [], capacity: null })));
-  await admin.store.putChannel({ id: "chat", inboxId: "inbox", type: "chat", name: "Chat", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: agentIds, teamIds: [] } } });
+  await admin.store.putTeam({ id: "support", name: "Support" });
+  await admin.store.putTeam({ id: "back-office", name: "Back office" });
+  for (let i = 0; i < agentIds.length; i += 50) {
+    await Promise.all(
+      agentIds.slice(i, i + 50).map((id) =>
+        admin.store.putUser({ id, name: id, email: `${id}@example.com`, seat: "service", role: "agent", primaryTeamId: "support", additionalTeamIds: [], capacity: null }),
+      ),
+    );
+  }
+  await seedBystanders(seed, tableName, o.bystanders);
+  await admin.store.putChannel({ id: "chat", inboxId: "inbox", type: "chat", name: "Chat", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: [], teamIds: ["support"] } } });
 
   const instances = Array.from({ length: o.routers }, () => {
     const db = createDynamoClients({ region: "us-east-1", endpoint, overrides: { maxAttempts: 10 } });
-    return { app: createApp({ db, tableName }), calls: countCalls(db.client) };
+    return { app: createApp({ db, tableName }), calls: countCalls(db.client), traffic: measureTraffic(db.client) };
   });
   // Warm the connections so the first request does not pay for the TCP set-up, then count from zero.
   await Promise.all(instances.map((x) => x.app.store.getChannel("chat")));
-  for (const x of instances) x.calls.reset();
+  for (const x of instances) {
+    x.calls.reset();
+    x.traffic.reset();
+  }
   const latencies: number[] = [];
+  const one = async (i: number) => {
+    const inst = instances[i % o.routers]!;
+    const t0 = performance.now();
+    if (o.router === "ours") await inst.app.inbound.receive({ channelId: "chat", accepts: ["chat"], text: `hello ${i}`, contactKey: null });
+    else await naiveRoute(inst.app.store, "chat", `hello ${i}`, systemRandom);
+    latencies.push(performance.now() - t0);
+  };
   const start = performance.now();
-  await Promise.all(
-    Array.from({ length: o.conversations }, async (_, i) => {
-      const inst = instances[i % o.routers]!;
-      const t0 = performance.now();
-      if (o.router === "ours") await inst.app.inbound.receive({ channelId: "chat", accepts: ["chat"], text: `hello ${i}`, contactKey: null });
-      else await naiveRoute(inst.app.store, "chat", `hello ${i}`, systemRandom);
-      latencies.push(performance.now() - t0);
-    }),
-  );
+  if (o.sequential) for (let i = 0; i < o.conversations; i++) await one(i);
+  else await Promise.all(Array.from({ length: o.conversations }, (_, i) => one(i)));
   const totalMs = performance.now() - start;
+
   const { users, conversations } = await dump({ db: seed, tableName });
-  const loads = users.map((u) => u.openCount);
-  const calls = instances.reduce((s, x) => s + x.calls.total(), 0);
-  const writes = instances.reduce((s, x) => s + x.calls.writes(), 0);
+  const loads = users.filter((u) => u.primaryTeamId === "support").map((u) => u.openCount);
+  const sum = (f: (x: (typeof instances)[number]) => number) => instances.reduce((s, x) => s + f(x), 0);
+  const byKey = new Map<string, number>();
+  for (const x of instances) for (const [k, v] of x.traffic.traffic.writesByKey) byKey.set(k, (byKey.get(k) ?? 0) + v);
+  const itemWrites = sum((x) => x.traffic.traffic.itemWrites);
+  const [hotKey, hotWrites] = [...byKey].sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
+  const n = o.conversations;
   return {
     scenario: o.name,
     router: o.router,
-    conversations: o.conversations,
+    conversations: n,
     agents: o.agents,
+    directory: o.agents + o.bystanders,
     routers: o.routers,
-    writeAttemptsPerConversation: round(writes / o.conversations),
-    dynamoCallsPerConversation: round(calls / o.conversations),
+    writeAttemptsPerConversation: round(sum((x) => x.calls.writes()) / n),
+    dynamoCallsPerConversation: round(sum((x) => x.calls.total()) / n),
+    bytesReadPerConversation: Math.round(sum((x) => x.traffic.traffic.bytesRead) / n),
+    readUnitsPerConversation: round(sum((x) => x.traffic.traffic.readUnits) / n, 1),
     p50Ms: round(quantile(latencies, 0.5), 1),
     p99Ms: round(quantile(latencies, 0.99), 1),
     totalMs: round(totalMs, 0),
     spread: Math.max(...loads) - Math.min(...loads),
     assigned: conversations.filter((c) => c.assigneeId !== null).length,
+    // Keys are per entity: the hottest is a user's item (or the channel's queue during a burst).
+    hottestKey: hotKey.replace(/#.*/, "#…"),
+    hottestKeyWriteShare: round(itemWrites === 0 ? 0 : hotWrites / itemWrites, 3),
+    hottestKeyWritesPerConversation: round(hotWrites / n),
   };
 }
 
+const PLANS: Plan[] = [
+  { name: "single-chat", conversations: 1, agents: 5, bystanders: 0, routers: 1, sequential: true },
+  { name: "directory-20", conversations: 50, agents: 20, bystanders: 0, routers: 1, sequential: true },
+  { name: "directory-10000", conversations: 50, agents: 20, bystanders: 9_980, routers: 1, sequential: true },
+  { name: "burst-200x5", conversations: 200, agents: 5, bystanders: 0, routers: 4, sequential: false },
+  { name: "burst-200x5-lambda", conversations: 200, agents: 5, bystanders: 0, routers: 200, sequential: false },
+  { name: "pool-1000", conversations: 200, agents: 1000, bystanders: 0, routers: 4, sequential: false },
+  { name: "burst-200x20-directory-10000", conversations: 200, agents: 20, bystanders: 9_980, routers: 4, sequential: false },
+];
+
 async function main() {
-  // `npm run bench -- mime` or `-- routing` runs one part; no argument runs both.
-  const only = process.argv[2];
+  const [only, ...args] = process.argv.slice(2);
+  // `--ours` skips the naive rows (a quick look while working; the README's figures come from both).
+  const routers = args.includes("--ours") ? (["ours"] as const) : (["ours", "naive"] as const);
+  const names = args.filter((a) => !a.startsWith("--"));
   if (only !== "routing") {
     process.stderr.write("bench: MIME parsing...\n");
     const mime = await benchMime();
@@ -97,16 +182,11 @@ async function main() {
   if (only === "mime") return;
   const own = process.env.DYNAMODB_ENDPOINT ? null : await startDynoxide();
   const endpoint = process.env.DYNAMODB_ENDPOINT ?? own!.endpoint;
-  const plan = [
-    { name: "single-chat", conversations: 1, agents: 5, routers: 1 },
-    { name: "burst-200x5", conversations: 200, agents: 5, routers: 4 },
-    { name: "burst-200x5-lambda", conversations: 200, agents: 5, routers: 200 },
-    { name: "pool-1000", conversations: 200, agents: 1000, routers: 4 },
-  ];
+  const plan = names.length > 0 ? PLANS.filter((p) => names.includes(p.name)) : PLANS;
   const rows: Row[] = [];
   try {
     for (const s of plan) {
-      for (const router of ["ours", "naive"] as const) {
+      for (const router of routers) {
         process.stderr.write(`bench: ${s.name} (${router})...\n`);
         rows.push(await scenario(endpoint, { ...s, router }));
       }
@@ -114,7 +194,7 @@ async function main() {
   } finally {
     await own?.stop();
   }
-  console.table(rows);
+  console.table(rows.map(({ hottestKey: _k, ...r }) => r));
   console.log(JSON.stringify(rows));
 }
 

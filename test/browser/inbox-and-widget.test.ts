@@ -352,10 +352,8 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     await amy.getByRole("heading", { name: "Sign in to the inbox" }).waitFor();
   });
 
-  // PENDING: needs the waiting line (docs/routing.md §5.5, issue 9, built on the scale branch at the
-  // same time): turning Available must hand Hal the chat that waited in flow 4. The coordinator
-  // removes `.skip` after merging the waiting line.
-  it.skip("4b. back to Available, the waiting chat arrives in Mine within 5 s", async () => {
+  // docs/routing.md §5.5: turning Available hands Hal the chat that waited in flow 4.
+  it("4b. back to Available, the waiting chat arrives in Mine within 5 s", async () => {
     const hal = await page();
     await signIn(hal, rt, "f4-hal");
     const availability = hal.getByRole("switch", { name: "Availability" });

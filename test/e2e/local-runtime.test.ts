@@ -4,7 +4,9 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { freePort } from "../../infra/local/dynoxide";
+import { createDynamoClients } from "../../shared/adapters/dynamo/client";
 import { signatureHeader } from "../../shared/http/signature";
 
 const root = path.resolve(new URL("../..", import.meta.url).pathname);
@@ -122,6 +124,10 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
     const e2 = await req("POST", "/local/inbound-email", mail("q2", "In-Reply-To: <q1@customer.example>\r\n"), { "content-type": "message/rfc822" });
     expect(e2.json.outcomes[0]).toEqual({ type: "threaded", conversationId: e1.json.outcomes[0].conversationId });
     expect((await req("POST", "/local/inbound-email", "x", { "content-type": "text/plain" })).status).toBe(415);
+    // A message past the API's 256 KiB body cap still arrives, as SES would deliver it.
+    const longMail = `From: Lee <lee@customer.example>\r\nTo: help@e2e.local\r\nSubject: Logs\r\nMessage-ID: <big@customer.example>\r\n\r\n${"log line\r\n".repeat(100_000)}`;
+    const e3 = await req("POST", "/local/inbound-email", longMail, { "content-type": "message/rfc822" });
+    expect([e3.status, e3.json.outcomes[0].type]).toEqual([202, "created"]);
     const carolsView = await fetch(`${rt.url}/inboxes/main/conversations?view=all`, { headers: { authorization: admin.authorization } });
     expect(carolsView.status).toBe(403); // the bootstrap admin is not a user of the inbox
     const sesStore = (await (await fetch(`http://127.0.0.1:${env.SES_PORT}/store`)).json()) as { emails: Array<{ destination: { to: string[] } }> };
@@ -143,6 +149,35 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
     const users = await (await fetch(`${again.url}/users`, { headers: { authorization: token } })).json() as { items: Array<{ id: string; openCount: number }> };
     expect(users.items.map((u) => [u.id, u.openCount])).toEqual([["alice", 1], ["bob", 2], ["carol", 1]]);
     expect(await stop(again, "SIGTERM")).toBe(0);
+  }, 60_000);
+
+  it("the sweeper timer assigns a waiting chat that no request triggered", async () => {
+    const env = { PORT: String(await freePort()), DYNAMODB_PORT: String(await freePort()), S3_PORT: String(await freePort()), SES_PORT: String(await freePort()), ROUTING_DATA_DIR: mkdtempSync(path.join(tmpdir(), "routing-e2e-sweep-")), SWEEP_INTERVAL_MS: "300" };
+    const rt = await start(env);
+    running.push(rt);
+    const admin = { authorization: `Bearer ${rt.adminToken}`, "content-type": "application/json" };
+    const put = async (p: string, body: unknown) => expect((await fetch(`${rt.url}${p}`, { method: "PUT", headers: admin, body: JSON.stringify(body) })).status).toBeLessThan(300);
+    await put("/users/alice", { name: "Alice", email: "alice@e2e.local", seat: "service", capacity: 0 });
+    await put("/inboxes/main", { name: "Main", access: { type: "everyone" } });
+    await put("/channels/chat", { inboxId: "main", type: "chat", name: "Chat", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["alice"], teamIds: [] } } });
+    const started = await (await fetch(`${rt.url}/chat/chat/conversations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "anyone?" }) })).json() as { conversation: { waiting?: unknown } };
+    expect(started.conversation.waiting).toEqual({ position: 1, since: expect.any(String) });
+    // Capacity raised behind the API's back: no request triggers the line, only the sweep can.
+    const db = createDynamoClients({ region: "us-east-1", endpoint: `http://127.0.0.1:${env.DYNAMODB_PORT}` });
+    await db.doc.send(new UpdateCommand({ TableName: "routing-local", Key: { pk: "USER#alice", sk: "USER" }, UpdateExpression: "SET maxOpen = :one", ExpressionAttributeValues: { ":one": 1 } }));
+    const deadline = Date.now() + 5000;
+    let stats: { waiting: number; lastHour: { assigned: number } } | undefined;
+    while (Date.now() < deadline) {
+      stats = (await (await fetch(`${rt.url}/channels/chat/stats`, { headers: admin })).json()) as typeof stats;
+      if (stats!.waiting === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(stats).toMatchObject({ waiting: 0, lastHour: { assigned: 1 } });
+    const alice = (await (await fetch(`${rt.url}/users/alice`, { headers: admin })).json()) as { openCount: number };
+    expect(alice.openCount).toBe(1);
+    expect(rt.output()).toMatch(/^sweep: 1 waiting conversation\(s\) assigned/m);
+    expect(await stop(rt, "SIGINT")).toBe(0);
+    rmSync(env.ROUTING_DATA_DIR, { recursive: true, force: true });
   }, 60_000);
 
   it("a port already in use gives a clear message naming the port and the variable that moves it", async () => {

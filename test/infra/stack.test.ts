@@ -57,7 +57,7 @@ describe("the table", () => {
       INDEXES.map((ix) => ({
         IndexName: ix.name,
         KeySchema: [{ AttributeName: ix.partitionKey, KeyType: "HASH" }, { AttributeName: ix.sortKey, KeyType: "RANGE" }],
-        Projection: { ProjectionType: "ALL" },
+        Projection: { ProjectionType: ix.projection },
       })),
     );
   });
@@ -152,10 +152,28 @@ describe("sign-in (Cognito)", () => {
   });
 });
 
+describe("the waiting line's sweeper (docs/routing.md §5.5)", () => {
+  it("runs every minute from an EventBridge schedule, with the table's item actions and nothing else", () => {
+    const fn = resources("AWS::Lambda::Function").find(([id]) => id.startsWith("SweeperFunction"));
+    expect(fn).toBeDefined();
+    const rules = resources("AWS::Events::Rule");
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0]!;
+    expect(rule.Properties.ScheduleExpression).toBe("rate(1 minute)");
+    expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { "Fn::GetAtt": [fn![0], "Arn"] }, RetryPolicy: { MaximumRetryAttempts: 0 } })]);
+    template.hasResourceProperties("AWS::Lambda::Permission", { Action: "lambda:InvokeFunction", Principal: "events.amazonaws.com", FunctionName: { "Fn::GetAtt": [fn![0], "Arn"] } });
+    const policies = resources("AWS::IAM::Policy").filter(([pid]) => pid.startsWith("SweeperFunction"));
+    const actions = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((st: { Action: string | string[] }) => [st.Action].flat()));
+    for (const a of TABLE_ACTIONS) expect(actions).toContain(a);
+    expect(actions.filter((a: string) => /^(s3|secretsmanager):|Scan|BatchWrite/.test(a))).toEqual([]);
+    expect(fn![1].Properties.Timeout).toBe(60);
+  });
+});
+
 describe("the functions", () => {
   it("run nodejs22.x on arm64 with tracing, source maps and a log group kept a month", () => {
-    const fns = resources("AWS::Lambda::Function").filter(([id]) => /^(Api|Email)Function/.test(id));
-    expect(fns).toHaveLength(2);
+    const fns = resources("AWS::Lambda::Function").filter(([id]) => /^(Api|Email|Sweeper)Function/.test(id));
+    expect(fns).toHaveLength(3);
     for (const [, fn] of fns) {
       expect(fn.Properties).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"], TracingConfig: { Mode: "Active" } });
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe("--enable-source-maps");
@@ -185,7 +203,7 @@ describe("the functions", () => {
 
   it("each bundle is under 300 KB minified", async () => {
     const sizes: Record<string, number> = {};
-    for (const entry of ["functions/api/handler.ts", "functions/email/handler.ts"]) {
+    for (const entry of ["functions/api/handler.ts", "functions/email/handler.ts", "functions/sweeper/handler.ts"]) {
       const out = await build({
         entryPoints: [path.join(PROJECT_ROOT, entry)],
         bundle: true,
@@ -224,7 +242,7 @@ describe("inbound email", () => {
   it("sends the email function's failures to a dead-letter queue, with alarms on it and on errors and throttles", () => {
     template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", { DestinationConfig: { OnFailure: { Destination: Match.anyValue() } }, MaximumRetryAttempts: 2 });
     const alarms = resources("AWS::CloudWatch::Alarm").map(([, a]) => a.Properties.MetricName).filter(Boolean);
-    expect(alarms.sort()).toEqual(["ApproximateNumberOfMessagesVisible", "Errors", "Errors", "Throttles", "Throttles"]);
+    expect(alarms.sort()).toEqual(["ApproximateNumberOfMessagesVisible", "Errors", "Errors", "Errors", "Throttles", "Throttles", "Throttles"]);
   });
 
   it("activates its own receipt rule set with the stack and deactivates it on delete, after the rule exists", () => {
@@ -247,16 +265,18 @@ describe("operations", () => {
     expect(topics).toHaveLength(1);
     const topicId = topics[0]![0];
     const alarms = resources("AWS::CloudWatch::Alarm");
-    expect(alarms.length).toBe(6);
+    // errors and throttles of the API, email and sweeper functions, the DLQ, and email send failures
+    expect(alarms.length).toBe(8);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     template.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "oncall@acme.dev", TopicArn: { Ref: topicId } });
     template.hasResourceProperties("AWS::SNS::TopicPolicy", { PolicyDocument: { Statement: [Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })] } });
   });
 
-  it("alarms on any outbound email SES refused, from either function", () => {
+  it("alarms on any outbound email SES refused, from any function that sends", () => {
     const alarm = resources("AWS::CloudWatch::Alarm").find(([id]) => id.startsWith("AlarmsEmailSendFailures"))![1].Properties;
     const metrics = alarm.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat).map((m: { MetricStat: { Metric: Record<string, unknown> } }) => m.MetricStat.Metric);
     expect(metrics.map((m: Record<string, unknown>) => [m.Namespace, m.MetricName])).toEqual([
+      [METRICS_NAMESPACE, METRIC.emailSendFailed],
       [METRICS_NAMESPACE, METRIC.emailSendFailed],
       [METRICS_NAMESPACE, METRIC.emailSendFailed],
     ]);
@@ -273,7 +293,7 @@ describe("operations", () => {
     const searches = (title: string) => graphs.get(title)!.join(" ");
     expect(searches("Routed per strategy")).toContain(`SEARCH('{${METRICS_NAMESPACE}} MetricName="${METRIC.routed}"', 'Sum', 60)`);
     expect(searches("Waiting")).toContain(`MetricName="${METRIC.conversationsWaiting}"`);
-    expect(searches("Waiting")).toContain(`MetricName="${METRIC.oldestWaitSeconds}"`);
+    expect(searches("Waiting")).toContain(`MetricName="${METRIC.oldestWaitMs}"`);
     expect(searches("Time to assignment (ms)")).toContain(`MetricName="${METRIC.timeToAssignmentMs}"', 'p99'`);
     expect(searches("Outbound email failures")).toContain(`MetricName="${METRIC.emailSendFailed}"`);
   });

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../shared/app";
 import { DomainError, ContentionError } from "../../shared/domain/errors";
-import { clients, dump, invariantViolations, profile, seedChannel, testApp, usersAndTeams } from "../support/harness";
+import { clients, dump, invariantViolations, lineViolations, profile, seedChannel, testApp, usersAndTeams } from "../support/harness";
 
 const USERS = ["u1", "u2", "u3", "u4"];
 
@@ -14,7 +14,8 @@ type Op =
   | { kind: "close"; conv: number }
   | { kind: "reopen"; conv: number }
   | { kind: "availability"; user: number; away: boolean }
-  | { kind: "capacity"; user: number; capacity: number | null };
+  | { kind: "capacity"; user: number; capacity: number | null }
+  | { kind: "sweep" };
 
 const idx = fc.nat({ max: 50 });
 const userIdx = fc.nat({ max: USERS.length - 1 });
@@ -27,12 +28,13 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("reopen" as const), conv: idx }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("availability" as const), user: userIdx, away: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("capacity" as const), user: userIdx, capacity: fc.option(fc.integer({ min: 1, max: 4 }), { nil: null }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("sweep" as const) }) },
 );
 /** Steps run one after another; the operations inside a step run at the same time, over two routers. */
 const scenario = fc.array(fc.array(op, { minLength: 1, maxLength: 6 }), { minLength: 3, maxLength: 8 });
 
 describe("routing.md §5.4 invariants under random concurrent interleavings (property-based)", () => {
-  it("after any mix of create, route, assign, reassign, reply, close, reopen, availability and capacity changes, counts are exact and capacity holds", async () => {
+  it("after any mix of create, route, assign, reassign, reply, close, reopen, availability toggles, capacity changes and sweeps, counts are exact, capacity holds and the line holds exactly the waiting", async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (steps) => {
         const app = await testApp({ router: { backoff: { baseMs: 1, capMs: 5 } } });
@@ -61,10 +63,14 @@ describe("routing.md §5.4 invariants under random concurrent interleavings (pro
                     return;
                   }
                   case "availability":
-                    await a.store.updatePresence(USERS[o.user]!, { availability: o.away ? "away" : "available" });
+                    // Through the service: turning available drains the waiting line (docs/routing.md §5.5).
+                    await a.setAvailability(USERS[o.user]!, o.away ? "away" : "available");
                     return;
                   case "capacity":
-                    await a.store.putUser(profile(USERS[o.user]!, { primaryTeamId: "team", capacity: o.capacity }));
+                    await a.admin.putUser(profile(USERS[o.user]!, { primaryTeamId: "team", capacity: o.capacity }));
+                    return;
+                  case "sweep":
+                    await a.sweep();
                     return;
                 }
                 if (!conv) return;
@@ -80,8 +86,10 @@ describe("routing.md §5.4 invariants under random concurrent interleavings (pro
             }),
           );
         }
+        await Promise.all(apps.map((x) => x.waiting.settled()));
         expect(unexpected).toEqual([]);
         expect(await invariantViolations(app)).toEqual([]);
+        expect(await lineViolations(app)).toEqual([]);
         // Every create made exactly one conversation: nothing lost, nothing doubled.
         expect((await dump(app)).conversations).toHaveLength(creates);
       }),

@@ -9,7 +9,7 @@ import { clients, freshTable } from "../support/harness";
 import { ADMIN, apiEvent } from "../support/http";
 
 describe("the Lambda entry points, as deployed: config from the environment, clients at module scope", () => {
-  it("functions/api and functions/email serve requests and SES events", async () => {
+  it("functions/api, functions/email and functions/sweeper serve requests, SES events and the schedule", async () => {
     const tableName = await freshTable(clients());
     Object.assign(process.env, {
       TABLE_NAME: tableName,
@@ -33,6 +33,10 @@ describe("the Lambda entry points, as deployed: config from the environment, cli
     const email = (await import("../../functions/email/handler")).handler;
     const out = await email(event);
     expect(out.outcomes[0]).toMatchObject({ type: "created" });
+
+    // The sweeper, as EventBridge invokes it: walks every channel, drains what can be drained.
+    const sweeper = (await import("../../functions/sweeper/handler")).handler;
+    expect(await sweeper()).toEqual({ channels: 1, assigned: 0 });
   });
 
   it("missing configuration fails loudly, naming the variable", () => {

@@ -180,13 +180,13 @@ describe("local data from before the change feed", () => {
     await db.client.send(
       new CreateTableCommand({
         ...full,
-        AttributeDefinitions: full.AttributeDefinitions.filter((a) => !a.AttributeName.startsWith("gsi3")),
-        GlobalSecondaryIndexes: full.GlobalSecondaryIndexes.filter((i) => i.IndexName !== "gsi3"),
+        AttributeDefinitions: full.AttributeDefinitions.filter((a) => !a.AttributeName.startsWith("gsi4")),
+        GlobalSecondaryIndexes: full.GlobalSecondaryIndexes.filter((i) => i.IndexName !== "gsi4"),
       }),
     );
     await ensureTable(db, name);
     const { Table } = await db.client.send(new DescribeTableCommand({ TableName: name }));
-    expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(["gsi1", "gsi2", "gsi3"]);
+    expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(["gsi1", "gsi2", "gsi3", "gsi4"]);
   });
 });
 

@@ -132,6 +132,35 @@ export async function invariantViolations(app: { db: DynamoClients; tableName: s
   return problems;
 }
 
+/**
+ * docs/routing.md §5.5: the waiting line holds exactly the open, unassigned conversations waiting in it
+ * (each with its entry, each entry with its conversation).
+ */
+export async function lineViolations(app: { db: DynamoClients; tableName: string }): Promise<string[]> {
+  const problems: string[] = [];
+  const entries = new Set<string>();
+  let start: Record<string, unknown> | undefined;
+  const waiting: Conversation[] = [];
+  do {
+    const out = await app.db.doc.send(new ScanCommand({ TableName: app.tableName, ExclusiveStartKey: start, ConsistentRead: true }));
+    for (const item of out.Items ?? []) {
+      if (item.entityType === ENTITY.waitEntry) entries.add(String(item.conversationId));
+      if (item.entityType === ENTITY.conversation) {
+        const c = itemToConversation(item);
+        if (c.waitingSince) waiting.push(c);
+      }
+    }
+    start = out.LastEvaluatedKey;
+  } while (start);
+  for (const c of waiting) {
+    if (c.assigneeId !== null || c.status !== "open") problems.push(`conversation ${c.id} waits but is ${c.status}, assignee ${c.assigneeId}`);
+    if (!entries.has(c.id)) problems.push(`conversation ${c.id} waits without a line entry`);
+    entries.delete(c.id);
+  }
+  for (const id of entries) problems.push(`line entry for ${id}, which does not wait`);
+  return problems;
+}
+
 /** Max - min of stored loads over the given users. */
 export async function spread(app: TestApp, userIds: string[]): Promise<number> {
   const { users } = await dump(app);

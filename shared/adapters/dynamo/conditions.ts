@@ -81,3 +81,24 @@ export const underContactQuota = (max: number): Condition => ({
   expression: "attribute_not_exists(contactsCreated) OR contactsCreated < :maxContacts",
   values: { ":maxContacts": max },
 });
+
+/**
+ * The user's primary team is still the one read (absent = none): team membership items are moved in
+ * the same transaction as the user, so they can never disagree with it.
+ */
+export const primaryTeamIs = (teamId: string | null): Condition =>
+  teamId === null
+    ? { expression: "attribute_not_exists(primaryTeamId)", values: {} }
+    : { expression: "primaryTeamId = :seenTeam", values: { ":seenTeam": teamId } };
+
+/** The last recorded activity is older than `before` (or there is none): presence writes at most once a minute. */
+export const activityOlderThan = (before: string): Condition => ({
+  expression: "attribute_exists(pk) AND (attribute_not_exists(lastInboxActivityAt) OR lastInboxActivityAt < :staleBefore)",
+  values: { ":staleBefore": before },
+});
+
+/** The conversation is still in the waiting line, since the time its entry says (nobody took it meanwhile). */
+export const stillWaiting = (since: string): Condition => ({
+  expression: "waitingSince = :waitingSince",
+  values: { ":waitingSince": since },
+});

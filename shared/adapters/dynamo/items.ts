@@ -1,4 +1,4 @@
-import type { Channel, Contact, Conversation, Inbox, Message, Team, User } from "../../domain/types";
+import type { Channel, Contact, Conversation, Inbox, Message, RoutingDecision, Team, User, WaitEntry } from "../../domain/types";
 import { ENTITY, changeFeedKeys, conversationIndexKeys, keys, viewKeys } from "./keys";
 
 /** Item <-> domain mapping. Attributes with `null` meaning are stored absent, so conditions can test them. */
@@ -27,17 +27,39 @@ export function itemToUser(item: Item): User {
   };
 }
 
-export const teamToItem = (t: Team): Item => ({ ...keys.team(t.id), entityType: ENTITY.team, ...t });
+// gsi3 (keys only): the admin's team and inbox lists page through these, then read the items.
+export const teamToItem = (t: Team): Item => ({
+  ...keys.team(t.id),
+  entityType: ENTITY.team,
+  ...t,
+  gsi3pk: viewKeys.teams,
+  gsi3sk: t.id,
+});
 export const itemToTeam = (i: Item): Team => ({ id: String(i.id), name: String(i.name ?? "") });
 
-export const inboxToItem = (x: Inbox): Item => ({ ...keys.inbox(x.id), entityType: ENTITY.inbox, ...x });
+export const inboxToItem = (x: Inbox): Item => ({
+  ...keys.inbox(x.id),
+  entityType: ENTITY.inbox,
+  ...x,
+  gsi3pk: viewKeys.inboxes,
+  gsi3sk: x.id,
+});
 export const itemToInbox = (i: Item): Inbox => ({ id: String(i.id), name: String(i.name ?? ""), access: i.access as Inbox["access"] });
 
 export function channelToItem(c: Channel): Item {
-  return { ...keys.channel(c.id), gsi1pk: viewKeys.channels, gsi1sk: c.id, entityType: ENTITY.channel, ...c };
+  // gsi3 (keys only): the sweeper pages through every channel; gsi1 (whole items): the admin's list.
+  return {
+    ...keys.channel(c.id),
+    entityType: ENTITY.channel,
+    ...c,
+    gsi1pk: viewKeys.channels,
+    gsi1sk: c.id,
+    gsi3pk: viewKeys.channels,
+    gsi3sk: c.id,
+  };
 }
 export function itemToChannel(i: Item): Channel {
-  const { pk: _pk, sk: _sk, entityType: _e, gsi1pk: _g, gsi1sk: _h, ...rest } = i;
+  const { pk: _pk, sk: _sk, entityType: _e, gsi1pk: _a, gsi1sk: _b, gsi3pk: _g, gsi3sk: _s, ...rest } = i;
   return rest as unknown as Channel;
 }
 
@@ -52,21 +74,33 @@ export function itemToContact(i: Item): Contact {
   };
 }
 
+/**
+ * The routing record is stored as one JSON string: it is always read whole and never queried, and a
+ * 50-candidate explanation as nested maps costs the emulator ten times more to write (DynamoDB bills
+ * the same bytes either way).
+ */
+export const routingToAttribute = (r: RoutingDecision): string => JSON.stringify(r);
+
 export function conversationToItem(c: Conversation, version: number): Item {
+  // `waiting` is computed for answers (the visitor's place in line), never stored.
+  const { routing, waiting: _w, ...rest } = c;
   return {
     ...keys.conversation(c.id),
     ...conversationIndexKeys(c),
     ...changeFeedKeys(c),
     entityType: ENTITY.conversation,
-    ...c,
+    ...rest,
+    ...(routing ? { routing: routingToAttribute(routing) } : {}),
     version,
   };
 }
 
 export function itemToConversation(i: Item): Conversation & { version: number } {
-  const { pk: _pk, sk: _sk, entityType: _e, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, gsi3pk: _e3, gsi3sk: _f3, ...rest } = i;
+  const { pk: _pk, sk: _sk, entityType: _e, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, gsi4pk: _e4, gsi4sk: _f4, ...rest } = i;
+  const routing = typeof i.routing === "string" ? (JSON.parse(i.routing) as RoutingDecision) : (i.routing as RoutingDecision | undefined);
   return {
     ...(rest as unknown as Conversation),
+    ...(routing ? { routing } : {}),
     assigneeId: (i.assigneeId as string | null | undefined) ?? null,
     teamId: (i.teamId as string | null | undefined) ?? null,
     contactId: (i.contactId as string | null | undefined) ?? null,
@@ -82,4 +116,22 @@ export const messageToItem = (m: Message): Item => ({
 export function itemToMessage(i: Item): Message {
   const { pk: _pk, sk: _sk, entityType: _e, ...rest } = i;
   return rest as unknown as Message;
+}
+
+export const waitEntryToItem = (e: WaitEntry): Item => ({ ...keys.waitEntry(e.channelId, e.since, e.conversationId), entityType: ENTITY.waitEntry, ...e });
+export function itemToWaitEntry(i: Item): WaitEntry {
+  return {
+    channelId: String(i.channelId),
+    conversationId: String(i.conversationId),
+    inboxId: String(i.inboxId),
+    createdAt: String(i.createdAt),
+    since: String(i.since),
+    contactId: (i.contactId as string | null | undefined) ?? null,
+    ownerId: (i.ownerId as string | null | undefined) ?? null,
+  };
+}
+
+/** The line entry of a conversation that is (or was) waiting since `since`. */
+export function waitEntryOf(c: Conversation, since: string, ownerId: string | null): WaitEntry {
+  return { channelId: c.channelId, conversationId: c.id, inboxId: c.inboxId, createdAt: c.createdAt, since, contactId: c.contactId, ownerId };
 }

@@ -1,32 +1,40 @@
 /**
- * Every key of the table comes from here. Layout:
+ * Every key of the table comes from here. Layout (README "Data model"):
  *
- * | entity        | pk                              | sk                   |
- * |---------------|---------------------------------|----------------------|
- * | user          | DIRECTORY                       | USER#<id>            |
- * | team          | DIRECTORY                       | TEAM#<id>            |
- * | inbox         | DIRECTORY                       | INBOX#<id>           |
- * | channel       | CHANNEL#<id>                    | CHANNEL              |
- * | team address  | CHANNEL_ADDRESS#<lowercased>    | LOOKUP               |
- * | contact       | CONTACT#<id>                    | CONTACT              |
- * | contact email | CONTACT_EMAIL#<lowercased>      | LOOKUP               |
- * | visitor token | VISITOR#<token>                 | LOOKUP               |
- * | visitor       | VISITOR#<token>                 | PROFILE              |
- * | conversation  | CONV#<id>                       | CONV                 |
- * | message       | CONV#<id>                       | MSG#<createdAt>#<id> |
- * | dedupe record | DEDUPE#<channelId>#<key>        | DEDUPE               |
- * | queue entry   | DIRECTORY                       | QUEUE#<channelId>#<queuedAt>#<conversationId> |
+ * | entity             | pk                            | sk                     |
+ * |--------------------|-------------------------------|------------------------|
+ * | user               | USER#<id>                     | USER                   |
+ * | team               | TEAM#<id>                     | TEAM                   |
+ * | team membership    | TEAM#<teamId>                 | MEMBER#<userId>        |
+ * | inbox              | INBOX#<id>                    | INBOX                  |
+ * | channel            | CHANNEL#<id>                  | CHANNEL                |
+ * | routing-queue entry| CHANNEL#<id>                  | QUEUE#<queuedAt>#<conv>|
+ * | waiting-line entry | CHANNEL#<id>                  | WAIT#<since>#<conv>    |
+ * | time waited        | CHANNEL#<id>                  | WAITED#<at>#<conv>     |  (TTL: the stats' last hour)
+ * | channel of a user  | USER#<id>                     | CHANNEL#<channelId>    |  (rules listing the user)
+ * | channel of a team  | TEAM#<id>                     | CHANNEL#<channelId>    |  (rules listing the team)
+ * | team address       | CHANNEL_ADDRESS#<lowercased>  | LOOKUP                 |
+ * | contact            | CONTACT#<id>                  | CONTACT                |
+ * | contact email      | CONTACT_EMAIL#<lowercased>    | LOOKUP                 |
+ * | visitor token      | VISITOR#<token>               | LOOKUP                 |
+ * | visitor            | VISITOR#<token>               | PROFILE                |
+ * | conversation       | CONV#<id>                     | CONV                   |
+ * | message            | CONV#<id>                     | MSG#<createdAt>#<id>   |
+ * | dedupe record      | DEDUPE#<channelId>#<key>      | DEDUPE                 |
  *
- * Users, teams and inboxes share one item collection so that one consistent Query reads the whole
- * routing snapshot (the candidates' state) in a single round trip. Routing-queue entries live there too,
- * so the same read tells a router whether a burst is already being drained for its channel.
+ * Every user, team and inbox is its own partition, so no key carries everyone's writes (loads,
+ * presence). A routing snapshot reads only the channel's pool: the listed users and the primary
+ * members of the listed teams (one small Query per team), fetched with BatchGetItem. Routing-queue
+ * entries sort after the channel item in the channel's partition, so the one read of a channel also
+ * tells a router whether a burst is being drained there (docs/routing.md §5.4).
  */
-export const DIRECTORY_PK = "DIRECTORY";
-
 export const keys = {
-  user: (id: string) => ({ pk: DIRECTORY_PK, sk: `USER#${id}` }),
-  team: (id: string) => ({ pk: DIRECTORY_PK, sk: `TEAM#${id}` }),
-  inbox: (id: string) => ({ pk: DIRECTORY_PK, sk: `INBOX#${id}` }),
+  user: (id: string) => ({ pk: `USER#${id}`, sk: "USER" }),
+  team: (id: string) => ({ pk: `TEAM#${id}`, sk: "TEAM" }),
+  /** A primary member of a team: the candidate pool of a rule listing the team (docs/routing.md §5.1). */
+  teamMember: (teamId: string, userId: string) => ({ pk: `TEAM#${teamId}`, sk: `MEMBER#${userId}` }),
+  teamMemberPrefix: "MEMBER#",
+  inbox: (id: string) => ({ pk: `INBOX#${id}`, sk: "INBOX" }),
   channel: (id: string) => ({ pk: `CHANNEL#${id}`, sk: "CHANNEL" }),
   contact: (id: string) => ({ pk: `CONTACT#${id}`, sk: "CONTACT" }),
   contactEmail: (email: string) => ({ pk: `CONTACT_EMAIL#${email.trim().toLowerCase()}`, sk: "LOOKUP" }),
@@ -41,8 +49,16 @@ export const keys = {
   messagePrefix: "MSG#",
   dedupe: (channelId: string, key: string) => ({ pk: `DEDUPE#${channelId}#${key}`, sk: "DEDUPE" }),
   channelAddress: (address: string) => ({ pk: `CHANNEL_ADDRESS#${address.trim().toLowerCase()}`, sk: "LOOKUP" }),
-  queueEntry: (channelId: string, position: string) => ({ pk: DIRECTORY_PK, sk: `QUEUE#${channelId}#${position}` }),
-  queuePrefix: (channelId: string) => `QUEUE#${channelId}#`,
+  queueEntry: (channelId: string, position: string) => ({ pk: `CHANNEL#${channelId}`, sk: `QUEUE#${position}` }),
+  queuePrefix: "QUEUE#",
+  waitEntry: (channelId: string, since: string, conversationId: string) => ({ pk: `CHANNEL#${channelId}`, sk: `WAIT#${since}#${conversationId}` }),
+  waitPrefix: "WAIT#",
+  waited: (channelId: string, at: string, conversationId: string) => ({ pk: `CHANNEL#${channelId}`, sk: `WAITED#${at}#${conversationId}` }),
+  waitedPrefix: "WAITED#",
+  /** Which channels a user or team can take conversations of: written with the rule that lists them. */
+  userChannel: (userId: string, channelId: string) => ({ pk: `USER#${userId}`, sk: `CHANNEL#${channelId}` }),
+  teamChannel: (teamId: string, channelId: string) => ({ pk: `TEAM#${teamId}`, sk: `CHANNEL#${channelId}` }),
+  channelRefPrefix: "CHANNEL#",
 } as const;
 
 /** Partition keys of the inbox views: written on conversations, read by the views, from one place. */
@@ -50,19 +66,30 @@ export const viewKeys = {
   /** gsi1: the All view of an inbox, by status. */
   all: (inboxId: string, status: string) => `INBOX#${inboxId}#STATUS#${status}`,
   /** gsi2: the Unassigned (assignee null) and Mine views of an inbox, by status. */
-  byAssignee: (inboxId: string, status: string, assigneeId: string | null) => `INBOX#${inboxId}#STATUS#${status}#ASSIGNEE#${assigneeId ?? "NONE"}`,
-  /** gsi3: an inbox's conversations by last change, the inbox's live-update feed (web). */
+  byAssignee: (inboxId: string, status: string, assigneeId: string | null) =>
+    `INBOX#${inboxId}#STATUS#${status}#ASSIGNEE#${assigneeId ?? "NONE"}`,
+  /** gsi4: an inbox's conversations by last change, the inbox's live-update feed (web). */
   changes: (inboxId: string) => `INBOX#${inboxId}#CHANGES`,
-  /** gsi1, overloaded: every channel, by id (the admin's channel list); never collides with `INBOX#...`. */
+  /**
+   * gsi3 (keys only): the admin's paginated lists of users, teams and inboxes. Written once, when the
+   * item is created: the index projects keys only, so load and presence updates never write it.
+   */
+  users: "USERS",
+  teams: "TEAMS",
+  inboxes: "INBOXES",
+  /**
+   * Every channel, by id: gsi3 (keys only) for the sweeper; gsi1 (overloaded, whole items) for the
+   * admin's channel list. Written once, when a channel is created; never collides with `INBOX#...`.
+   */
   channels: "CHANNELS",
 };
 
 /**
- * gsi3 keys of a conversation: its inbox's change feed, ordered by `updatedAt`. Spam is kept out of
+ * gsi4 keys of a conversation: its inbox's change feed, ordered by `updatedAt`. Spam is kept out of
  * the feed like it is kept out of the views (sparse: no key, no entry).
  */
 export function changeFeedKeys(c: { id: string; inboxId: string; updatedAt: string; spam?: boolean | undefined }) {
-  return c.spam ? {} : { gsi3pk: viewKeys.changes(c.inboxId), gsi3sk: `${c.updatedAt}#${c.id}` };
+  return c.spam ? {} : { gsi4pk: viewKeys.changes(c.inboxId), gsi4sk: `${c.updatedAt}#${c.id}` };
 }
 
 /** Index keys of a conversation, recomputed on every write that changes its status or assignee. */
@@ -88,6 +115,7 @@ export function conversationIndexKeys(c: {
 export const ENTITY = {
   user: "user",
   team: "team",
+  teamMember: "teamMember",
   inbox: "inbox",
   channel: "channel",
   contact: "contact",
@@ -97,4 +125,7 @@ export const ENTITY = {
   message: "message",
   dedupe: "dedupe",
   queueEntry: "queueEntry",
+  waitEntry: "waitEntry",
+  waited: "waited",
+  channelRef: "channelRef",
 } as const;

@@ -1,20 +1,22 @@
-import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { Decision } from "../../domain/decide";
 import type {
+  ChannelState,
   CommitOutcome,
   CommitPlan,
-  Directory,
   DrainOutcome,
+  Entities,
+  EntityIds,
   NewConversation,
   RoutingStore,
   Transition,
   TransitionOutcome,
+  WaitingOutcome,
 } from "../../domain/ports";
-import type { Channel, Contact, ContactKey, Conversation, Team, User, Inbox, QueueEntry } from "../../domain/types";
+import type { Channel, Contact, ContactKey, Conversation, QueueEntry, User, WaitEntry } from "../../domain/types";
 import type { DynamoClients } from "./client";
-import { all, isNew, loadUnchanged, roomForOneMore, stillAvailable, underCapacityAfter, versionIs } from "./conditions";
+import { all, isNew, loadUnchanged, roomForOneMore, stillAvailable, stillWaiting, underCapacityAfter, versionIs } from "./conditions";
+import { decodeCursor, encodeCursor } from "./cursor";
 import {
   conversationToItem,
   itemToChannel,
@@ -23,34 +25,35 @@ import {
   itemToInbox,
   itemToTeam,
   itemToUser,
+  itemToWaitEntry,
   messageToItem,
+  routingToAttribute,
+  waitEntryOf,
+  waitEntryToItem,
 } from "./items";
-import { DIRECTORY_PK, ENTITY, conversationIndexKeys, keys } from "./keys";
+import { ENTITY, conversationIndexKeys, keys, viewKeys } from "./keys";
+import { runTransaction, type TransactItem, Tx, type TxResult } from "./transaction";
 
-type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
-type Raw = Record<string, AttributeValue>;
+export { isTransient } from "./transaction";
 
-/** What each item of a transaction stands for, so a cancellation reason maps back to a domain outcome. */
-interface TxMeaning {
-  kind: "conversation" | "dedupe" | "message" | "user" | "queue";
-  plan?: number;
-  userId?: string;
+type Item = Record<string, unknown>;
+
+/** The stats endpoint looks back one hour; samples are kept two, then expire (TTL). */
+const WAITED_TTL_SECONDS = 2 * 3600;
+
+/** The owner a contact-owner conversation waits for, from its decision record (null for other rules). */
+function ownerOf(c: Conversation): string | null {
+  return c.routing?.candidates.find((x) => x.source === "contact_owner")?.userId ?? null;
 }
 
-class Tx {
-  readonly items: TransactItem[] = [];
-  readonly meaning: TxMeaning[] = [];
-  add(item: TransactItem, meaning: TxMeaning): void {
-    this.items.push(item);
-    this.meaning.push(meaning);
-  }
-}
+/** BatchGetItem takes at most 100 keys per call. */
+const BATCH_GET_MAX = 100;
 
-function queueEntryToItem(e: QueueEntry): Record<string, unknown> {
+export function queueEntryToItem(e: QueueEntry): Item {
   return { ...keys.queueEntry(e.channelId, e.position), entityType: ENTITY.queueEntry, ...e };
 }
 
-function itemToQueueEntry(i: Record<string, unknown>): QueueEntry {
+export function itemToQueueEntry(i: Item): QueueEntry {
   return {
     channelId: String(i.channelId),
     conversationId: String(i.conversationId),
@@ -61,106 +64,247 @@ function itemToQueueEntry(i: Record<string, unknown>): QueueEntry {
   };
 }
 
-/** Cancellation reason codes that mean "try again later"; any other code is a bug and is thrown. */
-const TRANSIENT_REASONS = new Set(["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"]);
+const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** SDK error names that mean "try again later", not "your request is wrong". */
-const TRANSIENT = new Set([
-  "TransactionConflictException",
-  "ThrottlingException",
-  "ProvisionedThroughputExceededException",
-  "RequestLimitExceeded",
-  "TransactionInProgressException",
-]);
-
-interface CancellationReason {
-  Code?: string;
-  Item?: Raw;
-}
-
-function cancellationReasons(err: unknown): CancellationReason[] | null {
-  if (typeof err === "object" && err !== null && (err as { name?: string }).name === "TransactionCanceledException") {
-    return ((err as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? []) as CancellationReason[];
-  }
-  return null;
-}
-
-/** A cancellation for any reason but a failed condition or a retryable conflict is a bug: surface it. */
-function assertKnownReasons(reasons: CancellationReason[], err: unknown): void {
-  const bad = reasons.some((r) => r.Code && r.Code !== "None" && r.Code !== "ConditionalCheckFailed" && !TRANSIENT_REASONS.has(r.Code));
-  if (bad) throw err;
-}
-
-export function isTransient(err: unknown): boolean {
-  return typeof err === "object" && err !== null && TRANSIENT.has((err as { name?: string }).name ?? "");
+/** Users whose condition failed, as they are now (from ALL_OLD). */
+function freshUsersOf(result: TxResult): User[] {
+  if (result.ok) return [];
+  return result.conditions.filter((f) => f.kind === "user" && f.old).map((f) => itemToUser(f.old!));
 }
 
 /**
- * The routing module's store on DynamoDB: the only place that knows how a decision becomes one
- * conditional transaction, and how a failed condition becomes a domain outcome.
+ * The routing module's store on DynamoDB: targeted reads (a channel, the named users, a team's
+ * members), and how a decision becomes one conditional transaction and a failed condition a domain
+ * outcome. Every read here is sized by what the request names, never by the directory.
  */
 export class DynamoRoutingStore implements RoutingStore {
   constructor(
-    protected readonly db: DynamoClients,
-    protected readonly tableName: string,
+    private readonly db: DynamoClients,
+    private readonly tableName: string,
   ) {}
 
+  /** One item, partition CHANNEL#<id>. */
   async getChannel(channelId: string): Promise<Channel | null> {
     const out = await this.db.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.channel(channelId) }));
     return out.Item ? itemToChannel(out.Item) : null;
   }
 
-  /** Every item of one item collection (optionally a sort-key prefix), read consistently, paged past 1 MB. */
-  protected async queryAll(pk: string, skPrefix?: string): Promise<Array<Record<string, unknown>>> {
-    const items: Array<Record<string, unknown>> = [];
+  /**
+   * One consistent Query of partition CHANNEL#<id>: the channel item, then (they sort after it) the
+   * first `queueLimit` routing-queue entries. So a router learns whether a burst is being drained on
+   * its channel with the read it needs anyway.
+   */
+  async readChannel(channelId: string, queueLimit: number): Promise<ChannelState | null> {
+    const out = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :channel AND :queueEnd",
+        ExpressionAttributeValues: { ":pk": keys.channel(channelId).pk, ":channel": keys.channel(channelId).sk, ":queueEnd": `${keys.queuePrefix}\uffff` },
+        ConsistentRead: true,
+        Limit: 1 + queueLimit,
+      }),
+    );
+    const items = out.Items ?? [];
+    const channelItem = items.find((i) => i.entityType === ENTITY.channel);
+    if (!channelItem) return null;
+    return { channel: itemToChannel(channelItem), queue: items.filter((i) => i.entityType === ENTITY.queueEntry).map(itemToQueueEntry) };
+  }
+
+  /**
+   * BatchGetItem of exactly the named users, teams and inboxes (100 keys a call, in parallel), read
+   * consistently: a routing decision is checked against these loads at commit.
+   */
+  async loadEntities(ids: EntityIds): Promise<Entities> {
+    const wanted = [
+      ...[...new Set(ids.userIds ?? [])].map((id) => keys.user(id)),
+      ...[...new Set(ids.teamIds ?? [])].map((id) => keys.team(id)),
+      ...[...new Set(ids.inboxIds ?? [])].map((id) => keys.inbox(id)),
+    ];
+    const chunks: Array<typeof wanted> = [];
+    for (let i = 0; i < wanted.length; i += BATCH_GET_MAX) chunks.push(wanted.slice(i, i + BATCH_GET_MAX));
+    const found = (await Promise.all(chunks.map((chunk) => this.batchGet(chunk)))).flat();
+    const out: Entities = { users: new Map(), teams: new Map(), inboxes: new Map() };
+    for (const item of found) {
+      if (item.entityType === ENTITY.user) out.users.set(String(item.id), itemToUser(item));
+      else if (item.entityType === ENTITY.team) out.teams.set(String(item.id), itemToTeam(item));
+      else if (item.entityType === ENTITY.inbox) out.inboxes.set(String(item.id), itemToInbox(item));
+    }
+    return out;
+  }
+
+  private async batchGet(keyList: Array<{ pk: string; sk: string }>): Promise<Item[]> {
+    const items: Item[] = [];
+    let pending: Array<Record<string, unknown>> = keyList;
+    // Unprocessed keys (throttling, 16 MB) are asked again with a short backoff, never dropped.
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await pause(Math.min(200, 5 * 2 ** attempt));
+      const out = await this.db.doc.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      items.push(...(out.Responses?.[this.tableName] ?? []));
+      pending = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    }
+    return items;
+  }
+
+  /** A Query of partition TEAM#<id>: one small membership item per primary member. */
+  async teamMembers(teamId: string): Promise<string[]> {
+    const items = await this.queryAll(keys.team(teamId).pk, keys.teamMemberPrefix);
+    return items.map((i) => String(i.userId));
+  }
+
+  /** Every item of one partition under a sort-key prefix, read consistently, paged past 1 MB. */
+  async queryAll(pk: string, skPrefix: string, limit?: number): Promise<Item[]> {
+    const items: Item[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.db.doc.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: skPrefix ? "pk = :pk AND begins_with(sk, :prefix)" : "pk = :pk",
-          ExpressionAttributeValues: { ":pk": pk, ...(skPrefix ? { ":prefix": skPrefix } : {}) },
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+          ExpressionAttributeValues: { ":pk": pk, ":prefix": skPrefix },
           ConsistentRead: true,
           ExclusiveStartKey: start,
+          ...(limit !== undefined ? { Limit: limit - items.length } : {}),
         }),
       );
       items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;
-    } while (start);
+    } while (start && (limit === undefined || items.length < limit));
     return items;
   }
 
-  /** One consistent Query of the DIRECTORY collection: users, teams, inboxes and routing queues. */
-  async loadDirectory(): Promise<Directory> {
-    const users = new Map<string, User>();
-    const teams = new Map<string, Team>();
-    const inboxes = new Map<string, Inbox>();
-    const queues = new Map<string, QueueEntry[]>();
-    for (const item of await this.queryAll(DIRECTORY_PK)) {
-      if (item.entityType === ENTITY.user) users.set(String(item.id), itemToUser(item));
-      else if (item.entityType === ENTITY.team) teams.set(String(item.id), itemToTeam(item));
-      else if (item.entityType === ENTITY.inbox) inboxes.set(String(item.id), itemToInbox(item));
-      else if (item.entityType === ENTITY.queueEntry) {
-        // Sort keys come back in order, so each queue is oldest first.
-        const entry = itemToQueueEntry(item);
-        queues.set(entry.channelId, [...(queues.get(entry.channelId) ?? []), entry]);
-      }
-    }
-    return { users, teams, inboxes, queues };
+  async queueHead(channelId: string): Promise<QueueEntry | null> {
+    return (await this.queueEntries(channelId, 1))[0] ?? null;
   }
 
-  async queueHead(channelId: string): Promise<QueueEntry | null> {
+  /** The oldest entries of partition CHANNEL#<id>'s queue: a Query of at most `limit` items. */
+  async queueEntries(channelId: string, limit: number): Promise<QueueEntry[]> {
+    return (await this.queryAll(keys.channel(channelId).pk, keys.queuePrefix, limit)).map(itemToQueueEntry);
+  }
+
+  /** The oldest `limit` conversations of the channel's waiting line: a Query of partition CHANNEL#<id>. */
+  async waitingEntries(channelId: string, limit: number): Promise<WaitEntry[]> {
+    return (await this.queryAll(keys.channel(channelId).pk, keys.waitPrefix, limit)).map(itemToWaitEntry);
+  }
+
+  async removeWaitEntry(entry: WaitEntry): Promise<void> {
+    await this.db.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keys.waitEntry(entry.channelId, entry.since, entry.conversationId) }));
+  }
+
+  /** Counts line entries from the head up to `until` (inclusive): a keys-only count, sized by the line. */
+  async countWaiting(channelId: string, until?: { since: string; conversationId: string }): Promise<number> {
+    const pk = keys.channel(channelId).pk;
+    const upper = until ? keys.waitEntry(channelId, until.since, until.conversationId).sk : `${keys.waitPrefix}\uffff`;
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+          ExpressionAttributeValues: { ":pk": pk, ":from": keys.waitPrefix, ":to": upper },
+          Select: "COUNT",
+          ExclusiveStartKey: start,
+        }),
+      );
+      count += out.Count ?? 0;
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
+  /** Waits of the conversations assigned from the line since `since` (the stats' window), in ms. */
+  async waitedSince(channelId: string, since: string): Promise<number[]> {
+    const pk = keys.channel(channelId).pk;
+    const out: number[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+          ExpressionAttributeValues: { ":pk": pk, ":from": `${keys.waitedPrefix}${since}`, ":to": `${keys.waitedPrefix}\uffff` },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const i of page.Items ?? []) out.push(Number(i.waitedMs));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  /** Channels whose rule lists the user or their primary team: two small Queries (USER#, TEAM#). */
+  async channelsFor(userId: string, teamId: string | null): Promise<string[]> {
+    const lists = await Promise.all([
+      this.queryAll(keys.user(userId).pk, keys.channelRefPrefix),
+      teamId ? this.queryAll(keys.team(teamId).pk, keys.channelRefPrefix) : Promise.resolve([]),
+    ]);
+    return [...new Set(lists.flat().map((i) => String(i.channelId)))];
+  }
+
+  /** Remember that `userId` can take the channel's conversations (a contact owner waited for). */
+  async addChannelRef(userId: string, channelId: string): Promise<void> {
+    await this.db.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.userChannel(userId, channelId), entityType: ENTITY.channelRef, channelId } }));
+  }
+
+  /**
+   * Assign conversations from the waiting line: each must still be waiting since the time its entry
+   * says (nobody took, closed or re-routed it), its entry goes, the wait is recorded for the stats, and
+   * the chosen users' loads move as in a direct commit. All or nothing.
+   */
+  async commitWaitingAssignments(plans: Array<{ entry: WaitEntry; decision: Decision }>, now: Date): Promise<WaitingOutcome> {
+    const tx = new Tx();
+    const at = now.toISOString();
+    plans.forEach(({ entry, decision }, index) => {
+      const cond = stillWaiting(entry.since);
+      const index_ = conversationIndexKeys({ id: entry.conversationId, inboxId: entry.inboxId, status: "open", assigneeId: decision.userId, createdAt: entry.createdAt });
+      tx.add(
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.conversation(entry.conversationId),
+            // gsi4sk: an assignment from the line is a change the inbox's live feed must show.
+            UpdateExpression: "SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, version = version + :one, gsi4sk = :changed REMOVE waitingSince",
+            ConditionExpression: cond.expression,
+            ExpressionAttributeValues: { ...cond.values, ":assignee": decision.userId, ":routing": routingToAttribute(decision.record), ":gsi2pk": index_.gsi2pk, ":now": at, ":one": 1, ":changed": `${at}#${entry.conversationId}` },
+          },
+        },
+        { kind: "conversation", plan: index },
+      );
+      tx.add(
+        { Delete: { TableName: this.tableName, Key: keys.waitEntry(entry.channelId, entry.since, entry.conversationId), ConditionExpression: "attribute_exists(pk)" } },
+        { kind: "wait", plan: index },
+      );
+      const waitedMs = Math.max(0, now.getTime() - Date.parse(entry.since));
+      const expiresAt = Math.floor(now.getTime() / 1000) + WAITED_TTL_SECONDS;
+      tx.add(
+        { Put: { TableName: this.tableName, Item: { ...keys.waited(entry.channelId, at, entry.conversationId), entityType: ENTITY.waited, waitedMs, expiresAt } } },
+        { kind: "sample", plan: index },
+      );
+    });
+    this.addUserLoads(tx, plans.map((p) => p.decision), now);
+    const result = await runTransaction(this.db, tx);
+    if (result.ok) return { type: "committed" };
+    // A conversation no longer waiting whose entry is still there lost its entry's removal: drop it.
+    const changed = new Set(result.conditions.filter((f) => f.kind === "conversation").map((f) => f.plan!));
+    for (const f of result.conditions) if (f.kind === "wait") changed.delete(f.plan!);
+    return { type: "conflict", freshUsers: freshUsersOf(result), gone: [...changed].map((i) => plans[i]!.entry), transient: result.transient };
+  }
+
+  /** One page of channel ids (gsi3, keys only): the sweeper's walk over every channel. */
+  async listChannelIds(cursor?: string): Promise<{ ids: string[]; nextCursor: string | null }> {
     const out = await this.db.doc.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-        ExpressionAttributeValues: { ":pk": DIRECTORY_PK, ":prefix": keys.queuePrefix(channelId) },
-        ConsistentRead: true,
-        Limit: 1,
+        IndexName: "gsi3",
+        KeyConditionExpression: "gsi3pk = :pk",
+        ExpressionAttributeValues: { ":pk": viewKeys.channels },
+        Limit: 100,
+        ExclusiveStartKey: decodeCursor(cursor, { attributes: ["pk", "sk", "gsi3pk", "gsi3sk"], partition: { name: "gsi3pk", value: viewKeys.channels } }),
       }),
     );
-    const item = out.Items?.[0];
-    return item ? itemToQueueEntry(item) : null;
+    return { ids: (out.Items ?? []).map((i) => String(i.gsi3sk)), nextCursor: encodeCursor(out.LastEvaluatedKey) };
   }
 
   async removeQueueEntry(entry: QueueEntry): Promise<void> {
@@ -173,6 +317,12 @@ export class DynamoRoutingStore implements RoutingStore {
     const contactId = lookup.Item?.contactId;
     if (typeof contactId !== "string") return null;
     const out = await this.db.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.contact(contactId) }));
+    return out.Item ? itemToContact(out.Item) : null;
+  }
+
+  /** One item, partition CONTACT#<id>. */
+  async getContact(id: string): Promise<Contact | null> {
+    const out = await this.db.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.contact(id), ConsistentRead: true }));
     return out.Item ? itemToContact(out.Item) : null;
   }
 
@@ -192,7 +342,7 @@ export class DynamoRoutingStore implements RoutingStore {
     const tx = new Tx();
     plans.forEach((plan, index) => this.addCreation(tx, plan.item, index));
     this.addUserLoads(tx, plans.map((p) => p.decision), now);
-    return this.runCreation(tx, plans.map((p) => p.item));
+    return this.creationOutcome(await runTransaction(this.db, tx), plans.map((p) => p.item));
   }
 
   /** Create the conversations unassigned, each with its queue entry, in one transaction. */
@@ -202,7 +352,7 @@ export class DynamoRoutingStore implements RoutingStore {
       this.addCreation(tx, item, index);
       tx.add({ Put: { TableName: this.tableName, Item: queueEntryToItem(entry) } }, { kind: "queue", plan: index });
     });
-    return this.runCreation(tx, queued.map((q) => q.item));
+    return this.creationOutcome(await runTransaction(this.db, tx), queued.map((q) => q.item));
   }
 
   /**
@@ -215,47 +365,38 @@ export class DynamoRoutingStore implements RoutingStore {
       const cond = all(versionIs(1));
       const assigneeId = decision.userId;
       const index_ = conversationIndexKeys({ id: entry.conversationId, inboxId: entry.inboxId, status: "open", assigneeId, createdAt: entry.createdAt });
+      // Nobody could take it: it leaves the routing queue for the channel's waiting line.
+      const waits = assigneeId === null && decision.record.strategy !== "manual";
       tx.add(
         {
           Update: {
             TableName: this.tableName,
             Key: keys.conversation(entry.conversationId),
-            UpdateExpression: "SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, version = :two, gsi3sk = :changed REMOVE routingPending",
+            // gsi4sk: the drain is a change the inbox's live feed must show (keys.ts changeFeedKeys).
+            UpdateExpression: `SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, version = :two, gsi4sk = :changed${waits ? ", waitingSince = :now" : ""} REMOVE routingPending`,
             ConditionExpression: cond.ConditionExpression,
-            // gsi3sk: the drain is a change the inbox's live feed must show (keys.ts changeFeedKeys).
-            ExpressionAttributeValues: { ...cond.values, ":assignee": assigneeId, ":routing": decision.record, ":gsi2pk": index_.gsi2pk, ":now": now.toISOString(), ":two": 2, ":changed": `${now.toISOString()}#${entry.conversationId}` },
+            ExpressionAttributeValues: { ...cond.values, ":assignee": assigneeId, ":routing": routingToAttribute(decision.record), ":gsi2pk": index_.gsi2pk, ":now": now.toISOString(), ":two": 2, ":changed": `${now.toISOString()}#${entry.conversationId}` },
           },
         },
         { kind: "conversation", plan: index },
       );
+      if (waits) {
+        const line: WaitEntry = { ...entry, since: now.toISOString(), contactId: null, ownerId: null };
+        tx.add({ Put: { TableName: this.tableName, Item: waitEntryToItem(line) } }, { kind: "wait", plan: index });
+      }
       tx.add(
-        {
-          Delete: {
-            TableName: this.tableName,
-            Key: keys.queueEntry(entry.channelId, entry.position),
-            ConditionExpression: "attribute_exists(pk)",
-          },
-        },
+        { Delete: { TableName: this.tableName, Key: keys.queueEntry(entry.channelId, entry.position), ConditionExpression: "attribute_exists(pk)" } },
         { kind: "queue", plan: index },
       );
     });
     this.addUserLoads(tx, entries.map((e) => e.decision), now);
-    try {
-      await this.db.doc.send(new TransactWriteCommand({ TransactItems: tx.items }));
-      return { type: "committed" };
-    } catch (err) {
-      const failed = this.failures(err, tx);
-      // A conversation that changed while its entry is still there was taken by hand: the entry must go.
-      // Both failing means another router drained it already: nothing is left to clean.
-      const changed = new Set(failed.conditions.filter((f) => f.kind === "conversation").map((f) => f.plan!));
-      for (const f of failed.conditions) if (f.kind === "queue") changed.delete(f.plan!);
-      return {
-        type: "conflict",
-        freshUsers: failed.freshUsers,
-        gone: [...changed].map((i) => entries[i]!.entry),
-        transient: failed.transient,
-      };
-    }
+    const result = await runTransaction(this.db, tx);
+    if (result.ok) return { type: "committed" };
+    // A conversation that changed while its entry is still there was taken by hand: the entry must go.
+    // Both failing means another router drained it already: nothing is left to clean.
+    const changed = new Set(result.conditions.filter((f) => f.kind === "conversation").map((f) => f.plan!));
+    for (const f of result.conditions) if (f.kind === "queue") changed.delete(f.plan!);
+    return { type: "conflict", freshUsers: freshUsersOf(result), gone: [...changed].map((i) => entries[i]!.entry), transient: result.transient };
   }
 
   private addCreation(tx: Tx, item: NewConversation, index: number): void {
@@ -266,6 +407,12 @@ export class DynamoRoutingStore implements RoutingStore {
     );
     tx.add(this.dedupePut(conversation.channelId, dedupeKey, conversation.id, dedupeExpiresAt), { kind: "dedupe", plan: index });
     if (message) tx.add({ Put: { TableName: this.tableName, Item: messageToItem(message) } }, { kind: "message", plan: index });
+    // Routing could not assign it: it joins its channel's waiting line in the same write.
+    if (conversation.waitingSince) tx.add(this.waitPut(conversation, conversation.waitingSince), { kind: "wait", plan: index });
+  }
+
+  private waitPut(c: Conversation, since: string): TransactItem {
+    return { Put: { TableName: this.tableName, Item: waitEntryToItem(waitEntryOf(c, since, ownerOf(c))) } };
   }
 
   /** A dedupe record: written only if new; a failure hands back the conversation that holds the key. */
@@ -280,7 +427,7 @@ export class DynamoRoutingStore implements RoutingStore {
     };
   }
 
-  /** One update per chosen user, whatever the number of conversations the batch gives them. */
+  /** One update per chosen user (partition USER#<id>), whatever the number of conversations the batch gives them. */
   private addUserLoads(tx: Tx, decisions: Array<Decision | null>, now: Date): void {
     const perUser = new Map<string, { seen: number; count: number; requireAvailable: boolean }>();
     for (const d of decisions) {
@@ -310,46 +457,16 @@ export class DynamoRoutingStore implements RoutingStore {
     }
   }
 
-  private async runCreation(tx: Tx, items: NewConversation[]): Promise<CommitOutcome> {
-    try {
-      await this.db.doc.send(new TransactWriteCommand({ TransactItems: tx.items }));
-      return { type: "committed" };
-    } catch (err) {
-      const failed = this.failures(err, tx);
-      const duplicates = new Map<number, string>();
-      let transient = failed.transient;
-      for (const f of failed.conditions) {
-        if (f.kind === "dedupe" && typeof f.old?.conversationId === "string") duplicates.set(f.plan!, f.old.conversationId);
-        else if (f.kind === "conversation") duplicates.set(f.plan!, items[f.plan!]!.conversation.id);
-        else if (f.kind !== "user" || !f.old) transient = true; // a chosen user vanished: re-read the directory
-      }
-      return { type: "conflict", freshUsers: failed.freshUsers, duplicates, transient };
+  private creationOutcome(result: TxResult, items: NewConversation[]): CommitOutcome {
+    if (result.ok) return { type: "committed" };
+    const duplicates = new Map<number, string>();
+    let transient = result.transient;
+    for (const f of result.conditions) {
+      if (f.kind === "dedupe" && typeof f.old?.conversationId === "string") duplicates.set(f.plan!, f.old.conversationId);
+      else if (f.kind === "conversation") duplicates.set(f.plan!, items[f.plan!]!.conversation.id);
+      else if (f.kind !== "user" || !f.old) transient = true; // a chosen user vanished: read again
     }
-  }
-
-  /** Turns a failed transaction into what failed where; rethrows anything that is not a lost race. */
-  private failures(err: unknown, tx: Tx) {
-    const reasons = cancellationReasons(err);
-    if (!reasons) {
-      if (isTransient(err)) return { conditions: [], freshUsers: [], transient: true };
-      throw err;
-    }
-    assertKnownReasons(reasons, err);
-    const conditions: Array<TxMeaning & { old?: Record<string, unknown> }> = [];
-    const freshUsers: User[] = [];
-    let transient = false;
-    reasons.forEach((reason, i) => {
-      const m = tx.meaning[i];
-      if (!m || !reason.Code || reason.Code === "None") return;
-      if (reason.Code !== "ConditionalCheckFailed") {
-        transient = true; // TransactionConflict, throttling inside the transaction
-        return;
-      }
-      const old = reason.Item ? unmarshall(reason.Item) : undefined;
-      conditions.push({ ...m, ...(old ? { old } : {}) });
-      if (m.kind === "user" && old) freshUsers.push(itemToUser(old));
-    });
-    return { conditions, freshUsers, transient };
+    return { type: "conflict", freshUsers: freshUsersOf(result), duplicates, transient };
   }
 
   /**
@@ -373,6 +490,11 @@ export class DynamoRoutingStore implements RoutingStore {
     );
     if (t.message) tx.add({ Put: { TableName: this.tableName, Item: messageToItem(t.message) } }, { kind: "message" });
     if (t.dedupe) tx.add(this.dedupePut(t.after.channelId, t.dedupe.key, t.after.id, t.dedupe.expiresAt), { kind: "dedupe" });
+    // Taken by hand, closed or re-routed: it leaves the line; returned to the line: it joins it.
+    if (t.before.waitingSince && t.before.waitingSince !== t.after.waitingSince) {
+      tx.add({ Delete: { TableName: this.tableName, Key: keys.waitEntry(t.before.channelId, t.before.waitingSince, t.before.id) } }, { kind: "wait" });
+    }
+    if (t.after.waitingSince && t.after.waitingSince !== t.before.waitingSince) tx.add(this.waitPut(t.after, t.after.waitingSince), { kind: "wait" });
     for (const [userId, delta] of loadDeltas(t.before, t.after)) {
       if (delta > 0) {
         const c =
@@ -399,21 +521,16 @@ export class DynamoRoutingStore implements RoutingStore {
         );
       }
     }
-    try {
-      await this.db.doc.send(new TransactWriteCommand({ TransactItems: tx.items }));
-      return { type: "committed" };
-    } catch (err) {
-      const failed = this.failures(err, tx);
-      // A dedupe record that exists means this very change was applied before; then a changed
-      // conversation; then a user whose load or capacity refused it; anything else is worth a retry.
-      if (failed.conditions.some((f) => f.kind === "dedupe")) return { type: "duplicate" };
-      if (failed.conditions.some((f) => f.kind === "conversation")) return { type: "stale" };
-      const user = failed.conditions.find((f) => f.kind === "user");
-      if (user) return { type: "user_conflict", userId: user.userId!, fresh: user.old ? itemToUser(user.old) : null };
-      return { type: "transient" };
-    }
+    const result = await runTransaction(this.db, tx);
+    if (result.ok) return { type: "committed" };
+    // A dedupe record that exists means this very change was applied before; then a changed
+    // conversation; then a user whose load or capacity refused it; anything else is worth a retry.
+    if (result.conditions.some((f) => f.kind === "dedupe")) return { type: "duplicate" };
+    if (result.conditions.some((f) => f.kind === "conversation")) return { type: "stale" };
+    const user = result.conditions.find((f) => f.kind === "user");
+    if (user) return { type: "user_conflict", userId: user.userId!, fresh: user.old ? itemToUser(user.old) : null };
+    return { type: "transient" };
   }
-
 }
 
 /** +1 for the user who holds an open conversation after, -1 for the one who held it before. */

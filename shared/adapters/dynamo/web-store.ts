@@ -3,8 +3,9 @@ import { ValidationError } from "../../domain/errors";
 import type { ChangeBatch, ConversationView, Page, PageRequest, WebReadStore } from "../../domain/ports";
 import type { Channel, ConversationStatus, Inbox, Team, User } from "../../domain/types";
 import type { DynamoClients } from "./client";
-import { itemToChannel, itemToConversation, itemToInbox, itemToTeam, itemToUser } from "./items";
-import { DIRECTORY_PK, keys, viewKeys } from "./keys";
+import { itemToChannel, itemToConversation, itemToInbox } from "./items";
+import { keys, viewKeys } from "./keys";
+import type { DynamoRoutingStore } from "./routing-store";
 
 type Item = Record<string, unknown>;
 
@@ -37,6 +38,7 @@ export class DynamoWebStore implements WebReadStore {
   constructor(
     private readonly db: DynamoClients,
     private readonly tableName: string,
+    private readonly routing: DynamoRoutingStore,
   ) {}
 
   /** GetItem on the inbox's key: one item. */
@@ -45,19 +47,25 @@ export class DynamoWebStore implements WebReadStore {
     return out.Item ? itemToInbox(out.Item) : null;
   }
 
-  /** One page of the DIRECTORY partition's `INBOX#` range: at most `limit` items. */
-  listInboxes(page: PageRequest): Promise<Page<Inbox>> {
-    return this.directoryPage(keys.inbox("").sk, page, itemToInbox);
+  /** One page of gsi3's `INBOXES` keys, then one BatchGetItem of those inboxes: at most `limit` items. */
+  async listInboxes(page: PageRequest): Promise<Page<Inbox>> {
+    const { ids, nextCursor } = await this.idPage(viewKeys.inboxes, page);
+    const { inboxes } = await this.routing.loadEntities({ inboxIds: ids });
+    return { items: ids.flatMap((id) => inboxes.get(id) ?? []), nextCursor };
   }
 
-  /** One page of the DIRECTORY partition's `TEAM#` range: at most `limit` items. */
-  listTeams(page: PageRequest): Promise<Page<Team>> {
-    return this.directoryPage(keys.team("").sk, page, itemToTeam);
+  /** One page of gsi3's `TEAMS` keys, then one BatchGetItem of those teams: at most `limit` items. */
+  async listTeams(page: PageRequest): Promise<Page<Team>> {
+    const { ids, nextCursor } = await this.idPage(viewKeys.teams, page);
+    const { teams } = await this.routing.loadEntities({ teamIds: ids });
+    return { items: ids.flatMap((id) => teams.get(id) ?? []), nextCursor };
   }
 
-  /** One page of the DIRECTORY partition's `USER#` range: at most `limit` items. */
-  listUsers(page: PageRequest): Promise<Page<User>> {
-    return this.directoryPage(keys.user("").sk, page, itemToUser);
+  /** One page of gsi3's `USERS` keys, then one BatchGetItem of those users: at most `limit` items. */
+  async listUsers(page: PageRequest): Promise<Page<User>> {
+    const { ids, nextCursor } = await this.idPage(viewKeys.users, page);
+    const { users } = await this.routing.loadEntities({ userIds: ids });
+    return { items: ids.flatMap((id) => users.get(id) ?? []), nextCursor };
   }
 
   /** One page of gsi1's `CHANNELS` partition (every channel item carries it): at most `limit` items. */
@@ -104,15 +112,15 @@ export class DynamoWebStore implements WebReadStore {
   }
 
   /**
-   * gsi3's `INBOX#<id>#CHANGES` partition from `sinceIso` on: only the conversations changed in that
+   * gsi4's `INBOX#<id>#CHANGES` partition from `sinceIso` on: only the conversations changed in that
    * window, at most `limit` items (more means the client reloads its view instead).
    */
   async changesSince(inboxId: string, sinceIso: string, limit: number): Promise<ChangeBatch> {
     const out = await this.db.doc.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: "gsi3",
-        KeyConditionExpression: "gsi3pk = :pk AND gsi3sk >= :since",
+        IndexName: "gsi4",
+        KeyConditionExpression: "gsi4pk = :pk AND gsi4sk >= :since",
         ExpressionAttributeValues: { ":pk": viewKeys.changes(inboxId), ":since": sinceIso },
         Limit: limit,
       }),
@@ -124,16 +132,18 @@ export class DynamoWebStore implements WebReadStore {
     return { items, truncated: out.LastEvaluatedKey !== undefined };
   }
 
-  private async directoryPage<T>(prefix: string, page: PageRequest, map: (i: Item) => T): Promise<Page<T>> {
+  /** One page of a keys-only list in gsi3 (`USERS`, `TEAMS`, `INBOXES`): the ids, in id order. */
+  private async idPage(list: string, page: PageRequest): Promise<{ ids: string[]; nextCursor: string | null }> {
     const out = await this.db.doc.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-        ExpressionAttributeValues: { ":pk": DIRECTORY_PK, ":prefix": prefix },
+        IndexName: "gsi3",
+        KeyConditionExpression: "gsi3pk = :pk",
+        ExpressionAttributeValues: { ":pk": list },
         Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, (k) => k.pk === DIRECTORY_PK && String(k.sk).startsWith(prefix)),
+        ExclusiveStartKey: decodeCursor(page.cursor, (k) => k.gsi3pk === list),
       }),
     );
-    return { items: (out.Items ?? []).map(map), nextCursor: encodeCursor(out.LastEvaluatedKey) };
+    return { ids: (out.Items ?? []).map((i) => String(i.gsi3sk)), nextCursor: encodeCursor(out.LastEvaluatedKey) };
   }
 }

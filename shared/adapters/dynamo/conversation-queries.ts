@@ -1,0 +1,138 @@
+import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { ConversationPage, ConversationQuery } from "../../domain/ports";
+import type { Channel, Inbox, Message, MessageDelivery } from "../../domain/types";
+import { exists } from "./conditions";
+import type { DynamoClients } from "./client";
+import { decodeCursor, encodeCursor } from "./cursor";
+import { itemToConversation, itemToInbox, itemToMessage } from "./items";
+import { keys, viewKeys } from "./keys";
+import type { DynamoRoutingStore } from "./routing-store";
+
+/** Read models: inbox views, threads, and the lookups inbound email needs. */
+export class DynamoConversationQueries {
+  constructor(
+    private readonly db: DynamoClients,
+    private readonly tableName: string,
+    private readonly routing: DynamoRoutingStore,
+  ) {}
+
+  /** Views of an inbox (docs/api.md): one page of gsi1 (All) or gsi2 (Unassigned, Mine); oldest first. */
+  async listConversations(q: ConversationQuery): Promise<ConversationPage> {
+    const [index, pk] =
+      q.view === "all"
+        ? (["gsi1", viewKeys.all(q.inboxId, q.status)] as const)
+        : (["gsi2", viewKeys.byAssignee(q.inboxId, q.status, q.view === "mine" ? q.userId : null)] as const);
+    const start = decodeCursor(q.cursor, {
+      attributes: ["pk", "sk", `${index}pk`, `${index}sk`],
+      partition: { name: `${index}pk`, value: pk },
+      item: { pkPrefix: keys.conversation("").pk, sk: keys.conversation("").sk },
+    });
+    const out = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: index,
+        KeyConditionExpression: `${index}pk = :pk`,
+        ExpressionAttributeValues: { ":pk": pk },
+        Limit: q.limit,
+        ExclusiveStartKey: start,
+      }),
+    );
+    return {
+      items: (out.Items ?? []).map((i) => {
+        const { version: _v, ...c } = itemToConversation(i);
+        return c;
+      }),
+      nextCursor: encodeCursor(out.LastEvaluatedKey),
+    };
+  }
+
+  async getInbox(id: string): Promise<Inbox | null> {
+    const out = await this.db.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.inbox(id) }));
+    return out.Item ? itemToInbox(out.Item) : null;
+  }
+
+  /** The messages of one conversation: partition CONV#<id>. */
+  async listMessages(conversationId: string): Promise<Message[]> {
+    return (await this.routing.queryAll(keys.conversation(conversationId).pk, keys.messagePrefix)).map(itemToMessage);
+  }
+
+  async findChannelByAddress(address: string): Promise<Channel | null> {
+    const out = await this.db.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.channelAddress(address) }));
+    const channelId = out.Item?.channelId;
+    return typeof channelId === "string" ? this.routing.getChannel(channelId) : null;
+  }
+
+  /** The conversation a dedupe key points at (email threading by Message-ID, duplicate deliveries). */
+  async findByDedupeKey(channelId: string, key: string): Promise<string | null> {
+    const out = await this.db.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.dedupe(channelId, key), ConsistentRead: true }));
+    return typeof out.Item?.conversationId === "string" ? out.Item.conversationId : null;
+  }
+
+  /** The conversation each dedupe key points at: one consistent BatchGetItem per 100 keys (DEDUPE#<channel>#<key>). */
+  async findByDedupeKeys(channelId: string, dedupeKeys: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const unique = [...new Set(dedupeKeys)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let request: Record<string, { Keys: Array<Record<string, unknown>>; ConsistentRead: boolean }> | undefined = {
+        [this.tableName]: {
+          Keys: unique.slice(i, i + 100).map((k) => keys.dedupe(channelId, k)),
+          ConsistentRead: true,
+        },
+      };
+      for (let round = 0; request && Object.keys(request).length > 0; round++) {
+        if (round > 10) throw new Error("BatchGetItem left keys unprocessed after 10 rounds");
+        const out = await this.db.doc.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of out.Responses?.[this.tableName] ?? []) {
+          const prefix = keys.dedupe(channelId, "").pk;
+          if (typeof item.conversationId === "string" && typeof item.pk === "string") {
+            found.set(item.pk.slice(prefix.length), item.conversationId);
+          }
+        }
+        request = out.UnprocessedKeys as typeof request;
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Whether the address already wrote in the conversation: a Query of its partition (CONV#<id>, messages),
+   * stopping at the first page with a match. Grows with the thread, never with the organisation.
+   */
+  async hasMessageFrom(conversationId: string, email: string): Promise<boolean> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :msg)",
+          FilterExpression: "#author.#email = :email",
+          ExpressionAttributeNames: { "#author": "author", "#email": "email" },
+          ExpressionAttributeValues: {
+            ":pk": keys.conversation(conversationId).pk,
+            ":msg": keys.messagePrefix,
+            ":email": email,
+          },
+          ProjectionExpression: "sk",
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      if ((out.Items ?? []).length > 0) return true;
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return false;
+  }
+
+  /** Records whether an outbound reply was delivered: one UpdateItem of the message (CONV#<id>). */
+  async setMessageDelivery(message: Message, delivery: MessageDelivery): Promise<void> {
+    await this.db.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.message(message.conversationId, message.createdAt, message.id),
+        UpdateExpression: "SET delivery = :delivery",
+        ConditionExpression: exists.expression,
+        ExpressionAttributeValues: { ":delivery": delivery },
+      }),
+    );
+  }
+}

@@ -1,0 +1,272 @@
+import { applyToSnapshot, decide, type Decision, type RandomSource, type RoutingSnapshot } from "./decide";
+import { loadPool } from "./pool";
+import type { Clock, Metrics, RoutingStore, Stopwatch } from "./ports";
+import { METRIC } from "./ports";
+import { waves } from "./routing-queue";
+import type { Channel, Contact, Conversation, EligibilityTrigger, User, WaitEntry } from "./types";
+
+export interface WaitingLineDeps {
+  store: RoutingStore;
+  clock: Clock;
+  random: RandomSource;
+  stopwatch: Stopwatch;
+  metrics: Metrics;
+  /** Entries decided per round (oldest first). */
+  roundSize?: number;
+  /** Rounds one drain may run before leaving the rest to the next trigger or the sweeper. */
+  maxRounds?: number;
+  /**
+   * How long the request that made someone eligible waits for the assignments it triggers before
+   * answering; the work goes on after the answer, and the sweeper backs it up (docs/routing.md §5.5).
+   */
+  triggerBudgetMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Per channel, what a support lead asks for (docs/api.md `GET /channels/{id}/stats`). */
+export interface ChannelStats {
+  channelId: string;
+  waiting: number;
+  oldestWaitingSince: string | null;
+  oldestWaitMs: number | null;
+  /** Conversations assigned from the line in the last hour, and how long they waited. */
+  lastHour: { assigned: number; p50Ms: number | null; p95Ms: number | null };
+}
+
+const HOUR_MS = 3_600_000;
+/** Channels swept at the same time. */
+const SWEEP_CONCURRENCY = 8;
+
+/** "4 min", "12 s", "2 h 5 min": how a person reads a wait. */
+export function humanDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `${min} min`;
+  return `${Math.floor(min / 60)} h ${min % 60} min`;
+}
+
+export function describeTrigger(t: EligibilityTrigger): string {
+  switch (t.kind) {
+    case "available":
+      return `${t.userId} became available`;
+    case "freed":
+      return `${t.userId} freed capacity`;
+    case "capacity":
+      return `${t.userId} got a higher capacity`;
+    case "joined":
+      return `${t.userId} joined a listed team`;
+    case "rule":
+      return "the channel's rule changed";
+    case "away":
+      return `${t.userId} went away`;
+    case "sweep":
+      return "the periodic sweep found someone eligible";
+  }
+}
+
+/** Nearest-rank quantile of ascending values: the smallest value with at least q of them at or below it. */
+const quantile = (sorted: number[], q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? null;
+
+/**
+ * The waiting line (docs/routing.md §5.5): conversations automatic routing could not assign wait in
+ * their channel's line, in arrival order, visible in Unassigned all along. Whenever someone may have
+ * become eligible (a trigger) or on the periodic sweep, the oldest are assigned by the channel's
+ * policy with the routing commit's conditions (docs/routing.md §5.4): each conversation must still be
+ * waiting, each user's load still the load read. Two drains racing each other (two agents freeing at
+ * once, a sweeper and a request) lose nothing and assign nothing twice: the loser re-reads.
+ */
+export class WaitingLine {
+  private readonly roundSize: number;
+  private readonly maxRounds: number;
+  private readonly triggerBudgetMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: WaitingLineDeps) {
+    this.roundSize = deps.roundSize ?? 96;
+    this.maxRounds = deps.maxRounds ?? 20;
+    this.triggerBudgetMs = deps.triggerBudgetMs ?? 25;
+    this.sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  /**
+   * Someone may now take more conversations: drain the lines of every channel that can pick them.
+   * Waits at most the trigger budget; the rest finishes after the answer (see `settled`).
+   */
+  userMayTakeMore(user: Pick<User, "id" | "primaryTeamId">, trigger: EligibilityTrigger): Promise<void> {
+    return this.withinBudget(async () => {
+      const ids = await this.deps.store.channelsFor(user.id, user.primaryTeamId);
+      await Promise.all(ids.map((id) => this.drainById(id, trigger)));
+    });
+  }
+
+  /**
+   * A user toggled their availability: turning available may let them take waiting conversations;
+   * turning away returns theirs to the line on channels that ask for it (`returnToLine`).
+   */
+  availabilityChanged(user: User, returnToLine: (user: User) => Promise<number>): Promise<void> {
+    if (user.availability === "available") return this.userMayTakeMore(user, { kind: "available", userId: user.id });
+    return this.withinBudget(async () => {
+      await returnToLine(user);
+    });
+  }
+
+  /** A channel's rule changed: its line may now have takers. */
+  ruleChanged(channel: Channel): Promise<void> {
+    return this.withinBudget(() => this.drain(channel, { kind: "rule", channelId: channel.id }).then(() => undefined));
+  }
+
+  /** Resolves when every drain started by a trigger has ended (tests, `npm start` shutting down). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private withinBudget(work: () => Promise<void>): Promise<void> {
+    const running = work().catch(() => {
+      // A trigger is best effort: the sweeper drains every line within a minute.
+      this.deps.metrics.count(METRIC.waitingLineTriggerFailed);
+    });
+    this.inFlight.add(running);
+    void running.finally(() => this.inFlight.delete(running));
+    return Promise.race([running, this.sleep(this.triggerBudgetMs)]);
+  }
+
+  private async drainById(channelId: string, trigger: EligibilityTrigger): Promise<number> {
+    const state = await this.deps.store.readChannel(channelId, 0);
+    return state ? this.drain(state.channel, trigger) : 0;
+  }
+
+  /**
+   * Assign the oldest waiting conversations of the channel to whoever is eligible now, round after
+   * round, until nobody in the line can be assigned. Returns how many were assigned.
+   */
+  async drain(channel: Channel, trigger: EligibilityTrigger): Promise<number> {
+    const { store, clock, random, metrics } = this.deps;
+    if (!channel.routing.autoAssign) return 0;
+    let assigned = 0;
+    for (let round = 0, conflicts = 0; round < this.maxRounds; round++) {
+      const entries = await store.waitingEntries(channel.id, this.roundSize);
+      if (entries.length === 0) return assigned;
+      const contacts = await this.contactsOf(channel, entries);
+      const pool = await loadPool(store, channel, contacts);
+      const now = clock.now();
+      let snapshot: RoutingSnapshot = { users: pool.users, inbox: pool.inbox, now };
+      const plans: Array<{ entry: WaitEntry; decision: Decision }> = [];
+      entries.forEach((entry, i) => {
+        const decision = decide({ channel, contact: contacts[i] ?? null }, snapshot, random);
+        if (!decision.userId) return; // still nobody for this one: it keeps its place
+        snapshot = applyToSnapshot(snapshot, decision.userId);
+        plans.push({ entry, decision: withWait(decision, entry, now, trigger) });
+      });
+      if (plans.length === 0) return assigned;
+      let lost = false;
+      // Three items per entry: the conversation, its line entry, the recorded wait; plus one per user.
+      for (const wave of waves(plans, 100, 3)) {
+        const outcomes = await Promise.all(wave.map((batch) => store.commitWaitingAssignments(batch, now)));
+        outcomes.forEach((o, i) => {
+          if (o.type !== "committed") return;
+          for (const p of wave[i]!) {
+            assigned++;
+            metrics.count(METRIC.routed, 1, { strategy: p.decision.record.strategy });
+            metrics.milliseconds(METRIC.timeToAssignmentMs, p.decision.record.waited?.ms ?? 0, { channel: channel.id });
+          }
+        });
+        const failed = outcomes.filter((o) => o.type === "conflict");
+        if (failed.length === 0) continue;
+        lost = true;
+        await Promise.all(failed.flatMap((o) => o.gone).map((e) => store.removeWaitEntry(e)));
+        if (failed.some((o) => o.transient)) await this.sleep(random.next() * Math.min(100, 5 * 2 ** ++conflicts));
+        break;
+      }
+      // Some are still for nobody: the rest of the line waits for the next trigger or sweep.
+      if (!lost && plans.length < entries.length) return assigned;
+    }
+    return assigned;
+  }
+
+  /**
+   * Contact-owner lines decide by each conversation's contact: its owner as recorded when it joined the
+   * line, or (joined without a decision, e.g. out of time) the contact as it is now.
+   */
+  private async contactsOf(channel: Channel, entries: WaitEntry[]): Promise<Array<Contact | null>> {
+    if (channel.routing.target.type !== "contact_owner") return entries.map(() => null);
+    return Promise.all(
+      entries.map(async (e) => {
+        if (e.ownerId) return { id: e.contactId ?? "", email: "", ownerId: e.ownerId, visitorTokens: [] } satisfies Contact;
+        return e.contactId ? this.deps.store.getContact(e.contactId) : null;
+      }),
+    );
+  }
+
+  /**
+   * The periodic sweep: every channel's line drained, and every routing queue whose head stopped moving
+   * (its router crashed) drained too. Idempotent; racing requests and other sweepers is safe.
+   */
+  async sweep(drainQueue: (channel: Channel) => Promise<void>, staleMs: number): Promise<{ channels: number; assigned: number }> {
+    const { store, clock, metrics } = this.deps;
+    let cursor: string | undefined;
+    let channels = 0;
+    let assigned = 0;
+    const sweepOne = async (id: string) => {
+      const state = await store.readChannel(id, 1);
+      if (!state) return;
+      channels++;
+      const head = state.queue[0];
+      if (head && clock.now().getTime() - Date.parse(head.queuedAt) > staleMs) await drainQueue(state.channel);
+      assigned += await this.drain(state.channel, { kind: "sweep" });
+      const stats = await this.stats(id, { window: false });
+      metrics.count(METRIC.conversationsWaiting, stats.waiting, { channel: id });
+      if (stats.oldestWaitMs !== null) metrics.milliseconds(METRIC.oldestWaitMs, stats.oldestWaitMs, { channel: id });
+    };
+    do {
+      const page = await store.listChannelIds(cursor);
+      // A few channels at a time: a minute's sweep of hundreds of channels stays well inside its timeout.
+      for (let i = 0; i < page.ids.length; i += SWEEP_CONCURRENCY) await Promise.all(page.ids.slice(i, i + SWEEP_CONCURRENCY).map(sweepOne));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return { channels, assigned };
+  }
+
+  /** Waiting now, the oldest wait, and time to assignment p50/p95 over the last hour. */
+  async stats(channelId: string, opts: { window: boolean } = { window: true }): Promise<ChannelStats> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const [head, waiting, waits] = await Promise.all([
+      store.waitingEntries(channelId, 1),
+      store.countWaiting(channelId),
+      opts.window ? store.waitedSince(channelId, new Date(now.getTime() - HOUR_MS).toISOString()) : Promise.resolve([]),
+    ]);
+    const oldest = head[0]?.since ?? null;
+    const sorted = [...waits].sort((a, b) => a - b);
+    return {
+      channelId,
+      waiting,
+      oldestWaitingSince: oldest,
+      oldestWaitMs: oldest ? Math.max(0, now.getTime() - Date.parse(oldest)) : null,
+      lastHour: { assigned: sorted.length, p50Ms: quantile(sorted, 0.5), p95Ms: quantile(sorted, 0.95) },
+    };
+  }
+
+  /** The visitor's place: 1 = next to be assigned. Counts the line up to the conversation. */
+  async placeOf(c: Conversation): Promise<{ position: number; since: string } | undefined> {
+    if (!c.waitingSince || c.assigneeId !== null || c.status !== "open") return undefined;
+    const position = await this.deps.store.countWaiting(c.channelId, { since: c.waitingSince, conversationId: c.id });
+    return { position: Math.max(1, position), since: c.waitingSince };
+  }
+}
+
+/** The decision record of a conversation leaving the line: how long it waited, and why it could go. */
+function withWait(decision: Decision, entry: WaitEntry, now: Date, trigger: EligibilityTrigger): Decision {
+  const ms = Math.max(0, now.getTime() - Date.parse(entry.since));
+  const outcome = decision.record.outcome;
+  const why = `${outcome.type === "assigned" ? outcome.why : ""}; waited ${humanDuration(ms)}; assigned when ${describeTrigger(trigger)}`;
+  return {
+    ...decision,
+    record: {
+      ...decision.record,
+      outcome: outcome.type === "assigned" ? { ...outcome, why } : outcome,
+      waited: { since: entry.since, ms, trigger },
+    },
+  };
+}
