@@ -1,6 +1,6 @@
 import { type Stack, Token, Validations } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
-import { ROUTES } from "../shared/http/route-table";
+import { needsToken, ROUTES } from "../shared/http/route-table";
 
 /**
  * The cdk-nag AwsSolutions findings we accept, each on the construct it concerns and with the reason.
@@ -24,13 +24,15 @@ export function acknowledgeNagFindings(stack: Stack): void {
   }
   ack("EmailFunction/Function/ServiceRole/DefaultPolicy", "AwsSolutions-IAM5[Resource::<InboundEmailRawMailF40EB49F.Arn>/inbound/*]", "The function reads s3:GetObject only, only under the prefix the receipt rule writes raw messages to; the object key is the SES message id.");
 
-  for (const route of ROUTES.filter((r) => r.auth === "public" || r.auth === "signed")) {
+  for (const route of ROUTES.filter((r) => !needsToken(r))) {
     const id = `${route.method}--${route.path.replace(/^\//, "").replace(/\//g, "--")}`;
     const why =
       route.auth === "signed"
         ? "Form webhooks are called by the form provider, not a user: every request must carry an HMAC-SHA256 signature of its raw body with the channel's secret, checked before any parsing or database call."
         : route.path === "/health"
           ? "The health check is public by design and returns no data."
+          : route.path === "/openapi.json"
+            ? "The OpenAPI document is public by design: the same contract as the open-source docs, no data."
           : "Visitor chat is called by the anonymous widget on the customer's site: the visitor is identified by the visitor token (cookie), which must match the conversation's.";
     ack(`Http/Api/${id}`, "AwsSolutions-APIG4", why);
   }

@@ -1,19 +1,41 @@
+import { performance } from "node:perf_hooks";
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, UpdateTableCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoAdminStore } from "./adapters/dynamo/admin-store";
+import { createDynamoClients, type DynamoClients } from "./adapters/dynamo/client";
+import { createTableInput } from "./adapters/dynamo/table";
+import { DynamoWebStore } from "./adapters/dynamo/web-store";
+import { createSesClient, type SendObserver, SesCustomerMailer, SesOwnerNotifier } from "./adapters/ses/mailer";
+import type { SenderConfig, StoreConfig } from "./config";
 import { AdminService } from "./domain/admin";
 import { ConversationService } from "./domain/conversations";
 import { EmailService } from "./domain/email";
+import { FormService } from "./domain/forms";
 import { InboundService } from "./domain/inbound";
-import { performance } from "node:perf_hooks";
-import { type Clock, type CustomerMailer, type Metrics, noMetrics, type OwnerNotifier, type RandomSource, type Stopwatch } from "./domain/ports";
+import {
+  type Clock,
+  type CommandServices,
+  type CustomerMailer,
+  type Metrics,
+  noMetrics,
+  type OwnerNotifier,
+  type QueryPort,
+  type RandomSource,
+  type Stopwatch,
+} from "./domain/ports";
+import { PresenceService } from "./domain/presence";
+import { QueryService } from "./domain/queries";
 import { DEFAULT_QUEUE_TIMING } from "./domain/routing-queue";
-import type { User } from "./domain/types";
 import { WaitingLine, type WaitingLineDeps } from "./domain/waiting-line";
 import { Router, type RouterOptions } from "./domain/router";
-import { DynamoAdminStore } from "./adapters/dynamo/admin-store";
-import { DynamoWebStore } from "./adapters/dynamo/web-store";
-import type { DynamoClients } from "./adapters/dynamo/client";
-import { createTableInput } from "./adapters/dynamo/table";
+import type { Availability } from "./domain/types";
+import { VisitorService } from "./domain/visitors";
 import { timeOrderedId } from "./ids";
+
+/**
+ * The composition root: the domain services wired to their adapters, for the Lambdas, `npm start`, the
+ * CLI and the tests. `createApp` takes the clients (tests inject clocks and faults); `createWiredApp`
+ * builds them from configuration, with SES for notifications and replies.
+ */
 
 export const systemClock: Clock = { now: () => new Date() };
 export const systemRandom: RandomSource = { next: () => Math.random() };
@@ -57,24 +79,30 @@ export function createApp(deps: AppDeps) {
     ...(deps.replyFrom ? { replyFrom: deps.replyFrom } : {}),
   });
   const inbound = new InboundService({ store, router, clock, newId });
+  const admin = new AdminService(store, newId, waiting);
+  const visitors = new VisitorService({ store, inbound, conversations, admin });
+  const forms = new FormService({ inbound });
+  const presence = new PresenceService({ store, clock, waiting, conversations });
+  // What request adapters (HTTP) get: every write through a service, reads through the query port.
+  const commands: CommandServices = { admin, conversations, visitors, forms, presence };
+  const web = new DynamoWebStore(deps.db, deps.tableName, store.routing);
+  const queries: QueryPort = new QueryService({ store, web, clock, waiting });
   return {
     store,
     metrics: deps.metrics ?? noMetrics,
     router,
-    admin: new AdminService(store, newId, waiting),
+    admin,
     conversations,
     waiting,
     /** A user's availability toggle, and what it means for the waiting line (docs/routing.md §5.5). */
-    async setAvailability(userId: string, availability: User["availability"]): Promise<User> {
-      const user = await store.updatePresence(userId, { availability });
-      await waiting.availabilityChanged(user, (u) => conversations.returnToLine(u));
-      return user;
-    },
+    setAvailability: (userId: string, availability: Availability) => presence.setAvailability(userId, availability),
     /** The sweeper's run: every line and every stale routing queue drained (docs/routing.md §5.5). */
     sweep: () => waiting.sweep((channel) => router.queue.drain(channel), (deps.router?.queue ?? DEFAULT_QUEUE_TIMING).staleMs),
     inbound,
     email: new EmailService({ store, inbound, conversations }),
-    web: new DynamoWebStore(deps.db, deps.tableName, store.routing),
+    web,
+    commands,
+    queries,
   };
 }
 
@@ -99,4 +127,22 @@ export async function ensureTable(db: DynamoClients, tableName: string): Promise
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
   }
+}
+
+/**
+ * The app as every entry point runs it: DynamoDB store, SES for notifications and replies. `observe`
+ * is where failed sends are logged and what counts them (deployed: Powertools Logger and EMF metrics).
+ */
+export function createWiredApp(store: StoreConfig, sender: SenderConfig, observe?: Partial<SendObserver>) {
+  const db = createDynamoClients({ region: store.region, endpoint: store.dynamodbEndpoint });
+  const ses = createSesClient({ region: store.region, endpoint: sender.sesEndpoint });
+  const observer: SendObserver = { logger: observe?.logger ?? { error: () => {} }, metrics: observe?.metrics ?? noMetrics };
+  return createApp({
+    db,
+    tableName: store.tableName,
+    notifier: new SesOwnerNotifier(ses, { from: sender.notifyFrom, appUrl: sender.appUrl }, observer),
+    mailer: new SesCustomerMailer(ses, observer),
+    replyFrom: sender.notifyFrom,
+    metrics: observer.metrics,
+  });
 }

@@ -67,13 +67,13 @@ export function readSenderConfig(env: NodeJS.ProcessEnv = process.env): SenderCo
 }
 
 /** Inbound team email: where the receipt rule's S3 action stores raw messages. */
-export interface MailConfig {
+export interface InboundEmailConfig {
   inboundBucket: string;
   inboundPrefix: string;
   s3Endpoint: string | undefined;
 }
 
-export function readMailConfig(env: NodeJS.ProcessEnv = process.env): MailConfig {
+export function readInboundEmailConfig(env: NodeJS.ProcessEnv = process.env): InboundEmailConfig {
   return {
     inboundBucket: required(env, "INBOUND_BUCKET"),
     inboundPrefix: env.INBOUND_PREFIX ?? "inbound/",

@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { readApiConfig, readSenderConfig, readStoreConfig, ConfigError } from "../../shared/config";
 import { EmfMetrics } from "../../shared/adapters/metrics/powertools-metrics";
 import { createApiHandler } from "../../shared/http/api";
-import { createWiredApp } from "../../shared/wiring";
+import { createWiredApp } from "../../shared/app";
 
 // Built once per Lambda instance: clients, config and the route table are reused across invocations.
 const logger = new Logger({ serviceName: "routing-api" });
@@ -21,7 +21,8 @@ function apiHandler() {
   ready ??= (async () => {
     const key = "value" in config.formSigningKey ? config.formSigningKey.value : await getSecret(config.formSigningKey.secretArn, { maxAge: 3600 });
     if (typeof key !== "string" || key === "") throw new ConfigError("the form signing key secret is empty");
-    return createApiHandler({ app, config: { allowedOrigins: config.allowedOrigins, formSigningKey: key }, now: () => new Date() }, logger);
+    const httpConfig = { allowedOrigins: config.allowedOrigins, formSigningKey: key };
+    return createApiHandler({ commands: app.commands, queries: app.queries, config: httpConfig, now: () => new Date() }, logger);
   })().catch((err: unknown) => {
     ready = undefined;
     logger.error("could not read the form signing key; the next request retries", { error: err as Error });

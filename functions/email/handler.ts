@@ -2,20 +2,20 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import type { SESEvent } from "aws-lambda";
 import { EmfMetrics } from "../../shared/adapters/metrics/powertools-metrics";
 import { createS3Client } from "../../shared/adapters/s3/raw-mail";
-import { readMailConfig, readSenderConfig, readStoreConfig } from "../../shared/config";
-import { ingestSesEvent } from "../../shared/mail-ingest";
-import { createWiredApp } from "../../shared/wiring";
+import { readInboundEmailConfig, readSenderConfig, readStoreConfig } from "../../shared/config";
+import { ingestSesEvent } from "../../shared/adapters/ses/email-ingest";
+import { createWiredApp } from "../../shared/app";
 
 // Built once per Lambda instance.
 const logger = new Logger({ serviceName: "routing-email" });
 const store = readStoreConfig();
-const mail = readMailConfig();
+const inbound = readInboundEmailConfig();
 const app = createWiredApp(store, readSenderConfig(), { logger, metrics: new EmfMetrics({ serviceName: "routing-email" }) });
-const s3 = createS3Client({ region: store.region, endpoint: mail.s3Endpoint });
+const s3 = createS3Client({ region: store.region, endpoint: inbound.s3Endpoint });
 
 /** SES receipt rule action: team email in, threaded or routed. */
 export async function handler(event: SESEvent) {
-  const config = { bucket: mail.inboundBucket, prefix: mail.inboundPrefix };
+  const config = { bucket: inbound.inboundBucket, prefix: inbound.inboundPrefix };
   const outcomes = await ingestSesEvent(event, { s3, email: app.email, metrics: app.metrics, config });
   for (const o of outcomes) logger.info("inbound email", { outcome: o });
   return { outcomes };

@@ -6,7 +6,7 @@ import type { UserPool } from "aws-cdk-lib/aws-cognito";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { ROUTES, type RouteSpec } from "../../shared/http/route-table";
+import { CORS_POLICY, needsToken, ROUTES, type RouteSpec } from "../../shared/http/route-table";
 
 /** Requests per second and burst for one route. */
 export interface RouteThrottle {
@@ -69,10 +69,10 @@ export class RoutingHttpApi extends Construct {
         ? {
             corsPreflight: {
               allowOrigins: origins,
-              allowCredentials: true,
-              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT],
-              allowHeaders: ["content-type", "authorization", "x-routing-signature"],
-              maxAge: Duration.minutes(10),
+              allowCredentials: CORS_POLICY.allowCredentials,
+              allowMethods: CORS_POLICY.allowMethods.map((m) => CorsHttpMethod[m]),
+              allowHeaders: [...CORS_POLICY.allowHeaders],
+              maxAge: Duration.seconds(CORS_POLICY.maxAgeSeconds),
             },
           }
         : {}),
@@ -81,7 +81,7 @@ export class RoutingHttpApi extends Construct {
     const integration = new HttpLambdaIntegration("Lambda", props.handler);
     for (const route of ROUTES) {
       if (route.method === "OPTIONS") continue; // preflight is API Gateway's CORS configuration
-      const isProtected = route.auth === "admin" || route.auth === "agent";
+      const isProtected = needsToken(route);
       this.routes.push(
         ...this.api.addRoutes({
           path: route.path,
@@ -112,7 +112,7 @@ export class RoutingHttpApi extends Construct {
     };
     const throttles = props.publicRouteThrottles ?? PUBLIC_ROUTE_THROTTLES;
     stage.routeSettings = Object.fromEntries(
-      ROUTES.filter((r) => r.method !== "OPTIONS" && (r.auth === "public" || r.auth === "signed")).map((r) => {
+      ROUTES.filter((r) => r.method !== "OPTIONS" && !needsToken(r)).map((r) => {
         const t = throttles[routeKey(r)] ?? DEFAULT_PUBLIC_THROTTLE;
         return [routeKey(r), { ThrottlingRateLimit: t.rate, ThrottlingBurstLimit: t.burst }];
       }),

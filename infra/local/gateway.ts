@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { errorBody } from "../../shared/http/errors";
 import { MAX_BODY_BYTES } from "../../shared/http/api";
 import { openApiDocument } from "../../shared/http/openapi";
-import { ROUTES, type RouteSpec } from "../../shared/http/route-table";
+import { CORS_POLICY, needsToken, originAllowed, ROUTES, type RouteSpec } from "../../shared/http/route-table";
 import { renderApiDocsPage } from "./api-docs-page";
 
 export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
@@ -91,7 +91,7 @@ export function createGateway(opts: { api: ApiHandler; jwtSecret: string; allowe
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(",") : v;
       let claims: Record<string, string> | undefined;
-      if (route && (route.auth === "admin" || route.auth === "agent")) {
+      if (route && needsToken(route)) {
         // What the deployed JWT authorizer does: no valid token, no call to the function.
         const token = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? "")?.[1];
         if (!token) return send(res, errorBody(401, "unauthenticated", "a bearer token is required"));
@@ -147,16 +147,15 @@ function docsPage(): APIGatewayProxyStructuredResultV2 {
 /** CORS preflight for the public chat routes, answered by the gateway as API Gateway's CORS config would. */
 function preflight(req: IncomingMessage, allowedOrigins: string[]): APIGatewayProxyStructuredResultV2 {
   const origin = req.headers.origin;
-  const allowed = typeof origin === "string" && (allowedOrigins.includes(origin) || allowedOrigins.includes("*"));
   return {
     statusCode: 204,
-    headers: allowed
+    headers: originAllowed(origin, allowedOrigins)
       ? {
-          "access-control-allow-origin": origin,
-          "access-control-allow-credentials": "true",
-          "access-control-allow-methods": "GET,POST,PUT,OPTIONS",
-          "access-control-allow-headers": "content-type,authorization,x-routing-signature",
-          "access-control-max-age": "600",
+          "access-control-allow-origin": origin!,
+          "access-control-allow-credentials": String(CORS_POLICY.allowCredentials),
+          "access-control-allow-methods": [...CORS_POLICY.allowMethods, "OPTIONS"].join(","),
+          "access-control-allow-headers": CORS_POLICY.allowHeaders.join(","),
+          "access-control-max-age": String(CORS_POLICY.maxAgeSeconds),
         }
       : {},
   };

@@ -11,11 +11,10 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { createDynamoClients } from "../../shared/adapters/dynamo/client";
 import { parseMail } from "../../shared/adapters/mime/parse";
 import { createS3Client } from "../../shared/adapters/s3/raw-mail";
-import { ensureTable } from "../../shared/app";
 import { errorBody } from "../../shared/http/errors";
 import { createApiHandler } from "../../shared/http/api";
-import { ingestSesEvent } from "../../shared/mail-ingest";
-import { createWiredApp } from "../../shared/wiring";
+import { ingestSesEvent } from "../../shared/adapters/ses/email-ingest";
+import { createWiredApp, ensureTable } from "../../shared/app";
 import { EmulatorError, startDynoxide } from "./dynoxide";
 import { startS3, startSes, type RunningEmulator } from "./emulators";
 import { issueToken, createGateway } from "./gateway";
@@ -89,7 +88,8 @@ async function main() {
     const logger = { error: (message: string, extra: Record<string, unknown>) => console.error(JSON.stringify({ level: "ERROR", message, ...extra })) };
     const sender = { sesEndpoint: ses.endpoint, notifyFrom: process.env.NOTIFY_FROM ?? "routing@localhost", appUrl: process.env.APP_URL ?? baseUrl };
     const app = createWiredApp(store, sender, { logger });
-    const api = createApiHandler({ app, config: { allowedOrigins, formSigningKey }, now: () => new Date() }, logger);
+    const { commands, queries } = app;
+    const api = createApiHandler({ commands, queries, config: { allowedOrigins, formSigningKey }, now: () => new Date() }, logger);
     const s3Client = createS3Client({ region: "us-east-1", endpoint: s3.endpoint });
 
     // POST /local/inbound-email: what SES does for a real message, then the very same email function.

@@ -1,6 +1,6 @@
 import type { Inbox, Seat, User } from "./types";
 
-/** A paid seat is `sales` or `service` (SPEC 1). */
+/** A paid seat is `sales` or `service` (docs/routing.md §1). */
 export function hasPaidSeat(user: Pick<User, "seat">): boolean {
   return isPaidSeat(user.seat);
 }

@@ -1,4 +1,4 @@
-import type { AdminStore, UserProfile } from "./admin-ports";
+import type { AdminStore, UserProfile } from "./ports";
 import { ConflictError, ContentionError, NotFoundError, ValidationError } from "./errors";
 import { validateRule } from "./rules";
 import type { Channel, Contact, EligibilityTrigger, Inbox, RoutingRule, Team, User } from "./types";
@@ -89,7 +89,7 @@ export class AdminService {
     return this.store.putInbox(inbox);
   }
 
-  /** Create or replace a channel; its rule is validated against the inbox as it is now (SPEC 4). */
+  /** Create or replace a channel; its rule is validated against the inbox as it is now (docs/routing.md §4). */
   /** Returns whether the channel is new (a form channel's secret is handed out only then). */
   async putChannel(channel: Channel): Promise<{ created: boolean }> {
     await this.checkRule(channel, channel.routing);

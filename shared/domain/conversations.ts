@@ -2,7 +2,7 @@ import { hasAccess, isAssignable } from "./access";
 import { pickByPolicy, decide, type Decision } from "./decide";
 import { ConflictError, ContentionError, ForbiddenError, NotFoundError, ValidationError } from "./errors";
 import type { Clock, CustomerMailer, Entities, RandomSource, RoutingStore, Transition } from "./ports";
-import type { ConversationPage, ConversationQuery } from "./admin-ports";
+import type { ConversationPage, ConversationQuery } from "./ports";
 import type { Channel, Contact, Conversation, Message, MessageDelivery, User } from "./types";
 import type { WaitingLine } from "./waiting-line";
 

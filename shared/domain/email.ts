@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { AdminStore } from "./admin-ports";
+import { dedupeKeys } from "./dedupe";
+import type { AdminStore } from "./ports";
 import type { ConversationService } from "./conversations";
 import type { InboundService } from "./inbound";
 import type { Conversation } from "./types";
@@ -59,18 +60,18 @@ export class EmailService {
     if (!channel) return { type: "dropped", reason: `no email channel for ${mail.recipients.join(", ")}` };
 
     // The Message-ID identifies the message across deliveries; without one, SES's own id does.
-    const dedupeKey = mail.messageId ? `email:${mail.messageId}` : `ses:${mail.sesMessageId}`;
+    const dedupeKey = mail.messageId ? dedupeKeys.email(mail.messageId) : dedupeKeys.ses(mail.sesMessageId);
     const seen = await store.findByDedupeKey(channel.id, dedupeKey);
     if (seen) return { type: "duplicate", conversationId: seen };
 
     // A reply names earlier messages of its thread: look up the most recent few, in one batched read.
     const refs = [...new Set([...mail.inReplyTo, ...[...mail.references].reverse()])].slice(0, MAX_THREAD_REFERENCES);
-    const refKeys = refs.map((r) => `email:${r}`);
+    const refKeys = refs.map((r) => dedupeKeys.email(r));
     const found = refs.length > 0 ? await store.findByDedupeKeys(channel.id, refKeys) : new Map<string, string>();
-    const ref = refs.find((r) => found.has(`email:${r}`));
+    const ref = refs.find((r) => found.has(dedupeKeys.email(r)));
     let threading: Conversation["threading"];
     if (ref) {
-      const conversationId = found.get(`email:${ref}`)!;
+      const conversationId = found.get(dedupeKeys.email(ref))!;
       const sender = mail.from.address.toLowerCase();
       // A From naming several mailboxes vouches for none of them: a stranger could ride with a participant.
       const coSenders = mail.from.alsoFrom ?? [];

@@ -1,5 +1,24 @@
+import type { AdminService } from "./admin";
+import type { ConversationService } from "./conversations";
 import type { Decision, RandomSource } from "./decide";
-import type { Channel, Contact, ContactKey, Conversation, Inbox, Message, QueueEntry, Team, User, WaitEntry } from "./types";
+import type { FormService } from "./forms";
+import type { PresenceService } from "./presence";
+import type { VisitorService } from "./visitors";
+import type { ChannelStats } from "./waiting-line";
+import type {
+  Channel,
+  Contact,
+  ContactKey,
+  Conversation,
+  ConversationStatus,
+  Inbox,
+  Message,
+  MessageDelivery,
+  QueueEntry,
+  Team,
+  User,
+  WaitEntry,
+} from "./types";
 
 /** Injected time, so tie-breaks and "active recently" are exact in tests. */
 export interface Clock {
@@ -210,3 +229,193 @@ export const METRIC = {
 
 /** Metrics that go nowhere: the default where nothing observes them. */
 export const noMetrics: Metrics = { count: () => {}, milliseconds: () => {} };
+
+// ---- Configuration and read models, on top of what routing needs
+
+/** The part of a user an admin sets; availability, activity and load are the user's own. */
+export type UserProfile = Pick<User, "id" | "name" | "email" | "seat" | "role" | "primaryTeamId" | "additionalTeamIds" | "capacity">;
+
+export type ConversationView = "unassigned" | "mine" | "all";
+
+/** One page of an inbox view (docs/api.md `GET /inboxes/{id}/conversations`). */
+export interface ConversationQuery {
+  inboxId: string;
+  view: ConversationView;
+  status: ConversationStatus;
+  /** The caller: "mine" is theirs. */
+  userId: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface ConversationPage {
+  items: Conversation[];
+  nextCursor: string | null;
+}
+
+/** What a visitor typed about themselves: shown to agents, never trusted for routing (docs/routing.md §6.1). */
+export interface VisitorProfile {
+  unverifiedEmail?: string;
+  name?: string;
+  /** Contacts created by this visitor's verified identify calls (bounded). */
+  contactsCreated: number;
+}
+
+export interface VisitorLinkInput {
+  token: string;
+  email: string;
+  name?: string;
+  newContactId: string;
+  maxContactsCreated: number;
+}
+
+/** One attempt to link a visitor token to the contact with an email; `conflict` = someone wrote meanwhile. */
+export type VisitorLinkOutcome =
+  | { type: "linked"; contact: Contact }
+  | { type: "conflict" }
+  | { type: "limit" };
+
+/** One page of the account's users, by id (docs/api.md `GET /users`). */
+export interface UserPage {
+  items: User[];
+  nextCursor: string | null;
+}
+
+/** Configuration and read models, on top of what routing needs. */
+export interface AdminStore extends RoutingStore {
+  putUser(profile: UserProfile): Promise<User>;
+  getUser(id: string): Promise<User | null>;
+  updatePresence(userId: string, change: { availability?: User["availability"]; activityAt?: string }): Promise<User>;
+  listUsers(q: { limit: number; cursor?: string | undefined }): Promise<UserPage>;
+  getInbox(id: string): Promise<Inbox | null>;
+  putTeam(team: Team): Promise<void>;
+  putInbox(inbox: Inbox): Promise<void>;
+  putChannel(channel: Channel): Promise<void>;
+  findChannelByAddress(address: string): Promise<Channel | null>;
+  findByDedupeKey(channelId: string, key: string): Promise<string | null>;
+  getContact(id: string): Promise<Contact | null>;
+  putContact(contact: Contact): Promise<void>;
+  getVisitorProfile(token: string): Promise<VisitorProfile | null>;
+  recordUnverifiedEmail(token: string, email: string, name?: string): Promise<void>;
+  /**
+   * Links the token to the contact with this email (created as `newContactId` if there is none, at most
+   * `maxContactsCreated` per token), moving it off any other contact, all in one conditional transaction.
+   */
+  linkVisitor(input: VisitorLinkInput): Promise<VisitorLinkOutcome>;
+  /** The conversation each dedupe key points at, in one batched read (missing keys are absent). */
+  findByDedupeKeys(channelId: string, keys: string[]): Promise<Map<string, string>>;
+  /** Whether this address already wrote a message in the conversation (a participant, docs/routing.md §6.2). */
+  hasMessageFrom(conversationId: string, email: string): Promise<boolean>;
+  listConversations(q: ConversationQuery): Promise<ConversationPage>;
+  listMessages(conversationId: string): Promise<Message[]>;
+  /** Records on an existing message whether its email was sent (docs/api.md: `delivery`). */
+  setMessageDelivery(message: Message, delivery: MessageDelivery): Promise<void>;
+}
+
+// ---- Bounded reads for the web inbox
+
+/** One page of a listing (docs/api.md: every list answers `{items, nextCursor}`). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** Conversations of an inbox changed at or after a time (the inbox's live-update feed). */
+export interface ChangeBatch {
+  items: Conversation[];
+  /** More changes than one read returns: the client should reload its view instead. */
+  truncated: boolean;
+}
+
+/**
+ * The reads the web inbox needs beyond the agent endpoints: small, each bounded (a page, a capped
+ * count, a time window), so no request of the inbox grows with the size of the organisation.
+ */
+export interface WebReadStore {
+  getInbox(id: string): Promise<Inbox | null>;
+  listInboxes(page: PageRequest): Promise<Page<Inbox>>;
+  listTeams(page: PageRequest): Promise<Page<Team>>;
+  listUsers(page: PageRequest): Promise<Page<User>>;
+  listChannels(page: PageRequest): Promise<Page<Channel>>;
+  /** How many conversations a view holds, counting at most `cap`. */
+  countView(q: {
+    inboxId: string;
+    view: ConversationView;
+    status: ConversationStatus;
+    userId: string;
+    cap: number;
+  }): Promise<number>;
+  changesSince(inboxId: string, sinceIso: string, limit: number): Promise<ChangeBatch>;
+}
+
+// ---- Driving ports: what adapters that take requests (HTTP) may call
+
+/** Who a chat visitor is, as agents see it (docs/routing.md §6.1). */
+export interface VisitorIdentity {
+  email: string;
+  name?: string;
+  verified: boolean;
+  contactId?: string;
+}
+
+/** Views and lookups, with access rules applied; nothing behind it writes. */
+export interface QueryPort {
+  health(): Promise<void>;
+  listUsers(page: PageRequest): Promise<Page<User>>;
+  getUser(userId: string): Promise<User>;
+  /** A channel's waiting line (docs/routing.md §5.5), for admins. */
+  channelStats(channelId: string): Promise<ChannelStats>;
+  /** A waiting conversation's place in its channel's line (docs/routing.md §5.5.6), else undefined. */
+  placeInLine(conversation: Conversation): Promise<{ position: number; since: string } | undefined>;
+  inboxView(actor: User, q: ConversationQuery): Promise<ConversationPage>;
+  conversationForAgent(
+    actor: User,
+    conversationId: string,
+  ): Promise<{ conversation: Conversation; messages: Message[]; visitor: VisitorIdentity | null }>;
+  visitorThread(
+    conversationId: string,
+    visitorToken: string | undefined,
+  ): Promise<{ conversation: Conversation; messages: Message[] }>;
+  assigneeName(conversation: Conversation): Promise<string | null>;
+  /** The caller's user record without recording activity (background reads), or null. */
+  findUser(userId: string): Promise<User | null>;
+  // The web inbox's bounded reads (docs/api.md, Reads for the web inbox)
+  listInboxes(actor: User, page: PageRequest): Promise<Page<Inbox>>;
+  listTeams(page: PageRequest): Promise<Page<Team>>;
+  listChannels(page: PageRequest): Promise<Page<Channel>>;
+  listAssignees(actor: User, inboxId: string, page: PageRequest): Promise<Page<Assignee>>;
+  viewCounts(actor: User, inboxId: string, status: ConversationStatus): Promise<ViewCounts>;
+  inboxChanges(actor: User, inboxId: string, since: string | undefined): Promise<InboxChanges>;
+}
+
+/** A user an Owner select offers: assignable in the inbox (docs/routing.md §2, §3.5). */
+export type Assignee = Pick<User, "id" | "name" | "seat" | "availability">;
+
+/** View sizes, each counted up to `cap`. */
+export interface ViewCounts {
+  unassigned: number;
+  mine: number;
+  all: number;
+  cap: number;
+}
+
+/** The live feed: conversations changed since the last cursor, and the cursor to send next time. */
+export interface InboxChanges {
+  items: Conversation[];
+  cursor: string;
+  truncated: boolean;
+}
+
+/** Every write a request can make goes through one of these services. */
+export interface CommandServices {
+  admin: AdminService;
+  conversations: ConversationService;
+  visitors: VisitorService;
+  forms: FormService;
+  presence: PresenceService;
+}

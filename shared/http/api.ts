@@ -9,7 +9,7 @@ import type { User } from "../domain/types";
 import { principalOf, type Principal } from "./auth";
 import { errorResponse, HttpError } from "./errors";
 import { OPERATIONS, type HttpServices, type Reply, type RequestContext } from "./operations";
-import { ROUTES, type Route, type RouteSpec } from "./route-table";
+import { answersCors, CORS_POLICY, needsToken, ROUTES, type Route, type RouteSpec } from "./route-table";
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -64,18 +64,13 @@ function cookiesOf(event: Event): Record<string, string> {
  * record (the bootstrap token) may configure the account.
  */
 async function authenticate(spec: RouteSpec, event: Event, services: HttpServices): Promise<{ principal: Principal | null; actor: User | null }> {
-  if (spec.auth === "public" || spec.auth === "signed") return { principal: null, actor: null };
+  if (!needsToken(spec)) return { principal: null, actor: null };
   const principal = principalOf(event as never);
   if (spec.auth === "admin" && !principal.admin) throw new ForbiddenError("admins only");
-  let actor: User | null = null;
-  try {
-    // A background read (the inbox's live polling) is not inbox use: it loads the caller, records nothing.
-    actor = spec.passive
-      ? await services.app.store.getUser(principal.userId)
-      : await services.app.store.updatePresence(principal.userId, { activityAt: services.now().toISOString() });
-  } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err;
-  }
+  // A background read (the inbox's live polling) is not inbox use: it loads the caller, records nothing.
+  const actor = spec.passive
+    ? await services.queries.findUser(principal.userId)
+    : await services.commands.presence.recordActivity(principal.userId);
   if (spec.auth === "agent" && !actor) throw new ForbiddenError(`user ${principal.userId} is not a user of this account`);
   // The admins group in the token counts like the admin role (docs/routing.md §2: access to every inbox).
   return { principal, actor: actor && principal.admin ? { ...actor, role: "admin" } : actor };
@@ -93,7 +88,9 @@ function toResult(reply: Reply): Result {
 function routeHandler(spec: Route, services: HttpServices, logger: ApiLogger) {
   const operation: (ctx: RequestContext) => Promise<Reply> = OPERATIONS[spec.operation];
   const handler = middy<Event, Result>().use(httpHeaderNormalizer());
-  if (spec.cors) handler.use(httpCors({ origins: services.config.allowedOrigins, credentials: true }));
+  if (answersCors(spec)) {
+    handler.use(httpCors({ origins: services.config.allowedOrigins, credentials: CORS_POLICY.allowCredentials }));
+  }
   handler.use(errorMapper(logger)).use(rawBody());
   if (spec.json) handler.use(httpJsonBodyParser());
   return handler.handler(async (event, context) => {

@@ -2,7 +2,7 @@ import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import {
   ConflictError,
   ContentionError,
-  DomainError,
+  type DomainError,
   ForbiddenError,
   NotFoundError,
   UnauthenticatedError,
@@ -10,15 +10,20 @@ import {
   type ErrorDetail,
 } from "../domain/errors";
 
-/** An HTTP-level refusal that is not a domain rule (size, media type, signature). */
-export class HttpError extends DomainError {
+/**
+ * An HTTP-level refusal that is not a domain rule (size, media type, signature). Not a DomainError: the
+ * domain never sees it, and code that handles domain outcomes (the email ingest's "dropped") must not
+ * mistake it for one.
+ */
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
-    details: ErrorDetail[] = [],
+    readonly details: ErrorDetail[] = [],
   ) {
-    super(message, details);
+    super(message);
+    this.name = "HttpError";
   }
 }
 

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import pkg from "../../package.json" with { type: "json" };
 import { CONTRACT, type OperationContract, REQUEST_BODIES, RESPONSE_BODIES } from "./contract";
-import { ROUTES, type Route } from "./route-table";
+import { needsToken, ROUTES, type Route } from "./route-table";
 import { id } from "./schemas";
 
 /**
@@ -39,7 +39,7 @@ const TAGS = {
 } as const;
 
 function tagOf(route: Route): keyof typeof TAGS {
-  if (route.auth === "admin" || route.auth === "agent") return route.auth;
+  if (route.auth === "admin" || route.auth === "agent") return route.auth; // the tag names the audience
   if (route.auth === "signed") return "webhook";
   return route.path.startsWith("/chat/") ? "visitor" : "service";
 }
@@ -84,7 +84,7 @@ function operation(route: Route) {
     operationId: route.operation,
     summary: contract.summary,
     tags: [TAGS[tagOf(route)]],
-    security: route.auth === "admin" || route.auth === "agent" ? [{ bearer: [] }] : [],
+    security: needsToken(route) ? [{ bearer: [] }] : [],
     parameters: parameters(route, contract),
     ...(contract.body
       ? { requestBody: { required: true, content: { "application/json": { schema: ref(contract.body) } } } }

@@ -79,10 +79,24 @@ const candidate = z.looseObject({
   rank: z.number().int().optional(),
 });
 
+/** The rule as the decision record keeps it: very long user lists are cut, and say by how many. */
+const decidedRule = z.looseObject({
+  autoAssign: z.boolean(),
+  target: z.discriminatedUnion("type", [
+    z.looseObject({
+      type: z.literal("users_and_teams"),
+      userIds: z.array(z.string()),
+      teamIds: z.array(z.string()),
+      userIdsOmitted: z.number().int().optional(),
+    }),
+    z.looseObject({ type: z.literal("contact_owner"), fallbackUserId: z.string().optional() }),
+  ]),
+});
+
 /** The decision record (docs/routing.md §7). */
 export const routingDecision = z.looseObject({
   decidedAt: isoTime,
-  rule: z.looseObject({ autoAssign: z.boolean(), target: z.looseObject({ type: z.string() }) }).nullable(),
+  rule: decidedRule.nullable(),
   strategy: z.enum(["least_busy", "random", "contact_owner", "manual"]),
   candidates: z.array(candidate),
   omitted: z.record(z.string(), z.number().int()).optional(),
@@ -122,8 +136,11 @@ export const conversation = z.looseObject({
   teamId: z.string().nullable(),
   contactId: z.string().nullable(),
   subject: z.string().optional(),
+  preview: z.string().optional().describe("the start of the last message, for lists"),
+  customerEmail: z.string().optional().describe("email and form conversations: where replies go"),
   createdAt: isoTime,
   updatedAt: isoTime,
+  awaitingHandoff: z.boolean().optional().describe("bot conversations before the hand-off"),
   routing: routingDecision.optional(),
   waiting: waiting.optional(),
 });

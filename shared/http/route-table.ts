@@ -73,5 +73,27 @@ export type Route = RouteSpec & { operation: OperationName };
 
 export const ROUTES: readonly Route[] = TABLE;
 
+/**
+ * Who may call a route, decided here once: the deployed JWT authorizer (infra/constructs/http-api.ts),
+ * the local gateway, the handler and the OpenAPI document all ask these.
+ */
+export const needsToken = (route: RouteSpec): boolean => route.auth === "admin" || route.auth === "agent";
+
 /** The authenticated routes: exactly those the deployed JWT authorizer protects. */
-export const PROTECTED_ROUTES = ROUTES.filter((r) => r.auth === "admin" || r.auth === "agent");
+export const PROTECTED_ROUTES = ROUTES.filter(needsToken);
+
+/** Which routes answer CORS (the chat widget runs on the customer's site, docs/api.md). */
+export const answersCors = (route: RouteSpec): boolean => route.cors === true;
+
+/** The CORS answer: API Gateway's preflight configuration, the local gateway's, and the handler's. */
+export const CORS_POLICY = {
+  allowMethods: ["GET", "POST", "PUT"],
+  allowHeaders: ["content-type", "authorization", "x-routing-signature"],
+  allowCredentials: true,
+  maxAgeSeconds: 600,
+} as const;
+
+/** Whether a browser page at `origin` may call the CORS routes, given the configured origins. */
+export function originAllowed(origin: string | undefined, allowedOrigins: readonly string[]): boolean {
+  return origin !== undefined && (allowedOrigins.includes(origin) || allowedOrigins.includes("*"));
+}

@@ -4,7 +4,7 @@
  * the API that breaks a screen fails a test. Request bodies are the schemas of ./schemas.ts.
  */
 import * as z from "zod";
-import { id, inboxBody, rule, userBody } from "./schemas";
+import * as r from "./responses";
 
 export const listPageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
@@ -18,100 +18,21 @@ export const changesQuery = z.object({ since: z.string().datetime().optional() }
 
 const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
-export const userSchema = z.object({
-  id,
-  name: z.string(),
-  email: z.string(),
-  seat: userBody.shape.seat,
-  role: z.enum(["agent", "admin"]),
-  primaryTeamId: z.string().nullable(),
-  additionalTeamIds: z.array(z.string()),
-  capacity: z.number().nullable(),
-  availability: z.enum(["available", "away"]),
-  lastInboxActivityAt: z.string().nullable(),
-  lastAssignedAt: z.string().nullable(),
-  openCount: z.number(),
-});
-
-export const teamSchema = z.object({ id, name: z.string() });
-export const inboxSchema = z.object({ id, name: z.string(), access: inboxBody.shape.access });
-export const channelSchema = z.object({
-  id,
-  inboxId: z.string(),
-  type: z.enum(["chat", "bot", "email", "form"]),
-  name: z.string(),
-  address: z.string().optional(),
-  routing: rule,
-});
+// The shapes every client shares come from ./responses.ts, the source of the OpenAPI document: one
+// description of each answer, so the inbox, the widget and /openapi.json cannot drift apart.
+export const userSchema = r.user;
+export const teamSchema = r.team;
+export const inboxSchema = r.inbox;
+export const channelSchema = r.channel.omit({ signingSecret: true, identitySecret: true });
 /** A channel as created: a form's signing secret or a chat's identity secret, shown once. */
-export const createdChannelSchema = channelSchema.extend({
-  signingSecret: z.string().optional(),
-  identitySecret: z.string().optional(),
-});
-
-const candidateSchema = z.object({
-  userId: z.string(),
-  source: z.string(),
-  kept: z.boolean(),
-  reason: z.string(),
-  load: z.number(),
-  activeRecently: z.boolean(),
-  lastAssignedAt: z.string().nullable(),
-  rank: z.number().optional(),
-});
-
+export const createdChannelSchema = r.channel;
 /** The stored routing decision (docs/routing.md §7). */
-export const decisionSchema = z.object({
-  decidedAt: z.string(),
-  rule: rule.nullable(),
-  strategy: z.string(),
-  candidates: z.array(candidateSchema),
-  omitted: z.record(z.string(), z.number()).optional(),
-  outcome: z.object({ type: z.enum(["assigned", "unassigned"]), userId: z.string().optional(), why: z.string() }),
-  ownerNotified: z.boolean().optional(),
-  retries: z.number().optional(),
-});
-
-export const messageSchema = z.object({
-  id: z.string(),
-  conversationId: z.string(),
-  author: z.object({
-    kind: z.enum(["customer", "agent", "system"]),
-    userId: z.string().optional(),
-    name: z.string().optional(),
-    email: z.string().optional(),
-  }),
-  text: z.string(),
-  createdAt: z.string(),
-  delivery: z.object({ state: z.enum(["sent", "failed"]), error: z.string().optional() }).optional(),
-});
-
-export const conversationSchema = z.object({
-  id: z.string(),
-  inboxId: z.string(),
-  channelId: z.string(),
-  channelType: z.enum(["chat", "bot", "email", "form"]),
-  status: z.enum(["open", "closed"]),
-  assigneeId: z.string().nullable(),
-  teamId: z.string().nullable(),
-  contactId: z.string().nullable(),
-  subject: z.string().optional(),
-  preview: z.string().optional(),
-  customerEmail: z.string().optional(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  awaitingHandoff: z.boolean().optional(),
-  waiting: z.object({ position: z.number(), since: z.string() }).optional(),
-  routing: decisionSchema.optional(),
-});
-
-export const conversationDetailSchema = conversationSchema.extend({ messages: z.array(messageSchema) });
-export const conversationPageSchema = page(conversationSchema);
-export const replyResultSchema = z.object({
-  conversation: conversationSchema,
-  message: messageSchema,
-  emailed: z.boolean().optional(),
-});
+export const decisionSchema = r.routingDecision;
+export const messageSchema = r.message;
+export const conversationSchema = r.conversation;
+export const conversationDetailSchema = r.conversationWithMessages;
+export const conversationPageSchema = r.conversationPage;
+export const replyResultSchema = r.replyResult;
 
 export const meSchema = z.object({ user: userSchema, admin: z.boolean() });
 export const inboxPageSchema = page(inboxSchema);
@@ -130,6 +51,8 @@ export const changesSchema = z.object({
   truncated: z.boolean(),
 });
 
+// The widget's own, lenient reading of the visitor answers (optional fields); the contract it reads is
+// responses.ts's visitor shapes, as served in /openapi.json.
 /** What a visitor sees of a conversation (never the internal one). */
 export const visitorConversationSchema = z.object({
   id: z.string(),

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createS3Client } from "../../shared/adapters/s3/raw-mail";
 import { ROUTES } from "../../shared/http/route-table";
 import { formSigningSecret, signatureHeader } from "../../shared/http/signature";
-import { ingestSesEvent } from "../../shared/mail-ingest";
+import { ingestSesEvent } from "../../shared/adapters/ses/email-ingest";
 import { TEST_BUCKET } from "../support/global-setup";
 import { ADMIN, apiHarness, FORM_KEY, type Call } from "../support/http";
 

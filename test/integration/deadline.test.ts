@@ -83,7 +83,9 @@ describe("deadline-aware routing: answer before the Lambda or API Gateway gives 
     const app = await testApp();
     await app.store.putUser(profile("alice"));
     await seedChannel(app, { rule: usersAndTeams(["alice"]) });
-    const handler = createApiHandler({ app, config: { allowedOrigins: [], formSigningKey: FORM_KEY }, now: () => app.clock.now() }, { error: () => {} });
+    const services = { commands: app.commands, queries: app.queries, now: () => app.clock.now() };
+    const config = { allowedOrigins: [], formSigningKey: FORM_KEY };
+    const handler = createApiHandler({ ...services, config }, { error: () => {} });
     const context = { getRemainingTimeInMillis: () => 200 } as unknown as Context;
     const res = (await handler(apiEvent({ method: "POST", path: "/chat/chat-1/conversations", body: { text: "hello" } }), context)) as APIGatewayProxyStructuredResultV2;
     expect(res.statusCode).toBe(201);

@@ -14,7 +14,7 @@ import {
 } from "../../shared/adapters/ses/mailer";
 import type { Metrics } from "../../shared/domain/ports";
 import type { RoutingTarget } from "../../shared/domain/types";
-import { ingestSesEvent } from "../../shared/mail-ingest";
+import { ingestSesEvent } from "../../shared/adapters/ses/email-ingest";
 import { TEST_BUCKET } from "../support/global-setup";
 import { profile, SequenceRandom, type TestApp } from "../support/harness";
 import { apiHarness } from "../support/http";

@@ -492,7 +492,7 @@ describe("issue 12: smaller", () => {
         expect(after.visitorLinks.some((l) => l.pk === `VISITOR#${t}` && l.contactId === c.id)).toBe(true);
   });
 
-  it("item 13: admins read every inbox (SPEC 2), by role or by token group, but are not assignable where not listed", async () => {
+  it("item 13: admins read every inbox (routing.md §2.4), by role or by token group, but are not assignable where not listed", async () => {
     const c = (await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "x" } }))
       .json.conversation;
     expect((await h.call({ method: "GET", path: "/inboxes/main/conversations", as: { sub: "root" } })).status).toBe(

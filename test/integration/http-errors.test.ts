@@ -18,7 +18,7 @@ async function apiWithFaults(fault: (name: string) => Error | "throttle" | null)
   injectFaults(db.client, (name) => (fault(name) === "throttle" ? "throttle" : null));
   const app = await testApp({ db });
   const logged: Array<Record<string, unknown>> = [];
-  const handler = createApiHandler({ app, config: { allowedOrigins: [], formSigningKey: "k" }, now: () => new Date() }, { error: (msg, extra) => logged.push({ msg, ...extra }) });
+  const handler = createApiHandler({ commands: app.commands, queries: app.queries, config: { allowedOrigins: [], formSigningKey: "k" }, now: () => new Date() }, { error: (msg, extra) => logged.push({ msg, ...extra }) });
   const call = async (c: Parameters<typeof apiEvent>[0]) => (await handler(apiEvent(c), {} as Context)) as APIGatewayProxyStructuredResultV2;
   return { call, logged };
 }

@@ -5,7 +5,7 @@ import type { SESEvent } from "aws-lambda";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createS3Client } from "../../shared/adapters/s3/raw-mail";
 import { createSesClient, SesOwnerNotifier } from "../../shared/adapters/ses/mailer";
-import { ingestSesEvent } from "../../shared/mail-ingest";
+import { ingestSesEvent } from "../../shared/adapters/ses/email-ingest";
 import { dump, invariantViolations, profile, SequenceRandom, testApp, type TestApp } from "../support/harness";
 import { TEST_BUCKET } from "../support/global-setup";
 

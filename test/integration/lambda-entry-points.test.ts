@@ -3,7 +3,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { APIGatewayProxyStructuredResultV2, Context, SESEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { createS3Client } from "../../shared/adapters/s3/raw-mail";
-import { ConfigError, readApiConfig, readMailConfig, readStoreConfig } from "../../shared/config";
+import { ConfigError, readApiConfig, readInboundEmailConfig, readStoreConfig } from "../../shared/config";
 import { TEST_BUCKET } from "../support/global-setup";
 import { clients, freshTable } from "../support/harness";
 import { ADMIN, apiEvent } from "../support/http";
@@ -42,7 +42,7 @@ describe("the Lambda entry points, as deployed: config from the environment, cli
   it("missing configuration fails loudly, naming the variable", () => {
     expect(() => readStoreConfig({})).toThrow(new ConfigError("missing environment variable TABLE_NAME"));
     expect(() => readApiConfig({})).toThrow(/FORM_SIGNING_KEY/);
-    expect(() => readMailConfig({ INBOUND_BUCKET: "b" } as NodeJS.ProcessEnv)).not.toThrow();
+    expect(() => readInboundEmailConfig({ INBOUND_BUCKET: "b" } as NodeJS.ProcessEnv)).not.toThrow();
     expect(() => readStoreConfig({ TABLE_NAME: "t", DYNAMODB_ENDPOINT: "not a url" })).toThrow(/DYNAMODB_ENDPOINT is not a URL/);
   });
 });

@@ -7,7 +7,7 @@ import { itemToConversation, itemToUser } from "../../shared/adapters/dynamo/ite
 import { createApp, ensureTable, type AppDeps } from "../../shared/app";
 import type { Clock, OwnerNotifier, RandomSource } from "../../shared/domain/ports";
 import type { Channel, ChannelType, Conversation, InboxAccess, RoutingRule, User } from "../../shared/domain/types";
-import type { UserProfile } from "../../shared/domain/admin-ports";
+import type { UserProfile } from "../../shared/domain/ports";
 
 /** A clock the test moves by hand. */
 export class TestClock implements Clock {

@@ -46,7 +46,7 @@ export async function apiHarness(opts: Parameters<typeof testApp>[0] = {}) {
   const app = await testApp(opts);
   const errors: unknown[] = [];
   const handler = createApiHandler(
-    { app, config: { allowedOrigins: ["https://shop.example"], formSigningKey: FORM_KEY }, now: () => app.clock.now() },
+    { commands: app.commands, queries: app.queries, config: { allowedOrigins: ["https://shop.example"], formSigningKey: FORM_KEY }, now: () => app.clock.now() },
     { error: (msg, extra) => errors.push({ msg, ...extra }) },
   );
   const call = async (c: Call) => {

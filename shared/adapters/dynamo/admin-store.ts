@@ -7,7 +7,7 @@ import type {
   VisitorLinkInput,
   VisitorLinkOutcome,
   VisitorProfile,
-} from "../../domain/admin-ports";
+} from "../../domain/ports";
 import type {
   ChannelState,
   CommitOutcome,

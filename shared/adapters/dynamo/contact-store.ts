@@ -1,6 +1,6 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import { ConflictError } from "../../domain/errors";
-import type { VisitorLinkInput, VisitorLinkOutcome, VisitorProfile } from "../../domain/admin-ports";
+import type { VisitorLinkInput, VisitorLinkOutcome, VisitorProfile } from "../../domain/ports";
 import type { Contact } from "../../domain/types";
 import type { DynamoClients } from "./client";
 import { contactRevisionIs, isNew, lookupNames, underContactQuota, type Condition } from "./conditions";

@@ -1,5 +1,5 @@
 import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { ConversationPage, ConversationQuery } from "../../domain/admin-ports";
+import type { ConversationPage, ConversationQuery } from "../../domain/ports";
 import type { Channel, Inbox, Message, MessageDelivery } from "../../domain/types";
 import { exists } from "./conditions";
 import type { DynamoClients } from "./client";

@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, ContentionError, NotFoundError } from "../../domain/errors";
-import type { UserPage, UserProfile } from "../../domain/admin-ports";
+import type { UserPage, UserProfile } from "../../domain/ports";
 import type { Channel, Inbox, Team, User } from "../../domain/types";
 import type { DynamoClients } from "./client";
 import { activityOlderThan, all, capacityNotBelowLoad, primaryTeamIs } from "./conditions";

@@ -1,7 +1,6 @@
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import type { ConversationView } from "../../domain/admin-ports";
 import { ValidationError } from "../../domain/errors";
-import type { ChangeBatch, Page, PageRequest, WebReadStore } from "../../domain/web-ports";
+import type { ChangeBatch, ConversationView, Page, PageRequest, WebReadStore } from "../../domain/ports";
 import type { Channel, ConversationStatus, Inbox, Team, User } from "../../domain/types";
 import type { DynamoClients } from "./client";
 import { itemToChannel, itemToConversation, itemToInbox } from "./items";

@@ -1,20 +1,21 @@
 import type { SESEvent } from "aws-lambda";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { METRIC } from "./adapters/metrics/names";
-import { parseMail, MIME_LIMITS, type ParsedMail } from "./adapters/mime/parse";
-import { readRawMail, type PartSummary } from "./adapters/s3/raw-mail";
-import type { EmailOutcome, EmailService } from "./domain/email";
-import { DomainError } from "./domain/errors";
-import { type Metrics, noMetrics } from "./domain/ports";
+import { METRIC } from "../metrics/names";
+import { parseMail, MIME_LIMITS, type ParsedMail } from "../mime/parse";
+import { readRawMail, type PartSummary } from "../s3/raw-mail";
+import type { EmailOutcome, EmailService } from "../../domain/email";
+import { DomainError } from "../../domain/errors";
+import { type Metrics, noMetrics } from "../../domain/ports";
 
-export interface MailIngestConfig {
+export interface EmailIngestConfig {
   bucket: string;
   /** The receipt rule's S3 object key prefix; the object key is prefix + SES message id. */
   prefix: string;
 }
 
 /**
- * The SES receipt event (S3 action first, then this Lambda action): for each record, read the raw
+ * The SES receipt event (S3 action first, then this Lambda action), the inbound side of SES next to the
+ * sending side (mailer.ts); the email service it feeds is shared/domain/email.ts. Here: for each record, read the raw
  * message SES stored, parse it under caps, and hand it to the email service. A message over the size
  * cap (SES accepts up to 40 MB) still becomes a conversation: its head is parsed, its parts are listed
  * as omitted, and the raw message stays in the bucket for whoever needs it.
@@ -23,7 +24,7 @@ export interface MailIngestConfig {
  */
 export async function ingestSesEvent(
   event: SESEvent,
-  deps: { s3: S3Client; email: EmailService; config: MailIngestConfig; metrics?: Metrics },
+  deps: { s3: S3Client; email: EmailService; config: EmailIngestConfig; metrics?: Metrics },
 ): Promise<EmailOutcome[]> {
   const outcomes: EmailOutcome[] = [];
   for (const record of event.Records) {
@@ -37,7 +38,10 @@ export async function ingestSesEvent(
       } else {
         (deps.metrics ?? noMetrics).count(METRIC.oversizedEmail);
         const head = await parseHead(raw.head);
-        parsed = { ...head, text: `${head.text}\n\n${omittedNote(raw.size, raw.parts, raw.head.length, `s3://${deps.config.bucket}/${key}`)}`.trim() };
+        parsed = {
+          ...head,
+          text: `${head.text}\n\n${omittedNote(raw.size, raw.parts, raw.head.length, `s3://${deps.config.bucket}/${key}`)}`.trim(),
+        };
       }
       outcomes.push(
         await deps.email.receive({
@@ -81,7 +85,9 @@ const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 /** What the agent reads under the text: the message was too big, which parts are missing, where it is. */
 export function omittedNote(size: number, parts: PartSummary[], headBytes: number, location: string): string {
   // Parts read in full with the head are the text the agent sees; every other part is omitted.
-  const omitted = parts.filter((p) => p.filename !== null || !p.mimeType.startsWith("text/") || p.offset + p.bytes > headBytes);
+  const omitted = parts.filter(
+    (p) => p.filename !== null || !p.mimeType.startsWith("text/") || p.offset + p.bytes > headBytes,
+  );
   const list = omitted.map((p) => `- ${p.filename ?? "(unnamed part)"} (${p.mimeType}, about ${megabytes(p.bytes)})`);
   return [
     `[This email is ${megabytes(size)}, over the ${megabytes(MIME_LIMITS.maxBytes)} the inbox reads.`,
