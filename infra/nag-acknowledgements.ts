@@ -1,6 +1,6 @@
 import { type Stack, Token, Validations } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
-import { needsToken, ROUTES } from "../shared/http/route-table";
+import { needsToken, ROUTES } from "#shared/http/route-table";
 
 /**
  * The cdk-nag AwsSolutions findings we accept, each on the construct it concerns and with the reason.

@@ -7,8 +7,8 @@ import {
   UsernameExistsException,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { parseArgs } from "node:util";
-import type { App } from "../../shared/app";
-import type { User } from "../../shared/domain/types";
+import type { App } from "#shared/app";
+import type { User } from "#shared/domain/types";
 import { ADMINS_GROUP } from "../constructs/auth";
 import { CliError, OUTPUTS_FILE } from "./stack-outputs";
 

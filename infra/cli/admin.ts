@@ -1,7 +1,7 @@
 /** `npm run admin -- create --email ...`: the first admin, with only the deploy credentials (admin-bootstrap.ts). */
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
-import { createDynamoClients } from "../../shared/adapters/dynamo/client";
-import { createApp } from "../../shared/app";
+import { createDynamoClients } from "#shared/adapters/dynamo/client";
+import { createApp } from "#shared/app";
 import { createAdmin, parseAdminArgs } from "./admin-bootstrap";
 import { describeCliFailure, readStackOutputs, regionOfUserPool, requireOutput } from "./stack-outputs";
 

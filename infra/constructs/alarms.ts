@@ -5,7 +5,7 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { METRIC, METRICS_NAMESPACE } from "../../shared/adapters/metrics/names";
+import { METRIC, METRICS_NAMESPACE } from "#shared/adapters/metrics/names";
 
 export interface RoutingAlarmsProps {
   readonly functions: Record<string, IFunction>;

@@ -6,7 +6,7 @@ import type { UserPool } from "aws-cdk-lib/aws-cognito";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { CORS_POLICY, needsToken, ROUTES, type RouteSpec } from "../../shared/http/route-table";
+import { CORS_POLICY, needsToken, ROUTES, type RouteSpec } from "#shared/http/route-table";
 
 /** Requests per second and burst for one route. */
 export interface RouteThrottle {

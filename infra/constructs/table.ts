@@ -1,7 +1,7 @@
 import { RemovalPolicy } from "aws-cdk-lib";
 import { AttributeType, BillingMode, ProjectionType, Table, type CfnTable } from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
-import { INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from "../../shared/adapters/dynamo/table";
+import { INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from "#shared/adapters/dynamo/table";
 
 export interface RoutingTableProps {
   /** What happens to the data when the stack is deleted. @default RemovalPolicy.RETAIN */

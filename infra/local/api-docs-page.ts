@@ -1,4 +1,4 @@
-import type { OpenApiDocument } from "../../shared/http/openapi";
+import type { OpenApiDocument } from "#shared/http/openapi";
 
 /**
  * `GET /docs` in local mode: the OpenAPI document as one self-contained HTML page (no script, no CDN,

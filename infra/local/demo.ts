@@ -1,4 +1,4 @@
-import { formSigningSecret } from "../../shared/http/signature";
+import { formSigningSecret } from "#shared/http/signature";
 import { issueToken } from "./gateway";
 
 /**

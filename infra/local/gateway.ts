@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { jwtVerify, SignJWT } from "jose";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { errorBody } from "../../shared/http/errors";
-import { MAX_BODY_BYTES } from "../../shared/http/api";
-import { openApiDocument } from "../../shared/http/openapi";
-import { CORS_POLICY, needsToken, originAllowed, ROUTES, type RouteSpec } from "../../shared/http/route-table";
+import { errorBody } from "#shared/http/errors";
+import { MAX_BODY_BYTES } from "#shared/http/api";
+import { openApiDocument } from "#shared/http/openapi";
+import { CORS_POLICY, needsToken, originAllowed, ROUTES, type RouteSpec } from "#shared/http/route-table";
 import { renderApiDocsPage } from "./api-docs-page";
 
 export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;

@@ -8,9 +8,9 @@ import { readFileSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import path from "node:path";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import type { WebReadStore } from "../../shared/domain/ports";
-import type { User } from "../../shared/domain/types";
-import { errorBody } from "../../shared/http/errors";
+import type { WebReadStore } from "#shared/domain/ports";
+import type { User } from "#shared/domain/types";
+import { errorBody } from "#shared/http/errors";
 import { issueToken } from "./gateway";
 
 type Result = APIGatewayProxyStructuredResultV2;

@@ -5,7 +5,7 @@ import { EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { Construct } from "constructs";
-import { METRICS_NAMESPACE } from "../../shared/adapters/metrics/names";
+import { METRICS_NAMESPACE } from "#shared/adapters/metrics/names";
 import { RoutingAlarms } from "../constructs/alarms";
 import { Auth } from "../constructs/auth";
 import { RoutingDashboard } from "../constructs/dashboard";

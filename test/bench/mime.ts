@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { parseMail } from "../../shared/adapters/mime/parse";
+import { parseMail } from "#shared/adapters/mime/parse";
 
 export interface MimeRow {
   case: string;
@@ -84,7 +84,7 @@ function regexStripper(html: string): string {
  */
 export async function benchHtmlToText(): Promise<HtmlRow[]> {
   const { convert } = await import("html-to-text");
-  const { htmlToText } = await import("../../shared/adapters/mime/html-text");
+  const { htmlToText } = await import("#shared/adapters/mime/html-text");
   const converters: Array<[HtmlRow["converter"], (html: string) => string, number]> = [
     ["one-pass scanner (ours)", (h) => htmlToText(h, 100_000), 2_000_000],
     ["regex stripper (before)", regexStripper, 64_000],

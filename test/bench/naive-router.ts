@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { decide } from "../../shared/domain/decide";
-import { loadPool } from "../../shared/domain/pool";
-import type { RandomSource, RoutingStore } from "../../shared/domain/ports";
-import type { Conversation } from "../../shared/domain/types";
+import { decide } from "#shared/domain/decide";
+import { loadPool } from "#shared/domain/pool";
+import type { RandomSource, RoutingStore } from "#shared/domain/ports";
+import type { Conversation } from "#shared/domain/types";
 
 /**
  * The baseline the issue describes: read loads, pick, one conditional write, and on failure start

@@ -5,10 +5,10 @@
  */
 import { performance } from "node:perf_hooks";
 import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { createDynamoClients, type DynamoClients } from "../../shared/adapters/dynamo/client";
-import { userToItem } from "../../shared/adapters/dynamo/items";
-import { ENTITY, keys, viewKeys } from "../../shared/adapters/dynamo/keys";
-import { createApp, ensureTable, systemRandom } from "../../shared/app";
+import { createDynamoClients, type DynamoClients } from "#shared/adapters/dynamo/client";
+import { userToItem } from "#shared/adapters/dynamo/items";
+import { ENTITY, keys, viewKeys } from "#shared/adapters/dynamo/keys";
+import { createApp, ensureTable, systemRandom } from "#shared/app";
 import { startDynoxide } from "../../infra/local/dynoxide";
 import { dump } from "../support/harness";
 import { countCalls, measureTraffic } from "../support/instrument";

@@ -6,8 +6,8 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { freePort } from "../../infra/local/dynoxide";
-import { createDynamoClients } from "../../shared/adapters/dynamo/client";
-import { signatureHeader } from "../../shared/http/signature";
+import { createDynamoClients } from "#shared/adapters/dynamo/client";
+import { signatureHeader } from "#shared/http/signature";
 
 const root = path.resolve(new URL("../..", import.meta.url).pathname);
 

@@ -12,9 +12,9 @@ import { BUNDLING, PROJECT_ROOT } from "../../infra/constructs/routing-function"
 import { Auth, CLI_CALLBACK_URL } from "../../infra/constructs/auth";
 import { RoutingTable } from "../../infra/constructs/table";
 import { SERVICE_NAMES, TABLE_ACTIONS } from "../../infra/stacks/routing-stack";
-import { METRIC, METRICS_NAMESPACE } from "../../shared/adapters/metrics/names";
-import { INDEXES, TTL_ATTRIBUTE } from "../../shared/adapters/dynamo/table";
-import { PROTECTED_ROUTES, ROUTES } from "../../shared/http/route-table";
+import { METRIC, METRICS_NAMESPACE } from "#shared/adapters/metrics/names";
+import { INDEXES, TTL_ATTRIBUTE } from "#shared/adapters/dynamo/table";
+import { PROTECTED_ROUTES, ROUTES } from "#shared/http/route-table";
 
 const props = {
   stackName: "RoutingTest",

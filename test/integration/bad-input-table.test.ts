@@ -4,10 +4,10 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { SESEvent } from "aws-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createS3Client } from "../../shared/adapters/s3/raw-mail";
-import { ROUTES } from "../../shared/http/route-table";
-import { formSigningSecret, signatureHeader } from "../../shared/http/signature";
-import { ingestSesEvent } from "../../shared/adapters/ses/email-ingest";
+import { createS3Client } from "#shared/adapters/s3/raw-mail";
+import { ROUTES } from "#shared/http/route-table";
+import { formSigningSecret, signatureHeader } from "#shared/http/signature";
+import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
 import { TEST_BUCKET } from "../support/global-setup";
 import { ADMIN, apiHarness, FORM_KEY, type Call } from "../support/http";
 

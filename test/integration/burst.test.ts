@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../shared/app";
+import { createApp } from "#shared/app";
 import { clients, invariantViolations, profile, seedChannel, spread, testApp, usersAndTeams, dump } from "../support/harness";
 import { countCalls } from "../support/instrument";
 

@@ -1,8 +1,8 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../shared/app";
-import { queueEntryOf } from "../../shared/domain/routing-queue";
-import { createApiHandler } from "../../shared/http/api";
+import { createApp } from "#shared/app";
+import { queueEntryOf } from "#shared/domain/routing-queue";
+import { createApiHandler } from "#shared/http/api";
 import { clients, invariantViolations, lineViolations, profile, seedChannel, testApp, usersAndTeams } from "../support/harness";
 import { apiEvent, FORM_KEY } from "../support/http";
 import { countCalls, injectFaults } from "../support/instrument";

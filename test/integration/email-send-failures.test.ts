@@ -3,18 +3,18 @@ import { readFileSync } from "node:fs";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { SESEvent } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { METRIC, METRICS_NAMESPACE } from "../../shared/adapters/metrics/names";
-import { EmfMetrics } from "../../shared/adapters/metrics/powertools-metrics";
-import { createS3Client } from "../../shared/adapters/s3/raw-mail";
+import { METRIC, METRICS_NAMESPACE } from "#shared/adapters/metrics/names";
+import { EmfMetrics } from "#shared/adapters/metrics/powertools-metrics";
+import { createS3Client } from "#shared/adapters/s3/raw-mail";
 import {
   createSesClient,
   SesCustomerMailer,
   SesOwnerNotifier,
   type SendObserver,
-} from "../../shared/adapters/ses/mailer";
-import type { Metrics } from "../../shared/domain/ports";
-import type { RoutingTarget } from "../../shared/domain/types";
-import { ingestSesEvent } from "../../shared/adapters/ses/email-ingest";
+} from "#shared/adapters/ses/mailer";
+import type { Metrics } from "#shared/domain/ports";
+import type { RoutingTarget } from "#shared/domain/types";
+import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
 import { TEST_BUCKET } from "../support/global-setup";
 import { profile, SequenceRandom, type TestApp } from "../support/harness";
 import { apiHarness } from "../support/http";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { createApp } from "../../shared/app";
+import { createApp } from "#shared/app";
 import { clients, dump, invariantViolations, profile, seedChannel, testApp, usersAndTeams } from "../support/harness";
 import { injectFaults } from "../support/instrument";
 

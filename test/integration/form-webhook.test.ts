@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { formSigningSecret, signatureHeader } from "../../shared/http/signature";
+import { formSigningSecret, signatureHeader } from "#shared/http/signature";
 import { dump, profile, seedChannel, usersAndTeams } from "../support/harness";
 import { ADMIN, apiHarness, FORM_KEY } from "../support/http";
 

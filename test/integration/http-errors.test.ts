@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createApiHandler } from "../../shared/http/api";
+import { createApiHandler } from "#shared/http/api";
 import { apiEvent, ADMIN } from "../support/http";
 import { clients, testApp } from "../support/harness";
 import { injectFaults } from "../support/instrument";

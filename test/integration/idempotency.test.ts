@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../shared/app";
+import { createApp } from "#shared/app";
 import { clients, dump, invariantViolations, profile, seedChannel, testApp, usersAndTeams } from "../support/harness";
 
 describe("routing.md §5.4: an inbound event delivered twice creates one conversation", () => {

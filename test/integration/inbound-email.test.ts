@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { SESEvent } from "aws-lambda";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createS3Client } from "../../shared/adapters/s3/raw-mail";
-import { createSesClient, SesOwnerNotifier } from "../../shared/adapters/ses/mailer";
-import { ingestSesEvent } from "../../shared/adapters/ses/email-ingest";
+import { createS3Client } from "#shared/adapters/s3/raw-mail";
+import { createSesClient, SesOwnerNotifier } from "#shared/adapters/ses/mailer";
+import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
 import { dump, invariantViolations, profile, SequenceRandom, testApp, type TestApp } from "../support/harness";
 import { TEST_BUCKET } from "../support/global-setup";
 
@@ -154,7 +154,7 @@ describe("team email: the SES receipt event through the email function", () => {
 
 describe("outbound email: an agent's reply on an email conversation", () => {
   it("is sent from the channel's address with Re: subject, In-Reply-To and References, and the customer's answer threads back", async () => {
-    const { SesCustomerMailer } = await import("../../shared/adapters/ses/mailer");
+    const { SesCustomerMailer } = await import("#shared/adapters/ses/mailer");
     const ses = createSesClient({ region: "us-east-1", endpoint: sesEndpoint() });
     // Record the headers handed to SES (the emulator stores messages without custom headers).
     const headersSent: Array<Array<{ Name?: string; Value?: string }>> = [];

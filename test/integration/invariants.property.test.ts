@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../shared/app";
-import { DomainError, ContentionError } from "../../shared/domain/errors";
+import { createApp } from "#shared/app";
+import { DomainError, ContentionError } from "#shared/domain/errors";
 import { clients, dump, invariantViolations, lineViolations, profile, seedChannel, testApp, usersAndTeams } from "../support/harness";
 
 const USERS = ["u1", "u2", "u3", "u4"];

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../shared/domain/errors";
-import type { User } from "../../shared/domain/types";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "#shared/domain/errors";
+import type { User } from "#shared/domain/types";
 import { invariantViolations, profile, seedChannel, testApp, type TestApp } from "../support/harness";
 
 const manual = { autoAssign: false, target: { type: "users_and_teams" as const, userIds: [], teamIds: [] } };

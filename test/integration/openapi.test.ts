@@ -1,8 +1,8 @@
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CONTRACT } from "../../shared/http/contract";
-import { buildOpenApiDocument, openApiDocument } from "../../shared/http/openapi";
-import { ROUTES } from "../../shared/http/route-table";
+import { CONTRACT } from "#shared/http/contract";
+import { buildOpenApiDocument, openApiDocument } from "#shared/http/openapi";
+import { ROUTES } from "#shared/http/route-table";
 import { apiHarness } from "../support/http";
 import { checkResponse } from "../support/openapi-check";
 

@@ -3,10 +3,10 @@ import { readFileSync } from "node:fs";
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { SESEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { MIME_LIMITS } from "../../shared/adapters/mime/parse";
-import { createS3Client, OVERSIZED_HEAD_BYTES, readRawMail } from "../../shared/adapters/s3/raw-mail";
-import type { Metrics } from "../../shared/domain/ports";
-import { ingestSesEvent } from "../../shared/adapters/ses/email-ingest";
+import { MIME_LIMITS } from "#shared/adapters/mime/parse";
+import { createS3Client, OVERSIZED_HEAD_BYTES, readRawMail } from "#shared/adapters/s3/raw-mail";
+import type { Metrics } from "#shared/domain/ports";
+import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
 import { TEST_BUCKET } from "../support/global-setup";
 import { profile, SequenceRandom, testApp } from "../support/harness";
 

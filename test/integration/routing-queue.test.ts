@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../shared/app";
-import { queueEntryOf } from "../../shared/domain/routing-queue";
-import type { Conversation } from "../../shared/domain/types";
+import { createApp } from "#shared/app";
+import { queueEntryOf } from "#shared/domain/routing-queue";
+import type { Conversation } from "#shared/domain/types";
 import { clients, dump, invariantViolations, profile, seedChannel, testApp, usersAndTeams } from "../support/harness";
 import { countCalls } from "../support/instrument";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../shared/app";
-import type { RoutingRule } from "../../shared/domain/types";
+import { createApp } from "#shared/app";
+import type { RoutingRule } from "#shared/domain/types";
 import { clients, dump, invariantViolations, lineViolations, profile, seedChannel, testApp, usersAndTeams, type TestApp } from "../support/harness";
 import { ADMIN, apiHarness } from "../support/http";
 

@@ -1,7 +1,7 @@
 import { CreateTableCommand, DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createTableInput } from "../../shared/adapters/dynamo/table";
-import { ensureTable } from "../../shared/app";
+import { createTableInput } from "#shared/adapters/dynamo/table";
+import { ensureTable } from "#shared/app";
 import {
   assigneePageSchema,
   changesSchema,
@@ -12,7 +12,7 @@ import {
   inboxPageSchema,
   meSchema,
   teamPageSchema,
-} from "../../shared/http/web-schemas";
+} from "#shared/http/web-schemas";
 import { clients } from "../support/harness";
 import { ADMIN, apiHarness } from "../support/http";
 

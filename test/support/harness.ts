@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
-import { createDynamoClients, type DynamoClients } from "../../shared/adapters/dynamo/client";
-import { ENTITY } from "../../shared/adapters/dynamo/keys";
-import { itemToConversation, itemToUser } from "../../shared/adapters/dynamo/items";
-import { createApp, ensureTable, type AppDeps } from "../../shared/app";
-import type { Clock, OwnerNotifier, RandomSource } from "../../shared/domain/ports";
-import type { Channel, ChannelType, Conversation, InboxAccess, RoutingRule, User } from "../../shared/domain/types";
-import type { UserProfile } from "../../shared/domain/ports";
+import { createDynamoClients, type DynamoClients } from "#shared/adapters/dynamo/client";
+import { ENTITY } from "#shared/adapters/dynamo/keys";
+import { itemToConversation, itemToUser } from "#shared/adapters/dynamo/items";
+import { createApp, ensureTable, type AppDeps } from "#shared/app";
+import type { Clock, OwnerNotifier, RandomSource } from "#shared/domain/ports";
+import type { Channel, ChannelType, Conversation, InboxAccess, RoutingRule, User } from "#shared/domain/types";
+import type { UserProfile } from "#shared/domain/ports";
 
 /** A clock the test moves by hand. */
 export class TestClock implements Clock {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compareLeastBusy, decide, isOffline, MAX_EXPLAINED_CANDIDATES, type RoutingSnapshot } from "../../shared/domain/decide";
-import type { Channel, Contact, Inbox, RoutingRule, User } from "../../shared/domain/types";
+import { compareLeastBusy, decide, isOffline, MAX_EXPLAINED_CANDIDATES, type RoutingSnapshot } from "#shared/domain/decide";
+import type { Channel, Contact, Inbox, RoutingRule, User } from "#shared/domain/types";
 
 const NOW = new Date("2026-11-24T10:00:00.000Z");
 const ago = (ms: number) => new Date(NOW.getTime() - ms).toISOString();

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DomainError } from "../../shared/domain/errors";
-import { HttpError } from "../../shared/http/errors";
+import { DomainError } from "#shared/domain/errors";
+import { HttpError } from "#shared/http/errors";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const sources = (dir: string) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseMail } from "../../shared/adapters/mime/parse";
+import { parseMail } from "#shared/adapters/mime/parse";
 
 const htmlMail = (html: string) =>
   Buffer.from(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseMail } from "../../shared/adapters/mime/parse";
+import { parseMail } from "#shared/adapters/mime/parse";
 
 describe("hostile header values never reach a table key", () => {
   it("a Message-ID, In-Reply-To or References id over 500 bytes is ignored; over-long addresses count as none", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../shared/domain/errors";
-import { validateRule, type RuleContext } from "../../shared/domain/rules";
-import type { RoutingRule, User } from "../../shared/domain/types";
+import { ValidationError } from "#shared/domain/errors";
+import { validateRule, type RuleContext } from "#shared/domain/rules";
+import type { RoutingRule, User } from "#shared/domain/types";
 
 function user(id: string, over: Partial<User> = {}): User {
   return { id, name: id, email: "", seat: "service", role: "agent", primaryTeamId: null, additionalTeamIds: [], capacity: null, availability: "available", lastInboxActivityAt: null, lastAssignedAt: null, openCount: 0, ...over };

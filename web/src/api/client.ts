@@ -3,7 +3,7 @@
  * the server's zod input types, answers its response schemas' types (shared/http), never retyped.
  */
 import type * as z from "zod";
-import type { assigneeBody, channelBody, inboxBody, rule, teamBody, userBody } from "../../../shared/http/schemas";
+import type { assigneeBody, channelBody, inboxBody, rule, teamBody, userBody } from "#shared/http/schemas";
 import type {
   Assignee,
   ChannelOut,
@@ -17,7 +17,7 @@ import type {
   Page,
   TeamOut,
   UserOut,
-} from "../../../shared/http/web-schemas";
+} from "#shared/http/web-schemas";
 
 export type UserBody = z.input<typeof userBody>;
 export type TeamBody = z.input<typeof teamBody>;

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { createClient, type Client } from "../api/client";
-import type { InboxOut, Me } from "../../../shared/http/web-schemas";
+import type { InboxOut, Me } from "#shared/http/web-schemas";
 import { finishHostedSignIn, hostedSignOutUrl, tokenStore, type WebConfig } from "./auth";
 import { InboxScreen } from "./inbox";
 import { useHeartbeat } from "./live";

@@ -6,7 +6,7 @@ import type {
   DecisionOut,
   Me,
   MessageOut,
-} from "../../../shared/http/web-schemas";
+} from "#shared/http/web-schemas";
 import type { Directory } from "./inbox";
 import { titleOf } from "./inbox";
 import { age, ago, ErrorNote, errorText, Loading } from "./ui";

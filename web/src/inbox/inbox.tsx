@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import type { Client, Status, View } from "../api/client";
-import type { Assignee, ConversationOut, Counts, InboxOut, Me, TeamOut } from "../../../shared/http/web-schemas";
+import type { Assignee, ConversationOut, Counts, InboxOut, Me, TeamOut } from "#shared/http/web-schemas";
 import { ConversationPane } from "./conversation";
 import { useChangeFeed } from "./live";
 import { navigate, routeHref, type Route } from "./route";

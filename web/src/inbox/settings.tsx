@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, type ChannelBody, type Client, type ErrorDetail, type RuleBody } from "../api/client";
-import type { ChannelOut, CreatedChannel, InboxOut, TeamOut, UserOut } from "../../../shared/http/web-schemas";
-import { isAssignable } from "../../../shared/domain/access";
+import type { ChannelOut, CreatedChannel, InboxOut, TeamOut, UserOut } from "#shared/http/web-schemas";
+import { isAssignable } from "#shared/domain/access";
 import type { SettingsTab } from "./route";
 import { CopyButton, Empty, ErrorNote, Field, Loading, errorText } from "./ui";
 

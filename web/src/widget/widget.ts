@@ -5,7 +5,7 @@
  * visitor (docs/routing.md §6.1); data-channel-type="bot" for a bot channel's "Talk to a person".
  * Everything lives in a shadow root with its own styles; nothing is loaded from anywhere else.
  */
-import type { ChatStarted, VisitorConversation, VisitorMessage, VisitorThread } from "../../../shared/http/web-schemas";
+import type { ChatStarted, VisitorConversation, VisitorMessage, VisitorThread } from "#shared/http/web-schemas";
 import { CSS } from "./styles";
 
 const POLL_MS = 2_000;
