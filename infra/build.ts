@@ -7,7 +7,10 @@ import { RoutingStack, type RoutingStackProps } from "./stacks/routing-stack";
  * The app with its one stack and the cdk-nag AwsSolutions pack: used by `cdk` (infra/app.ts) and the
  * infra tests. `props` may read the app's context (`-c key=value`).
  */
-export function buildApp(props: (app: App) => RoutingStackProps & { stackName: string }, appProps: ConstructorParameters<typeof App>[0] = {}) {
+export function buildApp(
+  props: (app: App) => RoutingStackProps & { stackName: string },
+  appProps: ConstructorParameters<typeof App>[0] = {},
+) {
   const app = new App(appProps);
   const p = props(app);
   const stack = new RoutingStack(app, p.stackName, p);

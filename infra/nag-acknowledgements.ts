@@ -12,17 +12,42 @@ export function acknowledgeNagFindings(stack: Stack): void {
     if (!c) throw new Error(`nag acknowledgement: no construct at ${path}`);
     return c;
   };
-  const ack = (path: string, id: string, reason: string) => Validations.of(find(path)).acknowledge({ id: `AwsSolutions::${id}`, reason });
+  const ack = (path: string, id: string, reason: string) =>
+    Validations.of(find(path)).acknowledge({ id: `AwsSolutions::${id}`, reason });
 
-  ack("FormSigningKey", "AwsSolutions-SMG4", "Form channels' webhook secrets derive from this key: rotating it breaks every integrated form at once, so rotation is a deliberate, announced operation (documented in the README), not a schedule.");
+  ack(
+    "FormSigningKey",
+    "AwsSolutions-SMG4",
+    "Form channels' webhook secrets derive from this key: rotating it breaks every integrated form at once, so rotation is a deliberate, announced operation (documented in the README), not a schedule.",
+  );
 
   for (const fn of ["ApiFunction", "EmailFunction", "SweeperFunction"]) {
-    ack(`${fn}/Function/ServiceRole`, "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]", "The basic execution role only lets the function write its own CloudWatch logs.");
-    ack(`${fn}/Function/ServiceRole/DefaultPolicy`, "AwsSolutions-IAM5[Resource::*]", "X-Ray's PutTraceSegments and PutTelemetryRecords do not support resource-level permissions.");
-    ack(`${fn}/Function/ServiceRole/DefaultPolicy`, "AwsSolutions-IAM5[Resource::<RoutingTable.Arn>/index/*]", "The Unassigned, Mine and All views, the admin lists, the sweeper's channel walk and the inbox's live feed Query the table's GSIs (gsi1-gsi4); the grant lists only the item actions the store uses.");
-    ack(`${fn}/Function`, "AwsSolutions-L1", "Pinned to nodejs22.x, the runtime the bundles target (esbuild target node22); runtime upgrades are deliberate, tested changes.");
+    ack(
+      `${fn}/Function/ServiceRole`,
+      "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+      "The basic execution role only lets the function write its own CloudWatch logs.",
+    );
+    ack(
+      `${fn}/Function/ServiceRole/DefaultPolicy`,
+      "AwsSolutions-IAM5[Resource::*]",
+      "X-Ray's PutTraceSegments and PutTelemetryRecords do not support resource-level permissions.",
+    );
+    ack(
+      `${fn}/Function/ServiceRole/DefaultPolicy`,
+      "AwsSolutions-IAM5[Resource::<RoutingTable.Arn>/index/*]",
+      "The Unassigned, Mine and All views, the admin lists, the sweeper's channel walk and the inbox's live feed Query the table's GSIs (gsi1-gsi4); the grant lists only the item actions the store uses.",
+    );
+    ack(
+      `${fn}/Function`,
+      "AwsSolutions-L1",
+      "Pinned to nodejs22.x, the runtime the bundles target (esbuild target node22); runtime upgrades are deliberate, tested changes.",
+    );
   }
-  ack("EmailFunction/Function/ServiceRole/DefaultPolicy", "AwsSolutions-IAM5[Resource::<InboundEmailRawMailF40EB49F.Arn>/inbound/*]", "The function reads s3:GetObject only, only under the prefix the receipt rule writes raw messages to; the object key is the SES message id.");
+  ack(
+    "EmailFunction/Function/ServiceRole/DefaultPolicy",
+    "AwsSolutions-IAM5[Resource::<InboundEmailRawMailF40EB49F.Arn>/inbound/*]",
+    "The function reads s3:GetObject only, only under the prefix the receipt rule writes raw messages to; the object key is the SES message id.",
+  );
 
   for (const route of ROUTES.filter((r) => !needsToken(r))) {
     const id = `${route.method}--${route.path.replace(/^\//, "").replace(/\//g, "--")}`;
@@ -33,7 +58,7 @@ export function acknowledgeNagFindings(stack: Stack): void {
           ? "The health check is public by design and returns no data."
           : route.path === "/openapi.json"
             ? "The OpenAPI document is public by design: the same contract as the open-source docs, no data."
-          : "Visitor chat is called by the anonymous widget on the customer's site: the visitor is identified by the visitor token (cookie), which must match the conversation's.";
+            : "Visitor chat is called by the anonymous widget on the customer's site: the visitor is identified by the visitor token (cookie), which must match the conversation's.";
     ack(`Http/Api/${id}`, "AwsSolutions-APIG4", why);
   }
 
@@ -63,12 +88,32 @@ export function acknowledgeNagFindings(stack: Stack): void {
     }
   }
 
-  ack("InboundEmail/RawMail", "AwsSolutions-S1", "Only SES writes (receipt rule) and only the email function reads, under a 30-day lifecycle; CloudTrail data events are the audit trail if a team needs one.");
+  ack(
+    "InboundEmail/RawMail",
+    "AwsSolutions-S1",
+    "Only SES writes (receipt rule) and only the email function reads, under a 30-day lifecycle; CloudTrail data events are the audit trail if a team needs one.",
+  );
   // The hosted inbox (infra/constructs/web-hosting.ts).
-  ack("Web/AccessLogs", "AwsSolutions-S1", "This is the access-log bucket itself (CloudFront and the site bucket log here); logging it into itself would loop.");
-  ack("Web/Distribution", "AwsSolutions-CFR1", "Agents and widget visitors can be anywhere; the inbox serves static files and the API enforces authentication.");
-  ack("Web/Distribution", "AwsSolutions-CFR2", "Only static files are served here (the API has its own throttling); a WAF web ACL can be attached by teams that need one.");
-  ack("Web/Distribution", "AwsSolutions-CFR4", "The default *.cloudfront.net certificate cannot set a minimum TLS version; teams with their own domain and ACM certificate set TLSv1.2_2021.");
+  ack(
+    "Web/AccessLogs",
+    "AwsSolutions-S1",
+    "This is the access-log bucket itself (CloudFront and the site bucket log here); logging it into itself would loop.",
+  );
+  ack(
+    "Web/Distribution",
+    "AwsSolutions-CFR1",
+    "Agents and widget visitors can be anywhere; the inbox serves static files and the API enforces authentication.",
+  );
+  ack(
+    "Web/Distribution",
+    "AwsSolutions-CFR2",
+    "Only static files are served here (the API has its own throttling); a WAF web ACL can be attached by teams that need one.",
+  );
+  ack(
+    "Web/Distribution",
+    "AwsSolutions-CFR4",
+    "The default *.cloudfront.net certificate cannot set a minimum TLS version; teams with their own domain and ACM certificate set TLSv1.2_2021.",
+  );
   const deployer = stack.node.children.find((c) => c.node.id.startsWith("Custom::CDKBucketDeployment"));
   if (deployer) {
     const p = deployer.node.id;
@@ -76,12 +121,37 @@ export function acknowledgeNagFindings(stack: Stack): void {
     const account = Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account;
     const region = Token.isUnresolved(stack.region) ? "<AWS::Region>" : stack.region;
     const assets = `Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-${account}-${region}/*`;
-    ack(`${p}/ServiceRole`, "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]", "CDK's BucketDeployment function: the basic execution role only lets it write its own logs.");
-    for (const finding of ["Resource::*", "Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*", assets, "Resource::<WebSiteD504717C.Arn>/*"]) {
-      ack(`${p}/ServiceRole/DefaultPolicy`, `AwsSolutions-IAM5[${finding}]`, "CDK's BucketDeployment copies the built inbox from the CDK asset bucket to the site bucket and invalidates CloudFront (which has no resource-level permissions); its grants are scoped to those two buckets.");
+    ack(
+      `${p}/ServiceRole`,
+      "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+      "CDK's BucketDeployment function: the basic execution role only lets it write its own logs.",
+    );
+    for (const finding of [
+      "Resource::*",
+      "Action::s3:GetObject*",
+      "Action::s3:GetBucket*",
+      "Action::s3:List*",
+      "Action::s3:DeleteObject*",
+      "Action::s3:Abort*",
+      assets,
+      "Resource::<WebSiteD504717C.Arn>/*",
+    ]) {
+      ack(
+        `${p}/ServiceRole/DefaultPolicy`,
+        `AwsSolutions-IAM5[${finding}]`,
+        "CDK's BucketDeployment copies the built inbox from the CDK asset bucket to the site bucket and invalidates CloudFront (which has no resource-level permissions); its grants are scoped to those two buckets.",
+      );
     }
-    ack(p, "AwsSolutions-L1", "CDK's BucketDeployment runs on the runtime the CDK version pins; it upgrades with aws-cdk-lib.");
+    ack(
+      p,
+      "AwsSolutions-L1",
+      "CDK's BucketDeployment runs on the runtime the CDK version pins; it upgrades with aws-cdk-lib.",
+    );
   }
 
-  ack("InboundEmail/DeadLetters", "AwsSolutions-SQS3", "This queue is itself the dead-letter destination of the email function's failed asynchronous invocations.");
+  ack(
+    "InboundEmail/DeadLetters",
+    "AwsSolutions-SQS3",
+    "This queue is itself the dead-letter destination of the email function's failed asynchronous invocations.",
+  );
 }

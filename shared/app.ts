@@ -1,5 +1,10 @@
 import { performance } from "node:perf_hooks";
-import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, UpdateTableCommand } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  UpdateTableCommand,
+} from "@aws-sdk/client-dynamodb";
 import { DynamoAdminStore } from "./adapters/dynamo/admin-store";
 import { createDynamoClients, type DynamoClients } from "./adapters/dynamo/client";
 import { createTableInput } from "./adapters/dynamo/table";
@@ -67,7 +72,15 @@ export function createApp(deps: AppDeps) {
   const stopwatch = deps.stopwatch ?? systemStopwatch;
   const store = new DynamoAdminStore(deps.db, deps.tableName);
   const metrics = deps.metrics ?? noMetrics;
-  const router = new Router({ store, clock, random, stopwatch, metrics, ...(deps.notifier ? { notifier: deps.notifier } : {}), ...deps.router });
+  const router = new Router({
+    store,
+    clock,
+    random,
+    stopwatch,
+    metrics,
+    ...(deps.notifier ? { notifier: deps.notifier } : {}),
+    ...deps.router,
+  });
   const waiting = new WaitingLine({ store, clock, random, stopwatch, metrics, ...deps.waiting });
   const conversations = new ConversationService({
     store,
@@ -97,7 +110,8 @@ export function createApp(deps: AppDeps) {
     /** A user's availability toggle, and what it means for the waiting line (docs/routing.md §5.5). */
     setAvailability: (userId: string, availability: Availability) => presence.setAvailability(userId, availability),
     /** The sweeper's run: every line and every stale routing queue drained (docs/routing.md §5.5). */
-    sweep: () => waiting.sweep((channel) => router.queue.drain(channel), (deps.router?.queue ?? DEFAULT_QUEUE_TIMING).staleMs),
+    sweep: () =>
+      waiting.sweep((channel) => router.queue.drain(channel), (deps.router?.queue ?? DEFAULT_QUEUE_TIMING).staleMs),
     inbound,
     email: new EmailService({ store, inbound, conversations }),
     web,
@@ -116,7 +130,13 @@ export async function ensureTable(db: DynamoClients, tableName: string): Promise
     // A table from an older version (kept under .data/) gains the indexes added since, one at a time.
     const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((ix) => ix.IndexName));
     for (const ix of wanted.GlobalSecondaryIndexes.filter((i) => !present.has(i.IndexName))) {
-      await db.client.send(new UpdateTableCommand({ TableName: tableName, AttributeDefinitions: wanted.AttributeDefinitions, GlobalSecondaryIndexUpdates: [{ Create: ix }] }));
+      await db.client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: wanted.AttributeDefinitions,
+          GlobalSecondaryIndexUpdates: [{ Create: ix }],
+        }),
+      );
     }
     return;
   } catch (err) {
@@ -136,7 +156,10 @@ export async function ensureTable(db: DynamoClients, tableName: string): Promise
 export function createWiredApp(store: StoreConfig, sender: SenderConfig, observe?: Partial<SendObserver>) {
   const db = createDynamoClients({ region: store.region, endpoint: store.dynamodbEndpoint });
   const ses = createSesClient({ region: store.region, endpoint: sender.sesEndpoint });
-  const observer: SendObserver = { logger: observe?.logger ?? { error: () => {} }, metrics: observe?.metrics ?? noMetrics };
+  const observer: SendObserver = {
+    logger: observe?.logger ?? { error: () => {} },
+    metrics: observe?.metrics ?? noMetrics,
+  };
   return createApp({
     db,
     tableName: store.tableName,

@@ -47,9 +47,13 @@ export interface ApiConfig {
 }
 
 export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const allowedOrigins = (env.ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  const allowedOrigins = (env.ALLOWED_ORIGINS ?? "")
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
   if (env.FORM_SIGNING_KEY) return { allowedOrigins, formSigningKey: { value: env.FORM_SIGNING_KEY } };
-  if (env.FORM_SIGNING_KEY_SECRET_ARN) return { allowedOrigins, formSigningKey: { secretArn: env.FORM_SIGNING_KEY_SECRET_ARN } };
+  if (env.FORM_SIGNING_KEY_SECRET_ARN)
+    return { allowedOrigins, formSigningKey: { secretArn: env.FORM_SIGNING_KEY_SECRET_ARN } };
   throw new ConfigError("missing environment variable FORM_SIGNING_KEY (or FORM_SIGNING_KEY_SECRET_ARN)");
 }
 
@@ -63,7 +67,11 @@ export interface SenderConfig {
 }
 
 export function readSenderConfig(env: NodeJS.ProcessEnv = process.env): SenderConfig {
-  return { sesEndpoint: optionalUrl(env, "SES_ENDPOINT"), notifyFrom: required(env, "NOTIFY_FROM"), appUrl: required(env, "APP_URL") };
+  return {
+    sesEndpoint: optionalUrl(env, "SES_ENDPOINT"),
+    notifyFrom: required(env, "NOTIFY_FROM"),
+    appUrl: required(env, "APP_URL"),
+  };
 }
 
 /** Inbound team email: where the receipt rule's S3 action stores raw messages. */

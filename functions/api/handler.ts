@@ -8,7 +8,10 @@ import { createWiredApp } from "#shared/app";
 
 // Built once per Lambda instance: clients, config and the route table are reused across invocations.
 const logger = new Logger({ serviceName: "routing-api" });
-const app = createWiredApp(readStoreConfig(), readSenderConfig(), { logger, metrics: new EmfMetrics({ serviceName: "routing-api" }) });
+const app = createWiredApp(readStoreConfig(), readSenderConfig(), {
+  logger,
+  metrics: new EmfMetrics({ serviceName: "routing-api" }),
+});
 const config = readApiConfig();
 
 /**
@@ -19,10 +22,16 @@ const config = readApiConfig();
 let ready: Promise<ReturnType<typeof createApiHandler>> | undefined;
 function apiHandler() {
   ready ??= (async () => {
-    const key = "value" in config.formSigningKey ? config.formSigningKey.value : await getSecret(config.formSigningKey.secretArn, { maxAge: 3600 });
+    const key =
+      "value" in config.formSigningKey
+        ? config.formSigningKey.value
+        : await getSecret(config.formSigningKey.secretArn, { maxAge: 3600 });
     if (typeof key !== "string" || key === "") throw new ConfigError("the form signing key secret is empty");
     const httpConfig = { allowedOrigins: config.allowedOrigins, formSigningKey: key };
-    return createApiHandler({ commands: app.commands, queries: app.queries, config: httpConfig, now: () => new Date() }, logger);
+    return createApiHandler(
+      { commands: app.commands, queries: app.queries, config: httpConfig, now: () => new Date() },
+      logger,
+    );
   })().catch((err: unknown) => {
     ready = undefined;
     logger.error("could not read the form signing key; the next request retries", { error: err as Error });

@@ -10,7 +10,10 @@ import { createWiredApp } from "#shared/app";
 const logger = new Logger({ serviceName: "routing-email" });
 const store = readStoreConfig();
 const inbound = readInboundEmailConfig();
-const app = createWiredApp(store, readSenderConfig(), { logger, metrics: new EmfMetrics({ serviceName: "routing-email" }) });
+const app = createWiredApp(store, readSenderConfig(), {
+  logger,
+  metrics: new EmfMetrics({ serviceName: "routing-email" }),
+});
 const s3 = createS3Client({ region: store.region, endpoint: inbound.s3Endpoint });
 
 /** SES receipt rule action: team email in, threaded or routed. */

@@ -1,5 +1,12 @@
 import { Duration } from "aws-cdk-lib";
-import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData, type IMetric } from "aws-cdk-lib/aws-cloudwatch";
+import {
+  Alarm,
+  ComparisonOperator,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+  type IMetric,
+} from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
@@ -46,15 +53,33 @@ export class RoutingAlarms extends Construct {
     const senders = props.emailSenders ?? [];
     if (senders.length > 0) {
       const usingMetrics = Object.fromEntries(
-        senders.map((service, i) => [`s${i}`, new Metric({ namespace: METRICS_NAMESPACE, metricName: METRIC.emailSendFailed, dimensionsMap: { service }, statistic: "Sum", ...period })]),
+        senders.map((service, i) => [
+          `s${i}`,
+          new Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: METRIC.emailSendFailed,
+            dimensionsMap: { service },
+            statistic: "Sum",
+            ...period,
+          }),
+        ]),
       );
       alarm(
         "EmailSendFailures",
         "Outbound emails (replies to customers, owner notifications) SES did not accept: " +
           "the agent sees 'not delivered' on the reply",
-        new MathExpression({ expression: Object.keys(usingMetrics).join(" + "), usingMetrics, label: "failed sends", ...period }),
+        new MathExpression({
+          expression: Object.keys(usingMetrics).join(" + "),
+          usingMetrics,
+          label: "failed sends",
+          ...period,
+        }),
       );
     }
-    alarm("EmailDeadLetters", "Inbound emails the function could not process (see the dead-letter queue)", props.deadLetters.metricApproximateNumberOfMessagesVisible(period));
+    alarm(
+      "EmailDeadLetters",
+      "Inbound emails the function could not process (see the dead-letter queue)",
+      props.deadLetters.metricApproximateNumberOfMessagesVisible(period),
+    );
   }
 }

@@ -61,7 +61,9 @@ export class RoutingHttpApi extends Construct {
 
   constructor(scope: Construct, id: string, props: RoutingHttpApiProps) {
     super(scope, id);
-    const authorizer = new HttpJwtAuthorizer("Jwt", props.userPool.userPoolProviderUrl, { jwtAudience: props.clientIds });
+    const authorizer = new HttpJwtAuthorizer("Jwt", props.userPool.userPoolProviderUrl, {
+      jwtAudience: props.clientIds,
+    });
     const origins = props.allowedOrigins ?? [];
     this.api = new HttpApi(this, "Api", {
       description: "Conversation routing: agents, admins, visitor chat, form webhooks",
@@ -92,7 +94,10 @@ export class RoutingHttpApi extends Construct {
       );
     }
 
-    const accessLogs = new LogGroup(this, "AccessLogs", { retention: RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
+    const accessLogs = new LogGroup(this, "AccessLogs", {
+      retention: RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     const stage = this.api.defaultStage!.node.defaultChild as CfnStage;
     stage.accessLogSettings = {
       destinationArn: accessLogs.logGroupArn,

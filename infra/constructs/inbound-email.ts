@@ -50,7 +50,9 @@ export class InboundEmail extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     // Only what the function does: read (and HEAD) the stored messages under the prefix.
-    props.handler.addToRolePolicy(new PolicyStatement({ actions: ["s3:GetObject"], resources: [this.bucket.arnForObjects(`${this.prefix}*`)] }));
+    props.handler.addToRolePolicy(
+      new PolicyStatement({ actions: ["s3:GetObject"], resources: [this.bucket.arnForObjects(`${this.prefix}*`)] }),
+    );
 
     this.deadLetters = new Queue(this, "DeadLetters", {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -58,7 +60,11 @@ export class InboundEmail extends Construct {
       retentionPeriod: Duration.days(14),
     });
     // SES invokes the function asynchronously: after Lambda's own retries, the event lands here.
-    props.handler.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(this.deadLetters) });
+    props.handler.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(this.deadLetters),
+    });
 
     // SES has one active rule set per region. Ours is activated with the stack and deactivated before
     // it is deleted (a rule set cannot be deleted while active); an account with its own set opts out.

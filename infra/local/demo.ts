@@ -5,15 +5,32 @@ import { issueToken } from "./gateway";
  * A sample account, seeded through the HTTP API like an admin would (idempotent PUTs), and curl
  * commands that show each routing rule at work.
  */
-export async function seedDemo(o: { baseUrl: string; adminToken: string; jwtSecret: string; formSigningKey: string; sesStore: string; log: (l: string) => void }) {
+export async function seedDemo(o: {
+  baseUrl: string;
+  adminToken: string;
+  jwtSecret: string;
+  formSigningKey: string;
+  sesStore: string;
+  log: (l: string) => void;
+}) {
   const put = async (path: string, body: unknown) => {
-    const res = await fetch(`${o.baseUrl}${path}`, { method: "PUT", headers: { authorization: `Bearer ${o.adminToken}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const res = await fetch(`${o.baseUrl}${path}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${o.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
     if (res.status >= 300) throw new Error(`demo seed: PUT ${path} answered ${res.status}: ${await res.text()}`);
   };
   const manual = { autoAssign: false, target: { type: "users_and_teams", userIds: [], teamIds: [] } };
   await put("/teams/support", { name: "Support" });
   await put("/teams/sales", { name: "Sales" });
-  await put("/users/alice", { name: "Alice", email: "alice@demo.local", seat: "service", primaryTeamId: "support", capacity: 10 });
+  await put("/users/alice", {
+    name: "Alice",
+    email: "alice@demo.local",
+    seat: "service",
+    primaryTeamId: "support",
+    capacity: 10,
+  });
   await put("/users/bob", { name: "Bob", email: "bob@demo.local", seat: "service", primaryTeamId: "support" });
   await put("/users/carol", { name: "Carol", email: "carol@demo.local", seat: "sales", primaryTeamId: "sales" });
   await put("/users/dave", { name: "Dave", email: "dave@demo.local", seat: "none", primaryTeamId: "support" });
@@ -21,18 +38,50 @@ export async function seedDemo(o: { baseUrl: string; adminToken: string; jwtSecr
   await put("/users/ada", { name: "Ada", email: "ada@demo.local", seat: "none", role: "admin" });
   await put("/inboxes/support", { name: "Support", access: { type: "everyone" } });
   await put("/inboxes/sales", { name: "Sales", access: { type: "restricted", teamIds: ["sales"], userIds: [] } });
-  await put("/channels/web-chat", { inboxId: "support", type: "chat", name: "Website chat", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: [], teamIds: ["support"] } } });
-  await put("/channels/help-bot", { inboxId: "support", type: "bot", name: "Help bot", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["alice", "bob"], teamIds: [] } } });
-  await put("/channels/help-email", { inboxId: "support", type: "email", name: "help@demo.local", address: "help@demo.local", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["alice", "bob"], teamIds: [] } } });
-  await put("/channels/sales-email", { inboxId: "sales", type: "email", name: "sales@demo.local", address: "sales@demo.local", routing: { autoAssign: true, target: { type: "contact_owner" } } });
+  await put("/channels/web-chat", {
+    inboxId: "support",
+    type: "chat",
+    name: "Website chat",
+    routing: { autoAssign: true, target: { type: "users_and_teams", userIds: [], teamIds: ["support"] } },
+  });
+  await put("/channels/help-bot", {
+    inboxId: "support",
+    type: "bot",
+    name: "Help bot",
+    routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["alice", "bob"], teamIds: [] } },
+  });
+  await put("/channels/help-email", {
+    inboxId: "support",
+    type: "email",
+    name: "help@demo.local",
+    address: "help@demo.local",
+    routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["alice", "bob"], teamIds: [] } },
+  });
+  await put("/channels/sales-email", {
+    inboxId: "sales",
+    type: "email",
+    name: "sales@demo.local",
+    address: "sales@demo.local",
+    routing: { autoAssign: true, target: { type: "contact_owner" } },
+  });
   await put("/channels/contact-form", { inboxId: "support", type: "form", name: "Contact form", routing: manual });
-  await put("/channels/contact-form/routing", { autoAssign: true, target: { type: "users_and_teams", userIds: ["alice", "bob"], teamIds: [] } });
-  await put("/contacts/kim", { email: "kim@customer.example", name: "Kim", ownerId: "carol", visitorTokens: ["demo-visitor-kim-000000000"] });
+  await put("/channels/contact-form/routing", {
+    autoAssign: true,
+    target: { type: "users_and_teams", userIds: ["alice", "bob"], teamIds: [] },
+  });
+  await put("/contacts/kim", {
+    email: "kim@customer.example",
+    name: "Kim",
+    ownerId: "carol",
+    visitorTokens: ["demo-visitor-kim-000000000"],
+  });
 
   const alice = await issueToken(o.jwtSecret, "alice");
   const secret = formSigningSecret(o.formSigningKey, "contact-form");
   const u = o.baseUrl;
-  o.log(`demo: seeded teams support/sales, users alice bob (support) carol (sales) dave (no seat), inboxes, 5 channels, contact kim (owner carol)`);
+  o.log(
+    `demo: seeded teams support/sales, users alice bob (support) carol (sales) dave (no seat), inboxes, 5 channels, contact kim (owner carol)`,
+  );
   o.log(`demo: alice's token: ${alice}`);
   o.log(`demo: try these (copy one line at a time):
   # chat, least busy among the support team (alice, bob):

@@ -41,7 +41,8 @@ export function dynoxideBinary(platform: string = process.platform, arch: string
     throw new EmulatorError(missingEngineHelp(platform, arch));
   }
   const bin = path.join(dir, platform === "win32" ? "dynoxide.exe" : "dynoxide");
-  if (!existsSync(bin)) throw new EmulatorError(`${pkg} is installed but has no binary at ${bin}: reinstall it (npm ci)`);
+  if (!existsSync(bin))
+    throw new EmulatorError(`${pkg} is installed but has no binary at ${bin}: reinstall it (npm ci)`);
   return bin;
 }
 
@@ -60,7 +61,8 @@ export async function freePort(): Promise<number> {
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new EmulatorError(`dynoxide exited with code ${child.exitCode} before listening on port ${port}`);
+    if (child.exitCode !== null)
+      throw new EmulatorError(`dynoxide exited with code ${child.exitCode} before listening on port ${port}`);
     const ok = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, "127.0.0.1");
       socket.once("connect", () => {
@@ -79,16 +81,34 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
  * Start dynoxide on `port` (a free one when absent), in memory or on disk at `dbPath`.
  * A fixed port that is taken is an error naming the port; a free port lost to a race is retried.
  */
-export async function startDynoxide(opts: { port?: number; dbPath?: string; timeoutMs?: number } = {}): Promise<EmbeddedDynamo> {
+export async function startDynoxide(
+  opts: { port?: number; dbPath?: string; timeoutMs?: number } = {},
+): Promise<EmbeddedDynamo> {
   const bin = dynoxideBinary();
   for (let tries = 0; ; tries++) {
     const port = opts.port ?? (await freePort());
-    const args = ["serve", "--host", "127.0.0.1", "--port", String(port), ...(opts.dbPath ? ["--db-path", opts.dbPath] : [])];
+    const args = [
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      ...(opts.dbPath ? ["--db-path", opts.dbPath] : []),
+    ];
     // A watchdog shell holds our stdin pipe: when this process ends, however it ends (even SIGKILL),
     // the pipe closes, `cat` returns, and dynoxide is killed. Nothing is ever left behind.
-    const child = spawn("sh", ["-c", 'exec 3<&0 0</dev/null; "$0" "$@" & pid=$!; trap "kill $pid 2>/dev/null" EXIT TERM INT; cat <&3 >/dev/null; kill $pid 2>/dev/null; wait $pid', bin, ...args], {
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const child = spawn(
+      "sh",
+      [
+        "-c",
+        'exec 3<&0 0</dev/null; "$0" "$@" & pid=$!; trap "kill $pid 2>/dev/null" EXIT TERM INT; cat <&3 >/dev/null; kill $pid 2>/dev/null; wait $pid',
+        bin,
+        ...args,
+      ],
+      {
+        stdio: ["pipe", "pipe", "pipe"],
+      },
+    );
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
     child.stdout?.resume();

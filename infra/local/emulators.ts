@@ -9,7 +9,8 @@ export interface RunningEmulator {
 }
 
 function portInUse(err: unknown, port: number, variable: string): never {
-  if ((err as { code?: string }).code === "EADDRINUSE") throw new EmulatorError(`port ${port} is already in use: set ${variable} to another port`);
+  if ((err as { code?: string }).code === "EADDRINUSE")
+    throw new EmulatorError(`port ${port} is already in use: set ${variable} to another port`);
   throw err;
 }
 
@@ -18,7 +19,13 @@ export async function startS3(opts: { port?: number; directory: string; buckets:
   const { default: S3rver } = await import("s3rver");
   mkdirSync(opts.directory, { recursive: true });
   const port = opts.port ?? (await freePort());
-  const server = new S3rver({ port, address: "127.0.0.1", silent: true, directory: opts.directory, configureBuckets: opts.buckets.map((name) => ({ name, configs: [] })) });
+  const server = new S3rver({
+    port,
+    address: "127.0.0.1",
+    silent: true,
+    directory: opts.directory,
+    configureBuckets: opts.buckets.map((name) => ({ name, configs: [] })),
+  });
   try {
     await server.run();
   } catch (err) {

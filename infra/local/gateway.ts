@@ -10,7 +10,11 @@ import { renderApiDocsPage } from "./api-docs-page";
 export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
 
 /** Local tokens: HS256 with the dev secret, the claims a Cognito access token carries. */
-export async function issueToken(secret: string, userId: string, opts: { admin?: boolean; days?: number } = {}): Promise<string> {
+export async function issueToken(
+  secret: string,
+  userId: string,
+  opts: { admin?: boolean; days?: number } = {},
+): Promise<string> {
   return new SignJWT({ "cognito:groups": opts.admin ? ["admins"] : ["users"] })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(userId)
@@ -58,7 +62,7 @@ function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): v
   for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
   if (result.cookies?.length) headers["set-cookie"] = result.cookies;
   res.writeHead(result.statusCode ?? 200, headers);
-  res.end(result.isBase64Encoded && result.body ? Buffer.from(result.body, "base64") : result.body ?? "");
+  res.end(result.isBase64Encoded && result.body ? Buffer.from(result.body, "base64") : (result.body ?? ""));
 }
 
 /**
@@ -66,7 +70,12 @@ function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): v
  * the JWT authorizer would put on protected routes (verified here with the dev secret), and is handed
  * to the very same Lambda handler. Public routes carry no claims, as deployed.
  */
-export function createGateway(opts: { api: ApiHandler; jwtSecret: string; allowedOrigins: string[]; local?: (req: IncomingMessage, body: Buffer, url: URL) => Promise<APIGatewayProxyStructuredResultV2 | null> }) {
+export function createGateway(opts: {
+  api: ApiHandler;
+  jwtSecret: string;
+  allowedOrigins: string[];
+  local?: (req: IncomingMessage, body: Buffer, url: URL) => Promise<APIGatewayProxyStructuredResultV2 | null>;
+}) {
   const key = new TextEncoder().encode(opts.jwtSecret);
   return async (req: IncomingMessage, res: ServerResponse) => {
     try {
@@ -80,7 +89,8 @@ export function createGateway(opts: { api: ApiHandler; jwtSecret: string; allowe
       // Team email arrives through SES, not API Gateway: its local stand-in takes what SES takes.
       const limit = url.pathname === "/local/inbound-email" ? SES_MAX_MESSAGE_BYTES : MAX_BODY_BYTES;
       const body = await readBody(req, limit);
-      if (body === "too_large") return send(res, errorBody(413, "payload_too_large", `the body is over ${limit} bytes`));
+      if (body === "too_large")
+        return send(res, errorBody(413, "payload_too_large", `the body is over ${limit} bytes`));
       const local = await opts.local?.(req, body, url);
       if (local) return send(res, local);
       // Local mode only (like /local/...): the contract as a page; deployed, /openapi.json is enough.
@@ -89,7 +99,8 @@ export function createGateway(opts: { api: ApiHandler; jwtSecret: string; allowe
       if (method === "OPTIONS") return send(res, preflight(req, opts.allowedOrigins));
 
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(",") : v;
+      for (const [k, v] of Object.entries(req.headers))
+        if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(",") : v;
       let claims: Record<string, string> | undefined;
       if (route && needsToken(route)) {
         // What the deployed JWT authorizer does: no valid token, no call to the function.
@@ -111,7 +122,10 @@ export function createGateway(opts: { api: ApiHandler; jwtSecret: string; allowe
         routeKey: "$default",
         rawPath: url.pathname,
         rawQueryString: url.searchParams.toString(),
-        cookies: (headers.cookie ?? "").split(";").map((c) => c.trim()).filter(Boolean),
+        cookies: (headers.cookie ?? "")
+          .split(";")
+          .map((c) => c.trim())
+          .filter(Boolean),
         headers,
         queryStringParameters: Object.keys(query).length ? query : undefined,
         requestContext: {
@@ -119,7 +133,13 @@ export function createGateway(opts: { api: ApiHandler; jwtSecret: string; allowe
           apiId: "local",
           domainName: "localhost",
           domainPrefix: "localhost",
-          http: { method, path: url.pathname, protocol: "HTTP/1.1", sourceIp: req.socket.remoteAddress ?? "127.0.0.1", userAgent: headers["user-agent"] ?? "" },
+          http: {
+            method,
+            path: url.pathname,
+            protocol: "HTTP/1.1",
+            sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+            userAgent: headers["user-agent"] ?? "",
+          },
           requestId: `local-${Date.now()}`,
           routeKey: "$default",
           stage: "$default",
@@ -132,7 +152,9 @@ export function createGateway(opts: { api: ApiHandler; jwtSecret: string; allowe
       };
       send(res, (await opts.api(event, {} as Context)) as APIGatewayProxyStructuredResultV2);
     } catch (err) {
-      console.error(JSON.stringify({ level: "ERROR", message: "gateway error", error: String((err as Error)?.stack ?? err) }));
+      console.error(
+        JSON.stringify({ level: "ERROR", message: "gateway error", error: String((err as Error)?.stack ?? err) }),
+      );
       send(res, errorBody(500, "internal", "internal error"));
     }
   };

@@ -1,7 +1,14 @@
 import type { SESEvent } from "aws-lambda";
 
 /** The receipt event SES sends to the email Lambda (after the S3 action), verdicts PASS unless given. */
-export function sesReceiptEvent(o: { messageId: string; recipients: string[]; from: string; subject: string; spam?: boolean; virus?: boolean }): SESEvent {
+export function sesReceiptEvent(o: {
+  messageId: string;
+  recipients: string[];
+  from: string;
+  subject: string;
+  spam?: boolean;
+  virus?: boolean;
+}): SESEvent {
   const now = new Date().toISOString();
   const verdict = (fail?: boolean) => ({ status: fail ? "FAIL" : "PASS" });
   return {
@@ -17,7 +24,14 @@ export function sesReceiptEvent(o: { messageId: string; recipients: string[]; fr
             destination: o.recipients,
             headersTruncated: false,
             headers: [],
-            commonHeaders: { returnPath: o.from, from: [o.from], date: now, to: o.recipients, messageId: o.messageId, subject: o.subject },
+            commonHeaders: {
+              returnPath: o.from,
+              from: [o.from],
+              date: now,
+              to: o.recipients,
+              messageId: o.messageId,
+              subject: o.subject,
+            },
           },
           receipt: {
             timestamp: now,
@@ -28,7 +42,11 @@ export function sesReceiptEvent(o: { messageId: string; recipients: string[]; fr
             spfVerdict: verdict(),
             dkimVerdict: verdict(),
             dmarcVerdict: { status: "PASS" },
-            action: { type: "Lambda", functionArn: "arn:aws:lambda:local:000000000000:function:routing-email", invocationType: "Event" },
+            action: {
+              type: "Lambda",
+              functionArn: "arn:aws:lambda:local:000000000000:function:routing-email",
+              invocationType: "Event",
+            },
           },
         },
       },

@@ -42,7 +42,9 @@ function log(line: string) {
 async function listen(server: Server, port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) =>
-      reject(err.code === "EADDRINUSE" ? new EmulatorError(`port ${port} is already in use: set PORT to another port`) : err),
+      reject(
+        err.code === "EADDRINUSE" ? new EmulatorError(`port ${port} is already in use: set PORT to another port`) : err,
+      ),
     );
     server.listen(port, "127.0.0.1", () => resolve());
   });
@@ -58,7 +60,13 @@ async function main() {
   const baseUrl = `http://localhost:${port}`;
   // The inbox and the demo site are served from this very origin (under either host name).
   const ownOrigins = [baseUrl, `http://127.0.0.1:${port}`];
-  const allowedOrigins = [...ownOrigins, ...(process.env.ALLOWED_ORIGINS ?? "http://localhost:5173,http://localhost:8080").split(",").map((s) => s.trim()).filter(Boolean)];
+  const allowedOrigins = [
+    ...ownOrigins,
+    ...(process.env.ALLOWED_ORIGINS ?? "http://localhost:5173,http://localhost:8080")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
   mkdirSync(dataDir, { recursive: true });
 
   const stops: Array<() => Promise<void>> = [];
@@ -76,7 +84,9 @@ async function main() {
   try {
     // Any DynamoDB-compatible server may stand in for the embedded engine (a platform dynoxide has no build for).
     const external = process.env.DYNAMODB_ENDPOINT;
-    const dynamo = external ? { endpoint: external, stop: async () => {} } : await startDynoxide({ port: intEnv("DYNAMODB_PORT"), dbPath: path.join(dataDir, "dynamodb.sqlite") });
+    const dynamo = external
+      ? { endpoint: external, stop: async () => {} }
+      : await startDynoxide({ port: intEnv("DYNAMODB_PORT"), dbPath: path.join(dataDir, "dynamodb.sqlite") });
     stops.push(dynamo.stop);
     const s3 = await startS3({ port: intEnv("S3_PORT"), directory: path.join(dataDir, "s3"), buckets: [BUCKET] });
     stops.push(s3.stop);
@@ -85,11 +95,21 @@ async function main() {
 
     const store = { tableName: TABLE, region: "us-east-1", dynamodbEndpoint: dynamo.endpoint };
     await ensureTable(createDynamoClients({ region: store.region, endpoint: dynamo.endpoint }), TABLE);
-    const logger = { error: (message: string, extra: Record<string, unknown>) => console.error(JSON.stringify({ level: "ERROR", message, ...extra })) };
-    const sender = { sesEndpoint: ses.endpoint, notifyFrom: process.env.NOTIFY_FROM ?? "routing@localhost", appUrl: process.env.APP_URL ?? baseUrl };
+    const logger = {
+      error: (message: string, extra: Record<string, unknown>) =>
+        console.error(JSON.stringify({ level: "ERROR", message, ...extra })),
+    };
+    const sender = {
+      sesEndpoint: ses.endpoint,
+      notifyFrom: process.env.NOTIFY_FROM ?? "routing@localhost",
+      appUrl: process.env.APP_URL ?? baseUrl,
+    };
     const app = createWiredApp(store, sender, { logger });
     const { commands, queries } = app;
-    const api = createApiHandler({ commands, queries, config: { allowedOrigins, formSigningKey }, now: () => new Date() }, logger);
+    const api = createApiHandler(
+      { commands, queries, config: { allowedOrigins, formSigningKey }, now: () => new Date() },
+      logger,
+    );
     const s3Client = createS3Client({ region: "us-east-1", endpoint: s3.endpoint });
 
     // POST /local/inbound-email: what SES does for a real message, then the very same email function.
@@ -100,7 +120,8 @@ async function main() {
       if (page) return page;
       if (url.pathname !== "/local/inbound-email") return null;
       if (req.method !== "POST") return errorBody(404, "not_found", "POST a raw message here");
-      if (!/^message\/rfc822/i.test(req.headers["content-type"] ?? "")) return errorBody(415, "unsupported_media_type", "send Content-Type: message/rfc822");
+      if (!/^message\/rfc822/i.test(req.headers["content-type"] ?? ""))
+        return errorBody(415, "unsupported_media_type", "send Content-Type: message/rfc822");
       if (body.length === 0) return errorBody(400, "validation_failed", "the body is empty: send a raw message");
       let parsed: Awaited<ReturnType<typeof parseMail>>;
       try {
@@ -110,12 +131,26 @@ async function main() {
       }
       const recipient = url.searchParams.get("recipient");
       const recipients = recipient ? [recipient.toLowerCase()] : parsed.to;
-      if (recipients.length === 0) return errorBody(400, "validation_failed", "no recipient: add To/Cc headers or ?recipient=");
+      if (recipients.length === 0)
+        return errorBody(400, "validation_failed", "no recipient: add To/Cc headers or ?recipient=");
       const messageId = randomUUID().replace(/-/g, "");
       await s3Client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${PREFIX}${messageId}`, Body: body }));
-      const event = sesReceiptEvent({ messageId, recipients, from: parsed.from?.address ?? "", subject: parsed.subject });
-      const outcomes = await ingestSesEvent(event, { s3: s3Client, email: app.email, config: { bucket: BUCKET, prefix: PREFIX } });
-      return { statusCode: 202, headers: { "content-type": "application/json" }, body: JSON.stringify({ sesMessageId: messageId, outcomes }) };
+      const event = sesReceiptEvent({
+        messageId,
+        recipients,
+        from: parsed.from?.address ?? "",
+        subject: parsed.subject,
+      });
+      const outcomes = await ingestSesEvent(event, {
+        s3: s3Client,
+        email: app.email,
+        config: { bucket: BUCKET, prefix: PREFIX },
+      });
+      return {
+        statusCode: 202,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ sesMessageId: messageId, outcomes }),
+      };
     };
 
     const server = createServer(createGateway({ api, jwtSecret, allowedOrigins, local }));
@@ -127,8 +162,13 @@ async function main() {
     const sweeper = setInterval(() => {
       app
         .sweep()
-        .then((r) => r.assigned > 0 && log(`sweep: ${r.assigned} waiting conversation(s) assigned in ${r.channels} channel(s)`))
-        .catch((err: Error) => console.error(JSON.stringify({ level: "ERROR", message: "sweep failed", error: err.message })));
+        .then(
+          (r) =>
+            r.assigned > 0 && log(`sweep: ${r.assigned} waiting conversation(s) assigned in ${r.channels} channel(s)`),
+        )
+        .catch((err: Error) =>
+          console.error(JSON.stringify({ level: "ERROR", message: "sweep failed", error: err.message })),
+        );
     }, sweepEvery);
     stops.unshift(async () => {
       clearInterval(sweeper);
@@ -140,8 +180,11 @@ async function main() {
     const sesNote = `${ses.endpoint} (sent mail: ${ses.endpoint}/store)`;
     log(`emulators: dynamodb ${dynamo.endpoint} (${dynamoData}), s3 ${s3.endpoint}, ses ${sesNote}`);
     log(`admin token: ${adminToken}`);
-    log(`web: inbox ${baseUrl}/ (developer sign-in), demo site with the chat widget ${baseUrl}/demo; ${formatSizes(webSizes)}`);
-    if (demo) await seedDemo({ baseUrl, adminToken, jwtSecret, formSigningKey, sesStore: `${ses.endpoint}/store`, log });
+    log(
+      `web: inbox ${baseUrl}/ (developer sign-in), demo site with the chat widget ${baseUrl}/demo; ${formatSizes(webSizes)}`,
+    );
+    if (demo)
+      await seedDemo({ baseUrl, adminToken, jwtSecret, formSigningKey, sesStore: `${ses.endpoint}/store`, log });
     log(`ready: ${baseUrl} (started in ${Date.now() - started} ms; Ctrl-C stops everything)`);
   } catch (err) {
     console.error(`npm start failed: ${(err as Error).message}`);

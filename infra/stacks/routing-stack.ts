@@ -104,7 +104,10 @@ export class RoutingStack extends Stack {
     // creating it again would fail the first deploy.
     if (props.existingSesIdentity) {
       const identityArn = Arn.format({ service: "ses", resource: "identity", resourceName: props.emailDomain }, this);
-      for (const fn of [api.fn, email.fn, sweeper.fn]) fn.addToRolePolicy(new PolicyStatement({ actions: ["ses:SendEmail", "ses:SendRawEmail"], resources: [identityArn] }));
+      for (const fn of [api.fn, email.fn, sweeper.fn])
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: ["ses:SendEmail", "ses:SendRawEmail"], resources: [identityArn] }),
+        );
     } else {
       const identity = new EmailIdentity(this, "SendingDomain", { identity: Identity.domain(props.emailDomain) });
       // The sweeper routes waiting conversations, and so may email an offline owner.
@@ -137,8 +140,16 @@ export class RoutingStack extends Stack {
     const alarmTopic = new Topic(this, "AlarmTopic", { displayName: "Conversation routing alarms", enforceSSL: true });
     if (props.alarmEmail) alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
     const functions = { Api: api.fn, Email: email.fn, Sweeper: sweeper.fn };
-    new RoutingAlarms(this, "Alarms", { functions, deadLetters: inbound.deadLetters, topic: alarmTopic, emailSenders: Object.values(SERVICE_NAMES) });
-    const { dashboard } = new RoutingDashboard(this, "Monitoring", { functions, dashboardName: `${this.stackName}-routing` });
+    new RoutingAlarms(this, "Alarms", {
+      functions,
+      deadLetters: inbound.deadLetters,
+      topic: alarmTopic,
+      emailSenders: Object.values(SERVICE_NAMES),
+    });
+    const { dashboard } = new RoutingDashboard(this, "Monitoring", {
+      functions,
+      dashboardName: `${this.stackName}-routing`,
+    });
 
     // Outputs at the stack's top level keep their names exactly (README's Deploy section lists them).
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
@@ -146,9 +157,17 @@ export class RoutingStack extends Stack {
     output("UserPoolId", auth.userPool.userPoolId, "Cognito user pool of agents and admins (npm run admin reads it)");
     output("UserPoolClientId", auth.clientId, "Public app client: authorization code with PKCE");
     output("LoginUrl", auth.domainUrl, "Base URL of the managed sign-in page and the OAuth endpoints");
-    output("TableName", table.tableName, "The DynamoDB table (npm run admin writes the first admin's routing user here)");
+    output(
+      "TableName",
+      table.tableName,
+      "The DynamoDB table (npm run admin writes the first admin's routing user here)",
+    );
     output("ReceiptRuleSetName", inbound.ruleSetName, "The SES receipt rule set holding the team-inbox rule");
-    output("RawMailBucket", inbound.bucket.bucketName, "Raw inbound messages, kept 30 days (oversized ones are read from here)");
+    output(
+      "RawMailBucket",
+      inbound.bucket.bucketName,
+      "Raw inbound messages, kept 30 days (oversized ones are read from here)",
+    );
     output("AlarmTopicArn", alarmTopic.topicArn, "SNS topic every alarm notifies: subscribe more endpoints here");
     output("DashboardName", dashboard.dashboardName, "CloudWatch dashboard: routing, waiting line, email failures");
     output("InboxUrl", web.url, "The agent inbox (sign-in returns here)");

@@ -81,8 +81,12 @@ export class AdminService {
     if (inbox.access.type === "restricted") {
       const dir = await this.store.loadEntities({ teamIds: inbox.access.teamIds, userIds: inbox.access.userIds });
       const details = [
-        ...inbox.access.teamIds.filter((t) => !dir.teams.has(t)).map((t) => ({ field: "access.teamIds", reason: `team ${t} does not exist` })),
-        ...inbox.access.userIds.filter((u) => !dir.users.has(u)).map((u) => ({ field: "access.userIds", reason: `user ${u} does not exist` })),
+        ...inbox.access.teamIds
+          .filter((t) => !dir.teams.has(t))
+          .map((t) => ({ field: "access.teamIds", reason: `team ${t} does not exist` })),
+        ...inbox.access.userIds
+          .filter((u) => !dir.users.has(u))
+          .map((u) => ({ field: "access.userIds", reason: `user ${u} does not exist` })),
       ];
       if (details.length > 0) throw new ValidationError("unknown access entries", details);
     }
@@ -112,7 +116,10 @@ export class AdminService {
   async putContact(contact: Contact): Promise<void> {
     if (contact.ownerId !== null) {
       const owner = await this.store.getUser(contact.ownerId);
-      if (!owner) throw new ValidationError("unknown owner", [{ field: "ownerId", reason: `user ${contact.ownerId} does not exist` }]);
+      if (!owner)
+        throw new ValidationError("unknown owner", [
+          { field: "ownerId", reason: `user ${contact.ownerId} does not exist` },
+        ]);
     }
     await this.store.putContact(contact);
   }
@@ -122,19 +129,25 @@ export class AdminService {
     const target = rule.target;
     const dir = await this.store.loadEntities({
       inboxIds: [channel.inboxId],
-      userIds: target.type === "users_and_teams" ? target.userIds : target.fallbackUserId ? [target.fallbackUserId] : [],
+      userIds:
+        target.type === "users_and_teams" ? target.userIds : target.fallbackUserId ? [target.fallbackUserId] : [],
       teamIds: target.type === "users_and_teams" ? target.teamIds : [],
     });
     const inbox = dir.inboxes.get(channel.inboxId);
-    if (!inbox) throw new ValidationError("unknown inbox", [{ field: "inboxId", reason: `inbox ${channel.inboxId} does not exist` }]);
+    if (!inbox)
+      throw new ValidationError("unknown inbox", [
+        { field: "inboxId", reason: `inbox ${channel.inboxId} does not exist` },
+      ]);
     validateRule(rule, { channelType: channel.type, inbox, users: dir.users, teams: dir.teams });
   }
 }
 
 /** A profile change that may let the user take more (docs/routing.md §5.5): more capacity, a new team. */
 function becameEligible(before: User, after: User): EligibilityTrigger | null {
-  const more = after.capacity === null ? before.capacity !== null : before.capacity !== null && after.capacity > before.capacity;
+  const more =
+    after.capacity === null ? before.capacity !== null : before.capacity !== null && after.capacity > before.capacity;
   if (more) return { kind: "capacity", userId: after.id };
-  if (after.primaryTeamId !== null && after.primaryTeamId !== before.primaryTeamId) return { kind: "joined", userId: after.id };
+  if (after.primaryTeamId !== null && after.primaryTeamId !== before.primaryTeamId)
+    return { kind: "joined", userId: after.id };
   return null;
 }

@@ -62,41 +62,61 @@ export class ConversationService {
    * or nobody.
    */
   assign(actor: User, conversationId: string, target: AssignTarget): Promise<Conversation> {
-    return this.change(actor, conversationId, (conv, dir) => {
-      if ("teamId" in target) return this.toTeam(conv, dir, target.teamId);
-      if (target.userId === null) {
-        if (conv.assigneeId === null) return null;
-        return { after: { ...conv, assigneeId: null } };
-      }
-      if (conv.assigneeId === target.userId) return null;
-      const user = dir.users.get(target.userId);
-      if (!user) throw new ValidationError("unknown user", [{ field: "userId", reason: `user ${target.userId} does not exist` }]);
-      const inbox = dir.inboxes.get(conv.inboxId)!;
-      const selfAssignUnassigned = user.id === actor.id && conv.assigneeId === null;
-      // Anyone with access may take an unassigned conversation; any other target must be assignable.
-      // An admin by token (not by stored role) is still an admin for their own access.
-      const self = actor.role === "admin" ? actor : user;
-      const allowed = selfAssignUnassigned ? hasAccess(self, inbox) : isAssignable(user, inbox);
-      if (!allowed)
-        throw new ValidationError("user cannot be assigned here", [
-          { field: "userId", reason: `user ${user.id} is not assignable in inbox ${inbox.id}` },
-        ]);
-      return { after: { ...conv, assigneeId: user.id } };
-    }, undefined, undefined, (conv) =>
-      "teamId" in target
-        ? { teamIds: [target.teamId], membersOf: [target.teamId], userIds: [conv.assigneeId] }
-        : { userIds: [target.userId] });
+    return this.change(
+      actor,
+      conversationId,
+      (conv, dir) => {
+        if ("teamId" in target) return this.toTeam(conv, dir, target.teamId);
+        if (target.userId === null) {
+          if (conv.assigneeId === null) return null;
+          return { after: { ...conv, assigneeId: null } };
+        }
+        if (conv.assigneeId === target.userId) return null;
+        const user = dir.users.get(target.userId);
+        if (!user)
+          throw new ValidationError("unknown user", [
+            { field: "userId", reason: `user ${target.userId} does not exist` },
+          ]);
+        const inbox = dir.inboxes.get(conv.inboxId)!;
+        const selfAssignUnassigned = user.id === actor.id && conv.assigneeId === null;
+        // Anyone with access may take an unassigned conversation; any other target must be assignable.
+        // An admin by token (not by stored role) is still an admin for their own access.
+        const self = actor.role === "admin" ? actor : user;
+        const allowed = selfAssignUnassigned ? hasAccess(self, inbox) : isAssignable(user, inbox);
+        if (!allowed)
+          throw new ValidationError("user cannot be assigned here", [
+            { field: "userId", reason: `user ${user.id} is not assignable in inbox ${inbox.id}` },
+          ]);
+        return { after: { ...conv, assigneeId: user.id } };
+      },
+      undefined,
+      undefined,
+      (conv) =>
+        "teamId" in target
+          ? { teamIds: [target.teamId], membersOf: [target.teamId], userIds: [conv.assigneeId] }
+          : { userIds: [target.userId] },
+    );
   }
 
   /**
    * docs/routing.md §3.4: an agent's reply; an unassigned conversation becomes the replier's in the same step.
    * On email and form conversations the reply is also emailed to the customer after the commit.
    */
-  async reply(actor: User, conversationId: string, text: string): Promise<{ conversation: Conversation; message: Message; emailed: boolean | null }> {
+  async reply(
+    actor: User,
+    conversationId: string,
+    text: string,
+  ): Promise<{ conversation: Conversation; message: Message; emailed: boolean | null }> {
     let message: Message | undefined;
     const id = this.opts.newId();
     const conversation = await this.change(actor, conversationId, (conv) => {
-      message = { id, conversationId: conv.id, author: { kind: "agent", userId: actor.id, name: actor.name }, text, createdAt: this.opts.clock.now().toISOString() };
+      message = {
+        id,
+        conversationId: conv.id,
+        author: { kind: "agent", userId: actor.id, name: actor.name },
+        text,
+        createdAt: this.opts.clock.now().toISOString(),
+      };
       const after: Conversation = conv.assigneeId === null ? { ...conv, assigneeId: actor.id } : { ...conv };
       return { after, message };
     });
@@ -108,7 +128,9 @@ export class ConversationService {
   }
 
   private sendsEmail(c: Conversation): boolean {
-    return this.opts.mailer !== undefined && (c.channelType === "email" || c.channelType === "form") && !!c.customerEmail;
+    return (
+      this.opts.mailer !== undefined && (c.channelType === "email" || c.channelType === "form") && !!c.customerEmail
+    );
   }
 
   /**
@@ -121,8 +143,14 @@ export class ConversationService {
       const channel = await store.getChannel(conversation.channelId);
       const from = conversation.channelType === "email" ? channel?.address : replyFrom;
       if (!from) return { state: "failed", error: "the channel has no sender address" };
-      const lastCustomer = (await store.listMessages(conversation.id)).filter((m) => m.author.kind === "customer" && m.emailMessageId).pop();
-      const subject = conversation.subject ? (/^re:/i.test(conversation.subject) ? conversation.subject : `Re: ${conversation.subject}`) : "Re: your message";
+      const lastCustomer = (await store.listMessages(conversation.id))
+        .filter((m) => m.author.kind === "customer" && m.emailMessageId)
+        .pop();
+      const subject = conversation.subject
+        ? /^re:/i.test(conversation.subject)
+          ? conversation.subject
+          : `Re: ${conversation.subject}`
+        : "Re: your message";
       await mailer!.sendReply({
         conversationId: conversation.id,
         from,
@@ -139,7 +167,9 @@ export class ConversationService {
 
   /** docs/routing.md §3.6: closing keeps the assignee and frees the load. */
   close(actor: User, conversationId: string): Promise<Conversation> {
-    return this.change(actor, conversationId, (conv) => (conv.status === "closed" ? null : { after: { ...conv, status: "closed" } }));
+    return this.change(actor, conversationId, (conv) =>
+      conv.status === "closed" ? null : { after: { ...conv, status: "closed" } },
+    );
   }
 
   /**
@@ -187,7 +217,11 @@ export class ConversationService {
           createdAt: this.opts.clock.now().toISOString(),
           ...(input.emailMessageId ? { emailMessageId: input.emailMessageId } : {}),
         };
-        return { after: reopened(conv, overCapacity), message, ...(input.dedupeKey ? { dedupe: { key: input.dedupeKey } } : {}) };
+        return {
+          after: reopened(conv, overCapacity),
+          message,
+          ...(input.dedupeKey ? { dedupe: { key: input.dedupeKey } } : {}),
+        };
       },
       () => (overCapacity = true),
       () => (duplicate = true),
@@ -200,15 +234,25 @@ export class ConversationService {
    * A second hand-off (retry, double click) finds it already handed off and changes nothing.
    */
   handoff(conversationId: string, contact: Contact | null, channel: Channel): Promise<Conversation> {
-    return this.change(null, conversationId, (conv, dir) => {
-      if (!conv.awaitingHandoff) return null;
-      const inbox = dir.inboxes.get(conv.inboxId)!;
-      const now = this.opts.clock.now();
-      const decision = decide({ channel, contact }, { users: dir.users, inbox, now }, this.opts.random);
-      // Nobody can take it now: it waits in the channel's line like a chat routed on arrival.
-      const waits = decision.userId === null && decision.record.strategy !== "manual";
-      return this.applyDecision({ ...conv, awaitingHandoff: false, ...(waits ? { waitingSince: now.toISOString() } : {}) }, decision);
-    }, undefined, undefined, () => poolNeeds(channel, contact));
+    return this.change(
+      null,
+      conversationId,
+      (conv, dir) => {
+        if (!conv.awaitingHandoff) return null;
+        const inbox = dir.inboxes.get(conv.inboxId)!;
+        const now = this.opts.clock.now();
+        const decision = decide({ channel, contact }, { users: dir.users, inbox, now }, this.opts.random);
+        // Nobody can take it now: it waits in the channel's line like a chat routed on arrival.
+        const waits = decision.userId === null && decision.record.strategy !== "manual";
+        return this.applyDecision(
+          { ...conv, awaitingHandoff: false, ...(waits ? { waitingSince: now.toISOString() } : {}) },
+          decision,
+        );
+      },
+      undefined,
+      undefined,
+      () => poolNeeds(channel, contact),
+    );
   }
 
   private toTeam(conv: Stored, dir: Entities, teamId: string): Change {
@@ -224,7 +268,13 @@ export class ConversationService {
       const cur = users.get(conv.assigneeId);
       if (cur) users.set(cur.id, { ...cur, openCount: Math.max(0, cur.openCount - 1) });
     }
-    const decision = pickByPolicy(conv.channelType, members, { users, inbox, now: this.opts.clock.now() }, this.opts.random, null);
+    const decision = pickByPolicy(
+      conv.channelType,
+      members,
+      { users, inbox, now: this.opts.clock.now() },
+      this.opts.random,
+      null,
+    );
     return this.applyDecision({ ...conv, teamId }, decision, conv.assigneeId);
   }
 
@@ -257,8 +307,7 @@ export class ConversationService {
       if (!inbox) throw new NotFoundError(`inbox ${conv.inboxId} does not exist`);
       // The stored user is the fresher record, but an admin by token stays an admin (docs/routing.md §2).
       const who = actor === null ? null : actor.role === "admin" ? actor : (dir.users.get(actor.id) ?? actor);
-      if (who && !hasAccess(who, inbox))
-        throw new ForbiddenError(`user ${who.id} has no access to inbox ${inbox.id}`);
+      if (who && !hasAccess(who, inbox)) throw new ForbiddenError(`user ${who.id} has no access to inbox ${inbox.id}`);
       const built = build(conv, dir);
       if (built === null) return strip(conv);
       const change = leavesLineIfTaken(built);
@@ -276,7 +325,10 @@ export class ConversationService {
         const full = fresh === null || (fresh.capacity !== null && fresh.openCount >= fresh.capacity);
         if (full && !onCapacity?.()) {
           throw new ConflictError(`user ${outcome.userId} is at capacity`, [
-            { field: "userId", reason: `user ${outcome.userId} holds ${fresh?.openCount ?? "?"} of ${fresh?.capacity ?? "?"} conversations` },
+            {
+              field: "userId",
+              reason: `user ${outcome.userId} holds ${fresh?.openCount ?? "?"} of ${fresh?.capacity ?? "?"} conversations`,
+            },
           ]);
         }
       }
@@ -307,18 +359,29 @@ export class ConversationService {
   async returnToLine(user: User): Promise<number> {
     const { store, clock, waiting } = this.opts;
     const ids = await store.channelsFor(user.id, user.primaryTeamId);
-    const channels = (await Promise.all(ids.map((id) => store.getChannel(id)))).filter((c): c is Channel => c?.routing.returnWhenAway === true);
+    const channels = (await Promise.all(ids.map((id) => store.getChannel(id)))).filter(
+      (c): c is Channel => c?.routing.returnWhenAway === true,
+    );
     let returned = 0;
     for (const channel of channels) {
       let cursor: string | undefined;
       do {
-        const page = await store.listConversations({ inboxId: channel.inboxId, view: "mine", status: "open", userId: user.id, limit: 100, ...(cursor ? { cursor } : {}) });
+        const page = await store.listConversations({
+          inboxId: channel.inboxId,
+          view: "mine",
+          status: "open",
+          userId: user.id,
+          limit: 100,
+          ...(cursor ? { cursor } : {}),
+        });
         for (const c of page.items.filter((x) => x.channelId === channel.id)) {
           await this.change(null, c.id, (conv) => {
             if (conv.assigneeId !== user.id || conv.status !== "open") return null;
             const now = clock.now().toISOString();
             const why = `returned to the line: ${user.id} went away`;
-            const routing = conv.routing ? { ...conv.routing, outcome: { type: "unassigned" as const, why }, returnedFrom: user.id } : undefined;
+            const routing = conv.routing
+              ? { ...conv.routing, outcome: { type: "unassigned" as const, why }, returnedFrom: user.id }
+              : undefined;
             returned++;
             return { after: { ...conv, assigneeId: null, waitingSince: now, ...(routing ? { routing } : {}) } };
           });
@@ -338,7 +401,9 @@ export class ConversationService {
     const { store } = this.opts;
     const members = await Promise.all((needs.membersOf ?? []).map((t) => store.teamMembers(t)));
     // The current assignee too: a change that frees their slot tells the waiting line who they are.
-    const userIds = [actor?.id ?? null, conv.assigneeId, ...(needs.userIds ?? []), ...members.flat()].filter((u): u is string => u !== null);
+    const userIds = [actor?.id ?? null, conv.assigneeId, ...(needs.userIds ?? []), ...members.flat()].filter(
+      (u): u is string => u !== null,
+    );
     return store.loadEntities({ inboxIds: [conv.inboxId], userIds, teamIds: needs.teamIds ?? [] });
   }
 }

@@ -57,7 +57,9 @@ export interface RandomSource {
 }
 
 export function isActiveRecently(user: User, now: Date): boolean {
-  return user.lastInboxActivityAt !== null && now.getTime() - Date.parse(user.lastInboxActivityAt) <= ACTIVE_RECENTLY_MS;
+  return (
+    user.lastInboxActivityAt !== null && now.getTime() - Date.parse(user.lastInboxActivityAt) <= ACTIVE_RECENTLY_MS
+  );
 }
 
 export function isOffline(user: User, now: Date): boolean {
@@ -153,7 +155,11 @@ function ruleForRecord(rule: RoutingRule | null): RoutingRule | null {
   const { userIds } = rule.target;
   return {
     ...rule,
-    target: { ...rule.target, userIds: userIds.slice(0, MAX_EXPLAINED_CANDIDATES), userIdsOmitted: userIds.length - MAX_EXPLAINED_CANDIDATES },
+    target: {
+      ...rule.target,
+      userIds: userIds.slice(0, MAX_EXPLAINED_CANDIDATES),
+      userIdsOmitted: userIds.length - MAX_EXPLAINED_CANDIDATES,
+    },
   };
 }
 
@@ -167,7 +173,13 @@ function record(
   // Kept candidates first (in rank order), then dropped ones; capped for very large pools.
   const ordered = [...candidates].sort((a, b) => Number(b.kept) - Number(a.kept) || (a.rank ?? 0) - (b.rank ?? 0));
   const shown = ordered.slice(0, MAX_EXPLAINED_CANDIDATES);
-  const decision: RoutingDecision = { decidedAt: now.toISOString(), rule: ruleForRecord(rule), strategy, candidates: shown, outcome };
+  const decision: RoutingDecision = {
+    decidedAt: now.toISOString(),
+    rule: ruleForRecord(rule),
+    strategy,
+    candidates: shown,
+    outcome,
+  };
   if (ordered.length > shown.length) {
     const omitted: Partial<Record<CandidateReason, number>> = {};
     for (const c of ordered.slice(shown.length)) omitted[c.reason] = (omitted[c.reason] ?? 0) + 1;
@@ -275,7 +287,12 @@ function decideContactOwner(
       };
     }
   }
-  const why = subject.contact === null ? "contact not identified" : ownerId === null ? "contact has no owner" : "owner cannot take it";
+  const why =
+    subject.contact === null
+      ? "contact not identified"
+      : ownerId === null
+        ? "contact has no owner"
+        : "owner cannot take it";
   return none(record(rule, "contact_owner", candidates, { type: "unassigned", why }, now));
 }
 

@@ -44,7 +44,9 @@ export function conversationIdForSes(sesMessageId: string): string {
  * unrouted, drop viruses, otherwise create and route.
  */
 export class EmailService {
-  constructor(private readonly deps: { store: AdminStore; inbound: InboundService; conversations: ConversationService }) {}
+  constructor(
+    private readonly deps: { store: AdminStore; inbound: InboundService; conversations: ConversationService },
+  ) {}
 
   async receive(mail: InboundEmail): Promise<EmailOutcome> {
     const { store, inbound, conversations } = this.deps;

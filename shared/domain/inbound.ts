@@ -36,9 +36,7 @@ export class InboundService {
   /** Reads of a channel already in flight: a burst on one channel reads it once, never from a cache. */
   private readonly channelReads = new Map<string, Promise<ChannelState | null>>();
 
-  constructor(
-    private readonly deps: { store: RoutingStore; router: Router; clock: Clock; newId: () => string },
-  ) {}
+  constructor(private readonly deps: { store: RoutingStore; router: Router; clock: Clock; newId: () => string }) {}
 
   /** One Query of partition CHANNEL#<id>: the channel and whether its routing queue holds entries. */
   private readChannel(id: string): Promise<ChannelState | null> {
@@ -57,7 +55,10 @@ export class InboundService {
     if (!channel) throw new NotFoundError(`channel ${input.channelId} does not exist`);
     if (!input.accepts.includes(channel.type))
       throw new ValidationError("wrong channel type", [
-        { field: "channelId", reason: `channel ${channel.id} is a ${channel.type} channel, expected ${input.accepts.join(" or ")}` },
+        {
+          field: "channelId",
+          reason: `channel ${channel.id} is a ${channel.type} channel, expected ${input.accepts.join(" or ")}`,
+        },
       ]);
     const now = clock.now();
     const createdAt = now.toISOString();
@@ -104,7 +105,9 @@ export class InboundService {
         conversation,
         message,
         dedupeKey: input.dedupeKey ?? `conv:${id}`,
-        ...(input.dedupeTtlSeconds ? { dedupeExpiresAt: Math.floor(now.getTime() / 1000) + input.dedupeTtlSeconds } : {}),
+        ...(input.dedupeTtlSeconds
+          ? { dedupeExpiresAt: Math.floor(now.getTime() / 1000) + input.dedupeTtlSeconds }
+          : {}),
       },
     });
   }
@@ -112,6 +115,10 @@ export class InboundService {
 
 /** An inbox row shows one line: the first non-empty line of the text, at most 140 characters. */
 export function firstLine(text: string): string {
-  const line = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== "") ?? "";
+  const line =
+    text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .find((l) => l !== "") ?? "";
   return line.length > 140 ? `${line.slice(0, 139)}…` : line;
 }

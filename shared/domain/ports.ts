@@ -233,7 +233,10 @@ export const noMetrics: Metrics = { count: () => {}, milliseconds: () => {} };
 // ---- Configuration and read models, on top of what routing needs
 
 /** The part of a user an admin sets; availability, activity and load are the user's own. */
-export type UserProfile = Pick<User, "id" | "name" | "email" | "seat" | "role" | "primaryTeamId" | "additionalTeamIds" | "capacity">;
+export type UserProfile = Pick<
+  User,
+  "id" | "name" | "email" | "seat" | "role" | "primaryTeamId" | "additionalTeamIds" | "capacity"
+>;
 
 export type ConversationView = "unassigned" | "mine" | "all";
 
@@ -270,10 +273,7 @@ export interface VisitorLinkInput {
 }
 
 /** One attempt to link a visitor token to the contact with an email; `conflict` = someone wrote meanwhile. */
-export type VisitorLinkOutcome =
-  | { type: "linked"; contact: Contact }
-  | { type: "conflict" }
-  | { type: "limit" };
+export type VisitorLinkOutcome = { type: "linked"; contact: Contact } | { type: "conflict" } | { type: "limit" };
 
 /** One page of the account's users, by id (docs/api.md `GET /users`). */
 export interface UserPage {

@@ -1,7 +1,18 @@
 import { decideInOrder, type Decision } from "./decide";
 import { ContentionError } from "./errors";
 import { loadPool, type Pool } from "./pool";
-import type { Clock, CommitOutcome, CommitPlan, Deadline, Metrics, NewConversation, OwnerNotifier, RandomSource, RoutingStore, Stopwatch } from "./ports";
+import type {
+  Clock,
+  CommitOutcome,
+  CommitPlan,
+  Deadline,
+  Metrics,
+  NewConversation,
+  OwnerNotifier,
+  RandomSource,
+  RoutingStore,
+  Stopwatch,
+} from "./ports";
 import { METRIC } from "./ports";
 import { DEFAULT_QUEUE_TIMING, type QueueTiming, RoutingQueue, routesLeastBusy } from "./routing-queue";
 import type { Channel, Contact, ContactKey, Conversation, Strategy } from "./types";
@@ -160,10 +171,21 @@ export class Router {
    * The queue's head is read first: a batch that will join the queue needs no pool (a 1,000-user pool
    * is 10 BatchGetItem calls).
    */
-  private async snapshot(channel: Channel, live: Pending[], readQueue: boolean): Promise<{ pool: Pool | null; queueWaiting: boolean }> {
+  private async snapshot(
+    channel: Channel,
+    live: Pending[],
+    readQueue: boolean,
+  ): Promise<{ pool: Pool | null; queueWaiting: boolean }> {
     const { store } = this.opts;
     if (readQueue && (await store.queueHead(channel.id)) !== null) return { pool: null, queueWaiting: true };
-    return { pool: await loadPool(store, channel, live.map((p) => p.contact)), queueWaiting: false };
+    return {
+      pool: await loadPool(
+        store,
+        channel,
+        live.map((p) => p.contact),
+      ),
+      queueWaiting: false,
+    };
   }
 
   /** Commits the batch; when it joins the routing queue, returns once enqueued with `queued` for the rest. */
@@ -194,14 +216,16 @@ export class Router {
     // Not routed (a bot chat before hand-off): nothing to read, one write.
     let snap = routed && live.length > 0 ? await this.snapshot(channel, live, queueable && !seenWithChannel) : null;
     // FIFO: while a burst is being drained for this channel, new conversations join the queue.
-    let useQueue = queueable && (seenWithChannel ? live.some((p) => p.request.queueWaiting) : (snap?.queueWaiting ?? false));
+    let useQueue =
+      queueable && (seenWithChannel ? live.some((p) => p.request.queueWaiting) : (snap?.queueWaiting ?? false));
 
     // Direct path. A lost race first retries at once on the fresh items the failed conditions handed
     // back (no read); losing again means others are committing now: back off with jitter and read
     // after the sleep, so the next decision is as fresh as the commit that follows it.
     let patchedSinceRead = false;
     for (let attempt = 0; !useQueue && live.length > 0; attempt++) {
-      if (attempt >= this.maxAttempts) throw new ContentionError(`routing gave up after ${attempt} attempts under contention`);
+      if (attempt >= this.maxAttempts)
+        throw new ContentionError(`routing gave up after ${attempt} attempts under contention`);
       if (routed && outOfTime()) {
         await this.createWaiting(live, results, attempt);
         live = [];
@@ -211,13 +235,26 @@ export class Router {
       const plans = this.plan(live, snap?.pool ?? null, now);
       const outcome = await store.commitNewConversations(plans, now);
       if (outcome.type === "committed") {
-        plans.forEach((plan, i) => results.set(live[i]!, { conversation: plan.item.conversation, created: true, decision: plan.decision, attempts: attempt + 1 }));
+        plans.forEach((plan, i) =>
+          results.set(live[i]!, {
+            conversation: plan.item.conversation,
+            created: true,
+            decision: plan.decision,
+            attempts: attempt + 1,
+          }),
+        );
         this.report(channel, plans);
         await Promise.all([this.notifyOwners(plans, snap?.pool ?? null), this.rememberOwners(channel, plans)]);
         live = [];
         break;
       }
-      live = this.settleDuplicates(live, outcome, plans.map((p) => p.item), results, attempt + 1);
+      live = this.settleDuplicates(
+        live,
+        outcome,
+        plans.map((p) => p.item),
+        results,
+        attempt + 1,
+      );
       if (live.length === 0) break;
       if (outcome.freshUsers.length === 0 && !outcome.transient) continue; // only duplicates failed: retry the rest at once
       if (queueable && outcome.freshUsers.length > 0) {
@@ -247,22 +284,36 @@ export class Router {
     }
     let enqueued!: () => void;
     const isEnqueued = new Promise<void>((resolve) => (enqueued = resolve));
-    const queued = this.queue.route(channel, live.map((p) => p.request.item), outOfTime, enqueued).then((outcomes) => {
-      outcomes.forEach((o, index) => {
-        const p = live[index]!;
-        if (o.type === "duplicate") {
-          const own = o.existingId === p.request.item.conversation.id;
-          results.set(p, {
-            conversation: own ? p.request.item.conversation : { ...p.request.item.conversation, id: o.existingId },
-            created: own,
-            existingConversationId: o.existingId,
-            decision: null,
-            attempts: 1,
-          });
-        } else results.set(p, { conversation: o.conversation, created: true, decision: o.decision, attempts: 1, queued: true });
+    const queued = this.queue
+      .route(
+        channel,
+        live.map((p) => p.request.item),
+        outOfTime,
+        enqueued,
+      )
+      .then((outcomes) => {
+        outcomes.forEach((o, index) => {
+          const p = live[index]!;
+          if (o.type === "duplicate") {
+            const own = o.existingId === p.request.item.conversation.id;
+            results.set(p, {
+              conversation: own ? p.request.item.conversation : { ...p.request.item.conversation, id: o.existingId },
+              created: own,
+              existingConversationId: o.existingId,
+              decision: null,
+              attempts: 1,
+            });
+          } else
+            results.set(p, {
+              conversation: o.conversation,
+              created: true,
+              decision: o.decision,
+              attempts: 1,
+              queued: true,
+            });
+        });
+        finish();
       });
-      finish();
-    });
     await Promise.race([isEnqueued, queued]);
     return { queued };
   }
@@ -289,7 +340,13 @@ export class Router {
           ...item.conversation,
           contactId: item.conversation.contactId ?? p.contact?.id ?? null,
           assigneeId: null,
-          routing: { decidedAt: now.toISOString(), rule: channel.routing, strategy: strategyOf(channel), candidates: [], outcome: { type: "unassigned", why } },
+          routing: {
+            decidedAt: now.toISOString(),
+            rule: channel.routing,
+            strategy: strategyOf(channel),
+            candidates: [],
+            outcome: { type: "unassigned", why },
+          },
           updatedAt: now.toISOString(),
           waitingSince: now.toISOString(),
         };
@@ -297,16 +354,35 @@ export class Router {
       });
       const outcome = await this.opts.store.commitNewConversations(plans, now);
       if (outcome.type === "committed") {
-        plans.forEach((plan, i) => results.set(live[i]!, { conversation: plan.item.conversation, created: true, decision: null, attempts: attempts + 1 }));
+        plans.forEach((plan, i) =>
+          results.set(live[i]!, {
+            conversation: plan.item.conversation,
+            created: true,
+            decision: null,
+            attempts: attempts + 1,
+          }),
+        );
         this.opts.metrics?.count("RoutingOutOfTime", plans.length, { channel: live[0]!.request.channel.id });
         return;
       }
-      live = this.settleDuplicates(live, outcome, plans.map((p) => p.item), results, attempts + 1);
+      live = this.settleDuplicates(
+        live,
+        outcome,
+        plans.map((p) => p.item),
+        results,
+        attempts + 1,
+      );
     }
   }
 
   /** Dedupe keys that already existed resolve to the earlier conversation; returns who is still live. */
-  private settleDuplicates(live: Pending[], outcome: CommitOutcome, items: NewConversation[], results: Map<Pending, RouteResult>, attempts: number): Pending[] {
+  private settleDuplicates(
+    live: Pending[],
+    outcome: CommitOutcome,
+    items: NewConversation[],
+    results: Map<Pending, RouteResult>,
+    attempts: number,
+  ): Pending[] {
     if (outcome.type === "committed") return live;
     for (const [index, existingId] of outcome.duplicates) {
       const p = live[index]!;
@@ -328,7 +404,11 @@ export class Router {
     // A batch is one channel, so one inbox and one policy.
     const channel = live[0]!.request.channel;
     const decisions = pool
-      ? decideInOrder(live.map((p) => ({ channel, contact: p.contact })), { users: pool.users, inbox: pool.inbox, now }, this.opts.random)
+      ? decideInOrder(
+          live.map((p) => ({ channel, contact: p.contact })),
+          { users: pool.users, inbox: pool.inbox, now },
+          this.opts.random,
+        )
       : [];
     return live.map((p, i) => {
       const decision = decisions[i] ?? null;
@@ -381,7 +461,11 @@ export class Router {
           if (!owner) return;
           // Best effort: the assignment stands even if the email cannot be sent.
           try {
-            await notifier.notifyOfflineOwner({ owner, conversation: p.item.conversation, customerMessage: p.item.message?.text ?? "" });
+            await notifier.notifyOfflineOwner({
+              owner,
+              conversation: p.item.conversation,
+              customerMessage: p.item.message?.text ?? "",
+            });
           } catch {
             // The notifier adapter logs its own failures.
           }

@@ -7,12 +7,26 @@ import type { Channel, Conversation, QueueEntry } from "./types";
 /** The entry that puts a new conversation in its channel's routing queue; position orders oldest first. */
 export function queueEntryOf(c: Conversation, now: Date): QueueEntry {
   const queuedAt = now.toISOString();
-  return { channelId: c.channelId, conversationId: c.id, inboxId: c.inboxId, createdAt: c.createdAt, queuedAt, position: `${queuedAt}#${c.id}` };
+  return {
+    channelId: c.channelId,
+    conversationId: c.id,
+    inboxId: c.inboxId,
+    createdAt: c.createdAt,
+    queuedAt,
+    position: `${queuedAt}#${c.id}`,
+  };
 }
 
 /** Only least busy needs the queue: every router would chase the same "least" user. Random and owner do not. */
-export function routesLeastBusy(channel: { type: string; routing: { autoAssign: boolean; target: { type: string } } }): boolean {
-  return channel.routing.autoAssign && channel.routing.target.type === "users_and_teams" && (channel.type === "chat" || channel.type === "bot");
+export function routesLeastBusy(channel: {
+  type: string;
+  routing: { autoAssign: boolean; target: { type: string } };
+}): boolean {
+  return (
+    channel.routing.autoAssign &&
+    channel.routing.target.type === "users_and_teams" &&
+    (channel.type === "chat" || channel.type === "bot")
+  );
 }
 
 export interface QueueTiming {
@@ -27,7 +41,13 @@ export interface QueueTiming {
   drainBudgetMs: number;
 }
 
-export const DEFAULT_QUEUE_TIMING: QueueTiming = { pollMs: 10, maxPollMs: 160, staleMs: 2_000, maxWaitMs: 10_000, drainBudgetMs: 2_000 };
+export const DEFAULT_QUEUE_TIMING: QueueTiming = {
+  pollMs: 10,
+  maxPollMs: 160,
+  staleMs: 2_000,
+  maxWaitMs: 10_000,
+  drainBudgetMs: 2_000,
+};
 
 /** DynamoDB's limit of items in one transaction. */
 export const MAX_TRANSACTION_ITEMS = 100;
@@ -39,7 +59,11 @@ export const MAX_TRANSACTION_ITEMS = 100;
  * batches touch disjoint users: the batches of a wave can commit at the same time, since none of their
  * conditions depends on another's writes. A batch sharing a user with the wave starts the next one.
  */
-export function waves<T extends { decision: Decision }>(decided: T[], maxItems = MAX_TRANSACTION_ITEMS, perEntry = 2): T[][][] {
+export function waves<T extends { decision: Decision }>(
+  decided: T[],
+  maxItems = MAX_TRANSACTION_ITEMS,
+  perEntry = 2,
+): T[][][] {
   const batches: Array<{ batch: T[]; users: Set<string> }> = [];
   let current = { batch: [] as T[], users: new Set<string>() };
   for (const d of decided) {
@@ -116,7 +140,12 @@ export class RoutingQueue {
     for (let attempt = 0; live.length > 0; ) {
       const now = clock.now();
       const queued = live.map(({ item, index }) => {
-        const conversation: Conversation = { ...item.conversation, assigneeId: null, routingPending: true, updatedAt: now.toISOString() };
+        const conversation: Conversation = {
+          ...item.conversation,
+          assigneeId: null,
+          routingPending: true,
+          updatedAt: now.toISOString(),
+        };
         return { index, item: { ...item, conversation }, entry: queueEntryOf(conversation, now) };
       });
       const outcome: CommitOutcome = await store.enqueueNewConversations(queued);
@@ -125,7 +154,8 @@ export class RoutingQueue {
         onEnqueued();
         break;
       }
-      for (const [i, existingId] of outcome.duplicates) results.set(queued[i]!.index, { type: "duplicate", index: queued[i]!.index, existingId });
+      for (const [i, existingId] of outcome.duplicates)
+        results.set(queued[i]!.index, { type: "duplicate", index: queued[i]!.index, existingId });
       live = live.filter((_, i) => !outcome.duplicates.has(i));
       if (live.length === 0) break;
       if (++attempt >= this.deps.maxAttempts) throw new ContentionError("could not enqueue the conversations");
@@ -146,7 +176,9 @@ export class RoutingQueue {
       // Entries are removed oldest first: ours are done once the head has moved past them.
       const done = mine.filter(({ entry }) => head === null || entry.position < head.position);
       if (done.length > 0) {
-        await Promise.all(done.map(async ({ index, entry }) => results.set(index, await this.finalResult(entry, true))));
+        await Promise.all(
+          done.map(async ({ index, entry }) => results.set(index, await this.finalResult(entry, true))),
+        );
         mine = mine.filter((m) => !done.includes(m));
         if (mine.length === 0) break;
       }
@@ -155,7 +187,8 @@ export class RoutingQueue {
       // Drain when ours is first in line on the first look (nobody drains an empty queue), or when it has
       // been first for a moment (an active drainer moves the head every batch: do not race it), or when
       // the head has not moved for `staleMs` (its router is gone).
-      const drainNow = (headIsMine && (firstLook || still >= 3 * timing.pollMs)) || (head !== null && still > timing.staleMs);
+      const drainNow =
+        (headIsMine && (firstLook || still >= 3 * timing.pollMs)) || (head !== null && still > timing.staleMs);
       firstLook = false;
       if (drainNow && !outOfTime()) {
         await this.drain(channel);
@@ -163,7 +196,9 @@ export class RoutingQueue {
       } else if (stopwatch.elapsedMs() > deadline || outOfTime()) {
         // Never lost: the conversations exist, unassigned, and whoever drains next (a router, the
         // sweeper) will route them.
-        await Promise.all(mine.map(async ({ index, entry }) => results.set(index, await this.finalResult(entry, false))));
+        await Promise.all(
+          mine.map(async ({ index, entry }) => results.set(index, await this.finalResult(entry, false))),
+        );
         break;
       } else {
         await this.deps.sleep(poll * (0.5 + this.deps.random.next()));
@@ -192,7 +227,11 @@ export class RoutingQueue {
       if (entries.length === 0) return;
       const now = clock.now();
       const snapshot: RoutingSnapshot = { users: read.users, inbox: read.inbox, now };
-      const decisions = decideInOrder(entries.map(() => ({ channel, contact: null })), snapshot, random);
+      const decisions = decideInOrder(
+        entries.map(() => ({ channel, contact: null })),
+        snapshot,
+        random,
+      );
       const decided = entries.map((entry, i) => ({ entry, decision: decisions[i]! }));
       let failed = false;
       for (const wave of waves(decided)) {
@@ -223,7 +262,9 @@ export class RoutingQueue {
     const { version: _v, ...conversation } = stored;
     const record = conversation.routing;
     const decision: Decision | null =
-      routed && record ? { record, userId: conversation.assigneeId, expectedLoad: null, requireAvailable: true, notifyOwner: false } : null;
+      routed && record
+        ? { record, userId: conversation.assigneeId, expectedLoad: null, requireAvailable: true, notifyOwner: false }
+        : null;
     return { type: "done", conversation, decision, routed };
   }
 }

@@ -31,9 +31,7 @@ export interface Team {
   name: string;
 }
 
-export type InboxAccess =
-  | { type: "everyone" }
-  | { type: "restricted"; teamIds: string[]; userIds: string[] };
+export type InboxAccess = { type: "everyone" } | { type: "restricted"; teamIds: string[]; userIds: string[] };
 
 export interface Inbox {
   id: string;
@@ -80,9 +78,7 @@ export interface Contact {
 }
 
 /** How the contact of a new conversation is identified (docs/routing.md §5.2). */
-export type ContactKey =
-  | { by: "visitorToken"; value: string }
-  | { by: "email"; value: string };
+export type ContactKey = { by: "visitorToken"; value: string } | { by: "email"; value: string };
 
 export interface Message {
   id: string;
@@ -203,9 +199,7 @@ export interface CandidateExplanation {
 
 export type Strategy = "least_busy" | "random" | "contact_owner" | "manual";
 
-export type DecisionOutcome =
-  | { type: "assigned"; userId: string; why: string }
-  | { type: "unassigned"; why: string };
+export type DecisionOutcome = { type: "assigned"; userId: string; why: string } | { type: "unassigned"; why: string };
 
 export interface RoutingDecision {
   decidedAt: string;

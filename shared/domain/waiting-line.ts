@@ -193,7 +193,8 @@ export class WaitingLine {
     if (channel.routing.target.type !== "contact_owner") return entries.map(() => null);
     return Promise.all(
       entries.map(async (e) => {
-        if (e.ownerId) return { id: e.contactId ?? "", email: "", ownerId: e.ownerId, visitorTokens: [] } satisfies Contact;
+        if (e.ownerId)
+          return { id: e.contactId ?? "", email: "", ownerId: e.ownerId, visitorTokens: [] } satisfies Contact;
         return e.contactId ? this.deps.store.getContact(e.contactId) : null;
       }),
     );
@@ -203,7 +204,10 @@ export class WaitingLine {
    * The periodic sweep: every channel's line drained, and every routing queue whose head stopped moving
    * (its router crashed) drained too. Idempotent; racing requests and other sweepers is safe.
    */
-  async sweep(drainQueue: (channel: Channel) => Promise<void>, staleMs: number): Promise<{ channels: number; assigned: number }> {
+  async sweep(
+    drainQueue: (channel: Channel) => Promise<void>,
+    staleMs: number,
+  ): Promise<{ channels: number; assigned: number }> {
     const { store, clock, metrics } = this.deps;
     let cursor: string | undefined;
     let channels = 0;
@@ -222,7 +226,8 @@ export class WaitingLine {
     do {
       const page = await store.listChannelIds(cursor);
       // A few channels at a time: a minute's sweep of hundreds of channels stays well inside its timeout.
-      for (let i = 0; i < page.ids.length; i += SWEEP_CONCURRENCY) await Promise.all(page.ids.slice(i, i + SWEEP_CONCURRENCY).map(sweepOne));
+      for (let i = 0; i < page.ids.length; i += SWEEP_CONCURRENCY)
+        await Promise.all(page.ids.slice(i, i + SWEEP_CONCURRENCY).map(sweepOne));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     return { channels, assigned };

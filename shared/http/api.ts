@@ -31,7 +31,8 @@ const rawBody = (): MiddlewareObj<Event, Result> => ({
   before: async (request) => {
     const { body, isBase64Encoded } = request.event;
     const bytes = body === undefined ? Buffer.alloc(0) : Buffer.from(body, isBase64Encoded ? "base64" : "utf8");
-    if (bytes.length > MAX_BODY_BYTES) throw new HttpError(413, "payload_too_large", `the body is over ${MAX_BODY_BYTES} bytes`);
+    if (bytes.length > MAX_BODY_BYTES)
+      throw new HttpError(413, "payload_too_large", `the body is over ${MAX_BODY_BYTES} bytes`);
     Object.defineProperty(request.event, RAW, { value: bytes, enumerable: false });
   },
 });
@@ -39,7 +40,9 @@ const rawBody = (): MiddlewareObj<Event, Result> => ({
 /** Every error, from any middleware or the operation, becomes the docs/api.md error shape. */
 const errorMapper = (logger: ApiLogger): MiddlewareObj<Event, Result> => ({
   onError: async (request) => {
-    request.response = errorResponse(request.error, (msg, extra) => logger.error(msg, { ...extra, path: request.event.rawPath }));
+    request.response = errorResponse(request.error, (msg, extra) =>
+      logger.error(msg, { ...extra, path: request.event.rawPath }),
+    );
   },
 });
 
@@ -63,7 +66,11 @@ function cookiesOf(event: Event): Record<string, string> {
  * authenticated request makes (docs/api.md) returns it, so it costs no extra read. An admin without a user
  * record (the bootstrap token) may configure the account.
  */
-async function authenticate(spec: RouteSpec, event: Event, services: HttpServices): Promise<{ principal: Principal | null; actor: User | null }> {
+async function authenticate(
+  spec: RouteSpec,
+  event: Event,
+  services: HttpServices,
+): Promise<{ principal: Principal | null; actor: User | null }> {
   if (!needsToken(spec)) return { principal: null, actor: null };
   const principal = principalOf(event as never);
   if (spec.auth === "admin" && !principal.admin) throw new ForbiddenError("admins only");
@@ -71,7 +78,8 @@ async function authenticate(spec: RouteSpec, event: Event, services: HttpService
   const actor = spec.passive
     ? await services.queries.findUser(principal.userId)
     : await services.commands.presence.recordActivity(principal.userId);
-  if (spec.auth === "agent" && !actor) throw new ForbiddenError(`user ${principal.userId} is not a user of this account`);
+  if (spec.auth === "agent" && !actor)
+    throw new ForbiddenError(`user ${principal.userId} is not a user of this account`);
   // The admins group in the token counts like the admin role (docs/routing.md §2: access to every inbox).
   return { principal, actor: actor && principal.admin ? { ...actor, role: "admin" } : actor };
 }
@@ -107,7 +115,12 @@ function routeHandler(spec: Route, services: HttpServices, logger: ApiLogger) {
       services,
       // The Lambda's remaining time (its 15 s timeout is inside API Gateway's 30 s): routing answers
       // before it runs out. Without a Lambda context (tests, the local gateway) there is no limit.
-      deadline: { remainingMs: () => (typeof context?.getRemainingTimeInMillis === "function" ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY) },
+      deadline: {
+        remainingMs: () =>
+          typeof context?.getRemainingTimeInMillis === "function"
+            ? context.getRemainingTimeInMillis()
+            : Number.POSITIVE_INFINITY,
+      },
     };
     return toResult(await operation(ctx));
   });
@@ -115,7 +128,11 @@ function routeHandler(spec: Route, services: HttpServices, logger: ApiLogger) {
 
 /** The HTTP API as one Lambda handler (API Gateway v2 payload), routed by the shared route table. */
 export function createApiHandler(services: HttpServices, logger: ApiLogger) {
-  const routes = ROUTES.map((spec) => ({ method: spec.method, path: spec.path, handler: routeHandler(spec, services, logger) }));
+  const routes = ROUTES.map((spec) => ({
+    method: spec.method,
+    path: spec.path,
+    handler: routeHandler(spec, services, logger),
+  }));
   return middy<Event, Result>()
     .use(errorMapper(logger))
     .handler(

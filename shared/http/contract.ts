@@ -105,7 +105,11 @@ export const CONTRACT = {
     responses: { 200: "AssigneePage" },
   },
   listTeams: { summary: "Teams, one page", query: w.listPageQuery, responses: { 200: "TeamPage" } },
-  listChannels: { summary: "Channels with their rules, one page", query: w.listPageQuery, responses: { 200: "ChannelPage" } },
+  listChannels: {
+    summary: "Channels with their rules, one page",
+    query: w.listPageQuery,
+    responses: { 200: "ChannelPage" },
+  },
   putUser: {
     summary: "Create or replace a user (keeps availability and counters)",
     body: "UserInput",

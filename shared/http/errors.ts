@@ -47,7 +47,12 @@ function fromMiddy(err: { statusCode: number; message: string }): [number, strin
   return [err.statusCode, "error", err.message];
 }
 
-export function errorBody(status: number, code: string, message: string, details: ErrorDetail[] = []): APIGatewayProxyStructuredResultV2 {
+export function errorBody(
+  status: number,
+  code: string,
+  message: string,
+  details: ErrorDetail[] = [],
+): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: status,
     headers: { "content-type": "application/json" },
@@ -59,7 +64,10 @@ export function errorBody(status: number, code: string, message: string, details
  * Any error to the docs/api.md error shape. Known errors keep their message and details; anything else is
  * logged and answered with a bare 500 that leaks nothing.
  */
-export function errorResponse(err: unknown, log: (msg: string, extra: Record<string, unknown>) => void): APIGatewayProxyStructuredResultV2 {
+export function errorResponse(
+  err: unknown,
+  log: (msg: string, extra: Record<string, unknown>) => void,
+): APIGatewayProxyStructuredResultV2 {
   if (err instanceof HttpError) return errorBody(err.status, err.code, err.message, err.details);
   for (const [cls, status, code] of TABLE) {
     if (err instanceof cls) return errorBody(status, code, (err as DomainError).message, (err as DomainError).details);

@@ -12,56 +12,79 @@ export const VISITOR_TOKEN = /^[A-Za-z0-9_-]{22,128}$/;
 export const visitorToken = z.string().regex(VISITOR_TOKEN, "use 22-128 base64url characters (A-Z a-z 0-9 _ -)");
 const text = z.string().trim().min(1, "must not be empty").max(20_000);
 
-export const rule = z.object({
-  autoAssign: z.boolean(),
-  target: z.discriminatedUnion("type", [
-    z.object({ type: z.literal("users_and_teams"), userIds: z.array(id).max(1000).default([]), teamIds: z.array(id).max(100).default([]) }).strict(),
-    z.object({ type: z.literal("contact_owner"), fallbackUserId: id.optional() }).strict(),
-  ]),
-  /** docs/routing.md §5.5: return a user's open conversations to the line when they turn away. */
-  returnWhenAway: z.boolean().optional(),
-}).strict();
+export const rule = z
+  .object({
+    autoAssign: z.boolean(),
+    target: z.discriminatedUnion("type", [
+      z
+        .object({
+          type: z.literal("users_and_teams"),
+          userIds: z.array(id).max(1000).default([]),
+          teamIds: z.array(id).max(100).default([]),
+        })
+        .strict(),
+      z.object({ type: z.literal("contact_owner"), fallbackUserId: id.optional() }).strict(),
+    ]),
+    /** docs/routing.md §5.5: return a user's open conversations to the line when they turn away. */
+    returnWhenAway: z.boolean().optional(),
+  })
+  .strict();
 
-export const userBody = z.object({
-  name: z.string().trim().min(1).max(200),
-  email,
-  seat: z.enum(["sales", "service", "none"]),
-  role: z.enum(["agent", "admin"]).default("agent"),
-  primaryTeamId: id.nullable().default(null),
-  additionalTeamIds: z.array(id).max(100).default([]),
-  capacity: z.number().int().min(0).max(10_000).nullable().default(null),
-}).strict();
+export const userBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    email,
+    seat: z.enum(["sales", "service", "none"]),
+    role: z.enum(["agent", "admin"]).default("agent"),
+    primaryTeamId: id.nullable().default(null),
+    additionalTeamIds: z.array(id).max(100).default([]),
+    capacity: z.number().int().min(0).max(10_000).nullable().default(null),
+  })
+  .strict();
 
 export const teamBody = z.object({ name: z.string().trim().min(1).max(200) }).strict();
 
-export const inboxBody = z.object({
-  name: z.string().trim().min(1).max(200),
-  access: z.discriminatedUnion("type", [
-    z.object({ type: z.literal("everyone") }).strict(),
-    z.object({ type: z.literal("restricted"), teamIds: z.array(id).max(100).default([]), userIds: z.array(id).max(1000).default([]) }).strict(),
-  ]),
-}).strict();
+export const inboxBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    access: z.discriminatedUnion("type", [
+      z.object({ type: z.literal("everyone") }).strict(),
+      z
+        .object({
+          type: z.literal("restricted"),
+          teamIds: z.array(id).max(100).default([]),
+          userIds: z.array(id).max(1000).default([]),
+        })
+        .strict(),
+    ]),
+  })
+  .strict();
 
-export const channelBody = z.object({
-  inboxId: id,
-  type: z.enum(["chat", "bot", "email", "form"]),
-  name: z.string().trim().min(1).max(200),
-  address: email.optional(),
-  routing: rule,
-}).strict().refine((c) => c.type !== "email" || c.address !== undefined, { message: "an email channel needs its address", path: ["address"] });
+export const channelBody = z
+  .object({
+    inboxId: id,
+    type: z.enum(["chat", "bot", "email", "form"]),
+    name: z.string().trim().min(1).max(200),
+    address: email.optional(),
+    routing: rule,
+  })
+  .strict()
+  .refine((c) => c.type !== "email" || c.address !== undefined, {
+    message: "an email channel needs its address",
+    path: ["address"],
+  });
 
-export const contactBody = z.object({
-  email,
-  name: z.string().trim().max(200).optional(),
-  ownerId: id.nullable().default(null),
-  visitorTokens: z.array(visitorToken).max(50).default([]),
-}).strict();
+export const contactBody = z
+  .object({
+    email,
+    name: z.string().trim().max(200).optional(),
+    ownerId: id.nullable().default(null),
+    visitorTokens: z.array(visitorToken).max(50).default([]),
+  })
+  .strict();
 
 export const availabilityBody = z.object({ availability: z.enum(["available", "away"]) }).strict();
-export const assigneeBody = z.union([
-  z.object({ userId: id.nullable() }).strict(),
-  z.object({ teamId: id }).strict(),
-]);
+export const assigneeBody = z.union([z.object({ userId: id.nullable() }).strict(), z.object({ teamId: id }).strict()]);
 export const replyBody = z.object({ text }).strict();
 
 export const listQuery = z.object({
@@ -76,36 +99,47 @@ export const usersQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(2000).optional(),
 });
-export const chatStart = z.object({ text, visitorToken: visitorToken.optional(), idempotencyKey: z.string().min(1).max(200).optional() }).strict();
+export const chatStart = z
+  .object({ text, visitorToken: visitorToken.optional(), idempotencyKey: z.string().min(1).max(200).optional() })
+  .strict();
 export const chatMessage = z.object({ text, visitorToken: visitorToken.optional() }).strict();
 export const handoffBody = z.object({ visitorToken: visitorToken.optional() }).strict();
-export const identifyBody = z.object({
-  channelId: id,
-  visitorToken: visitorToken.optional(),
-  email,
-  name: z.string().trim().max(200).optional(),
-  identityHash: z.string().max(128).optional(),
-}).strict();
+export const identifyBody = z
+  .object({
+    channelId: id,
+    visitorToken: visitorToken.optional(),
+    email,
+    name: z.string().trim().max(200).optional(),
+    identityHash: z.string().max(128).optional(),
+  })
+  .strict();
 
-export const formSubmission = z.object({
-  submissionId: z.string().min(1).max(200),
-  email,
-  name: z.string().trim().max(200).optional(),
-  message: text,
-  fields: z.record(z.string().max(200), z.unknown()).optional(),
-}).strict();
+export const formSubmission = z
+  .object({
+    submissionId: z.string().min(1).max(200),
+    email,
+    name: z.string().trim().max(200).optional(),
+    message: text,
+    fields: z.record(z.string().max(200), z.unknown()).optional(),
+  })
+  .strict();
 
 /** Validate, or throw a ValidationError naming each field and why. */
 export function parse<T extends z.ZodType>(schema: T, input: unknown, where = "body"): z.output<T> {
   const result = schema.safeParse(input ?? {});
   if (!result.success) {
-    const details = result.error.issues.map((i) => ({ field: [where, ...i.path.map(String)].join("."), reason: i.message }));
+    const details = result.error.issues.map((i) => ({
+      field: [where, ...i.path.map(String)].join("."),
+      reason: i.message,
+    }));
     throw new ValidationError(`invalid ${where}`, details);
   }
   const illFormed = illFormedString(result.data, where);
   if (illFormed) {
     // JSON may escape a lone UTF-16 surrogate ("\ud800"); no store or mail header can hold it.
-    throw new ValidationError(`invalid ${where}`, [{ field: illFormed, reason: "is not valid Unicode (a lone surrogate)" }]);
+    throw new ValidationError(`invalid ${where}`, [
+      { field: illFormed, reason: "is not valid Unicode (a lone surrogate)" },
+    ]);
   }
   return result.data;
 }

@@ -33,11 +33,16 @@ export function sign(secret: string, t: number, rawBody: string | Buffer): strin
 }
 
 /** The header a sender puts on a request: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`. */
-export function signatureHeader(secret: string, rawBody: string | Buffer, nowSeconds = Math.floor(Date.now() / 1000)): string {
+export function signatureHeader(
+  secret: string,
+  rawBody: string | Buffer,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): string {
   return `t=${nowSeconds},v1=${sign(secret, nowSeconds, rawBody)}`;
 }
 
-const refuse = (reason: string) => new HttpError(401, "unauthenticated", "invalid signature", [{ field: SIGNATURE_HEADER, reason }]);
+const refuse = (reason: string) =>
+  new HttpError(401, "unauthenticated", "invalid signature", [{ field: SIGNATURE_HEADER, reason }]);
 
 /** Throws a 401 unless the header signs exactly these bytes with this secret, within the tolerance. */
 export function verifySignature(header: string | undefined, rawBody: Buffer, secret: string, nowSeconds: number): void {

@@ -1,6 +1,9 @@
 import type * as z from "zod";
 import type { Conversation, Message } from "../domain/types";
-import type { visitorConversation as visitorConversationSchema, visitorMessage as visitorMessageSchema } from "./responses";
+import type {
+  visitorConversation as visitorConversationSchema,
+  visitorMessage as visitorMessageSchema,
+} from "./responses";
 
 /** What a visitor sees of their conversation: the shape the OpenAPI document publishes (responses.ts). */
 export type VisitorConversation = z.infer<typeof visitorConversationSchema>;

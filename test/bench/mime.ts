@@ -10,7 +10,8 @@ export interface MimeRow {
   withinBudget: boolean;
 }
 
-const head = "From: Kim <kim@customer.example>\r\nTo: help@shop.example\r\nSubject: bench\r\nMessage-ID: <bench@customer.example>\r\nMIME-Version: 1.0\r\n";
+const head =
+  "From: Kim <kim@customer.example>\r\nTo: help@shop.example\r\nSubject: bench\r\nMessage-ID: <bench@customer.example>\r\nMIME-Version: 1.0\r\n";
 
 /** Inputs: a realistic 1 MB message, and hostile ones meant to make a parser run long or blow up. */
 function cases(): Array<{ name: string; raw: Buffer; budgetMs: number }> {
@@ -19,8 +20,13 @@ function cases(): Array<{ name: string; raw: Buffer; budgetMs: number }> {
   const attachment = Buffer.alloc(450_000, 7).toString("base64").replace(/.{76}/g, "$&\r\n");
   const oneMb = `${head}Content-Type: multipart/mixed; boundary="M"\r\n\r\n--M\r\nContent-Type: text/plain\r\n\r\n${text}\r\n--M\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="a.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n${attachment}\r\n--M--\r\n`;
   let nested = "Content-Type: text/plain\r\n\r\ndeep\r\n";
-  for (let i = 0; i < 5000; i++) nested = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${nested}--b${i}--\r\n`;
-  const parts = Array.from({ length: 50_000 }, (_, i) => `--P\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="f${i}"\r\n\r\nx\r\n`).join("");
+  for (let i = 0; i < 5000; i++)
+    nested = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${nested}--b${i}--\r\n`;
+  const parts = Array.from(
+    { length: 50_000 },
+    (_, i) =>
+      `--P\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="f${i}"\r\n\r\nx\r\n`,
+  ).join("");
   const headers = Array.from({ length: 60_000 }, (_, i) => `X-Junk-${i}: ${"y".repeat(40)}\r\n`).join("");
   const longLine = `${head}Content-Type: text/plain\r\n\r\n${"z".repeat(9_000_000)}\r\n`;
   // HTML-only mail (the text comes from the HTML): 2 MB each, built to make an HTML-to-text step run long.
@@ -37,8 +43,16 @@ function cases(): Array<{ name: string; raw: Buffer; budgetMs: number }> {
   return [
     { name: "1 MB multipart (text + attachment)", raw: Buffer.from(oneMb), budgetMs: 200 },
     { name: "hostile: 5,000 nested multiparts", raw: Buffer.from(`${head}${nested}`), budgetMs: 2000 },
-    { name: "hostile: 50,000 parts", raw: Buffer.from(`${head}Content-Type: multipart/mixed; boundary="P"\r\n\r\n${parts}--P--\r\n`), budgetMs: 2000 },
-    { name: "hostile: 3.5 MB of headers", raw: Buffer.from(`${head}${headers}Content-Type: text/plain\r\n\r\nhi\r\n`), budgetMs: 2000 },
+    {
+      name: "hostile: 50,000 parts",
+      raw: Buffer.from(`${head}Content-Type: multipart/mixed; boundary="P"\r\n\r\n${parts}--P--\r\n`),
+      budgetMs: 2000,
+    },
+    {
+      name: "hostile: 3.5 MB of headers",
+      raw: Buffer.from(`${head}${headers}Content-Type: text/plain\r\n\r\nhi\r\n`),
+      budgetMs: 2000,
+    },
     { name: "hostile: one 9 MB line", raw: Buffer.from(longLine), budgetMs: 2000 },
     ...hostileHtml,
   ];

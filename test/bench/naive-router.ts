@@ -9,7 +9,12 @@ import type { Conversation } from "#shared/domain/types";
  * over at once. Same store, same pool reads and same commit as ours, so only the contention strategy
  * differs.
  */
-export async function naiveRoute(store: RoutingStore, channelId: string, text: string, random: RandomSource): Promise<Conversation> {
+export async function naiveRoute(
+  store: RoutingStore,
+  channelId: string,
+  text: string,
+  random: RandomSource,
+): Promise<Conversation> {
   for (;;) {
     const channel = await store.getChannel(channelId);
     if (!channel) throw new Error(`no channel ${channelId}`);
@@ -18,11 +23,35 @@ export async function naiveRoute(store: RoutingStore, channelId: string, text: s
     const decision = decide({ channel, contact: null }, { users, inbox, now }, random);
     const id = randomUUID();
     const conversation: Conversation = {
-      id, inboxId: inbox.id, channelId, channelType: channel.type, status: "open", assigneeId: decision.userId,
-      teamId: null, contactId: null, createdAt: now.toISOString(), updatedAt: now.toISOString(), routing: decision.record,
+      id,
+      inboxId: inbox.id,
+      channelId,
+      channelType: channel.type,
+      status: "open",
+      assigneeId: decision.userId,
+      teamId: null,
+      contactId: null,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      routing: decision.record,
     };
     const outcome = await store.commitNewConversations(
-      [{ item: { conversation, message: { id: randomUUID(), conversationId: id, author: { kind: "customer" }, text, createdAt: now.toISOString() }, dedupeKey: `conv:${id}` }, decision }],
+      [
+        {
+          item: {
+            conversation,
+            message: {
+              id: randomUUID(),
+              conversationId: id,
+              author: { kind: "customer" },
+              text,
+              createdAt: now.toISOString(),
+            },
+            dedupeKey: `conv:${id}`,
+          },
+          decision,
+        },
+      ],
       now,
     );
     if (outcome.type === "committed") return conversation;

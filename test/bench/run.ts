@@ -60,8 +60,18 @@ async function seedBystanders(db: DynamoClients, tableName: string, n: number): 
   for (let i = 0; i < n; i++) {
     const id = `staff-${String(i).padStart(5, "0")}`;
     const user = {
-      id, name: id, email: `${id}@example.com`, seat: "service" as const, role: "agent" as const, primaryTeamId: "back-office",
-      additionalTeamIds: [], capacity: null, availability: "available" as const, lastInboxActivityAt: null, lastAssignedAt: null, openCount: 0,
+      id,
+      name: id,
+      email: `${id}@example.com`,
+      seat: "service" as const,
+      role: "agent" as const,
+      primaryTeamId: "back-office",
+      additionalTeamIds: [],
+      capacity: null,
+      availability: "available" as const,
+      lastInboxActivityAt: null,
+      lastAssignedAt: null,
+      openCount: 0,
     };
     items.push({ ...userToItem(user), gsi3pk: viewKeys.users, gsi3sk: id });
     items.push({ ...keys.teamMember("back-office", id), entityType: ENTITY.teamMember, userId: id });
@@ -93,12 +103,27 @@ async function scenario(endpoint: string, o: Plan & { router: "ours" | "naive" }
   for (let i = 0; i < agentIds.length; i += 50) {
     await Promise.all(
       agentIds.slice(i, i + 50).map((id) =>
-        admin.store.putUser({ id, name: id, email: `${id}@example.com`, seat: "service", role: "agent", primaryTeamId: "support", additionalTeamIds: [], capacity: null }),
+        admin.store.putUser({
+          id,
+          name: id,
+          email: `${id}@example.com`,
+          seat: "service",
+          role: "agent",
+          primaryTeamId: "support",
+          additionalTeamIds: [],
+          capacity: null,
+        }),
       ),
     );
   }
   await seedBystanders(seed, tableName, o.bystanders);
-  await admin.store.putChannel({ id: "chat", inboxId: "inbox", type: "chat", name: "Chat", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: [], teamIds: ["support"] } } });
+  await admin.store.putChannel({
+    id: "chat",
+    inboxId: "inbox",
+    type: "chat",
+    name: "Chat",
+    routing: { autoAssign: true, target: { type: "users_and_teams", userIds: [], teamIds: ["support"] } },
+  });
 
   const instances = Array.from({ length: o.routers }, () => {
     const db = createDynamoClients({ region: "us-east-1", endpoint, overrides: { maxAttempts: 10 } });
@@ -114,7 +139,8 @@ async function scenario(endpoint: string, o: Plan & { router: "ours" | "naive" }
   const one = async (i: number) => {
     const inst = instances[i % o.routers]!;
     const t0 = performance.now();
-    if (o.router === "ours") await inst.app.inbound.receive({ channelId: "chat", accepts: ["chat"], text: `hello ${i}`, contactKey: null });
+    if (o.router === "ours")
+      await inst.app.inbound.receive({ channelId: "chat", accepts: ["chat"], text: `hello ${i}`, contactKey: null });
     else await naiveRoute(inst.app.store, "chat", `hello ${i}`, systemRandom);
     latencies.push(performance.now() - t0);
   };
@@ -161,7 +187,14 @@ const PLANS: Plan[] = [
   { name: "burst-200x5", conversations: 200, agents: 5, bystanders: 0, routers: 4, sequential: false },
   { name: "burst-200x5-lambda", conversations: 200, agents: 5, bystanders: 0, routers: 200, sequential: false },
   { name: "pool-1000", conversations: 200, agents: 1000, bystanders: 0, routers: 4, sequential: false },
-  { name: "burst-200x20-directory-10000", conversations: 200, agents: 20, bystanders: 9_980, routers: 4, sequential: false },
+  {
+    name: "burst-200x20-directory-10000",
+    conversations: 200,
+    agents: 20,
+    bystanders: 9_980,
+    routers: 4,
+    sequential: false,
+  },
 ];
 
 async function main() {

@@ -46,7 +46,13 @@ async function start(env: Record<string, string>): Promise<Runtime> {
     });
   });
   const adminToken = /^admin token: (\S+)$/m.exec(out)![1]!;
-  return { child, url: /^ready: (\S+)/m.exec(out)![1]!, adminToken, output: () => out, ports: [env.PORT, env.DYNAMODB_PORT, env.S3_PORT, env.SES_PORT].map(Number) };
+  return {
+    child,
+    url: /^ready: (\S+)/m.exec(out)![1]!,
+    adminToken,
+    output: () => out,
+    ports: [env.PORT, env.DYNAMODB_PORT, env.S3_PORT, env.SES_PORT].map(Number),
+  };
 }
 
 async function stop(rt: Runtime, signal: NodeJS.Signals): Promise<number | null> {
@@ -76,12 +82,27 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
   });
 
   it("routes chat, email and form end to end, notifies an offline owner, survives a restart, and Ctrl-C leaves nothing", async () => {
-    const env = { PORT: String(await freePort()), DYNAMODB_PORT: String(await freePort()), S3_PORT: String(await freePort()), SES_PORT: String(await freePort()), ROUTING_DATA_DIR: dataDir };
+    const env = {
+      PORT: String(await freePort()),
+      DYNAMODB_PORT: String(await freePort()),
+      S3_PORT: String(await freePort()),
+      SES_PORT: String(await freePort()),
+      ROUTING_DATA_DIR: dataDir,
+    };
     const rt = await start(env);
     running.push(rt);
     const admin = { authorization: `Bearer ${rt.adminToken}`, "content-type": "application/json" };
-    const req = async (method: string, p: string, body?: unknown, headers: Record<string, string> = { "content-type": "application/json" }) => {
-      const res = await fetch(`${rt.url}${p}`, { method, headers, ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }) });
+    const req = async (
+      method: string,
+      p: string,
+      body?: unknown,
+      headers: Record<string, string> = { "content-type": "application/json" },
+    ) => {
+      const res = await fetch(`${rt.url}${p}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+      });
       const text = await res.text();
       return { status: res.status, json: text ? JSON.parse(text) : undefined };
     };
@@ -100,14 +121,41 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
       ["/users/bob", { name: "Bob", email: "bob@e2e.local", seat: "service", primaryTeamId: "support" }],
       ["/users/carol", { name: "Carol", email: "carol@e2e.local", seat: "sales" }],
       ["/inboxes/main", { name: "Main", access: { type: "everyone" } }],
-      ["/channels/chat", { inboxId: "main", type: "chat", name: "Chat", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: [], teamIds: ["support"] } } }],
-      ["/channels/mail", { inboxId: "main", type: "email", name: "Mail", address: "help@e2e.local", routing: { autoAssign: true, target: { type: "contact_owner" } } }],
+      [
+        "/channels/chat",
+        {
+          inboxId: "main",
+          type: "chat",
+          name: "Chat",
+          routing: { autoAssign: true, target: { type: "users_and_teams", userIds: [], teamIds: ["support"] } },
+        },
+      ],
+      [
+        "/channels/mail",
+        {
+          inboxId: "main",
+          type: "email",
+          name: "Mail",
+          address: "help@e2e.local",
+          routing: { autoAssign: true, target: { type: "contact_owner" } },
+        },
+      ],
       ["/contacts/kim", { email: "kim@customer.example", ownerId: "carol" }],
     ] as const) {
       const r = await req("PUT", p, body, admin);
       expect(r.status, `${p} ${JSON.stringify(r.json)}`).toBeLessThan(300);
     }
-    const form = await req("PUT", "/channels/form", { inboxId: "main", type: "form", name: "Form", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["bob"], teamIds: [] } } }, admin);
+    const form = await req(
+      "PUT",
+      "/channels/form",
+      {
+        inboxId: "main",
+        type: "form",
+        name: "Form",
+        routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["bob"], teamIds: [] } },
+      },
+      admin,
+    );
     expect(form.status).toBe(201);
 
     // Chat: least busy, alice then bob.
@@ -117,25 +165,35 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
     expect([c1.status, ...agents]).toEqual([201, { name: "Alice" }, { name: "Bob" }]);
 
     // Email to the owner's channel: routed to carol (offline: emailed), then a reply threads in.
-    const mail = (id: string, extra = "") => `From: Kim <kim@customer.example>\r\nTo: help@e2e.local\r\nSubject: Quote\r\nMessage-ID: <${id}@customer.example>\r\n${extra}\r\nHello!\r\n`;
+    const mail = (id: string, extra = "") =>
+      `From: Kim <kim@customer.example>\r\nTo: help@e2e.local\r\nSubject: Quote\r\nMessage-ID: <${id}@customer.example>\r\n${extra}\r\nHello!\r\n`;
     const e1 = await req("POST", "/local/inbound-email", mail("q1"), { "content-type": "message/rfc822" });
     expect(e1.status).toBe(202);
     expect(e1.json.outcomes[0]).toMatchObject({ type: "created" });
-    const e2 = await req("POST", "/local/inbound-email", mail("q2", "In-Reply-To: <q1@customer.example>\r\n"), { "content-type": "message/rfc822" });
+    const e2 = await req("POST", "/local/inbound-email", mail("q2", "In-Reply-To: <q1@customer.example>\r\n"), {
+      "content-type": "message/rfc822",
+    });
     expect(e2.json.outcomes[0]).toEqual({ type: "threaded", conversationId: e1.json.outcomes[0].conversationId });
     expect((await req("POST", "/local/inbound-email", "x", { "content-type": "text/plain" })).status).toBe(415);
     // A message past the API's 256 KiB body cap still arrives, as SES would deliver it.
     const longMail = `From: Lee <lee@customer.example>\r\nTo: help@e2e.local\r\nSubject: Logs\r\nMessage-ID: <big@customer.example>\r\n\r\n${"log line\r\n".repeat(100_000)}`;
     const e3 = await req("POST", "/local/inbound-email", longMail, { "content-type": "message/rfc822" });
     expect([e3.status, e3.json.outcomes[0].type]).toEqual([202, "created"]);
-    const carolsView = await fetch(`${rt.url}/inboxes/main/conversations?view=all`, { headers: { authorization: admin.authorization } });
+    const carolsView = await fetch(`${rt.url}/inboxes/main/conversations?view=all`, {
+      headers: { authorization: admin.authorization },
+    });
     expect(carolsView.status).toBe(403); // the bootstrap admin is not a user of the inbox
-    const sesStore = (await (await fetch(`http://127.0.0.1:${env.SES_PORT}/store`)).json()) as { emails: Array<{ destination: { to: string[] } }> };
+    const sesStore = (await (await fetch(`http://127.0.0.1:${env.SES_PORT}/store`)).json()) as {
+      emails: Array<{ destination: { to: string[] } }>;
+    };
     expect(sesStore.emails.map((e) => e.destination.to[0])).toContain("carol@e2e.local");
 
     // Signed form submission.
     const body = JSON.stringify({ submissionId: "e2e-1", email: "max@customer.example", message: "Call me" });
-    const f = await req("POST", "/forms/form/submissions", body, { "content-type": "application/json", "x-routing-signature": signatureHeader(form.json.signingSecret, body) });
+    const f = await req("POST", "/forms/form/submissions", body, {
+      "content-type": "application/json",
+      "x-routing-signature": signatureHeader(form.json.signingSecret, body),
+    });
     expect(f.status).toBe(201);
 
     // Ctrl-C: everything stops, no port left listening.
@@ -146,25 +204,59 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
     const again = await start(env);
     running.push(again);
     const token = `Bearer ${again.adminToken}`;
-    const users = await (await fetch(`${again.url}/users`, { headers: { authorization: token } })).json() as { items: Array<{ id: string; openCount: number }> };
-    expect(users.items.map((u) => [u.id, u.openCount])).toEqual([["alice", 1], ["bob", 2], ["carol", 1]]);
+    const users = (await (await fetch(`${again.url}/users`, { headers: { authorization: token } })).json()) as {
+      items: Array<{ id: string; openCount: number }>;
+    };
+    expect(users.items.map((u) => [u.id, u.openCount])).toEqual([
+      ["alice", 1],
+      ["bob", 2],
+      ["carol", 1],
+    ]);
     expect(await stop(again, "SIGTERM")).toBe(0);
   }, 60_000);
 
   it("the sweeper timer assigns a waiting chat that no request triggered", async () => {
-    const env = { PORT: String(await freePort()), DYNAMODB_PORT: String(await freePort()), S3_PORT: String(await freePort()), SES_PORT: String(await freePort()), ROUTING_DATA_DIR: mkdtempSync(path.join(tmpdir(), "routing-e2e-sweep-")), SWEEP_INTERVAL_MS: "300" };
+    const env = {
+      PORT: String(await freePort()),
+      DYNAMODB_PORT: String(await freePort()),
+      S3_PORT: String(await freePort()),
+      SES_PORT: String(await freePort()),
+      ROUTING_DATA_DIR: mkdtempSync(path.join(tmpdir(), "routing-e2e-sweep-")),
+      SWEEP_INTERVAL_MS: "300",
+    };
     const rt = await start(env);
     running.push(rt);
     const admin = { authorization: `Bearer ${rt.adminToken}`, "content-type": "application/json" };
-    const put = async (p: string, body: unknown) => expect((await fetch(`${rt.url}${p}`, { method: "PUT", headers: admin, body: JSON.stringify(body) })).status).toBeLessThan(300);
+    const put = async (p: string, body: unknown) =>
+      expect(
+        (await fetch(`${rt.url}${p}`, { method: "PUT", headers: admin, body: JSON.stringify(body) })).status,
+      ).toBeLessThan(300);
     await put("/users/alice", { name: "Alice", email: "alice@e2e.local", seat: "service", capacity: 0 });
     await put("/inboxes/main", { name: "Main", access: { type: "everyone" } });
-    await put("/channels/chat", { inboxId: "main", type: "chat", name: "Chat", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["alice"], teamIds: [] } } });
-    const started = await (await fetch(`${rt.url}/chat/chat/conversations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "anyone?" }) })).json() as { conversation: { waiting?: unknown } };
+    await put("/channels/chat", {
+      inboxId: "main",
+      type: "chat",
+      name: "Chat",
+      routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["alice"], teamIds: [] } },
+    });
+    const started = (await (
+      await fetch(`${rt.url}/chat/chat/conversations`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: "anyone?" }),
+      })
+    ).json()) as { conversation: { waiting?: unknown } };
     expect(started.conversation.waiting).toEqual({ position: 1, since: expect.any(String) });
     // Capacity raised behind the API's back: no request triggers the line, only the sweep can.
     const db = createDynamoClients({ region: "us-east-1", endpoint: `http://127.0.0.1:${env.DYNAMODB_PORT}` });
-    await db.doc.send(new UpdateCommand({ TableName: "routing-local", Key: { pk: "USER#alice", sk: "USER" }, UpdateExpression: "SET maxOpen = :one", ExpressionAttributeValues: { ":one": 1 } }));
+    await db.doc.send(
+      new UpdateCommand({
+        TableName: "routing-local",
+        Key: { pk: "USER#alice", sk: "USER" },
+        UpdateExpression: "SET maxOpen = :one",
+        ExpressionAttributeValues: { ":one": 1 },
+      }),
+    );
     const deadline = Date.now() + 5000;
     let stats: { waiting: number; lastHour: { assigned: number } } | undefined;
     while (Date.now() < deadline) {
@@ -185,7 +277,9 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
     await new Promise((r) => blocker.once("listening", r));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      await expect(start({ PORT: String(port), SES_PORT: String(await freePort()), ROUTING_DATA_DIR: dataDir })).rejects.toThrow(new RegExp(`port ${port} is already in use: set PORT to another port`));
+      await expect(
+        start({ PORT: String(port), SES_PORT: String(await freePort()), ROUTING_DATA_DIR: dataDir }),
+      ).rejects.toThrow(new RegExp(`port ${port} is already in use: set PORT to another port`));
     } finally {
       blocker.close();
     }

@@ -28,8 +28,9 @@ const props = {
 
 let app: App;
 let template: Template;
-// biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form; assertions pick what they check
-const resources = (type: string) => Object.entries(template.findResources(type)) as Array<[string, { Properties: Record<string, any> }]>;
+const resources = (type: string) =>
+  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form; assertions pick what they check
+  Object.entries(template.findResources(type)) as Array<[string, { Properties: Record<string, any> }]>;
 
 beforeAll(() => {
   ({ app } = buildApp(() => props, { outdir: mkdtempSync(path.join(tmpdir(), "cdk-test-")) }));
@@ -47,7 +48,10 @@ describe("the table", () => {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       DeletionProtectionEnabled: true,
       TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
     });
   });
 
@@ -56,7 +60,10 @@ describe("the table", () => {
     expect(t.Properties.GlobalSecondaryIndexes).toEqual(
       INDEXES.map((ix) => ({
         IndexName: ix.name,
-        KeySchema: [{ AttributeName: ix.partitionKey, KeyType: "HASH" }, { AttributeName: ix.sortKey, KeyType: "RANGE" }],
+        KeySchema: [
+          { AttributeName: ix.partitionKey, KeyType: "HASH" },
+          { AttributeName: ix.sortKey, KeyType: "RANGE" },
+        ],
         Projection: { ProjectionType: ix.projection },
       })),
     );
@@ -65,7 +72,9 @@ describe("the table", () => {
 
 describe("the HTTP API", () => {
   it("has one route per entry of the route table", () => {
-    const keys = resources("AWS::ApiGatewayV2::Route").map(([, r]) => r.Properties.RouteKey).sort();
+    const keys = resources("AWS::ApiGatewayV2::Route")
+      .map(([, r]) => r.Properties.RouteKey)
+      .sort();
     expect(keys).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
   });
 
@@ -73,9 +82,15 @@ describe("the HTTP API", () => {
     const protectedKeys = new Set(PROTECTED_ROUTES.map((r) => `${r.method} ${r.path}`));
     for (const [, r] of resources("AWS::ApiGatewayV2::Route")) {
       const expected = protectedKeys.has(r.Properties.RouteKey) ? "JWT" : "NONE";
-      expect([r.Properties.RouteKey, r.Properties.AuthorizationType ?? "NONE"]).toEqual([r.Properties.RouteKey, expected]);
+      expect([r.Properties.RouteKey, r.Properties.AuthorizationType ?? "NONE"]).toEqual([
+        r.Properties.RouteKey,
+        expected,
+      ]);
     }
-    template.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", { AuthorizerType: "JWT", IdentitySource: ["$request.header.Authorization"] });
+    template.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", {
+      AuthorizerType: "JWT",
+      IdentitySource: ["$request.header.Authorization"],
+    });
   });
 
   it("throttles, logs access, and answers CORS for the widget's origins", () => {
@@ -83,14 +98,24 @@ describe("the HTTP API", () => {
       DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("requestId") },
     });
-    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: { AllowOrigins: Match.arrayWith(["https://www.acme.dev", "https://inbox.acme.dev"]), AllowCredentials: true } });
+    template.hasResourceProperties("AWS::ApiGatewayV2::Api", {
+      CorsConfiguration: {
+        AllowOrigins: Match.arrayWith(["https://www.acme.dev", "https://inbox.acme.dev"]),
+        AllowCredentials: true,
+      },
+    });
   });
 
   it("limits each public route on its own, so anonymous chat creation cannot use up the agents' stage capacity", () => {
     const stage = resources("AWS::ApiGatewayV2::Stage")[0]![1].Properties;
-    const publicKeys = ROUTES.filter((r) => r.method !== "OPTIONS" && (r.auth === "public" || r.auth === "signed")).map((r) => `${r.method} ${r.path}`);
+    const publicKeys = ROUTES.filter((r) => r.method !== "OPTIONS" && (r.auth === "public" || r.auth === "signed")).map(
+      (r) => `${r.method} ${r.path}`,
+    );
     expect(Object.keys(stage.RouteSettings).sort()).toEqual(publicKeys.sort());
-    expect(stage.RouteSettings["POST /chat/{channelId}/conversations"]).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+    expect(stage.RouteSettings["POST /chat/{channelId}/conversations"]).toEqual({
+      ThrottlingRateLimit: 20,
+      ThrottlingBurstLimit: 40,
+    });
     for (const key of publicKeys) {
       const limits = stage.RouteSettings[key];
       expect([key, limits.ThrottlingRateLimit < stage.DefaultRouteSettings.ThrottlingRateLimit]).toEqual([key, true]);
@@ -160,10 +185,18 @@ describe("the waiting line's sweeper (docs/routing.md §5.5)", () => {
     expect(rules).toHaveLength(1);
     const [, rule] = rules[0]!;
     expect(rule.Properties.ScheduleExpression).toBe("rate(1 minute)");
-    expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { "Fn::GetAtt": [fn![0], "Arn"] }, RetryPolicy: { MaximumRetryAttempts: 0 } })]);
-    template.hasResourceProperties("AWS::Lambda::Permission", { Action: "lambda:InvokeFunction", Principal: "events.amazonaws.com", FunctionName: { "Fn::GetAtt": [fn![0], "Arn"] } });
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({ Arn: { "Fn::GetAtt": [fn![0], "Arn"] }, RetryPolicy: { MaximumRetryAttempts: 0 } }),
+    ]);
+    template.hasResourceProperties("AWS::Lambda::Permission", {
+      Action: "lambda:InvokeFunction",
+      Principal: "events.amazonaws.com",
+      FunctionName: { "Fn::GetAtt": [fn![0], "Arn"] },
+    });
     const policies = resources("AWS::IAM::Policy").filter(([pid]) => pid.startsWith("SweeperFunction"));
-    const actions = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((st: { Action: string | string[] }) => [st.Action].flat()));
+    const actions = policies.flatMap(([, p]) =>
+      p.Properties.PolicyDocument.Statement.flatMap((st: { Action: string | string[] }) => [st.Action].flat()),
+    );
     for (const a of TABLE_ACTIONS) expect(actions).toContain(a);
     expect(actions.filter((a: string) => /^(s3|secretsmanager):|Scan|BatchWrite/.test(a))).toEqual([]);
     expect(fn![1].Properties.Timeout).toBe(60);
@@ -175,7 +208,11 @@ describe("the functions", () => {
     const fns = resources("AWS::Lambda::Function").filter(([id]) => /^(Api|Email|Sweeper)Function/.test(id));
     expect(fns).toHaveLength(3);
     for (const [, fn] of fns) {
-      expect(fn.Properties).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"], TracingConfig: { Mode: "Active" } });
+      expect(fn.Properties).toMatchObject({
+        Runtime: "nodejs22.x",
+        Architectures: ["arm64"],
+        TracingConfig: { Mode: "Active" },
+      });
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe("--enable-source-maps");
     }
     expect(resources("AWS::Logs::LogGroup").some(([, g]) => g.Properties.RetentionInDays === 30)).toBe(true);
@@ -183,11 +220,18 @@ describe("the functions", () => {
 
   it("are granted only what they use: item actions on the table, no Scan; the email function reads only raw mail", () => {
     const policies = resources("AWS::IAM::Policy");
-    const actions = (id: string) => policies.filter(([pid]) => pid.startsWith(id)).flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => [s.Action].flat()));
+    const actions = (id: string) =>
+      policies
+        .filter(([pid]) => pid.startsWith(id))
+        .flatMap(([, p]) =>
+          p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => [s.Action].flat()),
+        );
     const api = actions("ApiFunction");
     const email = actions("EmailFunction");
     for (const a of TABLE_ACTIONS) expect(api).toContain(a);
-    expect([...api, ...email].filter((a) => /Scan|BatchWrite|GetRecords|\*$/.test(a) && !a.startsWith("xray:"))).toEqual([]);
+    expect(
+      [...api, ...email].filter((a) => /Scan|BatchWrite|GetRecords|\*$/.test(a) && !a.startsWith("xray:")),
+    ).toEqual([]);
     expect(api.filter((a) => a.startsWith("s3:"))).toEqual([]);
     expect(email.filter((a) => a.startsWith("s3:"))).toEqual(["s3:GetObject"]);
     expect(api).toContain("secretsmanager:GetSecretValue");
@@ -233,16 +277,36 @@ describe("inbound email", () => {
 
   it("keeps raw mail in a private, encrypted bucket with a lifecycle", () => {
     template.hasResourceProperties("AWS::S3::Bucket", {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 30, Status: "Enabled" })] },
     });
   });
 
   it("sends the email function's failures to a dead-letter queue, with alarms on it and on errors and throttles", () => {
-    template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", { DestinationConfig: { OnFailure: { Destination: Match.anyValue() } }, MaximumRetryAttempts: 2 });
-    const alarms = resources("AWS::CloudWatch::Alarm").map(([, a]) => a.Properties.MetricName).filter(Boolean);
-    expect(alarms.sort()).toEqual(["ApproximateNumberOfMessagesVisible", "Errors", "Errors", "Errors", "Throttles", "Throttles", "Throttles"]);
+    template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      MaximumRetryAttempts: 2,
+    });
+    const alarms = resources("AWS::CloudWatch::Alarm")
+      .map(([, a]) => a.Properties.MetricName)
+      .filter(Boolean);
+    expect(alarms.sort()).toEqual([
+      "ApproximateNumberOfMessagesVisible",
+      "Errors",
+      "Errors",
+      "Errors",
+      "Throttles",
+      "Throttles",
+      "Throttles",
+    ]);
   });
 
   it("activates its own receipt rule set with the stack and deactivates it on delete, after the rule exists", () => {
@@ -250,7 +314,11 @@ describe("inbound email", () => {
     const create = JSON.stringify(cr.Properties.Create);
     expect(create).toContain("setActiveReceiptRuleSet");
     expect(create).toContain("RuleSetName");
-    expect(JSON.parse(cr.Properties.Delete)).toEqual({ service: "SES", action: "setActiveReceiptRuleSet", parameters: {} });
+    expect(JSON.parse(cr.Properties.Delete)).toEqual({
+      service: "SES",
+      action: "setActiveReceiptRuleSet",
+      parameters: {},
+    });
     const deps = [template.toJSON().Resources[id].DependsOn].flat();
     expect(deps.some((d: string) => d.startsWith("InboundEmailTeamInboxes"))).toBe(true);
     template.hasResourceProperties("AWS::IAM::Policy", {
@@ -268,19 +336,32 @@ describe("operations", () => {
     // errors and throttles of the API, email and sweeper functions, the DLQ, and email send failures
     expect(alarms.length).toBe(8);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
-    template.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "oncall@acme.dev", TopicArn: { Ref: topicId } });
-    template.hasResourceProperties("AWS::SNS::TopicPolicy", { PolicyDocument: { Statement: [Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })] } });
+    template.hasResourceProperties("AWS::SNS::Subscription", {
+      Protocol: "email",
+      Endpoint: "oncall@acme.dev",
+      TopicArn: { Ref: topicId },
+    });
+    template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      PolicyDocument: {
+        Statement: [Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })],
+      },
+    });
   });
 
   it("alarms on any outbound email SES refused, from any function that sends", () => {
-    const alarm = resources("AWS::CloudWatch::Alarm").find(([id]) => id.startsWith("AlarmsEmailSendFailures"))![1].Properties;
-    const metrics = alarm.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat).map((m: { MetricStat: { Metric: Record<string, unknown> } }) => m.MetricStat.Metric);
+    const alarm = resources("AWS::CloudWatch::Alarm").find(([id]) => id.startsWith("AlarmsEmailSendFailures"))![1]
+      .Properties;
+    const metrics = alarm.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat).map(
+      (m: { MetricStat: { Metric: Record<string, unknown> } }) => m.MetricStat.Metric,
+    );
     expect(metrics.map((m: Record<string, unknown>) => [m.Namespace, m.MetricName])).toEqual([
       [METRICS_NAMESPACE, METRIC.emailSendFailed],
       [METRICS_NAMESPACE, METRIC.emailSendFailed],
       [METRICS_NAMESPACE, METRIC.emailSendFailed],
     ]);
-    expect(metrics.map((m: { Dimensions: Array<{ Value: string }> }) => m.Dimensions[0]!.Value).sort()).toEqual(Object.values(SERVICE_NAMES).sort());
+    expect(metrics.map((m: { Dimensions: Array<{ Value: string }> }) => m.Dimensions[0]!.Value).sort()).toEqual(
+      Object.values(SERVICE_NAMES).sort(),
+    );
     expect(alarm.Threshold).toBe(1);
   });
 
@@ -289,9 +370,15 @@ describe("operations", () => {
     const body = JSON.parse(parts.map((p) => (typeof p === "string" ? p : "eu-west-1")).join("")) as {
       widgets: Array<{ properties: { title?: string; metrics?: Array<Array<{ expression?: string }>> } }>;
     };
-    const graphs = new Map(body.widgets.filter((w) => w.properties.title).map((w) => [w.properties.title!, (w.properties.metrics ?? []).flat().map((m) => m.expression ?? "")]));
+    const graphs = new Map(
+      body.widgets
+        .filter((w) => w.properties.title)
+        .map((w) => [w.properties.title!, (w.properties.metrics ?? []).flat().map((m) => m.expression ?? "")]),
+    );
     const searches = (title: string) => graphs.get(title)!.join(" ");
-    expect(searches("Routed per strategy")).toContain(`SEARCH('{${METRICS_NAMESPACE}} MetricName="${METRIC.routed}"', 'Sum', 60)`);
+    expect(searches("Routed per strategy")).toContain(
+      `SEARCH('{${METRICS_NAMESPACE}} MetricName="${METRIC.routed}"', 'Sum', 60)`,
+    );
     expect(searches("Waiting")).toContain(`MetricName="${METRIC.conversationsWaiting}"`);
     expect(searches("Waiting")).toContain(`MetricName="${METRIC.oldestWaitMs}"`);
     expect(searches("Time to assignment (ms)")).toContain(`MetricName="${METRIC.timeToAssignmentMs}"', 'p99'`);

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "#shared/app";
-import { clients, invariantViolations, profile, seedChannel, spread, testApp, usersAndTeams, dump } from "../support/harness";
+import {
+  clients,
+  invariantViolations,
+  profile,
+  seedChannel,
+  spread,
+  testApp,
+  usersAndTeams,
+  dump,
+} from "../support/harness";
 import { countCalls } from "../support/instrument";
 
 const AGENTS = ["a1", "a2", "a3", "a4", "a5"];
@@ -12,11 +21,19 @@ async function burst(conversations: number, routers: number) {
   await seedChannel(seedApp, { rule: usersAndTeams(AGENTS) });
   const instances = Array.from({ length: routers }, () => {
     const db = clients();
-    return { app: createApp({ db, tableName: seedApp.tableName, router: { backoff: { baseMs: 1, capMs: 20 } } }), calls: countCalls(db.client) };
+    return {
+      app: createApp({ db, tableName: seedApp.tableName, router: { backoff: { baseMs: 1, capMs: 20 } } }),
+      calls: countCalls(db.client),
+    };
   });
   const results = await Promise.all(
     Array.from({ length: conversations }, (_, i) =>
-      instances[i % routers]!.app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `chat ${i}`, contactKey: null }),
+      instances[i % routers]!.app.inbound.receive({
+        channelId: "chat-1",
+        accepts: ["chat"],
+        text: `chat ${i}`,
+        contactKey: null,
+      }),
     ),
   );
   return { app: seedApp, results, writes: instances.reduce((s, x) => s + x.calls.writes(), 0) };

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { dump, invariantViolations, profile, seedChannel, testApp, usersAndTeams, type TestApp } from "../support/harness";
+import {
+  dump,
+  invariantViolations,
+  profile,
+  seedChannel,
+  testApp,
+  usersAndTeams,
+  type TestApp,
+} from "../support/harness";
 import { ADMIN, apiHarness } from "../support/http";
 import { countCalls, measureTraffic } from "../support/instrument";
 
@@ -8,7 +16,9 @@ async function addBystanders(app: TestApp, n: number) {
   await app.store.putTeam({ id: "elsewhere", name: "Elsewhere" });
   for (let i = 0; i < n; i += 25) {
     await Promise.all(
-      Array.from({ length: Math.min(25, n - i) }, (_, j) => app.store.putUser(profile(`by-${String(i + j).padStart(4, "0")}`, { primaryTeamId: "elsewhere" }))),
+      Array.from({ length: Math.min(25, n - i) }, (_, j) =>
+        app.store.putUser(profile(`by-${String(i + j).padStart(4, "0")}`, { primaryTeamId: "elsewhere" })),
+      ),
     );
   }
 }
@@ -51,7 +61,11 @@ describe("routing reads the channel's pool, never the directory (docs/routing.md
     await app.store.putUser(profile("ben", { primaryTeamId: null }));
     expect(await app.store.teamMembers("support")).toEqual(["cat"]);
     const picked = new Set<string>();
-    for (let i = 0; i < 4; i++) picked.add((await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null })).conversation.assigneeId!);
+    for (let i = 0; i < 4; i++)
+      picked.add(
+        (await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null }))
+          .conversation.assigneeId!,
+      );
     expect([...picked].sort()).toEqual(["cat", "dan"]);
     expect(await invariantViolations(app)).toEqual([]);
   });
@@ -59,9 +73,13 @@ describe("routing reads the channel's pool, never the directory (docs/routing.md
   it("concurrent profile changes of one user leave exactly one membership, the user's primary team", async () => {
     const app = await seeded(0);
     for (const t of ["t1", "t2", "t3"]) await app.store.putTeam({ id: t, name: t });
-    await Promise.all(["t1", "t2", "t3", "t1", "t2", "t3"].map((t) => app.store.putUser(profile("ann", { primaryTeamId: t }))));
+    await Promise.all(
+      ["t1", "t2", "t3", "t1", "t2", "t3"].map((t) => app.store.putUser(profile("ann", { primaryTeamId: t }))),
+    );
     const ann = (await app.store.getUser("ann"))!;
-    const memberships = await Promise.all(["support", "t1", "t2", "t3"].map(async (t) => ((await app.store.teamMembers(t)).includes("ann") ? t : null)));
+    const memberships = await Promise.all(
+      ["support", "t1", "t2", "t3"].map(async (t) => ((await app.store.teamMembers(t)).includes("ann") ? t : null)),
+    );
     expect(memberships.filter((t) => t !== null)).toEqual([ann.primaryTeamId]);
   });
 
@@ -84,13 +102,19 @@ describe("agent and admin requests read what they name", () => {
     const h = await apiHarness();
     await h.app.store.putUser(profile("alice"));
     await seedChannel(h.app, { rule: usersAndTeams(["alice"]) });
-    for (let i = 0; i < 3; i++) await h.app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null });
+    for (let i = 0; i < 3; i++)
+      await h.app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null });
     await addBystanders(h.app, 60);
     // Alice's first request this minute records her activity; the view below is another one.
     await h.call({ method: "POST", path: "/me/heartbeat", as: { sub: "alice" } });
     const calls = countCalls(h.app.db.client);
     const traffic = measureTraffic(h.app.db.client);
-    const r = await h.call({ method: "GET", path: "/inboxes/inbox-1/conversations", as: { sub: "alice" }, query: { view: "all" } });
+    const r = await h.call({
+      method: "GET",
+      path: "/inboxes/inbox-1/conversations",
+      as: { sub: "alice" },
+      query: { view: "all" },
+    });
     expect(r.status).toBe(200);
     expect(r.json.items).toHaveLength(3);
     // The caller (its activity already recorded this minute: no write), the inbox, the page.
@@ -113,7 +137,12 @@ describe("agent and admin requests read what they name", () => {
     let cursor: string | null | undefined;
     let pages = 0;
     do {
-      const r = await h.call({ method: "GET", path: "/users", as: ADMIN, query: { limit: "2", ...(cursor ? { cursor } : {}) } });
+      const r = await h.call({
+        method: "GET",
+        path: "/users",
+        as: ADMIN,
+        query: { limit: "2", ...(cursor ? { cursor } : {}) },
+      });
       expect(r.status).toBe(200);
       expect(r.json.items.length).toBeLessThanOrEqual(2);
       seen.push(...r.json.items.map((u: { id: string }) => u.id));
@@ -122,15 +151,26 @@ describe("agent and admin requests read what they name", () => {
     } while (cursor);
     expect(seen).toEqual(["u1", "u2", "u3", "u4", "u5"]);
     expect(pages).toBeGreaterThanOrEqual(3);
-    for (const bad of ["!!", "bm90IGpzb24", Buffer.from(JSON.stringify({ pk: "CONV#x", sk: "CONV", gsi3pk: "OTHER", gsi3sk: "x" })).toString("base64url")]) {
+    for (const bad of [
+      "!!",
+      "bm90IGpzb24",
+      Buffer.from(JSON.stringify({ pk: "CONV#x", sk: "CONV", gsi3pk: "OTHER", gsi3sk: "x" })).toString("base64url"),
+    ]) {
       const r = await h.call({ method: "GET", path: "/users", as: ADMIN, query: { cursor: bad } });
       expect(r.status, bad).toBe(400);
       expect(r.json.error.details).toEqual([{ field: "cursor", reason: "not a cursor returned by this API" }]);
     }
     expect((await h.call({ method: "GET", path: "/users", as: ADMIN, query: { limit: "0" } })).status).toBe(400);
     // A cursor of another view is refused too, before DynamoDB sees it.
-    const foreign = Buffer.from(JSON.stringify({ pk: "CONV#x", sk: "CONV", gsi1pk: "INBOX#a#STATUS#open", gsi1sk: "x" })).toString("base64url");
-    const v = await h.call({ method: "GET", path: "/inboxes/inbox-1/conversations", as: ADMIN, query: { cursor: foreign } });
+    const foreign = Buffer.from(
+      JSON.stringify({ pk: "CONV#x", sk: "CONV", gsi1pk: "INBOX#a#STATUS#open", gsi1sk: "x" }),
+    ).toString("base64url");
+    const v = await h.call({
+      method: "GET",
+      path: "/inboxes/inbox-1/conversations",
+      as: ADMIN,
+      query: { cursor: foreign },
+    });
     expect([400, 403, 404]).toContain(v.status);
   });
 });
@@ -159,7 +199,8 @@ describe("presence writes at most once a minute per user", () => {
     for (const id of ["a", "b", "c"]) await app.store.putUser(profile(id));
     await seedChannel(app, { rule: usersAndTeams(["a", "b", "c"]) });
     const traffic = measureTraffic(app.db.client);
-    for (let i = 0; i < 6; i++) await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null });
+    for (let i = 0; i < 6; i++)
+      await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null });
     for (const id of ["a", "b", "c"]) await app.store.updatePresence(id, { activityAt: app.clock.now().toISOString() });
     const keys = [...traffic.traffic.writesByKey.keys()];
     expect(keys.filter((k) => k.startsWith("USER#")).sort()).toEqual(["USER#a", "USER#b", "USER#c"]);

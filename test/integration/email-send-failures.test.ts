@@ -6,12 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { METRIC, METRICS_NAMESPACE } from "#shared/adapters/metrics/names";
 import { EmfMetrics } from "#shared/adapters/metrics/powertools-metrics";
 import { createS3Client } from "#shared/adapters/s3/raw-mail";
-import {
-  createSesClient,
-  SesCustomerMailer,
-  SesOwnerNotifier,
-  type SendObserver,
-} from "#shared/adapters/ses/mailer";
+import { createSesClient, SesCustomerMailer, SesOwnerNotifier, type SendObserver } from "#shared/adapters/ses/mailer";
 import type { Metrics } from "#shared/domain/ports";
 import type { RoutingTarget } from "#shared/domain/types";
 import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";

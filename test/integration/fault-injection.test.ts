@@ -25,9 +25,15 @@ describe("faults the emulator never raises, injected into the SDK client", () =>
     const app = await seeded();
     let injected = { throttle: 0, conflict: 0 };
     const router = faultyRouter(app.tableName, (c) => {
-      injected = injectFaults(c, (name, call) => (name === "TransactWriteItemsCommand" && call % 2 === 0 ? "throttle" : null));
+      injected = injectFaults(c, (name, call) =>
+        name === "TransactWriteItemsCommand" && call % 2 === 0 ? "throttle" : null,
+      );
     });
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => router.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        router.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null }),
+      ),
+    );
     expect(injected.throttle).toBeGreaterThan(0);
     expect(results.every((r) => r.conversation.assigneeId !== null)).toBe(true);
     expect((await dump(app)).conversations).toHaveLength(20);
@@ -38,9 +44,15 @@ describe("faults the emulator never raises, injected into the SDK client", () =>
     const app = await seeded();
     let injected = { throttle: 0, conflict: 0 };
     const router = faultyRouter(app.tableName, (c) => {
-      injected = injectFaults(c, (name, call) => (name === "TransactWriteItemsCommand" && call % 3 !== 2 ? "conflict" : null));
+      injected = injectFaults(c, (name, call) =>
+        name === "TransactWriteItemsCommand" && call % 3 !== 2 ? "conflict" : null,
+      );
     });
-    const created = await Promise.all(Array.from({ length: 10 }, (_, i) => router.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null })));
+    const created = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        router.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null }),
+      ),
+    );
     const a1 = (await app.store.getUser("a1"))!;
     for (const r of created.slice(0, 4)) await router.conversations.close(a1, r.conversation.id);
     await router.conversations.assign(a1, created[5]!.conversation.id, { userId: null });
@@ -80,7 +92,11 @@ describe("faults the emulator never raises, injected into the SDK client", () =>
     const router = faultyRouter(app.tableName, (c) => {
       injectFaults(c, (name, call) => (name === "TransactWriteItemsCommand" && call < 6 ? "throttle" : null));
     });
-    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => router.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null })));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        router.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null }),
+      ),
+    );
     expect(results.every((r) => r.conversation.assigneeId !== null)).toBe(true);
     expect(await invariantViolations(app)).toEqual([]);
   });

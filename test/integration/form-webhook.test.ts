@@ -10,14 +10,33 @@ describe("form webhook: POST /forms/{channelId}/submissions (signed)", () => {
   let secret: string;
   const now = () => Math.floor(h.app.clock.now().getTime() / 1000);
   const submit = (raw: string, header?: string, channel = "contact-form") =>
-    h.call({ method: "POST", path: `/forms/${channel}/submissions`, as: null, raw, headers: header === undefined ? {} : { "X-Routing-Signature": header } });
-  const body = (over: Record<string, unknown> = {}) => JSON.stringify({ submissionId: "s-1", email: "kim@example.com", name: "Kim", message: "Call me back", fields: { phone: "555" }, ...over });
+    h.call({
+      method: "POST",
+      path: `/forms/${channel}/submissions`,
+      as: null,
+      raw,
+      headers: header === undefined ? {} : { "X-Routing-Signature": header },
+    });
+  const body = (over: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      submissionId: "s-1",
+      email: "kim@example.com",
+      name: "Kim",
+      message: "Call me back",
+      fields: { phone: "555" },
+      ...over,
+    });
 
   beforeEach(async () => {
     h = await apiHarness();
     await h.app.store.putUser(profile("alice"));
     await h.app.store.putInbox({ id: "inbox-1", name: "Main", access: { type: "everyone" } });
-    const created = await h.call({ method: "PUT", path: "/channels/contact-form", as: ADMIN, body: { inboxId: "inbox-1", type: "form", name: "Contact", routing: usersAndTeams(["alice"]) } });
+    const created = await h.call({
+      method: "PUT",
+      path: "/channels/contact-form",
+      as: ADMIN,
+      body: { inboxId: "inbox-1", type: "form", name: "Contact", routing: usersAndTeams(["alice"]) },
+    });
     secret = created.json.signingSecret;
   });
 
@@ -68,7 +87,9 @@ describe("form webhook: POST /forms/{channelId}/submissions (signed)", () => {
     const bad = JSON.stringify({ submissionId: "", email: "not-an-email", message: "" });
     const r = await submit(bad, signatureHeader(secret, bad, now()));
     expect(r.status).toBe(400);
-    expect(r.json.error.details.map((d: { field: string }) => d.field)).toEqual(expect.arrayContaining(["body.submissionId", "body.email", "body.message"]));
+    expect(r.json.error.details.map((d: { field: string }) => d.field)).toEqual(
+      expect.arrayContaining(["body.submissionId", "body.email", "body.message"]),
+    );
     const notJson = "{oops";
     expect((await submit(notJson, signatureHeader(secret, notJson, now()))).status).toBe(400);
     expect((await dump(h.app)).conversations).toHaveLength(0);

@@ -276,7 +276,12 @@ describe("issue 12: product holes", () => {
     const parsed = await parseMail(raw);
     expect(parsed.from).toEqual({ address: "kim@customer.example", alsoFrom: ["mallory@evil.test"] });
     const r = await h.app.email.receive(
-      mail({ messageId: "<both@evil.test>", inReplyTo: ["<m1@customer.example>"], from: parsed.from!, text: "pay here" }),
+      mail({
+        messageId: "<both@evil.test>",
+        inReplyTo: ["<m1@customer.example>"],
+        from: parsed.from!,
+        text: "pay here",
+      }),
     );
     expect(r.type).toBe("created");
     const newId = (r as { conversationId: string }).conversationId;

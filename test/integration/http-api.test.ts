@@ -17,7 +17,12 @@ async function seedAccount(h: H) {
   await put("/users/bob", { name: "Bob", email: "bob@example.com", seat: "sales", primaryTeamId: "support" });
   await put("/users/outsider", { name: "Out", email: "out@example.com", seat: "service" });
   await put("/inboxes/main", { name: "Main", access: { type: "restricted", teamIds: ["support"], userIds: [] } });
-  await put("/channels/web-chat", { inboxId: "main", type: "chat", name: "Web chat", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: [], teamIds: ["support"] } } });
+  await put("/channels/web-chat", {
+    inboxId: "main",
+    type: "chat",
+    name: "Web chat",
+    routing: { autoAssign: true, target: { type: "users_and_teams", userIds: [], teamIds: ["support"] } },
+  });
 }
 
 describe("HTTP API: admin configuration", () => {
@@ -30,14 +35,28 @@ describe("HTTP API: admin configuration", () => {
   it("creates and reads users, with availability and counters", async () => {
     const r = await h.call({ method: "GET", path: "/users/alice", as: ADMIN });
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ id: "alice", availability: "available", openCount: 0, lastAssignedAt: null, seat: "service" });
+    expect(r.json).toMatchObject({
+      id: "alice",
+      availability: "available",
+      openCount: 0,
+      lastAssignedAt: null,
+      seat: "service",
+    });
     const list = await h.call({ method: "GET", path: "/users", as: ADMIN });
     expect(list.json.items.map((u: { id: string }) => u.id)).toEqual(["alice", "bob", "outsider"]);
   });
 
   it("a routing rule naming bad ids is refused with 400 naming each id and why, and nothing changes", async () => {
     const before = await h.app.store.getChannel("web-chat");
-    const r = await h.call({ method: "PUT", path: "/channels/web-chat/routing", as: ADMIN, body: { autoAssign: true, target: { type: "users_and_teams", userIds: ["ghost", "outsider"], teamIds: ["nope"] } } });
+    const r = await h.call({
+      method: "PUT",
+      path: "/channels/web-chat/routing",
+      as: ADMIN,
+      body: {
+        autoAssign: true,
+        target: { type: "users_and_teams", userIds: ["ghost", "outsider"], teamIds: ["nope"] },
+      },
+    });
     expect(r.status).toBe(400);
     expect(r.json.error.code).toBe("validation_failed");
     expect(r.json.error.details).toEqual([
@@ -49,7 +68,12 @@ describe("HTTP API: admin configuration", () => {
   });
 
   it("a body of the wrong shape is a 400 that names the fields", async () => {
-    const r = await h.call({ method: "PUT", path: "/users/carol", as: ADMIN, body: { name: "", email: "nope", seat: "gold", extra: 1 } });
+    const r = await h.call({
+      method: "PUT",
+      path: "/users/carol",
+      as: ADMIN,
+      body: { name: "", email: "nope", seat: "gold", extra: 1 },
+    });
     expect(r.status).toBe(400);
     const fields = r.json.error.details.map((d: { field: string }) => d.field);
     expect(fields).toEqual(expect.arrayContaining(["body.name", "body.email", "body.seat"]));
@@ -65,7 +89,13 @@ describe("HTTP API: admin configuration", () => {
     const before = await dump(h.app);
     const malformed = await h.call({ method: "PUT", path: "/teams/t2", as: ADMIN, raw: "{not json" });
     expect([malformed.status, malformed.json.error.code]).toEqual([400, "validation_failed"]);
-    const wrongType = await h.call({ method: "PUT", path: "/teams/t2", as: ADMIN, raw: "name=x", headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+    const wrongType = await h.call({
+      method: "PUT",
+      path: "/teams/t2",
+      as: ADMIN,
+      raw: "name=x",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    });
     expect([wrongType.status, wrongType.json.error.code]).toEqual([415, "unsupported_media_type"]);
     const huge = await h.call({ method: "PUT", path: "/teams/t2", as: ADMIN, body: { name: "x".repeat(300 * 1024) } });
     expect([huge.status, huge.json.error.code]).toEqual([413, "payload_too_large"]);
@@ -82,7 +112,9 @@ describe("HTTP API: admin configuration", () => {
 
   it("reads the admins group in the authorizer's `[a b]` claim form only", async () => {
     expect((await h.call({ method: "GET", path: "/users", as: { sub: "x", groups: ["admins"] } })).status).toBe(403);
-    expect((await h.call({ method: "GET", path: "/users", as: { sub: "x", groups: "[users admins]" } })).status).toBe(200);
+    expect((await h.call({ method: "GET", path: "/users", as: { sub: "x", groups: "[users admins]" } })).status).toBe(
+      200,
+    );
   });
 
   it("an unknown route is a 404 in the error shape", async () => {
@@ -91,7 +123,12 @@ describe("HTTP API: admin configuration", () => {
   });
 
   it("a form channel's signing secret is returned once, at creation", async () => {
-    const body = { inboxId: "main", type: "form", name: "Contact us", routing: { autoAssign: false, target: { type: "users_and_teams", userIds: [], teamIds: [] } } };
+    const body = {
+      inboxId: "main",
+      type: "form",
+      name: "Contact us",
+      routing: { autoAssign: false, target: { type: "users_and_teams", userIds: [], teamIds: [] } },
+    };
     const first = await h.call({ method: "PUT", path: "/channels/contact-form", as: ADMIN, body });
     expect(first.status).toBe(201);
     expect(typeof first.json.signingSecret).toBe("string");
@@ -102,9 +139,32 @@ describe("HTTP API: admin configuration", () => {
 
   it("an email channel needs an address, and two channels cannot share one", async () => {
     const rule = { autoAssign: false, target: { type: "users_and_teams", userIds: [], teamIds: [] } };
-    expect((await h.call({ method: "PUT", path: "/channels/mail", as: ADMIN, body: { inboxId: "main", type: "email", name: "M", routing: rule } })).status).toBe(400);
-    expect((await h.call({ method: "PUT", path: "/channels/mail", as: ADMIN, body: { inboxId: "main", type: "email", name: "M", address: "help@shop.example", routing: rule } })).status).toBe(201);
-    const taken = await h.call({ method: "PUT", path: "/channels/mail2", as: ADMIN, body: { inboxId: "main", type: "email", name: "M2", address: "HELP@shop.example", routing: rule } });
+    expect(
+      (
+        await h.call({
+          method: "PUT",
+          path: "/channels/mail",
+          as: ADMIN,
+          body: { inboxId: "main", type: "email", name: "M", routing: rule },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await h.call({
+          method: "PUT",
+          path: "/channels/mail",
+          as: ADMIN,
+          body: { inboxId: "main", type: "email", name: "M", address: "help@shop.example", routing: rule },
+        })
+      ).status,
+    ).toBe(201);
+    const taken = await h.call({
+      method: "PUT",
+      path: "/channels/mail2",
+      as: ADMIN,
+      body: { inboxId: "main", type: "email", name: "M2", address: "HELP@shop.example", routing: rule },
+    });
     expect([taken.status, taken.json.error.code]).toEqual([409, "conflict"]);
   });
 });
@@ -119,7 +179,13 @@ describe("HTTP API: agents and visitors", () => {
   });
 
   it("a visitor starts a chat: 201, a visitor token in the body and the cookie, routed least busy at once", async () => {
-    const r = await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "Hello!" }, headers: { Origin: "https://shop.example" } });
+    const r = await h.call({
+      method: "POST",
+      path: "/chat/web-chat/conversations",
+      as: null,
+      body: { text: "Hello!" },
+      headers: { Origin: "https://shop.example" },
+    });
     expect(r.status).toBe(201);
     expect(r.json.conversation).toMatchObject({ assigned: true, agent: { name: "Alice" } });
     expect((await h.app.store.getConversation(r.json.conversation.id))?.assigneeId).toBe("alice");
@@ -130,8 +196,18 @@ describe("HTTP API: agents and visitors", () => {
 
   it("the same idempotency key twice (double click) answers the same conversation with 200", async () => {
     const visitorToken = "visitor-aaaaaaaaaaaaaaaaaaaaaaaa";
-    const a = await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "Hi", idempotencyKey: "k1", visitorToken } });
-    const b = await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "Hi", idempotencyKey: "k1", visitorToken } });
+    const a = await h.call({
+      method: "POST",
+      path: "/chat/web-chat/conversations",
+      as: null,
+      body: { text: "Hi", idempotencyKey: "k1", visitorToken },
+    });
+    const b = await h.call({
+      method: "POST",
+      path: "/chat/web-chat/conversations",
+      as: null,
+      body: { text: "Hi", idempotencyKey: "k1", visitorToken },
+    });
     expect([a.status, b.status]).toEqual([201, 200]);
     expect(b.json.conversation.id).toBe(a.json.conversation.id);
     expect(b.json.visitorToken).toBe(a.json.visitorToken);
@@ -139,57 +215,137 @@ describe("HTTP API: agents and visitors", () => {
   });
 
   it("another visitor's idempotency key never returns that visitor's conversation", async () => {
-    const mine = await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "Hi", idempotencyKey: "shared-key", visitorToken: "visitor-one-token-aaaaaaaaaaaa" } });
-    const theirs = await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "Hi", idempotencyKey: "shared-key", visitorToken: "visitor-two-token-aaaaaaaaaaaa" } });
+    const mine = await h.call({
+      method: "POST",
+      path: "/chat/web-chat/conversations",
+      as: null,
+      body: { text: "Hi", idempotencyKey: "shared-key", visitorToken: "visitor-one-token-aaaaaaaaaaaa" },
+    });
+    const theirs = await h.call({
+      method: "POST",
+      path: "/chat/web-chat/conversations",
+      as: null,
+      body: { text: "Hi", idempotencyKey: "shared-key", visitorToken: "visitor-two-token-aaaaaaaaaaaa" },
+    });
     expect([mine.status, theirs.status]).toEqual([201, 201]);
     expect(theirs.json.conversation.id).not.toBe(mine.json.conversation.id);
-    const again = await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "Hi", idempotencyKey: "shared-key" }, cookies: ["routing_visitor=visitor-one-token-aaaaaaaaaaaa"] });
+    const again = await h.call({
+      method: "POST",
+      path: "/chat/web-chat/conversations",
+      as: null,
+      body: { text: "Hi", idempotencyKey: "shared-key" },
+      cookies: ["routing_visitor=visitor-one-token-aaaaaaaaaaaa"],
+    });
     expect([again.status, again.json.conversation.id]).toEqual([200, mine.json.conversation.id]);
   });
 
   it("a visitor reads and writes their thread with their token only; agents' emails and ids never show", async () => {
-    const start = await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "Hi" } });
+    const start = await h.call({
+      method: "POST",
+      path: "/chat/web-chat/conversations",
+      as: null,
+      body: { text: "Hi" },
+    });
     const id = start.json.conversation.id;
     const token = start.json.visitorToken;
     h.app.clock.advance(1000);
-    await h.call({ method: "POST", path: `/conversations/${id}/messages`, as: alice, body: { text: "Hello, Alice here" } });
+    await h.call({
+      method: "POST",
+      path: `/conversations/${id}/messages`,
+      as: alice,
+      body: { text: "Hello, Alice here" },
+    });
     h.app.clock.advance(1000);
-    const fromCookie = await h.call({ method: "POST", path: `/chat/conversations/${id}/messages`, as: null, body: { text: "Thanks" }, cookies: [`routing_visitor=${token}`] });
+    const fromCookie = await h.call({
+      method: "POST",
+      path: `/chat/conversations/${id}/messages`,
+      as: null,
+      body: { text: "Thanks" },
+      cookies: [`routing_visitor=${token}`],
+    });
     expect(fromCookie.status).toBe(201);
-    const thread = await h.call({ method: "GET", path: `/chat/conversations/${id}/messages`, as: null, query: { visitorToken: token } });
+    const thread = await h.call({
+      method: "GET",
+      path: `/chat/conversations/${id}/messages`,
+      as: null,
+      query: { visitorToken: token },
+    });
     expect(thread.json.messages.map((m: { text: string }) => m.text)).toEqual(["Hi", "Hello, Alice here", "Thanks"]);
     expect(JSON.stringify(thread.json)).not.toMatch(/alice@example.com|"userId"/);
     expect(thread.json.messages[1].author).toEqual({ kind: "agent", name: "Alice" });
-    const stranger = await h.call({ method: "GET", path: `/chat/conversations/${id}/messages`, as: null, query: { visitorToken: "someone-elses-token-aaaaaaaa" } });
+    const stranger = await h.call({
+      method: "GET",
+      path: `/chat/conversations/${id}/messages`,
+      as: null,
+      query: { visitorToken: "someone-elses-token-aaaaaaaa" },
+    });
     expect(stranger.status).toBe(404);
-    const noToken = await h.call({ method: "POST", path: `/chat/conversations/${id}/messages`, as: null, body: { text: "x" } });
+    const noToken = await h.call({
+      method: "POST",
+      path: `/chat/conversations/${id}/messages`,
+      as: null,
+      body: { text: "x" },
+    });
     expect(noToken.status).toBe(401);
   });
 
   it("agents list views, read a conversation with its routing record, and act on it", async () => {
-    const c1 = (await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "one" } })).json.conversation;
-    const mine = await h.call({ method: "GET", path: "/inboxes/main/conversations", as: alice, query: { view: "mine" } });
+    const c1 = (await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "one" } }))
+      .json.conversation;
+    const mine = await h.call({
+      method: "GET",
+      path: "/inboxes/main/conversations",
+      as: alice,
+      query: { view: "mine" },
+    });
     expect(mine.json.items.map((c: { id: string }) => c.id)).toEqual([c1.id]);
     const detail = await h.call({ method: "GET", path: `/conversations/${c1.id}`, as: alice });
     expect(detail.json.routing.outcome).toMatchObject({ type: "assigned", userId: "alice" });
     expect(detail.json.messages).toHaveLength(1);
-    expect((await h.call({ method: "PUT", path: `/conversations/${c1.id}/assignee`, as: alice, body: { userId: "bob" } })).json.assigneeId).toBe("bob");
-    expect((await h.call({ method: "POST", path: `/conversations/${c1.id}/close`, as: bob })).json.status).toBe("closed");
-    expect((await h.call({ method: "POST", path: `/conversations/${c1.id}/reopen`, as: bob })).json.status).toBe("open");
-    expect((await h.call({ method: "PUT", path: `/conversations/${c1.id}/assignee`, as: bob, body: { userId: null } })).json.assigneeId).toBeNull();
-    const unassigned = await h.call({ method: "GET", path: "/inboxes/main/conversations", as: alice, query: { view: "unassigned" } });
+    expect(
+      (await h.call({ method: "PUT", path: `/conversations/${c1.id}/assignee`, as: alice, body: { userId: "bob" } }))
+        .json.assigneeId,
+    ).toBe("bob");
+    expect((await h.call({ method: "POST", path: `/conversations/${c1.id}/close`, as: bob })).json.status).toBe(
+      "closed",
+    );
+    expect((await h.call({ method: "POST", path: `/conversations/${c1.id}/reopen`, as: bob })).json.status).toBe(
+      "open",
+    );
+    expect(
+      (await h.call({ method: "PUT", path: `/conversations/${c1.id}/assignee`, as: bob, body: { userId: null } })).json
+        .assigneeId,
+    ).toBeNull();
+    const unassigned = await h.call({
+      method: "GET",
+      path: "/inboxes/main/conversations",
+      as: alice,
+      query: { view: "unassigned" },
+    });
     expect(unassigned.json.items.map((c: { id: string }) => c.id)).toEqual([c1.id]);
-    const replied = await h.call({ method: "POST", path: `/conversations/${c1.id}/messages`, as: bob, body: { text: "mine now" } });
+    const replied = await h.call({
+      method: "POST",
+      path: `/conversations/${c1.id}/messages`,
+      as: bob,
+      body: { text: "mine now" },
+    });
     expect([replied.status, replied.json.conversation.assigneeId]).toEqual([201, "bob"]);
     expect(await invariantViolations(h.app)).toEqual([]);
   });
 
   it("a user without access to the inbox gets 403 on its conversations and views", async () => {
-    const c = (await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "x" } })).json.conversation;
+    const c = (await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "x" } }))
+      .json.conversation;
     expect((await h.call({ method: "GET", path: `/conversations/${c.id}`, as: { sub: "outsider" } })).status).toBe(403);
-    expect((await h.call({ method: "GET", path: "/inboxes/main/conversations", as: { sub: "outsider" } })).status).toBe(403);
-    expect((await h.call({ method: "POST", path: `/conversations/${c.id}/close`, as: { sub: "outsider" } })).status).toBe(403);
-    expect((await h.call({ method: "GET", path: "/inboxes/main/conversations", as: { sub: "nobody" } })).status).toBe(403);
+    expect((await h.call({ method: "GET", path: "/inboxes/main/conversations", as: { sub: "outsider" } })).status).toBe(
+      403,
+    );
+    expect(
+      (await h.call({ method: "POST", path: `/conversations/${c.id}/close`, as: { sub: "outsider" } })).status,
+    ).toBe(403);
+    expect((await h.call({ method: "GET", path: "/inboxes/main/conversations", as: { sub: "nobody" } })).status).toBe(
+      403,
+    );
   });
 
   it("every authenticated request records inbox activity; availability is the user's own toggle", async () => {
@@ -200,40 +356,107 @@ describe("HTTP API: agents and visitors", () => {
     // Alice away: the next chat goes to Bob.
     const c = await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "x" } });
     expect(c.json.conversation.agent).toEqual({ name: "Bob" });
-    expect((await h.call({ method: "PUT", path: "/me/availability", as: alice, body: { availability: "busy" } })).status).toBe(400);
+    expect(
+      (await h.call({ method: "PUT", path: "/me/availability", as: alice, body: { availability: "busy" } })).status,
+    ).toBe(400);
   });
 
   it("conflicts are 409 (assigning past capacity), unknown conversations 404", async () => {
-    await h.call({ method: "PUT", path: "/users/bob", as: ADMIN, body: { name: "Bob", email: "bob@example.com", seat: "sales", primaryTeamId: "support", capacity: 0 } });
-    const c = (await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "x" } })).json.conversation;
-    const r = await h.call({ method: "PUT", path: `/conversations/${c.id}/assignee`, as: alice, body: { userId: "bob" } });
+    await h.call({
+      method: "PUT",
+      path: "/users/bob",
+      as: ADMIN,
+      body: { name: "Bob", email: "bob@example.com", seat: "sales", primaryTeamId: "support", capacity: 0 },
+    });
+    const c = (await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "x" } }))
+      .json.conversation;
+    const r = await h.call({
+      method: "PUT",
+      path: `/conversations/${c.id}/assignee`,
+      as: alice,
+      body: { userId: "bob" },
+    });
     expect([r.status, r.json.error.code]).toEqual([409, "conflict"]);
     expect((await h.call({ method: "GET", path: "/conversations/nope", as: alice })).status).toBe(404);
   });
 
   it("bot chats wait for the hand-off, which routes them once", async () => {
-    await h.call({ method: "PUT", path: "/channels/bot", as: ADMIN, body: { inboxId: "main", type: "bot", name: "Bot", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["bob"], teamIds: [] } } } });
-    const start = await h.call({ method: "POST", path: "/chat/bot/conversations", as: null, body: { text: "bot, help" } });
+    await h.call({
+      method: "PUT",
+      path: "/channels/bot",
+      as: ADMIN,
+      body: {
+        inboxId: "main",
+        type: "bot",
+        name: "Bot",
+        routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["bob"], teamIds: [] } },
+      },
+    });
+    const start = await h.call({
+      method: "POST",
+      path: "/chat/bot/conversations",
+      as: null,
+      body: { text: "bot, help" },
+    });
     expect(start.json.conversation).toMatchObject({ assigned: false, agent: null });
     const { id } = start.json.conversation;
     const token = start.json.visitorToken;
-    const handed = await h.call({ method: "POST", path: `/chat/conversations/${id}/handoff`, as: null, body: { visitorToken: token } });
+    const handed = await h.call({
+      method: "POST",
+      path: `/chat/conversations/${id}/handoff`,
+      as: null,
+      body: { visitorToken: token },
+    });
     expect([handed.status, handed.json.agent]).toEqual([200, { name: "Bob" }]);
-    const again = await h.call({ method: "POST", path: `/chat/conversations/${id}/handoff`, as: null, body: { visitorToken: token } });
+    const again = await h.call({
+      method: "POST",
+      path: `/chat/conversations/${id}/handoff`,
+      as: null,
+      body: { visitorToken: token },
+    });
     expect(again.json.agent).toEqual({ name: "Bob" });
     expect((await h.app.store.getUser("bob"))?.openCount).toBe(1);
   });
 
   it("a verified identify links the visitor token to the contact (cookie tracking), so owner routing finds the owner", async () => {
-    const created = await h.call({ method: "PUT", path: "/channels/owner-chat", as: ADMIN, body: { inboxId: "main", type: "chat", name: "Owner chat", routing: { autoAssign: true, target: { type: "contact_owner" } } } });
+    const created = await h.call({
+      method: "PUT",
+      path: "/channels/owner-chat",
+      as: ADMIN,
+      body: {
+        inboxId: "main",
+        type: "chat",
+        name: "Owner chat",
+        routing: { autoAssign: true, target: { type: "contact_owner" } },
+      },
+    });
     const secret = created.json.identitySecret as string;
-    await h.call({ method: "PUT", path: "/contacts/kim", as: ADMIN, body: { email: "kim@example.com", ownerId: "bob" } });
+    await h.call({
+      method: "PUT",
+      path: "/contacts/kim",
+      as: ADMIN,
+      body: { email: "kim@example.com", ownerId: "bob" },
+    });
     const token = "visitor-token-123-aaaaaaaaaaaa";
     const identityHash = createHmac("sha256", secret).update("kim@example.com").digest("hex");
-    const id = await h.call({ method: "POST", path: "/chat/identify", as: null, body: { channelId: "owner-chat", visitorToken: token, email: "KIM@example.com", identityHash } });
+    const id = await h.call({
+      method: "POST",
+      path: "/chat/identify",
+      as: null,
+      body: { channelId: "owner-chat", visitorToken: token, email: "KIM@example.com", identityHash },
+    });
     expect(id.json).toEqual({ verified: true, visitorToken: token });
-    const chat = await h.call({ method: "POST", path: "/chat/owner-chat/conversations", as: null, body: { text: "hi" }, cookies: [`routing_visitor=${token}`] });
+    const chat = await h.call({
+      method: "POST",
+      path: "/chat/owner-chat/conversations",
+      as: null,
+      body: { text: "hi" },
+      cookies: [`routing_visitor=${token}`],
+    });
     expect(chat.json.conversation).toMatchObject({ assigned: true, agent: { name: "Bob" } });
-    expect(await h.app.store.getConversation(chat.json.conversation.id)).toMatchObject({ assigneeId: "bob", contactId: "kim" });
+    expect(await h.app.store.getConversation(chat.json.conversation.id)).toMatchObject({
+      assigneeId: "bob",
+      contactId: "kim",
+    });
   });
 });

@@ -18,14 +18,25 @@ async function apiWithFaults(fault: (name: string) => Error | "throttle" | null)
   injectFaults(db.client, (name) => (fault(name) === "throttle" ? "throttle" : null));
   const app = await testApp({ db });
   const logged: Array<Record<string, unknown>> = [];
-  const handler = createApiHandler({ commands: app.commands, queries: app.queries, config: { allowedOrigins: [], formSigningKey: "k" }, now: () => new Date() }, { error: (msg, extra) => logged.push({ msg, ...extra }) });
-  const call = async (c: Parameters<typeof apiEvent>[0]) => (await handler(apiEvent(c), {} as Context)) as APIGatewayProxyStructuredResultV2;
+  const handler = createApiHandler(
+    {
+      commands: app.commands,
+      queries: app.queries,
+      config: { allowedOrigins: [], formSigningKey: "k" },
+      now: () => new Date(),
+    },
+    { error: (msg, extra) => logged.push({ msg, ...extra }) },
+  );
+  const call = async (c: Parameters<typeof apiEvent>[0]) =>
+    (await handler(apiEvent(c), {} as Context)) as APIGatewayProxyStructuredResultV2;
   return { call, logged };
 }
 
 describe("errors that are not the client's fault", () => {
   it("an unexpected failure is logged with its stack and answered with a bare 500 that leaks nothing", async () => {
-    const boom = Object.assign(new Error("connect ECONNREFUSED 10.1.2.3:443 secret-table-name"), { name: "InternalFailure" });
+    const boom = Object.assign(new Error("connect ECONNREFUSED 10.1.2.3:443 secret-table-name"), {
+      name: "InternalFailure",
+    });
     const { call, logged } = await apiWithFaults((name) => (name === "QueryCommand" ? boom : null));
     const r = await call({ method: "GET", path: "/users", as: ADMIN });
     expect(r.statusCode).toBe(500);

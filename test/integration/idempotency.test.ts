@@ -13,8 +13,20 @@ describe("routing.md §5.4: an inbound event delivered twice creates one convers
       const app = await testApp();
       await app.store.putUser(profile("alice"));
       await seedChannel(app, { type, rule: usersAndTeams(["alice"]) });
-      const first = await app.inbound.receive({ channelId: `${type}-1`, accepts: [type], text: "a", contactKey: null, dedupeKey: key });
-      const second = await app.inbound.receive({ channelId: `${type}-1`, accepts: [type], text: "a", contactKey: null, dedupeKey: key });
+      const first = await app.inbound.receive({
+        channelId: `${type}-1`,
+        accepts: [type],
+        text: "a",
+        contactKey: null,
+        dedupeKey: key,
+      });
+      const second = await app.inbound.receive({
+        channelId: `${type}-1`,
+        accepts: [type],
+        text: "a",
+        contactKey: null,
+        dedupeKey: key,
+      });
       expect(first.created).toBe(true);
       expect(second).toMatchObject({ created: false, existingConversationId: first.conversation.id });
       const { conversations, users } = await dump(app);
@@ -29,7 +41,9 @@ describe("routing.md §5.4: an inbound event delivered twice creates one convers
       await seedChannel(app, { type, rule: usersAndTeams(["alice", "bob"]) });
       const other = createApp({ db: clients(), tableName: app.tableName });
       const results = await Promise.all(
-        [app, other, app, other].map((a) => a.inbound.receive({ channelId: `${type}-1`, accepts: [type], text: "a", contactKey: null, dedupeKey: key })),
+        [app, other, app, other].map((a) =>
+          a.inbound.receive({ channelId: `${type}-1`, accepts: [type], text: "a", contactKey: null, dedupeKey: key }),
+        ),
       );
       const ids = new Set(results.map((r) => r.existingConversationId ?? r.conversation.id));
       expect(ids.size).toBe(1);
@@ -44,8 +58,20 @@ describe("routing.md §5.4: an inbound event delivered twice creates one convers
     await app.store.putUser(profile("alice"));
     await seedChannel(app, { channelId: "form-a", type: "form", rule: usersAndTeams(["alice"]) });
     await seedChannel(app, { channelId: "form-b", type: "form", rule: usersAndTeams(["alice"]) });
-    await app.inbound.receive({ channelId: "form-a", accepts: ["form"], text: "a", contactKey: null, dedupeKey: "form:1" });
-    await app.inbound.receive({ channelId: "form-b", accepts: ["form"], text: "a", contactKey: null, dedupeKey: "form:1" });
+    await app.inbound.receive({
+      channelId: "form-a",
+      accepts: ["form"],
+      text: "a",
+      contactKey: null,
+      dedupeKey: "form:1",
+    });
+    await app.inbound.receive({
+      channelId: "form-b",
+      accepts: ["form"],
+      text: "a",
+      contactKey: null,
+      dedupeKey: "form:1",
+    });
     expect((await dump(app)).conversations).toHaveLength(2);
   });
 });

@@ -10,12 +10,23 @@ import { dump, invariantViolations, profile, SequenceRandom, testApp, type TestA
 import { TEST_BUCKET } from "../support/global-setup";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/mail/${name}`, import.meta.url));
-const eventTemplate = JSON.parse(readFileSync(new URL("../fixtures/ses-receipt-event.json", import.meta.url), "utf8")) as SESEvent;
+const eventTemplate = JSON.parse(
+  readFileSync(new URL("../fixtures/ses-receipt-event.json", import.meta.url), "utf8"),
+) as SESEvent;
 const s3 = createS3Client({ region: "us-east-1", endpoint: process.env.S3_ENDPOINT });
 const sesEndpoint = () => process.env.SES_ENDPOINT!;
 
 /** Stores the raw message in S3 as the receipt rule's S3 action would, and builds the Lambda action's event. */
-async function deliver(raw: Buffer | string, over: { sesMessageId?: string; recipients?: string[]; spam?: "PASS" | "FAIL"; virus?: "PASS" | "FAIL"; prefix?: string } = {}) {
+async function deliver(
+  raw: Buffer | string,
+  over: {
+    sesMessageId?: string;
+    recipients?: string[];
+    spam?: "PASS" | "FAIL";
+    virus?: "PASS" | "FAIL";
+    prefix?: string;
+  } = {},
+) {
   const sesMessageId = over.sesMessageId ?? randomUUID().replace(/-/g, "");
   const prefix = over.prefix ?? "inbound/";
   await s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: `${prefix}${sesMessageId}`, Body: raw }));
@@ -29,22 +40,34 @@ async function deliver(raw: Buffer | string, over: { sesMessageId?: string; reci
 }
 
 async function sesStore(): Promise<Array<{ subject: string; destination: { to: string[] }; body: { text?: string } }>> {
-  return ((await (await fetch(`${sesEndpoint()}/store`)).json()) as { emails: Awaited<ReturnType<typeof sesStore>> }).emails;
+  return ((await (await fetch(`${sesEndpoint()}/store`)).json()) as { emails: Awaited<ReturnType<typeof sesStore>> })
+    .emails;
 }
 
 describe("team email: the SES receipt event through the email function", () => {
   let app: TestApp;
-  const ingest = (event: SESEvent) => ingestSesEvent(event, { s3, email: app.email, config: { bucket: TEST_BUCKET, prefix: "inbound/" } });
+  const ingest = (event: SESEvent) =>
+    ingestSesEvent(event, { s3, email: app.email, config: { bucket: TEST_BUCKET, prefix: "inbound/" } });
 
   beforeEach(async () => {
     app = await testApp({
       random: new SequenceRandom([0]),
-      notifier: new SesOwnerNotifier(createSesClient({ region: "us-east-1", endpoint: sesEndpoint() }), { from: "routing@shop.example", appUrl: "https://inbox.shop.example" }),
+      notifier: new SesOwnerNotifier(createSesClient({ region: "us-east-1", endpoint: sesEndpoint() }), {
+        from: "routing@shop.example",
+        appUrl: "https://inbox.shop.example",
+      }),
     });
     await app.store.putUser(profile("alice"));
     await app.store.putUser(profile("bob"));
     await app.store.putInbox({ id: "inbox-1", name: "Main", access: { type: "everyone" } });
-    await app.store.putChannel({ id: "help", inboxId: "inbox-1", type: "email", name: "Help", address: "help@shop.example", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["alice", "bob"], teamIds: [] } } });
+    await app.store.putChannel({
+      id: "help",
+      inboxId: "inbox-1",
+      type: "email",
+      name: "Help",
+      address: "help@shop.example",
+      routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["alice", "bob"], teamIds: [] } },
+    });
   });
 
   it("a plain email to the channel's address creates a conversation, routed at random, with sender and subject", async () => {
@@ -52,9 +75,18 @@ describe("team email: the SES receipt event through the email function", () => {
     const [outcome] = await ingest(event);
     expect(outcome).toMatchObject({ type: "created", spam: false });
     const conv = await app.store.getConversation((outcome as { conversationId: string }).conversationId);
-    expect(conv).toMatchObject({ channelType: "email", subject: "Where is my order?", assigneeId: "alice", customerEmail: "kim@customer.example" });
+    expect(conv).toMatchObject({
+      channelType: "email",
+      subject: "Where is my order?",
+      assigneeId: "alice",
+      customerEmail: "kim@customer.example",
+    });
     const [message] = await app.store.listMessages(conv!.id);
-    expect(message).toMatchObject({ text: "Hello, my order #123 has not arrived.", emailMessageId: "<order-1@customer.example>", author: { kind: "customer", name: "Kim" } });
+    expect(message).toMatchObject({
+      text: "Hello, my order #123 has not arrived.",
+      emailMessageId: "<order-1@customer.example>",
+      author: { kind: "customer", name: "Kim" },
+    });
   });
 
   it("a reply naming an earlier message threads into its conversation, keeps the assignee and is not routed again", async () => {
@@ -63,14 +95,18 @@ describe("team email: the SES receipt event through the email function", () => {
     const before = await app.store.getUser("alice");
     const [outcome] = await ingest((await deliver(fixture("reply.eml"))).event);
     expect(outcome).toEqual({ type: "threaded", conversationId: id });
-    expect((await app.store.listMessages(id)).map((m) => m.text)).toEqual(["Hello, my order #123 has not arrived.", "Any news?"]);
+    expect((await app.store.listMessages(id)).map((m) => m.text)).toEqual([
+      "Hello, my order #123 has not arrived.",
+      "Any news?",
+    ]);
     expect((await app.store.getConversation(id))?.assigneeId).toBe("alice");
     expect((await app.store.getUser("alice"))?.openCount).toBe(before?.openCount);
     expect((await dump(app)).conversations).toHaveLength(1);
   });
 
   it("a reply to a closed conversation reopens it with its assignee", async () => {
-    const id = ((await ingest((await deliver(fixture("plain.eml"))).event))[0] as { conversationId: string }).conversationId;
+    const id = ((await ingest((await deliver(fixture("plain.eml"))).event))[0] as { conversationId: string })
+      .conversationId;
     await app.conversations.close((await app.store.getUser("alice"))!, id);
     await ingest((await deliver(fixture("reply.eml"))).event);
     expect(await app.store.getConversation(id)).toMatchObject({ status: "open", assigneeId: "alice" });
@@ -80,7 +116,8 @@ describe("team email: the SES receipt event through the email function", () => {
   it("HTML-only mail becomes text (scripts dropped); multipart takes the text part and ignores attachments", async () => {
     const [html] = await ingest((await deliver(fixture("html.eml"))).event);
     const [multi] = await ingest((await deliver(fixture("multipart.eml"))).event);
-    const text = async (o: unknown) => (await app.store.listMessages((o as { conversationId: string }).conversationId))[0]?.text;
+    const text = async (o: unknown) =>
+      (await app.store.listMessages((o as { conversationId: string }).conversationId))[0]?.text;
     expect(await text(html)).toBe("Hello team\nThanks & bye");
     expect(await text(multi)).toBe("Please see the invoice.");
   });
@@ -108,7 +145,13 @@ describe("team email: the SES receipt event through the email function", () => {
     expect(spam).toMatchObject({ type: "created", spam: true });
     const conv = await app.store.getConversation((spam as { conversationId: string }).conversationId);
     expect(conv).toMatchObject({ spam: true, assigneeId: null });
-    const view = await app.store.listConversations({ inboxId: "inbox-1", view: "unassigned", status: "open", userId: "x", limit: 10 });
+    const view = await app.store.listConversations({
+      inboxId: "inbox-1",
+      view: "unassigned",
+      status: "open",
+      userId: "x",
+      limit: 10,
+    });
     expect(view.items).toEqual([]);
     const [virus] = await ingest((await deliver(fixture("html.eml"), { virus: "FAIL" })).event);
     expect(virus).toEqual({ type: "dropped", reason: "virus verdict FAIL" });
@@ -123,9 +166,14 @@ describe("team email: the SES receipt event through the email function", () => {
 
   it("hostile mail is refused, nothing stored: deep nesting, thousands of parts, over-size", async () => {
     let nested = "Content-Type: text/plain\r\n\r\ndeep\r\n";
-    for (let i = 0; i < 40; i++) nested = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${nested}--b${i}--\r\n`;
+    for (let i = 0; i < 40; i++)
+      nested = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${nested}--b${i}--\r\n`;
     const deep = `From: x@customer.example\r\nTo: help@shop.example\r\nSubject: deep\r\nMIME-Version: 1.0\r\n${nested}`;
-    const parts = Array.from({ length: 2000 }, (_, i) => `--P\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="f${i}.bin"\r\n\r\nx\r\n`).join("");
+    const parts = Array.from(
+      { length: 2000 },
+      (_, i) =>
+        `--P\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="f${i}.bin"\r\n\r\nx\r\n`,
+    ).join("");
     const many = `From: x@customer.example\r\nTo: help@shop.example\r\nSubject: many\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="P"\r\n\r\n--P\r\nContent-Type: text/plain\r\n\r\nhi\r\n${parts}--P--\r\n`;
     const huge = Buffer.alloc(11 * 1024 * 1024, "a");
     for (const raw of [deep, many, huge]) {
@@ -136,8 +184,15 @@ describe("team email: the SES receipt event through the email function", () => {
   });
 
   it("an offline owner is emailed once, with the customer's message and a link; CR/LF never reach a header", async () => {
-    await app.store.putChannel({ id: "help", inboxId: "inbox-1", type: "email", name: "Help", address: "help@shop.example", routing: { autoAssign: true, target: { type: "contact_owner" } } });
-    await app.store.putUser(profile("owner", { }));
+    await app.store.putChannel({
+      id: "help",
+      inboxId: "inbox-1",
+      type: "email",
+      name: "Help",
+      address: "help@shop.example",
+      routing: { autoAssign: true, target: { type: "contact_owner" } },
+    });
+    await app.store.putUser(profile("owner", {}));
     await app.store.putContact({ id: "eve", email: "eve@customer.example", ownerId: "owner", visitorTokens: [] });
     const before = (await sesStore()).length;
     const [o] = await ingest((await deliver(fixture("header-injection.eml"))).event);
@@ -160,27 +215,55 @@ describe("outbound email: an agent's reply on an email conversation", () => {
     const headersSent: Array<Array<{ Name?: string; Value?: string }>> = [];
     ses.middlewareStack.add(
       (next) => async (args) => {
-        const headers = (args.input as { Content?: { Simple?: { Headers?: Array<{ Name?: string; Value?: string }> } } }).Content?.Simple?.Headers;
+        const headers = (
+          args.input as { Content?: { Simple?: { Headers?: Array<{ Name?: string; Value?: string }> } } }
+        ).Content?.Simple?.Headers;
         if (headers) headersSent.push(headers);
         return next(args);
       },
       { step: "initialize", name: "recordHeaders" },
     );
-    const app = await testApp({ random: new SequenceRandom([0]), mailer: new SesCustomerMailer(ses), replyFrom: "support@shop.example" });
+    const app = await testApp({
+      random: new SequenceRandom([0]),
+      mailer: new SesCustomerMailer(ses),
+      replyFrom: "support@shop.example",
+    });
     await app.store.putUser(profile("alice"));
     await app.store.putInbox({ id: "inbox-1", name: "Main", access: { type: "everyone" } });
-    await app.store.putChannel({ id: "help", inboxId: "inbox-1", type: "email", name: "Help", address: "help@shop.example", routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["alice"], teamIds: [] } } });
-    const ingest = (event: SESEvent) => ingestSesEvent(event, { s3, email: app.email, config: { bucket: TEST_BUCKET, prefix: "inbound/" } });
-    const id = ((await ingest((await deliver(fixture("plain.eml"))).event))[0] as { conversationId: string }).conversationId;
+    await app.store.putChannel({
+      id: "help",
+      inboxId: "inbox-1",
+      type: "email",
+      name: "Help",
+      address: "help@shop.example",
+      routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["alice"], teamIds: [] } },
+    });
+    const ingest = (event: SESEvent) =>
+      ingestSesEvent(event, { s3, email: app.email, config: { bucket: TEST_BUCKET, prefix: "inbound/" } });
+    const id = ((await ingest((await deliver(fixture("plain.eml"))).event))[0] as { conversationId: string })
+      .conversationId;
 
     const before = (await sesStore()).length;
     app.clock.advance(1000);
     const r = await app.conversations.reply((await app.store.getUser("alice"))!, id, "It ships tomorrow.");
     expect(r.emailed).toBe(true);
-    const sent = (await sesStore()).slice(before) as unknown as Array<{ from: string; subject: string; destination: { to: string[] } }>;
+    const sent = (await sesStore()).slice(before) as unknown as Array<{
+      from: string;
+      subject: string;
+      destination: { to: string[] };
+    }>;
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ from: "help@shop.example", subject: "Re: Where is my order?", destination: { to: ["kim@customer.example"] } });
-    expect(headersSent).toEqual([[{ Name: "In-Reply-To", Value: "<order-1@customer.example>" }, { Name: "References", Value: "<order-1@customer.example>" }]]);
+    expect(sent[0]).toMatchObject({
+      from: "help@shop.example",
+      subject: "Re: Where is my order?",
+      destination: { to: ["kim@customer.example"] },
+    });
+    expect(headersSent).toEqual([
+      [
+        { Name: "In-Reply-To", Value: "<order-1@customer.example>" },
+        { Name: "References", Value: "<order-1@customer.example>" },
+      ],
+    ]);
 
     // The customer's client answers our reply (whose Message-ID SES chose) carrying the chain in References.
     const sesId = "<0100018c-reply@email.amazonses.com>";
@@ -188,6 +271,10 @@ describe("outbound email: an agent's reply on an email conversation", () => {
     app.clock.advance(1000);
     const [o] = await ingest((await deliver(answer)).event);
     expect(o).toEqual({ type: "threaded", conversationId: id });
-    expect((await app.store.listMessages(id)).map((m) => m.text)).toEqual(["Hello, my order #123 has not arrived.", "It ships tomorrow.", "Great, thanks!"]);
+    expect((await app.store.listMessages(id)).map((m) => m.text)).toEqual([
+      "Hello, my order #123 has not arrived.",
+      "It ships tomorrow.",
+      "Great, thanks!",
+    ]);
   });
 });

@@ -2,7 +2,16 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createApp } from "#shared/app";
 import { DomainError, ContentionError } from "#shared/domain/errors";
-import { clients, dump, invariantViolations, lineViolations, profile, seedChannel, testApp, usersAndTeams } from "../support/harness";
+import {
+  clients,
+  dump,
+  invariantViolations,
+  lineViolations,
+  profile,
+  seedChannel,
+  testApp,
+  usersAndTeams,
+} from "../support/harness";
 
 const USERS = ["u1", "u2", "u3", "u4"];
 
@@ -20,14 +29,33 @@ type Op =
 const idx = fc.nat({ max: 50 });
 const userIdx = fc.nat({ max: USERS.length - 1 });
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("create" as const), channel: fc.constantFrom("chat-1" as const, "email-1" as const) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("assign" as const), conv: idx, user: fc.option(userIdx, { nil: null }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("create" as const),
+      channel: fc.constantFrom("chat-1" as const, "email-1" as const),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("assign" as const), conv: idx, user: fc.option(userIdx, { nil: null }) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("team" as const), conv: idx }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("reply" as const), conv: idx, user: userIdx }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("close" as const), conv: idx }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("reopen" as const), conv: idx }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("availability" as const), user: userIdx, away: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("capacity" as const), user: userIdx, capacity: fc.option(fc.integer({ min: 1, max: 4 }), { nil: null }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("availability" as const), user: userIdx, away: fc.boolean() }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("capacity" as const),
+      user: userIdx,
+      capacity: fc.option(fc.integer({ min: 1, max: 4 }), { nil: null }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("sweep" as const) }) },
 );
 /** Steps run one after another; the operations inside a step run at the same time, over two routers. */
@@ -58,7 +86,12 @@ describe("routing.md §5.4 invariants under random concurrent interleavings (pro
                 switch (o.kind) {
                   case "create": {
                     creates++;
-                    const r = await a.inbound.receive({ channelId: o.channel, accepts: ["chat", "email"], text: "x", contactKey: null });
+                    const r = await a.inbound.receive({
+                      channelId: o.channel,
+                      accepts: ["chat", "email"],
+                      text: "x",
+                      contactKey: null,
+                    });
                     conversations.push(r.conversation.id);
                     return;
                   }
@@ -74,7 +107,10 @@ describe("routing.md §5.4 invariants under random concurrent interleavings (pro
                     return;
                 }
                 if (!conv) return;
-                if (o.kind === "assign") await a.conversations.assign(await actor(o.user ?? 0), conv, { userId: o.user === null ? null : USERS[o.user]! });
+                if (o.kind === "assign")
+                  await a.conversations.assign(await actor(o.user ?? 0), conv, {
+                    userId: o.user === null ? null : USERS[o.user]!,
+                  });
                 if (o.kind === "team") await a.conversations.assign(await actor(0), conv, { teamId: "team" });
                 if (o.kind === "reply") await a.conversations.reply(await actor(o.user), conv, "reply");
                 if (o.kind === "close") await a.conversations.close(await actor(0), conv);

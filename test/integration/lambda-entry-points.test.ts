@@ -20,15 +20,38 @@ describe("the Lambda entry points, as deployed: config from the environment, cli
       INBOUND_PREFIX: "entry/",
     });
     const api = (await import("../../functions/api/handler")).handler;
-    const call = async (c: Parameters<typeof apiEvent>[0]) => (await api(apiEvent(c), {} as Context)) as APIGatewayProxyStructuredResultV2;
+    const call = async (c: Parameters<typeof apiEvent>[0]) =>
+      (await api(apiEvent(c), {} as Context)) as APIGatewayProxyStructuredResultV2;
     expect((await call({ method: "GET", path: "/health", as: null })).statusCode).toBe(200);
-    expect((await call({ method: "PUT", path: "/inboxes/i", as: ADMIN, body: { name: "I", access: { type: "everyone" } } })).statusCode).toBe(200);
-    const channel = await call({ method: "PUT", path: "/channels/mail", as: ADMIN, body: { inboxId: "i", type: "email", name: "Mail", address: "help@shop.example", routing: { autoAssign: false, target: { type: "users_and_teams", userIds: [], teamIds: [] } } } });
+    expect(
+      (await call({ method: "PUT", path: "/inboxes/i", as: ADMIN, body: { name: "I", access: { type: "everyone" } } }))
+        .statusCode,
+    ).toBe(200);
+    const channel = await call({
+      method: "PUT",
+      path: "/channels/mail",
+      as: ADMIN,
+      body: {
+        inboxId: "i",
+        type: "email",
+        name: "Mail",
+        address: "help@shop.example",
+        routing: { autoAssign: false, target: { type: "users_and_teams", userIds: [], teamIds: [] } },
+      },
+    });
     expect(channel.statusCode).toBe(201);
 
     const s3 = createS3Client({ region: "us-east-1", endpoint: process.env.S3_ENDPOINT });
-    await s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: "entry/ses-entry-1", Body: readFileSync(new URL("../fixtures/mail/plain.eml", import.meta.url)) }));
-    const event = JSON.parse(readFileSync(new URL("../fixtures/ses-receipt-event.json", import.meta.url), "utf8")) as SESEvent;
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: TEST_BUCKET,
+        Key: "entry/ses-entry-1",
+        Body: readFileSync(new URL("../fixtures/mail/plain.eml", import.meta.url)),
+      }),
+    );
+    const event = JSON.parse(
+      readFileSync(new URL("../fixtures/ses-receipt-event.json", import.meta.url), "utf8"),
+    ) as SESEvent;
     event.Records[0]!.ses.mail.messageId = "ses-entry-1";
     const email = (await import("../../functions/email/handler")).handler;
     const out = await email(event);
@@ -43,6 +66,8 @@ describe("the Lambda entry points, as deployed: config from the environment, cli
     expect(() => readStoreConfig({})).toThrow(new ConfigError("missing environment variable TABLE_NAME"));
     expect(() => readApiConfig({})).toThrow(/FORM_SIGNING_KEY/);
     expect(() => readInboundEmailConfig({ INBOUND_BUCKET: "b" } as NodeJS.ProcessEnv)).not.toThrow();
-    expect(() => readStoreConfig({ TABLE_NAME: "t", DYNAMODB_ENDPOINT: "not a url" })).toThrow(/DYNAMODB_ENDPOINT is not a URL/);
+    expect(() => readStoreConfig({ TABLE_NAME: "t", DYNAMODB_ENDPOINT: "not a url" })).toThrow(
+      /DYNAMODB_ENDPOINT is not a URL/,
+    );
   });
 });

@@ -1,5 +1,13 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { invariantViolations, profile, seedChannel, testApp, TestClock, usersAndTeams, type TestApp } from "../support/harness";
+import {
+  invariantViolations,
+  profile,
+  seedChannel,
+  testApp,
+  TestClock,
+  usersAndTeams,
+  type TestApp,
+} from "../support/harness";
 
 const chat = (app: TestApp, text = "Hello", channelId = "chat-1") =>
   app.inbound.receive({ channelId, accepts: ["chat", "bot"], text, contactKey: null });
@@ -79,7 +87,10 @@ describe("routing.md §5.1 / §5.3: chat goes to the least busy eligible user", 
     await seedChannel(app, { rule: usersAndTeams(["alice", "bob"]) });
     const r = await chat(app);
     expect(r.conversation.assigneeId).toBe("bob");
-    expect(r.decision?.record.candidates.find((c) => c.userId === "alice")).toMatchObject({ kept: false, reason: "away" });
+    expect(r.decision?.record.candidates.find((c) => c.userId === "alice")).toMatchObject({
+      kept: false,
+      reason: "away",
+    });
   });
 
   it("skips users at capacity and never exceeds it", async () => {
@@ -116,7 +127,10 @@ describe("routing.md §5.1 / §5.3: chat goes to the least busy eligible user", 
     await app.store.putUser(profile("alice", { primaryTeamId: "team-b" })); // no access
     await app.store.putUser(profile("bob", { primaryTeamId: "team-b", additionalTeamIds: ["team-a"] })); // reads only
     await app.store.putUser(profile("carol", { primaryTeamId: "team-a" }));
-    await seedChannel(app, { rule: usersAndTeams(["alice", "bob", "carol"]), access: { type: "restricted", teamIds: ["team-a"], userIds: [] } });
+    await seedChannel(app, {
+      rule: usersAndTeams(["alice", "bob", "carol"]),
+      access: { type: "restricted", teamIds: ["team-a"], userIds: [] },
+    });
     const r = await chat(app);
     expect(r.conversation.assigneeId).toBe("carol");
     const reasons = Object.fromEntries(r.decision!.record.candidates.map((c) => [c.userId, c.reason]));
@@ -130,13 +144,21 @@ describe("routing.md §5.1 / §5.3: chat goes to the least busy eligible user", 
     const r = await chat(app);
     expect(r.conversation.assigneeId).toBeNull();
     expect(r.decision?.record.outcome).toEqual({ type: "unassigned", why: "no eligible candidate" });
-    const view = await app.store.listConversations({ inboxId: "inbox-1", view: "unassigned", status: "open", userId: "alice", limit: 10 });
+    const view = await app.store.listConversations({
+      inboxId: "inbox-1",
+      view: "unassigned",
+      status: "open",
+      userId: "alice",
+      limit: 10,
+    });
     expect(view.items.map((c) => c.id)).toEqual([r.conversation.id]);
   });
 
   it("routing.md §3.1: with auto-assign off, new conversations are unassigned", async () => {
     await app.store.putUser(profile("alice"));
-    await seedChannel(app, { rule: { autoAssign: false, target: { type: "users_and_teams", userIds: ["alice"], teamIds: [] } } });
+    await seedChannel(app, {
+      rule: { autoAssign: false, target: { type: "users_and_teams", userIds: ["alice"], teamIds: [] } },
+    });
     const r = await chat(app);
     expect(r.conversation.assigneeId).toBeNull();
     expect(r.decision?.record.outcome.why).toBe("automatic assignment is off");

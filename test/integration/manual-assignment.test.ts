@@ -9,7 +9,8 @@ describe("routing.md §3: manual assignment and the conversation lifecycle", () 
   let app: TestApp;
   let alice: User, bob: User, carol: User, reader: User, outsider: User;
   const load = async (id: string) => (await app.store.getUser(id))!.openCount;
-  const newConversation = async () => (await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: null })).conversation;
+  const newConversation = async () =>
+    (await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: null })).conversation;
 
   beforeEach(async () => {
     app = await testApp();
@@ -35,10 +36,29 @@ describe("routing.md §3: manual assignment and the conversation lifecycle", () 
     }
     await app.conversations.assign(alice, ids[1]!, { userId: "alice" });
     await app.conversations.close(alice, ids[3]!);
-    const page1 = await app.store.listConversations({ inboxId: "inbox-1", view: "unassigned", status: "open", userId: "alice", limit: 2 });
-    const page2 = await app.store.listConversations({ inboxId: "inbox-1", view: "unassigned", status: "open", userId: "alice", limit: 2, cursor: page1.nextCursor! });
+    const page1 = await app.store.listConversations({
+      inboxId: "inbox-1",
+      view: "unassigned",
+      status: "open",
+      userId: "alice",
+      limit: 2,
+    });
+    const page2 = await app.store.listConversations({
+      inboxId: "inbox-1",
+      view: "unassigned",
+      status: "open",
+      userId: "alice",
+      limit: 2,
+      cursor: page1.nextCursor!,
+    });
     expect([...page1.items, ...page2.items].map((c) => c.id)).toEqual([ids[0], ids[2], ids[4]]);
-    const mine = await app.store.listConversations({ inboxId: "inbox-1", view: "mine", status: "open", userId: "alice", limit: 10 });
+    const mine = await app.store.listConversations({
+      inboxId: "inbox-1",
+      view: "mine",
+      status: "open",
+      userId: "alice",
+      limit: 10,
+    });
     expect(mine.items.map((c) => c.id)).toEqual([ids[1]]);
   });
 
@@ -52,7 +72,9 @@ describe("routing.md §3: manual assignment and the conversation lifecycle", () 
 
   it("3.3: a user without access cannot touch the conversation (403)", async () => {
     const c = await newConversation();
-    await expect(app.conversations.assign(outsider, c.id, { userId: "outsider" })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(app.conversations.assign(outsider, c.id, { userId: "outsider" })).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
     expect(await load("outsider")).toBe(0);
   });
 
@@ -158,7 +180,9 @@ describe("routing.md §3: manual assignment and the conversation lifecycle", () 
 
   it("two agents taking the same unassigned conversation at once: exactly one gets it", async () => {
     const c = await newConversation();
-    const results = await Promise.allSettled([alice, bob].map((u) => app.conversations.reply(u, c.id, `mine (${u.id})`)));
+    const results = await Promise.allSettled(
+      [alice, bob].map((u) => app.conversations.reply(u, c.id, `mine (${u.id})`)),
+    );
     expect(results.every((r) => r.status === "fulfilled")).toBe(true);
     const stored = await app.store.getConversation(c.id);
     expect(["alice", "bob"]).toContain(stored?.assigneeId);
@@ -169,10 +193,14 @@ describe("routing.md §3: manual assignment and the conversation lifecycle", () 
   it("a capacity below the user's current load is refused", async () => {
     await app.conversations.assign(alice, (await newConversation()).id, { userId: "alice" });
     await app.conversations.assign(alice, (await newConversation()).id, { userId: "alice" });
-    await expect(app.store.putUser(profile("alice", { primaryTeamId: "support", capacity: 1 }))).rejects.toBeInstanceOf(ConflictError);
+    await expect(app.store.putUser(profile("alice", { primaryTeamId: "support", capacity: 1 }))).rejects.toBeInstanceOf(
+      ConflictError,
+    );
     // Editing the profile keeps availability and load.
     await app.store.updatePresence("alice", { availability: "away" });
-    const edited = await app.store.putUser(profile("alice", { name: "Alice A.", primaryTeamId: "support", capacity: 5 }));
+    const edited = await app.store.putUser(
+      profile("alice", { name: "Alice A.", primaryTeamId: "support", capacity: 5 }),
+    );
     expect(edited).toMatchObject({ name: "Alice A.", availability: "away", openCount: 2, capacity: 5 });
   });
 });

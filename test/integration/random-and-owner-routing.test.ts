@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { invariantViolations, profile, recordingNotifier, seedChannel, SequenceRandom, testApp, TestClock, usersAndTeams } from "../support/harness";
+import {
+  invariantViolations,
+  profile,
+  recordingNotifier,
+  seedChannel,
+  SequenceRandom,
+  testApp,
+  TestClock,
+  usersAndTeams,
+} from "../support/harness";
 
 describe("routing.md §5.1: email and form pick at random among eligible users", () => {
   for (const type of ["email", "form"] as const) {
@@ -12,7 +21,11 @@ describe("routing.md §5.1: email and form pick at random among eligible users",
       await app.store.updatePresence("carol", { availability: "away" });
       await seedChannel(app, { type, rule: usersAndTeams(["alice", "bob", "carol", "dave"]) });
       const picks = [];
-      for (let i = 0; i < 3; i++) picks.push((await app.inbound.receive({ channelId: `${type}-1`, accepts: [type], text: "hi", contactKey: null })).conversation.assigneeId);
+      for (let i = 0; i < 3; i++)
+        picks.push(
+          (await app.inbound.receive({ channelId: `${type}-1`, accepts: [type], text: "hi", contactKey: null }))
+            .conversation.assigneeId,
+        );
       expect(picks).toEqual(["alice", "bob", "carol"]);
       expect(await invariantViolations(app)).toEqual([]);
     });
@@ -22,7 +35,11 @@ describe("routing.md §5.1: email and form pick at random among eligible users",
     const app = await testApp({ random: { next: Math.random } });
     for (const id of ["a", "b", "c", "d"]) await app.store.putUser(profile(id));
     await seedChannel(app, { type: "email", rule: usersAndTeams(["a", "b", "c", "d"]) });
-    await Promise.all(Array.from({ length: 200 }, () => app.inbound.receive({ channelId: "email-1", accepts: ["email"], text: "x", contactKey: null })));
+    await Promise.all(
+      Array.from({ length: 200 }, () =>
+        app.inbound.receive({ channelId: "email-1", accepts: ["email"], text: "x", contactKey: null }),
+      ),
+    );
     const users = await Promise.all(["a", "b", "c", "d"].map((id) => app.store.getUser(id)));
     // 200 draws over 4 users: each expects 50; below 20 would be a 7-sigma event.
     for (const u of users) expect(u!.openCount).toBeGreaterThan(20);
@@ -37,7 +54,10 @@ describe("routing.md §5.2: contact owner routing", () => {
     const app = await testApp({ clock, notifier: mail.notifier });
     await app.store.putUser(profile("owner"));
     await app.store.putUser(profile("fallback"));
-    await seedChannel(app, { type: channelType, rule: { autoAssign: true, target: { type: "contact_owner", ...(fallbackUserId ? { fallbackUserId } : {}) } } });
+    await seedChannel(app, {
+      type: channelType,
+      rule: { autoAssign: true, target: { type: "contact_owner", ...(fallbackUserId ? { fallbackUserId } : {}) } },
+    });
     return { app, clock, sent: mail.sent };
   }
 
@@ -45,7 +65,12 @@ describe("routing.md §5.2: contact owner routing", () => {
     const { app, clock, sent } = await setup("chat");
     await app.store.putContact({ id: "k1", email: "kim@example.com", ownerId: "owner", visitorTokens: ["tok-1"] });
     await app.store.updatePresence("owner", { activityAt: clock.now().toISOString() });
-    const r = await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: { by: "visitorToken", value: "tok-1" } });
+    const r = await app.inbound.receive({
+      channelId: "chat-1",
+      accepts: ["chat"],
+      text: "hi",
+      contactKey: { by: "visitorToken", value: "tok-1" },
+    });
     expect(r.conversation).toMatchObject({ assigneeId: "owner", contactId: "k1" });
     expect(sent).toEqual([]);
   });
@@ -53,7 +78,12 @@ describe("routing.md §5.2: contact owner routing", () => {
   it("email: identifies the contact by sender address, assigns the offline owner and emails them once", async () => {
     const { app, sent } = await setup("email");
     await app.store.putContact({ id: "k1", email: "Kim@Example.com", ownerId: "owner", visitorTokens: [] });
-    const r = await app.inbound.receive({ channelId: "email-1", accepts: ["email"], text: "my order", contactKey: { by: "email", value: "kim@example.com" } });
+    const r = await app.inbound.receive({
+      channelId: "email-1",
+      accepts: ["email"],
+      text: "my order",
+      contactKey: { by: "email", value: "kim@example.com" },
+    });
     expect(r.conversation.assigneeId).toBe("owner");
     expect(r.conversation.routing?.ownerNotified).toBe(true);
     expect(sent).toEqual([{ ownerId: "owner", conversationId: r.conversation.id, text: "my order" }]);
@@ -63,14 +93,24 @@ describe("routing.md §5.2: contact owner routing", () => {
     const { app, clock, sent } = await setup("form");
     await app.store.putContact({ id: "k1", email: "kim@example.com", ownerId: "owner", visitorTokens: [] });
     await app.store.updatePresence("owner", { availability: "away", activityAt: clock.now().toISOString() });
-    const r = await app.inbound.receive({ channelId: "form-1", accepts: ["form"], text: "form", contactKey: { by: "email", value: "kim@example.com" } });
+    const r = await app.inbound.receive({
+      channelId: "form-1",
+      accepts: ["form"],
+      text: "form",
+      contactKey: { by: "email", value: "kim@example.com" },
+    });
     expect(r.conversation.assigneeId).toBe("owner");
     expect(sent).toHaveLength(1);
   });
 
   it("chat: unknown visitor goes to the fallback user", async () => {
     const { app, sent } = await setup("chat", "fallback");
-    const r = await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: { by: "visitorToken", value: "nobody" } });
+    const r = await app.inbound.receive({
+      channelId: "chat-1",
+      accepts: ["chat"],
+      text: "hi",
+      contactKey: { by: "visitorToken", value: "nobody" },
+    });
     expect(r.conversation.assigneeId).toBe("fallback");
     expect(sent).toEqual([]);
   });
@@ -80,18 +120,32 @@ describe("routing.md §5.2: contact owner routing", () => {
       const { app } = await setup(type, type === "chat" ? "fallback" : undefined);
       await app.store.putContact({ id: "k1", email: "kim@example.com", ownerId: "owner", visitorTokens: ["tok"] });
       await app.store.putUser(profile("owner", { seat: "none" }));
-      const key = type === "chat" ? { by: "visitorToken" as const, value: "tok" } : { by: "email" as const, value: "kim@example.com" };
+      const key =
+        type === "chat"
+          ? { by: "visitorToken" as const, value: "tok" }
+          : { by: "email" as const, value: "kim@example.com" };
       const r = await app.inbound.receive({ channelId: `${type}-1`, accepts: [type], text: "hi", contactKey: key });
       expect(r.conversation.assigneeId).toBe(type === "chat" ? "fallback" : null);
     }
   });
 
   it("a failing notifier never undoes the assignment", async () => {
-    const app = await testApp({ notifier: { notifyOfflineOwner: async () => { throw new Error("SES down"); } } });
+    const app = await testApp({
+      notifier: {
+        notifyOfflineOwner: async () => {
+          throw new Error("SES down");
+        },
+      },
+    });
     await app.store.putUser(profile("owner"));
     await seedChannel(app, { type: "email", rule: { autoAssign: true, target: { type: "contact_owner" } } });
     await app.store.putContact({ id: "k1", email: "kim@example.com", ownerId: "owner", visitorTokens: [] });
-    const r = await app.inbound.receive({ channelId: "email-1", accepts: ["email"], text: "x", contactKey: { by: "email", value: "kim@example.com" } });
+    const r = await app.inbound.receive({
+      channelId: "email-1",
+      accepts: ["email"],
+      text: "x",
+      contactKey: { by: "email", value: "kim@example.com" },
+    });
     expect((await app.store.getConversation(r.conversation.id))?.assigneeId).toBe("owner");
     expect(await invariantViolations(app)).toEqual([]);
   });

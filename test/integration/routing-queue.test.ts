@@ -8,10 +8,21 @@ import { countCalls } from "../support/instrument";
 /** Puts a conversation in the chat channel's queue as a router that then crashed would leave it. */
 async function strandInQueue(app: Awaited<ReturnType<typeof testApp>>, id: string, at: Date) {
   const conversation: Conversation = {
-    id, inboxId: "inbox-1", channelId: "chat-1", channelType: "chat", status: "open", assigneeId: null, teamId: null,
-    contactId: null, createdAt: at.toISOString(), updatedAt: at.toISOString(), routingPending: true,
+    id,
+    inboxId: "inbox-1",
+    channelId: "chat-1",
+    channelType: "chat",
+    status: "open",
+    assigneeId: null,
+    teamId: null,
+    contactId: null,
+    createdAt: at.toISOString(),
+    updatedAt: at.toISOString(),
+    routingPending: true,
   };
-  const outcome = await app.store.enqueueNewConversations([{ item: { conversation, message: null, dedupeKey: `conv:${id}` }, entry: queueEntryOf(conversation, at) }]);
+  const outcome = await app.store.enqueueNewConversations([
+    { item: { conversation, message: null, dedupeKey: `conv:${id}` }, entry: queueEntryOf(conversation, at) },
+  ]);
   expect(outcome.type).toBe("committed");
 }
 
@@ -23,16 +34,28 @@ describe("the routing queue (cross-router group commit)", () => {
     const calls = countCalls(app.db.client);
     const r = await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: null });
     expect(r.conversation.assigneeId).toBe("a");
-    expect(Object.fromEntries(calls.counts)).toEqual({ QueryCommand: 1, BatchGetItemCommand: 1, TransactWriteItemsCommand: 1 });
+    expect(Object.fromEntries(calls.counts)).toEqual({
+      QueryCommand: 1,
+      BatchGetItemCommand: 1,
+      TransactWriteItemsCommand: 1,
+    });
   });
 
   it("a conversation left in the queue by a crashed router is routed by the next router once the head stops moving", async () => {
-    const app = await testApp({ router: { queue: { pollMs: 5, maxPollMs: 20, staleMs: 100, maxWaitMs: 5000, drainBudgetMs: 1000 } } });
+    const app = await testApp({
+      router: { queue: { pollMs: 5, maxPollMs: 20, staleMs: 100, maxWaitMs: 5000, drainBudgetMs: 1000 } },
+    });
     await app.store.putUser(profile("alice"));
     await seedChannel(app, { rule: usersAndTeams(["alice"]) });
     await strandInQueue(app, "stranded", new Date(app.clock.now().getTime() - 1000));
     // The stranded one is visible to agents meanwhile: nothing is ever invisible.
-    const before = await app.store.listConversations({ inboxId: "inbox-1", view: "unassigned", status: "open", userId: "x", limit: 10 });
+    const before = await app.store.listConversations({
+      inboxId: "inbox-1",
+      view: "unassigned",
+      status: "open",
+      userId: "x",
+      limit: 10,
+    });
     expect(before.items.map((c) => c.id)).toEqual(["stranded"]);
     // A new chat sees the queue and joins it behind the stranded one (first in, first out).
     const r = await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: null });
@@ -46,7 +69,9 @@ describe("the routing queue (cross-router group commit)", () => {
   });
 
   it("a queued conversation taken by hand meanwhile is not routed again, and its entry is dropped", async () => {
-    const app = await testApp({ router: { queue: { pollMs: 5, maxPollMs: 20, staleMs: 100, maxWaitMs: 5000, drainBudgetMs: 1000 } } });
+    const app = await testApp({
+      router: { queue: { pollMs: 5, maxPollMs: 20, staleMs: 100, maxWaitMs: 5000, drainBudgetMs: 1000 } },
+    });
     const alice = await app.store.putUser(profile("alice"));
     await app.store.putUser(profile("bob"));
     await seedChannel(app, { rule: usersAndTeams(["alice", "bob"]) });
@@ -65,7 +90,14 @@ describe("the routing queue (cross-router group commit)", () => {
     for (const id of agents) await seedApp.store.putUser(profile(id));
     await seedChannel(seedApp, { rule: usersAndTeams(agents) });
     const results = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => createApp({ db: clients(), tableName: seedApp.tableName }).inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `c${i}`, contactKey: null })),
+      Array.from({ length: 30 }, (_, i) =>
+        createApp({ db: clients(), tableName: seedApp.tableName }).inbound.receive({
+          channelId: "chat-1",
+          accepts: ["chat"],
+          text: `c${i}`,
+          contactKey: null,
+        }),
+      ),
     );
     expect(results.some((r) => r.queued)).toBe(true);
     expect(results.every((r) => r.conversation.assigneeId !== null && !r.conversation.routingPending)).toBe(true);
@@ -82,10 +114,18 @@ describe("bot hand-off (routing.md §5: routed when the bot hands the chat over)
     await app.store.putUser(profile("alice"));
     await app.store.putUser(profile("bob"));
     const channel = await seedChannel(app, { type: "bot", rule: usersAndTeams(["alice", "bob"]) });
-    const r = await app.inbound.receive({ channelId: "bot-1", accepts: ["chat", "bot"], text: "hi bot", contactKey: null });
+    const r = await app.inbound.receive({
+      channelId: "bot-1",
+      accepts: ["chat", "bot"],
+      text: "hi bot",
+      contactKey: null,
+    });
     expect(r.conversation).toMatchObject({ assigneeId: null, awaitingHandoff: true });
     expect(r.decision).toBeNull();
-    const [first, second] = await Promise.all([app.conversations.handoff(r.conversation.id, null, channel), app.conversations.handoff(r.conversation.id, null, channel)]);
+    const [first, second] = await Promise.all([
+      app.conversations.handoff(r.conversation.id, null, channel),
+      app.conversations.handoff(r.conversation.id, null, channel),
+    ]);
     expect(first.assigneeId).toBe("alice");
     expect(second.assigneeId).toBe("alice");
     expect((await app.store.getUser("alice"))?.openCount).toBe(1);

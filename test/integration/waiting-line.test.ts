@@ -1,10 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "#shared/app";
 import type { RoutingRule } from "#shared/domain/types";
-import { clients, dump, invariantViolations, lineViolations, profile, seedChannel, testApp, usersAndTeams, type TestApp } from "../support/harness";
+import {
+  clients,
+  dump,
+  invariantViolations,
+  lineViolations,
+  profile,
+  seedChannel,
+  testApp,
+  usersAndTeams,
+  type TestApp,
+} from "../support/harness";
 import { ADMIN, apiHarness } from "../support/http";
 
-const chat = (app: TestApp, text = "hi", channelId = "chat-1") => app.inbound.receive({ channelId, accepts: ["chat"], text, contactKey: null });
+const chat = (app: TestApp, text = "hi", channelId = "chat-1") =>
+  app.inbound.receive({ channelId, accepts: ["chat"], text, contactKey: null });
 
 async function line(app: TestApp, channelId = "chat-1") {
   return (await app.store.waitingEntries(channelId, 500)).map((e) => e.conversationId);
@@ -26,9 +37,18 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     const second = await chat(app, "two");
     expect(first.conversation).toMatchObject({ assigneeId: null, waitingSince: "2026-11-24T10:00:00.000Z" });
     expect(await line(app)).toEqual([first.conversation.id, second.conversation.id]);
-    const unassigned = await app.store.listConversations({ inboxId: "inbox-1", view: "unassigned", status: "open", userId: "x", limit: 10 });
+    const unassigned = await app.store.listConversations({
+      inboxId: "inbox-1",
+      view: "unassigned",
+      status: "open",
+      userId: "x",
+      limit: 10,
+    });
     expect(unassigned.items.map((c) => c.id)).toEqual([first.conversation.id, second.conversation.id]);
-    expect(await app.waiting.placeOf(second.conversation)).toEqual({ position: 2, since: second.conversation.waitingSince });
+    expect(await app.waiting.placeOf(second.conversation)).toEqual({
+      position: 2,
+      since: second.conversation.waitingSince,
+    });
   });
 
   it("an away agent who turns available gets the oldest waiting chat within that request; the record says why", async () => {
@@ -42,7 +62,10 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     expect(stored).toMatchObject({ assigneeId: "alice" });
     expect(stored?.waitingSince).toBeUndefined();
     expect(stored?.routing?.waited).toMatchObject({ ms: 240_000, trigger: { kind: "available", userId: "alice" } });
-    expect(stored?.routing?.outcome).toMatchObject({ type: "assigned", why: expect.stringContaining("waited 4 min; assigned when alice became available") });
+    expect(stored?.routing?.outcome).toMatchObject({
+      type: "assigned",
+      why: expect.stringContaining("waited 4 min; assigned when alice became available"),
+    });
     expect(await line(app)).toEqual([]);
     expect(await invariantViolations(app)).toEqual([]);
     expect(await lineViolations(app)).toEqual([]);
@@ -59,7 +82,10 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     await app.conversations.close(alice, held.conversation.id);
     await app.waiting.settled();
     expect((await app.store.getConversation(waiting1.conversation.id))?.assigneeId).toBe("alice");
-    expect((await app.store.getConversation(waiting1.conversation.id))?.routing?.waited?.trigger).toEqual({ kind: "freed", userId: "alice" });
+    expect((await app.store.getConversation(waiting1.conversation.id))?.routing?.waited?.trigger).toEqual({
+      kind: "freed",
+      userId: "alice",
+    });
     await app.conversations.assign(alice, waiting1.conversation.id, { userId: null });
     await app.waiting.settled();
     // Unassigned by hand, it is triage's now (not back in the line); the next in line takes the slot.
@@ -83,7 +109,10 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     expect((await app.store.getConversation(a.conversation.id))?.assigneeId).toBe("alice");
     await app.admin.putUser(profile("bob", { primaryTeamId: "support", capacity: 1 }));
     await app.waiting.settled();
-    expect((await app.store.getConversation(b.conversation.id))?.routing?.waited?.trigger).toEqual({ kind: "joined", userId: "bob" });
+    expect((await app.store.getConversation(b.conversation.id))?.routing?.waited?.trigger).toEqual({
+      kind: "joined",
+      userId: "bob",
+    });
     await app.admin.putRule("chat-1", usersAndTeams(["carol"], ["support"]));
     await app.waiting.settled();
     expect((await app.store.getConversation(c.conversation.id))?.assigneeId).toBe("carol");
@@ -105,7 +134,10 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     await app.setAvailability("bob", "available");
     await app.waiting.settled();
     expect((await app.store.getConversation(taken.conversation.id))?.assigneeId).toBe("alice");
-    expect((await app.store.getConversation(closed.conversation.id))).toMatchObject({ status: "closed", assigneeId: null });
+    expect(await app.store.getConversation(closed.conversation.id)).toMatchObject({
+      status: "closed",
+      assigneeId: null,
+    });
     expect(await invariantViolations(app)).toEqual([]);
     expect(await lineViolations(app)).toEqual([]);
   });
@@ -114,14 +146,29 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     const app = await testApp();
     await app.store.putUser(profile("owner", { capacity: 1 }));
     await seedChannel(app, { rule: { autoAssign: true, target: { type: "contact_owner" } } });
-    await app.store.putContact({ id: "k1", email: "kim@example.com", ownerId: "owner", visitorTokens: ["tok-kim-0001"] });
-    const first = await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: "1", contactKey: { by: "visitorToken", value: "tok-kim-0001" } });
-    const second = await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: "2", contactKey: { by: "visitorToken", value: "tok-kim-0001" } });
+    await app.store.putContact({
+      id: "k1",
+      email: "kim@example.com",
+      ownerId: "owner",
+      visitorTokens: ["tok-kim-0001"],
+    });
+    const first = await app.inbound.receive({
+      channelId: "chat-1",
+      accepts: ["chat"],
+      text: "1",
+      contactKey: { by: "visitorToken", value: "tok-kim-0001" },
+    });
+    const second = await app.inbound.receive({
+      channelId: "chat-1",
+      accepts: ["chat"],
+      text: "2",
+      contactKey: { by: "visitorToken", value: "tok-kim-0001" },
+    });
     expect(first.conversation.assigneeId).toBe("owner");
     expect(second.conversation.waitingSince).toBeDefined();
     await app.conversations.close((await app.store.getUser("owner"))!, first.conversation.id);
     await app.waiting.settled();
-    expect((await app.store.getConversation(second.conversation.id))).toMatchObject({ assigneeId: "owner" });
+    expect(await app.store.getConversation(second.conversation.id)).toMatchObject({ assigneeId: "owner" });
     expect(await invariantViolations(app)).toEqual([]);
     expect(await lineViolations(app)).toEqual([]);
   });
@@ -163,11 +210,26 @@ describe("visitors see their place in line (docs/api.md)", () => {
     const replay = await h.call({ method: "POST", path: "/chat/chat-1/conversations", as: null, body });
     expect(replay.status).toBe(200);
     expect(replay.json.conversation.waiting).toEqual(first.json.conversation.waiting);
-    const thread = await h.call({ method: "GET", path: `/chat/conversations/${first.json.conversation.id}/messages`, as: null, query: { visitorToken: token } });
+    const thread = await h.call({
+      method: "GET",
+      path: `/chat/conversations/${first.json.conversation.id}/messages`,
+      as: null,
+      query: { visitorToken: token },
+    });
     expect(thread.json.conversation.waiting).toEqual({ position: 1, since: expect.any(String) });
-    const bot = await h.call({ method: "POST", path: "/chat/bot-1/conversations", as: null, body: { text: "bot", visitorToken: token } });
+    const bot = await h.call({
+      method: "POST",
+      path: "/chat/bot-1/conversations",
+      as: null,
+      body: { text: "bot", visitorToken: token },
+    });
     expect(bot.json.conversation.waiting).toBeUndefined();
-    const handedOff = await h.call({ method: "POST", path: `/chat/conversations/${bot.json.conversation.id}/handoff`, as: null, body: { visitorToken: token } });
+    const handedOff = await h.call({
+      method: "POST",
+      path: `/chat/conversations/${bot.json.conversation.id}/handoff`,
+      as: null,
+      body: { visitorToken: token },
+    });
     expect(handedOff.json).toMatchObject({ assigned: false, waiting: { position: 1, since: expect.any(String) } });
   });
 });
@@ -193,7 +255,14 @@ describe("the waiting line under bursts", () => {
     const app = await seeded(["a1", "a2"], { capacity: 6 });
     for (const id of ["a1", "a2"]) await app.setAvailability(id, "away");
     const results = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => createApp({ db: clients(), tableName: app.tableName, clock: app.clock }).inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null })),
+      Array.from({ length: 12 }, (_, i) =>
+        createApp({ db: clients(), tableName: app.tableName, clock: app.clock }).inbound.receive({
+          channelId: "chat-1",
+          accepts: ["chat"],
+          text: `${i}`,
+          contactKey: null,
+        }),
+      ),
     );
     expect(results.every((r) => r.conversation.assigneeId === null)).toBe(true);
     expect((await line(app)).sort()).toEqual(results.map((r) => r.conversation.id).sort());
@@ -219,7 +288,9 @@ describe("the sweeper", () => {
     await app.store.updatePresence("alice", { availability: "available" });
     const first = await app.sweep();
     expect(first).toMatchObject({ channels: 1, assigned: 1 });
-    expect((await app.store.getConversation(waited.conversation.id))?.routing?.waited?.trigger).toEqual({ kind: "sweep" });
+    expect((await app.store.getConversation(waited.conversation.id))?.routing?.waited?.trigger).toEqual({
+      kind: "sweep",
+    });
     expect(await app.sweep()).toMatchObject({ assigned: 0 });
     expect(await invariantViolations(app)).toEqual([]);
     expect(await lineViolations(app)).toEqual([]);
@@ -231,7 +302,12 @@ describe("the sweeper", () => {
     for (let i = 0; i < 12; i++) await chat(app, `${i}`);
     for (const id of ["alice", "bob", "carol"]) await app.store.updatePresence(id, { availability: "available" });
     const other = createApp({ db: clients(), tableName: app.tableName, clock: app.clock });
-    await Promise.all([app.sweep(), other.sweep(), app.setAvailability("alice", "available"), other.waiting.userMayTakeMore((await app.store.getUser("bob"))!, { kind: "available", userId: "bob" })]);
+    await Promise.all([
+      app.sweep(),
+      other.sweep(),
+      app.setAvailability("alice", "available"),
+      other.waiting.userMayTakeMore((await app.store.getUser("bob"))!, { kind: "available", userId: "bob" }),
+    ]);
     await Promise.all([app.waiting.settled(), other.waiting.settled()]);
     const { conversations, users } = await dump(app);
     expect(conversations.filter((c) => c.assigneeId !== null)).toHaveLength(12);
@@ -249,9 +325,14 @@ describe("concurrency: nobody waits while an eligible agent is free", () => {
     const waiting = [await chat(app, "w1"), await chat(app, "w2"), await chat(app, "w3")];
     const other = createApp({ db: clients(), tableName: app.tableName, clock: app.clock });
     const [alice, bob] = [(await app.store.getUser("alice"))!, (await app.store.getUser("bob"))!];
-    await Promise.all([app.conversations.close(alice, h1.conversation.id), other.conversations.close(bob, h2.conversation.id)]);
+    await Promise.all([
+      app.conversations.close(alice, h1.conversation.id),
+      other.conversations.close(bob, h2.conversation.id),
+    ]);
     await Promise.all([app.waiting.settled(), other.waiting.settled()]);
-    const after = await Promise.all(waiting.map(async (w) => (await app.store.getConversation(w.conversation.id))!.assigneeId));
+    const after = await Promise.all(
+      waiting.map(async (w) => (await app.store.getConversation(w.conversation.id))!.assigneeId),
+    );
     expect(after.slice(0, 2).sort()).toEqual(["alice", "bob"]);
     expect(after[2]).toBeNull();
     expect(await line(app)).toEqual([waiting[2]!.conversation.id]);
@@ -291,7 +372,12 @@ describe("concurrency: nobody waits while an eligible agent is free", () => {
     for (const id of agents) await h.app.setAvailability(id, "away");
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) {
-      const r = await h.call({ method: "POST", path: "/chat/chat-1/conversations", as: null, body: { text: `chat ${i}` } });
+      const r = await h.call({
+        method: "POST",
+        path: "/chat/chat-1/conversations",
+        as: null,
+        body: { text: `chat ${i}` },
+      });
       expect(r.status).toBe(201);
       expect(r.json.conversation.waiting).toEqual({ position: i + 1, since: expect.any(String) });
       ids.push(r.json.conversation.id);
@@ -300,7 +386,11 @@ describe("concurrency: nobody waits while an eligible agent is free", () => {
     const waitingStats = await h.call({ method: "GET", path: "/channels/chat-1/stats", as: ADMIN });
     expect(waitingStats.json).toMatchObject({ channelId: "chat-1", waiting: 20, oldestWaitMs: 200_000 });
     const started = performance.now();
-    await Promise.all(agents.map((sub) => h.call({ method: "PUT", path: "/me/availability", as: { sub }, body: { availability: "available" } })));
+    await Promise.all(
+      agents.map((sub) =>
+        h.call({ method: "PUT", path: "/me/availability", as: { sub }, body: { availability: "available" } }),
+      ),
+    );
     await h.app.waiting.settled();
     expect(performance.now() - started).toBeLessThan(2000);
     const { conversations, users } = await dump(h.app);
@@ -311,7 +401,11 @@ describe("concurrency: nobody waits while an eligible agent is free", () => {
     const byArrival = ids.map((id) => conversations.find((c) => c.id === id)!.routing!.waited!.ms);
     expect([...byArrival].sort((a, b) => b - a)).toEqual(byArrival);
     const stats = await h.call({ method: "GET", path: "/channels/chat-1/stats", as: ADMIN });
-    expect(stats.json).toMatchObject({ waiting: 0, oldestWaitMs: null, lastHour: { assigned: 20, p50Ms: 100_000, p95Ms: 190_000 } });
+    expect(stats.json).toMatchObject({
+      waiting: 0,
+      oldestWaitMs: null,
+      lastHour: { assigned: 20, p50Ms: 100_000, p95Ms: 190_000 },
+    });
     expect((await h.call({ method: "GET", path: "/channels/nope/stats", as: ADMIN })).status).toBe(404);
     expect((await h.call({ method: "GET", path: "/channels/chat-1/stats", as: { sub: "alice" } })).status).toBe(403);
     expect(await invariantViolations(h.app)).toEqual([]);

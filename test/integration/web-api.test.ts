@@ -195,6 +195,6 @@ describe("the developer sign-in exists only in local mode", () => {
     const h = await apiHarness();
     const r = await h.call({ method: "POST", path: "/local/sign-in", body: { userId: "alice" } });
     expect(r.status).toBe(404);
-    expect(JSON.stringify(r.json)).not.toContain("token\":");
+    expect(JSON.stringify(r.json)).not.toContain('token":');
   });
 });

@@ -51,11 +51,19 @@ export async function freshTable(db: DynamoClients = clients()): Promise<string>
   return tableName;
 }
 
-export async function testApp(opts: Partial<AppDeps> & { clock?: TestClock; random?: RandomSource; notifier?: OwnerNotifier } = {}) {
+export async function testApp(
+  opts: Partial<AppDeps> & { clock?: TestClock; random?: RandomSource; notifier?: OwnerNotifier } = {},
+) {
   const db = opts.db ?? clients();
   const tableName = opts.tableName ?? (await freshTable(db));
   const clock = (opts.clock as TestClock | undefined) ?? new TestClock();
-  const app = createApp({ ...opts, db, tableName, clock, router: { backoff: { baseMs: 1, capMs: 10 }, ...opts.router } });
+  const app = createApp({
+    ...opts,
+    db,
+    tableName,
+    clock,
+    router: { backoff: { baseMs: 1, capMs: 10 }, ...opts.router },
+  });
   return { ...app, db, tableName, clock };
 }
 
@@ -104,7 +112,9 @@ export async function dump(app: { db: DynamoClients; tableName: string }) {
   const conversations: Conversation[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const out = await app.db.doc.send(new ScanCommand({ TableName: app.tableName, ExclusiveStartKey: start, ConsistentRead: true }));
+    const out = await app.db.doc.send(
+      new ScanCommand({ TableName: app.tableName, ExclusiveStartKey: start, ConsistentRead: true }),
+    );
     for (const item of out.Items ?? []) {
       if (item.entityType === ENTITY.user) users.push(itemToUser(item));
       if (item.entityType === ENTITY.conversation) conversations.push(itemToConversation(item));
@@ -121,14 +131,17 @@ export async function dump(app: { db: DynamoClients; tableName: string }) {
 export async function invariantViolations(app: { db: DynamoClients; tableName: string }): Promise<string[]> {
   const { users, conversations } = await dump(app);
   const truth = new Map<string, number>();
-  for (const c of conversations) if (c.status === "open" && c.assigneeId) truth.set(c.assigneeId, (truth.get(c.assigneeId) ?? 0) + 1);
+  for (const c of conversations)
+    if (c.status === "open" && c.assigneeId) truth.set(c.assigneeId, (truth.get(c.assigneeId) ?? 0) + 1);
   const problems: string[] = [];
   for (const u of users) {
     const real = truth.get(u.id) ?? 0;
     if (u.openCount !== real) problems.push(`user ${u.id}: stored openCount ${u.openCount}, real ${real}`);
-    if (u.capacity !== null && real > u.capacity) problems.push(`user ${u.id}: ${real} open over capacity ${u.capacity}`);
+    if (u.capacity !== null && real > u.capacity)
+      problems.push(`user ${u.id}: ${real} open over capacity ${u.capacity}`);
   }
-  for (const [id] of truth) if (!users.some((u) => u.id === id)) problems.push(`conversations assigned to unknown user ${id}`);
+  for (const [id] of truth)
+    if (!users.some((u) => u.id === id)) problems.push(`conversations assigned to unknown user ${id}`);
   return problems;
 }
 
@@ -142,7 +155,9 @@ export async function lineViolations(app: { db: DynamoClients; tableName: string
   let start: Record<string, unknown> | undefined;
   const waiting: Conversation[] = [];
   do {
-    const out = await app.db.doc.send(new ScanCommand({ TableName: app.tableName, ExclusiveStartKey: start, ConsistentRead: true }));
+    const out = await app.db.doc.send(
+      new ScanCommand({ TableName: app.tableName, ExclusiveStartKey: start, ConsistentRead: true }),
+    );
     for (const item of out.Items ?? []) {
       if (item.entityType === ENTITY.waitEntry) entries.add(String(item.conversationId));
       if (item.entityType === ENTITY.conversation) {
@@ -153,7 +168,8 @@ export async function lineViolations(app: { db: DynamoClients; tableName: string
     start = out.LastEvaluatedKey;
   } while (start);
   for (const c of waiting) {
-    if (c.assigneeId !== null || c.status !== "open") problems.push(`conversation ${c.id} waits but is ${c.status}, assignee ${c.assigneeId}`);
+    if (c.assigneeId !== null || c.status !== "open")
+      problems.push(`conversation ${c.id} waits but is ${c.status}, assignee ${c.assigneeId}`);
     if (!entries.has(c.id)) problems.push(`conversation ${c.id} waits without a line entry`);
     entries.delete(c.id);
   }

@@ -4,7 +4,9 @@ import { createApiHandler } from "#shared/http/api";
 import { testApp, type TestApp } from "./harness";
 import { checkResponse } from "./openapi-check";
 
-const template = JSON.parse(readFileSync(new URL("../fixtures/apigw-v2-jwt-event.json", import.meta.url), "utf8")) as APIGatewayProxyEventV2 & {
+const template = JSON.parse(
+  readFileSync(new URL("../fixtures/apigw-v2-jwt-event.json", import.meta.url), "utf8"),
+) as APIGatewayProxyEventV2 & {
   requestContext: { authorizer?: { jwt: { claims: Record<string, unknown> } } };
 };
 
@@ -33,12 +35,27 @@ export function apiEvent(call: Call): APIGatewayProxyEventV2 {
   e.routeKey = "$default";
   e.queryStringParameters = call.query;
   e.rawQueryString = new URLSearchParams(call.query ?? {}).toString();
-  e.headers = { ...e.headers, ...(body !== undefined ? { "Content-Type": "application/json", "Content-Length": String(Buffer.byteLength(body)) } : {}), ...call.headers };
+  e.headers = {
+    ...e.headers,
+    ...(body !== undefined
+      ? { "Content-Type": "application/json", "Content-Length": String(Buffer.byteLength(body)) }
+      : {}),
+    ...call.headers,
+  };
   e.cookies = call.cookies ?? [];
   if (body !== undefined) e.body = body;
   else delete e.body;
   if (call.as === null || call.as === undefined) delete e.requestContext.authorizer;
-  else e.requestContext.authorizer = { jwt: { claims: { ...e.requestContext.authorizer!.jwt.claims, sub: call.as.sub, "cognito:groups": call.as.groups ?? "[users]" } } };
+  else
+    e.requestContext.authorizer = {
+      jwt: {
+        claims: {
+          ...e.requestContext.authorizer!.jwt.claims,
+          sub: call.as.sub,
+          "cognito:groups": call.as.groups ?? "[users]",
+        },
+      },
+    };
   return e;
 }
 
@@ -46,7 +63,12 @@ export async function apiHarness(opts: Parameters<typeof testApp>[0] = {}) {
   const app = await testApp(opts);
   const errors: unknown[] = [];
   const handler = createApiHandler(
-    { commands: app.commands, queries: app.queries, config: { allowedOrigins: ["https://shop.example"], formSigningKey: FORM_KEY }, now: () => app.clock.now() },
+    {
+      commands: app.commands,
+      queries: app.queries,
+      config: { allowedOrigins: ["https://shop.example"], formSigningKey: FORM_KEY },
+      now: () => app.clock.now(),
+    },
     { error: (msg, extra) => errors.push({ msg, ...extra }) },
   );
   const call = async (c: Call) => {

@@ -1,6 +1,12 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 
-const WRITES = new Set(["PutItemCommand", "UpdateItemCommand", "DeleteItemCommand", "TransactWriteItemsCommand", "BatchWriteItemCommand"]);
+const WRITES = new Set([
+  "PutItemCommand",
+  "UpdateItemCommand",
+  "DeleteItemCommand",
+  "TransactWriteItemsCommand",
+  "BatchWriteItemCommand",
+]);
 
 /** Counts DynamoDB calls by command name, via SDK middleware (nothing is mocked). */
 export function countCalls(client: DynamoDBClient) {
@@ -26,7 +32,10 @@ export function countCalls(client: DynamoDBClient) {
  * cancellation, before the request is sent, on the calls `shouldFail` picks. `call` counts the
  * calls of that command only (0, 1, 2...).
  */
-export function injectFaults(client: DynamoDBClient, shouldFail: (commandName: string, call: number) => "throttle" | "conflict" | null) {
+export function injectFaults(
+  client: DynamoDBClient,
+  shouldFail: (commandName: string, call: number) => "throttle" | "conflict" | null,
+) {
   const calls = new Map<string, number>();
   const injected = { throttle: 0, conflict: 0 };
   client.middlewareStack.add(
@@ -46,14 +55,19 @@ export function injectFaults(client: DynamoDBClient, shouldFail: (commandName: s
       if (fault === "conflict" && name === "TransactWriteItemsCommand") {
         injected.conflict++;
         const items = ((args.input as { TransactItems?: unknown[] }).TransactItems ?? []).length;
-        throw Object.assign(new Error("Transaction cancelled, please refer cancellation reasons for specific reasons"), {
-          name: "TransactionCanceledException",
-          $fault: "client",
-          $metadata: { httpStatusCode: 400 },
-          CancellationReasons: Array.from({ length: items }, (_, i) =>
-            i === 0 ? { Code: "TransactionConflict", Message: "Transaction is ongoing for the item" } : { Code: "None" },
-          ),
-        });
+        throw Object.assign(
+          new Error("Transaction cancelled, please refer cancellation reasons for specific reasons"),
+          {
+            name: "TransactionCanceledException",
+            $fault: "client",
+            $metadata: { httpStatusCode: 400 },
+            CancellationReasons: Array.from({ length: items }, (_, i) =>
+              i === 0
+                ? { Code: "TransactionConflict", Message: "Transaction is ongoing for the item" }
+                : { Code: "None" },
+            ),
+          },
+        );
       }
       return next(args);
     },
@@ -79,7 +93,14 @@ function pkOf(item: unknown): string | null {
  * ReturnConsumedCapacity, which this middleware adds to every call. Nothing is mocked.
  */
 export function measureTraffic(client: DynamoDBClient) {
-  const t = { itemsRead: 0, bytesRead: 0, readUnits: 0, writeUnits: 0, itemWrites: 0, writesByKey: new Map<string, number>() };
+  const t = {
+    itemsRead: 0,
+    bytesRead: 0,
+    readUnits: 0,
+    writeUnits: 0,
+    itemWrites: 0,
+    writesByKey: new Map<string, number>(),
+  };
   const addWrite = (pk: string | null) => {
     if (!pk) return;
     t.itemWrites++;
@@ -108,7 +129,10 @@ export function measureTraffic(client: DynamoDBClient) {
       else t.readUnits += units;
       if (name === "TransactWriteItemsCommand") {
         for (const ti of (input.TransactItems as Rec[] | undefined) ?? []) {
-          const w = (ti.Put as Rec | undefined)?.Item ?? (ti.Update as Rec | undefined)?.Key ?? (ti.Delete as Rec | undefined)?.Key;
+          const w =
+            (ti.Put as Rec | undefined)?.Item ??
+            (ti.Update as Rec | undefined)?.Key ??
+            (ti.Delete as Rec | undefined)?.Key;
           if (w) addWrite(pkOf(w));
         }
       } else if (name === "PutItemCommand") addWrite(pkOf(input.Item));

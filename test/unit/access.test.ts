@@ -2,7 +2,21 @@ import { describe, expect, it } from "vitest";
 import { hasAccess, isAssignable } from "#shared/domain/access";
 import type { Inbox, User } from "#shared/domain/types";
 
-const user = (over: Partial<User>): User => ({ id: "u", name: "u", email: "", seat: "service", role: "agent", primaryTeamId: null, additionalTeamIds: [], capacity: null, availability: "available", lastInboxActivityAt: null, lastAssignedAt: null, openCount: 0, ...over });
+const user = (over: Partial<User>): User => ({
+  id: "u",
+  name: "u",
+  email: "",
+  seat: "service",
+  role: "agent",
+  primaryTeamId: null,
+  additionalTeamIds: [],
+  capacity: null,
+  availability: "available",
+  lastInboxActivityAt: null,
+  lastAssignedAt: null,
+  openCount: 0,
+  ...over,
+});
 const restricted: Inbox = { id: "i", name: "i", access: { type: "restricted", teamIds: ["t"], userIds: ["listed"] } };
 
 describe("routing.md §2: inbox access", () => {

@@ -3,7 +3,8 @@ import type { Decision } from "#shared/domain/decide";
 import { waves } from "#shared/domain/routing-queue";
 
 const d = (userId: string | null) => ({ decision: { userId } as Decision });
-const ids = (w: Array<Array<Array<{ decision: Decision }>>>) => w.map((wave) => wave.map((batch) => batch.map((x) => x.decision.userId)));
+const ids = (w: Array<Array<Array<{ decision: Decision }>>>) =>
+  w.map((wave) => wave.map((batch) => batch.map((x) => x.decision.userId)));
 
 describe("drain waves: batches that fit one transaction, committed together when their users are disjoint", () => {
   it("batches touching disjoint users share a wave; a batch reusing a user waits for the next wave", () => {
@@ -23,6 +24,10 @@ describe("drain waves: batches that fit one transaction, committed together when
   });
 
   it("an entry nobody takes joins the waiting line: no user item, one line entry more", () => {
-    expect(waves(Array.from({ length: 60 }, () => d(null))).flat().map((b) => b.length)).toEqual([33, 27]);
+    expect(
+      waves(Array.from({ length: 60 }, () => d(null)))
+        .flat()
+        .map((b) => b.length),
+    ).toEqual([33, 27]);
   });
 });

@@ -9,6 +9,8 @@ describe("the embedded DynamoDB binary", () => {
 
   it("when missing, the error names the package to install and the endpoint override", () => {
     expect(() => dynoxideBinary("plan9", "mips")).toThrow(EmulatorError);
-    expect(() => dynoxideBinary("plan9", "mips")).toThrow(/no build installed for plan9-mips .*\n.*DYNAMODB_ENDPOINT=/s);
+    expect(() => dynoxideBinary("plan9", "mips")).toThrow(
+      /no build installed for plan9-mips .*\n.*DYNAMODB_ENDPOINT=/s,
+    );
   });
 });

@@ -4,12 +4,34 @@ import { validateRule, type RuleContext } from "#shared/domain/rules";
 import type { RoutingRule, User } from "#shared/domain/types";
 
 function user(id: string, over: Partial<User> = {}): User {
-  return { id, name: id, email: "", seat: "service", role: "agent", primaryTeamId: null, additionalTeamIds: [], capacity: null, availability: "available", lastInboxActivityAt: null, lastAssignedAt: null, openCount: 0, ...over };
+  return {
+    id,
+    name: id,
+    email: "",
+    seat: "service",
+    role: "agent",
+    primaryTeamId: null,
+    additionalTeamIds: [],
+    capacity: null,
+    availability: "available",
+    lastInboxActivityAt: null,
+    lastAssignedAt: null,
+    openCount: 0,
+    ...over,
+  };
 }
 const ctx = (over: Partial<RuleContext> = {}): RuleContext => ({
   channelType: "chat",
   inbox: { id: "inbox", name: "i", access: { type: "restricted", teamIds: ["t"], userIds: ["listed"] } },
-  users: new Map([user("ok", { primaryTeamId: "t" }), user("listed"), user("noseat", { seat: "none", primaryTeamId: "t" }), user("additional", { additionalTeamIds: ["t"] }), user("outsider")].map((u) => [u.id, u])),
+  users: new Map(
+    [
+      user("ok", { primaryTeamId: "t" }),
+      user("listed"),
+      user("noseat", { seat: "none", primaryTeamId: "t" }),
+      user("additional", { additionalTeamIds: ["t"] }),
+      user("outsider"),
+    ].map((u) => [u.id, u]),
+  ),
   teams: new Map([["t", { id: "t", name: "T" }]]),
   ...over,
 });
@@ -22,7 +44,10 @@ const details = (rule: RoutingRule, c = ctx()) => {
     return (e as ValidationError).details;
   }
 };
-const ut = (userIds: string[], teamIds: string[] = [], autoAssign = true): RoutingRule => ({ autoAssign, target: { type: "users_and_teams", userIds, teamIds } });
+const ut = (userIds: string[], teamIds: string[] = [], autoAssign = true): RoutingRule => ({
+  autoAssign,
+  target: { type: "users_and_teams", userIds, teamIds },
+});
 
 describe("routing.md §4: saving a routing rule", () => {
   it("accepts listed users who are assignable with a paid seat, and existing teams", () => {
@@ -38,13 +63,20 @@ describe("routing.md §4: saving a routing rule", () => {
     ]);
   });
   it("refuses auto-assign with an empty target, but allows it when auto-assign is off", () => {
-    expect(details(ut([], []))).toEqual([{ field: "target", reason: "autoAssign is on but the target lists no user and no team" }]);
+    expect(details(ut([], []))).toEqual([
+      { field: "target", reason: "autoAssign is on but the target lists no user and no team" },
+    ]);
     expect(details(ut([], [], false))).toEqual([]);
   });
   it("refuses a fallback user on a channel that is not chat", () => {
     for (const channelType of ["bot", "email", "form"] as const) {
-      expect(details({ autoAssign: true, target: { type: "contact_owner", fallbackUserId: "ok" } }, ctx({ channelType }))).toEqual([
-        { field: "target.fallbackUserId", reason: `a fallback user is only allowed on chat channels, not ${channelType}` },
+      expect(
+        details({ autoAssign: true, target: { type: "contact_owner", fallbackUserId: "ok" } }, ctx({ channelType })),
+      ).toEqual([
+        {
+          field: "target.fallbackUserId",
+          reason: `a fallback user is only allowed on chat channels, not ${channelType}`,
+        },
       ]);
     }
   });

@@ -21,7 +21,19 @@ import type {
   WaitingOutcome,
 } from "../../domain/ports";
 import type { Decision } from "../../domain/decide";
-import type { Channel, Contact, ContactKey, Conversation, Inbox, Message, MessageDelivery, QueueEntry, Team, User, WaitEntry } from "../../domain/types";
+import type {
+  Channel,
+  Contact,
+  ContactKey,
+  Conversation,
+  Inbox,
+  Message,
+  MessageDelivery,
+  QueueEntry,
+  Team,
+  User,
+  WaitEntry,
+} from "../../domain/types";
 import type { DynamoClients } from "./client";
 import { DynamoContactStore } from "./contact-store";
 import { DynamoConversationQueries } from "./conversation-queries";

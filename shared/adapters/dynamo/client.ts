@@ -17,9 +17,7 @@ export function createDynamoClients(opts: DynamoClientOptions) {
   const local = opts.endpoint !== undefined;
   const client = new DynamoDBClient({
     region: opts.region,
-    ...(local
-      ? { endpoint: opts.endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } }
-      : {}),
+    ...(local ? { endpoint: opts.endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {}),
     ...opts.overrides,
   });
   const doc = DynamoDBDocumentClient.from(client, {

@@ -93,7 +93,8 @@ export const primaryTeamIs = (teamId: string | null): Condition =>
 
 /** The last recorded activity is older than `before` (or there is none): presence writes at most once a minute. */
 export const activityOlderThan = (before: string): Condition => ({
-  expression: "attribute_exists(pk) AND (attribute_not_exists(lastInboxActivityAt) OR lastInboxActivityAt < :staleBefore)",
+  expression:
+    "attribute_exists(pk) AND (attribute_not_exists(lastInboxActivityAt) OR lastInboxActivityAt < :staleBefore)",
   values: { ":staleBefore": before },
 });
 

@@ -33,7 +33,9 @@ export class DynamoContactStore {
   }
 
   private async contactItem(id: string): Promise<Record<string, unknown> | null> {
-    const out = await this.db.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.contact(id), ConsistentRead: true }));
+    const out = await this.db.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.contact(id), ConsistentRead: true }),
+    );
     return out.Item ?? null;
   }
 
@@ -72,7 +74,10 @@ export class DynamoContactStore {
     items.push(lookup(keys.contactEmail(contact.email)));
     for (const token of new Set(contact.visitorTokens)) items.push(lookup(keys.visitor(token)));
     if (previous) {
-      const keep = new Set([keys.contactEmail(contact.email).pk, ...contact.visitorTokens.map((t) => keys.visitor(t).pk)]);
+      const keep = new Set([
+        keys.contactEmail(contact.email).pk,
+        ...contact.visitorTokens.map((t) => keys.visitor(t).pk),
+      ]);
       for (const key of [keys.contactEmail(previous.email), ...previous.visitorTokens.map((t) => keys.visitor(t))]) {
         if (!keep.has(key.pk)) items.push({ Delete: { TableName: this.tableName, Key: key } });
       }

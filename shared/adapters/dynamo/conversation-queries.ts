@@ -57,14 +57,18 @@ export class DynamoConversationQueries {
   }
 
   async findChannelByAddress(address: string): Promise<Channel | null> {
-    const out = await this.db.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.channelAddress(address) }));
+    const out = await this.db.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.channelAddress(address) }),
+    );
     const channelId = out.Item?.channelId;
     return typeof channelId === "string" ? this.routing.getChannel(channelId) : null;
   }
 
   /** The conversation a dedupe key points at (email threading by Message-ID, duplicate deliveries). */
   async findByDedupeKey(channelId: string, key: string): Promise<string | null> {
-    const out = await this.db.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.dedupe(channelId, key), ConsistentRead: true }));
+    const out = await this.db.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.dedupe(channelId, key), ConsistentRead: true }),
+    );
     return typeof out.Item?.conversationId === "string" ? out.Item.conversationId : null;
   }
 

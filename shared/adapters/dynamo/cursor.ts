@@ -5,7 +5,8 @@ export function encodeCursor(key: Record<string, unknown> | undefined): string |
   return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : null;
 }
 
-const refuse = () => new ValidationError("bad cursor", [{ field: "cursor", reason: "not a cursor returned by this API" }]);
+const refuse = () =>
+  new ValidationError("bad cursor", [{ field: "cursor", reason: "not a cursor returned by this API" }]);
 
 /**
  * A cursor back into the ExclusiveStartKey of the same query, checked before DynamoDB sees it: exactly
@@ -31,7 +32,11 @@ export function decodeCursor(
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw refuse();
   const entries = Object.entries(parsed as Record<string, unknown>);
   const names = new Set(expect.attributes);
-  if (entries.length !== names.size || entries.some(([k, v]) => !names.has(k) || typeof v !== "string" || v.length > 1024)) throw refuse();
+  if (
+    entries.length !== names.size ||
+    entries.some(([k, v]) => !names.has(k) || typeof v !== "string" || v.length > 1024)
+  )
+    throw refuse();
   const key = parsed as Record<string, string>;
   if (key[expect.partition.name] !== expect.partition.value) throw refuse();
   if (expect.item && (key.sk !== expect.item.sk || !key.pk?.startsWith(expect.item.pkPrefix))) throw refuse();

@@ -1,4 +1,11 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { ConflictError, ContentionError, NotFoundError } from "../../domain/errors";
 import type { UserPage, UserProfile } from "../../domain/ports";
 import type { Channel, Inbox, Team, User } from "../../domain/types";
@@ -41,7 +48,10 @@ export class DynamoDirectoryStore {
     for (let attempt = 0; attempt < 8; attempt++) {
       const before = await this.getUser(profile.id);
       const seenTeam = before?.primaryTeamId ?? null;
-      const cond = all(primaryTeamIs(seenTeam), ...(profile.capacity === null ? [] : [capacityNotBelowLoad(profile.capacity)]));
+      const cond = all(
+        primaryTeamIs(seenTeam),
+        ...(profile.capacity === null ? [] : [capacityNotBelowLoad(profile.capacity)]),
+      );
       const set = [
         "id = :id",
         "entityType = :entityType",
@@ -91,15 +101,27 @@ export class DynamoDirectoryStore {
         { kind: "user", userId: profile.id },
       );
       if (seenTeam !== null && seenTeam !== profile.primaryTeamId) {
-        tx.add({ Delete: { TableName: this.tableName, Key: keys.teamMember(seenTeam, profile.id) } }, { kind: "member" });
+        tx.add(
+          { Delete: { TableName: this.tableName, Key: keys.teamMember(seenTeam, profile.id) } },
+          { kind: "member" },
+        );
       }
       if (profile.primaryTeamId !== null) {
-        const item = { ...keys.teamMember(profile.primaryTeamId, profile.id), entityType: ENTITY.teamMember, userId: profile.id };
+        const item = {
+          ...keys.teamMember(profile.primaryTeamId, profile.id),
+          entityType: ENTITY.teamMember,
+          userId: profile.id,
+        };
         tx.add({ Put: { TableName: this.tableName, Item: item } }, { kind: "member" });
       }
       const result = await runTransaction(this.db, tx);
       if (result.ok) {
-        const kept = before ?? { availability: "available" as const, lastInboxActivityAt: null, lastAssignedAt: null, openCount: 0 };
+        const kept = before ?? {
+          availability: "available" as const,
+          lastInboxActivityAt: null,
+          lastAssignedAt: null,
+          openCount: 0,
+        };
         return {
           ...profile,
           availability: kept.availability,
@@ -111,7 +133,10 @@ export class DynamoDirectoryStore {
       const old = result.conditions.find((f) => f.kind === "user")?.old;
       if (old && profile.capacity !== null && typeof old.openCount === "number" && old.openCount > profile.capacity) {
         throw new ConflictError("capacity below current load", [
-          { field: "capacity", reason: `user ${profile.id} already holds more than ${profile.capacity} open conversations` },
+          {
+            field: "capacity",
+            reason: `user ${profile.id} already holds more than ${profile.capacity} open conversations`,
+          },
         ]);
       }
       // The primary team changed meanwhile (or a transient conflict): read again.
@@ -121,7 +146,9 @@ export class DynamoDirectoryStore {
 
   /** One item, partition USER#<id>. */
   async getUser(id: string): Promise<User | null> {
-    const out = await this.db.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.user(id), ConsistentRead: true }));
+    const out = await this.db.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.user(id), ConsistentRead: true }),
+    );
     return out.Item ? itemToUser(out.Item) : null;
   }
 
@@ -130,7 +157,10 @@ export class DynamoDirectoryStore {
    * is written only when the stored one is older than a minute, so an app that calls every second
    * costs one read per call and one small write per minute on USER#<id>.
    */
-  async updatePresence(userId: string, change: { availability?: User["availability"]; activityAt?: string }): Promise<User> {
+  async updatePresence(
+    userId: string,
+    change: { availability?: User["availability"]; activityAt?: string },
+  ): Promise<User> {
     if (!change.availability && change.activityAt) return this.touchActivity(userId, change.activityAt);
     const set: string[] = [];
     const values: Record<string, unknown> = {};
@@ -155,7 +185,8 @@ export class DynamoDirectoryStore {
       );
       return itemToUser(out.Attributes ?? {});
     } catch (err) {
-      if ((err as { name?: string }).name === "ConditionalCheckFailedException") throw new NotFoundError(`user ${userId} does not exist`);
+      if ((err as { name?: string }).name === "ConditionalCheckFailedException")
+        throw new NotFoundError(`user ${userId} does not exist`);
       throw err;
     }
   }
@@ -205,7 +236,10 @@ export class DynamoDirectoryStore {
     );
     const ids = (out.Items ?? []).map((i) => String(i[USERS_INDEX.sk]));
     const { users } = await this.routing.loadEntities({ userIds: ids });
-    return { items: ids.map((id) => users.get(id)).filter((u): u is User => u !== undefined), nextCursor: encodeCursor(out.LastEvaluatedKey) };
+    return {
+      items: ids.map((id) => users.get(id)).filter((u): u is User => u !== undefined),
+      nextCursor: encodeCursor(out.LastEvaluatedKey),
+    };
   }
 
   async putTeam(team: Team): Promise<void> {
@@ -240,7 +274,9 @@ export class DynamoDirectoryStore {
       await this.db.doc.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (err) {
       if ((err as { name?: string }).name === "TransactionCanceledException") {
-        throw new ConflictError("address in use", [{ field: "address", reason: `${channel.address} already belongs to another channel` }]);
+        throw new ConflictError("address in use", [
+          { field: "address", reason: `${channel.address} already belongs to another channel` },
+        ]);
       }
       throw err;
     }
@@ -257,18 +293,27 @@ export class DynamoDirectoryStore {
       const out = new Map<string, { pk: string; sk: string }>();
       const target = c?.routing.target;
       if (!c || !target) return out;
-      const users = target.type === "users_and_teams" ? target.userIds : target.fallbackUserId ? [target.fallbackUserId] : [];
+      const users =
+        target.type === "users_and_teams" ? target.userIds : target.fallbackUserId ? [target.fallbackUserId] : [];
       for (const u of users) out.set(`u:${u}`, keys.userChannel(u, c.id));
-      if (target.type === "users_and_teams") for (const t of target.teamIds) out.set(`t:${t}`, keys.teamChannel(t, c.id));
+      if (target.type === "users_and_teams")
+        for (const t of target.teamIds) out.set(`t:${t}`, keys.teamChannel(t, c.id));
       return out;
     };
     const next = refsOf(channel);
     const old = refsOf(previous);
     await Promise.all([
       ...[...next.values()].map((key) =>
-        this.db.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...key, entityType: ENTITY.channelRef, channelId: channel.id } })),
+        this.db.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...key, entityType: ENTITY.channelRef, channelId: channel.id },
+          }),
+        ),
       ),
-      ...[...old].filter(([k]) => !next.has(k)).map(([, key]) => this.db.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key }))),
+      ...[...old]
+        .filter(([k]) => !next.has(k))
+        .map(([, key]) => this.db.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key }))),
     ]);
   }
 

@@ -1,4 +1,14 @@
-import type { Channel, Contact, Conversation, Inbox, Message, RoutingDecision, Team, User, WaitEntry } from "../../domain/types";
+import type {
+  Channel,
+  Contact,
+  Conversation,
+  Inbox,
+  Message,
+  RoutingDecision,
+  Team,
+  User,
+  WaitEntry,
+} from "../../domain/types";
 import { ENTITY, changeFeedKeys, conversationIndexKeys, keys, viewKeys } from "./keys";
 
 /** Item <-> domain mapping. Attributes with `null` meaning are stored absent, so conditions can test them. */
@@ -44,7 +54,11 @@ export const inboxToItem = (x: Inbox): Item => ({
   gsi3pk: viewKeys.inboxes,
   gsi3sk: x.id,
 });
-export const itemToInbox = (i: Item): Inbox => ({ id: String(i.id), name: String(i.name ?? ""), access: i.access as Inbox["access"] });
+export const itemToInbox = (i: Item): Inbox => ({
+  id: String(i.id),
+  name: String(i.name ?? ""),
+  access: i.access as Inbox["access"],
+});
 
 export function channelToItem(c: Channel): Item {
   // gsi3 (keys only): the sweeper pages through every channel; gsi1 (whole items): the admin's list.
@@ -96,8 +110,22 @@ export function conversationToItem(c: Conversation, version: number): Item {
 }
 
 export function itemToConversation(i: Item): Conversation & { version: number } {
-  const { pk: _pk, sk: _sk, entityType: _e, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, gsi4pk: _e4, gsi4sk: _f4, ...rest } = i;
-  const routing = typeof i.routing === "string" ? (JSON.parse(i.routing) as RoutingDecision) : (i.routing as RoutingDecision | undefined);
+  const {
+    pk: _pk,
+    sk: _sk,
+    entityType: _e,
+    gsi1pk: _a,
+    gsi1sk: _b,
+    gsi2pk: _c,
+    gsi2sk: _d,
+    gsi4pk: _e4,
+    gsi4sk: _f4,
+    ...rest
+  } = i;
+  const routing =
+    typeof i.routing === "string"
+      ? (JSON.parse(i.routing) as RoutingDecision)
+      : (i.routing as RoutingDecision | undefined);
   return {
     ...(rest as unknown as Conversation),
     ...(routing ? { routing } : {}),
@@ -118,7 +146,11 @@ export function itemToMessage(i: Item): Message {
   return rest as unknown as Message;
 }
 
-export const waitEntryToItem = (e: WaitEntry): Item => ({ ...keys.waitEntry(e.channelId, e.since, e.conversationId), entityType: ENTITY.waitEntry, ...e });
+export const waitEntryToItem = (e: WaitEntry): Item => ({
+  ...keys.waitEntry(e.channelId, e.since, e.conversationId),
+  entityType: ENTITY.waitEntry,
+  ...e,
+});
 export function itemToWaitEntry(i: Item): WaitEntry {
   return {
     channelId: String(i.channelId),
@@ -133,5 +165,13 @@ export function itemToWaitEntry(i: Item): WaitEntry {
 
 /** The line entry of a conversation that is (or was) waiting since `since`. */
 export function waitEntryOf(c: Conversation, since: string, ownerId: string | null): WaitEntry {
-  return { channelId: c.channelId, conversationId: c.id, inboxId: c.inboxId, createdAt: c.createdAt, since, contactId: c.contactId, ownerId };
+  return {
+    channelId: c.channelId,
+    conversationId: c.id,
+    inboxId: c.inboxId,
+    createdAt: c.createdAt,
+    since,
+    contactId: c.contactId,
+    ownerId,
+  };
 }

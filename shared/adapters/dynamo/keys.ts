@@ -51,9 +51,15 @@ export const keys = {
   channelAddress: (address: string) => ({ pk: `CHANNEL_ADDRESS#${address.trim().toLowerCase()}`, sk: "LOOKUP" }),
   queueEntry: (channelId: string, position: string) => ({ pk: `CHANNEL#${channelId}`, sk: `QUEUE#${position}` }),
   queuePrefix: "QUEUE#",
-  waitEntry: (channelId: string, since: string, conversationId: string) => ({ pk: `CHANNEL#${channelId}`, sk: `WAIT#${since}#${conversationId}` }),
+  waitEntry: (channelId: string, since: string, conversationId: string) => ({
+    pk: `CHANNEL#${channelId}`,
+    sk: `WAIT#${since}#${conversationId}`,
+  }),
   waitPrefix: "WAIT#",
-  waited: (channelId: string, at: string, conversationId: string) => ({ pk: `CHANNEL#${channelId}`, sk: `WAITED#${at}#${conversationId}` }),
+  waited: (channelId: string, at: string, conversationId: string) => ({
+    pk: `CHANNEL#${channelId}`,
+    sk: `WAITED#${at}#${conversationId}`,
+  }),
   waitedPrefix: "WAITED#",
   /** Which channels a user or team can take conversations of: written with the rule that lists them. */
   userChannel: (userId: string, channelId: string) => ({ pk: `USER#${userId}`, sk: `CHANNEL#${channelId}` }),

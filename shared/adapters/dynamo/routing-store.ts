@@ -15,7 +15,16 @@ import type {
 } from "../../domain/ports";
 import type { Channel, Contact, ContactKey, Conversation, QueueEntry, User, WaitEntry } from "../../domain/types";
 import type { DynamoClients } from "./client";
-import { all, isNew, loadUnchanged, roomForOneMore, stillAvailable, stillWaiting, underCapacityAfter, versionIs } from "./conditions";
+import {
+  all,
+  isNew,
+  loadUnchanged,
+  roomForOneMore,
+  stillAvailable,
+  stillWaiting,
+  underCapacityAfter,
+  versionIs,
+} from "./conditions";
 import { decodeCursor, encodeCursor } from "./cursor";
 import {
   conversationToItem,
@@ -99,7 +108,11 @@ export class DynamoRoutingStore implements RoutingStore {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: "pk = :pk AND sk BETWEEN :channel AND :queueEnd",
-        ExpressionAttributeValues: { ":pk": keys.channel(channelId).pk, ":channel": keys.channel(channelId).sk, ":queueEnd": `${keys.queuePrefix}\uffff` },
+        ExpressionAttributeValues: {
+          ":pk": keys.channel(channelId).pk,
+          ":channel": keys.channel(channelId).sk,
+          ":queueEnd": `${keys.queuePrefix}\uffff`,
+        },
         ConsistentRead: true,
         Limit: 1 + queueLimit,
       }),
@@ -107,7 +120,10 @@ export class DynamoRoutingStore implements RoutingStore {
     const items = out.Items ?? [];
     const channelItem = items.find((i) => i.entityType === ENTITY.channel);
     if (!channelItem) return null;
-    return { channel: itemToChannel(channelItem), queue: items.filter((i) => i.entityType === ENTITY.queueEntry).map(itemToQueueEntry) };
+    return {
+      channel: itemToChannel(channelItem),
+      queue: items.filter((i) => i.entityType === ENTITY.queueEntry).map(itemToQueueEntry),
+    };
   }
 
   /**
@@ -189,7 +205,12 @@ export class DynamoRoutingStore implements RoutingStore {
   }
 
   async removeWaitEntry(entry: WaitEntry): Promise<void> {
-    await this.db.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keys.waitEntry(entry.channelId, entry.since, entry.conversationId) }));
+    await this.db.doc.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: keys.waitEntry(entry.channelId, entry.since, entry.conversationId),
+      }),
+    );
   }
 
   /** Counts line entries from the head up to `until` (inclusive): a keys-only count, sized by the line. */
@@ -224,7 +245,11 @@ export class DynamoRoutingStore implements RoutingStore {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-          ExpressionAttributeValues: { ":pk": pk, ":from": `${keys.waitedPrefix}${since}`, ":to": `${keys.waitedPrefix}\uffff` },
+          ExpressionAttributeValues: {
+            ":pk": pk,
+            ":from": `${keys.waitedPrefix}${since}`,
+            ":to": `${keys.waitedPrefix}\uffff`,
+          },
           ExclusiveStartKey: start,
         }),
       );
@@ -245,7 +270,12 @@ export class DynamoRoutingStore implements RoutingStore {
 
   /** Remember that `userId` can take the channel's conversations (a contact owner waited for). */
   async addChannelRef(userId: string, channelId: string): Promise<void> {
-    await this.db.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.userChannel(userId, channelId), entityType: ENTITY.channelRef, channelId } }));
+    await this.db.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.userChannel(userId, channelId), entityType: ENTITY.channelRef, channelId },
+      }),
+    );
   }
 
   /**
@@ -253,43 +283,86 @@ export class DynamoRoutingStore implements RoutingStore {
    * says (nobody took, closed or re-routed it), its entry goes, the wait is recorded for the stats, and
    * the chosen users' loads move as in a direct commit. All or nothing.
    */
-  async commitWaitingAssignments(plans: Array<{ entry: WaitEntry; decision: Decision }>, now: Date): Promise<WaitingOutcome> {
+  async commitWaitingAssignments(
+    plans: Array<{ entry: WaitEntry; decision: Decision }>,
+    now: Date,
+  ): Promise<WaitingOutcome> {
     const tx = new Tx();
     const at = now.toISOString();
     plans.forEach(({ entry, decision }, index) => {
       const cond = stillWaiting(entry.since);
-      const index_ = conversationIndexKeys({ id: entry.conversationId, inboxId: entry.inboxId, status: "open", assigneeId: decision.userId, createdAt: entry.createdAt });
+      const index_ = conversationIndexKeys({
+        id: entry.conversationId,
+        inboxId: entry.inboxId,
+        status: "open",
+        assigneeId: decision.userId,
+        createdAt: entry.createdAt,
+      });
       tx.add(
         {
           Update: {
             TableName: this.tableName,
             Key: keys.conversation(entry.conversationId),
             // gsi4sk: an assignment from the line is a change the inbox's live feed must show.
-            UpdateExpression: "SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, version = version + :one, gsi4sk = :changed REMOVE waitingSince",
+            UpdateExpression:
+              "SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, version = version + :one, gsi4sk = :changed REMOVE waitingSince",
             ConditionExpression: cond.expression,
-            ExpressionAttributeValues: { ...cond.values, ":assignee": decision.userId, ":routing": routingToAttribute(decision.record), ":gsi2pk": index_.gsi2pk, ":now": at, ":one": 1, ":changed": `${at}#${entry.conversationId}` },
+            ExpressionAttributeValues: {
+              ...cond.values,
+              ":assignee": decision.userId,
+              ":routing": routingToAttribute(decision.record),
+              ":gsi2pk": index_.gsi2pk,
+              ":now": at,
+              ":one": 1,
+              ":changed": `${at}#${entry.conversationId}`,
+            },
           },
         },
         { kind: "conversation", plan: index },
       );
       tx.add(
-        { Delete: { TableName: this.tableName, Key: keys.waitEntry(entry.channelId, entry.since, entry.conversationId), ConditionExpression: "attribute_exists(pk)" } },
+        {
+          Delete: {
+            TableName: this.tableName,
+            Key: keys.waitEntry(entry.channelId, entry.since, entry.conversationId),
+            ConditionExpression: "attribute_exists(pk)",
+          },
+        },
         { kind: "wait", plan: index },
       );
       const waitedMs = Math.max(0, now.getTime() - Date.parse(entry.since));
       const expiresAt = Math.floor(now.getTime() / 1000) + WAITED_TTL_SECONDS;
       tx.add(
-        { Put: { TableName: this.tableName, Item: { ...keys.waited(entry.channelId, at, entry.conversationId), entityType: ENTITY.waited, waitedMs, expiresAt } } },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              ...keys.waited(entry.channelId, at, entry.conversationId),
+              entityType: ENTITY.waited,
+              waitedMs,
+              expiresAt,
+            },
+          },
+        },
         { kind: "sample", plan: index },
       );
     });
-    this.addUserLoads(tx, plans.map((p) => p.decision), now);
+    this.addUserLoads(
+      tx,
+      plans.map((p) => p.decision),
+      now,
+    );
     const result = await runTransaction(this.db, tx);
     if (result.ok) return { type: "committed" };
     // A conversation no longer waiting whose entry is still there lost its entry's removal: drop it.
     const changed = new Set(result.conditions.filter((f) => f.kind === "conversation").map((f) => f.plan!));
     for (const f of result.conditions) if (f.kind === "wait") changed.delete(f.plan!);
-    return { type: "conflict", freshUsers: freshUsersOf(result), gone: [...changed].map((i) => plans[i]!.entry), transient: result.transient };
+    return {
+      type: "conflict",
+      freshUsers: freshUsersOf(result),
+      gone: [...changed].map((i) => plans[i]!.entry),
+      transient: result.transient,
+    };
   }
 
   /** One page of channel ids (gsi3, keys only): the sweeper's walk over every channel. */
@@ -301,14 +374,19 @@ export class DynamoRoutingStore implements RoutingStore {
         KeyConditionExpression: "gsi3pk = :pk",
         ExpressionAttributeValues: { ":pk": viewKeys.channels },
         Limit: 100,
-        ExclusiveStartKey: decodeCursor(cursor, { attributes: ["pk", "sk", "gsi3pk", "gsi3sk"], partition: { name: "gsi3pk", value: viewKeys.channels } }),
+        ExclusiveStartKey: decodeCursor(cursor, {
+          attributes: ["pk", "sk", "gsi3pk", "gsi3sk"],
+          partition: { name: "gsi3pk", value: viewKeys.channels },
+        }),
       }),
     );
     return { ids: (out.Items ?? []).map((i) => String(i.gsi3sk)), nextCursor: encodeCursor(out.LastEvaluatedKey) };
   }
 
   async removeQueueEntry(entry: QueueEntry): Promise<void> {
-    await this.db.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keys.queueEntry(entry.channelId, entry.position) }));
+    await this.db.doc.send(
+      new DeleteCommand({ TableName: this.tableName, Key: keys.queueEntry(entry.channelId, entry.position) }),
+    );
   }
 
   async findContact(key: ContactKey): Promise<Contact | null> {
@@ -322,7 +400,9 @@ export class DynamoRoutingStore implements RoutingStore {
 
   /** One item, partition CONTACT#<id>. */
   async getContact(id: string): Promise<Contact | null> {
-    const out = await this.db.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.contact(id), ConsistentRead: true }));
+    const out = await this.db.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.contact(id), ConsistentRead: true }),
+    );
     return out.Item ? itemToContact(out.Item) : null;
   }
 
@@ -341,8 +421,15 @@ export class DynamoRoutingStore implements RoutingStore {
   async commitNewConversations(plans: CommitPlan[], now: Date): Promise<CommitOutcome> {
     const tx = new Tx();
     plans.forEach((plan, index) => this.addCreation(tx, plan.item, index));
-    this.addUserLoads(tx, plans.map((p) => p.decision), now);
-    return this.creationOutcome(await runTransaction(this.db, tx), plans.map((p) => p.item));
+    this.addUserLoads(
+      tx,
+      plans.map((p) => p.decision),
+      now,
+    );
+    return this.creationOutcome(
+      await runTransaction(this.db, tx),
+      plans.map((p) => p.item),
+    );
   }
 
   /** Create the conversations unassigned, each with its queue entry, in one transaction. */
@@ -352,7 +439,10 @@ export class DynamoRoutingStore implements RoutingStore {
       this.addCreation(tx, item, index);
       tx.add({ Put: { TableName: this.tableName, Item: queueEntryToItem(entry) } }, { kind: "queue", plan: index });
     });
-    return this.creationOutcome(await runTransaction(this.db, tx), queued.map((q) => q.item));
+    return this.creationOutcome(
+      await runTransaction(this.db, tx),
+      queued.map((q) => q.item),
+    );
   }
 
   /**
@@ -364,7 +454,13 @@ export class DynamoRoutingStore implements RoutingStore {
     entries.forEach(({ entry, decision }, index) => {
       const cond = all(versionIs(1));
       const assigneeId = decision.userId;
-      const index_ = conversationIndexKeys({ id: entry.conversationId, inboxId: entry.inboxId, status: "open", assigneeId, createdAt: entry.createdAt });
+      const index_ = conversationIndexKeys({
+        id: entry.conversationId,
+        inboxId: entry.inboxId,
+        status: "open",
+        assigneeId,
+        createdAt: entry.createdAt,
+      });
       // Nobody could take it: it leaves the routing queue for the channel's waiting line.
       const waits = assigneeId === null && decision.record.strategy !== "manual";
       tx.add(
@@ -375,7 +471,15 @@ export class DynamoRoutingStore implements RoutingStore {
             // gsi4sk: the drain is a change the inbox's live feed must show (keys.ts changeFeedKeys).
             UpdateExpression: `SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, version = :two, gsi4sk = :changed${waits ? ", waitingSince = :now" : ""} REMOVE routingPending`,
             ConditionExpression: cond.ConditionExpression,
-            ExpressionAttributeValues: { ...cond.values, ":assignee": assigneeId, ":routing": routingToAttribute(decision.record), ":gsi2pk": index_.gsi2pk, ":now": now.toISOString(), ":two": 2, ":changed": `${now.toISOString()}#${entry.conversationId}` },
+            ExpressionAttributeValues: {
+              ...cond.values,
+              ":assignee": assigneeId,
+              ":routing": routingToAttribute(decision.record),
+              ":gsi2pk": index_.gsi2pk,
+              ":now": now.toISOString(),
+              ":two": 2,
+              ":changed": `${now.toISOString()}#${entry.conversationId}`,
+            },
           },
         },
         { kind: "conversation", plan: index },
@@ -385,30 +489,56 @@ export class DynamoRoutingStore implements RoutingStore {
         tx.add({ Put: { TableName: this.tableName, Item: waitEntryToItem(line) } }, { kind: "wait", plan: index });
       }
       tx.add(
-        { Delete: { TableName: this.tableName, Key: keys.queueEntry(entry.channelId, entry.position), ConditionExpression: "attribute_exists(pk)" } },
+        {
+          Delete: {
+            TableName: this.tableName,
+            Key: keys.queueEntry(entry.channelId, entry.position),
+            ConditionExpression: "attribute_exists(pk)",
+          },
+        },
         { kind: "queue", plan: index },
       );
     });
-    this.addUserLoads(tx, entries.map((e) => e.decision), now);
+    this.addUserLoads(
+      tx,
+      entries.map((e) => e.decision),
+      now,
+    );
     const result = await runTransaction(this.db, tx);
     if (result.ok) return { type: "committed" };
     // A conversation that changed while its entry is still there was taken by hand: the entry must go.
     // Both failing means another router drained it already: nothing is left to clean.
     const changed = new Set(result.conditions.filter((f) => f.kind === "conversation").map((f) => f.plan!));
     for (const f of result.conditions) if (f.kind === "queue") changed.delete(f.plan!);
-    return { type: "conflict", freshUsers: freshUsersOf(result), gone: [...changed].map((i) => entries[i]!.entry), transient: result.transient };
+    return {
+      type: "conflict",
+      freshUsers: freshUsersOf(result),
+      gone: [...changed].map((i) => entries[i]!.entry),
+      transient: result.transient,
+    };
   }
 
   private addCreation(tx: Tx, item: NewConversation, index: number): void {
     const { conversation, message, dedupeKey, dedupeExpiresAt } = item;
     tx.add(
-      { Put: { TableName: this.tableName, Item: conversationToItem(conversation, 1), ConditionExpression: isNew.expression } },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: conversationToItem(conversation, 1),
+          ConditionExpression: isNew.expression,
+        },
+      },
       { kind: "conversation", plan: index },
     );
-    tx.add(this.dedupePut(conversation.channelId, dedupeKey, conversation.id, dedupeExpiresAt), { kind: "dedupe", plan: index });
-    if (message) tx.add({ Put: { TableName: this.tableName, Item: messageToItem(message) } }, { kind: "message", plan: index });
+    tx.add(this.dedupePut(conversation.channelId, dedupeKey, conversation.id, dedupeExpiresAt), {
+      kind: "dedupe",
+      plan: index,
+    });
+    if (message)
+      tx.add({ Put: { TableName: this.tableName, Item: messageToItem(message) } }, { kind: "message", plan: index });
     // Routing could not assign it: it joins its channel's waiting line in the same write.
-    if (conversation.waitingSince) tx.add(this.waitPut(conversation, conversation.waitingSince), { kind: "wait", plan: index });
+    if (conversation.waitingSince)
+      tx.add(this.waitPut(conversation, conversation.waitingSince), { kind: "wait", plan: index });
   }
 
   private waitPut(c: Conversation, since: string): TransactItem {
@@ -420,7 +550,12 @@ export class DynamoRoutingStore implements RoutingStore {
     return {
       Put: {
         TableName: this.tableName,
-        Item: { ...keys.dedupe(channelId, key), entityType: ENTITY.dedupe, conversationId, ...(expiresAt ? { expiresAt } : {}) },
+        Item: {
+          ...keys.dedupe(channelId, key),
+          entityType: ENTITY.dedupe,
+          conversationId,
+          ...(expiresAt ? { expiresAt } : {}),
+        },
         ConditionExpression: isNew.expression,
         ReturnValuesOnConditionCheckFailure: "ALL_OLD",
       },
@@ -440,7 +575,11 @@ export class DynamoRoutingStore implements RoutingStore {
       } else perUser.set(d.userId, { seen: d.expectedLoad ?? 0, count: 1, requireAvailable: d.requireAvailable });
     }
     for (const [userId, { seen, count, requireAvailable }] of perUser) {
-      const cond = all(loadUnchanged(seen), underCapacityAfter(seen + count), ...(requireAvailable ? [stillAvailable] : []));
+      const cond = all(
+        loadUnchanged(seen),
+        underCapacityAfter(seen + count),
+        ...(requireAvailable ? [stillAvailable] : []),
+      );
       tx.add(
         {
           Update: {
@@ -462,7 +601,8 @@ export class DynamoRoutingStore implements RoutingStore {
     const duplicates = new Map<number, string>();
     let transient = result.transient;
     for (const f of result.conditions) {
-      if (f.kind === "dedupe" && typeof f.old?.conversationId === "string") duplicates.set(f.plan!, f.old.conversationId);
+      if (f.kind === "dedupe" && typeof f.old?.conversationId === "string")
+        duplicates.set(f.plan!, f.old.conversationId);
       else if (f.kind === "conversation") duplicates.set(f.plan!, items[f.plan!]!.conversation.id);
       else if (f.kind !== "user" || !f.old) transient = true; // a chosen user vanished: read again
     }
@@ -489,12 +629,22 @@ export class DynamoRoutingStore implements RoutingStore {
       { kind: "conversation" },
     );
     if (t.message) tx.add({ Put: { TableName: this.tableName, Item: messageToItem(t.message) } }, { kind: "message" });
-    if (t.dedupe) tx.add(this.dedupePut(t.after.channelId, t.dedupe.key, t.after.id, t.dedupe.expiresAt), { kind: "dedupe" });
+    if (t.dedupe)
+      tx.add(this.dedupePut(t.after.channelId, t.dedupe.key, t.after.id, t.dedupe.expiresAt), { kind: "dedupe" });
     // Taken by hand, closed or re-routed: it leaves the line; returned to the line: it joins it.
     if (t.before.waitingSince && t.before.waitingSince !== t.after.waitingSince) {
-      tx.add({ Delete: { TableName: this.tableName, Key: keys.waitEntry(t.before.channelId, t.before.waitingSince, t.before.id) } }, { kind: "wait" });
+      tx.add(
+        {
+          Delete: {
+            TableName: this.tableName,
+            Key: keys.waitEntry(t.before.channelId, t.before.waitingSince, t.before.id),
+          },
+        },
+        { kind: "wait" },
+      );
     }
-    if (t.after.waitingSince && t.after.waitingSince !== t.before.waitingSince) tx.add(this.waitPut(t.after, t.after.waitingSince), { kind: "wait" });
+    if (t.after.waitingSince && t.after.waitingSince !== t.before.waitingSince)
+      tx.add(this.waitPut(t.after, t.after.waitingSince), { kind: "wait" });
     for (const [userId, delta] of loadDeltas(t.before, t.after)) {
       if (delta > 0) {
         const c =
@@ -508,7 +658,11 @@ export class DynamoRoutingStore implements RoutingStore {
               Key: keys.user(userId),
               UpdateExpression: t.markAssigned ? "ADD openCount :one SET lastAssignedAt = :now" : "ADD openCount :one",
               ConditionExpression: c.ConditionExpression,
-              ExpressionAttributeValues: { ...c.values, ":one": 1, ...(t.markAssigned ? { ":now": now.toISOString() } : {}) },
+              ExpressionAttributeValues: {
+                ...c.values,
+                ":one": 1,
+                ...(t.markAssigned ? { ":now": now.toISOString() } : {}),
+              },
               ReturnValuesOnConditionCheckFailure: "ALL_OLD",
             },
           },
@@ -516,7 +670,14 @@ export class DynamoRoutingStore implements RoutingStore {
         );
       } else {
         tx.add(
-          { Update: { TableName: this.tableName, Key: keys.user(userId), UpdateExpression: "ADD openCount :minusOne", ExpressionAttributeValues: { ":minusOne": -1 } } },
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: keys.user(userId),
+              UpdateExpression: "ADD openCount :minusOne",
+              ExpressionAttributeValues: { ":minusOne": -1 },
+            },
+          },
           { kind: "user", userId },
         );
       }

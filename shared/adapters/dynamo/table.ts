@@ -20,13 +20,37 @@ export interface IndexDefinition {
 export const INDEXES: readonly IndexDefinition[] = [
   // "All" view of an inbox by status, oldest first: gsi1pk = INBOX#<id>#STATUS#<status>;
   // overloaded with gsi1pk = CHANNELS, gsi1sk = <channelId> for the admin's channel list.
-  { name: "gsi1", partitionKey: "gsi1pk", sortKey: "gsi1sk", serves: "inbox conversations by status (All view)", projection: "ALL" },
+  {
+    name: "gsi1",
+    partitionKey: "gsi1pk",
+    sortKey: "gsi1sk",
+    serves: "inbox conversations by status (All view)",
+    projection: "ALL",
+  },
   // "Unassigned" and "Mine" views: gsi2pk = INBOX#<id>#STATUS#<status>#ASSIGNEE#<userId|NONE>.
-  { name: "gsi2", partitionKey: "gsi2pk", sortKey: "gsi2sk", serves: "inbox conversations by status and assignee", projection: "ALL" },
+  {
+    name: "gsi2",
+    partitionKey: "gsi2pk",
+    sortKey: "gsi2sk",
+    serves: "inbox conversations by status and assignee",
+    projection: "ALL",
+  },
   // Directory lists, keys only, set once at creation: gsi3pk = USERS | TEAMS | INBOXES | CHANNELS, gsi3sk = id.
-  { name: "gsi3", partitionKey: "gsi3pk", sortKey: "gsi3sk", serves: "users, teams, inboxes and channels by id (admin lists, the sweep)", projection: "KEYS_ONLY" },
+  {
+    name: "gsi3",
+    partitionKey: "gsi3pk",
+    sortKey: "gsi3sk",
+    serves: "users, teams, inboxes and channels by id (admin lists, the sweep)",
+    projection: "KEYS_ONLY",
+  },
   // The inbox's change feed for live updates: gsi4pk = INBOX#<id>#CHANGES, gsi4sk = <updatedAt>#<id>.
-  { name: "gsi4", partitionKey: "gsi4pk", sortKey: "gsi4sk", serves: "inbox conversations by last change (live updates)", projection: "ALL" },
+  {
+    name: "gsi4",
+    partitionKey: "gsi4pk",
+    sortKey: "gsi4sk",
+    serves: "inbox conversations by last change (live updates)",
+    projection: "ALL",
+  },
 ];
 
 /** The CreateTable input used by tests and `npm start` (the CDK construct maps the same definition). */

@@ -30,7 +30,12 @@ export class Tx {
 }
 
 /** Cancellation reason codes that mean "try again later"; any other code is a bug and is thrown. */
-const TRANSIENT_REASONS = new Set(["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"]);
+const TRANSIENT_REASONS = new Set([
+  "TransactionConflict",
+  "ThrottlingError",
+  "ProvisionedThroughputExceeded",
+  "RequestLimitExceeded",
+]);
 
 /** SDK error names that mean "try again later", not "your request is wrong". */
 const TRANSIENT = new Set([
@@ -72,7 +77,9 @@ export async function runTransaction(db: DynamoClients, tx: Tx): Promise<TxResul
       if (isTransient(err)) return { ok: false, conditions: [], transient: true };
       throw err;
     }
-    const bad = reasons.some((r) => r.Code && r.Code !== "None" && r.Code !== "ConditionalCheckFailed" && !TRANSIENT_REASONS.has(r.Code));
+    const bad = reasons.some(
+      (r) => r.Code && r.Code !== "None" && r.Code !== "ConditionalCheckFailed" && !TRANSIENT_REASONS.has(r.Code),
+    );
     if (bad) throw err;
     const conditions: FailedCondition[] = [];
     let transient = false;

@@ -37,13 +37,14 @@ function messageIds(header: string | undefined): string[] {
   return ids.filter((id) => Buffer.byteLength(id) <= MAX_MESSAGE_ID_BYTES);
 }
 
-const usable = (address: string | undefined): address is string =>
-  !!address && address.length <= MAX_ADDRESS_CHARS;
+const usable = (address: string | undefined): address is string => !!address && address.length <= MAX_ADDRESS_CHARS;
 
 /** Parse raw MIME with postal-mime under hard caps (size, nesting, header bytes, attachment count). */
 export async function parseMail(raw: Buffer): Promise<ParsedMail> {
   if (raw.length > MIME_LIMITS.maxBytes) {
-    throw new ValidationError("message too large", [{ field: "message", reason: `over ${MIME_LIMITS.maxBytes} bytes` }]);
+    throw new ValidationError("message too large", [
+      { field: "message", reason: `over ${MIME_LIMITS.maxBytes} bytes` },
+    ]);
   }
   let email: Awaited<ReturnType<typeof PostalMime.parse>>;
   try {
@@ -56,7 +57,9 @@ export async function parseMail(raw: Buffer): Promise<ParsedMail> {
     throw new ValidationError("unreadable message", [{ field: "message", reason: (err as Error).message }]);
   }
   if (email.attachments.length > MIME_LIMITS.maxAttachments) {
-    throw new ValidationError("too many parts", [{ field: "message", reason: `${email.attachments.length} attachments, over ${MIME_LIMITS.maxAttachments}` }]);
+    throw new ValidationError("too many parts", [
+      { field: "message", reason: `${email.attachments.length} attachments, over ${MIME_LIMITS.maxAttachments}` },
+    ]);
   }
   const header = (name: string) => email.headers.find((h) => h.key === name)?.value;
   const fromHtml = () => (email.html ? htmlToText(email.html, MIME_LIMITS.maxTextChars) : "");
@@ -74,8 +77,7 @@ export async function parseMail(raw: Buffer): Promise<ParsedMail> {
     inReplyTo: messageIds(header("in-reply-to")),
     references: messageIds(header("references")),
     from,
-    to: [...(email.to ?? []), ...(email.cc ?? [])]
-      .flatMap((a) => (usable(a.address) ? [a.address.toLowerCase()] : [])),
+    to: [...(email.to ?? []), ...(email.cc ?? [])].flatMap((a) => (usable(a.address) ? [a.address.toLowerCase()] : [])),
     subject: email.subject ?? "",
     text,
     attachments: email.attachments.map((a) => ({

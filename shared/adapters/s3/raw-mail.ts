@@ -6,7 +6,11 @@ export function createS3Client(opts: { region: string; endpoint?: string | undef
   return new S3Client({
     region: opts.region,
     ...(opts.endpoint
-      ? { endpoint: opts.endpoint, forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } }
+      ? {
+          endpoint: opts.endpoint,
+          forcePathStyle: true,
+          credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+        }
       : {}),
   });
 }
@@ -43,7 +47,8 @@ export async function readRawMail(s3: S3Client, bucket: string, key: string, max
 }
 
 const HEADER_LINE = /^([A-Za-z0-9-]+):\s*(.*)$/;
-const param = (value: string, name: string) => new RegExp(`(?:^|;)\\s*${name}\\*?=\\s*(?:"([^"]*)"|([^;\\s]*))`, "i").exec(value);
+const param = (value: string, name: string) =>
+  new RegExp(`(?:^|;)\\s*${name}\\*?=\\s*(?:"([^"]*)"|([^;\\s]*))`, "i").exec(value);
 
 /**
  * Finds each part of a MIME message by its boundaries, learnt from the `boundary=` parameters as they

@@ -14,14 +14,23 @@ const silent: SendObserver = { logger: { error: () => {} }, metrics: noMetrics }
  * Runs one send; a failure is logged with the conversation and SES's error, counted (the alarm
  * watches the count), and rethrown so the caller can record the delivery state.
  */
-async function observed(observer: SendObserver, what: { kind: string; conversationId: string }, send: () => Promise<unknown>): Promise<void> {
+async function observed(
+  observer: SendObserver,
+  what: { kind: string; conversationId: string },
+  send: () => Promise<unknown>,
+): Promise<void> {
   try {
     await send();
   } catch (err) {
     const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number; requestId?: string } };
     observer.logger.error("email not sent", {
       ...what,
-      sesError: { name: e.name, message: e.message, httpStatusCode: e.$metadata?.httpStatusCode, requestId: e.$metadata?.requestId },
+      sesError: {
+        name: e.name,
+        message: e.message,
+        httpStatusCode: e.$metadata?.httpStatusCode,
+        requestId: e.$metadata?.requestId,
+      },
     });
     observer.metrics.count(METRIC.emailSendFailed);
     throw err;
@@ -32,7 +41,9 @@ async function observed(observer: SendObserver, what: { kind: string; conversati
 export function createSesClient(opts: { region: string; endpoint?: string | undefined }): SESv2Client {
   return new SESv2Client({
     region: opts.region,
-    ...(opts.endpoint ? { endpoint: opts.endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {}),
+    ...(opts.endpoint
+      ? { endpoint: opts.endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } }
+      : {}),
   });
 }
 
@@ -51,7 +62,11 @@ export class SesOwnerNotifier implements OwnerNotifier {
     private readonly observer: SendObserver = silent,
   ) {}
 
-  async notifyOfflineOwner({ owner, conversation, customerMessage }: Parameters<OwnerNotifier["notifyOfflineOwner"]>[0]): Promise<void> {
+  async notifyOfflineOwner({
+    owner,
+    conversation,
+    customerMessage,
+  }: Parameters<OwnerNotifier["notifyOfflineOwner"]>[0]): Promise<void> {
     const link = `${this.opts.appUrl.replace(/\/$/, "")}/conversations/${encodeURIComponent(conversation.id)}`;
     const about = conversation.subject ? `: ${conversation.subject}` : "";
     const command = new SendEmailCommand({
@@ -59,12 +74,20 @@ export class SesOwnerNotifier implements OwnerNotifier {
       Destination: { ToAddresses: [headerSafe(owner.email)] },
       Content: {
         Simple: {
-          Subject: text(headerSafe(`New ${conversation.channelType} conversation from your contact${about}`).slice(0, 200)),
-          Body: { Text: text(`Hello ${owner.name},\n\nA contact you own wrote while you were away:\n\n${customerMessage}\n\nOpen the conversation: ${link}\n`) },
+          Subject: text(
+            headerSafe(`New ${conversation.channelType} conversation from your contact${about}`).slice(0, 200),
+          ),
+          Body: {
+            Text: text(
+              `Hello ${owner.name},\n\nA contact you own wrote while you were away:\n\n${customerMessage}\n\nOpen the conversation: ${link}\n`,
+            ),
+          },
         },
       },
     });
-    await observed(this.observer, { kind: "owner_notification", conversationId: conversation.id }, () => this.ses.send(command));
+    await observed(this.observer, { kind: "owner_notification", conversationId: conversation.id }, () =>
+      this.ses.send(command),
+    );
   }
 }
 
@@ -88,10 +111,19 @@ export class SesCustomerMailer implements CustomerMailer {
         Simple: {
           Subject: text(headerSafe(input.subject).slice(0, 200)),
           Body: { Text: text(input.text) },
-          ...(thread ? { Headers: [{ Name: "In-Reply-To", Value: thread }, { Name: "References", Value: thread }] } : {}),
+          ...(thread
+            ? {
+                Headers: [
+                  { Name: "In-Reply-To", Value: thread },
+                  { Name: "References", Value: thread },
+                ],
+              }
+            : {}),
         },
       },
     });
-    await observed(this.observer, { kind: "reply", conversationId: input.conversationId }, () => this.ses.send(command));
+    await observed(this.observer, { kind: "reply", conversationId: input.conversationId }, () =>
+      this.ses.send(command),
+    );
   }
 }

@@ -1,12 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import type { Client } from "../api/client";
-import type {
-  ConversationDetail,
-  ConversationOut,
-  DecisionOut,
-  Me,
-  MessageOut,
-} from "#shared/http/web-schemas";
+import type { ConversationDetail, ConversationOut, DecisionOut, Me, MessageOut } from "#shared/http/web-schemas";
 import type { Directory } from "./inbox";
 import { titleOf } from "./inbox";
 import { age, ago, ErrorNote, errorText, Loading } from "./ui";
