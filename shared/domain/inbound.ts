@@ -1,4 +1,4 @@
-import { NotFoundError, ValidationError } from "./errors";
+import { NotFoundError } from "./errors";
 import type { Clock } from "./ports";
 import type { RouteResult, Router } from "./router";
 import type { ChannelType, ContactKey, Conversation, Message } from "./types";
@@ -52,14 +52,11 @@ export class InboundService {
     const { router, clock, newId } = this.deps;
     const state = await this.readChannel(input.channelId);
     const channel = state?.channel;
-    if (!channel) throw new NotFoundError(`channel ${input.channelId} does not exist`);
-    if (!input.accepts.includes(channel.type))
-      throw new ValidationError("wrong channel type", [
-        {
-          field: "channelId",
-          reason: `channel ${channel.id} is a ${channel.type} channel, expected ${input.accepts.join(" or ")}`,
-        },
-      ]);
+    // A channel of another type answers as no channel at all: public routes reveal nothing of the
+    // account's configuration (a chat URL must not confirm that an email or form channel exists).
+    if (!channel || !input.accepts.includes(channel.type)) {
+      throw new NotFoundError(`channel ${input.channelId} does not exist`);
+    }
     const now = clock.now();
     const createdAt = now.toISOString();
     const id = input.conversationId ?? newId();

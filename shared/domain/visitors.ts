@@ -114,11 +114,9 @@ export class VisitorService {
     verified: boolean;
   }): Promise<{ verified: boolean }> {
     const channel = await this.deps.store.getChannel(input.channelId);
-    if (!channel) throw new NotFoundError(`channel ${input.channelId} does not exist`);
-    if (channel.type !== "chat" && channel.type !== "bot") {
-      throw new ValidationError("not a chat channel", [
-        { field: "body.channelId", reason: `channel ${channel.id} is a ${channel.type} channel` },
-      ]);
+    // A visitor learns nothing of the account's other channels: not a chat channel = no such channel.
+    if (!channel || (channel.type !== "chat" && channel.type !== "bot")) {
+      throw new NotFoundError(`channel ${input.channelId} does not exist`);
     }
     return this.deps.admin.identifyVisitor({
       token: input.visitorToken,

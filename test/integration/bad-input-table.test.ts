@@ -323,8 +323,9 @@ function cases(conversationId: string, botConversationId: string): Case[] {
   const chatPath = `/chat/conversations/${conversationId}`;
   out.push(
     visitor("POST", "/chat/ghost/conversations", fixed, 404),
-    visitor("POST", "/chat/mail/conversations", fixed),
-    visitor("POST", "/chat/form/conversations", fixed),
+    // Another type of channel answers exactly as an unknown one: a visitor learns nothing of it.
+    visitor("POST", "/chat/mail/conversations", fixed, 404),
+    visitor("POST", "/chat/form/conversations", fixed, 404),
     visitor("POST", "/chat/chat/conversations", { text: "" }),
     visitor("POST", "/chat/chat/conversations", { text: "x".repeat(20_001) }),
     visitor("POST", "/chat/chat/conversations", { text: 42 }),
@@ -364,7 +365,7 @@ function cases(conversationId: string, botConversationId: string): Case[] {
     visitor("POST", "/chat/identify", { channelId: "chat", email: "kim@example.com" }),
     visitor("POST", "/chat/identify", { visitorToken: TOKEN, email: "kim@example.com" }),
     visitor("POST", "/chat/identify", { channelId: "ghost", visitorToken: TOKEN, email: "kim@example.com" }, 404),
-    visitor("POST", "/chat/identify", { channelId: "mail", visitorToken: TOKEN, email: "kim@example.com" }),
+    visitor("POST", "/chat/identify", { channelId: "mail", visitorToken: TOKEN, email: "kim@example.com" }, 404),
     visitor("POST", "/chat/identify", { channelId: "chat", visitorToken: TOKEN, email: "not-an-email" }),
     visitor("POST", "/chat/identify", {
       channelId: "chat",

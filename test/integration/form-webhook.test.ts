@@ -95,11 +95,13 @@ describe("form webhook: POST /forms/{channelId}/submissions (signed)", () => {
     expect((await dump(h.app)).conversations).toHaveLength(0);
   });
 
-  it("a signed submission to a channel that is not a form is refused", async () => {
+  it("a signed submission to a channel that is not a form is refused as no such form, and nothing is stored", async () => {
     await seedChannel(h.app, { channelId: "chat-x", inboxId: "inbox-1", rule: usersAndTeams(["alice"]) });
+    const before = await dump(h.app);
     const raw = body();
     const r = await submit(raw, signatureHeader(formSigningSecret(FORM_KEY, "chat-x"), raw, now()), "chat-x");
-    expect(r.status).toBe(400);
+    expect([r.status, r.json.error.code]).toEqual([404, "not_found"]);
+    expect(await dump(h.app)).toEqual(before);
   });
 });
 

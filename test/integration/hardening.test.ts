@@ -594,6 +594,32 @@ describe("issue 12: smaller", () => {
     expect(await invariantViolations(h.app)).toEqual([]);
   });
 
+  it("public chat routes answer another type of channel exactly as an unknown one", async () => {
+    const token = "visitor-oracle-aaaaaaaaaaaaaaaaaa";
+    const start = async (channel: string) =>
+      h.call({
+        method: "POST",
+        path: `/chat/${channel}/conversations`,
+        as: null,
+        body: { text: "hi", visitorToken: token },
+      });
+    const identify = async (channelId: string) =>
+      h.call({
+        method: "POST",
+        path: "/chat/identify",
+        as: null,
+        body: { channelId, visitorToken: token, email: "x@y.example" },
+      });
+    const shape = (r: { status: number; json: { error: { code: string; message: string } } }, id: string) => [
+      r.status,
+      r.json.error.code,
+      r.json.error.message.replace(id, "<id>"),
+    ];
+    expect(shape(await start("mail"), "mail")).toEqual(shape(await start("ghost"), "ghost"));
+    expect(shape(await identify("mail"), "mail")).toEqual(shape(await identify("ghost"), "ghost"));
+    expect((await start("mail")).status).toBe(404);
+  });
+
   it("item 14: every public chat route answers the visitor's view only: no routing record, no internal ids", async () => {
     const start = await h.call({
       method: "POST",
