@@ -175,6 +175,21 @@ async function main() {
       await app.waiting.settled();
     });
 
+    // The printed admin token's user: an admin with no seat (never routed to) who can read every inbox,
+    // so the token works on the agent routes too. Created once; a restart keeps what it holds.
+    const localAdmin = await app.store.getUser("admin");
+    if (!localAdmin) {
+      await app.commands.admin.putUser({
+        id: "admin",
+        name: "Local admin",
+        email: "admin@routing.localhost",
+        seat: "none",
+        role: "admin",
+        primaryTeamId: null,
+        additionalTeamIds: [],
+        capacity: null,
+      });
+    }
     const adminToken = await issueToken(jwtSecret, "admin", { admin: true });
     const dynamoData = external ? "external" : `data ${path.join(dataDir, "dynamodb.sqlite")}`;
     const sesNote = `${ses.endpoint} (sent mail: ${ses.endpoint}/store)`;

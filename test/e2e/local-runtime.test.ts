@@ -182,7 +182,7 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
     const carolsView = await fetch(`${rt.url}/inboxes/main/conversations?view=all`, {
       headers: { authorization: admin.authorization },
     });
-    expect(carolsView.status).toBe(403); // the bootstrap admin is not a user of the inbox
+    expect(carolsView.status).toBe(200); // the printed admin token's user reads every inbox (docs/routing.md §2)
     const sesStore = (await (await fetch(`http://127.0.0.1:${env.SES_PORT}/store`)).json()) as {
       emails: Array<{ destination: { to: string[] } }>;
     };
@@ -208,6 +208,7 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
       items: Array<{ id: string; openCount: number }>;
     };
     expect(users.items.map((u) => [u.id, u.openCount])).toEqual([
+      ["admin", 0],
       ["alice", 1],
       ["bob", 2],
       ["carol", 1],
