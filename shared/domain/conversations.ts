@@ -3,8 +3,9 @@ import { pickByPolicy, decide, type Decision } from "./decide";
 import { ConflictError, ContentionError, ForbiddenError, NotFoundError, ValidationError } from "./errors";
 import type { Clock, CustomerMailer, Entities, RandomSource, RoutingStore, Transition } from "./ports";
 import type { ConversationPage, ConversationQuery } from "./ports";
-import type { Channel, Contact, Conversation, Message, MessageDelivery, User } from "./types";
+import type { Channel, Contact, Conversation, Message, MessageDelivery, User, VersionedConversation } from "./types";
 import type { WaitingLine } from "./waiting-line";
+import { withoutVersion } from "./types";
 
 export interface ConversationServiceOptions {
   store: RoutingStore & {
@@ -26,7 +27,7 @@ export interface ConversationServiceOptions {
   waiting?: WaitingLine;
 }
 
-type Stored = Conversation & { version: number };
+type Stored = VersionedConversation;
 
 /**
  * What an operation reads besides the conversation, its inbox and the actor: named users and teams,
@@ -435,10 +436,7 @@ function reopened(conv: Stored, assigneeAtCapacity: boolean): Stored {
   return { ...conv, status: "open", assigneeId: assigneeAtCapacity ? null : conv.assigneeId };
 }
 
-function strip(conv: Stored): Conversation {
-  const { version: _v, ...rest } = conv;
-  return rest;
-}
+const strip = withoutVersion;
 
 /** SES's error as the agent may read it: its name and message, without a stack. */
 function errorText(err: unknown): string {

@@ -17,6 +17,7 @@ import type {
   QueueEntry,
   Team,
   User,
+  VersionedConversation,
   WaitEntry,
 } from "./types";
 
@@ -96,7 +97,7 @@ export type CommitOutcome =
 
 /** A change to one existing conversation, committed only if it is still at `before.version`. */
 export interface Transition {
-  before: Conversation & { version: number };
+  before: VersionedConversation;
   after: Conversation;
   message?: Message | null;
   /** The new assignee's load the choice was based on (least busy to a team), if any. */
@@ -158,7 +159,7 @@ export interface RoutingStore {
   commitDrain(entries: Array<{ entry: QueueEntry; decision: Decision }>, now: Date): Promise<DrainOutcome>;
   /** Drop an entry whose conversation no longer waits (assigned by hand, or gone). */
   removeQueueEntry(entry: QueueEntry): Promise<void>;
-  getConversation(id: string): Promise<(Conversation & { version: number }) | null>;
+  getConversation(id: string): Promise<VersionedConversation | null>;
   /** The oldest `limit` conversations of the channel's waiting line. */
   waitingEntries(channelId: string, limit: number): Promise<WaitEntry[]>;
   removeWaitEntry(entry: WaitEntry): Promise<void>;

@@ -26,6 +26,7 @@ export const CHANGE_OVERLAP_MS = 10_000;
 const CHANGE_LIMIT = 100;
 import { visitorsConversation } from "./visitors";
 import type { ChannelStats, WaitingLine } from "./waiting-line";
+import { withoutVersion } from "./types";
 
 /**
  * The read side the HTTP layer gets (views and lookups), with the access rules applied here rather than
@@ -88,7 +89,7 @@ export class QueryService implements QueryPort {
     const stored = await this.store.getConversation(conversationId);
     if (!stored) throw new NotFoundError(`conversation ${conversationId} does not exist`);
     await this.readableInbox(actor, stored.inboxId);
-    const { version: _v, ...conversation } = stored;
+    const conversation = withoutVersion(stored);
     const token = conversation.visitorToken;
     const [messages, contact, profile] = await Promise.all([
       this.store.listMessages(conversationId),

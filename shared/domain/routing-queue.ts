@@ -3,6 +3,7 @@ import { ContentionError, NotFoundError } from "./errors";
 import { loadPool, type Pool } from "./pool";
 import type { Clock, CommitOutcome, NewConversation, RoutingStore, Stopwatch } from "./ports";
 import type { Channel, Conversation, QueueEntry } from "./types";
+import { withoutVersion } from "./types";
 
 /** The entry that puts a new conversation in its channel's routing queue; position orders oldest first. */
 export function queueEntryOf(c: Conversation, now: Date): QueueEntry {
@@ -259,7 +260,7 @@ export class RoutingQueue {
   private async finalResult(entry: QueueEntry, routed: boolean): Promise<QueuedOutcome> {
     const stored = await this.deps.store.getConversation(entry.conversationId);
     if (!stored) throw new NotFoundError(`conversation ${entry.conversationId} vanished`);
-    const { version: _v, ...conversation } = stored;
+    const conversation = withoutVersion(stored);
     const record = conversation.routing;
     const decision: Decision | null =
       routed && record

@@ -139,6 +139,15 @@ export interface Conversation {
   threading?: { threaded: false; conversationId: string; reason: string } | undefined;
 }
 
+/** A conversation as stored: with the version every change is conditioned on (docs/routing.md §5.4). */
+export type VersionedConversation = Conversation & { version: number };
+
+/** The stored conversation without its storage version: what callers above the store work with. */
+export function withoutVersion(c: VersionedConversation): Conversation {
+  const { version: _v, ...rest } = c;
+  return rest;
+}
+
 /** A conversation waiting in a channel's routing queue (cross-router group commit). */
 export interface QueueEntry {
   channelId: string;

@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } f
 import type { InboundService } from "./inbound";
 import type { AdminStore, Deadline } from "./ports";
 import type { Conversation, Message } from "./types";
+import { withoutVersion } from "./types";
 
 /**
  * A visitor may act only on their own conversation: a missing token is a 401, a wrong one looks like a
@@ -19,8 +20,7 @@ export async function visitorsConversation(
   const conv = await store.getConversation(conversationId);
   if (!conv || conv.visitorToken !== visitorToken)
     throw new NotFoundError(`conversation ${conversationId} does not exist`);
-  const { version: _v, ...rest } = conv;
-  return rest;
+  return withoutVersion(conv);
 }
 
 /** What visitors do in a chat or bot channel: start, write, hand off to a person, identify themselves. */

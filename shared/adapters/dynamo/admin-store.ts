@@ -25,13 +25,13 @@ import type {
   Channel,
   Contact,
   ContactKey,
-  Conversation,
   Inbox,
   Message,
   MessageDelivery,
   QueueEntry,
   Team,
   User,
+  VersionedConversation,
   WaitEntry,
 } from "../../domain/types";
 import type { DynamoClients } from "./client";
@@ -92,7 +92,7 @@ export class DynamoAdminStore implements AdminStore {
   removeQueueEntry(entry: QueueEntry): Promise<void> {
     return this.routing.removeQueueEntry(entry);
   }
-  getConversation(id: string): Promise<(Conversation & { version: number }) | null> {
+  getConversation(id: string): Promise<VersionedConversation | null> {
     return this.routing.getConversation(id);
   }
   commitTransition(t: Transition, now: Date): Promise<TransitionOutcome> {

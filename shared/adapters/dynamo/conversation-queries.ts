@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor } from "./cursor";
 import { itemToConversation, itemToInbox, itemToMessage } from "./items";
 import { keys, viewKeys } from "./keys";
 import type { DynamoRoutingStore } from "./routing-store";
+import { withoutVersion } from "../../domain/types";
 
 /** Read models: inbox views, threads, and the lookups inbound email needs. */
 export class DynamoConversationQueries {
@@ -38,10 +39,7 @@ export class DynamoConversationQueries {
       }),
     );
     return {
-      items: (out.Items ?? []).map((i) => {
-        const { version: _v, ...c } = itemToConversation(i);
-        return c;
-      }),
+      items: (out.Items ?? []).map((i) => withoutVersion(itemToConversation(i))),
       nextCursor: encodeCursor(out.LastEvaluatedKey),
     };
   }

@@ -7,6 +7,7 @@ import type {
   RoutingDecision,
   Team,
   User,
+  VersionedConversation,
   WaitEntry,
 } from "../../domain/types";
 import { ENTITY, changeFeedKeys, conversationIndexKeys, keys, viewKeys } from "./keys";
@@ -109,7 +110,7 @@ export function conversationToItem(c: Conversation, version: number): Item {
   };
 }
 
-export function itemToConversation(i: Item): Conversation & { version: number } {
+export function itemToConversation(i: Item): VersionedConversation {
   const {
     pk: _pk,
     sk: _sk,

@@ -13,7 +13,16 @@ import type {
   TransitionOutcome,
   WaitingOutcome,
 } from "../../domain/ports";
-import type { Channel, Contact, ContactKey, Conversation, QueueEntry, User, WaitEntry } from "../../domain/types";
+import type {
+  Channel,
+  Contact,
+  ContactKey,
+  Conversation,
+  QueueEntry,
+  User,
+  VersionedConversation,
+  WaitEntry,
+} from "../../domain/types";
 import type { DynamoClients } from "./client";
 import {
   all,
@@ -406,7 +415,7 @@ export class DynamoRoutingStore implements RoutingStore {
     return out.Item ? itemToContact(out.Item) : null;
   }
 
-  async getConversation(id: string): Promise<(Conversation & { version: number }) | null> {
+  async getConversation(id: string): Promise<VersionedConversation | null> {
     const out = await this.db.doc.send(
       new GetCommand({ TableName: this.tableName, Key: keys.conversation(id), ConsistentRead: true }),
     );
