@@ -109,7 +109,7 @@ export class EmailService {
       spam: mail.verdicts.spam,
       ...(threading ? { threading } : {}),
     });
-    if (!r.created) return { type: "duplicate", conversationId: r.existingConversationId ?? r.conversation.id };
+    if (r.type === "duplicate") return { type: "duplicate", conversationId: r.conversationId };
     return { type: "created", conversationId: r.conversation.id, spam: mail.verdicts.spam };
   }
 

@@ -23,8 +23,8 @@ export class FormService {
       dedupeTtlSeconds: FORM_DEDUPE_TTL_SECONDS,
       senderEmail: input.email,
     });
-    return r.created
+    return r.type === "created"
       ? { conversationId: r.conversation.id, duplicate: false }
-      : { conversationId: r.existingConversationId!, duplicate: true };
+      : { conversationId: r.conversationId, duplicate: true };
   }
 }

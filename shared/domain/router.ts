@@ -56,16 +56,20 @@ export interface RouteRequest {
   deadline?: Deadline;
 }
 
-export interface RouteResult {
-  conversation: Conversation;
-  /** False when the dedupe key already existed: `conversation` carries the earlier one's id. */
-  created: boolean;
-  existingConversationId?: string;
-  decision: Decision | null;
-  attempts: number;
-  /** True when the conversation went through the channel's routing queue. */
-  queued?: boolean;
-}
+/**
+ * What creating a conversation came to: a new conversation (routed or not), or a duplicate delivery
+ * (its dedupe key already names a conversation, which is left as it is: docs/routing.md §5.4).
+ */
+export type RouteResult =
+  | {
+      type: "created";
+      conversation: Conversation;
+      decision: Decision | null;
+      attempts: number;
+      /** True when the conversation went through the channel's routing queue. */
+      queued?: boolean;
+    }
+  | { type: "duplicate"; conversationId: string; attempts: number };
 
 interface Pending {
   request: RouteRequest;
@@ -237,8 +241,8 @@ export class Router {
       if (outcome.type === "committed") {
         plans.forEach((plan, i) =>
           results.set(live[i]!, {
+            type: "created",
             conversation: plan.item.conversation,
-            created: true,
             decision: plan.decision,
             attempts: attempt + 1,
           }),
@@ -275,7 +279,10 @@ export class Router {
       for (const [p, r] of results) p.resolve(r);
       for (const { p, leader } of followers) {
         const r = results.get(leader)!;
-        p.resolve({ ...r, created: false, existingConversationId: r.conversation.id });
+        // The same dedupe key in one batch: the first one created it, the others are its duplicates.
+        p.resolve(
+          r.type === "created" ? { type: "duplicate", conversationId: r.conversation.id, attempts: r.attempts } : r,
+        );
       }
     };
     if (!useQueue || live.length === 0) {
@@ -295,18 +302,18 @@ export class Router {
         outcomes.forEach((o, index) => {
           const p = live[index]!;
           if (o.type === "duplicate") {
+            // Our own id means an earlier attempt did commit (its answer was lost): report it as created.
             const own = o.existingId === p.request.item.conversation.id;
-            results.set(p, {
-              conversation: own ? p.request.item.conversation : { ...p.request.item.conversation, id: o.existingId },
-              created: own,
-              existingConversationId: o.existingId,
-              decision: null,
-              attempts: 1,
-            });
+            results.set(
+              p,
+              own
+                ? { type: "created", conversation: p.request.item.conversation, decision: null, attempts: 1 }
+                : { type: "duplicate", conversationId: o.existingId, attempts: 1 },
+            );
           } else
             results.set(p, {
+              type: "created",
               conversation: o.conversation,
-              created: true,
               decision: o.decision,
               attempts: 1,
               queued: true,
@@ -356,8 +363,8 @@ export class Router {
       if (outcome.type === "committed") {
         plans.forEach((plan, i) =>
           results.set(live[i]!, {
+            type: "created",
             conversation: plan.item.conversation,
-            created: true,
             decision: null,
             attempts: attempts + 1,
           }),
@@ -388,13 +395,12 @@ export class Router {
       const p = live[index]!;
       // Our own id means an earlier attempt did commit (its answer was lost): report it as created.
       const own = existingId === p.request.item.conversation.id;
-      results.set(p, {
-        conversation: own ? items[index]!.conversation : { ...p.request.item.conversation, id: existingId },
-        created: own,
-        existingConversationId: existingId,
-        decision: null,
-        attempts,
-      });
+      results.set(
+        p,
+        own
+          ? { type: "created", conversation: items[index]!.conversation, decision: null, attempts }
+          : { type: "duplicate", conversationId: existingId, attempts },
+      );
     }
     return live.filter((_, i) => !outcome.duplicates.has(i));
   }

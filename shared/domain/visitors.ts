@@ -65,7 +65,7 @@ export class VisitorService {
       ...dedupe,
       ...(input.deadline ? { deadline: input.deadline } : {}),
     });
-    if (r.created) return { conversation: r.conversation, created: true };
+    if (r.type === "created") return { conversation: r.conversation, created: true };
     if (!tokenGiven) {
       throw new ConflictError("idempotency key already used", [
         {
@@ -74,7 +74,7 @@ export class VisitorService {
         },
       ]);
     }
-    const existing = await visitorsConversation(this.deps.store, r.existingConversationId!, visitorToken);
+    const existing = await visitorsConversation(this.deps.store, r.conversationId, visitorToken);
     return { conversation: existing, created: false };
   }
 

@@ -11,6 +11,7 @@ import {
   seedChannel,
   testApp,
   usersAndTeams,
+  created,
 } from "../support/harness";
 import { apiEvent, FORM_KEY } from "../support/http";
 import { countCalls, injectFaults } from "../support/instrument";
@@ -27,14 +28,16 @@ describe("deadline-aware routing: answer before the Lambda or API Gateway gives 
     await app.store.putUser(profile("alice"));
     await seedChannel(app, { rule: usersAndTeams(["alice"]) });
     const calls = countCalls(app.db.client);
-    const r = await app.inbound.receive({
-      channelId: "chat-1",
-      accepts: ["chat"],
-      text: "hi",
-      contactKey: null,
-      deadline: deadline(200),
-    });
-    expect(r.created).toBe(true);
+    const r = await app.inbound
+      .receive({
+        channelId: "chat-1",
+        accepts: ["chat"],
+        text: "hi",
+        contactKey: null,
+        deadline: deadline(200),
+      })
+      .then(created);
+    expect(r.type).toBe("created");
     expect(r.conversation).toMatchObject({ assigneeId: null, waitingSince: expect.any(String) });
     expect(r.conversation.routing?.outcome).toEqual({
       type: "unassigned",
@@ -66,13 +69,15 @@ describe("deadline-aware routing: answer before the Lambda or API Gateway gives 
       ownerId: "owner",
       visitorTokens: ["tok-kim-0001"],
     });
-    const r = await app.inbound.receive({
-      channelId: "chat-1",
-      accepts: ["chat"],
-      text: "hi",
-      contactKey: { by: "visitorToken", value: "tok-kim-0001" },
-      deadline: deadline(100),
-    });
+    const r = await app.inbound
+      .receive({
+        channelId: "chat-1",
+        accepts: ["chat"],
+        text: "hi",
+        contactKey: { by: "visitorToken", value: "tok-kim-0001" },
+        deadline: deadline(100),
+      })
+      .then(created);
     expect(r.conversation).toMatchObject({ assigneeId: null, contactId: "k1", waitingSince: expect.any(String) });
     await app.sweep();
     expect((await app.store.getConversation(r.conversation.id))?.assigneeId).toBe("owner");
@@ -92,13 +97,15 @@ describe("deadline-aware routing: answer before the Lambda or API Gateway gives 
       router: { backoff: { baseMs: 1, capMs: 5 } },
     });
     // Plenty of time for the first attempt, then the clock runs down.
-    const r = await router.inbound.receive({
-      channelId: "email-1",
-      accepts: ["email"],
-      text: "x",
-      contactKey: null,
-      deadline: deadline(10_000, 10_000, 900),
-    });
+    const r = await router.inbound
+      .receive({
+        channelId: "email-1",
+        accepts: ["email"],
+        text: "x",
+        contactKey: null,
+        deadline: deadline(10_000, 10_000, 900),
+      })
+      .then(created);
     expect(r.conversation).toMatchObject({ assigneeId: null, waitingSince: expect.any(String) });
     expect(await lineViolations(app)).toEqual([]);
     expect(await invariantViolations(app)).toEqual([]);
@@ -129,15 +136,17 @@ describe("deadline-aware routing: answer before the Lambda or API Gateway gives 
       { item: { conversation: stuck, message: null, dedupeKey: "conv:stuck" }, entry: queueEntryOf(stuck, at) },
     ]);
     const started = performance.now();
-    const r = await app.inbound.receive({
-      channelId: "chat-1",
-      accepts: ["chat"],
-      text: "hi",
-      contactKey: null,
-      deadline: deadline(10_000, 10_000, 10_000, 100),
-    });
+    const r = await app.inbound
+      .receive({
+        channelId: "chat-1",
+        accepts: ["chat"],
+        text: "hi",
+        contactKey: null,
+        deadline: deadline(10_000, 10_000, 10_000, 100),
+      })
+      .then(created);
     expect(performance.now() - started).toBeLessThan(5_000);
-    expect(r).toMatchObject({ created: true, queued: true, decision: null });
+    expect(r).toMatchObject({ type: "created", queued: true, decision: null });
     expect(r.conversation).toMatchObject({ assigneeId: null, routingPending: true });
     // Whoever drains next (here: the sweep, once the head is stale) routes both, oldest first.
     app.clock.advance(61_000);

@@ -7,6 +7,7 @@ import {
   testApp,
   usersAndTeams,
   type TestApp,
+  created,
 } from "../support/harness";
 import { ADMIN, apiHarness } from "../support/http";
 import { countCalls, measureTraffic } from "../support/instrument";
@@ -37,7 +38,9 @@ async function seeded(bystanders: number) {
 async function routeOneMeasured(app: TestApp) {
   const calls = countCalls(app.db.client);
   const traffic = measureTraffic(app.db.client);
-  const r = await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: null });
+  const r = await app.inbound
+    .receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: null })
+    .then(created);
   return { r, calls: Object.fromEntries(calls.counts), itemsRead: traffic.traffic.itemsRead };
 }
 
@@ -63,8 +66,11 @@ describe("routing reads the channel's pool, never the directory (docs/routing.md
     const picked = new Set<string>();
     for (let i = 0; i < 4; i++)
       picked.add(
-        (await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null }))
-          .conversation.assigneeId!,
+        (
+          await app.inbound
+            .receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null })
+            .then(created)
+        ).conversation.assigneeId!,
       );
     expect([...picked].sort()).toEqual(["cat", "dan"]);
     expect(await invariantViolations(app)).toEqual([]);
@@ -86,9 +92,11 @@ describe("routing reads the channel's pool, never the directory (docs/routing.md
   it("team assignment and bot hand-off read the team's members, not the directory", async () => {
     const app = await seeded(40);
     const ann = (await app.store.getUser("ann"))!;
-    const created = await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: "x", contactKey: null });
+    const fresh = await app.inbound
+      .receive({ channelId: "chat-1", accepts: ["chat"], text: "x", contactKey: null })
+      .then(created);
     const traffic = measureTraffic(app.db.client);
-    const moved = await app.conversations.assign(ann, created.conversation.id, { teamId: "support" });
+    const moved = await app.conversations.assign(ann, fresh.conversation.id, { teamId: "support" });
     expect(moved.teamId).toBe("support");
     expect(["ann", "ben", "cat"]).toContain(moved.assigneeId);
     // The conversation, the team's memberships, and inbox + team + actor + members + current assignee.
@@ -103,7 +111,9 @@ describe("agent and admin requests read what they name", () => {
     await h.app.store.putUser(profile("alice"));
     await seedChannel(h.app, { rule: usersAndTeams(["alice"]) });
     for (let i = 0; i < 3; i++)
-      await h.app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null });
+      await h.app.inbound
+        .receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null })
+        .then(created);
     await addBystanders(h.app, 60);
     // Alice's first request this minute records her activity; the view below is another one.
     await h.call({ method: "POST", path: "/me/heartbeat", as: { sub: "alice" } });
@@ -200,7 +210,9 @@ describe("presence writes at most once a minute per user", () => {
     await seedChannel(app, { rule: usersAndTeams(["a", "b", "c"]) });
     const traffic = measureTraffic(app.db.client);
     for (let i = 0; i < 6; i++)
-      await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null });
+      await app.inbound
+        .receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null })
+        .then(created);
     for (const id of ["a", "b", "c"]) await app.store.updatePresence(id, { activityAt: app.clock.now().toISOString() });
     const keys = [...traffic.traffic.writesByKey.keys()];
     expect(keys.filter((k) => k.startsWith("USER#")).sort()).toEqual(["USER#a", "USER#b", "USER#c"]);

@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createApp } from "#shared/app";
-import { clients, dump, invariantViolations, profile, seedChannel, testApp, usersAndTeams } from "../support/harness";
+import {
+  clients,
+  dump,
+  invariantViolations,
+  profile,
+  seedChannel,
+  testApp,
+  usersAndTeams,
+  created,
+} from "../support/harness";
 import { injectFaults } from "../support/instrument";
 
 const AGENTS = ["a1", "a2", "a3"];
@@ -31,7 +40,9 @@ describe("faults the emulator never raises, injected into the SDK client", () =>
     });
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        router.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null }),
+        router.inbound
+          .receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null })
+          .then(created),
       ),
     );
     expect(injected.throttle).toBeGreaterThan(0);
@@ -48,15 +59,17 @@ describe("faults the emulator never raises, injected into the SDK client", () =>
         name === "TransactWriteItemsCommand" && call % 3 !== 2 ? "conflict" : null,
       );
     });
-    const created = await Promise.all(
+    const made = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        router.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null }),
+        router.inbound
+          .receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null })
+          .then(created),
       ),
     );
     const a1 = (await app.store.getUser("a1"))!;
-    for (const r of created.slice(0, 4)) await router.conversations.close(a1, r.conversation.id);
-    await router.conversations.assign(a1, created[5]!.conversation.id, { userId: null });
-    await router.conversations.reopen(a1, created[0]!.conversation.id);
+    for (const r of made.slice(0, 4)) await router.conversations.close(a1, r.conversation.id);
+    await router.conversations.assign(a1, made[5]!.conversation.id, { userId: null });
+    await router.conversations.reopen(a1, made[0]!.conversation.id);
     expect(injected.conflict).toBeGreaterThan(5);
     expect(await invariantViolations(app)).toEqual([]);
   });
@@ -78,9 +91,11 @@ describe("faults the emulator never raises, injected into the SDK client", () =>
         { step: "deserialize", name: "loseOneAnswer" },
       );
     });
-    const r = await router.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: "once", contactKey: null });
+    const r = await router.inbound
+      .receive({ channelId: "chat-1", accepts: ["chat"], text: "once", contactKey: null })
+      .then(created);
     expect(lost).toBe(1);
-    expect(r.created).toBe(true);
+    expect(r.type).toBe("created");
     const { conversations, users } = await dump(app);
     expect(conversations.map((c) => c.id)).toEqual([r.conversation.id]);
     expect(users.reduce((s, u) => s + u.openCount, 0)).toBe(1);
@@ -94,7 +109,9 @@ describe("faults the emulator never raises, injected into the SDK client", () =>
     });
     const results = await Promise.all(
       Array.from({ length: 5 }, (_, i) =>
-        router.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null }),
+        router.inbound
+          .receive({ channelId: "chat-1", accepts: ["chat"], text: `${i}`, contactKey: null })
+          .then(created),
       ),
     );
     expect(results.every((r) => r.conversation.assigneeId !== null)).toBe(true);

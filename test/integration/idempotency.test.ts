@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "#shared/app";
-import { clients, dump, invariantViolations, profile, seedChannel, testApp, usersAndTeams } from "../support/harness";
+import {
+  clients,
+  created,
+  dump,
+  invariantViolations,
+  profile,
+  seedChannel,
+  testApp,
+  usersAndTeams,
+} from "../support/harness";
 
 describe("routing.md §5.4: an inbound event delivered twice creates one conversation", () => {
   const cases = [
@@ -27,8 +36,8 @@ describe("routing.md §5.4: an inbound event delivered twice creates one convers
         contactKey: null,
         dedupeKey: key,
       });
-      expect(first.created).toBe(true);
-      expect(second).toMatchObject({ created: false, existingConversationId: first.conversation.id });
+      expect(first.type).toBe("created");
+      expect(second).toMatchObject({ type: "duplicate", conversationId: created(first).conversation.id });
       const { conversations, users } = await dump(app);
       expect(conversations).toHaveLength(1);
       expect(users[0]?.openCount).toBe(1);
@@ -45,9 +54,9 @@ describe("routing.md §5.4: an inbound event delivered twice creates one convers
           a.inbound.receive({ channelId: `${type}-1`, accepts: [type], text: "a", contactKey: null, dedupeKey: key }),
         ),
       );
-      const ids = new Set(results.map((r) => r.existingConversationId ?? r.conversation.id));
+      const ids = new Set(results.map((r) => (r.type === "duplicate" ? r.conversationId : r.conversation.id)));
       expect(ids.size).toBe(1);
-      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(results.filter((r) => r.type === "created")).toHaveLength(1);
       expect((await dump(app)).conversations).toHaveLength(1);
       expect(await invariantViolations(app)).toEqual([]);
     });

@@ -11,6 +11,7 @@ import {
   seedChannel,
   testApp,
   usersAndTeams,
+  created,
 } from "../support/harness";
 
 const USERS = ["u1", "u2", "u3", "u4"];
@@ -86,12 +87,14 @@ describe("routing.md §5.4 invariants under random concurrent interleavings (pro
                 switch (o.kind) {
                   case "create": {
                     creates++;
-                    const r = await a.inbound.receive({
-                      channelId: o.channel,
-                      accepts: ["chat", "email"],
-                      text: "x",
-                      contactKey: null,
-                    });
+                    const r = await a.inbound
+                      .receive({
+                        channelId: o.channel,
+                        accepts: ["chat", "email"],
+                        text: "x",
+                        contactKey: null,
+                      })
+                      .then(created);
                     conversations.push(r.conversation.id);
                     return;
                   }

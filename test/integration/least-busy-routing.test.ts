@@ -7,10 +7,11 @@ import {
   TestClock,
   usersAndTeams,
   type TestApp,
+  created,
 } from "../support/harness";
 
 const chat = (app: TestApp, text = "Hello", channelId = "chat-1") =>
-  app.inbound.receive({ channelId, accepts: ["chat", "bot"], text, contactKey: null });
+  app.inbound.receive({ channelId, accepts: ["chat", "bot"], text, contactKey: null }).then(created);
 
 describe("routing.md §5.1 / §5.3: chat goes to the least busy eligible user", () => {
   let app: TestApp;

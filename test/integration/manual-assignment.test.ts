@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "#shared/domain/errors";
 import type { User } from "#shared/domain/types";
-import { invariantViolations, profile, seedChannel, testApp, type TestApp } from "../support/harness";
+import { invariantViolations, profile, seedChannel, testApp, type TestApp, created } from "../support/harness";
 
 const manual = { autoAssign: false, target: { type: "users_and_teams" as const, userIds: [], teamIds: [] } };
 
@@ -10,7 +10,8 @@ describe("routing.md §3: manual assignment and the conversation lifecycle", () 
   let alice: User, bob: User, carol: User, reader: User, outsider: User;
   const load = async (id: string) => (await app.store.getUser(id))!.openCount;
   const newConversation = async () =>
-    (await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: null })).conversation;
+    (await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: null }).then(created))
+      .conversation;
 
   beforeEach(async () => {
     app = await testApp();

@@ -8,6 +8,7 @@ import {
   testApp,
   TestClock,
   usersAndTeams,
+  created,
 } from "../support/harness";
 
 describe("routing.md §5.1: email and form pick at random among eligible users", () => {
@@ -23,8 +24,11 @@ describe("routing.md §5.1: email and form pick at random among eligible users",
       const picks = [];
       for (let i = 0; i < 3; i++)
         picks.push(
-          (await app.inbound.receive({ channelId: `${type}-1`, accepts: [type], text: "hi", contactKey: null }))
-            .conversation.assigneeId,
+          (
+            await app.inbound
+              .receive({ channelId: `${type}-1`, accepts: [type], text: "hi", contactKey: null })
+              .then(created)
+          ).conversation.assigneeId,
         );
       expect(picks).toEqual(["alice", "bob", "carol"]);
       expect(await invariantViolations(app)).toEqual([]);
@@ -37,7 +41,7 @@ describe("routing.md §5.1: email and form pick at random among eligible users",
     await seedChannel(app, { type: "email", rule: usersAndTeams(["a", "b", "c", "d"]) });
     await Promise.all(
       Array.from({ length: 200 }, () =>
-        app.inbound.receive({ channelId: "email-1", accepts: ["email"], text: "x", contactKey: null }),
+        app.inbound.receive({ channelId: "email-1", accepts: ["email"], text: "x", contactKey: null }).then(created),
       ),
     );
     const users = await Promise.all(["a", "b", "c", "d"].map((id) => app.store.getUser(id)));
@@ -65,12 +69,14 @@ describe("routing.md §5.2: contact owner routing", () => {
     const { app, clock, sent } = await setup("chat");
     await app.store.putContact({ id: "k1", email: "kim@example.com", ownerId: "owner", visitorTokens: ["tok-1"] });
     await app.store.updatePresence("owner", { activityAt: clock.now().toISOString() });
-    const r = await app.inbound.receive({
-      channelId: "chat-1",
-      accepts: ["chat"],
-      text: "hi",
-      contactKey: { by: "visitorToken", value: "tok-1" },
-    });
+    const r = await app.inbound
+      .receive({
+        channelId: "chat-1",
+        accepts: ["chat"],
+        text: "hi",
+        contactKey: { by: "visitorToken", value: "tok-1" },
+      })
+      .then(created);
     expect(r.conversation).toMatchObject({ assigneeId: "owner", contactId: "k1" });
     expect(sent).toEqual([]);
   });
@@ -78,12 +84,14 @@ describe("routing.md §5.2: contact owner routing", () => {
   it("email: identifies the contact by sender address, assigns the offline owner and emails them once", async () => {
     const { app, sent } = await setup("email");
     await app.store.putContact({ id: "k1", email: "Kim@Example.com", ownerId: "owner", visitorTokens: [] });
-    const r = await app.inbound.receive({
-      channelId: "email-1",
-      accepts: ["email"],
-      text: "my order",
-      contactKey: { by: "email", value: "kim@example.com" },
-    });
+    const r = await app.inbound
+      .receive({
+        channelId: "email-1",
+        accepts: ["email"],
+        text: "my order",
+        contactKey: { by: "email", value: "kim@example.com" },
+      })
+      .then(created);
     expect(r.conversation.assigneeId).toBe("owner");
     expect(r.conversation.routing?.ownerNotified).toBe(true);
     expect(sent).toEqual([{ ownerId: "owner", conversationId: r.conversation.id, text: "my order" }]);
@@ -93,24 +101,28 @@ describe("routing.md §5.2: contact owner routing", () => {
     const { app, clock, sent } = await setup("form");
     await app.store.putContact({ id: "k1", email: "kim@example.com", ownerId: "owner", visitorTokens: [] });
     await app.store.updatePresence("owner", { availability: "away", activityAt: clock.now().toISOString() });
-    const r = await app.inbound.receive({
-      channelId: "form-1",
-      accepts: ["form"],
-      text: "form",
-      contactKey: { by: "email", value: "kim@example.com" },
-    });
+    const r = await app.inbound
+      .receive({
+        channelId: "form-1",
+        accepts: ["form"],
+        text: "form",
+        contactKey: { by: "email", value: "kim@example.com" },
+      })
+      .then(created);
     expect(r.conversation.assigneeId).toBe("owner");
     expect(sent).toHaveLength(1);
   });
 
   it("chat: unknown visitor goes to the fallback user", async () => {
     const { app, sent } = await setup("chat", "fallback");
-    const r = await app.inbound.receive({
-      channelId: "chat-1",
-      accepts: ["chat"],
-      text: "hi",
-      contactKey: { by: "visitorToken", value: "nobody" },
-    });
+    const r = await app.inbound
+      .receive({
+        channelId: "chat-1",
+        accepts: ["chat"],
+        text: "hi",
+        contactKey: { by: "visitorToken", value: "nobody" },
+      })
+      .then(created);
     expect(r.conversation.assigneeId).toBe("fallback");
     expect(sent).toEqual([]);
   });
@@ -124,7 +136,9 @@ describe("routing.md §5.2: contact owner routing", () => {
         type === "chat"
           ? { by: "visitorToken" as const, value: "tok" }
           : { by: "email" as const, value: "kim@example.com" };
-      const r = await app.inbound.receive({ channelId: `${type}-1`, accepts: [type], text: "hi", contactKey: key });
+      const r = await app.inbound
+        .receive({ channelId: `${type}-1`, accepts: [type], text: "hi", contactKey: key })
+        .then(created);
       expect(r.conversation.assigneeId).toBe(type === "chat" ? "fallback" : null);
     }
   });
@@ -140,12 +154,14 @@ describe("routing.md §5.2: contact owner routing", () => {
     await app.store.putUser(profile("owner"));
     await seedChannel(app, { type: "email", rule: { autoAssign: true, target: { type: "contact_owner" } } });
     await app.store.putContact({ id: "k1", email: "kim@example.com", ownerId: "owner", visitorTokens: [] });
-    const r = await app.inbound.receive({
-      channelId: "email-1",
-      accepts: ["email"],
-      text: "x",
-      contactKey: { by: "email", value: "kim@example.com" },
-    });
+    const r = await app.inbound
+      .receive({
+        channelId: "email-1",
+        accepts: ["email"],
+        text: "x",
+        contactKey: { by: "email", value: "kim@example.com" },
+      })
+      .then(created);
     expect((await app.store.getConversation(r.conversation.id))?.assigneeId).toBe("owner");
     expect(await invariantViolations(app)).toEqual([]);
   });

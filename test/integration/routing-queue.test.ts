@@ -2,7 +2,16 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "#shared/app";
 import { queueEntryOf } from "#shared/domain/routing-queue";
 import type { Conversation } from "#shared/domain/types";
-import { clients, dump, invariantViolations, profile, seedChannel, testApp, usersAndTeams } from "../support/harness";
+import {
+  clients,
+  dump,
+  invariantViolations,
+  profile,
+  seedChannel,
+  testApp,
+  usersAndTeams,
+  created,
+} from "../support/harness";
 import { countCalls } from "../support/instrument";
 
 /** Puts a conversation in the chat channel's queue as a router that then crashed would leave it. */
@@ -32,7 +41,9 @@ describe("the routing queue (cross-router group commit)", () => {
     for (const id of ["a", "b", "c"]) await app.store.putUser(profile(id));
     await seedChannel(app, { rule: usersAndTeams(["a", "b", "c"]) });
     const calls = countCalls(app.db.client);
-    const r = await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: null });
+    const r = await app.inbound
+      .receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: null })
+      .then(created);
     expect(r.conversation.assigneeId).toBe("a");
     expect(Object.fromEntries(calls.counts)).toEqual({
       QueryCommand: 1,
@@ -58,7 +69,9 @@ describe("the routing queue (cross-router group commit)", () => {
     });
     expect(before.items.map((c) => c.id)).toEqual(["stranded"]);
     // A new chat sees the queue and joins it behind the stranded one (first in, first out).
-    const r = await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: null });
+    const r = await app.inbound
+      .receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: null })
+      .then(created);
     expect(r.queued).toBe(true);
     const stranded = await app.store.getConversation("stranded");
     expect(stranded).toMatchObject({ assigneeId: "alice" });
@@ -77,7 +90,9 @@ describe("the routing queue (cross-router group commit)", () => {
     await seedChannel(app, { rule: usersAndTeams(["alice", "bob"]) });
     await strandInQueue(app, "taken", new Date(app.clock.now().getTime() - 1000));
     await app.conversations.assign(alice, "taken", { userId: "alice" });
-    const r = await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: null });
+    const r = await app.inbound
+      .receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: null })
+      .then(created);
     expect((await app.store.getConversation("taken"))?.assigneeId).toBe("alice");
     expect(r.conversation.assigneeId).toBe("bob"); // alice holds one already
     expect((await app.store.queueEntries("chat-1", 10)).length).toBe(0);
@@ -91,12 +106,14 @@ describe("the routing queue (cross-router group commit)", () => {
     await seedChannel(seedApp, { rule: usersAndTeams(agents) });
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        createApp({ db: clients(), tableName: seedApp.tableName }).inbound.receive({
-          channelId: "chat-1",
-          accepts: ["chat"],
-          text: `c${i}`,
-          contactKey: null,
-        }),
+        createApp({ db: clients(), tableName: seedApp.tableName })
+          .inbound.receive({
+            channelId: "chat-1",
+            accepts: ["chat"],
+            text: `c${i}`,
+            contactKey: null,
+          })
+          .then(created),
       ),
     );
     expect(results.some((r) => r.queued)).toBe(true);
@@ -114,12 +131,14 @@ describe("bot hand-off (routing.md §5: routed when the bot hands the chat over)
     await app.store.putUser(profile("alice"));
     await app.store.putUser(profile("bob"));
     const channel = await seedChannel(app, { type: "bot", rule: usersAndTeams(["alice", "bob"]) });
-    const r = await app.inbound.receive({
-      channelId: "bot-1",
-      accepts: ["chat", "bot"],
-      text: "hi bot",
-      contactKey: null,
-    });
+    const r = await app.inbound
+      .receive({
+        channelId: "bot-1",
+        accepts: ["chat", "bot"],
+        text: "hi bot",
+        contactKey: null,
+      })
+      .then(created);
     expect(r.conversation).toMatchObject({ assigneeId: null, awaitingHandoff: true });
     expect(r.decision).toBeNull();
     const [first, second] = await Promise.all([

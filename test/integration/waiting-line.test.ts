@@ -11,11 +11,12 @@ import {
   testApp,
   usersAndTeams,
   type TestApp,
+  created,
 } from "../support/harness";
 import { ADMIN, apiHarness } from "../support/http";
 
 const chat = (app: TestApp, text = "hi", channelId = "chat-1") =>
-  app.inbound.receive({ channelId, accepts: ["chat"], text, contactKey: null });
+  app.inbound.receive({ channelId, accepts: ["chat"], text, contactKey: null }).then(created);
 
 async function line(app: TestApp, channelId = "chat-1") {
   return (await app.store.waitingEntries(channelId, 500)).map((e) => e.conversationId);
@@ -152,18 +153,22 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
       ownerId: "owner",
       visitorTokens: ["tok-kim-0001"],
     });
-    const first = await app.inbound.receive({
-      channelId: "chat-1",
-      accepts: ["chat"],
-      text: "1",
-      contactKey: { by: "visitorToken", value: "tok-kim-0001" },
-    });
-    const second = await app.inbound.receive({
-      channelId: "chat-1",
-      accepts: ["chat"],
-      text: "2",
-      contactKey: { by: "visitorToken", value: "tok-kim-0001" },
-    });
+    const first = await app.inbound
+      .receive({
+        channelId: "chat-1",
+        accepts: ["chat"],
+        text: "1",
+        contactKey: { by: "visitorToken", value: "tok-kim-0001" },
+      })
+      .then(created);
+    const second = await app.inbound
+      .receive({
+        channelId: "chat-1",
+        accepts: ["chat"],
+        text: "2",
+        contactKey: { by: "visitorToken", value: "tok-kim-0001" },
+      })
+      .then(created);
     expect(first.conversation.assigneeId).toBe("owner");
     expect(second.conversation.waitingSince).toBeDefined();
     await app.conversations.close((await app.store.getUser("owner"))!, first.conversation.id);
@@ -256,12 +261,14 @@ describe("the waiting line under bursts", () => {
     for (const id of ["a1", "a2"]) await app.setAvailability(id, "away");
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        createApp({ db: clients(), tableName: app.tableName, clock: app.clock }).inbound.receive({
-          channelId: "chat-1",
-          accepts: ["chat"],
-          text: `${i}`,
-          contactKey: null,
-        }),
+        createApp({ db: clients(), tableName: app.tableName, clock: app.clock })
+          .inbound.receive({
+            channelId: "chat-1",
+            accepts: ["chat"],
+            text: `${i}`,
+            contactKey: null,
+          })
+          .then(created),
       ),
     );
     expect(results.every((r) => r.conversation.assigneeId === null)).toBe(true);

@@ -8,6 +8,7 @@ import { createApp, ensureTable, type AppDeps } from "#shared/app";
 import type { Clock, OwnerNotifier, RandomSource } from "#shared/domain/ports";
 import type { Channel, ChannelType, Conversation, InboxAccess, RoutingRule, User } from "#shared/domain/types";
 import type { UserProfile } from "#shared/domain/ports";
+import type { RouteResult } from "#shared/domain/router";
 
 /** A clock the test moves by hand. */
 export class TestClock implements Clock {
@@ -193,4 +194,10 @@ export function recordingNotifier() {
     },
   };
   return { sent, notifier };
+}
+
+/** The created conversation of a route result; a duplicate where a creation was expected fails the test. */
+export function created(r: RouteResult): Extract<RouteResult, { type: "created" }> {
+  if (r.type !== "created") throw new Error(`expected a new conversation, got a duplicate of ${r.conversationId}`);
+  return r;
 }
