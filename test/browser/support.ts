@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { freePort } from "../../infra/local/dynoxide";
 import { issueToken } from "../../infra/local/gateway";
+import { startLocalRuntime, stopLocalRuntime } from "../support/local-runtime";
 
 const root = path.resolve(new URL("../..", import.meta.url).pathname);
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -39,44 +39,12 @@ export async function startRuntime(): Promise<Runtime> {
     SES_PORT: String(await freePort()),
     ROUTING_DATA_DIR: dataDir,
   };
-  // Each runtime runs its own embedded engine on its own data, not the suite's shared one.
-  const { DYNAMODB_ENDPOINT: _suiteEngine, ...inherited } = process.env;
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "infra/local/start.ts"], {
-    cwd: root,
-    env: { ...inherited, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line in 20 s:\n${out}`)), 20_000);
-    child.stdout!.on("data", () => {
-      if (/^ready: /m.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`npm start exited with ${code}:\n${out}`));
-    });
-  });
+  const rt = await startLocalRuntime(env);
   const stop = async () => {
-    if (child.exitCode === null) {
-      await new Promise<void>((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      });
-    }
+    await stopLocalRuntime(rt, "SIGTERM");
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return {
-    url: /^ready: (\S+)/m.exec(out)![1]!,
-    adminToken: /^admin token: (\S+)$/m.exec(out)![1]!,
-    stop,
-    output: () => out,
-  };
+  return { url: rt.url, adminToken: rt.adminToken, stop, output: rt.output };
 }
 
 /**

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -8,60 +7,11 @@ import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { freePort } from "../../infra/local/dynoxide";
 import { createDynamoClients } from "#shared/adapters/dynamo/client";
 import { signatureHeader } from "#shared/http/signature";
+import { type LocalRuntime, startLocalRuntime, stopLocalRuntime } from "../support/local-runtime";
 
-const root = path.resolve(new URL("../..", import.meta.url).pathname);
-
-interface Runtime {
-  child: ChildProcess;
-  url: string;
-  adminToken: string;
-  output: () => string;
-  ports: number[];
-}
-
-/** Starts `npm start`'s program as a child process, waits for its `ready` line. */
-async function start(env: Record<string, string>): Promise<Runtime> {
-  // Each runtime runs its own embedded engine on its own data, not the suite's shared one.
-  const { DYNAMODB_ENDPOINT: _suiteEngine, ...inherited } = process.env;
-  const child = spawn(process.execPath, ["--import", "tsx", "infra/local/start.ts"], {
-    cwd: root,
-    env: { ...inherited, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line in 15 s:\n${out}`)), 15_000);
-    const check = () => {
-      if (/^ready: /m.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on("data", check);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(Object.assign(new Error(`exited with ${code}:\n${out}`), { output: out, code }));
-    });
-  });
-  const adminToken = /^admin token: (\S+)$/m.exec(out)![1]!;
-  return {
-    child,
-    url: /^ready: (\S+)/m.exec(out)![1]!,
-    adminToken,
-    output: () => out,
-    ports: [env.PORT, env.DYNAMODB_PORT, env.S3_PORT, env.SES_PORT].map(Number),
-  };
-}
-
-async function stop(rt: Runtime, signal: NodeJS.Signals): Promise<number | null> {
-  if (rt.child.exitCode !== null) return rt.child.exitCode;
-  return new Promise((resolve) => {
-    rt.child.once("exit", (code) => resolve(code));
-    rt.child.kill(signal);
-  });
-}
+type Runtime = LocalRuntime;
+const start = startLocalRuntime;
+const stop = stopLocalRuntime;
 
 const listening = (port: number) =>
   new Promise<boolean>((resolve) => {
