@@ -37,6 +37,24 @@ const rawBody = (): MiddlewareObj<Event, Result> => ({
   },
 });
 
+/**
+ * A JSON route called with no body at all (no bytes, no Content-Type) is read as `{}`: the schema then
+ * names each missing field, and routes whose fields are all optional (a hand-off with the visitor
+ * token in its cookie) work without one. A body that is there must still be JSON.
+ */
+const emptyBodyIsEmptyObject = (): MiddlewareObj<Event, Result> => ({
+  before: async (request) => {
+    const { event } = request;
+    const raw = (event as unknown as Record<symbol, Buffer>)[RAW];
+    const headers = event.headers ?? {};
+    if (raw && raw.length === 0 && !headers["content-type"]) {
+      event.body = "{}";
+      event.isBase64Encoded = false;
+      event.headers = { ...headers, "content-type": "application/json" };
+    }
+  },
+});
+
 /** Every error, from any middleware or the operation, becomes the docs/api.md error shape. */
 const errorMapper = (logger: ApiLogger): MiddlewareObj<Event, Result> => ({
   onError: async (request) => {
@@ -100,7 +118,7 @@ function routeHandler(spec: Route, services: HttpServices, logger: ApiLogger) {
     handler.use(httpCors({ origins: services.config.allowedOrigins, credentials: CORS_POLICY.allowCredentials }));
   }
   handler.use(errorMapper(logger)).use(rawBody());
-  if (spec.json) handler.use(httpJsonBodyParser());
+  if (spec.json) handler.use(emptyBodyIsEmptyObject()).use(httpJsonBodyParser());
   return handler.handler(async (event, context) => {
     const { principal, actor } = await authenticate(spec, event, services);
     const ctx: RequestContext = {
