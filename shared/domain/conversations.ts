@@ -449,7 +449,9 @@ function noteText(actor: User, before: Stored, after: Conversation, dir: Entitie
   }
   if (after.teamId !== before.teamId || (after.routing !== before.routing && after.routing?.rule === null)) {
     const team = after.teamId ? (dir.teams.get(after.teamId)?.name ?? after.teamId) : "no";
-    return `${by} assigned this to the ${team} team`;
+    // The team's decision replaces the stored one, so the note keeps who had it before.
+    const from = before.assigneeId && before.assigneeId !== actor.id ? `from ${name(before.assigneeId)} ` : "";
+    return from ? `${by} moved this ${from}to the ${team} team` : `${by} assigned this to the ${team} team`;
   }
   if (after.assigneeId === before.assigneeId) return null;
   if (after.assigneeId === null)

@@ -485,4 +485,25 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
       .waitFor();
     await screenshot(amy, "manual-notes");
   });
+
+  it("a team hand-off nobody can take says it stays unassigned until someone takes it, and stays out of the line (docs/routing.md §3.5)", async () => {
+    await api(rt, { userId: "f3-gus" })("PUT", "/me/availability", { availability: "away" });
+    const started = await chat("f3-chat", "Team hand-off nobody takes");
+    const id = started.conversation.id;
+    const admin = await page();
+    await signIn(admin, rt, "f3-admin");
+    await admin.goto(`${rt.url}/#/inbox/f3/all/open/${id}`);
+    const owner = admin.getByRole("combobox", { name: "Owner" });
+    await owner.waitFor();
+    await owner.selectOption({ label: "Experts (team)" });
+    const thread = admin.getByRole("list", { name: "Messages" });
+    // Routing gave it to Eve (Gus is away): the note keeps that, as the team's decision replaces routing's.
+    await thread.getByText(/^Root (moved this from Eve|assigned this) to the Experts team$/).waitFor();
+    await thread
+      .getByText("Given to the Experts team; nobody there could take it, so it stays unassigned until someone takes it")
+      .waitFor();
+    expect(await asAdmin("GET", `/conversations/${id}`)).toMatchObject({ assigneeId: null, teamId: "f3-team" });
+    expect((await asAdmin("GET", "/channels/f3-chat/stats")).waiting).toBe(0);
+    await screenshot(admin, "team-nobody");
+  });
 });

@@ -192,6 +192,11 @@ describe("routing.md §3: manual assignment and the conversation lifecycle", () 
     step();
     await app.conversations.assign(bob, c.id, { teamId: "support" });
     step();
+    // The support team's least busy member has it now; someone else moves it to a team nobody is in.
+    const held = (await app.store.getConversation(c.id))!.assigneeId!;
+    const mover = held === "alice" ? bob : alice;
+    await app.conversations.assign(mover, c.id, { teamId: "sales" });
+    step();
     await app.conversations.close(alice, c.id);
     step();
     await app.conversations.reopen(alice, c.id);
@@ -203,6 +208,7 @@ describe("routing.md §3: manual assignment and the conversation lifecycle", () 
       "Carol unassigned this",
       "Bob took this",
       "Bob assigned this to the support team",
+      `${mover.name} moved this from ${held.charAt(0).toUpperCase()}${held.slice(1)} to the sales team`,
       "Alice closed this",
       "Alice reopened this",
     ]);
