@@ -291,15 +291,18 @@ function sourceText(source: string): string {
 function WhyThisOwner({ conv, dir }: { conv: ConversationDetail; dir: Directory }) {
   const decision: DecisionOut | undefined = conv.routing;
   const decided = decision?.outcome.type === "assigned" ? (decision.outcome.userId ?? null) : null;
-  const byHand = decision !== undefined && conv.assigneeId !== decided;
+  const changed = decision !== undefined && conv.assigneeId !== decided;
+  // A customer's message may reopen it unassigned (owner at capacity): only a note says a person did it.
+  const byHand = changed && conv.messages.some((m) => m.author.kind === "system" && m.createdAt >= decision.decidedAt);
   const owner = conv.assigneeId ? dir.userName(conv.assigneeId) : "nobody";
   return (
     <details class="why">
       <summary>Why this owner</summary>
-      {byHand && (
+      {changed && (
         <p class="by-hand" role="note">
-          Changed by hand: the current owner ({owner}) was set after the routing decision below, not by it. The notes in
-          the thread say who changed it and when.
+          {byHand
+            ? `Changed by hand: the current owner (${owner}) was set after the routing decision below, not by it. The notes in the thread say who changed it and when.`
+            : `The owner changed since the routing decision below: it is ${owner} now.`}
         </p>
       )}
       {!decision ? (
