@@ -33,3 +33,11 @@ export function isAssignable(user: User, inbox: Inbox): boolean {
   if (access.userIds.includes(user.id)) return true;
   return user.primaryTeamId !== null && access.teamIds.includes(user.primaryTeamId);
 }
+
+/**
+ * docs/routing.md §2: a team can receive conversations in an inbox only if its primary members are
+ * assignable there, i.e. access is everyone or the team is listed. Other teams are not offered.
+ */
+export function isRoutableTeam(teamId: string, inbox: Pick<Inbox, "access">): boolean {
+  return inbox.access.type === "everyone" || inbox.access.teamIds.includes(teamId);
+}

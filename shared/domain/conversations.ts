@@ -311,7 +311,10 @@ export class ConversationService {
       if (who && !hasAccess(who, inbox)) throw new ForbiddenError(`user ${who.id} has no access to inbox ${inbox.id}`);
       const built = build(conv, dir);
       if (built === null) return strip(conv);
-      const change = leavesLineIfTaken(built);
+      const taken = leavesLineIfTaken(built);
+      // A person's action leaves its trace in the thread, atomically with the change itself.
+      const text = who ? noteText(who, conv, taken.after, dir, taken.message != null) : null;
+      const change = text ? { ...taken, note: this.note(who!, conv.id, text) } : taken;
       const outcome = await store.commitTransition({ before: conv, ...change }, clock.now());
       if (outcome.type === "committed") {
         await this.capacityFreed(conv, change.after, dir);
@@ -336,6 +339,16 @@ export class ConversationService {
       if (outcome.type === "transient") await this.sleep(random.next() * Math.min(100, 5 * 2 ** attempt));
     }
     throw new ContentionError(`conversation ${conversationId} kept changing; try again`);
+  }
+
+  private note(actor: User, conversationId: string, text: string): Message {
+    return {
+      id: this.opts.newId(),
+      conversationId,
+      author: { kind: "system", userId: actor.id },
+      text,
+      createdAt: this.opts.clock.now().toISOString(),
+    };
   }
 
   /**
@@ -411,13 +424,44 @@ export class ConversationService {
 
 /**
  * docs/routing.md §5.5: a conversation taken by hand, closed or re-routed leaves the waiting line; one
- * routed again and still for nobody stays in it (or joins it).
+ * routed again and still for nobody stays in it if it was there. Nothing here makes one join the line: a
+ * hand-made team assignment that finds nobody keeps the team and stays unassigned (§3.5).
  */
 function leavesLineIfTaken(change: NonNullable<Change>): NonNullable<Change> {
   const { after } = change;
   if (!after.waitingSince || (after.assigneeId === null && after.status === "open")) return change;
   const { waitingSince: _w, ...rest } = after;
   return { ...change, after: rest };
+}
+
+/**
+ * The system note for a manual change (docs/routing.md §3), with display names only: "Bob assigned this
+ * to Alice", "Alice closed this". `null` when nothing a person would call an action happened.
+ */
+function noteText(actor: User, before: Stored, after: Conversation, dir: Entities, replied: boolean): string | null {
+  const name = (id: string) => (id === actor.id ? actor.name : (dir.users.get(id)?.name ?? id));
+  const by = actor.name;
+  if (before.status === "open" && after.status === "closed") return `${by} closed this`;
+  if (before.status === "closed" && after.status === "open") {
+    const dropped = before.assigneeId !== null && after.assigneeId === null;
+    return dropped
+      ? `${by} reopened this; it is unassigned because ${name(before.assigneeId!)} is at capacity`
+      : `${by} reopened this`;
+  }
+  if (after.teamId !== before.teamId || (after.routing !== before.routing && after.routing?.rule === null)) {
+    const team = after.teamId ? (dir.teams.get(after.teamId)?.name ?? after.teamId) : "no";
+    // The team's decision replaces the stored one, so the note keeps who had it before.
+    const from = before.assigneeId && before.assigneeId !== actor.id ? `from ${name(before.assigneeId)} ` : "";
+    return from ? `${by} moved this ${from}to the ${team} team` : `${by} assigned this to the ${team} team`;
+  }
+  if (after.assigneeId === before.assigneeId) return null;
+  if (after.assigneeId === null)
+    return before.assigneeId === actor.id
+      ? `${by} unassigned this`
+      : `${by} unassigned this from ${name(before.assigneeId!)}`;
+  if (replied) return `${by} took this by replying`;
+  if (after.assigneeId === actor.id) return `${by} took this`;
+  return `${by} assigned this to ${name(after.assigneeId)}`;
 }
 
 /** The ids a channel's rule can pick from, as reads (docs/routing.md §5.1, §5.2). */

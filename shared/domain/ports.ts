@@ -100,6 +100,8 @@ export interface Transition {
   before: VersionedConversation;
   after: Conversation;
   message?: Message | null;
+  /** A system note saying who did what by hand (docs/routing.md §3), written in the same transaction. */
+  note?: Message | null;
   /** The new assignee's load the choice was based on (least busy to a team), if any. */
   expectedLoad?: number | null;
   /** When the new assignee is assigned by routing, record it as their last assignment time. */

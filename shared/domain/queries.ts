@@ -104,13 +104,17 @@ export class QueryService implements QueryPort {
     return { conversation, messages, visitor };
   }
 
-  /** A visitor's own chat and its messages. */
+  /**
+   * A visitor's own chat and its messages. The inbox's system notes (who assigned or closed it) are
+   * internal: the visitor sees customer and agent messages only.
+   */
   async visitorThread(
     conversationId: string,
     visitorToken: string | undefined,
   ): Promise<{ conversation: Conversation; messages: Message[] }> {
     const conversation = await visitorsConversation(this.store, conversationId, visitorToken);
-    return { conversation, messages: await this.store.listMessages(conversation.id) };
+    const messages = await this.store.listMessages(conversation.id);
+    return { conversation, messages: messages.filter((m) => m.author.kind !== "system") };
   }
 
   /** The display name of whoever holds the conversation (what a visitor may see of them). */

@@ -108,6 +108,8 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     await ben.getByText("No open conversations here.").waitFor();
 
     const visitor = await page(1000, 720);
+    const consoleErrors: string[] = [];
+    visitor.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
     await visitor.goto(`${rt.url}/demo?channel=f1-chat`);
     await visitor.getByRole("button", { name: "Chat with us" }).click();
     await visitor.getByRole("textbox", { name: "Message" }).fill("Hi, where is my parcel?");
@@ -128,6 +130,8 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     await ben.getByRole("list", { name: "Messages" }).getByText("Great, thanks!").waitFor({ timeout: LIVE_MS });
     await screenshot(ben, "flow-1-agent");
     await screenshot(visitor, "flow-1-widget");
+    // The demo page asks for nothing that is not there (no /favicon.ico 404 in the console).
+    expect(consoleErrors).toEqual([]);
   });
 
   it("2. an agent takes a conversation from Unassigned with the Owner select, gives it to a team, closes and reopens it", async () => {
@@ -138,6 +142,8 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     const owner = dan.getByRole("combobox", { name: "Owner" });
     await owner.selectOption({ label: "Dan (me)" });
     await dan.getByRole("link", { name: /^Mine\s*1/ }).waitFor({ timeout: LIVE_MS });
+    // The count reads as a phrase: "1 conversation", not "1 conversations".
+    await dan.getByRole("link", { name: "Mine 1 conversation", exact: true }).waitFor();
 
     // To the team: its least busy primary member takes it (docs/routing.md §3.5).
     await owner.selectOption({ label: "Billing (team)" });
@@ -327,10 +333,40 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
 
   it("fits a 360 px screen: no sideways scrolling in the inbox, a conversation or Settings", async () => {
     const phone = await page(360, 740);
+    // A very long email subject on one row: the list answer is the server's, with the subject made long.
+    const subject = `Quote ${"with a very long subject line ".repeat(8)}end`;
+    await phone.route(/\/inboxes\/f2\/conversations/, async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      for (const c of body.items) if (c.preview === "Invoice 42 is wrong") c.subject = subject;
+      await route.fulfill({ response: res, json: body });
+    });
     await signIn(phone, rt, "f3-admin");
     const scrollWidth = () => phone.evaluate<number>("document.documentElement.scrollWidth");
+    /** Sizes measured in the page (a string: the test's own tsconfig has no DOM types). */
+    const measure = (js: string) => phone.evaluate<Record<string, number>>(`(() => { ${js} })()`);
+    // The top bar stays on one line: Sign out sits level with the brand, inside the screen.
+    const bar = await measure(`
+      const top = (s) => document.querySelector(s).getBoundingClientRect();
+      const brand = top(".brand"), out = [...document.querySelectorAll(".topbar button")].pop().getBoundingClientRect();
+      return { brandMid: brand.top + brand.height / 2, outMid: out.top + out.height / 2, outRight: out.right };`);
+    expect(Math.abs(bar.outMid! - bar.brandMid!)).toBeLessThan(4);
+    expect(bar.outRight).toBeLessThanOrEqual(360);
     await phone.goto(`${rt.url}/#/inbox/f2/all/open`);
-    await phone.getByRole("link", { name: /Invoice 42 is wrong/ }).click();
+    const row = phone.getByRole("link", { name: new RegExp(`^${subject}`) });
+    await row.waitFor();
+    const rows = await measure(`
+      const list = document.querySelector(".rows"), title = document.querySelector(".row-title");
+      const row = title.closest(".row").getBoundingClientRect(), age = title.parentElement.querySelector(".age");
+      return { scroll: list.scrollWidth, client: list.clientWidth, rowRight: row.right, listRight: list.getBoundingClientRect().right,
+        ageRight: age.getBoundingClientRect().right, titleScroll: title.scrollWidth, titleClient: title.clientWidth };`);
+    // The row stays within the list, its age stays in view, and the title is cut (with an ellipsis).
+    expect(rows.scroll).toBeLessThanOrEqual(rows.client!);
+    expect(rows.rowRight).toBeLessThanOrEqual(rows.listRight!);
+    expect(rows.ageRight).toBeLessThanOrEqual(rows.rowRight!);
+    expect(rows.titleScroll).toBeGreaterThan(rows.titleClient!);
+    await screenshot(phone, "long-subject-360");
+    await row.click();
     await phone.getByRole("combobox", { name: "Owner" }).waitFor();
     expect(await scrollWidth()).toBeLessThanOrEqual(360);
     for (const tab of ["Users", "Teams", "Inboxes", "Channels"]) {
@@ -342,6 +378,23 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
         .waitFor();
       expect(await scrollWidth(), tab).toBeLessThanOrEqual(360);
     }
+    // The Users table is wider than the screen: it scrolls inside a named, focusable region that shows
+    // a shadow at the edge with more columns, and the page itself does not scroll.
+    await phone.goto(`${rt.url}/#/settings/users`);
+    const table = phone.getByRole("region", { name: "Users table" });
+    await table.waitFor();
+    expect(await table.getAttribute("tabindex")).toBe("0");
+    const wrap = await measure(`
+      const w = document.querySelector(".table-wrap");
+      return { scroll: w.scrollWidth, client: w.clientWidth, cue: getComputedStyle(w).backgroundImage.includes("gradient") ? 1 : 0 };`);
+    expect(wrap.scroll).toBeGreaterThan(wrap.client!);
+    expect(wrap.cue).toBe(1);
+    await table.focus();
+    await phone.keyboard.press("ArrowRight");
+    await phone.keyboard.press("ArrowRight");
+    await expect.poll(() => table.evaluate((e) => e.scrollLeft)).toBeGreaterThan(0);
+    expect(await scrollWidth()).toBeLessThanOrEqual(360);
+    await screenshot(phone, "users-360");
   });
 
   it("a refused token (401) returns to sign-in", async () => {
@@ -362,5 +415,95 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     await hal.getByRole("link", { name: /^Mine/ }).first().click();
     await hal.getByRole("link", { name: /Anyone there at night\?/ }).waitFor({ timeout: LIVE_MS });
     await screenshot(hal, "flow-4-back-available");
+  });
+
+  it("a restricted inbox offers only its listed teams, in the routing card and the Owner select (docs/routing.md §2)", async () => {
+    const admin = await page();
+    await signIn(admin, rt, "f3-admin");
+    await admin.goto(`${rt.url}/#/inbox/f2/all/open`);
+    await admin.getByRole("link", { name: /Invoice 42 is wrong/ }).click();
+    const owner = admin.getByRole("combobox", { name: "Owner" });
+    await owner.waitFor();
+    expect(await owner.locator('optgroup[label="Teams"] option').allTextContents()).toEqual(["Billing (team)"]);
+    await admin.goto(`${rt.url}/#/settings/channels`);
+    const teamBoxes = async (channel: string) => {
+      const region = admin.getByRole("region", { name: channel });
+      await region.getByRole("button", { name: "Save" }).waitFor();
+      return region
+        .getByRole("checkbox", { name: / team$/ })
+        .evaluateAll((els) => els.map((e) => e.parentElement!.textContent!.trim()));
+    };
+    expect(await teamBoxes("Billing chat")).toEqual(["Billing team"]);
+    expect(await teamBoxes("Shop chat")).toEqual(["Flow one team"]);
+  });
+
+  it('an admin sees and sets the channel\'s "return to the line when the owner goes away" option (docs/routing.md §5.5)', async () => {
+    const admin = await page();
+    await signIn(admin, rt, "f3-admin");
+    await admin.goto(`${rt.url}/#/settings/channels`);
+    const channel = admin.getByRole("region", { name: "Experts chat" });
+    const option = channel.getByRole("checkbox", {
+      name: "Return conversations to the waiting line when their owner goes away",
+    });
+    expect(await option.isChecked()).toBe(false);
+    await option.check();
+    await channel.getByRole("button", { name: "Save" }).click();
+    await channel.getByText("Saved.").waitFor();
+    const stored = (await asAdmin("GET", "/channels")).items.find((c: { id: string }) => c.id === "f3-chat");
+    expect(stored.routing.returnWhenAway).toBe(true);
+    await admin.reload();
+    await expect
+      .poll(() =>
+        admin
+          .getByRole("region", { name: "Experts chat" })
+          .getByRole("checkbox", { name: /^Return conversations/ })
+          .isChecked(),
+      )
+      .toBe(true);
+    await screenshot(admin.getByRole("region", { name: "Experts chat" }), "return-when-away");
+  });
+
+  it("manual actions leave notes in the thread, and Why this owner says the owner was set by hand", async () => {
+    const started = await chat("f1-chat", "Who moved my chat?");
+    const routed = (await asAdmin("GET", `/conversations/${started.conversation.id}`)).assigneeId;
+    expect(["f1-amy", "f1-ben"]).toContain(routed);
+    const other = routed === "f1-amy" ? "Ben" : "Amy";
+    const amy = await page();
+    await signIn(amy, rt, "f1-amy");
+    await amy.goto(`${rt.url}/#/inbox/f1/all/open/${started.conversation.id}`);
+    const owner = amy.getByRole("combobox", { name: "Owner" });
+    await owner.waitFor();
+    await owner.selectOption({ label: other === "Amy" ? "Amy (me)" : "Ben" });
+    const thread = amy.getByRole("list", { name: "Messages" });
+    await thread.getByText(other === "Amy" ? "Amy took this" : "Amy assigned this to Ben").waitFor();
+    await amy.getByRole("button", { name: "Close" }).click();
+    await thread.getByText("Amy closed this").waitFor();
+    await amy.getByText("Why this owner").click();
+    await amy
+      .getByRole("note")
+      .getByText(/Changed by hand: the current owner \((Amy|Ben)\) was set after the routing decision/)
+      .waitFor();
+    await screenshot(amy, "manual-notes");
+  });
+
+  it("a team hand-off nobody can take says it stays unassigned until someone takes it, and stays out of the line (docs/routing.md §3.5)", async () => {
+    await api(rt, { userId: "f3-gus" })("PUT", "/me/availability", { availability: "away" });
+    const started = await chat("f3-chat", "Team hand-off nobody takes");
+    const id = started.conversation.id;
+    const admin = await page();
+    await signIn(admin, rt, "f3-admin");
+    await admin.goto(`${rt.url}/#/inbox/f3/all/open/${id}`);
+    const owner = admin.getByRole("combobox", { name: "Owner" });
+    await owner.waitFor();
+    await owner.selectOption({ label: "Experts (team)" });
+    const thread = admin.getByRole("list", { name: "Messages" });
+    // Routing gave it to Eve (Gus is away): the note keeps that, as the team's decision replaces routing's.
+    await thread.getByText(/^Root (moved this from Eve|assigned this) to the Experts team$/).waitFor();
+    await thread
+      .getByText("Given to the Experts team; nobody there could take it, so it stays unassigned until someone takes it")
+      .waitFor();
+    expect(await asAdmin("GET", `/conversations/${id}`)).toMatchObject({ assigneeId: null, teamId: "f3-team" });
+    expect((await asAdmin("GET", "/channels/f3-chat/stats")).waiting).toBe(0);
+    await screenshot(admin, "team-nobody");
   });
 });

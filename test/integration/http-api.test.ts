@@ -289,6 +289,35 @@ describe("HTTP API: agents and visitors", () => {
     expect(noToken.status).toBe(401);
   });
 
+  it("the inbox's system notes (who assigned or closed it) stay out of the visitor's thread", async () => {
+    const start = await h.call({
+      method: "POST",
+      path: "/chat/web-chat/conversations",
+      as: null,
+      body: { text: "Hi" },
+    });
+    const id = start.json.conversation.id;
+    h.app.clock.advance(1000);
+    const assigned = await h.call({
+      method: "PUT",
+      path: `/conversations/${id}/assignee`,
+      as: bob,
+      body: { userId: "bob" },
+    });
+    expect(assigned.status).toBe(200);
+    await h.call({ method: "POST", path: `/conversations/${id}/close`, as: bob });
+    const agentView = await h.call({ method: "GET", path: `/conversations/${id}`, as: bob });
+    const system = agentView.json.messages.filter((m: { author: { kind: string } }) => m.author.kind === "system");
+    expect(system.map((m: { text: string }) => m.text)).toContain("Bob closed this");
+    const thread = await h.call({
+      method: "GET",
+      path: `/chat/conversations/${id}/messages`,
+      as: null,
+      query: { visitorToken: start.json.visitorToken },
+    });
+    expect(thread.json.messages.map((m: { text: string }) => m.text)).toEqual(["Hi"]);
+  });
+
   it("agents list views, read a conversation with its routing record, and act on it", async () => {
     const c1 = (await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "one" } }))
       .json.conversation;

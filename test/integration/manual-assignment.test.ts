@@ -85,7 +85,10 @@ describe("routing.md §3: manual assignment and the conversation lifecycle", () 
     const { conversation, message } = await app.conversations.reply(bob, c.id, "On it!");
     expect(conversation.assigneeId).toBe("bob");
     expect(message.author).toMatchObject({ kind: "agent", userId: "bob" });
-    expect((await app.store.listMessages(c.id)).map((m) => m.text)).toEqual(["hi", "On it!"]);
+    // The reply and, in the same transaction, the note saying it made Bob the owner.
+    expect((await app.store.listMessages(c.id)).map((m) => m.text).sort()).toEqual(
+      ["hi", "On it!", "Bob took this by replying"].sort(),
+    );
     expect(await load("bob")).toBe(1);
     // A reply to an assigned conversation keeps the assignee.
     await app.conversations.reply(alice, c.id, "Me too");
@@ -175,6 +178,51 @@ describe("routing.md §3: manual assignment and the conversation lifecycle", () 
     expect(await invariantViolations(app)).toEqual([]);
   });
 
+  it("3: every manual action leaves a system note naming who did what, written with the change", async () => {
+    const c = await newConversation();
+    const notes = async () =>
+      (await app.store.listMessages(c.id)).filter((m) => m.author.kind === "system").map((m) => m.text);
+    const step = () => app.clock.advance(1000);
+    await app.conversations.reply(alice, c.id, "On it");
+    step();
+    await app.conversations.assign(bob, c.id, { userId: "carol" });
+    step();
+    await app.conversations.assign(carol, c.id, { userId: null });
+    step();
+    await app.conversations.assign(bob, c.id, { userId: "bob" });
+    step();
+    await app.conversations.assign(bob, c.id, { teamId: "support" });
+    step();
+    // The support team's least busy member has it now; someone else moves it to a team nobody is in.
+    const held = (await app.store.getConversation(c.id))!.assigneeId!;
+    const mover = held === "alice" ? bob : alice;
+    await app.conversations.assign(mover, c.id, { teamId: "sales" });
+    step();
+    await app.conversations.close(alice, c.id);
+    step();
+    await app.conversations.reopen(alice, c.id);
+    // Asking for the state it is already in is no action: no note.
+    await app.conversations.reopen(alice, c.id);
+    expect(await notes()).toEqual([
+      "Alice took this by replying",
+      "Bob assigned this to Carol",
+      "Carol unassigned this",
+      "Bob took this",
+      "Bob assigned this to the support team",
+      `${mover.name} moved this from ${held.charAt(0).toUpperCase()}${held.slice(1)} to the sales team`,
+      "Alice closed this",
+      "Alice reopened this",
+    ]);
+    const note = (await app.store.listMessages(c.id)).find((m) => m.author.kind === "system")!;
+    expect(note.author).toEqual({ kind: "system", userId: "alice" });
+  });
+
+  it("3: a refused action writes no note", async () => {
+    const c = await newConversation();
+    await expect(app.conversations.assign(alice, c.id, { userId: "reader" })).rejects.toBeInstanceOf(ValidationError);
+    expect(await app.store.listMessages(c.id)).toHaveLength(1);
+  });
+
   it("an unknown conversation is not found", async () => {
     await expect(app.conversations.close(alice, "nope")).rejects.toBeInstanceOf(NotFoundError);
   });
@@ -188,6 +236,11 @@ describe("routing.md §3: manual assignment and the conversation lifecycle", () 
     const stored = await app.store.getConversation(c.id);
     expect(["alice", "bob"]).toContain(stored?.assigneeId);
     expect((await load("alice")) + (await load("bob"))).toBe(1);
+    // The loser's retry decided again and found it taken: only the winner's note was written.
+    const notes = (await app.store.listMessages(c.id)).filter((m) => m.author.kind === "system");
+    expect(notes.map((m) => m.text)).toEqual([
+      `${stored?.assigneeId === "alice" ? "Alice" : "Bob"} took this by replying`,
+    ]);
     expect(await invariantViolations(app)).toEqual([]);
   });
 

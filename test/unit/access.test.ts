@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hasAccess, isAssignable } from "#shared/domain/access";
+import { hasAccess, isAssignable, isRoutableTeam } from "#shared/domain/access";
 import type { Inbox, User } from "#shared/domain/types";
 
 const user = (over: Partial<User>): User => ({
@@ -20,6 +20,14 @@ const user = (over: Partial<User>): User => ({
 const restricted: Inbox = { id: "i", name: "i", access: { type: "restricted", teamIds: ["t"], userIds: ["listed"] } };
 
 describe("routing.md §2: inbox access", () => {
+  it("a team can receive conversations only where its primary members are assignable", () => {
+    expect(isRoutableTeam("t", restricted)).toBe(true);
+    expect(isRoutableTeam("other", restricted)).toBe(false);
+    expect(isRoutableTeam("other", { access: { type: "everyone" } })).toBe(true);
+    // The rule isRoutableTeam stands for: a primary member of a listed team is assignable, others not.
+    expect(isAssignable(user({ primaryTeamId: "t" }), restricted)).toBe(isRoutableTeam("t", restricted));
+    expect(isAssignable(user({ primaryTeamId: "other" }), restricted)).toBe(isRoutableTeam("other", restricted));
+  });
   it("everyone: every user has access and is assignable", () => {
     const everyone: Inbox = { id: "i", name: "i", access: { type: "everyone" } };
     expect(hasAccess(user({}), everyone)).toBe(true);

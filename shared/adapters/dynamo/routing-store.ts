@@ -638,6 +638,7 @@ export class DynamoRoutingStore implements RoutingStore {
       { kind: "conversation" },
     );
     if (t.message) tx.add({ Put: { TableName: this.tableName, Item: messageToItem(t.message) } }, { kind: "message" });
+    if (t.note) tx.add({ Put: { TableName: this.tableName, Item: messageToItem(t.note) } }, { kind: "message" });
     if (t.dedupe)
       tx.add(this.dedupePut(t.after.channelId, t.dedupe.key, t.after.id, t.dedupe.expiresAt), { kind: "dedupe" });
     // Taken by hand, closed or re-routed: it leaves the line; returned to the line: it joins it.

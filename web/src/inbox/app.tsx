@@ -82,7 +82,10 @@ function Shell({ client, signOut }: { client: Client; signOut: () => void }) {
           )}
         </nav>
         <AvailabilitySwitch client={client} initial={me.user.availability} />
-        <span class="who">{me.user.name}</span>
+        {/* On a narrow screen the name is cut with "…": the full name stays at hand as a tooltip. */}
+        <span class="who" title={me.user.name}>
+          {me.user.name}
+        </span>
         <button type="button" onClick={signOut}>
           Sign out
         </button>

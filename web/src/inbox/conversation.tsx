@@ -72,6 +72,10 @@ export function ConversationPane({ client, me, id, dir, changed, onBack, onChang
   };
   if (conv.assigneeId) add(conv.assigneeId, dir.userName(conv.assigneeId));
   add(me.user.id, me.user.name);
+  // Teams that can receive conversations here, and the current team even if it no longer can.
+  const teams = [...dir.teams];
+  if (conv.teamId && !teams.some((t) => t.id === conv.teamId))
+    teams.push({ id: conv.teamId, name: dir.teamName(conv.teamId) });
 
   return (
     <section class="pane" aria-label="Conversation">
@@ -113,7 +117,7 @@ export function ConversationPane({ client, me, id, dir, changed, onBack, onChang
             ))}
           </optgroup>
           <optgroup label="Teams">
-            {dir.teams.map((t) => (
+            {teams.map((t) => (
               <option key={t.id} value={`team:${t.id}`}>
                 {t.name} (team)
               </option>
@@ -145,7 +149,7 @@ export function ConversationPane({ client, me, id, dir, changed, onBack, onChang
           })
         }
       />
-      <WhyThisOwner decision={conv.routing} dir={dir} />
+      <WhyThisOwner conv={conv} dir={dir} />
     </section>
   );
 }
@@ -164,7 +168,7 @@ function withRoutingNote(conv: ConversationDetail, dir: Directory): MessageOut[]
     team !== null
       ? who
         ? `Given to ${who} through the ${team} team`
-        : `Given to the ${team} team; nobody there could take it yet`
+        : `Given to the ${team} team; nobody there could take it, so it stays unassigned until someone takes it`
       : who
         ? `Assigned to ${who} by routing (${STRATEGIES[d.strategy]?.toLowerCase() ?? d.strategy})`
         : `Not assigned by routing: ${d.outcome.why}`;
@@ -280,13 +284,32 @@ function sourceText(source: string): string {
   );
 }
 
-/** The stored decision (docs/routing.md §7), as a person reads it: rule, strategy, each candidate. */
-function WhyThisOwner({ decision, dir }: { decision: DecisionOut | undefined; dir: Directory }) {
+/**
+ * The stored decision (docs/routing.md §7), as a person reads it: rule, strategy, each candidate. When
+ * someone changed the owner by hand since, that comes first: the decision no longer explains the owner.
+ */
+function WhyThisOwner({ conv, dir }: { conv: ConversationDetail; dir: Directory }) {
+  const decision: DecisionOut | undefined = conv.routing;
+  const decided = decision?.outcome.type === "assigned" ? (decision.outcome.userId ?? null) : null;
+  const changed = decision !== undefined && conv.assigneeId !== decided;
+  // A customer's message may reopen it unassigned (owner at capacity): only a note says a person did it.
+  const byHand = changed && conv.messages.some((m) => m.author.kind === "system" && m.createdAt >= decision.decidedAt);
+  const owner = conv.assigneeId ? dir.userName(conv.assigneeId) : "nobody";
   return (
     <details class="why">
       <summary>Why this owner</summary>
+      {changed && (
+        <p class="by-hand" role="note">
+          {byHand
+            ? `Changed by hand: the current owner (${owner}) was set after the routing decision below, not by it. The notes in the thread say who changed it and when.`
+            : `The owner changed since the routing decision below: it is ${owner} now.`}
+        </p>
+      )}
       {!decision ? (
-        <p class="muted">No routing decision: this conversation was not assigned automatically.</p>
+        <p class="muted">
+          No routing decision: this conversation was not assigned automatically. The notes in the thread say who changed
+          its owner by hand.
+        </p>
       ) : (
         <div>
           <p>

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { isRoutableTeam } from "#shared/domain/access";
 import type { Client, Status, View } from "../api/client";
 import type { Assignee, ConversationOut, Counts, InboxOut, Me, TeamOut } from "#shared/http/web-schemas";
 import { ConversationPane } from "./conversation";
@@ -12,6 +13,7 @@ const VIEW_NAMES: Record<View, string> = { unassigned: "Unassigned", mine: "Mine
 /** Who owns what, by id: the Owner select's users and teams, for names in rows and panels. */
 export interface Directory {
   assignees: Assignee[];
+  /** The teams that can receive conversations in this inbox (docs/routing.md §2). */
   teams: TeamOut[];
   userName: (id: string) => string;
   teamName: (id: string) => string;
@@ -76,7 +78,13 @@ export function InboxScreen({
       .then(([assignees, teams]) => {
         const users = new Map(assignees.map((u) => [u.id, u.name]));
         const names = new Map(teams.map((t) => [t.id, t.name]));
-        setDir({ assignees, teams, userName: (id) => users.get(id) ?? id, teamName: (id) => names.get(id) ?? id });
+        const inbox = inboxes.find((i) => i.id === inboxId);
+        setDir({
+          assignees,
+          teams: teams.filter((t) => !inbox || isRoutableTeam(t.id, inbox)),
+          userName: (id) => users.get(id) ?? id,
+          teamName: (id) => names.get(id) ?? id,
+        });
       })
       .catch(() => setDir({ assignees: [], teams: [], userName: (id) => id, teamName: (id) => id }));
   }, [inboxId]);
@@ -146,7 +154,9 @@ export function InboxScreen({
                       <span class="count" aria-hidden="true">
                         {n === undefined ? "…" : n >= cap ? `${cap}+` : n}
                       </span>
-                      <span class="sr-only">{`${n ?? "unknown"} conversations`}</span>
+                      <span class="sr-only">
+                        {n === undefined ? "unknown conversations" : plural(n, "conversation")}
+                      </span>
                     </a>
                   </li>
                 );
@@ -248,4 +258,9 @@ export function titleOf(c: ConversationOut): string {
     c.customerEmail ||
     (c.contactId ? `Contact ${c.contactId}` : c.channelType === "form" ? "Form submission" : "Visitor")
   );
+}
+
+/** "1 conversation", "2 conversations": accessible names read as a sentence. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, type ChannelBody, type Client, type ErrorDetail, type RuleBody } from "../api/client";
 import type { ChannelOut, CreatedChannel, InboxOut, TeamOut, UserOut } from "#shared/http/web-schemas";
-import { isAssignable } from "#shared/domain/access";
+import { isAssignable, isRoutableTeam } from "#shared/domain/access";
 import type { SettingsTab } from "./route";
 import { CopyButton, Empty, ErrorNote, Field, Loading, errorText } from "./ui";
 
@@ -99,7 +99,10 @@ function Users({ client, data, reload }: Section) {
         {data.users.length === 0 ? (
           <Empty>No users yet.</Empty>
         ) : (
-          <div class="table-wrap">
+          // A named region a keyboard user can focus to scroll the columns a narrow screen cuts off
+          // (a scrollable region must be focusable: WCAG 2.1.1).
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region needs focus to scroll by keys
+          <section class="table-wrap" aria-label="Users table" tabIndex={0}>
             <table>
               <thead>
                 <tr>
@@ -154,7 +157,7 @@ function Users({ client, data, reload }: Section) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
         )}
       </section>
       <form
@@ -602,6 +605,8 @@ function RoutingEditor({
   const inbox = data.inboxes.find((i) => i.id === channel.inboxId);
   const listable = (u: UserOut) => paid(u) && (!inbox || isAssignable(u, inbox));
   const candidates = data.users.filter((u) => listable(u) || userIds.includes(u.id));
+  // A team outside a restricted inbox's access has no assignable member there: not offered.
+  const teams = data.teams.filter((t) => !inbox || isRoutableTeam(t.id, inbox) || teamIds.includes(t.id));
   const h = `channel-${channel.id}`;
   const setUT = (u: string[], t: string[]) =>
     setRule({ ...rule, target: { type: "users_and_teams", userIds: u, teamIds: t } });
@@ -682,7 +687,7 @@ function RoutingEditor({
                   )}
                 </div>
               ))}
-              {data.teams.map((t) => (
+              {teams.map((t) => (
                 <div key={t.id} class={teamErrors[t.id] ? "invalid" : ""}>
                   <label class="check">
                     <input
@@ -727,6 +732,14 @@ function RoutingEditor({
             </select>
           </Field>
         ) : null}
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={rule.returnWhenAway === true}
+            onChange={(e) => setRule({ ...rule, returnWhenAway: e.currentTarget.checked })}
+          />
+          Return conversations to the waiting line when their owner goes away
+        </label>
         {(otherErrors.length > 0 || rest) && (
           <p class="field-error" id={`${h}-target-error`} role="alert">
             {[...otherErrors, ...(rest ? [rest] : [])].join("; ")}
