@@ -1,22 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { hasAccess, isAssignable, isRoutableTeam } from "#shared/domain/access";
 import type { Inbox, User } from "#shared/domain/types";
+import { aUser } from "../support/users";
 
-const user = (over: Partial<User>): User => ({
-  id: "u",
-  name: "u",
-  email: "",
-  seat: "service",
-  role: "agent",
-  primaryTeamId: null,
-  additionalTeamIds: [],
-  capacity: null,
-  availability: "available",
-  lastInboxActivityAt: null,
-  lastAssignedAt: null,
-  openCount: 0,
-  ...over,
-});
+const user = (over: Partial<User>): User => aUser("u", { email: "", ...over });
 const restricted: Inbox = { id: "i", name: "i", access: { type: "restricted", teamIds: ["t"], userIds: ["listed"] } };
 
 describe("routing.md §2: inbox access", () => {

@@ -7,28 +7,13 @@ import {
   type RoutingSnapshot,
 } from "#shared/domain/decide";
 import type { Channel, Contact, Inbox, RoutingRule, User } from "#shared/domain/types";
+import { aUser } from "../support/users";
 
 const NOW = new Date("2026-11-24T10:00:00.000Z");
 const ago = (ms: number) => new Date(NOW.getTime() - ms).toISOString();
 const inbox: Inbox = { id: "inbox", name: "Inbox", access: { type: "everyone" } };
 
-function user(id: string, over: Partial<User> = {}): User {
-  return {
-    id,
-    name: id,
-    email: `${id}@example.com`,
-    seat: "service",
-    role: "agent",
-    primaryTeamId: null,
-    additionalTeamIds: [],
-    capacity: null,
-    availability: "available",
-    lastInboxActivityAt: null,
-    lastAssignedAt: null,
-    openCount: 0,
-    ...over,
-  };
-}
+const user = aUser;
 const snap = (...users: User[]): RoutingSnapshot => ({ users: new Map(users.map((u) => [u.id, u])), inbox, now: NOW });
 const channel = (type: Channel["type"], routing: RoutingRule): Channel => ({
   id: "c",

@@ -1,25 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "#shared/domain/errors";
 import { validateRule, type RuleContext } from "#shared/domain/rules";
-import type { RoutingRule, User } from "#shared/domain/types";
+import type { RoutingRule } from "#shared/domain/types";
+import { aUser } from "../support/users";
 
-function user(id: string, over: Partial<User> = {}): User {
-  return {
-    id,
-    name: id,
-    email: "",
-    seat: "service",
-    role: "agent",
-    primaryTeamId: null,
-    additionalTeamIds: [],
-    capacity: null,
-    availability: "available",
-    lastInboxActivityAt: null,
-    lastAssignedAt: null,
-    openCount: 0,
-    ...over,
-  };
-}
+const user = aUser;
 const ctx = (over: Partial<RuleContext> = {}): RuleContext => ({
   channelType: "chat",
   inbox: { id: "inbox", name: "i", access: { type: "restricted", teamIds: ["t"], userIds: ["listed"] } },
