@@ -224,6 +224,8 @@ export const METRIC = {
   enteredWaitingLine: "EnteredWaitingLine",
   /** An eligibility trigger that failed after its request answered (the sweep catches up). */
   waitingLineTriggerFailed: "WaitingLineTriggerFailed",
+  /** A channel the sweeper could not drain this minute (the others still were). */
+  sweepChannelFailed: "SweepChannelFailed",
   /** From a conversation's creation to its assignment. */
   timeToAssignmentMs: "TimeToAssignmentMs",
   /** An inbound email over the size cap, kept with its large parts omitted. */

@@ -207,11 +207,12 @@ export class WaitingLine {
   async sweep(
     drainQueue: (channel: Channel) => Promise<void>,
     staleMs: number,
-  ): Promise<{ channels: number; assigned: number }> {
+  ): Promise<{ channels: number; assigned: number; failed: number }> {
     const { store, clock, metrics } = this.deps;
     let cursor: string | undefined;
     let channels = 0;
     let assigned = 0;
+    let failed = 0;
     const sweepOne = async (id: string) => {
       const state = await store.readChannel(id, 1);
       if (!state) return;
@@ -223,14 +224,20 @@ export class WaitingLine {
       metrics.count(METRIC.conversationsWaiting, stats.waiting, { channel: id });
       if (stats.oldestWaitMs !== null) metrics.milliseconds(METRIC.oldestWaitMs, stats.oldestWaitMs, { channel: id });
     };
+    // One channel failing (throttled, a missing inbox) must not cost every later channel its minute.
+    const sweepSafely = (id: string) =>
+      sweepOne(id).catch(() => {
+        failed++;
+        metrics.count(METRIC.sweepChannelFailed, 1, { channel: id });
+      });
     do {
       const page = await store.listChannelIds(cursor);
       // A few channels at a time: a minute's sweep of hundreds of channels stays well inside its timeout.
       for (let i = 0; i < page.ids.length; i += SWEEP_CONCURRENCY)
-        await Promise.all(page.ids.slice(i, i + SWEEP_CONCURRENCY).map(sweepOne));
+        await Promise.all(page.ids.slice(i, i + SWEEP_CONCURRENCY).map(sweepSafely));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    return { channels, assigned };
+    return { channels, assigned, failed };
   }
 
   /** Waiting now, the oldest wait, and time to assignment p50/p95 over the last hour. */

@@ -152,3 +152,17 @@ describe("bot hand-off (routing.md §5: routed when the bot hands the chat over)
     expect(await invariantViolations(app)).toEqual([]);
   });
 });
+
+describe("a queued chat the visitor writes in again (found by a code review)", () => {
+  it("is still routed by the drain: a new message changes the version, not whether it waits", async () => {
+    const app = await testApp();
+    await app.store.putUser(profile("alice"));
+    await seedChannel(app, { rule: usersAndTeams(["alice"]) });
+    await strandInQueue(app, "q1", new Date(app.clock.now().getTime() - 1000));
+    await app.conversations.customerMessage("q1", { text: "hello again?" });
+    await app.router.queue.drain((await app.store.getChannel("chat-1"))!);
+    expect((await app.store.getConversation("q1"))?.assigneeId).toBe("alice");
+    expect(await app.store.queueEntries("chat-1", 10)).toEqual([]);
+    expect(await invariantViolations(app)).toEqual([]);
+  });
+});

@@ -287,6 +287,31 @@ describe("the waiting line under bursts", () => {
 });
 
 describe("the sweeper", () => {
+  it("goes on past a channel it cannot read this minute, and counts it (found by a code review)", async () => {
+    const app = await seeded(["alice"]);
+    await seedChannel(app, { channelId: "chat-2", rule: usersAndTeams(["alice"]) });
+    await app.setAvailability("alice", "away");
+    const waited = await chat(app);
+    await app.store.updatePresence("alice", { availability: "available" });
+    // Throttled on everything about chat-2 only: the emulator never throttles, so the client does.
+    const db = clients();
+    db.client.middlewareStack.add(
+      (next) => async (args) => {
+        if (JSON.stringify(args.input).includes("CHANNEL#chat-2")) {
+          throw Object.assign(new Error("Rate of requests exceeds the allowed throughput."), {
+            name: "ThrottlingException",
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "throttle-chat-2" },
+    );
+    const sweeper = createApp({ db, tableName: app.tableName, clock: app.clock });
+    expect(await sweeper.sweep()).toMatchObject({ channels: 1, assigned: 1, failed: 1 });
+    expect((await app.store.getConversation(waited.conversation.id))?.assigneeId).toBe("alice");
+  });
+
   it("assigns what no request triggered, and routes a queue left by a crashed router; running it again changes nothing", async () => {
     const app = await seeded(["alice"]);
     await app.setAvailability("alice", "away");

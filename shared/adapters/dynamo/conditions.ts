@@ -21,6 +21,16 @@ export const versionIs = (version: number): Condition => ({
   values: { ":version": version },
 });
 
+/**
+ * A queued conversation that still waits for its router: pending, open and unassigned (its key in the
+ * Unassigned view says both). A visitor's new message changes its version, not this; a take by hand or
+ * a close does (docs/routing.md §5.4).
+ */
+export const stillQueued = (unassignedOpenView: string): Condition => ({
+  expression: "routingPending = :pending AND gsi2pk = :unassignedOpen",
+  values: { ":pending": true, ":unassignedOpen": unassignedOpenView },
+});
+
 /** The user's stored load is the load the decision was based on (docs/routing.md §5.4.2). */
 export const loadUnchanged = (seen: number): Condition => ({
   expression: "openCount = :seenLoad",

@@ -30,6 +30,7 @@ import {
   loadUnchanged,
   roomForOneMore,
   stillAvailable,
+  stillQueued,
   stillWaiting,
   underCapacityAfter,
   versionIs,
@@ -455,13 +456,14 @@ export class DynamoRoutingStore implements RoutingStore {
   }
 
   /**
-   * Route queued conversations: each conversation must still be the version that was queued (nobody
-   * took it by hand), its entry is removed, and chosen users' loads move as in a direct commit.
+   * Route queued conversations: each must still wait for its router (nobody took or closed it; a
+   * visitor's new message does not count), its entry is removed, and chosen users' loads move as in a
+   * direct commit.
    */
   async commitDrain(entries: Array<{ entry: QueueEntry; decision: Decision }>, now: Date): Promise<DrainOutcome> {
     const tx = new Tx();
     entries.forEach(({ entry, decision }, index) => {
-      const cond = all(versionIs(1));
+      const cond = all(stillQueued(viewKeys.byAssignee(entry.inboxId, "open", null)));
       const assigneeId = decision.userId;
       const index_ = conversationIndexKeys({
         id: entry.conversationId,
@@ -478,7 +480,7 @@ export class DynamoRoutingStore implements RoutingStore {
             TableName: this.tableName,
             Key: keys.conversation(entry.conversationId),
             // gsi4sk: the drain is a change the inbox's live feed must show (keys.ts changeFeedKeys).
-            UpdateExpression: `SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, version = :two, gsi4sk = :changed${waits ? ", waitingSince = :now" : ""} REMOVE routingPending`,
+            UpdateExpression: `SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, version = version + :one, gsi4sk = :changed${waits ? ", waitingSince = :now" : ""} REMOVE routingPending`,
             ConditionExpression: cond.ConditionExpression,
             ExpressionAttributeValues: {
               ...cond.values,
@@ -486,7 +488,7 @@ export class DynamoRoutingStore implements RoutingStore {
               ":routing": routingToAttribute(decision.record),
               ":gsi2pk": index_.gsi2pk,
               ":now": now.toISOString(),
-              ":two": 2,
+              ":one": 1,
               ":changed": `${now.toISOString()}#${entry.conversationId}`,
             },
           },
