@@ -81,7 +81,15 @@ export function createApp(deps: AppDeps) {
     ...(deps.notifier ? { notifier: deps.notifier } : {}),
     ...deps.router,
   });
-  const waiting = new WaitingLine({ store, clock, random, stopwatch, metrics, ...deps.waiting });
+  const waiting = new WaitingLine({
+    store,
+    clock,
+    random,
+    stopwatch,
+    metrics,
+    ...(deps.notifier ? { notifier: deps.notifier } : {}),
+    ...deps.waiting,
+  });
   const conversations = new ConversationService({
     store,
     clock,

@@ -374,7 +374,9 @@ export class ConversationService {
     const { store, clock, waiting } = this.opts;
     const ids = await store.channelsFor(user.id, user.primaryTeamId);
     const channels = (await Promise.all(ids.map((id) => store.getChannel(id)))).filter(
-      (c): c is Channel => c?.routing.returnWhenAway === true,
+      // Contact-owner channels route to the owner even while away (docs/routing.md §5.2): handing theirs
+      // back to the line would only give it back to them. The option applies to the other rules.
+      (c): c is Channel => c?.routing.returnWhenAway === true && c.routing.target.type !== "contact_owner",
     );
     let returned = 0;
     for (const channel of channels) {

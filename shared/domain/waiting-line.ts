@@ -1,6 +1,6 @@
 import { applyToSnapshot, decide, type Decision, type RandomSource, type RoutingSnapshot } from "./decide";
 import { loadPool } from "./pool";
-import type { Clock, Metrics, RoutingStore, Stopwatch } from "./ports";
+import type { Clock, Metrics, OwnerNotifier, RoutingStore, Stopwatch } from "./ports";
 import { METRIC } from "./ports";
 import { waves } from "./routing-queue";
 import type { Channel, Contact, Conversation, EligibilityTrigger, User, WaitEntry } from "./types";
@@ -11,6 +11,8 @@ export interface WaitingLineDeps {
   random: RandomSource;
   stopwatch: Stopwatch;
   metrics: Metrics;
+  /** Emails an owner who is offline when a waiting conversation is assigned to them (docs/routing.md §5.2). */
+  notifier?: OwnerNotifier;
   /** Entries decided per round (oldest first). */
   roundSize?: number;
   /** Rounds one drain may run before leaving the rest to the next trigger or the sweeper. */
@@ -107,9 +109,11 @@ export class WaitingLine {
    */
   availabilityChanged(user: User, returnToLine: (user: User) => Promise<number>): Promise<void> {
     if (user.availability === "available") return this.userMayTakeMore(user, { kind: "available", userId: user.id });
-    return this.withinBudget(async () => {
-      await returnToLine(user);
-    });
+    // Inside the request, not after it: no sweep redoes it, and a Lambda may freeze once it answered.
+    // Its cost is the user's own open conversations on such channels, nothing more.
+    return returnToLine(user)
+      .then(() => undefined)
+      .catch(() => this.deps.metrics.count(METRIC.waitingLineTriggerFailed));
   }
 
   /** A channel's rule changed: its line may now have takers. */
@@ -164,14 +168,17 @@ export class WaitingLine {
       // Three items per entry: the conversation, its line entry, the recorded wait; plus one per user.
       for (const wave of waves(plans, 100, 3)) {
         const outcomes = await Promise.all(wave.map((batch) => store.commitWaitingAssignments(batch, now)));
+        const notify: Array<{ entry: WaitEntry; decision: Decision }> = [];
         outcomes.forEach((o, i) => {
           if (o.type !== "committed") return;
           for (const p of wave[i]!) {
             assigned++;
             metrics.count(METRIC.routed, 1, { strategy: p.decision.record.strategy });
             metrics.milliseconds(METRIC.timeToAssignmentMs, p.decision.record.waited?.ms ?? 0, { channel: channel.id });
+            if (p.decision.notifyOwner && p.decision.userId) notify.push(p);
           }
         });
+        await this.notifyOwners(notify, pool.users);
         const failed = outcomes.filter((o) => o.type === "conflict");
         if (failed.length === 0) continue;
         lost = true;
@@ -183,6 +190,22 @@ export class WaitingLine {
       if (!lost && plans.length < entries.length) return assigned;
     }
     return assigned;
+  }
+
+  /** The record says "offline: emailed": so it is, best effort (the assignment stands either way). */
+  private async notifyOwners(plans: Array<{ entry: WaitEntry; decision: Decision }>, users: Map<string, User>) {
+    const notifier = this.deps.notifier;
+    if (!notifier) return;
+    await Promise.all(
+      plans.map(async ({ entry, decision }) => {
+        const owner = users.get(decision.userId!);
+        const conversation = owner ? await this.deps.store.getConversation(entry.conversationId) : null;
+        if (!owner || !conversation) return;
+        await notifier
+          .notifyOfflineOwner({ owner, conversation, customerMessage: conversation.preview ?? "" })
+          .catch(() => undefined); // the notifier adapter logs its own failures
+      }),
+    );
   }
 
   /**

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "#shared/app";
 import type { RoutingRule } from "#shared/domain/types";
 import {
+  recordingNotifier,
   clients,
   dump,
   invariantViolations,
@@ -143,8 +144,9 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     expect(await lineViolations(app)).toEqual([]);
   });
 
-  it("a contact-owner chat waits for an owner at capacity and goes to them when they free a slot", async () => {
-    const app = await testApp();
+  it("a contact-owner chat waits for an owner at capacity and goes to them when they free a slot, emailed if offline", async () => {
+    const { sent, notifier } = recordingNotifier();
+    const app = await testApp({ notifier });
     await app.store.putUser(profile("owner", { capacity: 1 }));
     await seedChannel(app, { rule: { autoAssign: true, target: { type: "contact_owner" } } });
     await app.store.putContact({
@@ -174,6 +176,11 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     await app.conversations.close((await app.store.getUser("owner"))!, first.conversation.id);
     await app.waiting.settled();
     expect(await app.store.getConversation(second.conversation.id)).toMatchObject({ assigneeId: "owner" });
+    // The owner never used the inbox (offline): each assignment, from the line too, emails them.
+    expect(sent).toEqual([
+      { ownerId: "owner", conversationId: first.conversation.id, text: "1" },
+      { ownerId: "owner", conversationId: second.conversation.id, text: "2" },
+    ]);
     expect(await invariantViolations(app)).toEqual([]);
     expect(await lineViolations(app)).toEqual([]);
   });
@@ -198,6 +205,48 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     expect(moved.routing?.outcome).toMatchObject({ why: expect.stringContaining("alice went away") });
     expect(await invariantViolations(app)).toEqual([]);
     expect(await lineViolations(app)).toEqual([]);
+  });
+
+  it("returnWhenAway is done within the request that turns the user away (a Lambda may freeze after it)", async () => {
+    const app = await testApp({ waiting: { triggerBudgetMs: 0 } });
+    for (const id of ["alice", "bob"]) await app.store.putUser(profile(id));
+    await seedChannel(app, { rule: { ...usersAndTeams(["alice", "bob"]), returnWhenAway: true } });
+    await app.setAvailability("bob", "away");
+    const kept = await chat(app, "kept");
+    await app.setAvailability("bob", "available");
+    await app.setAvailability("alice", "away"); // no settled(): the answer itself must come after the return
+    expect((await app.store.getConversation(kept.conversation.id))?.assigneeId).not.toBe("alice");
+    await app.waiting.settled();
+    expect(await invariantViolations(app)).toEqual([]);
+  });
+
+  it("returnWhenAway leaves a contact-owner chat with its owner: owner routing would only give it back", async () => {
+    const { sent, notifier } = recordingNotifier();
+    const app = await testApp({ notifier });
+    await app.store.putUser(profile("owner"));
+    await seedChannel(app, { rule: { autoAssign: true, target: { type: "contact_owner" }, returnWhenAway: true } });
+    await app.store.putContact({
+      id: "k1",
+      email: "kim@example.com",
+      ownerId: "owner",
+      visitorTokens: ["tok-kim-0001"],
+    });
+    const r = await app.inbound
+      .receive({
+        channelId: "chat-1",
+        accepts: ["chat"],
+        text: "1",
+        contactKey: { by: "visitorToken", value: "tok-kim-0001" },
+      })
+      .then(created);
+    const before = (await app.store.getConversation(r.conversation.id))!;
+    await app.setAvailability("owner", "away");
+    await app.waiting.settled();
+    expect(await app.store.getConversation(r.conversation.id)).toMatchObject({
+      assigneeId: "owner",
+      version: before.version,
+    });
+    expect(sent).toHaveLength(1); // the first assignment's email, no second one
   });
 });
 
