@@ -163,7 +163,8 @@ export interface RoutingStore {
   removeQueueEntry(entry: QueueEntry): Promise<void>;
   getConversation(id: string): Promise<VersionedConversation | null>;
   /** The oldest `limit` conversations of the channel's waiting line. */
-  waitingEntries(channelId: string, limit: number): Promise<WaitEntry[]>;
+  /** The channel's line, oldest first: at most `limit` entries, after `after` when given. */
+  waitingEntries(channelId: string, limit: number, after?: WaitEntry): Promise<WaitEntry[]>;
   removeWaitEntry(entry: WaitEntry): Promise<void>;
   /** Entries from the head of the line up to and including `until` (all when absent). */
   countWaiting(channelId: string, until?: { since: string; conversationId: string }): Promise<number>;

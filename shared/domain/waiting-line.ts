@@ -149,8 +149,12 @@ export class WaitingLine {
     const { store, clock, random, metrics } = this.deps;
     if (!channel.routing.autoAssign) return 0;
     let assigned = 0;
+    // Contact-owner lines wait for a different person per entry: entries nobody can take yet must not
+    // hide later ones whose owner is free, so the drain pages past them (within its rounds).
+    const perEntryOwners = channel.routing.target.type === "contact_owner";
+    let after: WaitEntry | undefined;
     for (let round = 0, conflicts = 0; round < this.maxRounds; round++) {
-      const entries = await store.waitingEntries(channel.id, this.roundSize);
+      const entries = await store.waitingEntries(channel.id, this.roundSize, after);
       if (entries.length === 0) return assigned;
       const contacts = await this.contactsOf(channel, entries);
       const pool = await loadPool(store, channel, contacts);
@@ -163,7 +167,11 @@ export class WaitingLine {
         snapshot = applyToSnapshot(snapshot, decision.userId);
         plans.push({ entry, decision: withWait(decision, entry, now, trigger) });
       });
-      if (plans.length === 0) return assigned;
+      if (plans.length === 0) {
+        if (!perEntryOwners || entries.length < this.roundSize) return assigned;
+        after = entries.at(-1);
+        continue;
+      }
       let lost = false;
       // Three items per entry: the conversation, its line entry, the recorded wait; plus one per user.
       for (const wave of waves(plans, 100, 3)) {
@@ -186,8 +194,12 @@ export class WaitingLine {
         if (failed.some((o) => o.transient)) await this.sleep(random.next() * Math.min(100, 5 * 2 ** ++conflicts));
         break;
       }
-      // Some are still for nobody: the rest of the line waits for the next trigger or sweep.
-      if (!lost && plans.length < entries.length) return assigned;
+      // Some are still for nobody. One pool serves every entry of a users-and-teams line, so the rest of
+      // it waits for the next trigger or sweep; a contact-owner line goes on past this page.
+      if (!lost && plans.length < entries.length) {
+        if (!perEntryOwners || entries.length < this.roundSize) return assigned;
+        after = entries.at(-1);
+      }
     }
     return assigned;
   }

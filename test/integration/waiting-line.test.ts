@@ -248,6 +248,30 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     });
     expect(sent).toHaveLength(1); // the first assignment's email, no second one
   });
+
+  it("a contact-owner line pages past entries whose owner is full: a free owner's chat is not hidden behind them", async () => {
+    const app = await testApp({ waiting: { roundSize: 2 } });
+    await app.store.putUser(profile("busy", { capacity: 1 }));
+    await app.store.putUser(profile("free", { capacity: 0 }));
+    await seedChannel(app, { rule: { autoAssign: true, target: { type: "contact_owner" } } });
+    await app.store.putContact({ id: "kb", email: "b@example.com", ownerId: "busy", visitorTokens: ["tok-busy-0001"] });
+    await app.store.putContact({ id: "kf", email: "f@example.com", ownerId: "free", visitorTokens: ["tok-free-0001"] });
+    const from = (token: string, text: string) =>
+      app.inbound
+        .receive({ channelId: "chat-1", accepts: ["chat"], text, contactKey: { by: "visitorToken", value: token } })
+        .then(created);
+    expect((await from("tok-busy-0001", "1")).conversation.assigneeId).toBe("busy");
+    await from("tok-busy-0001", "2"); // waits: busy is full
+    await from("tok-busy-0001", "3"); // waits: busy is full
+    const freeChat = await from("tok-free-0001", "4"); // waits behind them: free has no room yet
+    expect(freeChat.conversation.waitingSince).toBeDefined();
+    // More room for `free`: its chat is third in line, after a full page of `busy`'s.
+    await app.admin.putUser({ ...profile("free"), capacity: 1 });
+    await app.waiting.settled();
+    expect((await app.store.getConversation(freeChat.conversation.id))?.assigneeId).toBe("free");
+    expect(await invariantViolations(app)).toEqual([]);
+    expect(await lineViolations(app)).toEqual([]);
+  });
 });
 
 describe("visitors see their place in line (docs/api.md)", () => {

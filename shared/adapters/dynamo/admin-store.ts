@@ -98,8 +98,8 @@ export class DynamoAdminStore implements AdminStore {
   commitTransition(t: Transition, now: Date): Promise<TransitionOutcome> {
     return this.routing.commitTransition(t, now);
   }
-  waitingEntries(channelId: string, limit: number): Promise<WaitEntry[]> {
-    return this.routing.waitingEntries(channelId, limit);
+  waitingEntries(channelId: string, limit: number, after?: WaitEntry): Promise<WaitEntry[]> {
+    return this.routing.waitingEntries(channelId, limit, after);
   }
   removeWaitEntry(entry: WaitEntry): Promise<void> {
     return this.routing.removeWaitEntry(entry);

@@ -180,9 +180,10 @@ export class DynamoRoutingStore implements RoutingStore {
   }
 
   /** Every item of one partition under a sort-key prefix, read consistently, paged past 1 MB. */
-  async queryAll(pk: string, skPrefix: string, limit?: number): Promise<Item[]> {
+  async queryAll(pk: string, skPrefix: string, limit?: number, afterSk?: string): Promise<Item[]> {
     const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
+    // Starting after a given sort key is what paging past part of a range needs (the item may be gone).
+    let start: Record<string, unknown> | undefined = afterSk === undefined ? undefined : { pk, sk: afterSk };
     do {
       const out = await this.db.doc.send(
         new QueryCommand({
@@ -210,8 +211,10 @@ export class DynamoRoutingStore implements RoutingStore {
   }
 
   /** The oldest `limit` conversations of the channel's waiting line: a Query of partition CHANNEL#<id>. */
-  async waitingEntries(channelId: string, limit: number): Promise<WaitEntry[]> {
-    return (await this.queryAll(keys.channel(channelId).pk, keys.waitPrefix, limit)).map(itemToWaitEntry);
+  /** The line of partition CHANNEL#<id>, oldest first: at most `limit` entries, after `after` if given. */
+  async waitingEntries(channelId: string, limit: number, after?: WaitEntry): Promise<WaitEntry[]> {
+    const afterSk = after ? keys.waitEntry(channelId, after.since, after.conversationId).sk : undefined;
+    return (await this.queryAll(keys.channel(channelId).pk, keys.waitPrefix, limit, afterSk)).map(itemToWaitEntry);
   }
 
   async removeWaitEntry(entry: WaitEntry): Promise<void> {
