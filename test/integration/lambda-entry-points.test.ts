@@ -59,7 +59,7 @@ describe("the Lambda entry points, as deployed: config from the environment, cli
 
     // The sweeper, as EventBridge invokes it: walks every channel, drains what can be drained.
     const sweeper = (await import("../../functions/sweeper/handler")).handler;
-    expect(await sweeper()).toEqual({ channels: 1, assigned: 0 });
+    expect(await sweeper()).toEqual({ channels: 1, assigned: 0, failed: 0 });
   });
 
   it("missing configuration fails loudly, naming the variable", () => {
