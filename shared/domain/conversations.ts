@@ -283,8 +283,9 @@ export class ConversationService {
     const userId = decision.userId;
     const after: Conversation = { ...conv, assigneeId: userId, routing: decision.record };
     // Keeping the same assignee changes no load: no load condition applies.
-    const expectedLoad = userId !== null && userId !== currentAssignee ? decision.expectedLoad : null;
-    return { after, expectedLoad, markAssigned: userId !== null };
+    const gains = userId !== null && userId !== currentAssignee;
+    const expectedLoad = gains ? decision.expectedLoad : null;
+    return { after, expectedLoad, requireAvailable: gains && decision.requireAvailable, markAssigned: userId !== null };
   }
 
   /**

@@ -104,6 +104,8 @@ export interface Transition {
   note?: Message | null;
   /** The new assignee's load the choice was based on (least busy to a team), if any. */
   expectedLoad?: number | null;
+  /** Least busy chose the new assignee for being available: they must still be at commit (§5.4). */
+  requireAvailable?: boolean;
   /** When the new assignee is assigned by routing, record it as their last assignment time. */
   markAssigned?: boolean;
   /** A dedupe record written with the change (an email threaded by Message-ID): applied at most once. */

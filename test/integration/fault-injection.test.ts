@@ -118,3 +118,35 @@ describe("faults the emulator never raises, injected into the SDK client", () =>
     expect(await invariantViolations(app)).toEqual([]);
   });
 });
+
+describe("a bot hand-off decided by least busy (found by a code review)", () => {
+  it("is not committed to an agent who turned away between the decision and the commit", async () => {
+    const app = await testApp();
+    for (const id of ["alice", "bob"]) await app.store.putUser(profile(id));
+    await app.store.updatePresence("bob", { availability: "away" });
+    await seedChannel(app, { channelId: "bot-1", type: "bot", rule: usersAndTeams(["alice", "bob"]) });
+    const chat = await app.inbound
+      .receive({ channelId: "bot-1", accepts: ["bot"], text: "a person, please", contactKey: null })
+      .then(created);
+    // Alice goes away and Bob comes back just before the hand-off's first commit reaches the table.
+    const racer = clients();
+    let raced = false;
+    racer.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (!raced && context.commandName === "TransactWriteItemsCommand") {
+          raced = true;
+          await app.store.updatePresence("alice", { availability: "away" });
+          await app.store.updatePresence("bob", { availability: "available" });
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "race-availability" },
+    );
+    const router = createApp({ db: racer, tableName: app.tableName, clock: app.clock });
+    const channel = (await app.store.getChannel("bot-1"))!;
+    const handed = await router.conversations.handoff(chat.conversation.id, null, channel);
+    expect(raced).toBe(true);
+    expect(handed.assigneeId).toBe("bob");
+    expect(await invariantViolations(app)).toEqual([]);
+  });
+});

@@ -664,7 +664,11 @@ export class DynamoRoutingStore implements RoutingStore {
       if (delta > 0) {
         const c =
           t.expectedLoad !== undefined && t.expectedLoad !== null && userId === t.after.assigneeId
-            ? all(loadUnchanged(t.expectedLoad), underCapacityAfter(t.expectedLoad + 1))
+            ? all(
+                loadUnchanged(t.expectedLoad),
+                underCapacityAfter(t.expectedLoad + 1),
+                ...(t.requireAvailable ? [stillAvailable] : []),
+              )
             : all(roomForOneMore);
         tx.add(
           {
