@@ -72,24 +72,10 @@ export function createApp(deps: AppDeps) {
   const stopwatch = deps.stopwatch ?? systemStopwatch;
   const store = new DynamoAdminStore(deps.db, deps.tableName);
   const metrics = deps.metrics ?? noMetrics;
-  const router = new Router({
-    store,
-    clock,
-    random,
-    stopwatch,
-    metrics,
-    ...(deps.notifier ? { notifier: deps.notifier } : {}),
-    ...deps.router,
-  });
-  const waiting = new WaitingLine({
-    store,
-    clock,
-    random,
-    stopwatch,
-    metrics,
-    ...(deps.notifier ? { notifier: deps.notifier } : {}),
-    ...deps.waiting,
-  });
+  // What both routing paths need: the router for new conversations, the waiting line for those that wait.
+  const engine = { store, clock, random, stopwatch, metrics, ...(deps.notifier ? { notifier: deps.notifier } : {}) };
+  const router = new Router({ ...engine, ...deps.router });
+  const waiting = new WaitingLine({ ...engine, ...deps.waiting });
   const conversations = new ConversationService({
     store,
     clock,
