@@ -295,8 +295,11 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     await dan.keyboard.type("Dan");
     await tabTo(/^Sign in$/);
     await dan.keyboard.press("Enter");
+    // Tabbing starts once the list has rendered: 60 presses can outrun the first fetch on a busy machine.
+    await dan.getByText("Keyboard question").first().waitFor({ timeout: LIVE_MS });
     await tabTo(/^Visitor: Keyboard question/);
     await dan.keyboard.press("Enter");
+    await dan.getByLabel("Reply").waitFor({ timeout: LIVE_MS });
     await tabTo(/^Reply$/);
     await dan.keyboard.type("Typed without a mouse");
     await tabTo(/^Send$/);
@@ -424,7 +427,9 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     await admin.getByRole("link", { name: /Invoice 42 is wrong/ }).click();
     const owner = admin.getByRole("combobox", { name: "Owner" });
     await owner.waitFor();
-    expect(await owner.locator('optgroup[label="Teams"] option').allTextContents()).toEqual(["Billing (team)"]);
+    await expect
+      .poll(() => owner.locator('optgroup[label="Teams"] option').allTextContents(), { timeout: LIVE_MS })
+      .toEqual(["Billing (team)"]);
     await admin.goto(`${rt.url}/#/settings/channels`);
     const teamBoxes = async (channel: string) => {
       const region = admin.getByRole("region", { name: channel });
