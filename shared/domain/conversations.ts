@@ -42,6 +42,32 @@ interface Needs {
 /** What a change wants to write; `null` = nothing to do (already in the asked state). */
 type Change = Omit<Transition, "before"> | null;
 
+/**
+ * What one attempt knows besides the conversation and what it read. `assigneeFull`: the previous
+ * attempt failed because the user it would give the conversation to is at capacity.
+ */
+interface Attempt {
+  conv: Stored;
+  dir: Entities;
+  assigneeFull: boolean;
+}
+
+interface ChangeOptions {
+  /** What to read besides the conversation, its inbox and the actor. */
+  needs?: (conv: Stored) => Needs;
+  /**
+   * A full assignee is a 409 unless the operation can do without them: then the next attempt is built
+   * again with `assigneeFull: true` (reopening unassigned, docs/routing.md §3.6).
+   */
+  canDoWithoutFullAssignee?: boolean;
+}
+
+/** How a change ended: written, nothing to write, or a redelivery of one already written. */
+interface ChangeResult {
+  conversation: Conversation;
+  outcome: "changed" | "unchanged" | "duplicate";
+}
+
 export type AssignTarget = { userId: string } | { userId: null } | { teamId: string };
 
 /**
@@ -62,11 +88,15 @@ export class ConversationService {
    * docs/routing.md §3.3 / §3.5: assign to a user (self-assign needs access; others must be assignable), a team,
    * or nobody.
    */
-  assign(actor: User, conversationId: string, target: AssignTarget): Promise<Conversation> {
-    return this.change(
+  async assign(actor: User, conversationId: string, target: AssignTarget): Promise<Conversation> {
+    const needs = (conv: Stored): Needs =>
+      "teamId" in target
+        ? { teamIds: [target.teamId], membersOf: [target.teamId], userIds: [conv.assigneeId] }
+        : { userIds: [target.userId] };
+    const result = await this.change(
       actor,
       conversationId,
-      (conv, dir) => {
+      ({ conv, dir }) => {
         if ("teamId" in target) return this.toTeam(conv, dir, target.teamId);
         if (target.userId === null) {
           if (conv.assigneeId === null) return null;
@@ -90,13 +120,9 @@ export class ConversationService {
           ]);
         return { after: { ...conv, assigneeId: user.id } };
       },
-      undefined,
-      undefined,
-      (conv) =>
-        "teamId" in target
-          ? { teamIds: [target.teamId], membersOf: [target.teamId], userIds: [conv.assigneeId] }
-          : { userIds: [target.userId] },
+      { needs },
     );
+    return result.conversation;
   }
 
   /**
@@ -108,24 +134,22 @@ export class ConversationService {
     conversationId: string,
     text: string,
   ): Promise<{ conversation: Conversation; message: Message; emailed: boolean | null }> {
-    let message: Message | undefined;
-    const id = this.opts.newId();
-    const conversation = await this.change(actor, conversationId, (conv) => {
-      message = {
-        id,
-        conversationId: conv.id,
-        author: { kind: "agent", userId: actor.id, name: actor.name },
-        text,
-        createdAt: this.opts.clock.now().toISOString(),
-      };
+    const message: Message = {
+      id: this.opts.newId(),
+      conversationId,
+      author: { kind: "agent", userId: actor.id, name: actor.name },
+      text,
+      createdAt: this.opts.clock.now().toISOString(),
+    };
+    const { conversation } = await this.change(actor, conversationId, ({ conv }) => {
       const after: Conversation = conv.assigneeId === null ? { ...conv, assigneeId: actor.id } : { ...conv };
       return { after, message };
     });
-    if (!this.sendsEmail(conversation)) return { conversation, message: message!, emailed: null };
-    const delivery = await this.emailReply(conversation, message!);
+    if (!this.sendsEmail(conversation)) return { conversation, message, emailed: null };
+    const delivery = await this.emailReply(conversation, message);
     // The reply stands either way; its delivery tells the agent whether the customer got it.
-    await this.opts.store.setMessageDelivery(message!, delivery);
-    return { conversation, message: { ...message!, delivery }, emailed: delivery.state === "sent" };
+    await this.opts.store.setMessageDelivery(message, delivery);
+    return { conversation, message: { ...message, delivery }, emailed: delivery.state === "sent" };
   }
 
   private sendsEmail(c: Conversation): boolean {
@@ -167,27 +191,25 @@ export class ConversationService {
   }
 
   /** docs/routing.md §3.6: closing keeps the assignee and frees the load. */
-  close(actor: User, conversationId: string): Promise<Conversation> {
-    return this.change(actor, conversationId, (conv) =>
+  async close(actor: User, conversationId: string): Promise<Conversation> {
+    const result = await this.change(actor, conversationId, ({ conv }) =>
       conv.status === "closed" ? null : { after: { ...conv, status: "closed" } },
     );
+    return result.conversation;
   }
 
   /**
    * docs/routing.md §3.6: reopening gives the load back to the assignee. If that would take them past their
    * capacity, the conversation reopens unassigned (it shows in the Unassigned view) rather than fail.
    */
-  reopen(actor: User, conversationId: string): Promise<Conversation> {
-    let overCapacity = false;
-    return this.change(
+  async reopen(actor: User, conversationId: string): Promise<Conversation> {
+    const result = await this.change(
       actor,
       conversationId,
-      (conv) => (conv.status === "open" ? null : { after: reopened(conv, overCapacity) }),
-      () => {
-        overCapacity = true;
-        return true;
-      },
+      ({ conv, assigneeFull }) => (conv.status === "open" ? null : { after: reopened(conv, assigneeFull) }),
+      { canDoWithoutFullAssignee: true },
     );
+    return result.conversation;
   }
 
   /**
@@ -199,46 +221,40 @@ export class ConversationService {
     conversationId: string,
     input: { text: string; name?: string; email?: string; emailMessageId?: string; dedupeKey?: string },
   ): Promise<{ conversation: Conversation; message: Message; duplicate: boolean }> {
-    let message: Message | undefined;
-    let overCapacity = false;
-    let duplicate = false;
-    const conversation = await this.change(
+    const message: Message = {
+      id: this.opts.newId(),
+      conversationId,
+      author: {
+        kind: "customer",
+        ...(input.name ? { name: input.name } : {}),
+        ...(input.email ? { email: input.email } : {}),
+      },
+      text: input.text,
+      createdAt: this.opts.clock.now().toISOString(),
+      ...(input.emailMessageId ? { emailMessageId: input.emailMessageId } : {}),
+    };
+    const { conversation, outcome } = await this.change(
       null,
       conversationId,
-      (conv) => {
-        message ??= {
-          id: this.opts.newId(),
-          conversationId: conv.id,
-          author: {
-            kind: "customer",
-            ...(input.name ? { name: input.name } : {}),
-            ...(input.email ? { email: input.email } : {}),
-          },
-          text: input.text,
-          createdAt: this.opts.clock.now().toISOString(),
-          ...(input.emailMessageId ? { emailMessageId: input.emailMessageId } : {}),
-        };
-        return {
-          after: reopened(conv, overCapacity),
-          message,
-          ...(input.dedupeKey ? { dedupe: { key: input.dedupeKey } } : {}),
-        };
-      },
-      () => (overCapacity = true),
-      () => (duplicate = true),
+      ({ conv, assigneeFull }) => ({
+        after: reopened(conv, assigneeFull),
+        message,
+        ...(input.dedupeKey ? { dedupe: { key: input.dedupeKey } } : {}),
+      }),
+      { canDoWithoutFullAssignee: true },
     );
-    return { conversation, message: message!, duplicate };
+    return { conversation, message, duplicate: outcome === "duplicate" };
   }
 
   /**
    * The bot's "send to team member" action (docs/routing.md §5): route an existing bot conversation once.
    * A second hand-off (retry, double click) finds it already handed off and changes nothing.
    */
-  handoff(conversationId: string, contact: Contact | null, channel: Channel): Promise<Conversation> {
-    return this.change(
+  async handoff(conversationId: string, contact: Contact | null, channel: Channel): Promise<Conversation> {
+    const result = await this.change(
       null,
       conversationId,
-      (conv, dir) => {
+      ({ conv, dir }) => {
         if (!conv.awaitingHandoff) return null;
         const inbox = dir.inboxes.get(conv.inboxId)!;
         const now = this.opts.clock.now();
@@ -250,10 +266,9 @@ export class ConversationService {
           decision,
         );
       },
-      undefined,
-      undefined,
-      () => poolNeeds(channel, contact),
+      { needs: () => poolNeeds(channel, contact) },
     );
+    return result.conversation;
   }
 
   private toTeam(conv: Stored, dir: Entities, teamId: string): Change {
@@ -289,29 +304,29 @@ export class ConversationService {
   }
 
   /**
-   * The optimistic loop shared by every operation. `onCapacity` lets an operation adapt when the new
-   * assignee is at capacity (return true to decide again); otherwise that is a 409.
+   * The optimistic loop shared by every operation: read, build the change, commit it at the read
+   * version; a concurrent change means read and build again. A full assignee is a 409 unless the
+   * operation says it can do without them (`canDoWithoutFullAssignee`).
    */
   private async change(
     actor: User | null,
     conversationId: string,
-    build: (conv: Stored, dir: Entities) => Change,
-    onCapacity?: () => boolean,
-    onDuplicate?: () => void,
-    needs?: (conv: Stored) => Needs,
-  ): Promise<Conversation> {
+    build: (attempt: Attempt) => Change,
+    options: ChangeOptions = {},
+  ): Promise<ChangeResult> {
     const { store, clock, random } = this.opts;
+    let assigneeFull = false;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       const conv = await store.getConversation(conversationId);
       if (!conv) throw new NotFoundError(`conversation ${conversationId} does not exist`);
-      const dir = await this.read(conv, actor, needs?.(conv) ?? {});
+      const dir = await this.read(conv, actor, options.needs?.(conv) ?? {});
       const inbox = dir.inboxes.get(conv.inboxId);
       if (!inbox) throw new NotFoundError(`inbox ${conv.inboxId} does not exist`);
       // The stored user is the fresher record, but an admin by token stays an admin (docs/routing.md §2).
       const who = actor === null ? null : actor.role === "admin" ? actor : (dir.users.get(actor.id) ?? actor);
       if (who && !hasAccess(who, inbox)) throw new ForbiddenError(`user ${who.id} has no access to inbox ${inbox.id}`);
-      const built = build(conv, dir);
-      if (built === null) return strip(conv);
+      const built = build({ conv, dir, assigneeFull });
+      if (built === null) return { conversation: strip(conv), outcome: "unchanged" };
       const taken = leavesLineIfTaken(built);
       // A person's action leaves its trace in the thread, atomically with the change itself.
       const text = who ? noteText(who, conv, taken.after, dir, taken.message != null) : null;
@@ -319,16 +334,15 @@ export class ConversationService {
       const outcome = await store.commitTransition({ before: conv, ...change }, clock.now());
       if (outcome.type === "committed") {
         await this.capacityFreed(conv, change.after, dir);
-        return strip({ ...change.after, version: conv.version + 1, updatedAt: clock.now().toISOString() });
+        const after = { ...change.after, version: conv.version + 1, updatedAt: clock.now().toISOString() };
+        return { conversation: strip(after), outcome: "changed" };
       }
-      if (outcome.type === "duplicate") {
-        onDuplicate?.();
-        return strip(conv);
-      }
+      if (outcome.type === "duplicate") return { conversation: strip(conv), outcome: "duplicate" };
       if (outcome.type === "user_conflict") {
         const fresh = outcome.fresh;
         const full = fresh === null || (fresh.capacity !== null && fresh.openCount >= fresh.capacity);
-        if (full && !onCapacity?.()) {
+        if (full) assigneeFull = true;
+        if (full && !options.canDoWithoutFullAssignee) {
           throw new ConflictError(`user ${outcome.userId} is at capacity`, [
             {
               field: "userId",
@@ -392,16 +406,16 @@ export class ConversationService {
           ...(cursor ? { cursor } : {}),
         });
         for (const c of page.items.filter((x) => x.channelId === channel.id)) {
-          await this.change(null, c.id, (conv) => {
+          const { outcome } = await this.change(null, c.id, ({ conv }) => {
             if (conv.assigneeId !== user.id || conv.status !== "open") return null;
             const now = clock.now().toISOString();
             const why = `returned to the line: ${user.id} went away`;
             const routing = conv.routing
               ? { ...conv.routing, outcome: { type: "unassigned" as const, why }, returnedFrom: user.id }
               : undefined;
-            returned++;
             return { after: { ...conv, assigneeId: null, waitingSince: now, ...(routing ? { routing } : {}) } };
           });
+          if (outcome === "changed") returned++;
         }
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
