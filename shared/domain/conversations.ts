@@ -410,10 +410,10 @@ export class ConversationService {
             if (conv.assigneeId !== user.id || conv.status !== "open") return null;
             const now = clock.now().toISOString();
             const why = `returned to the line: ${user.id} went away`;
-            const routing = conv.routing
+            const record = conv.routing
               ? { ...conv.routing, outcome: { type: "unassigned" as const, why }, returnedFrom: user.id }
               : undefined;
-            return { after: { ...conv, assigneeId: null, waitingSince: now, ...(routing ? { routing } : {}) } };
+            return { after: { ...conv, assigneeId: null, waitingSince: now, ...(record ? { routing: record } : {}) } };
           });
           if (outcome === "changed") returned++;
         }

@@ -5,7 +5,7 @@ import type {
   Channel,
   Contact,
   Inbox,
-  RoutingDecision,
+  DecisionRecord,
   RoutingRule,
   Strategy,
   User,
@@ -37,7 +37,7 @@ export interface RoutingSubject {
 
 /** A decision plus what the commit must check for it to still be true (docs/routing.md §5.4). */
 export interface Decision {
-  record: RoutingDecision;
+  record: DecisionRecord;
   /** The chosen user, if any. */
   userId: string | null;
   /**
@@ -167,13 +167,13 @@ function record(
   rule: RoutingRule | null,
   strategy: Strategy,
   candidates: CandidateExplanation[],
-  outcome: RoutingDecision["outcome"],
+  outcome: DecisionRecord["outcome"],
   now: Date,
-): RoutingDecision {
+): DecisionRecord {
   // Kept candidates first (in rank order), then dropped ones; capped for very large pools.
   const ordered = [...candidates].sort((a, b) => Number(b.kept) - Number(a.kept) || (a.rank ?? 0) - (b.rank ?? 0));
   const shown = ordered.slice(0, MAX_EXPLAINED_CANDIDATES);
-  const decision: RoutingDecision = {
+  const decision: DecisionRecord = {
     decidedAt: now.toISOString(),
     rule: ruleForRecord(rule),
     strategy,
@@ -239,8 +239,8 @@ export function pickByPolicy(
   };
 }
 
-function none(rec: RoutingDecision): Decision {
-  return { record: rec, userId: null, expectedLoad: null, requireAvailable: false, notifyOwner: false };
+function none(record: DecisionRecord): Decision {
+  return { record, userId: null, expectedLoad: null, requireAvailable: false, notifyOwner: false };
 }
 
 /** docs/routing.md §5.2: the contact's owner, else (chat only) the fallback user, else unassigned. */

@@ -114,7 +114,8 @@ export interface Conversation {
   preview?: string | undefined;
   createdAt: string;
   updatedAt: string;
-  routing?: RoutingDecision | undefined;
+  /** The record of the last routing decision; `routing` is its name on the wire (docs/api.md). */
+  routing?: DecisionRecord | undefined;
   /** Set while a `bot` conversation waits for its hand-off. */
   awaitingHandoff?: boolean | undefined;
   /** Kept but never routed (SES spam/virus verdict FAIL). */
@@ -210,7 +211,12 @@ export type Strategy = "least_busy" | "random" | "contact_owner" | "manual";
 
 export type DecisionOutcome = { type: "assigned"; userId: string; why: string } | { type: "unassigned"; why: string };
 
-export interface RoutingDecision {
+/**
+ * What a decision leaves on its conversation, for people to read: the rule, the strategy, each
+ * candidate and why (docs/routing.md §7). The in-memory `Decision` (shared/domain/decide.ts) carries
+ * one as `record`, with what the commit must check.
+ */
+export interface DecisionRecord {
   decidedAt: string;
   rule: RoutingRule | null;
   strategy: Strategy;

@@ -42,7 +42,7 @@ export const RESPONSE_BODIES = {
   Conversation: r.conversation,
   ConversationWithMessages: r.conversationWithMessages,
   ConversationPage: r.conversationPage,
-  RoutingDecision: r.routingDecision,
+  DecisionRecord: r.decisionRecord,
   Message: r.message,
   Waiting: r.waiting,
   ReplyResult: r.replyResult,

@@ -94,7 +94,7 @@ const decidedRule = z.looseObject({
 });
 
 /** The decision record (docs/routing.md §7). */
-export const routingDecision = z.looseObject({
+export const decisionRecord = z.looseObject({
   decidedAt: isoTime,
   rule: decidedRule.nullable(),
   strategy: z.enum(["least_busy", "random", "contact_owner", "manual"]),
@@ -141,7 +141,7 @@ export const conversation = z.looseObject({
   createdAt: isoTime,
   updatedAt: isoTime,
   awaitingHandoff: z.boolean().optional().describe("bot conversations before the hand-off"),
-  routing: routingDecision.optional(),
+  routing: decisionRecord.optional(),
   waiting: waiting.optional(),
 });
 

@@ -27,7 +27,7 @@ export const channelSchema = r.channel.omit({ signingSecret: true, identitySecre
 /** A channel as created: a form's signing secret or a chat's identity secret, shown once. */
 export const createdChannelSchema = r.channel;
 /** The stored routing decision (docs/routing.md §7). */
-export const decisionSchema = r.routingDecision;
+export const decisionRecordSchema = r.decisionRecord;
 export const messageSchema = r.message;
 export const conversationSchema = r.conversation;
 export const conversationDetailSchema = r.conversationWithMessages;
@@ -83,7 +83,7 @@ export type TeamOut = z.infer<typeof teamSchema>;
 export type InboxOut = z.infer<typeof inboxSchema>;
 export type ChannelOut = z.infer<typeof channelSchema>;
 export type CreatedChannel = z.infer<typeof createdChannelSchema>;
-export type DecisionOut = z.infer<typeof decisionSchema>;
+export type DecisionRecordOut = z.infer<typeof decisionRecordSchema>;
 export type MessageOut = z.infer<typeof messageSchema>;
 export type ConversationOut = z.infer<typeof conversationSchema>;
 export type ConversationDetail = z.infer<typeof conversationDetailSchema>;

@@ -4,7 +4,7 @@ import type {
   Conversation,
   Inbox,
   Message,
-  RoutingDecision,
+  DecisionRecord,
   Team,
   User,
   VersionedConversation,
@@ -94,7 +94,7 @@ export function itemToContact(i: Item): Contact {
  * 50-candidate explanation as nested maps costs the emulator ten times more to write (DynamoDB bills
  * the same bytes either way).
  */
-export const routingToAttribute = (r: RoutingDecision): string => JSON.stringify(r);
+export const routingToAttribute = (r: DecisionRecord): string => JSON.stringify(r);
 
 export function conversationToItem(c: Conversation, version: number): Item {
   // `waiting` is computed for answers (the visitor's place in line), never stored.
@@ -125,8 +125,8 @@ export function itemToConversation(i: Item): VersionedConversation {
   } = i;
   const routing =
     typeof i.routing === "string"
-      ? (JSON.parse(i.routing) as RoutingDecision)
-      : (i.routing as RoutingDecision | undefined);
+      ? (JSON.parse(i.routing) as DecisionRecord)
+      : (i.routing as DecisionRecord | undefined);
   return {
     ...(rest as unknown as Conversation),
     ...(routing ? { routing } : {}),

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import type { Client } from "../api/client";
-import type { ConversationDetail, ConversationOut, DecisionOut, Me, MessageOut } from "#shared/http/web-schemas";
+import type { ConversationDetail, ConversationOut, DecisionRecordOut, Me, MessageOut } from "#shared/http/web-schemas";
 import type { Directory } from "./inbox";
 import { titleOf } from "./inbox";
 import { age, ago, ErrorNote, errorText, Loading } from "./ui";
@@ -159,25 +159,25 @@ export function ConversationPane({ client, me, id, dir, changed, onBack, onChang
  * routing"), beside the notes the service stores itself (messages whose author is `system`).
  */
 function withRoutingNote(conv: ConversationDetail, dir: Directory): MessageOut[] {
-  const d = conv.routing;
-  if (!d) return conv.messages;
-  const who = d.outcome.type === "assigned" && d.outcome.userId ? dir.userName(d.outcome.userId) : null;
+  const record = conv.routing;
+  if (!record) return conv.messages;
+  const who = record.outcome.type === "assigned" && record.outcome.userId ? dir.userName(record.outcome.userId) : null;
   // A decision without a rule is a hand-made team assignment (docs/routing.md §3.5).
-  const team = d.rule === null && conv.teamId ? dir.teamName(conv.teamId) : null;
+  const team = record.rule === null && conv.teamId ? dir.teamName(conv.teamId) : null;
   const text =
     team !== null
       ? who
         ? `Given to ${who} through the ${team} team`
         : `Given to the ${team} team; nobody there could take it, so it stays unassigned until someone takes it`
       : who
-        ? `Assigned to ${who} by routing (${STRATEGIES[d.strategy]?.toLowerCase() ?? d.strategy})`
-        : `Not assigned by routing: ${d.outcome.why}`;
+        ? `Assigned to ${who} by routing (${STRATEGIES[record.strategy]?.toLowerCase() ?? record.strategy})`
+        : `Not assigned by routing: ${record.outcome.why}`;
   const note: MessageOut = {
-    id: `routing-${d.decidedAt}`,
+    id: `routing-${record.decidedAt}`,
     conversationId: conv.id,
     author: { kind: "system" },
     text,
-    createdAt: d.decidedAt,
+    createdAt: record.decidedAt,
   };
   return [...conv.messages, note].sort((a, b) =>
     a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.author.kind === "system" ? 1 : -1,
@@ -289,11 +289,11 @@ function sourceText(source: string): string {
  * someone changed the owner by hand since, that comes first: the decision no longer explains the owner.
  */
 function WhyThisOwner({ conv, dir }: { conv: ConversationDetail; dir: Directory }) {
-  const decision: DecisionOut | undefined = conv.routing;
-  const decided = decision?.outcome.type === "assigned" ? (decision.outcome.userId ?? null) : null;
-  const changed = decision !== undefined && conv.assigneeId !== decided;
+  const record: DecisionRecordOut | undefined = conv.routing;
+  const decided = record?.outcome.type === "assigned" ? (record.outcome.userId ?? null) : null;
+  const changed = record !== undefined && conv.assigneeId !== decided;
   // A customer's message may reopen it unassigned (owner at capacity): only a note says a person did it.
-  const byHand = changed && conv.messages.some((m) => m.author.kind === "system" && m.createdAt >= decision.decidedAt);
+  const byHand = changed && conv.messages.some((m) => m.author.kind === "system" && m.createdAt >= record.decidedAt);
   const owner = conv.assigneeId ? dir.userName(conv.assigneeId) : "nobody";
   return (
     <details class="why">
@@ -305,7 +305,7 @@ function WhyThisOwner({ conv, dir }: { conv: ConversationDetail; dir: Directory 
             : `The owner changed since the routing decision below: it is ${owner} now.`}
         </p>
       )}
-      {!decision ? (
+      {!record ? (
         <p class="muted">
           No routing decision: this conversation was not assigned automatically. The notes in the thread say who changed
           its owner by hand.
@@ -313,21 +313,21 @@ function WhyThisOwner({ conv, dir }: { conv: ConversationDetail; dir: Directory 
       ) : (
         <div>
           <p>
-            <strong>{STRATEGIES[decision.strategy] ?? decision.strategy}</strong> · {decision.outcome.why}
-            {decision.ownerNotified ? " · the owner was emailed" : ""}
+            <strong>{STRATEGIES[record.strategy] ?? record.strategy}</strong> · {record.outcome.why}
+            {record.ownerNotified ? " · the owner was emailed" : ""}
           </p>
           <p class="muted">
             Rule:{" "}
-            {!decision.rule
+            {!record.rule
               ? "none: given to a team by hand"
-              : decision.rule.target.type === "contact_owner"
-                ? `contact owner${decision.rule.target.fallbackUserId ? `, else ${dir.userName(decision.rule.target.fallbackUserId)}` : ""}`
-                : `users ${decision.rule.target.userIds.map(dir.userName).join(", ") || "none"}; teams ${
-                    decision.rule.target.teamIds.map(dir.teamName).join(", ") || "none"
+              : record.rule.target.type === "contact_owner"
+                ? `contact owner${record.rule.target.fallbackUserId ? `, else ${dir.userName(record.rule.target.fallbackUserId)}` : ""}`
+                : `users ${record.rule.target.userIds.map(dir.userName).join(", ") || "none"}; teams ${
+                    record.rule.target.teamIds.map(dir.teamName).join(", ") || "none"
                   }`}{" "}
-            · decided {ago(decision.decidedAt)}
+            · decided {ago(record.decidedAt)}
           </p>
-          {decision.candidates.length > 0 && (
+          {record.candidates.length > 0 && (
             <table>
               <caption class="sr-only">Candidates</caption>
               <thead>
@@ -340,7 +340,7 @@ function WhyThisOwner({ conv, dir }: { conv: ConversationDetail; dir: Directory 
                 </tr>
               </thead>
               <tbody>
-                {decision.candidates.map((c) => (
+                {record.candidates.map((c) => (
                   <tr key={c.userId}>
                     <td>
                       {dir.userName(c.userId)} <span class="muted">({sourceText(c.source)})</span>
