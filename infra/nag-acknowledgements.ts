@@ -45,7 +45,7 @@ export function acknowledgeNagFindings(stack: Stack): void {
   }
   ack(
     "EmailFunction/Function/ServiceRole/DefaultPolicy",
-    "AwsSolutions-IAM5[Resource::<InboundEmailRawMailF40EB49F.Arn>/inbound/*]",
+    "AwsSolutions-IAM5[Resource::<InboundEmailRawEmailAE529CA1.Arn>/inbound/*]",
     "The function reads s3:GetObject only, only under the prefix the receipt rule writes raw messages to; the object key is the SES message id.",
   );
 
@@ -89,7 +89,7 @@ export function acknowledgeNagFindings(stack: Stack): void {
   }
 
   ack(
-    "InboundEmail/RawMail",
+    "InboundEmail/RawEmail",
     "AwsSolutions-S1",
     "Only SES writes (receipt rule) and only the email function reads, under a 30-day lifecycle; CloudTrail data events are the audit trail if a team needs one.",
   );

@@ -9,7 +9,12 @@ import { DynamoAdminStore } from "./adapters/dynamo/admin-store";
 import { createDynamoClients, type DynamoClients } from "./adapters/dynamo/client";
 import { createTableInput } from "./adapters/dynamo/table";
 import { DynamoWebStore } from "./adapters/dynamo/web-store";
-import { createSesClient, type SendObserver, SesCustomerMailer, SesOwnerNotifier } from "./adapters/ses/mailer";
+import {
+  createSesClient,
+  type SendObserver,
+  SesCustomerEmailSender,
+  SesOwnerNotifier,
+} from "./adapters/ses/email-sender";
 import type { SenderConfig, StoreConfig } from "./config";
 import { AdminService } from "./domain/admin";
 import { ConversationService } from "./domain/conversations";
@@ -19,7 +24,7 @@ import { InboundService } from "./domain/inbound";
 import {
   type Clock,
   type CommandServices,
-  type CustomerMailer,
+  type CustomerEmailSender,
   type Metrics,
   noMetrics,
   type OwnerNotifier,
@@ -58,7 +63,7 @@ export interface AppDeps {
   /** The waiting line's tuning (trigger budget, round size). */
   waiting?: Partial<Pick<WaitingLineDeps, "roundSize" | "maxRounds" | "triggerBudgetMs">>;
   /** Outbound replies on email and form conversations, and their sender for forms. */
-  mailer?: CustomerMailer;
+  emailSender?: CustomerEmailSender;
   replyFrom?: string;
   /** Operational metrics (deployed: CloudWatch EMF). @default noMetrics */
   metrics?: Metrics;
@@ -82,7 +87,7 @@ export function createApp(deps: AppDeps) {
     random,
     newId,
     waiting,
-    ...(deps.mailer ? { mailer: deps.mailer } : {}),
+    ...(deps.emailSender ? { emailSender: deps.emailSender } : {}),
     ...(deps.replyFrom ? { replyFrom: deps.replyFrom } : {}),
   });
   const inbound = new InboundService({ store, router, clock, newId });
@@ -158,7 +163,7 @@ export function createWiredApp(store: StoreConfig, sender: SenderConfig, observe
     db,
     tableName: store.tableName,
     notifier: new SesOwnerNotifier(ses, { from: sender.notifyFrom, appUrl: sender.appUrl }, observer),
-    mailer: new SesCustomerMailer(ses, observer),
+    emailSender: new SesCustomerEmailSender(ses, observer),
     replyFrom: sender.notifyFrom,
     metrics: observer.metrics,
   });

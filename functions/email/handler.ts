@@ -1,7 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { SESEvent } from "aws-lambda";
 import { EmfMetrics } from "#shared/adapters/metrics/powertools-metrics";
-import { createS3Client } from "#shared/adapters/s3/raw-mail";
+import { createS3Client } from "#shared/adapters/s3/raw-email";
 import { readInboundEmailConfig, readSenderConfig, readStoreConfig } from "#shared/config";
 import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
 import { createWiredApp } from "#shared/app";

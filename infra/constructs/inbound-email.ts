@@ -42,7 +42,7 @@ export class InboundEmail extends Construct {
   constructor(scope: Construct, id: string, props: InboundEmailProps) {
     super(scope, id);
     this.prefix = props.prefix ?? "inbound/";
-    this.bucket = new Bucket(this, "RawMail", {
+    this.bucket = new Bucket(this, "RawEmail", {
       encryption: BucketEncryption.S3_MANAGED,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,

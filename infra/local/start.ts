@@ -9,8 +9,8 @@ import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { createDynamoClients } from "#shared/adapters/dynamo/client";
-import { parseMail } from "#shared/adapters/mime/parse";
-import { createS3Client } from "#shared/adapters/s3/raw-mail";
+import { parseEmail } from "#shared/adapters/mime/parse";
+import { createS3Client } from "#shared/adapters/s3/raw-email";
 import { errorBody } from "#shared/http/errors";
 import { createApiHandler } from "#shared/http/api";
 import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
@@ -123,9 +123,9 @@ async function main() {
       if (!/^message\/rfc822/i.test(req.headers["content-type"] ?? ""))
         return errorBody(415, "unsupported_media_type", "send Content-Type: message/rfc822");
       if (body.length === 0) return errorBody(400, "validation_failed", "the body is empty: send a raw message");
-      let parsed: Awaited<ReturnType<typeof parseMail>>;
+      let parsed: Awaited<ReturnType<typeof parseEmail>>;
       try {
-        parsed = await parseMail(body);
+        parsed = await parseEmail(body);
       } catch (err) {
         return errorBody(400, "validation_failed", (err as Error).message);
       }

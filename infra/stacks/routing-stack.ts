@@ -164,7 +164,7 @@ export class RoutingStack extends Stack {
     );
     output("ReceiptRuleSetName", inbound.ruleSetName, "The SES receipt rule set holding the team-inbox rule");
     output(
-      "RawMailBucket",
+      "RawEmailBucket",
       inbound.bucket.bucketName,
       "Raw inbound messages, kept 30 days (oversized ones are read from here)",
     );

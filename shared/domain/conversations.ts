@@ -1,7 +1,7 @@
 import { hasAccess, isAssignable } from "./access";
 import { pickByPolicy, decide, type Decision } from "./decide";
 import { ConflictError, ContentionError, ForbiddenError, NotFoundError, ValidationError } from "./errors";
-import type { Clock, CustomerMailer, Entities, RandomSource, RoutingStore, Transition } from "./ports";
+import type { Clock, CustomerEmailSender, Entities, RandomSource, RoutingStore, Transition } from "./ports";
 import type { ConversationPage, ConversationQuery } from "./ports";
 import type { Channel, Contact, Conversation, Message, MessageDelivery, User, VersionedConversation } from "./types";
 import type { WaitingLine } from "./waiting-line";
@@ -15,7 +15,7 @@ export interface ConversationServiceOptions {
     listConversations(q: ConversationQuery): Promise<ConversationPage>;
   };
   /** Sends replies on email and form conversations; absent = replies stay in the inbox only. */
-  mailer?: CustomerMailer;
+  emailSender?: CustomerEmailSender;
   /** Sender of replies on form conversations. */
   replyFrom?: string;
   clock: Clock;
@@ -154,16 +154,18 @@ export class ConversationService {
 
   private sendsEmail(c: Conversation): boolean {
     return (
-      this.opts.mailer !== undefined && (c.channelType === "email" || c.channelType === "form") && !!c.customerEmail
+      this.opts.emailSender !== undefined &&
+      (c.channelType === "email" || c.channelType === "form") &&
+      !!c.customerEmail
     );
   }
 
   /**
-   * After the commit: the reply is kept in the inbox even if the email cannot be sent. The mailer
+   * After the commit: the reply is kept in the inbox even if the email cannot be sent. The email sender
    * adapter logs and counts its own failures; here the outcome becomes the message's delivery state.
    */
   private async emailReply(conversation: Conversation, message: Message): Promise<MessageDelivery> {
-    const { store, mailer, replyFrom } = this.opts;
+    const { store, emailSender, replyFrom } = this.opts;
     try {
       const channel = await store.getChannel(conversation.channelId);
       const from = conversation.channelType === "email" ? channel?.address : replyFrom;
@@ -176,7 +178,7 @@ export class ConversationService {
           ? conversation.subject
           : `Re: ${conversation.subject}`
         : "Re: your message";
-      await mailer!.sendReply({
+      await emailSender!.sendReply({
         conversationId: conversation.id,
         from,
         to: conversation.customerEmail!,

@@ -48,41 +48,41 @@ export class EmailService {
     private readonly deps: { store: AdminStore; inbound: InboundService; conversations: ConversationService },
   ) {}
 
-  async receive(mail: InboundEmail): Promise<EmailOutcome> {
+  async receive(email: InboundEmail): Promise<EmailOutcome> {
     const { store, inbound, conversations } = this.deps;
-    if (mail.verdicts.virus) return { type: "dropped", reason: "virus verdict FAIL" };
-    if (!mail.from) return { type: "dropped", reason: "no sender address" };
+    if (email.verdicts.virus) return { type: "dropped", reason: "virus verdict FAIL" };
+    if (!email.from) return { type: "dropped", reason: "no sender address" };
 
     let channel = null;
-    for (const r of mail.recipients) {
+    for (const r of email.recipients) {
       channel = await store.findChannelByAddress(r);
       if (channel?.type === "email") break;
       channel = null;
     }
-    if (!channel) return { type: "dropped", reason: `no email channel for ${mail.recipients.join(", ")}` };
+    if (!channel) return { type: "dropped", reason: `no email channel for ${email.recipients.join(", ")}` };
 
     // The Message-ID identifies the message across deliveries; without one, SES's own id does.
-    const dedupeKey = mail.messageId ? dedupeKeys.email(mail.messageId) : dedupeKeys.ses(mail.sesMessageId);
+    const dedupeKey = email.messageId ? dedupeKeys.email(email.messageId) : dedupeKeys.ses(email.sesMessageId);
     const seen = await store.findByDedupeKey(channel.id, dedupeKey);
     if (seen) return { type: "duplicate", conversationId: seen };
 
     // A reply names earlier messages of its thread: look up the most recent few, in one batched read.
-    const refs = [...new Set([...mail.inReplyTo, ...[...mail.references].reverse()])].slice(0, MAX_THREAD_REFERENCES);
+    const refs = [...new Set([...email.inReplyTo, ...[...email.references].reverse()])].slice(0, MAX_THREAD_REFERENCES);
     const refKeys = refs.map((r) => dedupeKeys.email(r));
     const found = refs.length > 0 ? await store.findByDedupeKeys(channel.id, refKeys) : new Map<string, string>();
     const ref = refs.find((r) => found.has(dedupeKeys.email(r)));
     let threading: Conversation["threading"];
     if (ref) {
       const conversationId = found.get(dedupeKeys.email(ref))!;
-      const sender = mail.from.address.toLowerCase();
+      const sender = email.from.address.toLowerCase();
       // A From naming several mailboxes vouches for none of them: a stranger could ride with a participant.
-      const coSenders = mail.from.alsoFrom ?? [];
+      const coSenders = email.from.alsoFrom ?? [];
       if (coSenders.length === 0 && (await this.isParticipant(conversationId, sender))) {
         const r = await conversations.customerMessage(conversationId, {
-          text: mail.text,
-          ...(mail.from.name ? { name: mail.from.name } : {}),
+          text: email.text,
+          ...(email.from.name ? { name: email.from.name } : {}),
           email: sender,
-          ...(mail.messageId ? { emailMessageId: mail.messageId } : {}),
+          ...(email.messageId ? { emailMessageId: email.messageId } : {}),
           dedupeKey,
         });
         return r.duplicate ? { type: "duplicate", conversationId } : { type: "threaded", conversationId };
@@ -98,19 +98,19 @@ export class EmailService {
     const r = await inbound.receive({
       channelId: channel.id,
       accepts: ["email"],
-      conversationId: conversationIdForSes(mail.sesMessageId),
-      text: mail.text,
-      subject: mail.subject,
-      customer: { ...(mail.from.name ? { name: mail.from.name } : {}) },
-      contactKey: { by: "email", value: mail.from.address },
-      senderEmail: mail.from.address,
+      conversationId: conversationIdForSes(email.sesMessageId),
+      text: email.text,
+      subject: email.subject,
+      customer: { ...(email.from.name ? { name: email.from.name } : {}) },
+      contactKey: { by: "email", value: email.from.address },
+      senderEmail: email.from.address,
       dedupeKey,
-      ...(mail.messageId ? { emailMessageId: mail.messageId } : {}),
-      spam: mail.verdicts.spam,
+      ...(email.messageId ? { emailMessageId: email.messageId } : {}),
+      spam: email.verdicts.spam,
       ...(threading ? { threading } : {}),
     });
     if (r.type === "duplicate") return { type: "duplicate", conversationId: r.conversationId };
-    return { type: "created", conversationId: r.conversation.id, spam: mail.verdicts.spam };
+    return { type: "created", conversationId: r.conversation.id, spam: email.verdicts.spam };
   }
 
   /** The conversation's customer address, its contact's, or an address that already wrote in it. */

@@ -188,7 +188,7 @@ export interface OwnerNotifier {
 }
 
 /** Sends an agent's reply to the customer of an email or form conversation (docs/api.md "Outbound email"). */
-export interface CustomerMailer {
+export interface CustomerEmailSender {
   sendReply(input: {
     /** For the adapter's failure log line. */
     conversationId: string;

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { parseMail } from "#shared/adapters/mime/parse";
+import { parseEmail } from "#shared/adapters/mime/parse";
 
 export interface MimeRow {
   case: string;
@@ -61,11 +61,11 @@ function cases(): Array<{ name: string; raw: Buffer; budgetMs: number }> {
 export async function benchMime(): Promise<MimeRow[]> {
   const rows: MimeRow[] = [];
   for (const c of cases()) {
-    await parseMail(c.raw).catch(() => undefined); // warm-up
+    await parseEmail(c.raw).catch(() => undefined); // warm-up
     const t0 = performance.now();
     let outcome: MimeRow["outcome"] = "parsed";
     try {
-      await parseMail(c.raw);
+      await parseEmail(c.raw);
     } catch {
       outcome = "refused";
     }

@@ -126,8 +126,8 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
     expect(e2.json.outcomes[0]).toEqual({ type: "threaded", conversationId: e1.json.outcomes[0].conversationId });
     expect((await req("POST", "/local/inbound-email", "x", { "content-type": "text/plain" })).status).toBe(415);
     // A message past the API's 256 KiB body cap still arrives, as SES would deliver it.
-    const longMail = `From: Lee <lee@customer.example>\r\nTo: help@e2e.local\r\nSubject: Logs\r\nMessage-ID: <big@customer.example>\r\n\r\n${"log line\r\n".repeat(100_000)}`;
-    const e3 = await req("POST", "/local/inbound-email", longMail, { "content-type": "message/rfc822" });
+    const longEmail = `From: Lee <lee@customer.example>\r\nTo: help@e2e.local\r\nSubject: Logs\r\nMessage-ID: <big@customer.example>\r\n\r\n${"log line\r\n".repeat(100_000)}`;
+    const e3 = await req("POST", "/local/inbound-email", longEmail, { "content-type": "message/rfc822" });
     expect([e3.status, e3.json.outcomes[0].type]).toEqual([202, "created"]);
     const carolsView = await fetch(`${rt.url}/inboxes/main/conversations?view=all`, {
       headers: { authorization: admin.authorization },

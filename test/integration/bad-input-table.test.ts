@@ -4,7 +4,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { SESEvent } from "aws-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createS3Client } from "#shared/adapters/s3/raw-mail";
+import { createS3Client } from "#shared/adapters/s3/raw-email";
 import { ROUTES } from "#shared/http/route-table";
 import { formSigningSecret, signatureHeader } from "#shared/http/signature";
 import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";

@@ -5,8 +5,13 @@ import type { SESEvent } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { METRIC, METRICS_NAMESPACE } from "#shared/adapters/metrics/names";
 import { EmfMetrics } from "#shared/adapters/metrics/powertools-metrics";
-import { createS3Client } from "#shared/adapters/s3/raw-mail";
-import { createSesClient, SesCustomerMailer, SesOwnerNotifier, type SendObserver } from "#shared/adapters/ses/mailer";
+import { createS3Client } from "#shared/adapters/s3/raw-email";
+import {
+  createSesClient,
+  SesCustomerEmailSender,
+  SesOwnerNotifier,
+  type SendObserver,
+} from "#shared/adapters/ses/email-sender";
 import type { Metrics } from "#shared/domain/ports";
 import type { RoutingTarget } from "#shared/domain/types";
 import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
@@ -14,7 +19,7 @@ import { TEST_BUCKET } from "../support/global-setup";
 import { profile, SequenceRandom, type TestApp } from "../support/harness";
 import { apiHarness } from "../support/http";
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/mail/${name}`, import.meta.url));
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/email/${name}`, import.meta.url));
 const eventTemplate = JSON.parse(
   readFileSync(new URL("../fixtures/ses-receipt-event.json", import.meta.url), "utf8"),
 ) as SESEvent;
@@ -89,7 +94,7 @@ describe("outbound email failures are never silent", () => {
     const refusing = sesRefusing();
     const h = await apiHarness({
       random: new SequenceRandom([0]),
-      mailer: new SesCustomerMailer(refusing.ses, observer),
+      emailSender: new SesCustomerEmailSender(refusing.ses, observer),
       notifier: new SesOwnerNotifier(
         refusing.ses,
         { from: "routing@shop.example", appUrl: "https://inbox.shop.example" },

@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ENTITY } from "#shared/adapters/dynamo/keys";
-import { parseMail } from "#shared/adapters/mime/parse";
+import { parseEmail } from "#shared/adapters/mime/parse";
 import { itemToContact } from "#shared/adapters/dynamo/items";
 import { formSigningSecret, signatureHeader } from "#shared/http/signature";
 import type { InboundEmail } from "#shared/domain/email";
@@ -69,7 +69,7 @@ async function seed(h: H) {
   return { identitySecret: owner.identitySecret as string };
 }
 
-const mail = (over: Partial<InboundEmail>): InboundEmail => ({
+const inbound = (over: Partial<InboundEmail>): InboundEmail => ({
   sesMessageId: `ses-${Math.random().toString(36).slice(2)}`,
   recipients: ["help@shop.example"],
   verdicts: { spam: false, virus: false },
@@ -232,11 +232,11 @@ describe("issue 12: product holes", () => {
   });
 
   it("item 3: knowing a Message-ID does not thread a stranger into another customer's conversation, nor reopen it", async () => {
-    const first = await h.app.email.receive(mail({ messageId: "<m1@customer.example>" }));
+    const first = await h.app.email.receive(inbound({ messageId: "<m1@customer.example>" }));
     const id = (first as { conversationId: string }).conversationId;
     await h.call({ method: "POST", path: `/conversations/${id}/close`, as: { sub: "alice" } });
     const evil = await h.app.email.receive(
-      mail({
+      inbound({
         messageId: "<evil@evil.test>",
         inReplyTo: ["<m1@customer.example>"],
         from: { address: "mallory@evil.test" },
@@ -256,7 +256,7 @@ describe("issue 12: product holes", () => {
     expect(await h.app.store.hasMessageFrom(id, "mallory@evil.test")).toBe(false);
     // The customer herself, and an address that already wrote in it, still thread.
     const own = await h.app.email.receive(
-      mail({ messageId: "<m2@customer.example>", inReplyTo: ["<m1@customer.example>"], text: "any news?" }),
+      inbound({ messageId: "<m2@customer.example>", inReplyTo: ["<m1@customer.example>"], text: "any news?" }),
     );
     expect(own).toEqual({ type: "threaded", conversationId: id });
     const detail = await h.call({ method: "GET", path: `/conversations/${id}`, as: { sub: "alice" } });
@@ -267,16 +267,16 @@ describe("issue 12: product holes", () => {
   });
 
   it("a From naming a participant and a stranger together does not thread, and keeps both addresses", async () => {
-    const first = await h.app.email.receive(mail({ messageId: "<m1@customer.example>" }));
+    const first = await h.app.email.receive(inbound({ messageId: "<m1@customer.example>" }));
     const id = (first as { conversationId: string }).conversationId;
     const raw = Buffer.from(
       "From: kim@customer.example, mallory@evil.test\r\nTo: help@acme.test\r\nSubject: Re: hi\r\n" +
         "Message-ID: <both@evil.test>\r\nIn-Reply-To: <m1@customer.example>\r\n\r\npay here\r\n",
     );
-    const parsed = await parseMail(raw);
+    const parsed = await parseEmail(raw);
     expect(parsed.from).toEqual({ address: "kim@customer.example", alsoFrom: ["mallory@evil.test"] });
     const r = await h.app.email.receive(
-      mail({
+      inbound({
         messageId: "<both@evil.test>",
         inReplyTo: ["<m1@customer.example>"],
         from: parsed.from!,
@@ -299,16 +299,16 @@ describe("issue 12: denial of service and 500s", () => {
   });
 
   it("item 5: a References header with 5,000 ids costs a bounded number of table reads", async () => {
-    await h.app.email.receive(mail({ messageId: "<m1@customer.example>" }));
+    await h.app.email.receive(inbound({ messageId: "<m1@customer.example>" }));
     const refs = Array.from({ length: 5000 }, (_, i) => `<r${i}@elsewhere.example>`);
     const calls = countCalls(h.app.db.client);
     const o = await h.app.email.receive(
-      mail({ messageId: "<m9@customer.example>", references: ["<m1@customer.example>", ...refs] }),
+      inbound({ messageId: "<m9@customer.example>", references: ["<m1@customer.example>", ...refs] }),
     );
     expect(o.type).toBe("created"); // m1 is the oldest reference: beyond the bounded look-up
     expect(calls.total()).toBeLessThan(20);
     const recent = await h.app.email.receive(
-      mail({ messageId: "<m10@customer.example>", references: [...refs, "<m1@customer.example>"] }),
+      inbound({ messageId: "<m10@customer.example>", references: [...refs, "<m1@customer.example>"] }),
     );
     expect(recent.type).toBe("threaded");
   });

@@ -3,13 +3,13 @@ import { readFileSync } from "node:fs";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { SESEvent } from "aws-lambda";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createS3Client } from "#shared/adapters/s3/raw-mail";
-import { createSesClient, SesOwnerNotifier } from "#shared/adapters/ses/mailer";
+import { createS3Client } from "#shared/adapters/s3/raw-email";
+import { createSesClient, SesOwnerNotifier } from "#shared/adapters/ses/email-sender";
 import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
 import { dump, invariantViolations, profile, SequenceRandom, testApp, type TestApp } from "../support/harness";
 import { TEST_BUCKET } from "../support/global-setup";
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/mail/${name}`, import.meta.url));
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/email/${name}`, import.meta.url));
 const eventTemplate = JSON.parse(
   readFileSync(new URL("../fixtures/ses-receipt-event.json", import.meta.url), "utf8"),
 ) as SESEvent;
@@ -209,7 +209,7 @@ describe("team email: the SES receipt event through the email function", () => {
 
 describe("outbound email: an agent's reply on an email conversation", () => {
   it("is sent from the channel's address with Re: subject, In-Reply-To and References, and the customer's answer threads back", async () => {
-    const { SesCustomerMailer } = await import("#shared/adapters/ses/mailer");
+    const { SesCustomerEmailSender } = await import("#shared/adapters/ses/email-sender");
     const ses = createSesClient({ region: "us-east-1", endpoint: sesEndpoint() });
     // Record the headers handed to SES (the emulator stores messages without custom headers).
     const headersSent: Array<Array<{ Name?: string; Value?: string }>> = [];
@@ -225,7 +225,7 @@ describe("outbound email: an agent's reply on an email conversation", () => {
     );
     const app = await testApp({
       random: new SequenceRandom([0]),
-      mailer: new SesCustomerMailer(ses),
+      emailSender: new SesCustomerEmailSender(ses),
       replyFrom: "support@shop.example",
     });
     await app.store.putUser(profile("alice"));

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { APIGatewayProxyStructuredResultV2, Context, SESEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { createS3Client } from "#shared/adapters/s3/raw-mail";
+import { createS3Client } from "#shared/adapters/s3/raw-email";
 import { ConfigError, readApiConfig, readInboundEmailConfig, readStoreConfig } from "#shared/config";
 import { TEST_BUCKET } from "../support/global-setup";
 import { clients, freshTable } from "../support/harness";
@@ -46,7 +46,7 @@ describe("the Lambda entry points, as deployed: config from the environment, cli
       new PutObjectCommand({
         Bucket: TEST_BUCKET,
         Key: "entry/ses-entry-1",
-        Body: readFileSync(new URL("../fixtures/mail/plain.eml", import.meta.url)),
+        Body: readFileSync(new URL("../fixtures/email/plain.eml", import.meta.url)),
       }),
     );
     const event = JSON.parse(

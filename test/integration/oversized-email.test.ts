@@ -4,7 +4,7 @@ import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { SESEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { MIME_LIMITS } from "#shared/adapters/mime/parse";
-import { createS3Client, OVERSIZED_HEAD_BYTES, readRawMail } from "#shared/adapters/s3/raw-mail";
+import { createS3Client, OVERSIZED_HEAD_BYTES, readRawEmail } from "#shared/adapters/s3/raw-email";
 import type { Metrics } from "#shared/domain/ports";
 import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
 import { TEST_BUCKET } from "../support/global-setup";
@@ -118,12 +118,12 @@ describe("email over the 10 MB cap (SES accepts up to 40 MB)", () => {
   it("a message under the cap is read whole; over it, only the head is kept and every leaf part is found", async () => {
     const small = bigMessage(1024);
     await s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: "inbound/small-1", Body: small }));
-    const whole = await readRawMail(s3, TEST_BUCKET, "inbound/small-1", MIME_LIMITS.maxBytes);
+    const whole = await readRawEmail(s3, TEST_BUCKET, "inbound/small-1", MIME_LIMITS.maxBytes);
     expect(whole.kind === "whole" && whole.raw.equals(small)).toBe(true);
 
     const big = bigMessage(2 * 1024 * 1024);
     await s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: "inbound/big-2", Body: big }));
-    const r = await readRawMail(s3, TEST_BUCKET, "inbound/big-2", 1024 * 1024);
+    const r = await readRawEmail(s3, TEST_BUCKET, "inbound/big-2", 1024 * 1024);
     if (r.kind !== "oversized") throw new Error("expected oversized");
     expect(r.size).toBe(big.length);
     expect(r.head.equals(big.subarray(0, OVERSIZED_HEAD_BYTES))).toBe(true);

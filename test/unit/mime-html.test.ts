@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseMail } from "#shared/adapters/mime/parse";
+import { parseEmail } from "#shared/adapters/mime/parse";
 
-const htmlMail = (html: string) =>
+const htmlEmail = (html: string) =>
   Buffer.from(
     `From: Kim <kim@customer.example>\r\nTo: help@shop.example\r\nSubject: html\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${html}\r\n`,
   );
@@ -9,7 +9,7 @@ const htmlMail = (html: string) =>
 describe("item 4: HTML-only mail becomes text in linear time", () => {
   it("256 KB of '<' (quadratic for a regex stripper) parses at once and leaves readable text", async () => {
     const t0 = performance.now();
-    const parsed = await parseMail(htmlMail(`<p>Hello</p>${"<".repeat(256 * 1024)}`));
+    const parsed = await parseEmail(htmlEmail(`<p>Hello</p>${"<".repeat(256 * 1024)}`));
     // A generous bound: the regex stripper took over 10 s for half this input.
     expect(performance.now() - t0).toBeLessThan(3000);
     expect(parsed.text.startsWith("Hello")).toBe(true);
@@ -28,14 +28,14 @@ describe("item 4: HTML-only mail becomes text in linear time", () => {
     ];
     for (const html of hostile) {
       const t0 = performance.now();
-      await parseMail(htmlMail(html));
+      await parseEmail(htmlEmail(html));
       expect(performance.now() - t0).toBeLessThan(3000);
     }
   });
 
   it("keeps the text: paragraphs and breaks become new lines, scripts and styles are dropped, entities decoded", async () => {
-    const parsed = await parseMail(
-      htmlMail("<style>p{}</style><p>Hello&nbsp;team</p><script>alert(1)</script><p>Thanks &amp; bye<br>Kim</p>"),
+    const parsed = await parseEmail(
+      htmlEmail("<style>p{}</style><p>Hello&nbsp;team</p><script>alert(1)</script><p>Thanks &amp; bye<br>Kim</p>"),
     );
     expect(parsed.text).toBe("Hello team\nThanks & bye\nKim");
   });

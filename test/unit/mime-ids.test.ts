@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseMail } from "#shared/adapters/mime/parse";
+import { parseEmail } from "#shared/adapters/mime/parse";
 
 describe("hostile header values never reach a table key", () => {
   it("a Message-ID, In-Reply-To or References id over 500 bytes is ignored; over-long addresses count as none", async () => {
@@ -9,7 +9,7 @@ describe("hostile header values never reach a table key", () => {
       `From: ${"k".repeat(300)}@customer.example\r\nTo: ${"h".repeat(300)}@shop.example, help@shop.example\r\n` +
         `Subject: x\r\nMessage-ID: ${long}\r\nIn-Reply-To: ${wide}\r\nReferences: <ok@x.example> ${long}\r\n\r\nhi\r\n`,
     );
-    const parsed = await parseMail(raw);
+    const parsed = await parseEmail(raw);
     expect(parsed.messageId).toBeNull();
     expect(parsed.inReplyTo).toEqual([]);
     expect(parsed.references).toEqual(["<ok@x.example>"]);

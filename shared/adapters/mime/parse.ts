@@ -11,7 +11,7 @@ export const MIME_LIMITS = {
   maxTextChars: 100_000,
 } as const;
 
-export interface ParsedMail {
+export interface ParsedEmail {
   messageId: string | null;
   inReplyTo: string[];
   references: string[];
@@ -40,7 +40,7 @@ function messageIds(header: string | undefined): string[] {
 const usable = (address: string | undefined): address is string => !!address && address.length <= MAX_ADDRESS_CHARS;
 
 /** Parse raw MIME with postal-mime under hard caps (size, nesting, header bytes, attachment count). */
-export async function parseMail(raw: Buffer): Promise<ParsedMail> {
+export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
   if (raw.length > MIME_LIMITS.maxBytes) {
     throw new ValidationError("message too large", [
       { field: "message", reason: `over ${MIME_LIMITS.maxBytes} bytes` },

@@ -1,8 +1,8 @@
 import type { SESEvent } from "aws-lambda";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { METRIC } from "../metrics/names";
-import { parseMail, MIME_LIMITS, type ParsedMail } from "../mime/parse";
-import { readRawMail, type PartSummary } from "../s3/raw-mail";
+import { parseEmail, MIME_LIMITS, type ParsedEmail } from "../mime/parse";
+import { readRawEmail, type PartSummary } from "../s3/raw-email";
 import type { EmailOutcome, EmailService } from "../../domain/email";
 import { DomainError } from "../../domain/errors";
 import { type Metrics, noMetrics } from "../../domain/ports";
@@ -15,7 +15,7 @@ export interface EmailIngestConfig {
 
 /**
  * The SES receipt event (S3 action first, then this Lambda action), the inbound side of SES next to the
- * sending side (mailer.ts); the email service it feeds is shared/domain/email.ts. Here: for each record, read the raw
+ * sending side (email-sender.ts); the email service it feeds is shared/domain/email.ts. Here: for each record, read the raw
  * message SES stored, parse it under caps, and hand it to the email service. A message over the size
  * cap (SES accepts up to 40 MB) still becomes a conversation: its head is parsed, its parts are listed
  * as omitted, and the raw message stays in the bucket for whoever needs it.
@@ -31,10 +31,10 @@ export async function ingestSesEvent(
     const { mail, receipt } = record.ses;
     try {
       const key = `${deps.config.prefix}${mail.messageId}`;
-      const raw = await readRawMail(deps.s3, deps.config.bucket, key, MIME_LIMITS.maxBytes);
-      let parsed: ParsedMail;
+      const raw = await readRawEmail(deps.s3, deps.config.bucket, key, MIME_LIMITS.maxBytes);
+      let parsed: ParsedEmail;
       if (raw.kind === "whole") {
-        parsed = await parseMail(raw.raw);
+        parsed = await parseEmail(raw.raw);
       } else {
         (deps.metrics ?? noMetrics).count(METRIC.oversizedEmail);
         const head = await parseHead(raw.head);
@@ -69,14 +69,14 @@ export async function ingestSesEvent(
  * and, in the usual layout (text first, attachments after), the text. If the cut confuses the parser,
  * the header block alone still gives sender, subject and threading.
  */
-async function parseHead(head: Buffer): Promise<ParsedMail> {
+async function parseHead(head: Buffer): Promise<ParsedEmail> {
   try {
-    return await parseMail(head);
+    return await parseEmail(head);
   } catch (err) {
     if (!(err instanceof DomainError)) throw err;
     const end = head.indexOf("\r\n\r\n") !== -1 ? head.indexOf("\r\n\r\n") : head.indexOf("\n\n");
     const headers = end === -1 ? head : head.subarray(0, end);
-    return { ...(await parseMail(Buffer.concat([headers, Buffer.from("\r\n\r\n")]))), text: "" };
+    return { ...(await parseEmail(Buffer.concat([headers, Buffer.from("\r\n\r\n")]))), text: "" };
   }
 }
 

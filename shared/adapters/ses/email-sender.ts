@@ -1,5 +1,5 @@
 import { SendEmailCommand, SESv2Client } from "@aws-sdk/client-sesv2";
-import { type Metrics, noMetrics, type CustomerMailer, type OwnerNotifier } from "../../domain/ports";
+import { type Metrics, noMetrics, type CustomerEmailSender, type OwnerNotifier } from "../../domain/ports";
 import { METRIC } from "../metrics/names";
 
 /** Where a failed send is reported: one structured log line and one count of `EmailSendFailed`. */
@@ -96,13 +96,13 @@ export class SesOwnerNotifier implements OwnerNotifier {
  * the customer's last message. SES gives the reply its own Message-ID; the customer's answer carries
  * this chain in its References, which is how it threads back into the conversation.
  */
-export class SesCustomerMailer implements CustomerMailer {
+export class SesCustomerEmailSender implements CustomerEmailSender {
   constructor(
     private readonly ses: SESv2Client,
     private readonly observer: SendObserver = silent,
   ) {}
 
-  async sendReply(input: Parameters<CustomerMailer["sendReply"]>[0]): Promise<void> {
+  async sendReply(input: Parameters<CustomerEmailSender["sendReply"]>[0]): Promise<void> {
     const thread = input.inReplyTo ? headerSafe(input.inReplyTo) : null;
     const command = new SendEmailCommand({
       FromEmailAddress: headerSafe(input.from),

@@ -24,7 +24,7 @@ export interface PartSummary {
   offset: number;
 }
 
-export type RawMail =
+export type RawEmail =
   | { kind: "whole"; raw: Buffer }
   /** Over the cap: its first `head.length` bytes, and every part it has, found in one streaming pass. */
   | { kind: "oversized"; size: number; head: Buffer; parts: PartSummary[] };
@@ -36,7 +36,7 @@ export const OVERSIZED_HEAD_BYTES = 1024 * 1024;
  * Reads the raw MIME message SES stored. Up to `maxBytes` it is read whole; a bigger one (SES accepts
  * up to 40 MB) is streamed once, keeping only its head and a summary of its parts, so memory stays flat.
  */
-export async function readRawMail(s3: S3Client, bucket: string, key: string, maxBytes: number): Promise<RawMail> {
+export async function readRawEmail(s3: S3Client, bucket: string, key: string, maxBytes: number): Promise<RawEmail> {
   const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
   const size = head.ContentLength ?? 0;
   const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
