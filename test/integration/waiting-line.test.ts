@@ -470,9 +470,9 @@ describe("concurrency: nobody waits while an eligible agent is free", () => {
   it("done when: every agent away, 20 chats wait; three turn available; within 2 s all are assigned, oldest first, level; stats show the waits", async () => {
     const h = await apiHarness();
     const agents = ["alice", "bob", "carol"];
-    // Capacity 7 makes "level" independent of which agent's request lands first: whoever is back first
-    // takes what they can at once (nobody waits while someone eligible is free).
-    for (const id of agents) await h.app.store.putUser(profile(id, { capacity: 7 }));
+    // No capacity limit: the three drains each decide least busy over the whole pool, so the loads level
+    // however the three requests interleave (each drain reads the pool after its own availability write).
+    for (const id of agents) await h.app.store.putUser(profile(id, { capacity: null }));
     await seedChannel(h.app, { rule: usersAndTeams(agents) });
     for (const id of agents) await h.app.setAvailability(id, "away");
     const ids: string[] = [];
