@@ -470,8 +470,9 @@ describe("concurrency: nobody waits while an eligible agent is free", () => {
   it("done when: every agent away, 20 chats wait; three turn available; within 2 s all are assigned, oldest first, level; stats show the waits", async () => {
     const h = await apiHarness();
     const agents = ["alice", "bob", "carol"];
-    // No capacity limit: the three drains each decide least busy over the whole pool, so the loads level
-    // however the three requests interleave (each drain reads the pool after its own availability write).
+    // No capacity limit. The three come back together: each drain reads the pool a few reads after its own
+    // availability write, by when all three are available, and decides least busy over the whole pool.
+    // (Agents back minutes apart would not level: the first one back takes what it can, by design.)
     for (const id of agents) await h.app.store.putUser(profile(id, { capacity: null }));
     await seedChannel(h.app, { rule: usersAndTeams(agents) });
     for (const id of agents) await h.app.setAvailability(id, "away");
