@@ -18,7 +18,8 @@ export function acknowledgeNagFindings(stack: Stack): void {
   ack(
     "FormSigningKey",
     "AwsSolutions-SMG4",
-    "Form channels' webhook secrets derive from this key: rotating it breaks every integrated form at once, so rotation is a deliberate, announced operation (documented in the README), not a schedule.",
+    "Form channels' webhook secrets derive from this key: rotating it breaks every integrated form at once, " +
+      "so rotation is a deliberate, announced operation (documented in the README), not a schedule.",
   );
 
   for (const fn of ["ApiFunction", "EmailFunction", "SweeperFunction"]) {
@@ -35,30 +36,35 @@ export function acknowledgeNagFindings(stack: Stack): void {
     ack(
       `${fn}/Function/ServiceRole/DefaultPolicy`,
       "AwsSolutions-IAM5[Resource::<RoutingTable.Arn>/index/*]",
-      "The Unassigned, Mine and All views, the admin lists, the sweeper's channel walk and the inbox's live feed Query the table's GSIs (gsi1-gsi4); the grant lists only the item actions the store uses.",
+      "The Unassigned, Mine and All views, the admin lists, the sweeper's channel walk and the inbox's " +
+        "live feed Query the table's GSIs (gsi1-gsi4); the grant lists only the item actions the store uses.",
     );
     ack(
       `${fn}/Function`,
       "AwsSolutions-L1",
-      "Pinned to nodejs22.x, the runtime the bundles target (esbuild target node22); runtime upgrades are deliberate, tested changes.",
+      "Pinned to nodejs22.x, the runtime the bundles target (esbuild target node22); " +
+        "runtime upgrades are deliberate, tested changes.",
     );
   }
   ack(
     "EmailFunction/Function/ServiceRole/DefaultPolicy",
     "AwsSolutions-IAM5[Resource::<InboundEmailRawEmailAE529CA1.Arn>/inbound/*]",
-    "The function reads s3:GetObject only, only under the prefix the receipt rule writes raw messages to; the object key is the SES message id.",
+    "The function reads s3:GetObject only, only under the prefix the receipt rule writes raw messages to; " +
+      "the object key is the SES message id.",
   );
 
   for (const route of ROUTES.filter((r) => !needsToken(r))) {
     const id = `${route.method}--${route.path.replace(/^\//, "").replace(/\//g, "--")}`;
     const why =
       route.auth === "signed"
-        ? "Form webhooks are called by the form provider, not a user: every request must carry an HMAC-SHA256 signature of its raw body with the channel's secret, checked before any parsing or database call."
+        ? "Form webhooks are called by the form provider, not a user: every request must carry an HMAC-SHA256 " +
+          "signature of its raw body with the channel's secret, checked before any parsing or database call."
         : route.path === "/health"
           ? "The health check is public by design and returns no data."
           : route.path === "/openapi.json"
             ? "The OpenAPI document is public by design: the same contract as the open-source docs, no data."
-            : "Visitor chat is called by the anonymous widget on the customer's site: the visitor is identified by the visitor token (cookie), which must match the conversation's.";
+            : "Visitor chat is called by the anonymous widget on the customer's site: " +
+              "the visitor is identified by the visitor token (cookie), which must match the conversation's.";
     ack(`Http/Api/${id}`, "AwsSolutions-APIG4", why);
   }
 
@@ -91,13 +97,15 @@ export function acknowledgeNagFindings(stack: Stack): void {
   ack(
     "InboundEmail/RawEmail",
     "AwsSolutions-S1",
-    "Only SES writes (receipt rule) and only the email function reads, under a 30-day lifecycle; CloudTrail data events are the audit trail if a team needs one.",
+    "Only SES writes (receipt rule) and only the email function reads, " +
+      "under a 30-day lifecycle; CloudTrail data events are the audit trail if a team needs one.",
   );
   // The hosted inbox (infra/constructs/web-hosting.ts).
   ack(
     "Web/AccessLogs",
     "AwsSolutions-S1",
-    "This is the access-log bucket itself (CloudFront and the site bucket log here); logging it into itself would loop.",
+    "This is the access-log bucket itself (CloudFront and the site bucket log here); " +
+      "logging it into itself would loop.",
   );
   ack(
     "Web/Distribution",
@@ -107,12 +115,14 @@ export function acknowledgeNagFindings(stack: Stack): void {
   ack(
     "Web/Distribution",
     "AwsSolutions-CFR2",
-    "Only static files are served here (the API has its own throttling); a WAF web ACL can be attached by teams that need one.",
+    "Only static files are served here (the API has its own throttling); " +
+      "a WAF web ACL can be attached by teams that need one.",
   );
   ack(
     "Web/Distribution",
     "AwsSolutions-CFR4",
-    "The default *.cloudfront.net certificate cannot set a minimum TLS version; teams with their own domain and ACM certificate set TLSv1.2_2021.",
+    "The default *.cloudfront.net certificate cannot set a minimum TLS version; " +
+      "teams with their own domain and ACM certificate set TLSv1.2_2021.",
   );
   const deployer = stack.node.children.find((c) => c.node.id.startsWith("Custom::CDKBucketDeployment"));
   if (deployer) {
@@ -139,7 +149,9 @@ export function acknowledgeNagFindings(stack: Stack): void {
       ack(
         `${p}/ServiceRole/DefaultPolicy`,
         `AwsSolutions-IAM5[${finding}]`,
-        "CDK's BucketDeployment copies the built inbox from the CDK asset bucket to the site bucket and invalidates CloudFront (which has no resource-level permissions); its grants are scoped to those two buckets.",
+        "CDK's BucketDeployment copies the built inbox from the CDK asset bucket to the site bucket " +
+          "and invalidates CloudFront (which has no resource-level permissions); " +
+          "its grants are scoped to those two buckets.",
       );
     }
     ack(

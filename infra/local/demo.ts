@@ -80,22 +80,37 @@ export async function seedDemo(o: {
   const secret = formSigningSecret(o.formSigningKey, "contact-form");
   const u = o.baseUrl;
   o.log(
-    `demo: seeded teams support/sales, users alice bob (support) carol (sales) dave (no seat), inboxes, 5 channels, contact kim (owner carol)`,
+    "demo: seeded teams support/sales, users alice bob (support) carol (sales) dave (no seat), inboxes, 5 channels, " +
+      "contact kim (owner carol)",
   );
   o.log(`demo: alice's token: ${alice}`);
-  o.log(`demo: try these (copy one line at a time):
-  # chat, least busy among the support team (alice, bob):
-  curl -s -X POST ${u}/chat/web-chat/conversations -H 'content-type: application/json' -d '{"text":"Hi, my order is late"}'
-  # alice's "Mine" view and the routing explanation of a conversation:
-  curl -s ${u}/inboxes/support/conversations?view=mine -H 'authorization: Bearer ${alice}'
-  # team email, random among alice and bob; a reply with In-Reply-To threads into the same conversation:
-  printf 'From: Lee <lee@customer.example>\\r\\nTo: help@demo.local\\r\\nSubject: Refund\\r\\nMessage-ID: <r1@customer.example>\\r\\n\\r\\nPlease refund me.\\r\\n' | curl -s -X POST ${u}/local/inbound-email -H 'content-type: message/rfc822' --data-binary @-
-  printf 'From: Lee <lee@customer.example>\\r\\nTo: help@demo.local\\r\\nSubject: Re: Refund\\r\\nMessage-ID: <r2@customer.example>\\r\\nIn-Reply-To: <r1@customer.example>\\r\\n\\r\\nAny news?\\r\\n' | curl -s -X POST ${u}/local/inbound-email -H 'content-type: message/rfc822' --data-binary @-
-  # contact owner: kim's email goes to carol, who is offline, so carol is emailed (see ${o.sesStore}):
-  printf 'From: Kim <kim@customer.example>\\r\\nTo: sales@demo.local\\r\\nSubject: Quote\\r\\nMessage-ID: <q1@customer.example>\\r\\n\\r\\nCan I get a quote?\\r\\n' | curl -s -X POST ${u}/local/inbound-email -H 'content-type: message/rfc822' --data-binary @-
-  # signed form submission (the channel's secret is ${secret}):
-  BODY='{"submissionId":"demo-1","email":"max@customer.example","message":"Call me"}'; T=$(date +%s); SIG=$(printf '%s' "$T.$BODY" | openssl dgst -sha256 -hmac '${secret}' -hex | sed 's/^.* //'); curl -s -X POST ${u}/forms/contact-form/submissions -H 'content-type: application/json' -H "x-routing-signature: t=$T,v1=$SIG" -d "$BODY"
-  # bot chat: waits for the hand-off, then least busy among alice and bob:
-  curl -s -X POST ${u}/chat/help-bot/conversations -H 'content-type: application/json' -d '{"text":"bot, I need a human","visitorToken":"demo-visitor-lee-000000000"}'
-  #   then: curl -s -X POST ${u}/chat/conversations/<id>/handoff -H 'content-type: application/json' -d '{"visitorToken":"demo-visitor-lee-000000000"}'`);
+  o.log(
+    "demo: try these (copy one line at a time):\n" +
+      "  # chat, least busy among the support team (alice, bob):\n" +
+      `  curl -s -X POST ${u}/chat/web-chat/conversations -H 'content-type: application/json'` +
+      ` -d '{"text":"Hi, my order is late"}'\n` +
+      `  # alice's "Mine" view and the routing explanation of a conversation:\n` +
+      `  curl -s ${u}/inboxes/support/conversations?view=mine -H 'authorization: Bearer ${alice}'\n` +
+      "  # team email, random among alice and bob; a reply with In-Reply-To threads into the same conversation:\n" +
+      `  printf 'From: Lee <lee@customer.example>\\r\\nTo: help@demo.local\\r\\nSubject: Refund\\r\\n` +
+      `Message-ID: <r1@customer.example>\\r\\n\\r\\nPlease refund me.\\r\\n'` +
+      ` | curl -s -X POST ${u}/local/inbound-email -H 'content-type: message/rfc822' --data-binary @-\n` +
+      `  printf 'From: Lee <lee@customer.example>\\r\\nTo: help@demo.local\\r\\nSubject: Re: Refund\\r\\n` +
+      `Message-ID: <r2@customer.example>\\r\\nIn-Reply-To: <r1@customer.example>\\r\\n\\r\\nAny news?\\r\\n'` +
+      ` | curl -s -X POST ${u}/local/inbound-email -H 'content-type: message/rfc822' --data-binary @-\n` +
+      `  # contact owner: kim's email goes to carol, who is offline, so carol is emailed (see ${o.sesStore}):\n` +
+      `  printf 'From: Kim <kim@customer.example>\\r\\nTo: sales@demo.local\\r\\nSubject: Quote\\r\\n` +
+      `Message-ID: <q1@customer.example>\\r\\n\\r\\nCan I get a quote?\\r\\n'` +
+      ` | curl -s -X POST ${u}/local/inbound-email -H 'content-type: message/rfc822' --data-binary @-\n` +
+      `  # signed form submission (the channel's secret is ${secret}):\n` +
+      `  BODY='{"submissionId":"demo-1","email":"max@customer.example","message":"Call me"}'; T=$(date +%s);` +
+      ` SIG=$(printf '%s' "$T.$BODY" | openssl dgst -sha256 -hmac '${secret}' -hex | sed 's/^.* //');` +
+      ` curl -s -X POST ${u}/forms/contact-form/submissions -H 'content-type: application/json'` +
+      ` -H "x-routing-signature: t=$T,v1=$SIG" -d "$BODY"\n` +
+      "  # bot chat: waits for the hand-off, then least busy among alice and bob:\n" +
+      `  curl -s -X POST ${u}/chat/help-bot/conversations -H 'content-type: application/json'` +
+      ` -d '{"text":"bot, I need a human","visitorToken":"demo-visitor-lee-000000000"}'\n` +
+      `  #   then: curl -s -X POST ${u}/chat/conversations/<id>/handoff -H 'content-type: application/json'` +
+      ` -d '{"visitorToken":"demo-visitor-lee-000000000"}'`,
+  );
 }

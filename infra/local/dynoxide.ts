@@ -101,7 +101,8 @@ export async function startDynoxide(
       "sh",
       [
         "-c",
-        'exec 3<&0 0</dev/null; "$0" "$@" & pid=$!; trap "kill $pid 2>/dev/null" EXIT TERM INT; cat <&3 >/dev/null; kill $pid 2>/dev/null; wait $pid',
+        'exec 3<&0 0</dev/null; "$0" "$@" & pid=$!; trap "kill $pid 2>/dev/null" EXIT TERM INT; ' +
+          "cat <&3 >/dev/null; kill $pid 2>/dev/null; wait $pid",
         bin,
         ...args,
       ],

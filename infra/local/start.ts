@@ -196,7 +196,8 @@ async function main() {
     log(`emulators: dynamodb ${dynamo.endpoint} (${dynamoData}), s3 ${s3.endpoint}, ses ${sesNote}`);
     log(`admin token: ${adminToken}`);
     log(
-      `web: inbox ${baseUrl}/ (developer sign-in), demo site with the chat widget ${baseUrl}/demo; ${formatSizes(webSizes)}`,
+      `web: inbox ${baseUrl}/ (developer sign-in), ` +
+        `demo site with the chat widget ${baseUrl}/demo; ${formatSizes(webSizes)}`,
     );
     if (demo)
       await seedDemo({ baseUrl, adminToken, jwtSecret, formSigningKey, sesStore: `${ses.endpoint}/store`, log });

@@ -7,6 +7,5 @@ if (!userId) {
   console.error("usage: npm run token -- <userId> [--admin]");
   process.exit(2);
 }
-process.stdout.write(
-  `${await issueToken(process.env.ROUTING_DEV_JWT_SECRET ?? "local-dev-secret", userId, { admin: args.includes("--admin") })}\n`,
-);
+const secret = process.env.ROUTING_DEV_JWT_SECRET ?? "local-dev-secret";
+process.stdout.write(`${await issueToken(secret, userId, { admin: args.includes("--admin") })}\n`);

@@ -348,7 +348,9 @@ export class ConversationService {
           throw new ConflictError(`user ${outcome.userId} is at capacity`, [
             {
               field: "userId",
-              reason: `user ${outcome.userId} holds ${fresh?.openCount ?? "?"} of ${fresh?.capacity ?? "?"} conversations`,
+              reason:
+                `user ${outcome.userId} holds ${fresh?.openCount ?? "?"} ` +
+                `of ${fresh?.capacity ?? "?"} conversations`,
             },
           ]);
         }

@@ -307,7 +307,9 @@ export class WaitingLine {
 function withWait(decision: Decision, entry: WaitEntry, now: Date, trigger: EligibilityTrigger): Decision {
   const ms = Math.max(0, now.getTime() - Date.parse(entry.since));
   const outcome = decision.record.outcome;
-  const why = `${outcome.type === "assigned" ? outcome.why : ""}; waited ${humanDuration(ms)}; assigned when ${describeTrigger(trigger)}`;
+  const why =
+    `${outcome.type === "assigned" ? outcome.why : ""}; ` +
+    `waited ${humanDuration(ms)}; assigned when ${describeTrigger(trigger)}`;
   return {
     ...decision,
     record: {

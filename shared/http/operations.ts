@@ -23,8 +23,8 @@ const SERVICE_OPERATIONS = {
 } satisfies Partial<Record<OperationName, Operation>>;
 
 /**
- * Every operation of the route table, by audience (admin, agent and its web inbox, visitor, webhook). `satisfies` makes a
- * route without its operation, or an operation without its route, a `tsc` error.
+ * Every operation of the route table, by audience (admin, agent and its web inbox, visitor, webhook).
+ * `satisfies` makes a route without its operation, or an operation without its route, a `tsc` error.
  */
 export const OPERATIONS = {
   ...ADMIN_OPERATIONS,

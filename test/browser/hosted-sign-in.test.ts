@@ -90,21 +90,24 @@ describe.skipIf(!browserAvailable())("hosted sign-in with authorization code + P
     await new Promise((resolve) => cognito?.close(resolve));
   });
 
-  it("signs in through managed login, trades the code with the verifier, and calls the API with the token", async () => {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
-    const page = await context.newPage();
-    // What the stack's config.json says when the Auth construct is wired in.
-    await page.route("**/config.json", (route) =>
-      route.fulfill({
-        json: { apiUrl: rt.url, auth: { domainUrl: cognitoUrl, clientId: CLIENT_ID, redirectUri: `${rt.url}/` } },
-      }),
-    );
-    await page.goto(`${rt.url}/`);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("switch", { name: "Availability" }).waitFor();
-    expect(exchanges).toEqual([{ ok: true }]);
-    expect(page.url()).not.toContain("code=");
-    await page.getByText("Pat", { exact: true }).waitFor();
-    await screenshot(page, "hosted-sign-in");
-  });
+  it(
+    "signs in through managed login, " + "trades the code with the verifier, and calls the API with the token",
+    async () => {
+      const context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
+      const page = await context.newPage();
+      // What the stack's config.json says when the Auth construct is wired in.
+      await page.route("**/config.json", (route) =>
+        route.fulfill({
+          json: { apiUrl: rt.url, auth: { domainUrl: cognitoUrl, clientId: CLIENT_ID, redirectUri: `${rt.url}/` } },
+        }),
+      );
+      await page.goto(`${rt.url}/`);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("switch", { name: "Availability" }).waitFor();
+      expect(exchanges).toEqual([{ ok: true }]);
+      expect(page.url()).not.toContain("code=");
+      await page.getByText("Pat", { exact: true }).waitFor();
+      await screenshot(page, "hosted-sign-in");
+    },
+  );
 });

@@ -99,95 +99,109 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
       body: JSON.stringify({ text }),
     }).then((r) => r.json() as Promise<{ conversation: { id: string; assigneeId?: string | null } }>);
 
-  it("1. a visitor starts a chat in the widget; the least busy agent sees it in Mine, replies; the visitor sees the reply", async () => {
-    // Amy already holds a chat, so the next one is Ben's (least busy, docs/routing.md §5.3).
-    expect((await chat("f1-chat", "earlier chat")).conversation.assigneeId ?? "f1-amy").toBe("f1-amy");
-    const ben = await page();
-    await signIn(ben, rt, "f1-ben");
-    await ben.getByRole("link", { name: /^Mine/ }).first().click();
-    await ben.getByText("No open conversations here.").waitFor();
+  it(
+    "1. a visitor starts a chat in the widget; " +
+      "the least busy agent sees it in Mine, replies; the visitor sees the reply",
+    async () => {
+      // Amy already holds a chat, so the next one is Ben's (least busy, docs/routing.md §5.3).
+      expect((await chat("f1-chat", "earlier chat")).conversation.assigneeId ?? "f1-amy").toBe("f1-amy");
+      const ben = await page();
+      await signIn(ben, rt, "f1-ben");
+      await ben.getByRole("link", { name: /^Mine/ }).first().click();
+      await ben.getByText("No open conversations here.").waitFor();
 
-    const visitor = await page(1000, 720);
-    const consoleErrors: string[] = [];
-    visitor.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
-    await visitor.goto(`${rt.url}/demo?channel=f1-chat`);
-    await visitor.getByRole("button", { name: "Chat with us" }).click();
-    await visitor.getByRole("textbox", { name: "Message" }).fill("Hi, where is my parcel?");
-    await visitor.getByRole("button", { name: "Send" }).click();
+      const visitor = await page(1000, 720);
+      const consoleErrors: string[] = [];
+      visitor.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
+      await visitor.goto(`${rt.url}/demo?channel=f1-chat`);
+      await visitor.getByRole("button", { name: "Chat with us" }).click();
+      await visitor.getByRole("textbox", { name: "Message" }).fill("Hi, where is my parcel?");
+      await visitor.getByRole("button", { name: "Send" }).click();
 
-    // No reload: the live feed brings it into Ben's Mine view.
-    const row = ben.getByRole("link", { name: /Hi, where is my parcel\?/ });
-    await row.waitFor({ timeout: LIVE_MS });
-    await row.click();
-    await ben.getByRole("textbox", { name: "Reply" }).fill("Hello! It ships today.");
-    await ben.getByRole("button", { name: "Send" }).click();
-    await ben.getByText("Hello! It ships today.").waitFor();
+      // No reload: the live feed brings it into Ben's Mine view.
+      const row = ben.getByRole("link", { name: /Hi, where is my parcel\?/ });
+      await row.waitFor({ timeout: LIVE_MS });
+      await row.click();
+      await ben.getByRole("textbox", { name: "Reply" }).fill("Hello! It ships today.");
+      await ben.getByRole("button", { name: "Send" }).click();
+      await ben.getByText("Hello! It ships today.").waitFor();
 
-    await visitor.getByText("Hello! It ships today.").waitFor({ timeout: LIVE_MS });
-    // And the visitor's answer reaches the open conversation, live.
-    await visitor.getByRole("textbox", { name: "Message" }).fill("Great, thanks!");
-    await visitor.getByRole("textbox", { name: "Message" }).press("Enter");
-    await ben.getByRole("list", { name: "Messages" }).getByText("Great, thanks!").waitFor({ timeout: LIVE_MS });
-    await screenshot(ben, "flow-1-agent");
-    await screenshot(visitor, "flow-1-widget");
-    // The demo page asks for nothing that is not there (no /favicon.ico 404 in the console).
-    expect(consoleErrors).toEqual([]);
-  });
+      await visitor.getByText("Hello! It ships today.").waitFor({ timeout: LIVE_MS });
+      // And the visitor's answer reaches the open conversation, live.
+      await visitor.getByRole("textbox", { name: "Message" }).fill("Great, thanks!");
+      await visitor.getByRole("textbox", { name: "Message" }).press("Enter");
+      await ben.getByRole("list", { name: "Messages" }).getByText("Great, thanks!").waitFor({ timeout: LIVE_MS });
+      await screenshot(ben, "flow-1-agent");
+      await screenshot(visitor, "flow-1-widget");
+      // The demo page asks for nothing that is not there (no /favicon.ico 404 in the console).
+      expect(consoleErrors).toEqual([]);
+    },
+  );
 
-  it("2. an agent takes a conversation from Unassigned with the Owner select, gives it to a team, closes and reopens it", async () => {
-    await chat("f2-chat", "Invoice 42 is wrong");
-    const dan = await page();
-    await signIn(dan, rt, "f2-dan");
-    await dan.getByRole("link", { name: /Invoice 42 is wrong/ }).click();
-    const owner = dan.getByRole("combobox", { name: "Owner" });
-    await owner.selectOption({ label: "Dan (me)" });
-    await dan.getByRole("link", { name: /^Mine\s*1/ }).waitFor({ timeout: LIVE_MS });
-    // The count reads as a phrase: "1 conversation", not "1 conversations".
-    await dan.getByRole("link", { name: "Mine 1 conversation", exact: true }).waitFor();
+  it(
+    "2. an agent takes a conversation from Unassigned with the Owner select, " +
+      "gives it to a team, closes and reopens it",
+    async () => {
+      await chat("f2-chat", "Invoice 42 is wrong");
+      const dan = await page();
+      await signIn(dan, rt, "f2-dan");
+      await dan.getByRole("link", { name: /Invoice 42 is wrong/ }).click();
+      const owner = dan.getByRole("combobox", { name: "Owner" });
+      await owner.selectOption({ label: "Dan (me)" });
+      await dan.getByRole("link", { name: /^Mine\s*1/ }).waitFor({ timeout: LIVE_MS });
+      // The count reads as a phrase: "1 conversation", not "1 conversations".
+      await dan.getByRole("link", { name: "Mine 1 conversation", exact: true }).waitFor();
 
-    // To the team: its least busy primary member takes it (docs/routing.md §3.5).
-    await owner.selectOption({ label: "Billing (team)" });
-    await expect.poll(() => owner.inputValue(), { timeout: LIVE_MS }).toBe("user:f2-cat");
+      // To the team: its least busy primary member takes it (docs/routing.md §3.5).
+      await owner.selectOption({ label: "Billing (team)" });
+      await expect.poll(() => owner.inputValue(), { timeout: LIVE_MS }).toBe("user:f2-cat");
 
-    await dan.getByRole("button", { name: "Close" }).click();
-    await dan.getByRole("button", { name: "Reopen" }).waitFor();
-    await dan.getByRole("button", { name: "Reopen" }).click();
-    await dan.getByRole("button", { name: "Close" }).waitFor();
-    await dan.getByText("Why this owner").click();
-    await dan.getByRole("cell", { name: "Cat (team assignment)" }).waitFor();
-    await screenshot(dan, "flow-2-owner-close-reopen");
-  });
+      await dan.getByRole("button", { name: "Close" }).click();
+      await dan.getByRole("button", { name: "Reopen" }).waitFor();
+      await dan.getByRole("button", { name: "Reopen" }).click();
+      await dan.getByRole("button", { name: "Close" }).waitFor();
+      await dan.getByText("Why this owner").click();
+      await dan.getByRole("cell", { name: "Cat (team assignment)" }).waitFor();
+      await screenshot(dan, "flow-2-owner-close-reopen");
+    },
+  );
 
-  it("3. an admin turns on automatic assignment, gets a field error for a user without a paid seat, fixes it, and the next chat follows the rule", async () => {
-    const admin = await page();
-    await signIn(admin, rt, "f3-admin");
-    await admin.getByRole("link", { name: "Settings" }).click();
-    const channel = admin.getByRole("region", { name: "Experts chat" });
-    await channel.getByRole("switch", { name: "Assign conversations automatically" }).check();
-    await expect.poll(() => channel.getByRole("combobox", { name: "Assign to" }).inputValue()).toBe("users_and_teams");
-    await channel.getByRole("checkbox", { name: "Fay" }).check();
-    await channel.getByRole("checkbox", { name: "Experts team" }).check();
-    // Meanwhile another admin takes Fay's seat away: the form is stale, the API says why.
-    await call("PUT", "/users/f3-fay", agent("Fay", null, "none"));
-    await channel.getByRole("button", { name: "Save" }).click();
-    await channel.getByText("user f3-fay has no paid seat").waitFor();
-    expect(await channel.getByRole("checkbox", { name: "Fay" }).getAttribute("aria-invalid")).toBe("true");
-    await screenshot(channel, "flow-3-field-error");
+  it(
+    "3. an admin turns on automatic assignment, gets a field error for a " +
+      "user without a paid seat, fixes it, and the next chat follows the rule",
+    async () => {
+      const admin = await page();
+      await signIn(admin, rt, "f3-admin");
+      await admin.getByRole("link", { name: "Settings" }).click();
+      const channel = admin.getByRole("region", { name: "Experts chat" });
+      await channel.getByRole("switch", { name: "Assign conversations automatically" }).check();
+      await expect
+        .poll(() => channel.getByRole("combobox", { name: "Assign to" }).inputValue())
+        .toBe("users_and_teams");
+      await channel.getByRole("checkbox", { name: "Fay" }).check();
+      await channel.getByRole("checkbox", { name: "Experts team" }).check();
+      // Meanwhile another admin takes Fay's seat away: the form is stale, the API says why.
+      await call("PUT", "/users/f3-fay", agent("Fay", null, "none"));
+      await channel.getByRole("button", { name: "Save" }).click();
+      await channel.getByText("user f3-fay has no paid seat").waitFor();
+      expect(await channel.getByRole("checkbox", { name: "Fay" }).getAttribute("aria-invalid")).toBe("true");
+      await screenshot(channel, "flow-3-field-error");
 
-    await channel.getByRole("checkbox", { name: "Fay" }).uncheck();
-    await channel.getByRole("checkbox", { name: "Eve" }).check();
-    await channel.getByRole("button", { name: "Save" }).click();
-    await channel.getByText("Saved.").waitFor();
-    await screenshot(admin, "flow-3-routing-rule");
+      await channel.getByRole("checkbox", { name: "Fay" }).uncheck();
+      await channel.getByRole("checkbox", { name: "Eve" }).check();
+      await channel.getByRole("button", { name: "Save" }).click();
+      await channel.getByText("Saved.").waitFor();
+      await screenshot(admin, "flow-3-routing-rule");
 
-    const next = await chat("f3-chat", "Need an expert");
-    const conv = await asAdmin("GET", `/conversations/${next.conversation.id}`);
-    expect(conv.routing.rule).toEqual({
-      autoAssign: true,
-      target: { type: "users_and_teams", userIds: ["f3-eve"], teamIds: ["f3-team"] },
-    });
-    expect(["f3-eve", "f3-gus"]).toContain(conv.assigneeId);
-  });
+      const next = await chat("f3-chat", "Need an expert");
+      const conv = await asAdmin("GET", `/conversations/${next.conversation.id}`);
+      expect(conv.routing.rule).toEqual({
+        autoAssign: true,
+        target: { type: "users_and_teams", userIds: ["f3-eve"], teamIds: ["f3-team"] },
+      });
+      expect(["f3-eve", "f3-gus"]).toContain(conv.assigneeId);
+    },
+  );
 
   it("4. an agent who switches Availability to Away stops receiving chats", async () => {
     const hal = await page();
@@ -361,8 +375,9 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     const rows = await measure(`
       const list = document.querySelector(".rows"), title = document.querySelector(".row-title");
       const row = title.closest(".row").getBoundingClientRect(), age = title.parentElement.querySelector(".age");
-      return { scroll: list.scrollWidth, client: list.clientWidth, rowRight: row.right, listRight: list.getBoundingClientRect().right,
-        ageRight: age.getBoundingClientRect().right, titleScroll: title.scrollWidth, titleClient: title.clientWidth };`);
+      return { scroll: list.scrollWidth, client: list.clientWidth, rowRight: row.right,
+        listRight: list.getBoundingClientRect().right, ageRight: age.getBoundingClientRect().right,
+        titleScroll: title.scrollWidth, titleClient: title.clientWidth };`);
     // The row stays within the list, its age stays in view, and the title is cut (with an ellipsis).
     expect(rows.scroll).toBeLessThanOrEqual(rows.client!);
     expect(rows.rowRight).toBeLessThanOrEqual(rows.listRight!);
@@ -389,7 +404,8 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     expect(await table.getAttribute("tabindex")).toBe("0");
     const wrap = await measure(`
       const w = document.querySelector(".table-wrap");
-      return { scroll: w.scrollWidth, client: w.clientWidth, cue: getComputedStyle(w).backgroundImage.includes("gradient") ? 1 : 0 };`);
+      return { scroll: w.scrollWidth, client: w.clientWidth,
+        cue: getComputedStyle(w).backgroundImage.includes("gradient") ? 1 : 0 };`);
     expect(wrap.scroll).toBeGreaterThan(wrap.client!);
     expect(wrap.cue).toBe(1);
     await table.focus();
@@ -420,53 +436,61 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     await screenshot(hal, "flow-4-back-available");
   });
 
-  it("a restricted inbox offers only its listed teams, in the routing card and the Owner select (docs/routing.md §2)", async () => {
-    const admin = await page();
-    await signIn(admin, rt, "f3-admin");
-    await admin.goto(`${rt.url}/#/inbox/f2/all/open`);
-    await admin.getByRole("link", { name: /Invoice 42 is wrong/ }).click();
-    const owner = admin.getByRole("combobox", { name: "Owner" });
-    await owner.waitFor();
-    await expect
-      .poll(() => owner.locator('optgroup[label="Teams"] option').allTextContents(), { timeout: LIVE_MS })
-      .toEqual(["Billing (team)"]);
-    await admin.goto(`${rt.url}/#/settings/channels`);
-    const teamBoxes = async (channel: string) => {
-      const region = admin.getByRole("region", { name: channel });
-      await region.getByRole("button", { name: "Save" }).waitFor();
-      return region
-        .getByRole("checkbox", { name: / team$/ })
-        .evaluateAll((els) => els.map((e) => e.parentElement!.textContent!.trim()));
-    };
-    expect(await teamBoxes("Billing chat")).toEqual(["Billing team"]);
-    expect(await teamBoxes("Shop chat")).toEqual(["Flow one team"]);
-  });
+  it(
+    "a restricted inbox offers only its listed teams, " +
+      "in the routing card and the Owner select (docs/routing.md §2)",
+    async () => {
+      const admin = await page();
+      await signIn(admin, rt, "f3-admin");
+      await admin.goto(`${rt.url}/#/inbox/f2/all/open`);
+      await admin.getByRole("link", { name: /Invoice 42 is wrong/ }).click();
+      const owner = admin.getByRole("combobox", { name: "Owner" });
+      await owner.waitFor();
+      await expect
+        .poll(() => owner.locator('optgroup[label="Teams"] option').allTextContents(), { timeout: LIVE_MS })
+        .toEqual(["Billing (team)"]);
+      await admin.goto(`${rt.url}/#/settings/channels`);
+      const teamBoxes = async (channel: string) => {
+        const region = admin.getByRole("region", { name: channel });
+        await region.getByRole("button", { name: "Save" }).waitFor();
+        return region
+          .getByRole("checkbox", { name: / team$/ })
+          .evaluateAll((els) => els.map((e) => e.parentElement!.textContent!.trim()));
+      };
+      expect(await teamBoxes("Billing chat")).toEqual(["Billing team"]);
+      expect(await teamBoxes("Shop chat")).toEqual(["Flow one team"]);
+    },
+  );
 
-  it('an admin sees and sets the channel\'s "return to the line when the owner goes away" option (docs/routing.md §5.5)', async () => {
-    const admin = await page();
-    await signIn(admin, rt, "f3-admin");
-    await admin.goto(`${rt.url}/#/settings/channels`);
-    const channel = admin.getByRole("region", { name: "Experts chat" });
-    const option = channel.getByRole("checkbox", {
-      name: "Return conversations to the waiting line when their owner goes away",
-    });
-    expect(await option.isChecked()).toBe(false);
-    await option.check();
-    await channel.getByRole("button", { name: "Save" }).click();
-    await channel.getByText("Saved.").waitFor();
-    const stored = (await asAdmin("GET", "/channels")).items.find((c: { id: string }) => c.id === "f3-chat");
-    expect(stored.routing.returnWhenAway).toBe(true);
-    await admin.reload();
-    await expect
-      .poll(() =>
-        admin
-          .getByRole("region", { name: "Experts chat" })
-          .getByRole("checkbox", { name: /^Return conversations/ })
-          .isChecked(),
-      )
-      .toBe(true);
-    await screenshot(admin.getByRole("region", { name: "Experts chat" }), "return-when-away");
-  });
+  it(
+    "an admin sees and sets the channel's " +
+      '"return to the line when the owner goes away" option (docs/routing.md §5.5)',
+    async () => {
+      const admin = await page();
+      await signIn(admin, rt, "f3-admin");
+      await admin.goto(`${rt.url}/#/settings/channels`);
+      const channel = admin.getByRole("region", { name: "Experts chat" });
+      const option = channel.getByRole("checkbox", {
+        name: "Return conversations to the waiting line when their owner goes away",
+      });
+      expect(await option.isChecked()).toBe(false);
+      await option.check();
+      await channel.getByRole("button", { name: "Save" }).click();
+      await channel.getByText("Saved.").waitFor();
+      const stored = (await asAdmin("GET", "/channels")).items.find((c: { id: string }) => c.id === "f3-chat");
+      expect(stored.routing.returnWhenAway).toBe(true);
+      await admin.reload();
+      await expect
+        .poll(() =>
+          admin
+            .getByRole("region", { name: "Experts chat" })
+            .getByRole("checkbox", { name: /^Return conversations/ })
+            .isChecked(),
+        )
+        .toBe(true);
+      await screenshot(admin.getByRole("region", { name: "Experts chat" }), "return-when-away");
+    },
+  );
 
   it("manual actions leave notes in the thread, and Why this owner says the owner was set by hand", async () => {
     const started = await chat("f1-chat", "Who moved my chat?");
@@ -491,24 +515,30 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     await screenshot(amy, "manual-notes");
   });
 
-  it("a team hand-off nobody can take says it stays unassigned until someone takes it, and stays out of the line (docs/routing.md §3.5)", async () => {
-    await api(rt, { userId: "f3-gus" })("PUT", "/me/availability", { availability: "away" });
-    const started = await chat("f3-chat", "Team hand-off nobody takes");
-    const id = started.conversation.id;
-    const admin = await page();
-    await signIn(admin, rt, "f3-admin");
-    await admin.goto(`${rt.url}/#/inbox/f3/all/open/${id}`);
-    const owner = admin.getByRole("combobox", { name: "Owner" });
-    await owner.waitFor();
-    await owner.selectOption({ label: "Experts (team)" });
-    const thread = admin.getByRole("list", { name: "Messages" });
-    // Routing gave it to Eve (Gus is away): the note keeps that, as the team's decision replaces routing's.
-    await thread.getByText(/^Root (moved this from Eve|assigned this) to the Experts team$/).waitFor();
-    await thread
-      .getByText("Given to the Experts team; nobody there could take it, so it stays unassigned until someone takes it")
-      .waitFor();
-    expect(await asAdmin("GET", `/conversations/${id}`)).toMatchObject({ assigneeId: null, teamId: "f3-team" });
-    expect((await asAdmin("GET", "/channels/f3-chat/stats")).waiting).toBe(0);
-    await screenshot(admin, "team-nobody");
-  });
+  it(
+    "a team hand-off nobody can take says it stays unassigned until someone takes it, " +
+      "and stays out of the line (docs/routing.md §3.5)",
+    async () => {
+      await api(rt, { userId: "f3-gus" })("PUT", "/me/availability", { availability: "away" });
+      const started = await chat("f3-chat", "Team hand-off nobody takes");
+      const id = started.conversation.id;
+      const admin = await page();
+      await signIn(admin, rt, "f3-admin");
+      await admin.goto(`${rt.url}/#/inbox/f3/all/open/${id}`);
+      const owner = admin.getByRole("combobox", { name: "Owner" });
+      await owner.waitFor();
+      await owner.selectOption({ label: "Experts (team)" });
+      const thread = admin.getByRole("list", { name: "Messages" });
+      // Routing gave it to Eve (Gus is away): the note keeps that, as the team's decision replaces routing's.
+      await thread.getByText(/^Root (moved this from Eve|assigned this) to the Experts team$/).waitFor();
+      await thread
+        .getByText(
+          "Given to the Experts team; nobody there could take it, so it stays unassigned until someone takes it",
+        )
+        .waitFor();
+      expect(await asAdmin("GET", `/conversations/${id}`)).toMatchObject({ assigneeId: null, teamId: "f3-team" });
+      expect((await asAdmin("GET", "/channels/f3-chat/stats")).waiting).toBe(0);
+      await screenshot(admin, "team-nobody");
+    },
+  );
 });

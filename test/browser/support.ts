@@ -16,7 +16,9 @@ export const ARTIFACTS = path.join(root, "test-artifacts", "browser");
  */
 export function browserAvailable(executable = CHROMIUM, env: NodeJS.ProcessEnv = process.env): boolean {
   if (existsSync(executable)) return true;
-  const how = `no Chromium at ${executable}: apt-get install chromium (or set CHROMIUM_PATH); see README "Web inbox and widget"`;
+  const how =
+    `no Chromium at ${executable}: apt-get install chromium ` +
+    `(or set CHROMIUM_PATH); see README "Web inbox and widget"`;
   if (env.CI === "true") throw new Error(how);
   console.warn(`browser tests skipped: ${how}`);
   return false;

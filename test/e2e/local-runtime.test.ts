@@ -31,7 +31,8 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("routes chat, email and form end to end, notifies an offline owner, survives a restart, and Ctrl-C leaves nothing", async () => {
+  it("routes chat, email and form end to end, notifies an offline owner, " +
+    "survives a restart, and Ctrl-C leaves nothing", async () => {
     const env = {
       PORT: String(await freePort()),
       DYNAMODB_PORT: String(await freePort()),
@@ -116,7 +117,8 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
 
     // Email to the owner's channel: routed to carol (offline: emailed), then a reply threads in.
     const mail = (id: string, extra = "") =>
-      `From: Kim <kim@customer.example>\r\nTo: help@e2e.local\r\nSubject: Quote\r\nMessage-ID: <${id}@customer.example>\r\n${extra}\r\nHello!\r\n`;
+      `From: Kim <kim@customer.example>\r\nTo: help@e2e.local\r\nSubject: Quote\r\n` +
+      `Message-ID: <${id}@customer.example>\r\n${extra}\r\nHello!\r\n`;
     const e1 = await req("POST", "/local/inbound-email", mail("q1"), { "content-type": "message/rfc822" });
     expect(e1.status).toBe(202);
     expect(e1.json.outcomes[0]).toMatchObject({ type: "created" });
@@ -126,7 +128,9 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
     expect(e2.json.outcomes[0]).toEqual({ type: "threaded", conversationId: e1.json.outcomes[0].conversationId });
     expect((await req("POST", "/local/inbound-email", "x", { "content-type": "text/plain" })).status).toBe(415);
     // A message past the API's 256 KiB body cap still arrives, as SES would deliver it.
-    const longEmail = `From: Lee <lee@customer.example>\r\nTo: help@e2e.local\r\nSubject: Logs\r\nMessage-ID: <big@customer.example>\r\n\r\n${"log line\r\n".repeat(100_000)}`;
+    const longEmail =
+      `From: Lee <lee@customer.example>\r\nTo: help@e2e.local\r\nSubject: Logs\r\n` +
+      `Message-ID: <big@customer.example>\r\n\r\n${"log line\r\n".repeat(100_000)}`;
     const e3 = await req("POST", "/local/inbound-email", longEmail, { "content-type": "message/rfc822" });
     expect([e3.status, e3.json.outcomes[0].type]).toEqual([202, "created"]);
     const carolsView = await fetch(`${rt.url}/inboxes/main/conversations?view=all`, {

@@ -29,7 +29,8 @@ const props = {
 let app: App;
 let template: Template;
 const resources = (type: string) =>
-  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form; assertions pick what they check
+  // CloudFormation properties are free-form; assertions pick what they check.
+  // biome-ignore lint/suspicious/noExplicitAny: free-form CloudFormation properties (above)
   Object.entries(template.findResources(type)) as Array<[string, { Properties: Record<string, any> }]>;
 
 beforeAll(() => {
@@ -218,25 +219,28 @@ describe("the functions", () => {
     expect(resources("AWS::Logs::LogGroup").some(([, g]) => g.Properties.RetentionInDays === 30)).toBe(true);
   });
 
-  it("are granted only what they use: item actions on the table, no Scan; the email function reads only raw mail", () => {
-    const policies = resources("AWS::IAM::Policy");
-    const actions = (id: string) =>
-      policies
-        .filter(([pid]) => pid.startsWith(id))
-        .flatMap(([, p]) =>
-          p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => [s.Action].flat()),
-        );
-    const api = actions("ApiFunction");
-    const email = actions("EmailFunction");
-    for (const a of TABLE_ACTIONS) expect(api).toContain(a);
-    expect(
-      [...api, ...email].filter((a) => /Scan|BatchWrite|GetRecords|\*$/.test(a) && !a.startsWith("xray:")),
-    ).toEqual([]);
-    expect(api.filter((a) => a.startsWith("s3:"))).toEqual([]);
-    expect(email.filter((a) => a.startsWith("s3:"))).toEqual(["s3:GetObject"]);
-    expect(api).toContain("secretsmanager:GetSecretValue");
-    expect(email.filter((a) => a.startsWith("secretsmanager:"))).toEqual([]);
-  });
+  it(
+    "are granted only what they use: item actions on the table, " + "no Scan; the email function reads only raw mail",
+    () => {
+      const policies = resources("AWS::IAM::Policy");
+      const actions = (id: string) =>
+        policies
+          .filter(([pid]) => pid.startsWith(id))
+          .flatMap(([, p]) =>
+            p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => [s.Action].flat()),
+          );
+      const api = actions("ApiFunction");
+      const email = actions("EmailFunction");
+      for (const a of TABLE_ACTIONS) expect(api).toContain(a);
+      expect(
+        [...api, ...email].filter((a) => /Scan|BatchWrite|GetRecords|\*$/.test(a) && !a.startsWith("xray:")),
+      ).toEqual([]);
+      expect(api.filter((a) => a.startsWith("s3:"))).toEqual([]);
+      expect(email.filter((a) => a.startsWith("s3:"))).toEqual(["s3:GetObject"]);
+      expect(api).toContain("secretsmanager:GetSecretValue");
+      expect(email.filter((a) => a.startsWith("secretsmanager:"))).toEqual([]);
+    },
+  );
 
   it("keep the form signing key out of their configuration: the API reads it from Secrets Manager", () => {
     const apiFn = resources("AWS::Lambda::Function").find(([id]) => id.startsWith("ApiFunction"))!;
@@ -290,24 +294,27 @@ describe("inbound email", () => {
     });
   });
 
-  it("sends the email function's failures to a dead-letter queue, with alarms on it and on errors and throttles", () => {
-    template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
-      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
-      MaximumRetryAttempts: 2,
-    });
-    const alarms = resources("AWS::CloudWatch::Alarm")
-      .map(([, a]) => a.Properties.MetricName)
-      .filter(Boolean);
-    expect(alarms.sort()).toEqual([
-      "ApproximateNumberOfMessagesVisible",
-      "Errors",
-      "Errors",
-      "Errors",
-      "Throttles",
-      "Throttles",
-      "Throttles",
-    ]);
-  });
+  it(
+    "sends the email function's failures to a dead-letter queue, " + "with alarms on it and on errors and throttles",
+    () => {
+      template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+        MaximumRetryAttempts: 2,
+      });
+      const alarms = resources("AWS::CloudWatch::Alarm")
+        .map(([, a]) => a.Properties.MetricName)
+        .filter(Boolean);
+      expect(alarms.sort()).toEqual([
+        "ApproximateNumberOfMessagesVisible",
+        "Errors",
+        "Errors",
+        "Errors",
+        "Throttles",
+        "Throttles",
+        "Throttles",
+      ]);
+    },
+  );
 
   it("activates its own receipt rule set with the stack and deactivates it on delete, after the rule exists", () => {
     const [id, cr] = resources("Custom::AWS").find(([rid]) => rid.startsWith("InboundEmailActivateRuleSet"))!;

@@ -30,32 +30,35 @@ const distributionUrl = (logicalId: string) => ({
 const distributionId = () => Object.keys(stack.findResources("AWS::CloudFront::Distribution"))[0]!;
 
 describe("the hosted inbox", () => {
-  it("lives in a private, encrypted bucket that only this CloudFront distribution reads (origin access control)", () => {
-    stack.hasResourceProperties("AWS::S3::Bucket", {
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      },
-      BucketEncryption: Match.anyValue(),
-      LoggingConfiguration: Match.objectLike({ LogFilePrefix: "s3/" }),
-    });
-    stack.hasResourceProperties("AWS::S3::BucketPolicy", {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
-          Match.objectLike({
-            Effect: "Allow",
-            Action: "s3:GetObject",
-            Principal: { Service: "cloudfront.amazonaws.com" },
-            Condition: { StringEquals: { "AWS:SourceArn": Match.anyValue() } },
-          }),
-        ]),
-      },
-    });
-    stack.resourceCountIs("AWS::CloudFront::OriginAccessControl", 1);
-  });
+  it(
+    "lives in a private, encrypted bucket that only this " + "CloudFront distribution reads (origin access control)",
+    () => {
+      stack.hasResourceProperties("AWS::S3::Bucket", {
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        BucketEncryption: Match.anyValue(),
+        LoggingConfiguration: Match.objectLike({ LogFilePrefix: "s3/" }),
+      });
+      stack.hasResourceProperties("AWS::S3::BucketPolicy", {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+            Match.objectLike({
+              Effect: "Allow",
+              Action: "s3:GetObject",
+              Principal: { Service: "cloudfront.amazonaws.com" },
+              Condition: { StringEquals: { "AWS:SourceArn": Match.anyValue() } },
+            }),
+          ]),
+        },
+      });
+      stack.resourceCountIs("AWS::CloudFront::OriginAccessControl", 1);
+    },
+  );
 
   it("is served over HTTPS only, with security headers and a CSP", () => {
     stack.hasResourceProperties("AWS::CloudFront::Distribution", {

@@ -438,7 +438,9 @@ function cases(conversationId: string, botConversationId: string): Case[] {
       400,
     ),
   );
-  const deep = `{"submissionId":"s2","email":"k@example.com","message":"hi","fields":{"a":${"[".repeat(50_000)}${"]".repeat(50_000)}}}`;
+  const deep =
+    `{"submissionId":"s2","email":"k@example.com","message":"hi",` +
+    `"fields":{"a":${"[".repeat(50_000)}${"]".repeat(50_000)}}}`;
   const wide = JSON.stringify({
     submissionId: "s3",
     email: "k@example.com",
@@ -515,31 +517,34 @@ describe("issue 12: bad input on every route answers 4xx in the error shape and 
     }
   });
 
-  it("every case: a 4xx with {error: {code, message, details}}, nothing logged as a failure, the table unchanged", async () => {
-    const failures: string[] = [];
-    for (const c of table) {
-      const r = await h.call(c.call);
-      const shape =
-        r.json?.error &&
-        typeof r.json.error.code === "string" &&
-        typeof r.json.error.message === "string" &&
-        Array.isArray(r.json.error.details);
-      const statusOk = c.status === undefined ? r.status >= 400 && r.status < 500 : r.status === c.status;
-      if (!statusOk || !shape) failures.push(`${c.name}: ${r.status} ${JSON.stringify(r.json).slice(0, 160)}`);
-      const after = await tableDump(h);
-      if (after.join("\n") !== before.join("\n")) {
-        failures.push(
-          `${c.name}: changed the table: ${after
-            .filter((i) => !before.includes(i))
-            .join(" ")
-            .slice(0, 300)}`,
-        );
-        before = after;
+  it(
+    "every case: a 4xx with {error: {code, message, details}}, " + "nothing logged as a failure, the table unchanged",
+    async () => {
+      const failures: string[] = [];
+      for (const c of table) {
+        const r = await h.call(c.call);
+        const shape =
+          r.json?.error &&
+          typeof r.json.error.code === "string" &&
+          typeof r.json.error.message === "string" &&
+          Array.isArray(r.json.error.details);
+        const statusOk = c.status === undefined ? r.status >= 400 && r.status < 500 : r.status === c.status;
+        if (!statusOk || !shape) failures.push(`${c.name}: ${r.status} ${JSON.stringify(r.json).slice(0, 160)}`);
+        const after = await tableDump(h);
+        if (after.join("\n") !== before.join("\n")) {
+          failures.push(
+            `${c.name}: changed the table: ${after
+              .filter((i) => !before.includes(i))
+              .join(" ")
+              .slice(0, 300)}`,
+          );
+          before = after;
+        }
       }
-    }
-    expect(failures).toEqual([]);
-    expect(h.errors).toEqual([]);
-  });
+      expect(failures).toEqual([]);
+      expect(h.errors).toEqual([]);
+    },
+  );
 
   it("an undecodable cookie on /health is ignored (200), like on every other route", async () => {
     const r = await h.call({ method: "GET", path: "/health", as: null, cookies: ["ga=100%", "routing_visitor=%"] });
@@ -558,7 +563,8 @@ describe("issue 12: bad input on every route answers 4xx in the error shape and 
     const parts = Array.from(
       { length: 500 },
       (_, i) =>
-        `--P\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="f${i}"\r\n\r\nx\r\n`,
+        `--P\r\nContent-Type: application/octet-stream\r\n` +
+        `Content-Disposition: attachment; filename="f${i}"\r\n\r\nx\r\n`,
     ).join("");
     const hostile: Array<[string, string | Buffer, string[]?, "FAIL"?]> = [
       ["40 nested multiparts", `${head}${nested}`],
@@ -590,27 +596,31 @@ describe("issue 12: bad input on every route answers 4xx in the error shape and 
     expect(await tableDump(h)).toEqual(start);
   });
 
-  it("over-long ids and addresses in MIME headers never reach a table key: the mail is taken without them", async () => {
-    const s3 = createS3Client({ region: "us-east-1", endpoint: process.env.S3_ENDPOINT });
-    const template = JSON.parse(
-      readFileSync(new URL("../fixtures/ses-receipt-event.json", import.meta.url), "utf8"),
-    ) as SESEvent;
-    const long = `<${"a".repeat(3000)}@x.example>`;
-    const raws = [
-      `From: kim@customer.example\r\nTo: help@shop.example\r\nSubject: x\r\nMessage-ID: ${long}\r\n\r\nhi\r\n`,
-      `From: kim@customer.example\r\nTo: help@shop.example\r\nSubject: x\r\nIn-Reply-To: ${long}\r\nReferences: ${long}\r\n\r\nhi\r\n`,
-      `From: ${"k".repeat(3000)}@customer.example\r\nTo: help@shop.example\r\nSubject: x\r\n\r\nhi\r\n`,
-    ];
-    const outcomes = [];
-    for (const raw of raws) {
-      const id = randomUUID().replace(/-/g, "");
-      await s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: `inbound/${id}`, Body: raw }));
-      const event = structuredClone(template);
-      event.Records[0]!.ses.mail.messageId = id;
-      event.Records[0]!.ses.receipt.recipients = ["help@shop.example"];
-      const config = { bucket: TEST_BUCKET, prefix: "inbound/" };
-      outcomes.push(...(await ingestSesEvent(event, { s3, email: h.app.email, config })));
-    }
-    expect(outcomes.map((o) => o.type)).toEqual(["created", "created", "dropped"]);
-  });
+  it(
+    "over-long ids and addresses in MIME headers never " + "reach a table key: the mail is taken without them",
+    async () => {
+      const s3 = createS3Client({ region: "us-east-1", endpoint: process.env.S3_ENDPOINT });
+      const template = JSON.parse(
+        readFileSync(new URL("../fixtures/ses-receipt-event.json", import.meta.url), "utf8"),
+      ) as SESEvent;
+      const long = `<${"a".repeat(3000)}@x.example>`;
+      const raws = [
+        `From: kim@customer.example\r\nTo: help@shop.example\r\nSubject: x\r\nMessage-ID: ${long}\r\n\r\nhi\r\n`,
+        `From: kim@customer.example\r\nTo: help@shop.example\r\nSubject: x\r\n` +
+          `In-Reply-To: ${long}\r\nReferences: ${long}\r\n\r\nhi\r\n`,
+        `From: ${"k".repeat(3000)}@customer.example\r\nTo: help@shop.example\r\nSubject: x\r\n\r\nhi\r\n`,
+      ];
+      const outcomes = [];
+      for (const raw of raws) {
+        const id = randomUUID().replace(/-/g, "");
+        await s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: `inbound/${id}`, Body: raw }));
+        const event = structuredClone(template);
+        event.Records[0]!.ses.mail.messageId = id;
+        event.Records[0]!.ses.receipt.recipients = ["help@shop.example"];
+        const config = { bucket: TEST_BUCKET, prefix: "inbound/" };
+        outcomes.push(...(await ingestSesEvent(event, { s3, email: h.app.email, config })));
+      }
+      expect(outcomes.map((o) => o.type)).toEqual(["created", "created", "dropped"]);
+    },
+  );
 });

@@ -46,7 +46,8 @@ describe("routing.md §5.4: a burst of simultaneous chats", () => {
     [200, 4],
     [200, 20],
   ] as const) {
-    it(`${n} chats from ${routers} concurrent routers: each assigned once, loads level within 1, counts exact`, async () => {
+    const claims = "each assigned once, loads level within 1, counts exact";
+    it(`${n} chats from ${routers} concurrent routers: ${claims}`, async () => {
       const { app, results, writes } = await burst(n, routers);
       expect(results.every((r) => r.type === "created" && r.conversation.assigneeId !== null)).toBe(true);
       const { conversations } = await dump(app);

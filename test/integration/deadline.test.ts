@@ -23,41 +23,44 @@ const deadline = (...remaining: number[]) => {
 };
 
 describe("deadline-aware routing: answer before the Lambda or API Gateway gives up", () => {
-  it("with less time left than the reserve, the chat is created waiting in its line in one write, and routed later", async () => {
-    const app = await testApp();
-    await app.store.putUser(profile("alice"));
-    await seedChannel(app, { rule: usersAndTeams(["alice"]) });
-    const calls = countCalls(app.db.client);
-    const r = await app.inbound
-      .receive({
-        channelId: "chat-1",
-        accepts: ["chat"],
-        text: "hi",
-        contactKey: null,
-        deadline: deadline(200),
-      })
-      .then(created);
-    expect(r.type).toBe("created");
-    expect(r.conversation).toMatchObject({ assigneeId: null, waitingSince: expect.any(String) });
-    expect(r.conversation.routing?.outcome).toEqual({
-      type: "unassigned",
-      why: "routing ran out of time: waiting in the channel's line",
-    });
-    // The channel's read, then one write: no pool read, no routing attempt.
-    expect(Object.fromEntries(calls.counts)).toEqual({ QueryCommand: 1, TransactWriteItemsCommand: 1 });
-    const unassigned = await app.store.listConversations({
-      inboxId: "inbox-1",
-      view: "unassigned",
-      status: "open",
-      userId: "x",
-      limit: 5,
-    });
-    expect(unassigned.items.map((c) => c.id)).toEqual([r.conversation.id]);
-    expect(await app.sweep()).toMatchObject({ assigned: 1 });
-    expect((await app.store.getConversation(r.conversation.id))?.assigneeId).toBe("alice");
-    expect(await invariantViolations(app)).toEqual([]);
-    expect(await lineViolations(app)).toEqual([]);
-  });
+  it(
+    "with less time left than the reserve, " + "the chat is created waiting in its line in one write, and routed later",
+    async () => {
+      const app = await testApp();
+      await app.store.putUser(profile("alice"));
+      await seedChannel(app, { rule: usersAndTeams(["alice"]) });
+      const calls = countCalls(app.db.client);
+      const r = await app.inbound
+        .receive({
+          channelId: "chat-1",
+          accepts: ["chat"],
+          text: "hi",
+          contactKey: null,
+          deadline: deadline(200),
+        })
+        .then(created);
+      expect(r.type).toBe("created");
+      expect(r.conversation).toMatchObject({ assigneeId: null, waitingSince: expect.any(String) });
+      expect(r.conversation.routing?.outcome).toEqual({
+        type: "unassigned",
+        why: "routing ran out of time: waiting in the channel's line",
+      });
+      // The channel's read, then one write: no pool read, no routing attempt.
+      expect(Object.fromEntries(calls.counts)).toEqual({ QueryCommand: 1, TransactWriteItemsCommand: 1 });
+      const unassigned = await app.store.listConversations({
+        inboxId: "inbox-1",
+        view: "unassigned",
+        status: "open",
+        userId: "x",
+        limit: 5,
+      });
+      expect(unassigned.items.map((c) => c.id)).toEqual([r.conversation.id]);
+      expect(await app.sweep()).toMatchObject({ assigned: 1 });
+      expect((await app.store.getConversation(r.conversation.id))?.assigneeId).toBe("alice");
+      expect(await invariantViolations(app)).toEqual([]);
+      expect(await lineViolations(app)).toEqual([]);
+    },
+  );
 
   it("a contact-owner chat created waiting for lack of time still goes to the contact's owner", async () => {
     const app = await testApp();
@@ -111,49 +114,52 @@ describe("deadline-aware routing: answer before the Lambda or API Gateway gives 
     expect(await invariantViolations(app)).toEqual([]);
   });
 
-  it("a chat waiting behind a stuck routing queue answers before the deadline, created and visible, never lost", async () => {
-    const app = await testApp({
-      router: { queue: { pollMs: 5, maxPollMs: 20, staleMs: 60_000, maxWaitMs: 60_000, drainBudgetMs: 1000 } },
-    });
-    await app.store.putUser(profile("alice"));
-    await seedChannel(app, { rule: usersAndTeams(["alice"]) });
-    // Queued a second earlier by a router that is still alive (the head is not stale yet).
-    const at = new Date(app.clock.now().getTime() - 1000);
-    const stuck = {
-      id: "stuck",
-      inboxId: "inbox-1",
-      channelId: "chat-1",
-      channelType: "chat" as const,
-      status: "open" as const,
-      assigneeId: null,
-      teamId: null,
-      contactId: null,
-      createdAt: at.toISOString(),
-      updatedAt: at.toISOString(),
-      routingPending: true,
-    };
-    await app.store.enqueueNewConversations([
-      { item: { conversation: stuck, message: null, dedupeKey: "conv:stuck" }, entry: queueEntryOf(stuck, at) },
-    ]);
-    const started = performance.now();
-    const r = await app.inbound
-      .receive({
+  it(
+    "a chat waiting behind a stuck routing queue answers " + "before the deadline, created and visible, never lost",
+    async () => {
+      const app = await testApp({
+        router: { queue: { pollMs: 5, maxPollMs: 20, staleMs: 60_000, maxWaitMs: 60_000, drainBudgetMs: 1000 } },
+      });
+      await app.store.putUser(profile("alice"));
+      await seedChannel(app, { rule: usersAndTeams(["alice"]) });
+      // Queued a second earlier by a router that is still alive (the head is not stale yet).
+      const at = new Date(app.clock.now().getTime() - 1000);
+      const stuck = {
+        id: "stuck",
+        inboxId: "inbox-1",
         channelId: "chat-1",
-        accepts: ["chat"],
-        text: "hi",
-        contactKey: null,
-        deadline: deadline(10_000, 10_000, 10_000, 100),
-      })
-      .then(created);
-    expect(performance.now() - started).toBeLessThan(5_000);
-    expect(r).toMatchObject({ type: "created", queued: true, decision: null });
-    expect(r.conversation).toMatchObject({ assigneeId: null, routingPending: true });
-    // Whoever drains next (here: the sweep, once the head is stale) routes both, oldest first.
-    app.clock.advance(61_000);
-    await app.sweep();
-    expect((await app.store.getConversation(r.conversation.id))?.assigneeId).toBe("alice");
-    expect(await invariantViolations(app)).toEqual([]);
-  });
+        channelType: "chat" as const,
+        status: "open" as const,
+        assigneeId: null,
+        teamId: null,
+        contactId: null,
+        createdAt: at.toISOString(),
+        updatedAt: at.toISOString(),
+        routingPending: true,
+      };
+      await app.store.enqueueNewConversations([
+        { item: { conversation: stuck, message: null, dedupeKey: "conv:stuck" }, entry: queueEntryOf(stuck, at) },
+      ]);
+      const started = performance.now();
+      const r = await app.inbound
+        .receive({
+          channelId: "chat-1",
+          accepts: ["chat"],
+          text: "hi",
+          contactKey: null,
+          deadline: deadline(10_000, 10_000, 10_000, 100),
+        })
+        .then(created);
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(r).toMatchObject({ type: "created", queued: true, decision: null });
+      expect(r.conversation).toMatchObject({ assigneeId: null, routingPending: true });
+      // Whoever drains next (here: the sweep, once the head is stale) routes both, oldest first.
+      app.clock.advance(61_000);
+      await app.sweep();
+      expect((await app.store.getConversation(r.conversation.id))?.assigneeId).toBe("alice");
+      expect(await invariantViolations(app)).toEqual([]);
+    },
+  );
 
   it("over HTTP: a Lambda with 200 ms left answers 201 with the chat waiting and its place in line", async () => {
     const app = await testApp();

@@ -186,23 +186,26 @@ describe("agent and admin requests read what they name", () => {
 });
 
 describe("presence writes at most once a minute per user", () => {
-  it("an app calling every few seconds costs one activity write a minute; availability is written each time", async () => {
-    const h = await apiHarness();
-    await h.app.store.putUser(profile("alice"));
-    const calls = countCalls(h.app.db.client);
-    for (let i = 0; i < 12; i++) {
-      expect((await h.call({ method: "POST", path: "/me/heartbeat", as: { sub: "alice" } })).status).toBe(200);
+  it(
+    "an app calling every few seconds costs one activity write a minute; " + "availability is written each time",
+    async () => {
+      const h = await apiHarness();
+      await h.app.store.putUser(profile("alice"));
+      const calls = countCalls(h.app.db.client);
+      for (let i = 0; i < 12; i++) {
+        expect((await h.call({ method: "POST", path: "/me/heartbeat", as: { sub: "alice" } })).status).toBe(200);
+        h.app.clock.advance(5_000);
+      }
+      // 12 calls over 60 s: written at 0 s and again at 60 s? No: the last call is at 55 s.
+      expect(calls.writes()).toBe(1);
       h.app.clock.advance(5_000);
-    }
-    // 12 calls over 60 s: written at 0 s and again at 60 s? No: the last call is at 55 s.
-    expect(calls.writes()).toBe(1);
-    h.app.clock.advance(5_000);
-    await h.call({ method: "POST", path: "/me/heartbeat", as: { sub: "alice" } });
-    expect(calls.writes()).toBe(2);
-    expect((await h.app.store.getUser("alice"))?.lastInboxActivityAt).toBe(h.app.clock.now().toISOString());
-    await h.call({ method: "PUT", path: "/me/availability", as: { sub: "alice" }, body: { availability: "away" } });
-    expect(calls.writes()).toBe(3);
-  });
+      await h.call({ method: "POST", path: "/me/heartbeat", as: { sub: "alice" } });
+      expect(calls.writes()).toBe(2);
+      expect((await h.app.store.getUser("alice"))?.lastInboxActivityAt).toBe(h.app.clock.now().toISOString());
+      await h.call({ method: "PUT", path: "/me/availability", as: { sub: "alice" }, body: { availability: "away" } });
+      expect(calls.writes()).toBe(3);
+    },
+  );
 
   it("no write goes to a key shared by every user: loads and presence land on each user's own partition", async () => {
     const app = await testApp();

@@ -59,50 +59,60 @@ describe("form webhook: POST /forms/{channelId}/submissions (signed)", () => {
     expect((await dump(h.app)).conversations).toHaveLength(1);
   });
 
-  it("refuses with 401 and stores nothing: missing, wrong, stale, future, another channel's secret, replayed with another body", async () => {
-    const raw = body();
-    const before = await dump(h.app);
-    const cases: Array<[string, string | undefined, string]> = [
-      ["missing", undefined, raw],
-      ["garbage", "nonsense", raw],
-      ["wrong secret", signatureHeader("not-the-secret", raw, now()), raw],
-      ["stale", signatureHeader(secret, raw, now() - 301), raw],
-      ["future", signatureHeader(secret, raw, now() + 301), raw],
-      ["other channel", signatureHeader(formSigningSecret(FORM_KEY, "other-form"), raw, now()), raw],
-      ["replayed with another body", signatureHeader(secret, raw, now()), body({ message: "Send me money" })],
-    ];
-    for (const [name, header, sent] of cases) {
-      const r = await submit(sent, header);
-      expect([name, r.status, r.json.error.code]).toEqual([name, 401, "unauthenticated"]);
-    }
-    expect(await dump(h.app)).toEqual(before);
-  });
+  it(
+    "refuses with 401 and stores nothing: missing, wrong, stale, " +
+      "future, another channel's secret, replayed with another body",
+    async () => {
+      const raw = body();
+      const before = await dump(h.app);
+      const cases: Array<[string, string | undefined, string]> = [
+        ["missing", undefined, raw],
+        ["garbage", "nonsense", raw],
+        ["wrong secret", signatureHeader("not-the-secret", raw, now()), raw],
+        ["stale", signatureHeader(secret, raw, now() - 301), raw],
+        ["future", signatureHeader(secret, raw, now() + 301), raw],
+        ["other channel", signatureHeader(formSigningSecret(FORM_KEY, "other-form"), raw, now()), raw],
+        ["replayed with another body", signatureHeader(secret, raw, now()), body({ message: "Send me money" })],
+      ];
+      for (const [name, header, sent] of cases) {
+        const r = await submit(sent, header);
+        expect([name, r.status, r.json.error.code]).toEqual([name, 401, "unauthenticated"]);
+      }
+      expect(await dump(h.app)).toEqual(before);
+    },
+  );
 
   it("accepts a timestamp just inside the 300 s tolerance", async () => {
     const raw = body();
     expect((await submit(raw, signatureHeader(secret, raw, now() - 299))).status).toBe(201);
   });
 
-  it("a signed but invalid body is a 400 naming the fields, a signed non-JSON body is 400, and nothing is stored", async () => {
-    const bad = JSON.stringify({ submissionId: "", email: "not-an-email", message: "" });
-    const r = await submit(bad, signatureHeader(secret, bad, now()));
-    expect(r.status).toBe(400);
-    expect(r.json.error.details.map((d: { field: string }) => d.field)).toEqual(
-      expect.arrayContaining(["body.submissionId", "body.email", "body.message"]),
-    );
-    const notJson = "{oops";
-    expect((await submit(notJson, signatureHeader(secret, notJson, now()))).status).toBe(400);
-    expect((await dump(h.app)).conversations).toHaveLength(0);
-  });
+  it(
+    "a signed but invalid body is a 400 naming the fields, " + "a signed non-JSON body is 400, and nothing is stored",
+    async () => {
+      const bad = JSON.stringify({ submissionId: "", email: "not-an-email", message: "" });
+      const r = await submit(bad, signatureHeader(secret, bad, now()));
+      expect(r.status).toBe(400);
+      expect(r.json.error.details.map((d: { field: string }) => d.field)).toEqual(
+        expect.arrayContaining(["body.submissionId", "body.email", "body.message"]),
+      );
+      const notJson = "{oops";
+      expect((await submit(notJson, signatureHeader(secret, notJson, now()))).status).toBe(400);
+      expect((await dump(h.app)).conversations).toHaveLength(0);
+    },
+  );
 
-  it("a signed submission to a channel that is not a form is refused as no such form, and nothing is stored", async () => {
-    await seedChannel(h.app, { channelId: "chat-x", inboxId: "inbox-1", rule: usersAndTeams(["alice"]) });
-    const before = await dump(h.app);
-    const raw = body();
-    const r = await submit(raw, signatureHeader(formSigningSecret(FORM_KEY, "chat-x"), raw, now()), "chat-x");
-    expect([r.status, r.json.error.code]).toEqual([404, "not_found"]);
-    expect(await dump(h.app)).toEqual(before);
-  });
+  it(
+    "a signed submission to a channel that is not a form " + "is refused as no such form, and nothing is stored",
+    async () => {
+      await seedChannel(h.app, { channelId: "chat-x", inboxId: "inbox-1", rule: usersAndTeams(["alice"]) });
+      const before = await dump(h.app);
+      const raw = body();
+      const r = await submit(raw, signatureHeader(formSigningSecret(FORM_KEY, "chat-x"), raw, now()), "chat-x");
+      expect([r.status, r.json.error.code]).toEqual([404, "not_found"]);
+      expect(await dump(h.app)).toEqual(before);
+    },
+  );
 });
 
 describe("form channel secrets", () => {

@@ -90,124 +90,135 @@ describe("issue 12: product holes", () => {
     ({ identitySecret } = await seed(h));
   });
 
-  it("item 1: a token-less replay of a known idempotency key never reveals the first visitor's token or conversation", async () => {
-    const first = await h.call({
-      method: "POST",
-      path: "/chat/web-chat/conversations",
-      as: null,
-      body: { text: "Hi", idempotencyKey: "guessable" },
-    });
-    expect(first.status).toBe(201);
-    const replay = await h.call({
-      method: "POST",
-      path: "/chat/web-chat/conversations",
-      as: null,
-      body: { text: "Hi", idempotencyKey: "guessable" },
-    });
-    expect(JSON.stringify(replay.json)).not.toContain(first.json.visitorToken);
-    expect(JSON.stringify(replay.json)).not.toContain(first.json.conversation.id);
-    expect(replay.cookies.join()).not.toContain(first.json.visitorToken);
-    // The owner of the key, with their token, gets the same answer again.
-    const mine = await h.call({
-      method: "POST",
-      path: "/chat/web-chat/conversations",
-      as: null,
-      body: { text: "Hi", idempotencyKey: "k", visitorToken: tok("one") },
-    });
-    const again = await h.call({
-      method: "POST",
-      path: "/chat/web-chat/conversations",
-      as: null,
-      body: { text: "Hi", idempotencyKey: "k" },
-      cookies: [`routing_visitor=${tok("one")}`],
-    });
-    expect([mine.status, again.status, again.json.conversation.id]).toEqual([201, 200, mine.json.conversation.id]);
-  });
+  it(
+    "item 1: a token-less replay of a known idempotency key " +
+      "never reveals the first visitor's token or conversation",
+    async () => {
+      const first = await h.call({
+        method: "POST",
+        path: "/chat/web-chat/conversations",
+        as: null,
+        body: { text: "Hi", idempotencyKey: "guessable" },
+      });
+      expect(first.status).toBe(201);
+      const replay = await h.call({
+        method: "POST",
+        path: "/chat/web-chat/conversations",
+        as: null,
+        body: { text: "Hi", idempotencyKey: "guessable" },
+      });
+      expect(JSON.stringify(replay.json)).not.toContain(first.json.visitorToken);
+      expect(JSON.stringify(replay.json)).not.toContain(first.json.conversation.id);
+      expect(replay.cookies.join()).not.toContain(first.json.visitorToken);
+      // The owner of the key, with their token, gets the same answer again.
+      const mine = await h.call({
+        method: "POST",
+        path: "/chat/web-chat/conversations",
+        as: null,
+        body: { text: "Hi", idempotencyKey: "k", visitorToken: tok("one") },
+      });
+      const again = await h.call({
+        method: "POST",
+        path: "/chat/web-chat/conversations",
+        as: null,
+        body: { text: "Hi", idempotencyKey: "k" },
+        cookies: [`routing_visitor=${tok("one")}`],
+      });
+      expect([mine.status, again.status, again.json.conversation.id]).toEqual([201, 200, mine.json.conversation.id]);
+    },
+  );
 
-  it("item 2: an anonymous identify with a customer's email links nothing, creates no contact and drives no owner routing", async () => {
-    const before = await contacts(h);
-    for (let i = 0; i < 20; i++) {
+  it(
+    "item 2: an anonymous identify with a customer's email links nothing, " +
+      "creates no contact and drives no owner routing",
+    async () => {
+      const before = await contacts(h);
+      for (let i = 0; i < 20; i++) {
+        const r = await h.call({
+          method: "POST",
+          path: "/chat/identify",
+          as: null,
+          body: { channelId: "owner-chat", visitorToken: tok(`anon${i}`), email: `someone${i}@corp.test` },
+        });
+        expect([r.status, r.json.verified]).toEqual([200, false]);
+      }
+      const forged = await h.call({
+        method: "POST",
+        path: "/chat/identify",
+        as: null,
+        body: {
+          channelId: "owner-chat",
+          visitorToken: tok("mallory"),
+          email: "vip@corp.test",
+          identityHash: "0".repeat(64),
+        },
+      });
+      expect([forged.status, forged.json.verified]).toEqual([200, false]);
+      expect(await contacts(h)).toEqual(before);
+      const chat = await h.call({
+        method: "POST",
+        path: "/chat/owner-chat/conversations",
+        as: null,
+        body: { text: "hi" },
+        cookies: [`routing_visitor=${tok("mallory")}`],
+      });
+      const stored = await h.app.store.getConversation(chat.json.conversation.id);
+      expect(stored).toMatchObject({ assigneeId: null, contactId: null });
+      // The unverified email is shown to agents on the visitor's conversation, marked unverified.
+      const seen = await h.call({
+        method: "GET",
+        path: `/conversations/${chat.json.conversation.id}`,
+        as: { sub: "alice" },
+      });
+      expect(seen.json.visitor).toEqual({ email: "vip@corp.test", verified: false });
+    },
+  );
+
+  it(
+    "item 2: a valid identityHash (the site's backend vouches) " + "links the visitor, so owner routing applies",
+    async () => {
       const r = await h.call({
         method: "POST",
         path: "/chat/identify",
         as: null,
-        body: { channelId: "owner-chat", visitorToken: tok(`anon${i}`), email: `someone${i}@corp.test` },
+        body: {
+          channelId: "owner-chat",
+          visitorToken: tok("vip"),
+          email: " VIP@corp.test",
+          identityHash: identityHash(identitySecret, "VIP@corp.test"),
+        },
       });
-      expect([r.status, r.json.verified]).toEqual([200, false]);
-    }
-    const forged = await h.call({
-      method: "POST",
-      path: "/chat/identify",
-      as: null,
-      body: {
-        channelId: "owner-chat",
-        visitorToken: tok("mallory"),
-        email: "vip@corp.test",
-        identityHash: "0".repeat(64),
-      },
-    });
-    expect([forged.status, forged.json.verified]).toEqual([200, false]);
-    expect(await contacts(h)).toEqual(before);
-    const chat = await h.call({
-      method: "POST",
-      path: "/chat/owner-chat/conversations",
-      as: null,
-      body: { text: "hi" },
-      cookies: [`routing_visitor=${tok("mallory")}`],
-    });
-    const stored = await h.app.store.getConversation(chat.json.conversation.id);
-    expect(stored).toMatchObject({ assigneeId: null, contactId: null });
-    // The unverified email is shown to agents on the visitor's conversation, marked unverified.
-    const seen = await h.call({
-      method: "GET",
-      path: `/conversations/${chat.json.conversation.id}`,
-      as: { sub: "alice" },
-    });
-    expect(seen.json.visitor).toEqual({ email: "vip@corp.test", verified: false });
-  });
-
-  it("item 2: a valid identityHash (the site's backend vouches) links the visitor, so owner routing applies", async () => {
-    const r = await h.call({
-      method: "POST",
-      path: "/chat/identify",
-      as: null,
-      body: {
-        channelId: "owner-chat",
-        visitorToken: tok("vip"),
-        email: " VIP@corp.test",
-        identityHash: identityHash(identitySecret, "VIP@corp.test"),
-      },
-    });
-    expect([r.status, r.json.verified]).toEqual([200, true]);
-    const chat = await h.call({
-      method: "POST",
-      path: "/chat/owner-chat/conversations",
-      as: null,
-      body: { text: "hi" },
-      cookies: [`routing_visitor=${tok("vip")}`],
-    });
-    expect(chat.json.conversation).toMatchObject({ assigned: true, agent: { name: "Bob" } });
-    const seen = await h.call({
-      method: "GET",
-      path: `/conversations/${chat.json.conversation.id}`,
-      as: { sub: "bob" },
-    });
-    expect(seen.json.visitor).toEqual({ email: "vip@corp.test", verified: true, contactId: "vip" });
-    // The identity secret differs from a form signing secret and from other channels' secrets.
-    expect(identitySecret).not.toBe(formSigningSecret(FORM_KEY, "owner-chat"));
-    const other = await h.call({
-      method: "POST",
-      path: "/chat/identify",
-      as: null,
-      body: {
-        channelId: "web-chat",
-        visitorToken: tok("vip2"),
-        email: "vip@corp.test",
-        identityHash: identityHash(identitySecret, "vip@corp.test"),
-      },
-    });
-    expect(other.json.verified).toBe(false);
-  });
+      expect([r.status, r.json.verified]).toEqual([200, true]);
+      const chat = await h.call({
+        method: "POST",
+        path: "/chat/owner-chat/conversations",
+        as: null,
+        body: { text: "hi" },
+        cookies: [`routing_visitor=${tok("vip")}`],
+      });
+      expect(chat.json.conversation).toMatchObject({ assigned: true, agent: { name: "Bob" } });
+      const seen = await h.call({
+        method: "GET",
+        path: `/conversations/${chat.json.conversation.id}`,
+        as: { sub: "bob" },
+      });
+      expect(seen.json.visitor).toEqual({ email: "vip@corp.test", verified: true, contactId: "vip" });
+      // The identity secret differs from a form signing secret and from other channels' secrets.
+      expect(identitySecret).not.toBe(formSigningSecret(FORM_KEY, "owner-chat"));
+      const other = await h.call({
+        method: "POST",
+        path: "/chat/identify",
+        as: null,
+        body: {
+          channelId: "web-chat",
+          visitorToken: tok("vip2"),
+          email: "vip@corp.test",
+          identityHash: identityHash(identitySecret, "vip@corp.test"),
+        },
+      });
+      expect(other.json.verified).toBe(false);
+    },
+  );
 
   it("item 2: contact creation is bounded per visitor", async () => {
     const created: number[] = [];
@@ -231,40 +242,43 @@ describe("issue 12: product holes", () => {
     expect((await contacts(h)).contacts.length).toBeLessThan(1 + 8);
   });
 
-  it("item 3: knowing a Message-ID does not thread a stranger into another customer's conversation, nor reopen it", async () => {
-    const first = await h.app.email.receive(inbound({ messageId: "<m1@customer.example>" }));
-    const id = (first as { conversationId: string }).conversationId;
-    await h.call({ method: "POST", path: `/conversations/${id}/close`, as: { sub: "alice" } });
-    const evil = await h.app.email.receive(
-      inbound({
-        messageId: "<evil@evil.test>",
-        inReplyTo: ["<m1@customer.example>"],
-        from: { address: "mallory@evil.test" },
-        text: "pay here",
-      }),
-    );
-    expect(evil.type).toBe("created");
-    const evilId = (evil as { conversationId: string }).conversationId;
-    expect(evilId).not.toBe(id);
-    expect((await h.app.store.getConversation(id))?.status).toBe("closed");
-    expect(customerMessages(await h.app.store.listMessages(id)).map((m) => m.text)).toEqual(["hello"]);
-    const evilConv = await h.call({ method: "GET", path: `/conversations/${evilId}`, as: { sub: "alice" } });
-    expect(evilConv.json.threading).toMatchObject({ threaded: false, conversationId: id });
-    expect(evilConv.json.messages[0].author).toMatchObject({ kind: "customer", email: "mallory@evil.test" });
-    // An address that already wrote in the thread is a participant (the store reads the thread for it).
-    expect(await h.app.store.hasMessageFrom(id, "kim@customer.example")).toBe(true);
-    expect(await h.app.store.hasMessageFrom(id, "mallory@evil.test")).toBe(false);
-    // The customer herself, and an address that already wrote in it, still thread.
-    const own = await h.app.email.receive(
-      inbound({ messageId: "<m2@customer.example>", inReplyTo: ["<m1@customer.example>"], text: "any news?" }),
-    );
-    expect(own).toEqual({ type: "threaded", conversationId: id });
-    const detail = await h.call({ method: "GET", path: `/conversations/${id}`, as: { sub: "alice" } });
-    expect(customerMessages(detail.json.messages).map((m) => m.author.email)).toEqual([
-      "kim@customer.example",
-      "kim@customer.example",
-    ]);
-  });
+  it(
+    "item 3: knowing a Message-ID does not thread a stranger " + "into another customer's conversation, nor reopen it",
+    async () => {
+      const first = await h.app.email.receive(inbound({ messageId: "<m1@customer.example>" }));
+      const id = (first as { conversationId: string }).conversationId;
+      await h.call({ method: "POST", path: `/conversations/${id}/close`, as: { sub: "alice" } });
+      const evil = await h.app.email.receive(
+        inbound({
+          messageId: "<evil@evil.test>",
+          inReplyTo: ["<m1@customer.example>"],
+          from: { address: "mallory@evil.test" },
+          text: "pay here",
+        }),
+      );
+      expect(evil.type).toBe("created");
+      const evilId = (evil as { conversationId: string }).conversationId;
+      expect(evilId).not.toBe(id);
+      expect((await h.app.store.getConversation(id))?.status).toBe("closed");
+      expect(customerMessages(await h.app.store.listMessages(id)).map((m) => m.text)).toEqual(["hello"]);
+      const evilConv = await h.call({ method: "GET", path: `/conversations/${evilId}`, as: { sub: "alice" } });
+      expect(evilConv.json.threading).toMatchObject({ threaded: false, conversationId: id });
+      expect(evilConv.json.messages[0].author).toMatchObject({ kind: "customer", email: "mallory@evil.test" });
+      // An address that already wrote in the thread is a participant (the store reads the thread for it).
+      expect(await h.app.store.hasMessageFrom(id, "kim@customer.example")).toBe(true);
+      expect(await h.app.store.hasMessageFrom(id, "mallory@evil.test")).toBe(false);
+      // The customer herself, and an address that already wrote in it, still thread.
+      const own = await h.app.email.receive(
+        inbound({ messageId: "<m2@customer.example>", inReplyTo: ["<m1@customer.example>"], text: "any news?" }),
+      );
+      expect(own).toEqual({ type: "threaded", conversationId: id });
+      const detail = await h.call({ method: "GET", path: `/conversations/${id}`, as: { sub: "alice" } });
+      expect(customerMessages(detail.json.messages).map((m) => m.author.email)).toEqual([
+        "kim@customer.example",
+        "kim@customer.example",
+      ]);
+    },
+  );
 
   it("a From naming a participant and a stranger together does not thread, and keeps both addresses", async () => {
     const first = await h.app.email.receive(inbound({ messageId: "<m1@customer.example>" }));
@@ -326,42 +340,46 @@ describe("issue 12: denial of service and 500s", () => {
     expect((await h.call({ method: "GET", path: "/users", as: ADMIN, cookies: ["a=%"] })).status).toBe(200);
   });
 
-  it("item 7: a visitor token in the wrong format is a 400 before any write, from the body, the query or the cookie", async () => {
-    const before = await dump(h.app);
-    const bad = [
-      `${tok("a")}; Domain=evil.example`,
-      `${tok("a")}\r\nSet-Cookie: x=1`,
-      `${tok("a")}é`,
-      "short",
-      "a".repeat(129),
-    ];
-    for (const visitorToken of bad) {
-      const start = await h.call({
-        method: "POST",
-        path: "/chat/web-chat/conversations",
-        as: null,
-        body: { text: "hi", visitorToken, idempotencyKey: "k1" },
-      });
-      expect([start.status, start.json?.error?.code], visitorToken).toEqual([400, "validation_failed"]);
-      const cookie = await h.call({
-        method: "POST",
-        path: "/chat/web-chat/conversations",
-        as: null,
-        body: { text: "hi" },
-        cookies: [`routing_visitor=${encodeURIComponent(visitorToken)}`],
-      });
-      expect(cookie.status, visitorToken).toBe(400);
-      const identify = await h.call({
-        method: "POST",
-        path: "/chat/identify",
-        as: null,
-        body: { channelId: "owner-chat", visitorToken, email: "kim@example.com" },
-      });
-      expect(identify.status, visitorToken).toBe(400);
-    }
-    expect(await dump(h.app)).toEqual(before);
-    expect((await contacts(h)).visitorLinks).toEqual([]);
-  });
+  it(
+    "item 7: a visitor token in the wrong format is a 400 before any write, " +
+      "from the body, the query or the cookie",
+    async () => {
+      const before = await dump(h.app);
+      const bad = [
+        `${tok("a")}; Domain=evil.example`,
+        `${tok("a")}\r\nSet-Cookie: x=1`,
+        `${tok("a")}é`,
+        "short",
+        "a".repeat(129),
+      ];
+      for (const visitorToken of bad) {
+        const start = await h.call({
+          method: "POST",
+          path: "/chat/web-chat/conversations",
+          as: null,
+          body: { text: "hi", visitorToken, idempotencyKey: "k1" },
+        });
+        expect([start.status, start.json?.error?.code], visitorToken).toEqual([400, "validation_failed"]);
+        const cookie = await h.call({
+          method: "POST",
+          path: "/chat/web-chat/conversations",
+          as: null,
+          body: { text: "hi" },
+          cookies: [`routing_visitor=${encodeURIComponent(visitorToken)}`],
+        });
+        expect(cookie.status, visitorToken).toBe(400);
+        const identify = await h.call({
+          method: "POST",
+          path: "/chat/identify",
+          as: null,
+          body: { channelId: "owner-chat", visitorToken, email: "kim@example.com" },
+        });
+        expect(identify.status, visitorToken).toBe(400);
+      }
+      expect(await dump(h.app)).toEqual(before);
+      expect((await contacts(h)).visitorLinks).toEqual([]);
+    },
+  );
 
   it("item 8: a malformed or forged cursor is a 400, and a cursor is bound to its inbox, view and status", async () => {
     for (let i = 0; i < 3; i++)
@@ -421,7 +439,9 @@ describe("issue 12: denial of service and 500s", () => {
     const secret = formSigningSecret(FORM_KEY, "form");
     const now = Math.floor(h.app.clock.now().getTime() / 1000);
     const before = await dump(h.app);
-    const deep = `{"submissionId":"s1","email":"k@example.com","message":"hi","fields":{"a":${"[".repeat(20_000)}${"]".repeat(20_000)}}}`;
+    const deep =
+      `{"submissionId":"s1","email":"k@example.com","message":"hi",` +
+      `"fields":{"a":${"[".repeat(20_000)}${"]".repeat(20_000)}}}`;
     const wide = JSON.stringify({
       submissionId: "s2",
       email: "k@example.com",
@@ -497,102 +517,110 @@ describe("issue 12: smaller", () => {
         expect(after.visitorLinks.some((l) => l.pk === `VISITOR#${t}` && l.contactId === c.id)).toBe(true);
   });
 
-  it("item 13: admins read every inbox (routing.md §2.4), by role or by token group, but are not assignable where not listed", async () => {
-    const c = (await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "x" } }))
-      .json.conversation;
-    expect((await h.call({ method: "GET", path: "/inboxes/main/conversations", as: { sub: "root" } })).status).toBe(
-      200,
-    );
-    expect((await h.call({ method: "GET", path: `/conversations/${c.id}`, as: { sub: "root" } })).status).toBe(200);
-    await h.call({
-      method: "PUT",
-      path: "/users/agent-admin",
-      as: ADMIN,
-      body: { name: "AA", email: "aa@example.com", seat: "service" },
-    });
-    expect(
-      (
-        await h.call({
-          method: "GET",
-          path: "/inboxes/main/conversations",
-          as: { sub: "agent-admin", groups: "[admins]" },
-        })
-      ).status,
-    ).toBe(200);
-    expect(
-      (await h.call({ method: "GET", path: "/inboxes/main/conversations", as: { sub: "agent-admin" } })).status,
-    ).toBe(403);
-    const toRoot = await h.call({
-      method: "PUT",
-      path: `/conversations/${c.id}/assignee`,
-      as: { sub: "alice" },
-      body: { userId: "root" },
-    });
-    expect(toRoot.status).toBe(400);
-  });
+  it(
+    "item 13: admins read every inbox (routing.md §2.4), " +
+      "by role or by token group, but are not assignable where not listed",
+    async () => {
+      const c = (await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "x" } }))
+        .json.conversation;
+      expect((await h.call({ method: "GET", path: "/inboxes/main/conversations", as: { sub: "root" } })).status).toBe(
+        200,
+      );
+      expect((await h.call({ method: "GET", path: `/conversations/${c.id}`, as: { sub: "root" } })).status).toBe(200);
+      await h.call({
+        method: "PUT",
+        path: "/users/agent-admin",
+        as: ADMIN,
+        body: { name: "AA", email: "aa@example.com", seat: "service" },
+      });
+      expect(
+        (
+          await h.call({
+            method: "GET",
+            path: "/inboxes/main/conversations",
+            as: { sub: "agent-admin", groups: "[admins]" },
+          })
+        ).status,
+      ).toBe(200);
+      expect(
+        (await h.call({ method: "GET", path: "/inboxes/main/conversations", as: { sub: "agent-admin" } })).status,
+      ).toBe(403);
+      const toRoot = await h.call({
+        method: "PUT",
+        path: `/conversations/${c.id}/assignee`,
+        as: { sub: "alice" },
+        body: { userId: "root" },
+      });
+      expect(toRoot.status).toBe(400);
+    },
+  );
 
-  it("item 13: an additional-team member takes an unassigned conversation (self-assign, reply), but is never a reassignment target nor routed to", async () => {
-    await h.call({
-      method: "PUT",
-      path: "/channels/manual",
-      as: ADMIN,
-      body: {
-        inboxId: "main",
-        type: "chat",
-        name: "Manual",
-        routing: { autoAssign: false, target: { type: "users_and_teams", userIds: [], teamIds: [] } },
-      },
-    });
-    const a = (await h.call({ method: "POST", path: "/chat/manual/conversations", as: null, body: { text: "a" } })).json
-      .conversation;
-    const b = (await h.call({ method: "POST", path: "/chat/manual/conversations", as: null, body: { text: "b" } })).json
-      .conversation;
-    const self = await h.call({
-      method: "PUT",
-      path: `/conversations/${a.id}/assignee`,
-      as: { sub: "carol" },
-      body: { userId: "carol" },
-    });
-    expect([self.status, self.json.assigneeId]).toEqual([200, "carol"]);
-    const reply = await h.call({
-      method: "POST",
-      path: `/conversations/${b.id}/messages`,
-      as: { sub: "carol" },
-      body: { text: "on it" },
-    });
-    expect([reply.status, reply.json.conversation.assigneeId]).toEqual([201, "carol"]);
-    await h.call({
-      method: "PUT",
-      path: `/conversations/${a.id}/assignee`,
-      as: { sub: "alice" },
-      body: { userId: "alice" },
-    });
-    const back = await h.call({
-      method: "PUT",
-      path: `/conversations/${a.id}/assignee`,
-      as: { sub: "alice" },
-      body: { userId: "carol" },
-    });
-    expect([back.status, back.json.error?.code]).toEqual([400, "validation_failed"]);
-    const takeOver = await h.call({
-      method: "PUT",
-      path: `/conversations/${a.id}/assignee`,
-      as: { sub: "carol" },
-      body: { userId: "carol" },
-    });
-    expect(takeOver.status).toBe(400);
-    // Routing to the team never picks carol, however idle she is.
-    await h.call({ method: "PUT", path: "/me/availability", as: { sub: "alice" }, body: { availability: "away" } });
-    await h.call({ method: "PUT", path: "/me/availability", as: { sub: "bob" }, body: { availability: "away" } });
-    const routed = await h.call({
-      method: "POST",
-      path: "/chat/web-chat/conversations",
-      as: null,
-      body: { text: "x" },
-    });
-    expect(routed.json.conversation.assigned).toBe(false);
-    expect(await invariantViolations(h.app)).toEqual([]);
-  });
+  it(
+    "item 13: an additional-team member takes an unassigned conversation (self-assign, reply), " +
+      "but is never a reassignment target nor routed to",
+    async () => {
+      await h.call({
+        method: "PUT",
+        path: "/channels/manual",
+        as: ADMIN,
+        body: {
+          inboxId: "main",
+          type: "chat",
+          name: "Manual",
+          routing: { autoAssign: false, target: { type: "users_and_teams", userIds: [], teamIds: [] } },
+        },
+      });
+      const a = (await h.call({ method: "POST", path: "/chat/manual/conversations", as: null, body: { text: "a" } }))
+        .json.conversation;
+      const b = (await h.call({ method: "POST", path: "/chat/manual/conversations", as: null, body: { text: "b" } }))
+        .json.conversation;
+      const self = await h.call({
+        method: "PUT",
+        path: `/conversations/${a.id}/assignee`,
+        as: { sub: "carol" },
+        body: { userId: "carol" },
+      });
+      expect([self.status, self.json.assigneeId]).toEqual([200, "carol"]);
+      const reply = await h.call({
+        method: "POST",
+        path: `/conversations/${b.id}/messages`,
+        as: { sub: "carol" },
+        body: { text: "on it" },
+      });
+      expect([reply.status, reply.json.conversation.assigneeId]).toEqual([201, "carol"]);
+      await h.call({
+        method: "PUT",
+        path: `/conversations/${a.id}/assignee`,
+        as: { sub: "alice" },
+        body: { userId: "alice" },
+      });
+      const back = await h.call({
+        method: "PUT",
+        path: `/conversations/${a.id}/assignee`,
+        as: { sub: "alice" },
+        body: { userId: "carol" },
+      });
+      expect([back.status, back.json.error?.code]).toEqual([400, "validation_failed"]);
+      const takeOver = await h.call({
+        method: "PUT",
+        path: `/conversations/${a.id}/assignee`,
+        as: { sub: "carol" },
+        body: { userId: "carol" },
+      });
+      expect(takeOver.status).toBe(400);
+      // Routing to the team never picks carol, however idle she is.
+      await h.call({ method: "PUT", path: "/me/availability", as: { sub: "alice" }, body: { availability: "away" } });
+      await h.call({ method: "PUT", path: "/me/availability", as: { sub: "bob" }, body: { availability: "away" } });
+      const routed = await h.call({
+        method: "POST",
+        path: "/chat/web-chat/conversations",
+        as: null,
+        body: { text: "x" },
+      });
+      expect(routed.json.conversation.assigned).toBe(false);
+      expect(await invariantViolations(h.app)).toEqual([]);
+    },
+  );
 
   it("public chat routes answer another type of channel exactly as an unknown one", async () => {
     const token = "visitor-oracle-aaaaaaaaaaaaaaaaaa";
@@ -620,72 +648,75 @@ describe("issue 12: smaller", () => {
     expect((await start("mail")).status).toBe(404);
   });
 
-  it("item 14: every public chat route answers the visitor's view only: no routing record, no internal ids", async () => {
-    const start = await h.call({
-      method: "POST",
-      path: "/chat/web-chat/conversations",
-      as: null,
-      body: { text: "Hi", visitorToken: tok("v") },
-    });
-    expect(start.status).toBe(201);
-    expect(Object.keys(start.json).sort()).toEqual(["conversation", "visitorToken"]);
-    expect(start.json.conversation).toEqual({
-      id: start.json.conversation.id,
-      status: "open",
-      assigned: true,
-      agent: { name: "Alice" },
-    });
-    const id = start.json.conversation.id;
-    await h.call({
-      method: "POST",
-      path: `/conversations/${id}/messages`,
-      as: { sub: "alice" },
-      body: { text: "Hello" },
-    });
-    const msg = await h.call({
-      method: "POST",
-      path: `/chat/conversations/${id}/messages`,
-      as: null,
-      body: { text: "Thanks", visitorToken: tok("v") },
-    });
-    const thread = await h.call({
-      method: "GET",
-      path: `/chat/conversations/${id}/messages`,
-      as: null,
-      query: { visitorToken: tok("v") },
-    });
-    const bot = await h.call({
-      method: "POST",
-      path: "/chat/bot/conversations",
-      as: null,
-      body: { text: "bot", visitorToken: tok("v") },
-    });
-    const handoff = await h.call({
-      method: "POST",
-      path: `/chat/conversations/${bot.json.conversation.id}/handoff`,
-      as: null,
-      body: { visitorToken: tok("v") },
-    });
-    expect(handoff.json).toEqual({
-      id: bot.json.conversation.id,
-      status: "open",
-      assigned: true,
-      agent: { name: "Bob" },
-    });
-    for (const r of [start, msg, thread, bot, handoff]) {
-      const text = JSON.stringify(r.json);
-      expect(text).not.toMatch(
-        /routing|candidates|assigneeId|userId|inboxId|channelId|contactId|"alice"|"bob"|@example\.com/,
-      );
-    }
-    expect(thread.json.conversation).toMatchObject({ id, status: "open", assigned: true, agent: { name: "Alice" } });
-    expect(msg.json.message).toEqual({
-      id: msg.json.message.id,
-      text: "Thanks",
-      createdAt: msg.json.message.createdAt,
-      author: { kind: "customer", name: "You" },
-    });
-  });
+  it(
+    "item 14: every public chat route answers the visitor's view only: " + "no routing record, no internal ids",
+    async () => {
+      const start = await h.call({
+        method: "POST",
+        path: "/chat/web-chat/conversations",
+        as: null,
+        body: { text: "Hi", visitorToken: tok("v") },
+      });
+      expect(start.status).toBe(201);
+      expect(Object.keys(start.json).sort()).toEqual(["conversation", "visitorToken"]);
+      expect(start.json.conversation).toEqual({
+        id: start.json.conversation.id,
+        status: "open",
+        assigned: true,
+        agent: { name: "Alice" },
+      });
+      const id = start.json.conversation.id;
+      await h.call({
+        method: "POST",
+        path: `/conversations/${id}/messages`,
+        as: { sub: "alice" },
+        body: { text: "Hello" },
+      });
+      const msg = await h.call({
+        method: "POST",
+        path: `/chat/conversations/${id}/messages`,
+        as: null,
+        body: { text: "Thanks", visitorToken: tok("v") },
+      });
+      const thread = await h.call({
+        method: "GET",
+        path: `/chat/conversations/${id}/messages`,
+        as: null,
+        query: { visitorToken: tok("v") },
+      });
+      const bot = await h.call({
+        method: "POST",
+        path: "/chat/bot/conversations",
+        as: null,
+        body: { text: "bot", visitorToken: tok("v") },
+      });
+      const handoff = await h.call({
+        method: "POST",
+        path: `/chat/conversations/${bot.json.conversation.id}/handoff`,
+        as: null,
+        body: { visitorToken: tok("v") },
+      });
+      expect(handoff.json).toEqual({
+        id: bot.json.conversation.id,
+        status: "open",
+        assigned: true,
+        agent: { name: "Bob" },
+      });
+      for (const r of [start, msg, thread, bot, handoff]) {
+        const text = JSON.stringify(r.json);
+        expect(text).not.toMatch(
+          /routing|candidates|assigneeId|userId|inboxId|channelId|contactId|"alice"|"bob"|@example\.com/,
+        );
+      }
+      expect(thread.json.conversation).toMatchObject({ id, status: "open", assigned: true, agent: { name: "Alice" } });
+      expect(msg.json.message).toEqual({
+        id: msg.json.message.id,
+        text: "Thanks",
+        createdAt: msg.json.message.createdAt,
+        author: { kind: "customer", name: "You" },
+      });
+    },
+  );
 });
 
 /** Without the inbox's system notes (a close by hand leaves one): what the customers wrote. */

@@ -85,23 +85,31 @@ describe("HTTP API: admin configuration", () => {
     expect(r.status).toBe(400);
   });
 
-  it("malformed JSON is 400, a wrong content type is 415, a body over 256 KiB is 413, and none changes anything", async () => {
-    const before = await dump(h.app);
-    const malformed = await h.call({ method: "PUT", path: "/teams/t2", as: ADMIN, raw: "{not json" });
-    expect([malformed.status, malformed.json.error.code]).toEqual([400, "validation_failed"]);
-    const wrongType = await h.call({
-      method: "PUT",
-      path: "/teams/t2",
-      as: ADMIN,
-      raw: "name=x",
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    });
-    expect([wrongType.status, wrongType.json.error.code]).toEqual([415, "unsupported_media_type"]);
-    const huge = await h.call({ method: "PUT", path: "/teams/t2", as: ADMIN, body: { name: "x".repeat(300 * 1024) } });
-    expect([huge.status, huge.json.error.code]).toEqual([413, "payload_too_large"]);
-    expect(await dump(h.app)).toEqual(before);
-    expect(h.errors).toEqual([]);
-  });
+  it(
+    "malformed JSON is 400, a wrong content type is 415, " + "a body over 256 KiB is 413, and none changes anything",
+    async () => {
+      const before = await dump(h.app);
+      const malformed = await h.call({ method: "PUT", path: "/teams/t2", as: ADMIN, raw: "{not json" });
+      expect([malformed.status, malformed.json.error.code]).toEqual([400, "validation_failed"]);
+      const wrongType = await h.call({
+        method: "PUT",
+        path: "/teams/t2",
+        as: ADMIN,
+        raw: "name=x",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      });
+      expect([wrongType.status, wrongType.json.error.code]).toEqual([415, "unsupported_media_type"]);
+      const huge = await h.call({
+        method: "PUT",
+        path: "/teams/t2",
+        as: ADMIN,
+        body: { name: "x".repeat(300 * 1024) },
+      });
+      expect([huge.status, huge.json.error.code]).toEqual([413, "payload_too_large"]);
+      expect(await dump(h.app)).toEqual(before);
+      expect(h.errors).toEqual([]);
+    },
+  );
 
   it("no token is 401, an agent token on an admin route is 403", async () => {
     const none = await h.call({ method: "GET", path: "/users", as: null });
@@ -178,21 +186,24 @@ describe("HTTP API: agents and visitors", () => {
     await seedAccount(h);
   });
 
-  it("a visitor starts a chat: 201, a visitor token in the body and the cookie, routed least busy at once", async () => {
-    const r = await h.call({
-      method: "POST",
-      path: "/chat/web-chat/conversations",
-      as: null,
-      body: { text: "Hello!" },
-      headers: { Origin: "https://shop.example" },
-    });
-    expect(r.status).toBe(201);
-    expect(r.json.conversation).toMatchObject({ assigned: true, agent: { name: "Alice" } });
-    expect((await h.app.store.getConversation(r.json.conversation.id))?.assigneeId).toBe("alice");
-    expect(r.json.conversation.visitorToken).toBeUndefined();
-    expect(r.cookies[0]).toMatch(new RegExp(`^routing_visitor=${r.json.visitorToken};.*HttpOnly`));
-    expect(r.headers["access-control-allow-origin"]).toBe("https://shop.example");
-  });
+  it(
+    "a visitor starts a chat: 201, a visitor token in " + "the body and the cookie, routed least busy at once",
+    async () => {
+      const r = await h.call({
+        method: "POST",
+        path: "/chat/web-chat/conversations",
+        as: null,
+        body: { text: "Hello!" },
+        headers: { Origin: "https://shop.example" },
+      });
+      expect(r.status).toBe(201);
+      expect(r.json.conversation).toMatchObject({ assigned: true, agent: { name: "Alice" } });
+      expect((await h.app.store.getConversation(r.json.conversation.id))?.assigneeId).toBe("alice");
+      expect(r.json.conversation.visitorToken).toBeUndefined();
+      expect(r.cookies[0]).toMatch(new RegExp(`^routing_visitor=${r.json.visitorToken};.*HttpOnly`));
+      expect(r.headers["access-control-allow-origin"]).toBe("https://shop.example");
+    },
+  );
 
   it("the same idempotency key twice (double click) answers the same conversation with 200", async () => {
     const visitorToken = "visitor-aaaaaaaaaaaaaaaaaaaaaaaa";
@@ -448,45 +459,49 @@ describe("HTTP API: agents and visitors", () => {
     expect((await h.app.store.getUser("bob"))?.openCount).toBe(1);
   });
 
-  it("a verified identify links the visitor token to the contact (cookie tracking), so owner routing finds the owner", async () => {
-    const created = await h.call({
-      method: "PUT",
-      path: "/channels/owner-chat",
-      as: ADMIN,
-      body: {
-        inboxId: "main",
-        type: "chat",
-        name: "Owner chat",
-        routing: { autoAssign: true, target: { type: "contact_owner" } },
-      },
-    });
-    const secret = created.json.identitySecret as string;
-    await h.call({
-      method: "PUT",
-      path: "/contacts/kim",
-      as: ADMIN,
-      body: { email: "kim@example.com", ownerId: "bob" },
-    });
-    const token = "visitor-token-123-aaaaaaaaaaaa";
-    const identityHash = createHmac("sha256", secret).update("kim@example.com").digest("hex");
-    const id = await h.call({
-      method: "POST",
-      path: "/chat/identify",
-      as: null,
-      body: { channelId: "owner-chat", visitorToken: token, email: "KIM@example.com", identityHash },
-    });
-    expect(id.json).toEqual({ verified: true, visitorToken: token });
-    const chat = await h.call({
-      method: "POST",
-      path: "/chat/owner-chat/conversations",
-      as: null,
-      body: { text: "hi" },
-      cookies: [`routing_visitor=${token}`],
-    });
-    expect(chat.json.conversation).toMatchObject({ assigned: true, agent: { name: "Bob" } });
-    expect(await h.app.store.getConversation(chat.json.conversation.id)).toMatchObject({
-      assigneeId: "bob",
-      contactId: "kim",
-    });
-  });
+  it(
+    "a verified identify links the visitor token to the " +
+      "contact (cookie tracking), so owner routing finds the owner",
+    async () => {
+      const created = await h.call({
+        method: "PUT",
+        path: "/channels/owner-chat",
+        as: ADMIN,
+        body: {
+          inboxId: "main",
+          type: "chat",
+          name: "Owner chat",
+          routing: { autoAssign: true, target: { type: "contact_owner" } },
+        },
+      });
+      const secret = created.json.identitySecret as string;
+      await h.call({
+        method: "PUT",
+        path: "/contacts/kim",
+        as: ADMIN,
+        body: { email: "kim@example.com", ownerId: "bob" },
+      });
+      const token = "visitor-token-123-aaaaaaaaaaaa";
+      const identityHash = createHmac("sha256", secret).update("kim@example.com").digest("hex");
+      const id = await h.call({
+        method: "POST",
+        path: "/chat/identify",
+        as: null,
+        body: { channelId: "owner-chat", visitorToken: token, email: "KIM@example.com", identityHash },
+      });
+      expect(id.json).toEqual({ verified: true, visitorToken: token });
+      const chat = await h.call({
+        method: "POST",
+        path: "/chat/owner-chat/conversations",
+        as: null,
+        body: { text: "hi" },
+        cookies: [`routing_visitor=${token}`],
+      });
+      expect(chat.json.conversation).toMatchObject({ assigned: true, agent: { name: "Bob" } });
+      expect(await h.app.store.getConversation(chat.json.conversation.id)).toMatchObject({
+        assigneeId: "bob",
+        contactId: "kim",
+      });
+    },
+  );
 });

@@ -63,7 +63,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 const scenario = fc.array(fc.array(op, { minLength: 1, maxLength: 6 }), { minLength: 3, maxLength: 8 });
 
 describe("routing.md §5.4 invariants under random concurrent interleavings (property-based)", () => {
-  it("after any mix of create, route, assign, reassign, reply, close, reopen, availability toggles, capacity changes and sweeps, counts are exact, capacity holds and the line holds exactly the waiting", async () => {
+  it("after any mix of create, route, assign, reassign, reply, close, reopen, availability toggles, capacity " +
+    "changes and sweeps, counts are exact, capacity holds and the line holds exactly the waiting", async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (steps) => {
         const app = await testApp({ router: { backoff: { baseMs: 1, capMs: 5 } } });

@@ -165,11 +165,14 @@ describe("routing.md §5.1 / §5.3: chat goes to the least busy eligible user", 
     expect(r.decision?.record.outcome.why).toBe("automatic assignment is off");
   });
 
-  it("re-checks eligibility at routing time: a user who lost the seat after the rule was saved is dropped", async () => {
-    await app.store.putUser(profile("alice"));
-    await app.store.putUser(profile("bob"));
-    await seedChannel(app, { rule: usersAndTeams(["alice", "bob"]) });
-    await app.store.putUser(profile("alice", { seat: "none" }));
-    expect((await chat(app)).conversation.assigneeId).toBe("bob");
-  });
+  it(
+    "re-checks eligibility at routing time: " + "a user who lost the seat after the rule was saved is dropped",
+    async () => {
+      await app.store.putUser(profile("alice"));
+      await app.store.putUser(profile("bob"));
+      await seedChannel(app, { rule: usersAndTeams(["alice", "bob"]) });
+      await app.store.putUser(profile("alice", { seat: "none" }));
+      expect((await chat(app)).conversation.assigneeId).toBe("bob");
+    },
+  );
 });

@@ -63,13 +63,16 @@ describe("routing.md §3: manual assignment and the conversation lifecycle", () 
     expect(mine.items.map((c) => c.id)).toEqual([ids[1]]);
   });
 
-  it("3.3: a user with access takes an unassigned conversation, even one who reads through an additional team", async () => {
-    const c = await newConversation();
-    const taken = await app.conversations.assign(reader, c.id, { userId: "reader" });
-    expect(taken.assigneeId).toBe("reader");
-    expect(await load("reader")).toBe(1);
-    expect(await invariantViolations(app)).toEqual([]);
-  });
+  it(
+    "3.3: a user with access takes an unassigned conversation, " + "even one who reads through an additional team",
+    async () => {
+      const c = await newConversation();
+      const taken = await app.conversations.assign(reader, c.id, { userId: "reader" });
+      expect(taken.assigneeId).toBe("reader");
+      expect(await load("reader")).toBe(1);
+      expect(await invariantViolations(app)).toEqual([]);
+    },
+  );
 
   it("3.3: a user without access cannot touch the conversation (403)", async () => {
     const c = await newConversation();

@@ -36,50 +36,57 @@ async function strandInQueue(app: Awaited<ReturnType<typeof testApp>>, id: strin
 }
 
 describe("the routing queue (cross-router group commit)", () => {
-  it("creating and routing one chat with no contention takes 3 DynamoDB calls: channel and queue head, the pool, one write", async () => {
-    const app = await testApp();
-    for (const id of ["a", "b", "c"]) await app.store.putUser(profile(id));
-    await seedChannel(app, { rule: usersAndTeams(["a", "b", "c"]) });
-    const calls = countCalls(app.db.client);
-    const r = await app.inbound
-      .receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: null })
-      .then(created);
-    expect(r.conversation.assigneeId).toBe("a");
-    expect(Object.fromEntries(calls.counts)).toEqual({
-      QueryCommand: 1,
-      BatchGetItemCommand: 1,
-      TransactWriteItemsCommand: 1,
-    });
-  });
+  it(
+    "creating and routing one chat with no contention takes 3 DynamoDB calls: " +
+      "channel and queue head, the pool, one write",
+    async () => {
+      const app = await testApp();
+      for (const id of ["a", "b", "c"]) await app.store.putUser(profile(id));
+      await seedChannel(app, { rule: usersAndTeams(["a", "b", "c"]) });
+      const calls = countCalls(app.db.client);
+      const r = await app.inbound
+        .receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: null })
+        .then(created);
+      expect(r.conversation.assigneeId).toBe("a");
+      expect(Object.fromEntries(calls.counts)).toEqual({
+        QueryCommand: 1,
+        BatchGetItemCommand: 1,
+        TransactWriteItemsCommand: 1,
+      });
+    },
+  );
 
-  it("a conversation left in the queue by a crashed router is routed by the next router once the head stops moving", async () => {
-    const app = await testApp({
-      router: { queue: { pollMs: 5, maxPollMs: 20, staleMs: 100, maxWaitMs: 5000, drainBudgetMs: 1000 } },
-    });
-    await app.store.putUser(profile("alice"));
-    await seedChannel(app, { rule: usersAndTeams(["alice"]) });
-    await strandInQueue(app, "stranded", new Date(app.clock.now().getTime() - 1000));
-    // The stranded one is visible to agents meanwhile: nothing is ever invisible.
-    const before = await app.store.listConversations({
-      inboxId: "inbox-1",
-      view: "unassigned",
-      status: "open",
-      userId: "x",
-      limit: 10,
-    });
-    expect(before.items.map((c) => c.id)).toEqual(["stranded"]);
-    // A new chat sees the queue and joins it behind the stranded one (first in, first out).
-    const r = await app.inbound
-      .receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: null })
-      .then(created);
-    expect(r.queued).toBe(true);
-    const stranded = await app.store.getConversation("stranded");
-    expect(stranded).toMatchObject({ assigneeId: "alice" });
-    expect(stranded?.routingPending).toBeUndefined();
-    expect(r.conversation.assigneeId).toBe("alice");
-    expect((await app.store.queueEntries("chat-1", 10)).length).toBe(0);
-    expect(await invariantViolations(app)).toEqual([]);
-  });
+  it(
+    "a conversation left in the queue by a crashed router " + "is routed by the next router once the head stops moving",
+    async () => {
+      const app = await testApp({
+        router: { queue: { pollMs: 5, maxPollMs: 20, staleMs: 100, maxWaitMs: 5000, drainBudgetMs: 1000 } },
+      });
+      await app.store.putUser(profile("alice"));
+      await seedChannel(app, { rule: usersAndTeams(["alice"]) });
+      await strandInQueue(app, "stranded", new Date(app.clock.now().getTime() - 1000));
+      // The stranded one is visible to agents meanwhile: nothing is ever invisible.
+      const before = await app.store.listConversations({
+        inboxId: "inbox-1",
+        view: "unassigned",
+        status: "open",
+        userId: "x",
+        limit: 10,
+      });
+      expect(before.items.map((c) => c.id)).toEqual(["stranded"]);
+      // A new chat sees the queue and joins it behind the stranded one (first in, first out).
+      const r = await app.inbound
+        .receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: null })
+        .then(created);
+      expect(r.queued).toBe(true);
+      const stranded = await app.store.getConversation("stranded");
+      expect(stranded).toMatchObject({ assigneeId: "alice" });
+      expect(stranded?.routingPending).toBeUndefined();
+      expect(r.conversation.assigneeId).toBe("alice");
+      expect((await app.store.queueEntries("chat-1", 10)).length).toBe(0);
+      expect(await invariantViolations(app)).toEqual([]);
+    },
+  );
 
   it("a queued conversation taken by hand meanwhile is not routed again, and its entry is dropped", async () => {
     const app = await testApp({
@@ -99,30 +106,33 @@ describe("the routing queue (cross-router group commit)", () => {
     expect(await invariantViolations(app)).toEqual([]);
   });
 
-  it("a burst from one router per chat (as Lambdas would be) goes through the queue, each chat assigned once", async () => {
-    const seedApp = await testApp();
-    const agents = ["a1", "a2", "a3"];
-    for (const id of agents) await seedApp.store.putUser(profile(id));
-    await seedChannel(seedApp, { rule: usersAndTeams(agents) });
-    const results = await Promise.all(
-      Array.from({ length: 30 }, (_, i) =>
-        createApp({ db: clients(), tableName: seedApp.tableName })
-          .inbound.receive({
-            channelId: "chat-1",
-            accepts: ["chat"],
-            text: `c${i}`,
-            contactKey: null,
-          })
-          .then(created),
-      ),
-    );
-    expect(results.some((r) => r.queued)).toBe(true);
-    expect(results.every((r) => r.conversation.assigneeId !== null && !r.conversation.routingPending)).toBe(true);
-    const { users, conversations } = await dump(seedApp);
-    expect(conversations.filter((c) => c.assigneeId).length).toBe(30);
-    expect(users.map((u) => u.openCount)).toEqual([10, 10, 10]);
-    expect(await invariantViolations(seedApp)).toEqual([]);
-  });
+  it(
+    "a burst from one router per chat (as Lambdas would be) " + "goes through the queue, each chat assigned once",
+    async () => {
+      const seedApp = await testApp();
+      const agents = ["a1", "a2", "a3"];
+      for (const id of agents) await seedApp.store.putUser(profile(id));
+      await seedChannel(seedApp, { rule: usersAndTeams(agents) });
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          createApp({ db: clients(), tableName: seedApp.tableName })
+            .inbound.receive({
+              channelId: "chat-1",
+              accepts: ["chat"],
+              text: `c${i}`,
+              contactKey: null,
+            })
+            .then(created),
+        ),
+      );
+      expect(results.some((r) => r.queued)).toBe(true);
+      expect(results.every((r) => r.conversation.assigneeId !== null && !r.conversation.routingPending)).toBe(true);
+      const { users, conversations } = await dump(seedApp);
+      expect(conversations.filter((c) => c.assigneeId).length).toBe(30);
+      expect(users.map((u) => u.openCount)).toEqual([10, 10, 10]);
+      expect(await invariantViolations(seedApp)).toEqual([]);
+    },
+  );
 });
 
 describe("bot hand-off (routing.md §5: routed when the bot hands the chat over)", () => {

@@ -53,25 +53,28 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     });
   });
 
-  it("an away agent who turns available gets the oldest waiting chat within that request; the record says why", async () => {
-    const app = await seeded(["alice"]);
-    await app.setAvailability("alice", "away");
-    const waited = await chat(app);
-    app.clock.advance(4 * 60_000);
-    await app.setAvailability("alice", "available");
-    await app.waiting.settled();
-    const stored = await app.store.getConversation(waited.conversation.id);
-    expect(stored).toMatchObject({ assigneeId: "alice" });
-    expect(stored?.waitingSince).toBeUndefined();
-    expect(stored?.routing?.waited).toMatchObject({ ms: 240_000, trigger: { kind: "available", userId: "alice" } });
-    expect(stored?.routing?.outcome).toMatchObject({
-      type: "assigned",
-      why: expect.stringContaining("waited 4 min; assigned when alice became available"),
-    });
-    expect(await line(app)).toEqual([]);
-    expect(await invariantViolations(app)).toEqual([]);
-    expect(await lineViolations(app)).toEqual([]);
-  });
+  it(
+    "an away agent who turns available gets the oldest " + "waiting chat within that request; the record says why",
+    async () => {
+      const app = await seeded(["alice"]);
+      await app.setAvailability("alice", "away");
+      const waited = await chat(app);
+      app.clock.advance(4 * 60_000);
+      await app.setAvailability("alice", "available");
+      await app.waiting.settled();
+      const stored = await app.store.getConversation(waited.conversation.id);
+      expect(stored).toMatchObject({ assigneeId: "alice" });
+      expect(stored?.waitingSince).toBeUndefined();
+      expect(stored?.routing?.waited).toMatchObject({ ms: 240_000, trigger: { kind: "available", userId: "alice" } });
+      expect(stored?.routing?.outcome).toMatchObject({
+        type: "assigned",
+        why: expect.stringContaining("waited 4 min; assigned when alice became available"),
+      });
+      expect(await line(app)).toEqual([]);
+      expect(await invariantViolations(app)).toEqual([]);
+      expect(await lineViolations(app)).toEqual([]);
+    },
+  );
 
   it("closing, unassigning or handing over frees a slot that the line fills", async () => {
     const app = await seeded(["alice"], { capacity: 1 });
@@ -144,46 +147,50 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     expect(await lineViolations(app)).toEqual([]);
   });
 
-  it("a contact-owner chat waits for an owner at capacity and goes to them when they free a slot, emailed if offline", async () => {
-    const { sent, notifier } = recordingNotifier();
-    const app = await testApp({ notifier });
-    await app.store.putUser(profile("owner", { capacity: 1 }));
-    await seedChannel(app, { rule: { autoAssign: true, target: { type: "contact_owner" } } });
-    await app.store.putContact({
-      id: "k1",
-      email: "kim@example.com",
-      ownerId: "owner",
-      visitorTokens: ["tok-kim-0001"],
-    });
-    const first = await app.inbound
-      .receive({
-        channelId: "chat-1",
-        accepts: ["chat"],
-        text: "1",
-        contactKey: { by: "visitorToken", value: "tok-kim-0001" },
-      })
-      .then(created);
-    const second = await app.inbound
-      .receive({
-        channelId: "chat-1",
-        accepts: ["chat"],
-        text: "2",
-        contactKey: { by: "visitorToken", value: "tok-kim-0001" },
-      })
-      .then(created);
-    expect(first.conversation.assigneeId).toBe("owner");
-    expect(second.conversation.waitingSince).toBeDefined();
-    await app.conversations.close((await app.store.getUser("owner"))!, first.conversation.id);
-    await app.waiting.settled();
-    expect(await app.store.getConversation(second.conversation.id)).toMatchObject({ assigneeId: "owner" });
-    // The owner never used the inbox (offline): each assignment, from the line too, emails them.
-    expect(sent).toEqual([
-      { ownerId: "owner", conversationId: first.conversation.id, text: "1" },
-      { ownerId: "owner", conversationId: second.conversation.id, text: "2" },
-    ]);
-    expect(await invariantViolations(app)).toEqual([]);
-    expect(await lineViolations(app)).toEqual([]);
-  });
+  it(
+    "a contact-owner chat waits for an owner at capacity and " +
+      "goes to them when they free a slot, emailed if offline",
+    async () => {
+      const { sent, notifier } = recordingNotifier();
+      const app = await testApp({ notifier });
+      await app.store.putUser(profile("owner", { capacity: 1 }));
+      await seedChannel(app, { rule: { autoAssign: true, target: { type: "contact_owner" } } });
+      await app.store.putContact({
+        id: "k1",
+        email: "kim@example.com",
+        ownerId: "owner",
+        visitorTokens: ["tok-kim-0001"],
+      });
+      const first = await app.inbound
+        .receive({
+          channelId: "chat-1",
+          accepts: ["chat"],
+          text: "1",
+          contactKey: { by: "visitorToken", value: "tok-kim-0001" },
+        })
+        .then(created);
+      const second = await app.inbound
+        .receive({
+          channelId: "chat-1",
+          accepts: ["chat"],
+          text: "2",
+          contactKey: { by: "visitorToken", value: "tok-kim-0001" },
+        })
+        .then(created);
+      expect(first.conversation.assigneeId).toBe("owner");
+      expect(second.conversation.waitingSince).toBeDefined();
+      await app.conversations.close((await app.store.getUser("owner"))!, first.conversation.id);
+      await app.waiting.settled();
+      expect(await app.store.getConversation(second.conversation.id)).toMatchObject({ assigneeId: "owner" });
+      // The owner never used the inbox (offline): each assignment, from the line too, emails them.
+      expect(sent).toEqual([
+        { ownerId: "owner", conversationId: first.conversation.id, text: "1" },
+        { ownerId: "owner", conversationId: second.conversation.id, text: "2" },
+      ]);
+      expect(await invariantViolations(app)).toEqual([]);
+      expect(await lineViolations(app)).toEqual([]);
+    },
+  );
 
   it("returnWhenAway: a user who turns away has their open chats routed again; off by default", async () => {
     const app = await seeded(["alice", "bob"]);
@@ -249,114 +256,137 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     expect(sent).toHaveLength(1); // the first assignment's email, no second one
   });
 
-  it("a contact-owner line pages past entries whose owner is full: a free owner's chat is not hidden behind them", async () => {
-    const app = await testApp({ waiting: { roundSize: 2 } });
-    await app.store.putUser(profile("busy", { capacity: 1 }));
-    await app.store.putUser(profile("free", { capacity: 0 }));
-    await seedChannel(app, { rule: { autoAssign: true, target: { type: "contact_owner" } } });
-    await app.store.putContact({ id: "kb", email: "b@example.com", ownerId: "busy", visitorTokens: ["tok-busy-0001"] });
-    await app.store.putContact({ id: "kf", email: "f@example.com", ownerId: "free", visitorTokens: ["tok-free-0001"] });
-    const from = (token: string, text: string) =>
-      app.inbound
-        .receive({ channelId: "chat-1", accepts: ["chat"], text, contactKey: { by: "visitorToken", value: token } })
-        .then(created);
-    expect((await from("tok-busy-0001", "1")).conversation.assigneeId).toBe("busy");
-    await from("tok-busy-0001", "2"); // waits: busy is full
-    await from("tok-busy-0001", "3"); // waits: busy is full
-    const freeChat = await from("tok-free-0001", "4"); // waits behind them: free has no room yet
-    expect(freeChat.conversation.waitingSince).toBeDefined();
-    // More room for `free`: its chat is third in line, after a full page of `busy`'s.
-    await app.admin.putUser({ ...profile("free"), capacity: 1 });
-    await app.waiting.settled();
-    expect((await app.store.getConversation(freeChat.conversation.id))?.assigneeId).toBe("free");
-    expect(await invariantViolations(app)).toEqual([]);
-    expect(await lineViolations(app)).toEqual([]);
-  });
+  it(
+    "a contact-owner line pages past entries whose owner is full: " + "a free owner's chat is not hidden behind them",
+    async () => {
+      const app = await testApp({ waiting: { roundSize: 2 } });
+      await app.store.putUser(profile("busy", { capacity: 1 }));
+      await app.store.putUser(profile("free", { capacity: 0 }));
+      await seedChannel(app, { rule: { autoAssign: true, target: { type: "contact_owner" } } });
+      await app.store.putContact({
+        id: "kb",
+        email: "b@example.com",
+        ownerId: "busy",
+        visitorTokens: ["tok-busy-0001"],
+      });
+      await app.store.putContact({
+        id: "kf",
+        email: "f@example.com",
+        ownerId: "free",
+        visitorTokens: ["tok-free-0001"],
+      });
+      const from = (token: string, text: string) =>
+        app.inbound
+          .receive({ channelId: "chat-1", accepts: ["chat"], text, contactKey: { by: "visitorToken", value: token } })
+          .then(created);
+      expect((await from("tok-busy-0001", "1")).conversation.assigneeId).toBe("busy");
+      await from("tok-busy-0001", "2"); // waits: busy is full
+      await from("tok-busy-0001", "3"); // waits: busy is full
+      const freeChat = await from("tok-free-0001", "4"); // waits behind them: free has no room yet
+      expect(freeChat.conversation.waitingSince).toBeDefined();
+      // More room for `free`: its chat is third in line, after a full page of `busy`'s.
+      await app.admin.putUser({ ...profile("free"), capacity: 1 });
+      await app.waiting.settled();
+      expect((await app.store.getConversation(freeChat.conversation.id))?.assigneeId).toBe("free");
+      expect(await invariantViolations(app)).toEqual([]);
+      expect(await lineViolations(app)).toEqual([]);
+    },
+  );
 });
 
 describe("visitors see their place in line (docs/api.md)", () => {
-  it("the start answer, its replay, the thread and a bot hand-off that waits all carry waiting: {position, since}", async () => {
-    const h = await apiHarness();
-    await h.app.store.putUser(profile("alice"));
-    await seedChannel(h.app, { rule: usersAndTeams(["alice"]) });
-    await seedChannel(h.app, { channelId: "bot-1", type: "bot", rule: usersAndTeams(["alice"]) });
-    await h.app.setAvailability("alice", "away");
-    const token = "visitor-token-0123456789abcdef";
-    const body = { text: "first", visitorToken: token, idempotencyKey: "k-1" };
-    const first = await h.call({ method: "POST", path: "/chat/chat-1/conversations", as: null, body });
-    expect(first.json.conversation.waiting).toEqual({ position: 1, since: expect.any(String) });
-    const replay = await h.call({ method: "POST", path: "/chat/chat-1/conversations", as: null, body });
-    expect(replay.status).toBe(200);
-    expect(replay.json.conversation.waiting).toEqual(first.json.conversation.waiting);
-    const thread = await h.call({
-      method: "GET",
-      path: `/chat/conversations/${first.json.conversation.id}/messages`,
-      as: null,
-      query: { visitorToken: token },
-    });
-    expect(thread.json.conversation.waiting).toEqual({ position: 1, since: expect.any(String) });
-    const bot = await h.call({
-      method: "POST",
-      path: "/chat/bot-1/conversations",
-      as: null,
-      body: { text: "bot", visitorToken: token },
-    });
-    expect(bot.json.conversation.waiting).toBeUndefined();
-    const handedOff = await h.call({
-      method: "POST",
-      path: `/chat/conversations/${bot.json.conversation.id}/handoff`,
-      as: null,
-      body: { visitorToken: token },
-    });
-    expect(handedOff.json).toMatchObject({ assigned: false, waiting: { position: 1, since: expect.any(String) } });
-  });
+  it(
+    "the start answer, its replay, the thread and a bot " + "hand-off that waits all carry waiting: {position, since}",
+    async () => {
+      const h = await apiHarness();
+      await h.app.store.putUser(profile("alice"));
+      await seedChannel(h.app, { rule: usersAndTeams(["alice"]) });
+      await seedChannel(h.app, { channelId: "bot-1", type: "bot", rule: usersAndTeams(["alice"]) });
+      await h.app.setAvailability("alice", "away");
+      const token = "visitor-token-0123456789abcdef";
+      const body = { text: "first", visitorToken: token, idempotencyKey: "k-1" };
+      const first = await h.call({ method: "POST", path: "/chat/chat-1/conversations", as: null, body });
+      expect(first.json.conversation.waiting).toEqual({ position: 1, since: expect.any(String) });
+      const replay = await h.call({ method: "POST", path: "/chat/chat-1/conversations", as: null, body });
+      expect(replay.status).toBe(200);
+      expect(replay.json.conversation.waiting).toEqual(first.json.conversation.waiting);
+      const thread = await h.call({
+        method: "GET",
+        path: `/chat/conversations/${first.json.conversation.id}/messages`,
+        as: null,
+        query: { visitorToken: token },
+      });
+      expect(thread.json.conversation.waiting).toEqual({ position: 1, since: expect.any(String) });
+      const bot = await h.call({
+        method: "POST",
+        path: "/chat/bot-1/conversations",
+        as: null,
+        body: { text: "bot", visitorToken: token },
+      });
+      expect(bot.json.conversation.waiting).toBeUndefined();
+      const handedOff = await h.call({
+        method: "POST",
+        path: `/chat/conversations/${bot.json.conversation.id}/handoff`,
+        as: null,
+        body: { visitorToken: token },
+      });
+      expect(handedOff.json).toMatchObject({ assigned: false, waiting: { position: 1, since: expect.any(String) } });
+    },
+  );
 });
 
 describe("triggers do not hold the request", () => {
-  it("the request that makes someone eligible answers within its budget; the assignments finish right after", async () => {
-    const app = await testApp({ waiting: { triggerBudgetMs: 0 } });
-    await app.store.putUser(profile("alice"));
-    await seedChannel(app, { rule: usersAndTeams(["alice"]) });
-    await app.setAvailability("alice", "away");
-    for (let i = 0; i < 30; i++) await chat(app, `${i}`);
-    await app.setAvailability("alice", "available");
-    // Answered before the drain (several reads and a transaction) could finish.
-    expect((await line(app)).length).toBeGreaterThan(0);
-    await app.waiting.settled();
-    expect(await line(app)).toEqual([]);
-    expect((await app.store.getUser("alice"))?.openCount).toBe(30);
-  });
+  it(
+    "the request that makes someone eligible answers within its budget; " + "the assignments finish right after",
+    async () => {
+      const app = await testApp({ waiting: { triggerBudgetMs: 0 } });
+      await app.store.putUser(profile("alice"));
+      await seedChannel(app, { rule: usersAndTeams(["alice"]) });
+      await app.setAvailability("alice", "away");
+      for (let i = 0; i < 30; i++) await chat(app, `${i}`);
+      await app.setAvailability("alice", "available");
+      // Answered before the drain (several reads and a transaction) could finish.
+      expect((await line(app)).length).toBeGreaterThan(0);
+      await app.waiting.settled();
+      expect(await line(app)).toEqual([]);
+      expect((await app.store.getUser("alice"))?.openCount).toBe(30);
+    },
+  );
 });
 
 describe("the waiting line under bursts", () => {
-  it("a burst from one router per chat with every agent away: each chat waits once, directly or through the routing queue", async () => {
-    const app = await seeded(["a1", "a2"], { capacity: 6 });
-    for (const id of ["a1", "a2"]) await app.setAvailability(id, "away");
-    const results = await Promise.all(
-      Array.from({ length: 12 }, (_, i) =>
-        createApp({ db: clients(), tableName: app.tableName, clock: app.clock })
-          .inbound.receive({
-            channelId: "chat-1",
-            accepts: ["chat"],
-            text: `${i}`,
-            contactKey: null,
-          })
-          .then(created),
-      ),
-    );
-    expect(results.every((r) => r.conversation.assigneeId === null)).toBe(true);
-    expect((await line(app)).sort()).toEqual(results.map((r) => r.conversation.id).sort());
-    expect(await lineViolations(app)).toEqual([]);
-    // The first back takes all it can (capacity 6) at once; the second takes the rest.
-    await app.setAvailability("a1", "available");
-    await app.waiting.settled();
-    expect((await dump(app)).users.map((u) => u.openCount)).toEqual([6, 0]);
-    await app.setAvailability("a2", "available");
-    await app.waiting.settled();
-    expect((await dump(app)).users.map((u) => u.openCount)).toEqual([6, 6]);
-    expect(await invariantViolations(app)).toEqual([]);
-    expect(await lineViolations(app)).toEqual([]);
-  });
+  it(
+    "a burst from one router per chat with every agent away: " +
+      "each chat waits once, directly or through the routing queue",
+    async () => {
+      const app = await seeded(["a1", "a2"], { capacity: 6 });
+      for (const id of ["a1", "a2"]) await app.setAvailability(id, "away");
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          createApp({ db: clients(), tableName: app.tableName, clock: app.clock })
+            .inbound.receive({
+              channelId: "chat-1",
+              accepts: ["chat"],
+              text: `${i}`,
+              contactKey: null,
+            })
+            .then(created),
+        ),
+      );
+      expect(results.every((r) => r.conversation.assigneeId === null)).toBe(true);
+      expect((await line(app)).sort()).toEqual(results.map((r) => r.conversation.id).sort());
+      expect(await lineViolations(app)).toEqual([]);
+      // The first back takes all it can (capacity 6) at once; the second takes the rest.
+      await app.setAvailability("a1", "available");
+      await app.waiting.settled();
+      expect((await dump(app)).users.map((u) => u.openCount)).toEqual([6, 0]);
+      await app.setAvailability("a2", "available");
+      await app.waiting.settled();
+      expect((await dump(app)).users.map((u) => u.openCount)).toEqual([6, 6]);
+      expect(await invariantViolations(app)).toEqual([]);
+      expect(await lineViolations(app)).toEqual([]);
+    },
+  );
 });
 
 describe("the sweeper", () => {
@@ -385,21 +415,25 @@ describe("the sweeper", () => {
     expect((await app.store.getConversation(waited.conversation.id))?.assigneeId).toBe("alice");
   });
 
-  it("assigns what no request triggered, and routes a queue left by a crashed router; running it again changes nothing", async () => {
-    const app = await seeded(["alice"]);
-    await app.setAvailability("alice", "away");
-    const waited = await chat(app);
-    // Availability changed behind the service's back (no trigger ran): only the sweep can notice.
-    await app.store.updatePresence("alice", { availability: "available" });
-    const first = await app.sweep();
-    expect(first).toMatchObject({ channels: 1, assigned: 1 });
-    expect((await app.store.getConversation(waited.conversation.id))?.routing?.waited?.trigger).toEqual({
-      kind: "sweep",
-    });
-    expect(await app.sweep()).toMatchObject({ assigned: 0 });
-    expect(await invariantViolations(app)).toEqual([]);
-    expect(await lineViolations(app)).toEqual([]);
-  });
+  it(
+    "assigns what no request triggered, and routes a queue " +
+      "left by a crashed router; running it again changes nothing",
+    async () => {
+      const app = await seeded(["alice"]);
+      await app.setAvailability("alice", "away");
+      const waited = await chat(app);
+      // Availability changed behind the service's back (no trigger ran): only the sweep can notice.
+      await app.store.updatePresence("alice", { availability: "available" });
+      const first = await app.sweep();
+      expect(first).toMatchObject({ channels: 1, assigned: 1 });
+      expect((await app.store.getConversation(waited.conversation.id))?.routing?.waited?.trigger).toEqual({
+        kind: "sweep",
+      });
+      expect(await app.sweep()).toMatchObject({ assigned: 0 });
+      expect(await invariantViolations(app)).toEqual([]);
+      expect(await lineViolations(app)).toEqual([]);
+    },
+  );
 
   it("a sweeper racing a request, and two sweepers, never double-assign", async () => {
     const app = await seeded(["alice", "bob", "carol"], { capacity: 4 });
@@ -467,54 +501,58 @@ describe("concurrency: nobody waits while an eligible agent is free", () => {
     expect(await lineViolations(app)).toEqual([]);
   });
 
-  it("done when: every agent away, 20 chats wait; three turn available; within 2 s all are assigned, oldest first, level; stats show the waits", async () => {
-    const h = await apiHarness();
-    const agents = ["alice", "bob", "carol"];
-    // No capacity limit. The three come back together: each drain reads the pool a few reads after its own
-    // availability write, by when all three are available, and decides least busy over the whole pool.
-    // (Agents back minutes apart would not level: the first one back takes what it can, by design.)
-    for (const id of agents) await h.app.store.putUser(profile(id, { capacity: null }));
-    await seedChannel(h.app, { rule: usersAndTeams(agents) });
-    for (const id of agents) await h.app.setAvailability(id, "away");
-    const ids: string[] = [];
-    for (let i = 0; i < 20; i++) {
-      const r = await h.call({
-        method: "POST",
-        path: "/chat/chat-1/conversations",
-        as: null,
-        body: { text: `chat ${i}` },
+  it(
+    "done when: every agent away, 20 chats wait; three turn available; " +
+      "within 2 s all are assigned, oldest first, level; stats show the waits",
+    async () => {
+      const h = await apiHarness();
+      const agents = ["alice", "bob", "carol"];
+      // No capacity limit. The three come back together: each drain reads the pool a few reads after its
+      // own availability write, by when all three are available, and decides least busy over the whole pool.
+      // (Agents back minutes apart would not level: the first one back takes what it can, by design.)
+      for (const id of agents) await h.app.store.putUser(profile(id, { capacity: null }));
+      await seedChannel(h.app, { rule: usersAndTeams(agents) });
+      for (const id of agents) await h.app.setAvailability(id, "away");
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const r = await h.call({
+          method: "POST",
+          path: "/chat/chat-1/conversations",
+          as: null,
+          body: { text: `chat ${i}` },
+        });
+        expect(r.status).toBe(201);
+        expect(r.json.conversation.waiting).toEqual({ position: i + 1, since: expect.any(String) });
+        ids.push(r.json.conversation.id);
+        h.app.clock.advance(10_000);
+      }
+      const waitingStats = await h.call({ method: "GET", path: "/channels/chat-1/stats", as: ADMIN });
+      expect(waitingStats.json).toMatchObject({ channelId: "chat-1", waiting: 20, oldestWaitMs: 200_000 });
+      const started = performance.now();
+      await Promise.all(
+        agents.map((sub) =>
+          h.call({ method: "PUT", path: "/me/availability", as: { sub }, body: { availability: "available" } }),
+        ),
+      );
+      await h.app.waiting.settled();
+      expect(performance.now() - started).toBeLessThan(2000);
+      const { conversations, users } = await dump(h.app);
+      expect(conversations.every((c) => c.assigneeId !== null)).toBe(true);
+      const loads = users.map((u) => u.openCount);
+      expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(1);
+      // Oldest first: assignment times never run against arrival order.
+      const byArrival = ids.map((id) => conversations.find((c) => c.id === id)!.routing!.waited!.ms);
+      expect([...byArrival].sort((a, b) => b - a)).toEqual(byArrival);
+      const stats = await h.call({ method: "GET", path: "/channels/chat-1/stats", as: ADMIN });
+      expect(stats.json).toMatchObject({
+        waiting: 0,
+        oldestWaitMs: null,
+        lastHour: { assigned: 20, p50Ms: 100_000, p95Ms: 190_000 },
       });
-      expect(r.status).toBe(201);
-      expect(r.json.conversation.waiting).toEqual({ position: i + 1, since: expect.any(String) });
-      ids.push(r.json.conversation.id);
-      h.app.clock.advance(10_000);
-    }
-    const waitingStats = await h.call({ method: "GET", path: "/channels/chat-1/stats", as: ADMIN });
-    expect(waitingStats.json).toMatchObject({ channelId: "chat-1", waiting: 20, oldestWaitMs: 200_000 });
-    const started = performance.now();
-    await Promise.all(
-      agents.map((sub) =>
-        h.call({ method: "PUT", path: "/me/availability", as: { sub }, body: { availability: "available" } }),
-      ),
-    );
-    await h.app.waiting.settled();
-    expect(performance.now() - started).toBeLessThan(2000);
-    const { conversations, users } = await dump(h.app);
-    expect(conversations.every((c) => c.assigneeId !== null)).toBe(true);
-    const loads = users.map((u) => u.openCount);
-    expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(1);
-    // Oldest first: assignment times never run against arrival order.
-    const byArrival = ids.map((id) => conversations.find((c) => c.id === id)!.routing!.waited!.ms);
-    expect([...byArrival].sort((a, b) => b - a)).toEqual(byArrival);
-    const stats = await h.call({ method: "GET", path: "/channels/chat-1/stats", as: ADMIN });
-    expect(stats.json).toMatchObject({
-      waiting: 0,
-      oldestWaitMs: null,
-      lastHour: { assigned: 20, p50Ms: 100_000, p95Ms: 190_000 },
-    });
-    expect((await h.call({ method: "GET", path: "/channels/nope/stats", as: ADMIN })).status).toBe(404);
-    expect((await h.call({ method: "GET", path: "/channels/chat-1/stats", as: { sub: "alice" } })).status).toBe(403);
-    expect(await invariantViolations(h.app)).toEqual([]);
-    expect(await lineViolations(h.app)).toEqual([]);
-  });
+      expect((await h.call({ method: "GET", path: "/channels/nope/stats", as: ADMIN })).status).toBe(404);
+      expect((await h.call({ method: "GET", path: "/channels/chat-1/stats", as: { sub: "alice" } })).status).toBe(403);
+      expect(await invariantViolations(h.app)).toEqual([]);
+      expect(await lineViolations(h.app)).toEqual([]);
+    },
+  );
 });

@@ -3,7 +3,8 @@ import { parseEmail } from "#shared/adapters/mime/parse";
 
 const htmlEmail = (html: string) =>
   Buffer.from(
-    `From: Kim <kim@customer.example>\r\nTo: help@shop.example\r\nSubject: html\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${html}\r\n`,
+    `From: Kim <kim@customer.example>\r\nTo: help@shop.example\r\nSubject: html\r\n` +
+      `MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${html}\r\n`,
   );
 
 describe("item 4: HTML-only mail becomes text in linear time", () => {
@@ -33,10 +34,13 @@ describe("item 4: HTML-only mail becomes text in linear time", () => {
     }
   });
 
-  it("keeps the text: paragraphs and breaks become new lines, scripts and styles are dropped, entities decoded", async () => {
-    const parsed = await parseEmail(
-      htmlEmail("<style>p{}</style><p>Hello&nbsp;team</p><script>alert(1)</script><p>Thanks &amp; bye<br>Kim</p>"),
-    );
-    expect(parsed.text).toBe("Hello team\nThanks & bye\nKim");
-  });
+  it(
+    "keeps the text: paragraphs and breaks become new lines, " + "scripts and styles are dropped, entities decoded",
+    async () => {
+      const parsed = await parseEmail(
+        htmlEmail("<style>p{}</style><p>Hello&nbsp;team</p><script>alert(1)</script><p>Thanks &amp; bye<br>Kim</p>"),
+      );
+      expect(parsed.text).toBe("Hello team\nThanks & bye\nKim");
+    },
+  );
 });

@@ -15,10 +15,10 @@ export interface EmailIngestConfig {
 
 /**
  * The SES receipt event (S3 action first, then this Lambda action), the inbound side of SES next to the
- * sending side (email-sender.ts); the email service it feeds is shared/domain/email.ts. Here: for each record, read the raw
- * message SES stored, parse it under caps, and hand it to the email service. A message over the size
- * cap (SES accepts up to 40 MB) still becomes a conversation: its head is parsed, its parts are listed
- * as omitted, and the raw message stays in the bucket for whoever needs it.
+ * sending side (email-sender.ts); the email service it feeds is shared/domain/email.ts. Here: for each
+ * record, read the raw message SES stored, parse it under caps, and hand it to the email service. A message
+ * over the size cap (SES accepts up to 40 MB) still becomes a conversation: its head is parsed, its parts
+ * are listed as omitted, and the raw message stays in the bucket for whoever needs it.
  * A message that cannot be accepted (hostile, unreadable) is dropped with a reason, not retried
  * forever; infrastructure errors propagate so Lambda retries and then the DLQ keeps the event.
  */
@@ -38,10 +38,8 @@ export async function ingestSesEvent(
       } else {
         (deps.metrics ?? noMetrics).count(METRIC.oversizedEmail);
         const head = await parseHead(raw.head);
-        parsed = {
-          ...head,
-          text: `${head.text}\n\n${omittedNote(raw.size, raw.parts, raw.head.length, `s3://${deps.config.bucket}/${key}`)}`.trim(),
-        };
+        const note = omittedNote(raw.size, raw.parts, raw.head.length, `s3://${deps.config.bucket}/${key}`);
+        parsed = { ...head, text: `${head.text}\n\n${note}`.trim() };
       }
       outcomes.push(
         await deps.email.receive({

@@ -79,7 +79,8 @@ export class SesOwnerNotifier implements OwnerNotifier {
           ),
           Body: {
             Text: text(
-              `Hello ${owner.name},\n\nA contact you own wrote while you were away:\n\n${customerMessage}\n\nOpen the conversation: ${link}\n`,
+              `Hello ${owner.name},\n\nA contact you own wrote while you were away:\n\n` +
+                `${customerMessage}\n\nOpen the conversation: ${link}\n`,
             ),
           },
         },

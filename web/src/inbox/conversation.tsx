@@ -301,7 +301,8 @@ function WhyThisOwner({ conv, dir }: { conv: ConversationDetail; dir: Directory 
       {changed && (
         <p class="by-hand" role="note">
           {byHand
-            ? `Changed by hand: the current owner (${owner}) was set after the routing decision below, not by it. The notes in the thread say who changed it and when.`
+            ? `Changed by hand: the current owner (${owner}) was set after the routing decision below, not by it. ` +
+              "The notes in the thread say who changed it and when."
             : `The owner changed since the routing decision below: it is ${owner} now.`}
         </p>
       )}
@@ -321,7 +322,8 @@ function WhyThisOwner({ conv, dir }: { conv: ConversationDetail; dir: Directory 
             {!record.rule
               ? "none: given to a team by hand"
               : record.rule.target.type === "contact_owner"
-                ? `contact owner${record.rule.target.fallbackUserId ? `, else ${dir.userName(record.rule.target.fallbackUserId)}` : ""}`
+                ? "contact owner" +
+                  (record.rule.target.fallbackUserId ? `, else ${dir.userName(record.rule.target.fallbackUserId)}` : "")
                 : `users ${record.rule.target.userIds.map(dir.userName).join(", ") || "none"}; teams ${
                     record.rule.target.teamIds.map(dir.teamName).join(", ") || "none"
                   }`}{" "}

@@ -283,12 +283,14 @@ function Teams({ client, data, reload }: Section) {
           <Empty>No teams yet.</Empty>
         ) : (
           <ul class="plain">
-            {data.teams.map((t) => (
-              <li key={t.id}>
-                {t.name} <span class="muted">{t.id}</span> · {data.users.filter((u) => u.primaryTeamId === t.id).length}{" "}
-                primary members
-              </li>
-            ))}
+            {data.teams.map((t) => {
+              const primaryMembers = data.users.filter((u) => u.primaryTeamId === t.id).length;
+              return (
+                <li key={t.id}>
+                  {t.name} <span class="muted">{t.id}</span> · {primaryMembers} primary members
+                </li>
+              );
+            })}
           </ul>
         )}
       </section>
@@ -348,7 +350,8 @@ function Inboxes({ client, data, reload }: Section) {
                 {i.name} <span class="muted">{i.id}</span> ·{" "}
                 {i.access.type === "everyone"
                   ? "everyone"
-                  : `restricted to ${[...i.access.teamIds.map((t) => `team ${t}`), ...i.access.userIds].join(", ") || "nobody"}`}{" "}
+                  : "restricted to " +
+                    ([...i.access.teamIds.map((t) => `team ${t}`), ...i.access.userIds].join(", ") || "nobody")}{" "}
                 <button
                   type="button"
                   aria-label={`Edit ${i.name}`}

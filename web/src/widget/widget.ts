@@ -100,7 +100,6 @@ function start(script: HTMLScriptElement): void {
   bubble.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z");
   svg.append(bubble);
   launcher.append(svg);
-  ('<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>');
   const panel = el("section", { class: "panel", id: "panel", role: "dialog", "aria-label": "Chat", hidden: "" });
   const head = el("header");
   head.append(el("h2", {}, "Chat with us"));
@@ -178,7 +177,8 @@ function start(script: HTMLScriptElement): void {
     try {
       const t = await call<VisitorThread>(
         "GET",
-        `/chat/conversations/${encodeURIComponent(saved.conversationId)}/messages?visitorToken=${encodeURIComponent(visitorToken!)}`,
+        `/chat/conversations/${encodeURIComponent(saved.conversationId)}/messages` +
+          `?visitorToken=${encodeURIComponent(visitorToken!)}`,
       );
       renderMessages(t.messages);
       renderStatus(t.conversation ?? { status: t.status ?? "open", ...(t.waiting ? { waiting: t.waiting } : {}) });
