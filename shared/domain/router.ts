@@ -260,7 +260,8 @@ export class Router {
         attempt + 1,
       );
       if (live.length === 0) break;
-      if (outcome.freshUsers.length === 0 && !outcome.transient) continue; // only duplicates failed: retry the rest at once
+      // Only duplicates failed: retry the rest at once.
+      if (outcome.freshUsers.length === 0 && !outcome.transient) continue;
       if (queueable && outcome.freshUsers.length > 0) {
         useQueue = true; // least busy lost to another router: combine through the queue instead of chasing
       } else if (snap?.pool && outcome.freshUsers.length > 0 && !outcome.transient && !patchedSinceRead) {

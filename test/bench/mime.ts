@@ -11,14 +11,19 @@ export interface MimeRow {
 }
 
 const head =
-  "From: Kim <kim@customer.example>\r\nTo: help@shop.example\r\nSubject: bench\r\nMessage-ID: <bench@customer.example>\r\nMIME-Version: 1.0\r\n";
+  "From: Kim <kim@customer.example>\r\nTo: help@shop.example\r\nSubject: bench\r\n" +
+  "Message-ID: <bench@customer.example>\r\nMIME-Version: 1.0\r\n";
 
 /** Inputs: a realistic 1 MB message, and hostile ones meant to make a parser run long or blow up. */
 function cases(): Array<{ name: string; raw: Buffer; budgetMs: number }> {
   const line = "The quick brown fox jumps over the lazy dog, again and again, for a long time.\r\n";
   const text = line.repeat(Math.ceil(400_000 / line.length));
   const attachment = Buffer.alloc(450_000, 7).toString("base64").replace(/.{76}/g, "$&\r\n");
-  const oneMb = `${head}Content-Type: multipart/mixed; boundary="M"\r\n\r\n--M\r\nContent-Type: text/plain\r\n\r\n${text}\r\n--M\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="a.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n${attachment}\r\n--M--\r\n`;
+  const oneMb =
+    `${head}Content-Type: multipart/mixed; boundary="M"\r\n\r\n` +
+    `--M\r\nContent-Type: text/plain\r\n\r\n${text}\r\n` +
+    `--M\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="a.pdf"\r\n` +
+    `Content-Transfer-Encoding: base64\r\n\r\n${attachment}\r\n--M--\r\n`;
   let nested = "Content-Type: text/plain\r\n\r\ndeep\r\n";
   for (let i = 0; i < 5000; i++)
     nested = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${nested}--b${i}--\r\n`;

@@ -318,7 +318,8 @@ export class DynamoRoutingStore implements RoutingStore {
             Key: keys.conversation(entry.conversationId),
             // gsi4sk: an assignment from the line is a change the inbox's live feed must show.
             UpdateExpression:
-              "SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, version = version + :one, gsi4sk = :changed REMOVE waitingSince",
+              "SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, " +
+              "version = version + :one, gsi4sk = :changed REMOVE waitingSince",
             ConditionExpression: cond.expression,
             ExpressionAttributeValues: {
               ...cond.values,
@@ -483,7 +484,10 @@ export class DynamoRoutingStore implements RoutingStore {
             TableName: this.tableName,
             Key: keys.conversation(entry.conversationId),
             // gsi4sk: the drain is a change the inbox's live feed must show (keys.ts changeFeedKeys).
-            UpdateExpression: `SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, version = version + :one, gsi4sk = :changed${waits ? ", waitingSince = :now" : ""} REMOVE routingPending`,
+            UpdateExpression:
+              "SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, " +
+              `version = version + :one, gsi4sk = :changed${waits ? ", waitingSince = :now" : ""} ` +
+              "REMOVE routingPending",
             ConditionExpression: cond.ConditionExpression,
             ExpressionAttributeValues: {
               ...cond.values,
