@@ -42,4 +42,16 @@ describe("the layers (CONTRIBUTING.md, Layout)", () => {
       }
     }
   });
+
+  it("every source line fits the formatter's 120 columns (it does not split strings or comments)", () => {
+    const long: string[] = [];
+    for (const dir of ["shared", "functions", "infra", "test", "web/src"]) {
+      for (const { file, text } of sources(dir)) {
+        text.split("\n").forEach((line, i) => {
+          if (line.length > 120) long.push(`${file}:${i + 1} (${line.length})`);
+        });
+      }
+    }
+    expect(long).toEqual([]);
+  });
 });
