@@ -7,8 +7,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../infra/local/dynoxide";
 import { issueToken } from "../../infra/local/gateway";
+import { testPort } from "../support/local-runtime";
 import { api, browserAvailable, launch, screenshot, startRuntime, type Runtime } from "./support";
 
 const CLIENT_ID = "inbox-client";
@@ -25,7 +25,7 @@ describe.skipIf(!browserAvailable())("hosted sign-in with authorization code + P
     await api(rt)("PUT", "/users/pat", { name: "Pat", email: "pat@example.com", seat: "service" });
     await api(rt)("PUT", "/inboxes/main", { name: "Main", access: { type: "everyone" } });
     const codes = new Map<string, { challenge: string; redirectUri: string }>();
-    const port = await freePort();
+    const port = await testPort();
     cognitoUrl = `http://127.0.0.1:${port}`;
     cognito = createServer(async (req, res) => {
       const url = new URL(req.url ?? "/", cognitoUrl);

@@ -2,9 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
-import { freePort } from "../../infra/local/dynoxide";
 import { issueToken } from "../../infra/local/gateway";
-import { startLocalRuntime, stopLocalRuntime } from "../support/local-runtime";
+import { startOnFreePorts, stopLocalRuntime } from "../support/local-runtime";
 
 const root = path.resolve(new URL("../..", import.meta.url).pathname);
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -34,14 +33,7 @@ export interface Runtime {
 /** `npm start`'s program on free ports and a fresh data directory; resolves at its `ready` line. */
 export async function startRuntime(): Promise<Runtime> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "routing-browser-"));
-  const env = {
-    PORT: String(await freePort()),
-    DYNAMODB_PORT: String(await freePort()),
-    S3_PORT: String(await freePort()),
-    SES_PORT: String(await freePort()),
-    ROUTING_DATA_DIR: dataDir,
-  };
-  const rt = await startLocalRuntime(env);
+  const rt = await startOnFreePorts({ ROUTING_DATA_DIR: dataDir });
   const stop = async () => {
     await stopLocalRuntime(rt, "SIGTERM");
     rmSync(dataDir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../../infra/local/dynoxide";
+import { testPort } from "../support/local-runtime";
 
 const root = path.resolve(new URL("../..", import.meta.url).pathname);
 const run = promisify(execFile);
@@ -112,9 +112,9 @@ describe("where the embedded engine has no build", () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), "routing-nodyn-"));
     const env: Record<string, string | undefined> = {
       ...process.env,
-      PORT: String(await freePort()),
-      S3_PORT: String(await freePort()),
-      SES_PORT: String(await freePort()),
+      PORT: String(await testPort()),
+      S3_PORT: String(await testPort()),
+      SES_PORT: String(await testPort()),
       ROUTING_DATA_DIR: dataDir,
     };
     delete env.DYNAMODB_ENDPOINT;
@@ -129,9 +129,9 @@ describe("where the embedded engine has no build", () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), "routing-nodyn-"));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      PORT: String(await freePort()),
-      S3_PORT: String(await freePort()),
-      SES_PORT: String(await freePort()),
+      PORT: String(await testPort()),
+      S3_PORT: String(await testPort()),
+      SES_PORT: String(await testPort()),
       ROUTING_DATA_DIR: dataDir,
     };
     expect(env.DYNAMODB_ENDPOINT).toMatch(/^http:/); // the suite's own engine, started by the global setup

@@ -4,10 +4,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { freePort } from "../../infra/local/dynoxide";
 import { createDynamoClients } from "#shared/adapters/dynamo/client";
 import { signatureHeader } from "#shared/http/signature";
-import { type LocalRuntime, startLocalRuntime, stopLocalRuntime } from "../support/local-runtime";
+import {
+  type LocalRuntime,
+  startLocalRuntime,
+  startOnFreePorts,
+  stopLocalRuntime,
+  testPort,
+} from "../support/local-runtime";
 
 type Runtime = LocalRuntime;
 const start = startLocalRuntime;
@@ -33,14 +38,8 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
 
   it("routes chat, email and form end to end, notifies an offline owner, " +
     "survives a restart, and Ctrl-C leaves nothing", async () => {
-    const env = {
-      PORT: String(await freePort()),
-      DYNAMODB_PORT: String(await freePort()),
-      S3_PORT: String(await freePort()),
-      SES_PORT: String(await freePort()),
-      ROUTING_DATA_DIR: dataDir,
-    };
-    const rt = await start(env);
+    const rt = await startOnFreePorts({ ROUTING_DATA_DIR: dataDir });
+    const { env } = rt;
     running.push(rt);
     const admin = { authorization: `Bearer ${rt.adminToken}`, "content-type": "application/json" };
     const req = async (
@@ -155,7 +154,8 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
     for (const port of rt.ports) expect(await listening(port)).toBe(false);
 
     // Restart on the same data: nothing lost.
-    const again = await start(env);
+    // On fresh ports: the old ones may have been taken meanwhile; the data directory is what carries over.
+    const again = await startOnFreePorts({ ROUTING_DATA_DIR: dataDir });
     running.push(again);
     const token = `Bearer ${again.adminToken}`;
     const users = (await (await fetch(`${again.url}/users`, { headers: { authorization: token } })).json()) as {
@@ -171,15 +171,9 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
   }, 60_000);
 
   it("the sweeper timer assigns a waiting chat that no request triggered", async () => {
-    const env = {
-      PORT: String(await freePort()),
-      DYNAMODB_PORT: String(await freePort()),
-      S3_PORT: String(await freePort()),
-      SES_PORT: String(await freePort()),
-      ROUTING_DATA_DIR: mkdtempSync(path.join(tmpdir(), "routing-e2e-sweep-")),
-      SWEEP_INTERVAL_MS: "300",
-    };
-    const rt = await start(env);
+    const sweepDir = mkdtempSync(path.join(tmpdir(), "routing-e2e-sweep-"));
+    const rt = await startOnFreePorts({ ROUTING_DATA_DIR: sweepDir, SWEEP_INTERVAL_MS: "300" });
+    const { env } = rt;
     running.push(rt);
     const admin = { authorization: `Bearer ${rt.adminToken}`, "content-type": "application/json" };
     const put = async (p: string, body: unknown) =>
@@ -224,7 +218,7 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
     expect(alice.openCount).toBe(1);
     expect(rt.output()).toMatch(/^sweep: 1 waiting conversation\(s\) assigned/m);
     expect(await stop(rt, "SIGINT")).toBe(0);
-    rmSync(env.ROUTING_DATA_DIR, { recursive: true, force: true });
+    rmSync(sweepDir, { recursive: true, force: true });
   }, 60_000);
 
   it("a port already in use gives a clear message naming the port and the variable that moves it", async () => {
@@ -233,7 +227,7 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
     const port = (blocker.address() as net.AddressInfo).port;
     try {
       await expect(
-        start({ PORT: String(port), SES_PORT: String(await freePort()), ROUTING_DATA_DIR: dataDir }),
+        start({ PORT: String(port), SES_PORT: String(await testPort()), ROUTING_DATA_DIR: dataDir }),
       ).rejects.toThrow(new RegExp(`port ${port} is already in use: set PORT to another port`));
     } finally {
       blocker.close();
