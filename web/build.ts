@@ -12,7 +12,7 @@ import { gzipSync } from "node:zlib";
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const WEB_DIST = path.join(here, "dist");
 
-/** Gzipped budgets (the issue's): the inbox at most 100 KB, the widget at most 25 KB. */
+/** Gzipped budgets (README "Web inbox and widget"): the inbox at most 100 KB, the widget at most 25 KB. */
 export const BUDGETS = { "app.js": 100 * 1024, "widget.js": 25 * 1024 } as const;
 
 export interface BundleSize {

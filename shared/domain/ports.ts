@@ -38,8 +38,7 @@ export interface Stopwatch {
 
 /**
  * The time a request has left (deployed: the Lambda's remaining time, under API Gateway's 30 s). Routing
- * stops before it runs out and answers with the conversation created and waiting (issue: deadline-aware
- * routing; docs/routing.md §5.5).
+ * stops before it runs out and answers with the conversation created and waiting (docs/routing.md §5.5).
  */
 export interface Deadline {
   remainingMs(): number;

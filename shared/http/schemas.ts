@@ -5,7 +5,7 @@ import { ValidationError } from "../domain/errors";
 export const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/, "use 1-128 letters, digits and _ . : @ -");
 const email = z.string().trim().email().max(254);
 /**
- * A visitor token (CONTRACTS 1, docs/api.md): 22-128 base64url characters. It becomes part of a table key
+ * A visitor token (docs/api.md, "Visitor chat"): 22-128 base64url characters. It becomes part of a table key
  * and of a Set-Cookie header, so anything else is refused before any write.
  */
 export const VISITOR_TOKEN = /^[A-Za-z0-9_-]{22,128}$/;

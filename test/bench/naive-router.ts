@@ -5,7 +5,7 @@ import type { RandomSource, RoutingStore } from "#shared/domain/ports";
 import type { Conversation } from "#shared/domain/types";
 
 /**
- * The baseline the issue describes: read loads, pick, one conditional write, and on failure start
+ * The baseline (README "Bursts"): read loads, pick, one conditional write, and on failure start
  * over at once. Same store, same pool reads and same commit as ours, so only the contention strategy
  * differs.
  */

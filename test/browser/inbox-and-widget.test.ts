@@ -1,6 +1,7 @@
 /**
  * The web inbox and the chat widget in a real Chromium, against `npm start`'s program: the four flows
- * of the issue, each ending on a screenshot (test-artifacts/browser/, git-ignored).
+ * an agent and a visitor go through (README "Web inbox and widget"), each ending on a screenshot
+ * (test-artifacts/browser/, git-ignored).
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -12,7 +12,7 @@ import { TEST_BUCKET } from "../support/global-setup";
 import { ADMIN, apiHarness, FORM_KEY, type Call } from "../support/http";
 
 /**
- * Issue 12's table: every route of the route table gets inputs a client could send that are wrong
+ * The bad-input table: every route of the route table gets inputs a client could send that are wrong
  * (types, missing fields, oversize, bad ids, bad cookies, bad cursors, bad signatures), and team email
  * gets hostile MIME. Each must answer a 4xx in the error shape (never a 5xx) and leave the table exactly
  * as it was: the whole table is compared item by item after every case.
@@ -461,7 +461,7 @@ function cases(conversationId: string, botConversationId: string): Case[] {
   return out;
 }
 
-describe("issue 12: bad input on every route answers 4xx in the error shape and changes nothing", () => {
+describe("bad input on every route answers 4xx in the error shape and changes nothing", () => {
   let h: H;
   let table: Case[];
   let before: string[];

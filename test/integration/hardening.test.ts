@@ -12,7 +12,7 @@ import { ADMIN, apiHarness, FORM_KEY } from "../support/http";
 
 type H = Awaited<ReturnType<typeof apiHarness>>;
 
-/** Visitor tokens in the contract's format (CONTRACTS 1): 22-128 base64url characters. */
+/** Visitor tokens in the contract's format (docs/api.md): 22-128 base64url characters. */
 const tok = (name: string) => `${name}-${"x".repeat(22)}`.slice(0, 40);
 const identityHash = (secret: string, email: string) =>
   createHmac("sha256", secret).update(email.trim().toLowerCase()).digest("hex");
@@ -82,7 +82,7 @@ const inbound = (over: Partial<InboundEmail>): InboundEmail => ({
   ...over,
 });
 
-describe("issue 12: product holes", () => {
+describe("acting as someone else: identity, threading, idempotency", () => {
   let h: H;
   let identitySecret: string;
   beforeEach(async () => {
@@ -91,8 +91,7 @@ describe("issue 12: product holes", () => {
   });
 
   it(
-    "item 1: a token-less replay of a known idempotency key " +
-      "never reveals the first visitor's token or conversation",
+    "a token-less replay of a known idempotency key " + "never reveals the first visitor's token or conversation",
     async () => {
       const first = await h.call({
         method: "POST",
@@ -129,8 +128,7 @@ describe("issue 12: product holes", () => {
   );
 
   it(
-    "item 2: an anonymous identify with a customer's email links nothing, " +
-      "creates no contact and drives no owner routing",
+    "an anonymous identify with a customer's email links nothing, " + "creates no contact and drives no owner routing",
     async () => {
       const before = await contacts(h);
       for (let i = 0; i < 20; i++) {
@@ -174,53 +172,50 @@ describe("issue 12: product holes", () => {
     },
   );
 
-  it(
-    "item 2: a valid identityHash (the site's backend vouches) " + "links the visitor, so owner routing applies",
-    async () => {
-      const r = await h.call({
-        method: "POST",
-        path: "/chat/identify",
-        as: null,
-        body: {
-          channelId: "owner-chat",
-          visitorToken: tok("vip"),
-          email: " VIP@corp.test",
-          identityHash: identityHash(identitySecret, "VIP@corp.test"),
-        },
-      });
-      expect([r.status, r.json.verified]).toEqual([200, true]);
-      const chat = await h.call({
-        method: "POST",
-        path: "/chat/owner-chat/conversations",
-        as: null,
-        body: { text: "hi" },
-        cookies: [`routing_visitor=${tok("vip")}`],
-      });
-      expect(chat.json.conversation).toMatchObject({ assigned: true, agent: { name: "Bob" } });
-      const seen = await h.call({
-        method: "GET",
-        path: `/conversations/${chat.json.conversation.id}`,
-        as: { sub: "bob" },
-      });
-      expect(seen.json.visitor).toEqual({ email: "vip@corp.test", verified: true, contactId: "vip" });
-      // The identity secret differs from a form signing secret and from other channels' secrets.
-      expect(identitySecret).not.toBe(formSigningSecret(FORM_KEY, "owner-chat"));
-      const other = await h.call({
-        method: "POST",
-        path: "/chat/identify",
-        as: null,
-        body: {
-          channelId: "web-chat",
-          visitorToken: tok("vip2"),
-          email: "vip@corp.test",
-          identityHash: identityHash(identitySecret, "vip@corp.test"),
-        },
-      });
-      expect(other.json.verified).toBe(false);
-    },
-  );
+  it("a valid identityHash (the site's backend vouches) " + "links the visitor, so owner routing applies", async () => {
+    const r = await h.call({
+      method: "POST",
+      path: "/chat/identify",
+      as: null,
+      body: {
+        channelId: "owner-chat",
+        visitorToken: tok("vip"),
+        email: " VIP@corp.test",
+        identityHash: identityHash(identitySecret, "VIP@corp.test"),
+      },
+    });
+    expect([r.status, r.json.verified]).toEqual([200, true]);
+    const chat = await h.call({
+      method: "POST",
+      path: "/chat/owner-chat/conversations",
+      as: null,
+      body: { text: "hi" },
+      cookies: [`routing_visitor=${tok("vip")}`],
+    });
+    expect(chat.json.conversation).toMatchObject({ assigned: true, agent: { name: "Bob" } });
+    const seen = await h.call({
+      method: "GET",
+      path: `/conversations/${chat.json.conversation.id}`,
+      as: { sub: "bob" },
+    });
+    expect(seen.json.visitor).toEqual({ email: "vip@corp.test", verified: true, contactId: "vip" });
+    // The identity secret differs from a form signing secret and from other channels' secrets.
+    expect(identitySecret).not.toBe(formSigningSecret(FORM_KEY, "owner-chat"));
+    const other = await h.call({
+      method: "POST",
+      path: "/chat/identify",
+      as: null,
+      body: {
+        channelId: "web-chat",
+        visitorToken: tok("vip2"),
+        email: "vip@corp.test",
+        identityHash: identityHash(identitySecret, "vip@corp.test"),
+      },
+    });
+    expect(other.json.verified).toBe(false);
+  });
 
-  it("item 2: contact creation is bounded per visitor", async () => {
+  it("contact creation is bounded per visitor", async () => {
     const created: number[] = [];
     for (let i = 0; i < 8; i++) {
       const email = `new${i}@corp.test`;
@@ -243,7 +238,7 @@ describe("issue 12: product holes", () => {
   });
 
   it(
-    "item 3: knowing a Message-ID does not thread a stranger " + "into another customer's conversation, nor reopen it",
+    "knowing a Message-ID does not thread a stranger " + "into another customer's conversation, nor reopen it",
     async () => {
       const first = await h.app.email.receive(inbound({ messageId: "<m1@customer.example>" }));
       const id = (first as { conversationId: string }).conversationId;
@@ -305,14 +300,14 @@ describe("issue 12: product holes", () => {
   });
 });
 
-describe("issue 12: denial of service and 500s", () => {
+describe("hostile input: bounded cost, 4xx never 500", () => {
   let h: H;
   beforeEach(async () => {
     h = await apiHarness();
     await seed(h);
   });
 
-  it("item 5: a References header with 5,000 ids costs a bounded number of table reads", async () => {
+  it("a References header with 5,000 ids costs a bounded number of table reads", async () => {
     await h.app.email.receive(inbound({ messageId: "<m1@customer.example>" }));
     const refs = Array.from({ length: 5000 }, (_, i) => `<r${i}@elsewhere.example>`);
     const calls = countCalls(h.app.db.client);
@@ -327,7 +322,7 @@ describe("issue 12: denial of service and 500s", () => {
     expect(recent.type).toBe("threaded");
   });
 
-  it("item 6: an undecodable cookie is ignored on every route, /health included", async () => {
+  it("an undecodable cookie is ignored on every route, /health included", async () => {
     expect((await h.call({ method: "GET", path: "/health", as: null, cookies: ["ga=100%"] })).status).toBe(200);
     const r = await h.call({
       method: "POST",
@@ -341,8 +336,7 @@ describe("issue 12: denial of service and 500s", () => {
   });
 
   it(
-    "item 7: a visitor token in the wrong format is a 400 before any write, " +
-      "from the body, the query or the cookie",
+    "a visitor token in the wrong format is a 400 before any write, " + "from the body, the query or the cookie",
     async () => {
       const before = await dump(h.app);
       const bad = [
@@ -381,7 +375,7 @@ describe("issue 12: denial of service and 500s", () => {
     },
   );
 
-  it("item 8: a malformed or forged cursor is a 400, and a cursor is bound to its inbox, view and status", async () => {
+  it("a malformed or forged cursor is a 400, and a cursor is bound to its inbox, view and status", async () => {
     for (let i = 0; i < 3; i++)
       await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: `c${i}` } });
     const page = await h.call({
@@ -429,7 +423,7 @@ describe("issue 12: denial of service and 500s", () => {
     expect(next.status).toBe(200);
   });
 
-  it("item 9: signed form fields are capped in depth and total size; nothing is stored", async () => {
+  it("signed form fields are capped in depth and total size; nothing is stored", async () => {
     await h.call({
       method: "PUT",
       path: "/channels/form",
@@ -464,7 +458,7 @@ describe("issue 12: denial of service and 500s", () => {
   });
 });
 
-describe("issue 12: smaller", () => {
+describe("concurrency, admins and the visitor's view", () => {
   let h: H;
   let identitySecret: string;
   beforeEach(async () => {
@@ -472,7 +466,7 @@ describe("issue 12: smaller", () => {
     ({ identitySecret } = await seed(h));
   });
 
-  it("item 12: concurrent identify calls for one email are idempotent and leave no orphaned visitor link", async () => {
+  it("concurrent identify calls for one email are idempotent and leave no orphaned visitor link", async () => {
     const email = "new@corp.test";
     const hash = identityHash(identitySecret, email);
     const tokens = [tok("t0"), tok("t1"), tok("t2"), tok("t0"), tok("t1"), tok("t3"), tok("t0"), tok("t2")];
@@ -518,7 +512,7 @@ describe("issue 12: smaller", () => {
   });
 
   it(
-    "item 13: admins read every inbox (routing.md §2.4), " +
+    "admins read every inbox (routing.md §2.4), " +
       "by role or by token group, but are not assignable where not listed",
     async () => {
       const c = (await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "x" } }))
@@ -556,7 +550,7 @@ describe("issue 12: smaller", () => {
   );
 
   it(
-    "item 13: an additional-team member takes an unassigned conversation (self-assign, reply), " +
+    "an additional-team member takes an unassigned conversation (self-assign, reply), " +
       "but is never a reassignment target nor routed to",
     async () => {
       await h.call({
@@ -648,75 +642,72 @@ describe("issue 12: smaller", () => {
     expect((await start("mail")).status).toBe(404);
   });
 
-  it(
-    "item 14: every public chat route answers the visitor's view only: " + "no routing record, no internal ids",
-    async () => {
-      const start = await h.call({
-        method: "POST",
-        path: "/chat/web-chat/conversations",
-        as: null,
-        body: { text: "Hi", visitorToken: tok("v") },
-      });
-      expect(start.status).toBe(201);
-      expect(Object.keys(start.json).sort()).toEqual(["conversation", "visitorToken"]);
-      expect(start.json.conversation).toEqual({
-        id: start.json.conversation.id,
-        status: "open",
-        assigned: true,
-        agent: { name: "Alice" },
-      });
-      const id = start.json.conversation.id;
-      await h.call({
-        method: "POST",
-        path: `/conversations/${id}/messages`,
-        as: { sub: "alice" },
-        body: { text: "Hello" },
-      });
-      const msg = await h.call({
-        method: "POST",
-        path: `/chat/conversations/${id}/messages`,
-        as: null,
-        body: { text: "Thanks", visitorToken: tok("v") },
-      });
-      const thread = await h.call({
-        method: "GET",
-        path: `/chat/conversations/${id}/messages`,
-        as: null,
-        query: { visitorToken: tok("v") },
-      });
-      const bot = await h.call({
-        method: "POST",
-        path: "/chat/bot/conversations",
-        as: null,
-        body: { text: "bot", visitorToken: tok("v") },
-      });
-      const handoff = await h.call({
-        method: "POST",
-        path: `/chat/conversations/${bot.json.conversation.id}/handoff`,
-        as: null,
-        body: { visitorToken: tok("v") },
-      });
-      expect(handoff.json).toEqual({
-        id: bot.json.conversation.id,
-        status: "open",
-        assigned: true,
-        agent: { name: "Bob" },
-      });
-      for (const r of [start, msg, thread, bot, handoff]) {
-        const text = JSON.stringify(r.json);
-        expect(text).not.toMatch(
-          /routing|candidates|assigneeId|userId|inboxId|channelId|contactId|"alice"|"bob"|@example\.com/,
-        );
-      }
-      expect(thread.json.conversation).toMatchObject({ id, status: "open", assigned: true, agent: { name: "Alice" } });
-      expect(msg.json.message).toEqual({
-        id: msg.json.message.id,
-        text: "Thanks",
-        createdAt: msg.json.message.createdAt,
-        author: { kind: "customer", name: "You" },
-      });
-    },
-  );
+  it("every public chat route answers the visitor's view only: " + "no routing record, no internal ids", async () => {
+    const start = await h.call({
+      method: "POST",
+      path: "/chat/web-chat/conversations",
+      as: null,
+      body: { text: "Hi", visitorToken: tok("v") },
+    });
+    expect(start.status).toBe(201);
+    expect(Object.keys(start.json).sort()).toEqual(["conversation", "visitorToken"]);
+    expect(start.json.conversation).toEqual({
+      id: start.json.conversation.id,
+      status: "open",
+      assigned: true,
+      agent: { name: "Alice" },
+    });
+    const id = start.json.conversation.id;
+    await h.call({
+      method: "POST",
+      path: `/conversations/${id}/messages`,
+      as: { sub: "alice" },
+      body: { text: "Hello" },
+    });
+    const msg = await h.call({
+      method: "POST",
+      path: `/chat/conversations/${id}/messages`,
+      as: null,
+      body: { text: "Thanks", visitorToken: tok("v") },
+    });
+    const thread = await h.call({
+      method: "GET",
+      path: `/chat/conversations/${id}/messages`,
+      as: null,
+      query: { visitorToken: tok("v") },
+    });
+    const bot = await h.call({
+      method: "POST",
+      path: "/chat/bot/conversations",
+      as: null,
+      body: { text: "bot", visitorToken: tok("v") },
+    });
+    const handoff = await h.call({
+      method: "POST",
+      path: `/chat/conversations/${bot.json.conversation.id}/handoff`,
+      as: null,
+      body: { visitorToken: tok("v") },
+    });
+    expect(handoff.json).toEqual({
+      id: bot.json.conversation.id,
+      status: "open",
+      assigned: true,
+      agent: { name: "Bob" },
+    });
+    for (const r of [start, msg, thread, bot, handoff]) {
+      const text = JSON.stringify(r.json);
+      expect(text).not.toMatch(
+        /routing|candidates|assigneeId|userId|inboxId|channelId|contactId|"alice"|"bob"|@example\.com/,
+      );
+    }
+    expect(thread.json.conversation).toMatchObject({ id, status: "open", assigned: true, agent: { name: "Alice" } });
+    expect(msg.json.message).toEqual({
+      id: msg.json.message.id,
+      text: "Thanks",
+      createdAt: msg.json.message.createdAt,
+      author: { kind: "customer", name: "You" },
+    });
+  });
 });
 
 /** Without the inbox's system notes (a close by hand leaves one): what the customers wrote. */

@@ -9,7 +9,7 @@ const SECRET = "gateway-test-secret";
 const key = new TextEncoder().encode(SECRET);
 
 /** The gateway in front of a recording handler: what reaches the Lambda is what we assert on. */
-describe("item 11: the local gateway refuses tokens without exp and paths with a literal '#'", () => {
+describe("the local gateway refuses tokens without exp and paths with a literal '#'", () => {
   let server: Server;
   let base: string;
   const seen: APIGatewayProxyEventV2WithJWTAuthorizer[] = [];

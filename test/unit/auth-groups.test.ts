@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseGroups } from "#shared/http/auth";
 
-describe("item 10: groups come only in the HTTP API JWT authorizer's claim form", () => {
+describe("groups come only in the HTTP API JWT authorizer's claim form", () => {
   it("reads `[a b]`, the one shape API Gateway (and the local gateway) hands over", () => {
     expect(parseGroups("[admins users]")).toEqual(["admins", "users"]);
     expect(parseGroups("[admins]")).toEqual(["admins"]);

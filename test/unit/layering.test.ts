@@ -39,6 +39,8 @@ describe("the layers (CONTRIBUTING.md, Layout)", () => {
         expect(text, file).not.toMatch(/\/work\/shared|\.\.\/shared\/(SPEC|API)\.md/);
         // Comments cite docs/routing.md sections (the word is split so that this file passes).
         expect(text, file).not.toMatch(new RegExp(`\\b${"SP"}EC \\d`));
+        // Nor the tracker or the notes a cloner does not have (issue numbers, contract notes, item numbers).
+        expect(text, file).not.toMatch(new RegExp(`\\b(${"iss"}ue \\d|${"CONT"}RACTS|${"it"}em \\d+:)`, "i"));
       }
     }
   });
