@@ -5,6 +5,7 @@ import type { SESEvent } from "aws-lambda";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createS3Client } from "#shared/adapters/s3/raw-email";
 import { createSesClient, SesOwnerNotifier } from "#shared/adapters/ses/email-sender";
+import { parseRoute } from "../../web/src/inbox/route";
 import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
 import { dump, invariantViolations, profile, SequenceRandom, testApp, type TestApp } from "../support/harness";
 import { TEST_BUCKET } from "../support/global-setup";
@@ -221,7 +222,17 @@ describe("team email: the SES receipt event through the email function", () => {
       expect(sent[0]!.destination.to).toEqual(["owner@example.com"]);
       expect(sent[0]!.subject).not.toMatch(/[\r\n]/);
       expect(sent[0]!.body.text).toContain("Header injection attempt.");
-      expect(sent[0]!.body.text).toContain(`https://inbox.shop.example/conversations/${conv!.id}`);
+      // The link opens the inbox on that conversation: the page's own router reads it.
+      const link = /Open the conversation: (\S+)/.exec(sent[0]!.body.text ?? "")![1]!;
+      const url = new URL(link);
+      expect(url.origin + url.pathname).toBe("https://inbox.shop.example/");
+      expect(parseRoute(url.hash)).toEqual({
+        kind: "inbox",
+        inboxId: "inbox-1",
+        view: "mine",
+        status: "open",
+        conversationId: conv!.id,
+      });
     },
   );
 });

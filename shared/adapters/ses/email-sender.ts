@@ -67,7 +67,9 @@ export class SesOwnerNotifier implements OwnerNotifier {
     conversation,
     customerMessage,
   }: Parameters<OwnerNotifier["notifyOfflineOwner"]>[0]): Promise<void> {
-    const link = `${this.opts.appUrl.replace(/\/$/, "")}/conversations/${encodeURIComponent(conversation.id)}`;
+    // The inbox's own route to it (web/src/inbox/route.ts): the owner's Mine view, the conversation open.
+    const route = ["inbox", conversation.inboxId, "mine", "open", conversation.id].map(encodeURIComponent).join("/");
+    const link = `${this.opts.appUrl.replace(/\/$/, "")}/#/${route}`;
     const about = conversation.subject ? `: ${conversation.subject}` : "";
     const command = new SendEmailCommand({
       FromEmailAddress: headerSafe(this.opts.from),
