@@ -1,6 +1,6 @@
 import { hasAccess, isAssignable } from "./access";
 import { pickByPolicy, decide, type Decision } from "./decide";
-import { ConflictError, ContentionError, ForbiddenError, NotFoundError, ValidationError } from "./errors";
+import { ConflictError, ContentionError, errorText, ForbiddenError, NotFoundError, ValidationError } from "./errors";
 import type { Clock, CustomerEmailSender, Entities, RandomSource, RoutingStore, Transition } from "./ports";
 import type { ConversationPage, ConversationQuery } from "./ports";
 import type { Channel, Contact, Conversation, Message, MessageDelivery, User, VersionedConversation } from "./types";
@@ -504,7 +504,3 @@ function reopened(conv: Stored, assigneeAtCapacity: boolean): Stored {
 const strip = withoutVersion;
 
 /** SES's error as the agent may read it: its name and message, without a stack. */
-function errorText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err).slice(0, 300);
-  return (err.name && err.name !== "Error" ? `${err.name}: ${err.message}` : err.message).slice(0, 300);
-}

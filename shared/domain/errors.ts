@@ -17,6 +17,12 @@ export class DomainError extends Error {
   }
 }
 
+/** An error as a person reads it in the thread or a log line: its name and message, at most 300 characters. */
+export function errorText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err).slice(0, 300);
+  return (err.name && err.name !== "Error" ? `${err.name}: ${err.message}` : err.message).slice(0, 300);
+}
+
 /** The input breaks a rule (docs/routing.md §4, shapes of docs/api.md). */
 export class ValidationError extends DomainError {}
 

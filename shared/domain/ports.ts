@@ -163,7 +163,11 @@ export interface RoutingStore {
   /** Drop an entry whose conversation no longer waits (assigned by hand, or gone). */
   removeQueueEntry(entry: QueueEntry): Promise<void>;
   getConversation(id: string): Promise<VersionedConversation | null>;
-  /** The oldest `limit` conversations of the channel's waiting line. */
+  /**
+   * Add a system note to a conversation's thread after the fact, without changing the conversation
+   * (an owner notification that could not be sent). A second call with the same note changes nothing.
+   */
+  addNote(note: Message): Promise<void>;
   /** The channel's line, oldest first: at most `limit` entries, after `after` when given. */
   waitingEntries(channelId: string, limit: number, after?: WaitEntry): Promise<WaitEntry[]>;
   removeWaitEntry(entry: WaitEntry): Promise<void>;

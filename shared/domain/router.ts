@@ -1,5 +1,6 @@
 import { decideInOrder, type Decision } from "./decide";
 import { ContentionError } from "./errors";
+import { emailOfflineOwner } from "./owner-notice";
 import { loadPool, type Pool } from "./pool";
 import type {
   Clock,
@@ -458,24 +459,18 @@ export class Router {
   }
 
   private async notifyOwners(plans: CommitPlan[], pool: Pool | null): Promise<void> {
-    const notifier = this.opts.notifier;
-    if (!notifier || !pool) return;
+    if (!this.opts.notifier || !pool) return;
     await Promise.all(
       plans
         .filter((p) => p.decision?.notifyOwner && p.decision.userId)
         .map(async (p) => {
           const owner = pool.users.get(p.decision!.userId!);
           if (!owner) return;
-          // Best effort: the assignment stands even if the email cannot be sent.
-          try {
-            await notifier.notifyOfflineOwner({
-              owner,
-              conversation: p.item.conversation,
-              customerMessage: p.item.message?.text ?? "",
-            });
-          } catch {
-            // The notifier adapter logs its own failures.
-          }
+          await emailOfflineOwner(this.opts, {
+            owner,
+            conversation: p.item.conversation,
+            customerMessage: p.item.message?.text ?? "",
+          });
         }),
     );
   }

@@ -1,4 +1,5 @@
 import { applyToSnapshot, decide, type Decision, type RandomSource, type RoutingSnapshot } from "./decide";
+import { emailOfflineOwner } from "./owner-notice";
 import { loadPool } from "./pool";
 import type { Clock, Metrics, OwnerNotifier, RoutingStore, Stopwatch } from "./ports";
 import { METRIC } from "./ports";
@@ -206,16 +207,13 @@ export class WaitingLine {
 
   /** The record says "offline: emailed": so it is, best effort (the assignment stands either way). */
   private async notifyOwners(plans: Array<{ entry: WaitEntry; decision: Decision }>, users: Map<string, User>) {
-    const notifier = this.deps.notifier;
-    if (!notifier) return;
+    if (!this.deps.notifier) return;
     await Promise.all(
       plans.map(async ({ entry, decision }) => {
         const owner = users.get(decision.userId!);
         const conversation = owner ? await this.deps.store.getConversation(entry.conversationId) : null;
         if (!owner || !conversation) return;
-        await notifier
-          .notifyOfflineOwner({ owner, conversation, customerMessage: conversation.preview ?? "" })
-          .catch(() => undefined); // the notifier adapter logs its own failures
+        await emailOfflineOwner(this.deps, { owner, conversation, customerMessage: conversation.preview ?? "" });
       }),
     );
   }

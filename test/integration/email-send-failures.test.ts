@@ -176,7 +176,7 @@ describe("outbound email failures are never silent", () => {
     expect(metrics.points).toEqual([]);
   });
 
-  it("an owner notification SES refuses is logged and counted; the assignment stands", async () => {
+  it("an owner notification SES refuses is logged, counted and noted in the thread; it stays assigned", async () => {
     const { app } = await setup("owner");
     await app.store.putContact({ id: "kim", email: "kim@customer.example", ownerId: "alice", visitorTokens: [] });
     const id = await deliver(app, fixture("plain.eml"));
@@ -190,6 +190,14 @@ describe("outbound email failures are never silent", () => {
       },
     ]);
     expect(metrics.points).toEqual([{ name: METRIC.emailSendFailed, value: 1 }]);
+    // The agents see it: a system note says the owner was not told, and why.
+    const notes = (await app.store.listMessages(id)).filter((m) => m.author.kind === "system");
+    expect(notes).toEqual([
+      expect.objectContaining({
+        text: expect.stringMatching(/^The email telling Alice \(offline\) about this conversation was not sent: /),
+      }),
+    ]);
+    expect(notes[0]!.text).toMatch(/MessageRejected/);
   });
 });
 

@@ -104,6 +104,9 @@ export class DynamoAdminStore implements AdminStore {
   removeWaitEntry(entry: WaitEntry): Promise<void> {
     return this.routing.removeWaitEntry(entry);
   }
+  addNote(note: Message): Promise<void> {
+    return this.routing.addNote(note);
+  }
   countWaiting(channelId: string, until?: { since: string; conversationId: string }): Promise<number> {
     return this.routing.countWaiting(channelId, until);
   }

@@ -18,6 +18,7 @@ import type {
   Contact,
   ContactKey,
   Conversation,
+  Message,
   QueueEntry,
   User,
   VersionedConversation,
@@ -210,7 +211,6 @@ export class DynamoRoutingStore implements RoutingStore {
     return (await this.queryAll(keys.channel(channelId).pk, keys.queuePrefix, limit)).map(itemToQueueEntry);
   }
 
-  /** The oldest `limit` conversations of the channel's waiting line: a Query of partition CHANNEL#<id>. */
   /** The line of partition CHANNEL#<id>, oldest first: at most `limit` entries, after `after` if given. */
   async waitingEntries(channelId: string, limit: number, after?: WaitEntry): Promise<WaitEntry[]> {
     const afterSk = after ? keys.waitEntry(channelId, after.since, after.conversationId).sk : undefined;
@@ -279,6 +279,17 @@ export class DynamoRoutingStore implements RoutingStore {
       teamId ? this.queryAll(keys.team(teamId).pk, keys.channelRefPrefix) : Promise.resolve([]),
     ]);
     return [...new Set(lists.flat().map((i) => String(i.channelId)))];
+  }
+
+  /** A message item in the conversation's partition; put once (the same note again changes nothing). */
+  async addNote(note: Message): Promise<void> {
+    try {
+      await this.db.doc.send(
+        new PutCommand({ TableName: this.tableName, Item: messageToItem(note), ConditionExpression: isNew.expression }),
+      );
+    } catch (err) {
+      if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
+    }
   }
 
   /** Remember that `userId` can take the channel's conversations (a contact owner waited for). */
