@@ -3,6 +3,7 @@
  * an agent and a visitor go through (README "Web inbox and widget"), each ending on a screenshot
  * (test-artifacts/browser/, git-ignored).
  */
+import { createHmac } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, browserAvailable, launch, screenshot, signIn, startRuntime, watchErrors, type Runtime } from "./support";
@@ -98,14 +99,15 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ text }),
-    }).then((r) => r.json() as Promise<{ conversation: { id: string; assigneeId?: string | null } }>);
+    }).then((r) => r.json() as Promise<{ conversation: { id: string } }>);
 
   it(
     "1. a visitor starts a chat in the widget; " +
       "the least busy agent sees it in Mine, replies; the visitor sees the reply",
     async () => {
       // Amy already holds a chat, so the next one is Ben's (least busy, docs/routing.md §5.3).
-      expect((await chat("f1-chat", "earlier chat")).conversation.assigneeId ?? "f1-amy").toBe("f1-amy");
+      const earlier = await chat("f1-chat", "earlier chat");
+      expect((await asAdmin("GET", `/conversations/${earlier.conversation.id}`)).assigneeId).toBe("f1-amy");
       const ben = await page();
       await signIn(ben, rt, "f1-ben");
       await ben.getByRole("link", { name: /^Mine/ }).first().click();
@@ -240,6 +242,37 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     await screenshot(visitor, "bot-handoff");
   });
 
+  it("a site that vouches for its visitor (data-email, data-identity-hash): the contact's owner gets it", async () => {
+    const channel = await call("PUT", "/channels/f6-vip", {
+      inboxId: "f1",
+      type: "chat",
+      name: "VIP chat",
+      routing: { autoAssign: true, target: { type: "contact_owner" } },
+    });
+    await call("PUT", "/contacts/f6-vip", { email: "vip@customer.example", ownerId: "f1-ben" });
+    // What the site's backend computes (docs/api.md, Identify): hex HMAC-SHA256 of the email.
+    const hash = (email: string) =>
+      createHmac("sha256", channel.identitySecret as string)
+        .update(email)
+        .digest("hex");
+    const start = async (email: string, identityHash: string) => {
+      const visitor = await page(420, 720);
+      const q = new URLSearchParams({ channel: "f6-vip", email, hash: identityHash });
+      await visitor.goto(`${rt.url}/demo?${q}`);
+      await visitor.getByRole("button", { name: "Chat with us" }).click();
+      await visitor.getByRole("textbox", { name: "Message" }).fill(`Hello from ${email}`);
+      await visitor.getByRole("button", { name: "Send" }).click();
+      return visitor;
+    };
+    const vouched = await start("vip@customer.example", hash("vip@customer.example"));
+    await vouched.getByText("Ben is here to help.").waitFor({ timeout: LIVE_MS });
+    await screenshot(vouched, "widget-verified-identity");
+    // The same email with a hash the site did not make: not linked, so no owner routing.
+    const forged = await start("vip@customer.example", hash("someone@else.example"));
+    await forged.getByText(/You are number \d+ in line/).waitFor({ timeout: LIVE_MS });
+    expect(await forged.getByText("Ben is here to help.").count()).toBe(0);
+  });
+
   it("shows a new form channel's signing secret once, with a copy button", async () => {
     const admin = await page(1280, 800, ["clipboard-read", "clipboard-write"]);
     await signIn(admin, rt, "f3-admin");
@@ -261,29 +294,15 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
   });
 
   it("the widget shows the visitor's place in line while the chat waits (docs/routing.md §5.5)", async () => {
+    // Hal, the night chat's only agent, is away (flow 4): the chat joins the real waiting line.
+    await api(rt, { userId: "f4-hal" })("PUT", "/me/availability", { availability: "away" });
+    const ahead = (await asAdmin("GET", "/channels/f4-chat/stats")).waiting as number;
     const visitor = await page(420, 720);
-    // The waiting line is filled by the routing side; here its answers carry the agreed shape.
-    const since = new Date().toISOString();
-    await visitor.route(/\/chat\/.*(conversations|messages)/, async (route) => {
-      const res = await route.fetch();
-      const body = await res.json();
-      // The thread's answer (polled) says 2; the start answer says 3: the widget follows the thread.
-      if (body.conversation) body.conversation.waiting = { position: body.messages ? 2 : 3, since };
-      else if (body.messages)
-        body.conversation = {
-          id: body.conversationId,
-          status: "open",
-          assigned: false,
-          agent: null,
-          waiting: { position: 2, since },
-        };
-      await route.fulfill({ response: res, json: body });
-    });
     await visitor.goto(`${rt.url}/demo?channel=f4-chat`);
     await visitor.getByRole("button", { name: "Chat with us" }).click();
     await visitor.getByRole("textbox", { name: "Message" }).fill("Still there?");
     await visitor.getByRole("button", { name: "Send" }).click();
-    await visitor.getByText("You are number 2 in line.", { exact: false }).waitFor({ timeout: LIVE_MS });
+    await visitor.getByText(`You are number ${ahead + 1} in line.`, { exact: false }).waitFor({ timeout: LIVE_MS });
     await screenshot(visitor, "widget-waiting");
   });
 
