@@ -219,16 +219,17 @@ export class WaitingLine {
   }
 
   /**
-   * Contact-owner lines decide by each conversation's contact: its owner as recorded when it joined the
-   * line, or (joined without a decision, e.g. out of time) the contact as it is now.
+   * Contact-owner lines decide by each conversation's contact as it is now (its owner may have changed
+   * while it waited: the new owner takes it, never the former one). Without a stored contact, the owner
+   * recorded when it joined the line. One read per entry of the round, in parallel.
    */
   private async contactsOf(channel: Channel, entries: WaitEntry[]): Promise<Array<Contact | null>> {
     if (channel.routing.target.type !== "contact_owner") return entries.map(() => null);
     return Promise.all(
       entries.map(async (e) => {
-        if (e.ownerId)
-          return { id: e.contactId ?? "", email: "", ownerId: e.ownerId, visitorTokens: [] } satisfies Contact;
-        return e.contactId ? this.deps.store.getContact(e.contactId) : null;
+        if (e.contactId) return this.deps.store.getContact(e.contactId);
+        if (e.ownerId) return { id: "", email: "", ownerId: e.ownerId, visitorTokens: [] } satisfies Contact;
+        return null;
       }),
     );
   }

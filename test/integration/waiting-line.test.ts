@@ -192,6 +192,30 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     },
   );
 
+  it("a waiting contact-owner chat goes to the contact's owner at drain time, not the one it waited for", async () => {
+    const app = await testApp();
+    await app.store.putUser(profile("former", { seat: "none" }));
+    await app.store.putUser(profile("current"));
+    await seedChannel(app, { rule: { autoAssign: true, target: { type: "contact_owner" } } });
+    const kim = { id: "k1", email: "kim@example.com", ownerId: "former", visitorTokens: ["tok-kim-0001"] };
+    await app.store.putContact(kim);
+    const waiting = await app.inbound
+      .receive({
+        channelId: "chat-1",
+        accepts: ["chat"],
+        text: "hello",
+        contactKey: { by: "visitorToken", value: "tok-kim-0001" },
+      })
+      .then(created);
+    expect(waiting.conversation.waitingSince).toBeDefined(); // the owner has no paid seat
+    // An admin gives Kim to another owner, then the former one gets a seat back: the line follows the contact.
+    await app.admin.putContact({ ...kim, ownerId: "current" });
+    await app.store.putUser(profile("former"));
+    await app.waiting.sweep(async () => undefined, 60_000);
+    expect(await app.store.getConversation(waiting.conversation.id)).toMatchObject({ assigneeId: "current" });
+    expect(await lineViolations(app)).toEqual([]);
+  });
+
   it("returnWhenAway: a user who turns away has their open chats routed again; off by default", async () => {
     const app = await seeded(["alice", "bob"]);
     await app.setAvailability("bob", "away");
