@@ -1,3 +1,4 @@
+import { hasPaidSeat } from "./access";
 import type { AdminStore, UserProfile } from "./ports";
 import { ConflictError, ContentionError, NotFoundError, ValidationError } from "./errors";
 import { validateRule } from "./rules";
@@ -68,7 +69,7 @@ export class AdminService {
     if (missing.length > 0) throw new ValidationError("unknown team", missing);
     const before = this.hooks ? await this.store.getUser(profile.id) : null;
     const user = await this.store.putUser(profile);
-    const trigger = before ? becameEligible(before, user) : null;
+    const trigger = becameEligible(before, user);
     if (trigger && this.hooks) await this.hooks.userMayTakeMore(user, trigger);
     return user;
   }
@@ -143,7 +144,10 @@ export class AdminService {
 }
 
 /** A profile change that may let the user take more (docs/routing.md §5.5): more capacity, a new team. */
-function becameEligible(before: User, after: User): EligibilityTrigger | null {
+function becameEligible(before: User | null, after: User): EligibilityTrigger | null {
+  // A new user can be a candidate at once: as a primary member of a team a rule lists.
+  if (before === null) return after.primaryTeamId !== null ? { kind: "joined", userId: after.id } : null;
+  if (hasPaidSeat(after) && !hasPaidSeat(before)) return { kind: "seat", userId: after.id };
   const more =
     after.capacity === null ? before.capacity !== null : before.capacity !== null && after.capacity > before.capacity;
   if (more) return { kind: "capacity", userId: after.id };

@@ -179,6 +179,7 @@ export type EligibilityTrigger =
   | { kind: "freed"; userId: string }
   | { kind: "capacity"; userId: string }
   | { kind: "joined"; userId: string }
+  | { kind: "seat"; userId: string }
   | { kind: "rule"; channelId: string }
   | { kind: "away"; userId: string }
   | { kind: "sweep" };

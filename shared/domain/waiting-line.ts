@@ -59,6 +59,8 @@ export function describeTrigger(t: EligibilityTrigger): string {
       return `${t.userId} got a higher capacity`;
     case "joined":
       return `${t.userId} joined a listed team`;
+    case "seat":
+      return `${t.userId} got a paid seat`;
     case "rule":
       return "the channel's rule changed";
     case "away":

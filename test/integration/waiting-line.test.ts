@@ -126,6 +126,29 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     expect(await lineViolations(app)).toEqual([]);
   });
 
+  it("a new user created in a listed team, and a seat turning paid, each drain the line", async () => {
+    const app = await testApp();
+    await app.store.putTeam({ id: "support", name: "Support" });
+    await app.store.putUser(profile("alice", { primaryTeamId: "support", seat: "none" }));
+    await seedChannel(app, { rule: usersAndTeams([], ["support"]) });
+    const [a, b] = [await chat(app, "a"), await chat(app, "b")];
+    expect(await line(app)).toHaveLength(2);
+    await app.admin.putUser(profile("dan", { primaryTeamId: "support", capacity: 1 }));
+    await app.waiting.settled();
+    expect((await app.store.getConversation(a.conversation.id))?.routing?.waited?.trigger).toEqual({
+      kind: "joined",
+      userId: "dan",
+    });
+    await app.admin.putUser(profile("alice", { primaryTeamId: "support", seat: "service" }));
+    await app.waiting.settled();
+    expect((await app.store.getConversation(b.conversation.id))?.routing?.waited?.trigger).toEqual({
+      kind: "seat",
+      userId: "alice",
+    });
+    expect(await line(app)).toEqual([]);
+    expect(await lineViolations(app)).toEqual([]);
+  });
+
   it("a conversation taken by hand or closed leaves the line and is never routed again", async () => {
     const app = await seeded(["alice", "bob"]);
     await app.setAvailability("alice", "away");
