@@ -39,6 +39,13 @@ export function validateRule(rule: RoutingRule, ctx: RuleContext): void {
       });
     checkUser(target.fallbackUserId, "target.fallbackUserId");
   }
+  // Email and form routing ignores availability (§5.1): a returned conversation could go straight back
+  // to the user who just went away. Handing work back when someone leaves is a live-chat setting.
+  if (rule.returnWhenAway && ctx.channelType !== "chat" && ctx.channelType !== "bot")
+    details.push({
+      field: "returnWhenAway",
+      reason: `returnWhenAway applies to chat and bot channels, not ${ctx.channelType}`,
+    });
 
   if (details.length > 0) throw new ValidationError("routing rule refused", details);
 }

@@ -274,6 +274,27 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     expect(await invariantViolations(app)).toEqual([]);
   });
 
+  it("returnWhenAway is refused on email and form channels (their routing ignores availability)", async () => {
+    const h = await apiHarness();
+    await h.app.store.putUser(profile("alice"));
+    await seedChannel(h.app, { type: "email", rule: usersAndTeams(["alice"]) });
+    for (const type of ["email", "form"] as const) {
+      if (type === "form") await seedChannel(h.app, { type, rule: usersAndTeams(["alice"]) });
+      const before = await h.app.store.getChannel(`${type}-1`);
+      const r = await h.call({
+        method: "PUT",
+        path: `/channels/${type}-1/routing`,
+        as: ADMIN,
+        body: { ...usersAndTeams(["alice"]), returnWhenAway: true },
+      });
+      expect(r.status).toBe(400);
+      expect(r.json.error.details).toEqual([
+        { field: "returnWhenAway", reason: `returnWhenAway applies to chat and bot channels, not ${type}` },
+      ]);
+      expect(await h.app.store.getChannel(`${type}-1`)).toEqual(before);
+    }
+  });
+
   it("returnWhenAway leaves a contact-owner chat with its owner: owner routing would only give it back", async () => {
     const { sent, notifier } = recordingNotifier();
     const app = await testApp({ notifier });

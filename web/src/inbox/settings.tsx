@@ -735,14 +735,16 @@ function RoutingEditor({
             </select>
           </Field>
         ) : null}
-        <label class="check">
-          <input
-            type="checkbox"
-            checked={rule.returnWhenAway === true}
-            onChange={(e) => setRule({ ...rule, returnWhenAway: e.currentTarget.checked })}
-          />
-          Return conversations to the waiting line when their owner goes away
-        </label>
+        {channel.type === "chat" || channel.type === "bot" ? (
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={rule.returnWhenAway === true}
+              onChange={(e) => setRule({ ...rule, returnWhenAway: e.currentTarget.checked })}
+            />
+            Return conversations to the waiting line when their owner goes away
+          </label>
+        ) : null}
         {(otherErrors.length > 0 || rest) && (
           <p class="field-error" id={`${h}-target-error`} role="alert">
             {[...otherErrors, ...(rest ? [rest] : [])].join("; ")}
