@@ -26,7 +26,7 @@ export class RoutingDashboard extends Construct {
     const search = (metric: string, stat: string, label: string): IMetric =>
       new MathExpression({
         expression: `SEARCH('{${METRICS_NAMESPACE}} MetricName="${metric}"', '${stat}', 60)`,
-        label: `${label} \${PROP('Dim.strategy')}\${PROP('Dim.channelId')}`,
+        label: `${label} \${PROP('Dim.strategy')}\${PROP('Dim.channel')}`,
         period,
         usingMetrics: {},
       });
@@ -50,8 +50,8 @@ export class RoutingDashboard extends Construct {
         width: 8,
       }),
       new GraphWidget({
-        title: "Time to assignment (ms)",
-        left: [search(METRIC.timeToAssignmentMs, "p50", "p50"), search(METRIC.timeToAssignmentMs, "p99", "p99")],
+        title: "Time to assignment from the line (ms)",
+        left: [search(METRIC.timeToAssignmentMs, "p50", "p50"), search(METRIC.timeToAssignmentMs, "p95", "p95")],
         width: 8,
       }),
     );

@@ -232,7 +232,10 @@ export const METRIC = {
   waitingLineTriggerFailed: "WaitingLineTriggerFailed",
   /** A channel the sweeper could not drain this minute (the others still were). */
   sweepChannelFailed: "SweepChannelFailed",
-  /** From a conversation's creation to its assignment. */
+  /**
+   * How long a conversation that waited in the line waited before its assignment: the same figure as
+   * `GET /channels/{id}/stats` (a conversation routed on arrival waits for nothing and is not counted).
+   */
   timeToAssignmentMs: "TimeToAssignmentMs",
   /** An inbound email over the size cap, kept with its large parts omitted. */
   oversizedEmail: "OversizedEmail",

@@ -440,10 +440,9 @@ export class Router {
     if (!metrics) return;
     for (const p of plans) {
       if (!p.decision) continue;
-      if (p.decision.userId) {
-        metrics.count(METRIC.routed, 1, { strategy: p.decision.record.strategy });
-        metrics.milliseconds(METRIC.timeToAssignmentMs, 0, { channel: channel.id });
-      } else if (p.item.conversation.waitingSince) metrics.count(METRIC.enteredWaitingLine, 1, { channel: channel.id });
+      // Time to assignment is the waiting line's figure (recorded when one leaves it), as in the stats.
+      if (p.decision.userId) metrics.count(METRIC.routed, 1, { strategy: p.decision.record.strategy });
+      else if (p.item.conversation.waitingSince) metrics.count(METRIC.enteredWaitingLine, 1, { channel: channel.id });
     }
   }
 

@@ -142,7 +142,7 @@ export const conversation = z.looseObject({
   updatedAt: isoTime,
   awaitingHandoff: z.boolean().optional().describe("bot conversations before the hand-off"),
   routing: decisionRecord.optional(),
-  waiting: waiting.optional(),
+  waitingSince: isoTime.optional().describe("while it waits in its channel's line: since when"),
 });
 
 export const conversationWithMessages = conversation.extend({ messages: z.array(message) });

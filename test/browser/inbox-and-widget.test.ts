@@ -221,7 +221,9 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
       expect.objectContaining({ userId: "f4-hal", kept: false, reason: "away" }),
     ]);
     // It waits in Unassigned, where Hal sees it arrive.
-    await hal.getByRole("link", { name: /Anyone there at night\?/ }).waitFor({ timeout: LIVE_MS });
+    const row = hal.getByRole("link", { name: /Anyone there at night\?/ });
+    await row.waitFor({ timeout: LIVE_MS });
+    await row.getByText("In line").waitFor(); // it waits in the channel's line (docs/routing.md §5.5)
     await screenshot(hal, "flow-4-away");
   });
 

@@ -388,8 +388,13 @@ describe("operations", () => {
     );
     expect(searches("Waiting")).toContain(`MetricName="${METRIC.conversationsWaiting}"`);
     expect(searches("Waiting")).toContain(`MetricName="${METRIC.oldestWaitMs}"`);
-    expect(searches("Time to assignment (ms)")).toContain(`MetricName="${METRIC.timeToAssignmentMs}"', 'p99'`);
+    expect(searches("Time to assignment from the line (ms)")).toContain(
+      `MetricName="${METRIC.timeToAssignmentMs}"', 'p95'`,
+    );
     expect(searches("Outbound email failures")).toContain(`MetricName="${METRIC.emailSendFailed}"`);
+    // Line labels name the dimensions the metrics are emitted with (shared/domain: `strategy`, `channel`).
+    const labels = JSON.stringify(body).match(/Dim\.\w+/g) ?? [];
+    expect(new Set(labels)).toEqual(new Set(["Dim.strategy", "Dim.channel"]));
   });
 
   it("the API reads the metrics namespace its dashboard and alarms watch", () => {

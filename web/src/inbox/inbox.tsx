@@ -201,7 +201,11 @@ export function InboxScreen({
                   <span class="row-top">
                     <span class={`chip ${c.channelType}`}>{c.channelId}</span>
                     <span class="row-title">{titleOf(c)}</span>
-                    {c.waiting && <span class="chip waiting">In line #{c.waiting.position}</span>}
+                    {c.waitingSince && (
+                      <span class="chip waiting" title={`Waiting since ${c.waitingSince}`}>
+                        In line
+                      </span>
+                    )}
                     <span class="age">{age(c.createdAt)}</span>
                   </span>
                   <span class="preview">{c.preview || c.subject || "(no text)"}</span>
