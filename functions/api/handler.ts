@@ -40,7 +40,16 @@ function apiHandler() {
   return ready;
 }
 
+/** Longest a request waits for the waiting-line work it triggered, time left permitting (ms). */
+const TRIGGERED_WORK_MAX_MS = 5000;
+
 /** The agent, admin, visitor-chat and form-webhook API (API Gateway HTTP API, payload v2). */
 export async function handler(event: APIGatewayProxyEventV2, context: Context) {
-  return (await apiHandler())(event, context);
+  const result = await (await apiHandler())(event, context);
+  // A Lambda may freeze once it answers, with the drains this request triggered (an agent turning
+  // available, a close) half done: they finish first, typically in tens of ms (docs/routing.md §5.5).
+  const left = typeof context?.getRemainingTimeInMillis === "function" ? context.getRemainingTimeInMillis() : 0;
+  const budget = Math.min(TRIGGERED_WORK_MAX_MS, left > 0 ? left - 1000 : TRIGGERED_WORK_MAX_MS);
+  if (!(await app.waiting.settledWithin(budget))) logger.warn("triggered waiting-line work left to the sweeper");
+  return result;
 }

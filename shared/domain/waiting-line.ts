@@ -129,6 +129,22 @@ export class WaitingLine {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
+  /**
+   * `settled`, waiting at most `ms`. A Lambda may freeze as soon as it answers, so the API function
+   * waits here before answering: the assignments a request triggered are made by that request. Returns
+   * whether everything ended in time (what did not is the sweeper's, within a minute).
+   */
+  async settledWithin(ms: number): Promise<boolean> {
+    if (this.inFlight.size === 0) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), Math.max(0, ms));
+    });
+    const done = await Promise.race([this.settled().then(() => true as const), late]);
+    clearTimeout(timer);
+    return done;
+  }
+
   private withinBudget(work: () => Promise<void>): Promise<void> {
     const running = work().catch(() => {
       // A trigger is best effort: the sweeper drains every line within a minute.

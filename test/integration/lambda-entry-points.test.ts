@@ -60,6 +60,37 @@ describe("the Lambda entry points, as deployed: config from the environment, cli
     // The sweeper, as EventBridge invokes it: walks every channel, drains what can be drained.
     const sweeper = (await import("../../functions/sweeper/handler")).handler;
     expect(await sweeper()).toEqual({ channels: 1, assigned: 0, failed: 0 });
+
+    // A Lambda may freeze once it answers: the assignment an agent's return triggers is made before.
+    await call({
+      method: "PUT",
+      path: "/users/ana",
+      as: ADMIN,
+      body: { name: "Ana", email: "a@x.io", seat: "service" },
+    });
+    await call({
+      method: "PUT",
+      path: "/channels/chat",
+      as: ADMIN,
+      body: {
+        inboxId: "i",
+        type: "chat",
+        name: "Chat",
+        routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["ana"], teamIds: [] } },
+      },
+    });
+    const away = { availability: "away" };
+    expect((await call({ method: "PUT", path: "/me/availability", as: { sub: "ana" }, body: away })).statusCode).toBe(
+      200,
+    );
+    const started = await call({ method: "POST", path: "/chat/chat/conversations", as: null, body: { text: "hi" } });
+    const { id } = JSON.parse(started.body!).conversation as { id: string };
+    const back = { availability: "available" };
+    expect((await call({ method: "PUT", path: "/me/availability", as: { sub: "ana" }, body: back })).statusCode).toBe(
+      200,
+    );
+    const read = (await call({ method: "GET", path: `/conversations/${id}`, as: { sub: "ana" } })).body!;
+    expect(JSON.parse(read)).toMatchObject({ assigneeId: "ana" });
   });
 
   it("missing configuration fails loudly, naming the variable", () => {

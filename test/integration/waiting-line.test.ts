@@ -239,6 +239,29 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     expect(await lineViolations(app)).toEqual([]);
   });
 
+  it("the work a trigger started can be awaited before answering (the API Lambda does: it may freeze)", async () => {
+    const db = clients();
+    // Slow commits: the drain outlives the trigger budget (25 ms) the request itself holds.
+    db.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "TransactWriteItemsCommand") await new Promise((r) => setTimeout(r, 150));
+        return next(args);
+      },
+      { step: "initialize" },
+    );
+    const app = await testApp({ db });
+    await app.store.putUser(profile("alice"));
+    await seedChannel(app, { rule: usersAndTeams(["alice"]) });
+    await app.setAvailability("alice", "away");
+    const waiting = await chat(app, "hello");
+    await app.setAvailability("alice", "available");
+    // The toggle answered within its budget; its drain is still committing.
+    expect((await app.store.getConversation(waiting.conversation.id))?.assigneeId).toBeNull();
+    expect(await app.waiting.settledWithin(1)).toBe(false);
+    expect(await app.waiting.settledWithin(5000)).toBe(true);
+    expect((await app.store.getConversation(waiting.conversation.id))?.assigneeId).toBe("alice");
+  });
+
   it("returnWhenAway: a user who turns away has their open chats routed again; off by default", async () => {
     const app = await seeded(["alice", "bob"]);
     await app.setAvailability("bob", "away");
