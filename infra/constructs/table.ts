@@ -34,7 +34,8 @@ export class RoutingTable extends Construct {
         indexName: ix.name,
         partitionKey: { name: ix.partitionKey, type: AttributeType.STRING },
         sortKey: { name: ix.sortKey, type: AttributeType.STRING },
-        projectionType: ix.projection === "ALL" ? ProjectionType.ALL : ProjectionType.KEYS_ONLY,
+        projectionType: ProjectionType[ix.projection],
+        ...(ix.nonKeyAttributes ? { nonKeyAttributes: [...ix.nonKeyAttributes] } : {}),
       });
     }
     (this.table.node.defaultChild as CfnTable).overrideLogicalId(RoutingTable.LOGICAL_ID);

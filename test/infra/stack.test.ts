@@ -65,7 +65,10 @@ describe("the table", () => {
           { AttributeName: ix.partitionKey, KeyType: "HASH" },
           { AttributeName: ix.sortKey, KeyType: "RANGE" },
         ],
-        Projection: { ProjectionType: ix.projection },
+        Projection: {
+          ProjectionType: ix.projection,
+          ...(ix.nonKeyAttributes ? { NonKeyAttributes: [...ix.nonKeyAttributes] } : {}),
+        },
       })),
     );
   });
