@@ -53,12 +53,14 @@ export class WebHosting extends Construct {
       buildWeb();
       sourceDir = WEB_DIST;
     }
+    // Both go with the stack, emptied first (CloudFormation cannot delete a bucket that holds objects): they
+    // hold only the built inbox, deployed again from the repository, and access logs kept 90 days at most.
     const privateBucket = {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       removalPolicy: RemovalPolicy.DESTROY,
-      autoDeleteObjects: false,
+      autoDeleteObjects: true,
     };
     // CloudFront's standard logs need ACLs on their bucket; the site bucket's access logs go there too.
     const logs = new Bucket(this, "AccessLogs", {

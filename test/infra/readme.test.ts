@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../infra/build";
 import { SETTINGS } from "../../infra/settings";
 
@@ -54,7 +54,8 @@ describe("README: what a team pastes", () => {
 });
 
 describe("README: true to the template", () => {
-  it("the stack outputs it lists are exactly the stack's outputs", () => {
+  let template: Template;
+  beforeAll(() => {
     const { stack } = buildApp(
       () => ({
         stackName: "Readme",
@@ -66,10 +67,44 @@ describe("README: true to the template", () => {
       }),
       { outdir: mkdtempSync(path.join(tmpdir(), "cdk-readme-")) },
     );
-    const outputs = Object.keys(Template.fromStack(stack as Stack).toJSON().Outputs as object).sort();
+    template = Template.fromStack(stack as Stack);
+  }, 60_000);
+
+  it("the stack outputs it lists are exactly the stack's outputs", () => {
+    const outputs = Object.keys(template.toJSON().Outputs as object).sort();
     const deploy = section("Deploy (AWS CDK)");
     const table = deploy.slice(deploy.indexOf("| output | what it is |"));
     const listed = [...table.slice(0, table.indexOf("\n\n")).matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]).sort();
     expect(listed).toEqual(outputs);
-  }, 60_000);
+  });
+
+  it("Tear down deletes by hand exactly what the stack retains; every other bucket the stack empties", () => {
+    const teardown = section("Deploy (AWS CDK)").slice(section("Deploy (AWS CDK)").indexOf("### Tear down"));
+    const resources = template.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string }>;
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const retained = Object.keys(resources).filter((id) => resources[id]!.DeletionPolicy === "Retain");
+    expect(retained.map((id) => resources[id]!.Type).sort()).toEqual([
+      "AWS::Cognito::UserPool",
+      "AWS::DynamoDB::Table",
+      "AWS::S3::Bucket",
+      "AWS::SecretsManager::Secret",
+    ]);
+    // Each retained resource has an output naming it, which the README's commands read (`out <Output>`).
+    for (const id of retained) {
+      const output = Object.keys(outputs).find(
+        (o) => JSON.stringify(outputs[o]!.Value) === JSON.stringify({ Ref: id }),
+      );
+      expect([id, output && teardown.includes(`$(out ${output})`)]).toEqual([id, true]);
+    }
+    const emptied = Object.values(template.findResources("Custom::S3AutoDeleteObjects")).map((r) => r.Properties);
+    for (const [id, r] of Object.entries(resources).filter(([, r]) => r.Type === "AWS::S3::Bucket")) {
+      if (r.DeletionPolicy !== "Retain")
+        expect(emptied).toContainEqual(expect.objectContaining({ BucketName: { Ref: id } }));
+    }
+    // The identity the stack created goes with it (no Retain); only one given by existingSesIdentity stays.
+    template.resourceCountIs("AWS::SES::EmailIdentity", 1);
+    expect(Object.values(template.findResources("AWS::SES::EmailIdentity"))[0]!.DeletionPolicy).toBeUndefined();
+    expect(teardown).toMatch(/SES domain identity[^.]*goes with the stack/);
+    expect(teardown).toMatch(/existingSesIdentity[^.]*stays/);
+  });
 });

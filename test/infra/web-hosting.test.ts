@@ -60,6 +60,19 @@ describe("the hosted inbox", () => {
     },
   );
 
+  it("goes with the stack: the site and access-log buckets are emptied by the stack, then deleted", () => {
+    const buckets = Object.entries(stack.findResources("AWS::S3::Bucket")).filter(([id]) => id.startsWith("Web"));
+    expect(buckets.map(([id]) => id.replace(/[0-9A-F]{8}$/, "")).sort()).toEqual(["WebAccessLogs", "WebSite"]);
+    const emptied = Object.values(stack.findResources("Custom::S3AutoDeleteObjects")).map(
+      (r) => r.Properties.BucketName,
+    );
+    for (const [id, bucket] of buckets) {
+      expect([id, bucket.DeletionPolicy]).toEqual([id, "Delete"]);
+      // Without it CloudFormation cannot delete a bucket that still holds files or logs (DELETE_FAILED).
+      expect(emptied).toContainEqual({ Ref: id });
+    }
+  });
+
   it("is served over HTTPS only, with security headers and a CSP", () => {
     stack.hasResourceProperties("AWS::CloudFront::Distribution", {
       DistributionConfig: Match.objectLike({
