@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../infra/build";
+import { anotherSetActive } from "../../infra/custom-resources/rule-set-activation";
 import { SETTINGS } from "../../infra/settings";
 
 const root = path.resolve(new URL("../..", import.meta.url).pathname);
@@ -50,6 +51,16 @@ describe("README: what a team pastes", () => {
     const table = [...section("Deploy (AWS CDK)").matchAll(/^\| `(\w+)` \| `(\w+)` \|/gm)].map((m) => [m[1], m[2]]);
     for (const [context, env] of table)
       expect(Object.values(SETTINGS).some((s) => s.context === context && s.env === env)).toBe(true);
+  });
+});
+
+describe("README: the receipt rule set", () => {
+  it("the setting a refused activation names is a setting the app reads, and the one the README gives", () => {
+    const failure = anotherSetActive("company-inbound", "ours");
+    const setting = /-c (\w+)=company-inbound /.exec(failure)?.[1];
+    expect(setting).toBe(SETTINGS.receiptRuleSet.context);
+    expect(failure).toContain(`${SETTINGS.receiptRuleSet.env}=company-inbound`);
+    expect(section("Deploy (AWS CDK)")).toContain(`-c ${setting}=<its name>`);
   });
 });
 

@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../infra/build";
 import { BUNDLING, PROJECT_ROOT } from "../../infra/constructs/routing-function";
 import { Auth, CLI_CALLBACK_URL } from "../../infra/constructs/auth";
+import { ACTIVATION_ACTIONS } from "../../infra/constructs/inbound-email";
 import { RoutingTable } from "../../infra/constructs/table";
 import { SERVICE_NAMES, TABLE_ACTIONS } from "../../infra/stacks/routing-stack";
 import { METRIC, METRICS_NAMESPACE } from "#shared/adapters/metrics/names";
@@ -318,21 +319,40 @@ describe("inbound email", () => {
     },
   );
 
-  it("activates its own receipt rule set with the stack and deactivates it on delete, after the rule exists", () => {
-    const [id, cr] = resources("Custom::AWS").find(([rid]) => rid.startsWith("InboundEmailActivateRuleSet"))!;
-    const create = JSON.stringify(cr.Properties.Create);
-    expect(create).toContain("setActiveReceiptRuleSet");
-    expect(create).toContain("RuleSetName");
-    expect(JSON.parse(cr.Properties.Delete)).toEqual({
-      service: "SES",
-      action: "setActiveReceiptRuleSet",
-      parameters: {},
-    });
+  it("activates its own rule set through our custom resource, once its rule exists", () => {
+    const activations = resources("Custom::ReceiptRuleSetActivation");
+    expect(activations).toHaveLength(1);
+    const [id, cr] = activations[0]!;
+    const [ruleSetId] = resources("AWS::SES::ReceiptRuleSet")[0]!;
+    expect(cr.Properties.RuleSetName).toEqual({ Ref: ruleSetId });
     const deps = [template.toJSON().Resources[id].DependsOn].flat();
     expect(deps.some((d: string) => d.startsWith("InboundEmailTeamInboxes"))).toBe(true);
-    template.hasResourceProperties("AWS::IAM::Policy", {
-      PolicyDocument: { Statement: [Match.objectLike({ Action: "ses:SetActiveReceiptRuleSet", Resource: "*" })] },
-    });
+    // Not the CDK's AwsCustomResource, which activated blindly and deactivated whatever set was active.
+    template.resourceCountIs("Custom::AWS", 0);
+    // The provider framework calls our function: Node.js 22, the bundled handler.
+    const [fnId, fn] = resources("AWS::Lambda::Function").find(([fid]) =>
+      fid.startsWith("InboundEmailActivationFunction"),
+    )!;
+    expect(fn.Properties).toMatchObject({ Runtime: "nodejs22.x", Handler: "index.handler" });
+    const framework = resources("AWS::Lambda::Function").find(
+      ([, f]) =>
+        JSON.stringify(f.Properties.Environment?.Variables?.USER_ON_EVENT_FUNCTION_ARN) ===
+        JSON.stringify({ "Fn::GetAtt": [fnId, "Arn"] }),
+    )!;
+    expect(cr.Properties.ServiceToken).toEqual({ "Fn::GetAtt": [framework[0], "Arn"] });
+  });
+
+  it("grants the activation exactly the two SES calls it makes (no resource-level permissions exist for them)", () => {
+    const [, fn] = resources("AWS::Lambda::Function").find(([id]) => id.startsWith("InboundEmailActivationFunction"))!;
+    const roleId = fn.Properties.Role["Fn::GetAtt"][0] as string;
+    const role = template.toJSON().Resources[roleId];
+    expect(role.Properties.ManagedPolicyArns).toHaveLength(1);
+    expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain("service-role/AWSLambdaBasicExecutionRole");
+    const statements = resources("AWS::IAM::Policy")
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual([{ Effect: "Allow", Action: ACTIVATION_ACTIONS, Resource: "*" }]);
+    expect(ACTIVATION_ACTIONS).toEqual(["ses:DescribeActiveReceiptRuleSet", "ses:SetActiveReceiptRuleSet"]);
   });
 });
 
