@@ -1,6 +1,7 @@
 import { type Stack, Token, Validations } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
 import { needsToken, ROUTES } from "#shared/http/route-table";
+import type { WebHosting } from "./constructs/web-hosting";
 
 /**
  * The cdk-nag AwsSolutions findings we accept, each on the construct it concerns and with the reason.
@@ -133,12 +134,15 @@ export function acknowledgeNagFindings(stack: Stack): void {
     "Only static files are served here (the API has its own throttling); " +
       "a WAF web ACL can be attached by teams that need one.",
   );
-  ack(
-    "Web/Distribution",
-    "AwsSolutions-CFR4",
-    "The default *.cloudfront.net certificate cannot set a minimum TLS version; " +
-      "teams with their own domain and ACM certificate set TLSv1.2_2021.",
-  );
+  // With appUrl and its certificate the distribution requires TLSv1.2_2021, and there is no finding.
+  if (!(find("Web") as WebHosting).customDomain) {
+    ack(
+      "Web/Distribution",
+      "AwsSolutions-CFR4",
+      "The default *.cloudfront.net certificate cannot set a minimum TLS version; " +
+        "with appUrl and appDomainCertificateArn the inbox is served on that domain with TLSv1.2_2021.",
+    );
+  }
   const deployer = stack.node.children.find((c) => c.node.id.startsWith("Custom::CDKBucketDeployment"));
   if (deployer) {
     const p = deployer.node.id;

@@ -74,6 +74,7 @@ describe("README: true to the template", () => {
         emailDomain: "support.acme.dev",
         notifyFrom: "r@support.acme.dev",
         appUrl: "https://inbox.acme.dev",
+        appDomainCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0",
         allowedOrigins: ["https://acme.dev"],
       }),
       { outdir: mkdtempSync(path.join(tmpdir(), "cdk-readme-")) },

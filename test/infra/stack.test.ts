@@ -3,7 +3,7 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { Bucket } from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { build } from "esbuild";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -23,19 +23,22 @@ const props = {
   emailDomain: "support.acme.dev",
   notifyFrom: "routing@support.acme.dev",
   appUrl: "https://inbox.acme.dev",
+  appDomainCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0",
   allowedOrigins: ["https://www.acme.dev"],
   alarmEmail: "oncall@acme.dev",
 };
 
 let app: App;
 let template: Template;
+let outdir: string;
 const resources = (type: string) =>
   // CloudFormation properties are free-form; assertions pick what they check.
   // biome-ignore lint/suspicious/noExplicitAny: free-form CloudFormation properties (above)
   Object.entries(template.findResources(type)) as Array<[string, { Properties: Record<string, any> }]>;
 
 beforeAll(() => {
-  ({ app } = buildApp(() => props, { outdir: mkdtempSync(path.join(tmpdir(), "cdk-test-")) }));
+  outdir = mkdtempSync(path.join(tmpdir(), "cdk-test-"));
+  ({ app } = buildApp(() => props, { outdir }));
   template = Template.fromStack(app.node.findChild("RoutingTest") as Stack);
 }, 60_000);
 
@@ -102,7 +105,7 @@ describe("the HTTP API", () => {
     });
     template.hasResourceProperties("AWS::ApiGatewayV2::Api", {
       CorsConfiguration: {
-        AllowOrigins: Match.arrayWith(["https://www.acme.dev", "https://inbox.acme.dev"]),
+        AllowOrigins: ["https://www.acme.dev", "https://inbox.acme.dev"],
         AllowCredentials: true,
       },
     });
@@ -163,10 +166,9 @@ describe("sign-in (Cognito)", () => {
     expect(c.AllowedOAuthFlowsUserPoolClient).toBe(true);
     expect(c.PreventUserExistenceErrors).toBe("ENABLED");
     expect(c.SupportedIdentityProviders).toEqual(["COGNITO"]);
-    // The hosted inbox (its CloudFront domain), the inbox on the team's own domain, and the CLI's login.
-    expect(c.CallbackURLs).toEqual(expect.arrayContaining(["https://inbox.acme.dev/", CLI_CALLBACK_URL]));
-    expect(c.CallbackURLs).toHaveLength(3);
-    expect(JSON.stringify(c.CallbackURLs)).toContain("DomainName");
+    // The inbox on the team's own domain (appUrl), and the CLI's login; not the CloudFront name it also has.
+    expect(c.CallbackURLs).toEqual(["https://inbox.acme.dev/", CLI_CALLBACK_URL]);
+    expect(c.LogoutURLs).toEqual(["https://inbox.acme.dev/", CLI_CALLBACK_URL]);
     expect(JSON.stringify(c)).not.toMatch(/example\.com|implicit/);
     // No SDK sign-in (SRP, password, custom, choice-based): the inbox and `npm run login` use managed login,
     // and `npm run admin` calls admin APIs with the deploy credentials, not this client. Refresh only.
@@ -178,6 +180,38 @@ describe("sign-in (Cognito)", () => {
     expect(authorizer.JwtConfiguration.Audience).toHaveLength(1);
     expect(authorizer.JwtConfiguration.Audience[0].Ref).toMatch(/^AuthUsersInboxApp/);
     expect(JSON.stringify(authorizer.JwtConfiguration.Issuer)).toContain(Auth.USER_POOL_LOGICAL_ID);
+  });
+});
+
+describe("the inbox on the team's own domain (appUrl with appDomainCertificateArn)", () => {
+  it("CloudFront answers for appUrl's host with the team's certificate, TLS 1.2 at least", () => {
+    const [, distribution] = resources("AWS::CloudFront::Distribution")[0]!;
+    expect(distribution.Properties).toMatchObject({
+      DistributionConfig: {
+        Aliases: ["inbox.acme.dev"],
+        ViewerCertificate: {
+          AcmCertificateArn: props.appDomainCertificateArn,
+          SslSupportMethod: "sni-only",
+          MinimumProtocolVersion: "TLSv1.2_2021",
+        },
+      },
+    });
+  });
+
+  it("is the URL everywhere the inbox is named: config.json's redirect, notification links, outputs", () => {
+    // config.json as deployed: the staged asset BucketDeployment copies (the API and login are deploy-time).
+    const configs = readdirSync(outdir)
+      .filter((d) => d.startsWith("asset.") && existsSync(path.join(outdir, d, "config.json")))
+      .map((d) => JSON.parse(readFileSync(path.join(outdir, d, "config.json"), "utf8")));
+    expect(configs).toHaveLength(1);
+    expect(configs[0].auth.redirectUri).toBe("https://inbox.acme.dev/");
+    const fns = resources("AWS::Lambda::Function").filter(([, f]) => f.Properties.Environment?.Variables?.NOTIFY_FROM);
+    expect(fns.map(([, f]) => f.Properties.Environment.Variables.APP_URL)).toEqual(Array(3).fill(props.appUrl));
+    const outputs = template.toJSON().Outputs;
+    expect(outputs.InboxUrl.Value).toBe("https://inbox.acme.dev");
+    // Where the team points the host's CNAME (or alias).
+    const [distributionId] = resources("AWS::CloudFront::Distribution")[0]!;
+    expect(outputs.DistributionDomainName.Value).toEqual({ "Fn::GetAtt": [distributionId, "DomainName"] });
   });
 });
 
