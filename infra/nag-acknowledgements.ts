@@ -1,6 +1,7 @@
 import { type Stack, Token, Validations } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
 import { needsToken, ROUTES } from "#shared/http/route-table";
+import type { WebHosting } from "./constructs/web-hosting";
 
 /**
  * The cdk-nag AwsSolutions findings we accept, each on the construct it concerns and with the reason.
@@ -78,20 +79,35 @@ export function acknowledgeNagFindings(stack: Stack): void {
 
   // Present when the stack owns its receipt rule set (not with -c receiptRuleSet=<yours>).
   if (stack.node.tryFindChild("InboundEmail")?.node.tryFindChild("ActivateRuleSet")) {
+    const basicRole =
+      "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]";
     ack(
-      "InboundEmail/ActivateRuleSet/CustomResourcePolicy",
-      "AwsSolutions-IAM5[Resource::*]",
-      "ses:SetActiveReceiptRuleSet has no resource-level permissions; the policy allows that one action only.",
+      "InboundEmail/ActivationFunction/ServiceRole",
+      basicRole,
+      "The basic execution role only lets the receipt rule set activation write its own CloudWatch logs.",
     );
-    const provider = stack.node.children.find((c) => c.node.id.startsWith("AWS679f53fac002430cb0da5b7982bd2287"));
-    if (provider) {
-      ack(
-        `${provider.node.id}/ServiceRole`,
-        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
-        "The CDK's AwsCustomResource provider (activates the receipt rule set on create, deactivates it on " +
-          "delete) only writes its own logs with this policy.",
-      );
-    }
+    ack(
+      "InboundEmail/ActivationFunction/ServiceRole/DefaultPolicy",
+      "AwsSolutions-IAM5[Resource::*]",
+      "ses:DescribeActiveReceiptRuleSet and ses:SetActiveReceiptRuleSet have no resource-level permissions; " +
+        "the policy allows those two actions only.",
+    );
+    ack(
+      "InboundEmail/ActivationFunction",
+      "AwsSolutions-L1",
+      "Pinned to nodejs22.x like the service's functions (esbuild target node22); " +
+        "runtime upgrades are deliberate, tested changes.",
+    );
+    ack(
+      "InboundEmail/ActivationProvider/framework-onEvent/ServiceRole",
+      basicRole,
+      "The CDK custom resource provider's framework function only writes its own logs with this policy.",
+    );
+    ack(
+      "InboundEmail/ActivationProvider/framework-onEvent/ServiceRole/DefaultPolicy",
+      "AwsSolutions-IAM5[Resource::<InboundEmailActivationFunctionECFDFB61.Arn>:*]",
+      "The CDK provider framework may invoke only the activation function, any of its versions (`:*`).",
+    );
   }
 
   ack(
@@ -118,12 +134,15 @@ export function acknowledgeNagFindings(stack: Stack): void {
     "Only static files are served here (the API has its own throttling); " +
       "a WAF web ACL can be attached by teams that need one.",
   );
-  ack(
-    "Web/Distribution",
-    "AwsSolutions-CFR4",
-    "The default *.cloudfront.net certificate cannot set a minimum TLS version; " +
-      "teams with their own domain and ACM certificate set TLSv1.2_2021.",
-  );
+  // With appUrl and its certificate the distribution requires TLSv1.2_2021, and there is no finding.
+  if (!(find("Web") as WebHosting).customDomain) {
+    ack(
+      "Web/Distribution",
+      "AwsSolutions-CFR4",
+      "The default *.cloudfront.net certificate cannot set a minimum TLS version; " +
+        "with appUrl and appDomainCertificateArn the inbox is served on that domain with TLSv1.2_2021.",
+    );
+  }
   const deployer = stack.node.children.find((c) => c.node.id.startsWith("Custom::CDKBucketDeployment"));
   if (deployer) {
     const p = deployer.node.id;

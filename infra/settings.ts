@@ -54,6 +54,11 @@ export const SETTINGS = {
     env: "ROUTING_APP_URL",
     help: "optional: the web inbox's URL on your own domain (default: the hosted inbox's CloudFront URL)",
   },
+  appDomainCertificateArn: {
+    context: "appDomainCertificateArn",
+    env: "ROUTING_APP_DOMAIN_CERTIFICATE_ARN",
+    help: "with appUrl: the ARN of an ACM certificate in us-east-1 covering appUrl's host",
+  },
   allowedOrigins: {
     context: "allowedOrigins",
     env: "ROUTING_ALLOWED_ORIGINS",
@@ -92,6 +97,7 @@ export type SettingLookup = (name: SettingName) => string | undefined;
 const PLACEHOLDER = /(^|\.)(example\.(com|org|net)|yourcompany\.com|example|invalid|test)$/i;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const EMAIL = /^[^\s@]+@([^\s@]+)$/;
+const ACM_CERTIFICATE_US_EAST_1 = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/;
 
 /** Turns `-c` context and environment values into the stack's props, or fails naming every problem. */
 export function readDeploySettings(lookup: SettingLookup): RoutingStackProps & { stackName: string } {
@@ -153,9 +159,30 @@ export function readDeploySettings(lookup: SettingLookup): RoutingStackProps & {
   if (fromDomain && emailDomain && !sameDomain(fromDomain)) {
     problems.push(`notifyFrom must be an address at emailDomain (${emailDomain}): ${notifyFrom}`);
   }
-  // Optional: the stack hosts the inbox itself; a team that puts it behind its own domain says where.
-  const appUrl = get("appUrl");
-  if (appUrl) url("appUrl", appUrl);
+  // Optional: the stack hosts the inbox itself; a team that serves it on its own domain says where, and
+  // gives CloudFront the certificate for that host (CloudFront takes certificates from us-east-1 only).
+  const appUrl = get("appUrl")?.replace(/\/$/, "");
+  const appUrlParsed = appUrl ? url("appUrl", appUrl) : undefined;
+  if (appUrl && appUrlParsed && appUrlParsed.origin !== appUrl) {
+    problems.push(`appUrl must be an origin (https://host), CloudFront serves the inbox at its root: ${appUrl}`);
+  }
+  const appDomainCertificateArn = get("appDomainCertificateArn");
+  if (appUrl && !appDomainCertificateArn) {
+    const host = appUrlParsed?.hostname ?? appUrl;
+    problems.push(
+      `appUrl ${appUrl} needs appDomainCertificateArn: an ACM certificate in us-east-1 for ${host}, ` +
+        `so that CloudFront serves the inbox there (${how("appDomainCertificateArn")})`,
+    );
+  }
+  if (appDomainCertificateArn && !appUrl) {
+    problems.push("appDomainCertificateArn is for appUrl's host: set appUrl too, or leave both out");
+  }
+  if (appDomainCertificateArn && !ACM_CERTIFICATE_US_EAST_1.test(appDomainCertificateArn)) {
+    problems.push(
+      "appDomainCertificateArn must be an ACM certificate in us-east-1 (where CloudFront reads certificates), " +
+        `arn:aws:acm:us-east-1:<account>:certificate/<id>, not ${appDomainCertificateArn}`,
+    );
+  }
   const originsText = need("allowedOrigins");
   const allowedOrigins = (originsText ?? "")
     .split(",")
@@ -189,7 +216,7 @@ export function readDeploySettings(lookup: SettingLookup): RoutingStackProps & {
     env: { region: region!, ...(account ? { account } : {}) },
     emailDomain: emailDomain!,
     notifyFrom: notifyFrom!,
-    ...(appUrl ? { appUrl: appUrl.replace(/\/$/, "") } : {}),
+    ...(appUrl && appDomainCertificateArn ? { appUrl, appDomainCertificateArn } : {}),
     allowedOrigins,
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(authDomainPrefix ? { authDomainPrefix } : {}),

@@ -3,6 +3,7 @@ import {
   AccountRecovery,
   CfnManagedLoginBranding,
   type CfnUserPool,
+  type CfnUserPoolClient,
   CfnUserPoolRiskConfigurationAttachment,
   FeaturePlan,
   ManagedLoginVersion,
@@ -97,7 +98,6 @@ export class Auth extends Construct {
     const callbackUrls = [...new Set([...props.callbackUrls, CLI_CALLBACK_URL])];
     this.client = this.userPool.addClient("InboxApp", {
       generateSecret: false, // a browser app and a CLI: public clients, which is what PKCE is for
-      authFlows: { userSrp: true },
       oAuth: {
         flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
         scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
@@ -111,6 +111,10 @@ export class Auth extends Construct {
       refreshTokenValidity: Duration.days(30),
       enableTokenRevocation: true,
     });
+    // Sign-in is managed login only (authorization code + PKCE, the inbox and `npm run login`); `npm run admin`
+    // uses admin APIs with the deploy credentials, not this client. Left unset, Cognito would also allow SRP
+    // and custom auth, so the list is explicit: refreshing tokens, nothing else.
+    (this.client.node.defaultChild as CfnUserPoolClient).explicitAuthFlows = ["ALLOW_REFRESH_TOKEN_AUTH"];
     this.clientId = this.client.userPoolClientId;
 
     const prefix = props.domainPrefix ?? Fn.join("-", [Stack.of(this).stackName.toLowerCase(), Aws.ACCOUNT_ID]);

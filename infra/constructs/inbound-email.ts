@@ -1,13 +1,21 @@
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import path from "node:path";
+import { CustomResource, Duration, RemovalPolicy } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
-import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { Architecture, type IFunction, Runtime } from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
+import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { BlockPublicAccess, Bucket, BucketEncryption } from "aws-cdk-lib/aws-s3";
 import { type IReceiptRuleSet, ReceiptRule, ReceiptRuleSet, TlsPolicy } from "aws-cdk-lib/aws-ses";
 import { Lambda, LambdaInvocationType, S3 } from "aws-cdk-lib/aws-ses-actions";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
-import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from "aws-cdk-lib/custom-resources";
+import { Provider } from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
+import type { ActivationProperties } from "../custom-resources/rule-set-activation";
+import { BUNDLING, PROJECT_ROOT } from "./routing-function";
+
+/** The SES calls the activation makes; neither has resource-level permissions. */
+export const ACTIVATION_ACTIONS = ["ses:DescribeActiveReceiptRuleSet", "ses:SetActiveReceiptRuleSet"];
 
 export interface InboundEmailProps {
   /** The email function: reads the stored message and routes it. */
@@ -20,7 +28,8 @@ export interface InboundEmailProps {
   readonly retention?: Duration;
   /**
    * An account that keeps its own active receipt rule set names it here: our rule is added to that set
-   * and activation is left alone. @default a rule set of our own, activated with the stack
+   * and activation is left alone. @default a rule set of our own, activated with the stack unless another
+   * set is active (then the deploy fails naming it)
    */
   readonly existingRuleSetName?: string;
 }
@@ -36,7 +45,7 @@ export class InboundEmail extends Construct {
   readonly ruleSet: IReceiptRuleSet;
   readonly ruleSetName: string;
   /** The custom resource that activates our rule set; absent when an existing set is used. */
-  readonly activation?: AwsCustomResource;
+  readonly activation?: CustomResource;
   readonly prefix: string;
 
   constructor(scope: Construct, id: string, props: InboundEmailProps) {
@@ -66,8 +75,9 @@ export class InboundEmail extends Construct {
       onFailure: new SqsDestination(this.deadLetters),
     });
 
-    // SES has one active rule set per region. Ours is activated with the stack and deactivated before
-    // it is deleted (a rule set cannot be deleted while active); an account with its own set opts out.
+    // SES has one active rule set per region. Ours is activated with the stack, unless another set is active
+    // (the deploy then fails naming it, never deactivating it), and deactivated before it is deleted (an
+    // active set cannot be deleted) if it is still the active one. An account with its own set opts out.
     this.ruleSet = props.existingRuleSetName
       ? ReceiptRuleSet.fromReceiptRuleSetName(this, "RuleSet", props.existingRuleSetName)
       : new ReceiptRuleSet(this, "RuleSet");
@@ -83,26 +93,38 @@ export class InboundEmail extends Construct {
       ],
     });
     if (!props.existingRuleSetName) {
-      this.activation = new AwsCustomResource(this, "ActivateRuleSet", {
-        onCreate: activate(this.ruleSetName),
-        onUpdate: activate(this.ruleSetName),
-        // No rule set name: SES deactivates the active set, which is ours while this stack owns activation.
-        onDelete: { service: "SES", action: "setActiveReceiptRuleSet", parameters: {} },
-        // SetActiveReceiptRuleSet has no resource-level permissions.
-        policy: AwsCustomResourcePolicy.fromSdkCalls({ resources: AwsCustomResourcePolicy.ANY_RESOURCE }),
-        installLatestAwsSdk: false,
+      // The decisions live in infra/custom-resources/rule-set-activation.ts (unit-tested with a fake client).
+      const onEvent = new NodejsFunction(this, "ActivationFunction", {
+        entry: path.join(PROJECT_ROOT, "infra/custom-resources/rule-set-activation-handler.ts"),
+        handler: "handler",
+        description: "Conversation routing: activates the receipt rule set unless another one is active",
+        runtime: Runtime.NODEJS_22_X,
+        architecture: Architecture.ARM_64,
+        timeout: Duration.seconds(30),
+        logGroup: new LogGroup(this, "ActivationLogs", {
+          retention: RetentionDays.ONE_MONTH,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+        projectRoot: PROJECT_ROOT,
+        depsLockFilePath: path.join(PROJECT_ROOT, "package-lock.json"),
+        bundling: BUNDLING,
+      });
+      onEvent.addToRolePolicy(new PolicyStatement({ actions: ACTIVATION_ACTIONS, resources: ["*"] }));
+      const provider = new Provider(this, "ActivationProvider", {
+        onEventHandler: onEvent,
+        logGroup: new LogGroup(this, "ActivationProviderLogs", {
+          retention: RetentionDays.ONE_MONTH,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+      });
+      const properties: ActivationProperties = { RuleSetName: this.ruleSetName };
+      this.activation = new CustomResource(this, "ActivateRuleSet", {
+        serviceToken: provider.serviceToken,
+        resourceType: "Custom::ReceiptRuleSetActivation",
+        properties,
       });
       // Activated only once its rule exists; on delete, deactivated before the set and rule go.
       this.activation.node.addDependency(rule);
     }
   }
-}
-
-function activate(ruleSetName: string) {
-  return {
-    service: "SES",
-    action: "setActiveReceiptRuleSet",
-    parameters: { RuleSetName: ruleSetName },
-    physicalResourceId: PhysicalResourceId.of(`active-receipt-rule-set-${ruleSetName}`),
-  };
 }

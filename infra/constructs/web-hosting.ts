@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import type { ICertificate } from "aws-cdk-lib/aws-certificatemanager";
 import {
   AllowedMethods,
   Distribution,
@@ -8,6 +9,7 @@ import {
   HeadersReferrerPolicy,
   PriceClass,
   ResponseHeadersPolicy,
+  SecurityPolicyProtocol,
   ViewerProtocolPolicy,
 } from "aws-cdk-lib/aws-cloudfront";
 import { S3BucketOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
@@ -23,6 +25,12 @@ export interface WebHostingProps {
   readonly auth?: { readonly domainUrl: string; readonly clientId: string };
   /** A folder holding the built inbox and widget. @default `web/` is built into `web/dist` at synth */
   readonly sourceDir?: string;
+  /**
+   * Serve the inbox on your own domain: `url` is an origin (`https://inbox.yourcompany.com`), `certificate`
+   * an ACM certificate in us-east-1 for its host. Then `url` is the inbox's URL (config.json's redirect).
+   * @default the distribution's own `https://<id>.cloudfront.net`
+   */
+  readonly customDomain?: { readonly url: string; readonly certificate: ICertificate };
 }
 
 /** The inbox's `config.json`: where the API is, and Cognito's managed login (null = none). */
@@ -41,8 +49,10 @@ export function webConfig(props: Pick<WebHostingProps, "apiUrl" | "auth">, siteU
  * with the API's URL and the Cognito client, so one build serves every deployment.
  */
 export class WebHosting extends Construct {
-  /** https://<distribution domain>: the inbox, and the origin the API allows (CORS). */
+  /** The inbox's URL, the custom domain's or https://<distribution domain>; the origin the API allows (CORS). */
   readonly url: string;
+  /** The custom domain's host, when the inbox has one. */
+  readonly customDomain?: string;
   readonly bucket: Bucket;
   readonly distribution: Distribution;
 
@@ -53,12 +63,14 @@ export class WebHosting extends Construct {
       buildWeb();
       sourceDir = WEB_DIST;
     }
+    // Both go with the stack, emptied first (CloudFormation cannot delete a bucket that holds objects): they
+    // hold only the built inbox, deployed again from the repository, and access logs kept 90 days at most.
     const privateBucket = {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       removalPolicy: RemovalPolicy.DESTROY,
-      autoDeleteObjects: false,
+      autoDeleteObjects: true,
     };
     // CloudFront's standard logs need ACLs on their bucket; the site bucket's access logs go there too.
     const logs = new Bucket(this, "AccessLogs", {
@@ -101,8 +113,18 @@ export class WebHosting extends Construct {
         referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
       },
     });
+    const custom = props.customDomain;
+    this.customDomain = custom ? new URL(custom.url).hostname : undefined;
     this.distribution = new Distribution(this, "Distribution", {
       comment: "Conversation routing: agent inbox and chat widget",
+      // On a custom domain CloudFront can require TLS 1.2; its default certificate cannot.
+      ...(custom
+        ? {
+            domainNames: [new URL(custom.url).hostname],
+            certificate: custom.certificate,
+            minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
+          }
+        : {}),
       defaultRootObject: "index.html",
       priceClass: PriceClass.PRICE_CLASS_100,
       enableLogging: true,
@@ -115,7 +137,7 @@ export class WebHosting extends Construct {
         responseHeadersPolicy: headers,
       },
     });
-    this.url = `https://${this.distribution.distributionDomainName}`;
+    this.url = custom?.url.replace(/\/$/, "") ?? `https://${this.distribution.distributionDomainName}`;
 
     const authOrigin = props.auth ? ` ${props.auth.domainUrl}` : "";
     const csp = `connect-src 'self' ${props.apiUrl}${authOrigin}`;

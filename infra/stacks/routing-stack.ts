@@ -1,4 +1,5 @@
 import { Arn, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
@@ -22,10 +23,14 @@ export interface RoutingStackProps extends StackProps {
   /** Sender of owner notifications and of replies on form conversations; an address at `emailDomain`. */
   readonly notifyFrom: string;
   /**
-   * The web inbox's URL when it is served from your own domain (a CNAME to the hosted inbox): links in
-   * notifications, and where sign-in returns. @default the hosted inbox's CloudFront URL
+   * The web inbox's URL on your own domain (an origin, `https://host`), with `appDomainCertificateArn`:
+   * CloudFront serves the inbox on that host (point a CNAME or alias at the distribution), and it is the
+   * URL everywhere the inbox is named: notification links, where sign-in returns, the API's CORS origin.
+   * @default the hosted inbox's CloudFront URL
    */
   readonly appUrl?: string;
+  /** An ACM certificate in us-east-1 covering `appUrl`'s host; required with `appUrl`. */
+  readonly appDomainCertificateArn?: string;
   /** Origins of the chat widget (CORS). @default none */
   readonly allowedOrigins?: string[];
   /** An address subscribed to the alarms' topic (it confirms by email). @default none */
@@ -60,12 +65,15 @@ export class RoutingStack extends Stack {
   constructor(scope: Construct, id: string, props: RoutingStackProps) {
     super(scope, id, props);
     const { table } = new RoutingTable(this, "Data");
-    // The hosted inbox's origin is known only once its distribution exists, after the API it calls.
+    if (props.appUrl && !props.appDomainCertificateArn) {
+      throw new Error("appUrl needs appDomainCertificateArn: CloudFront serves a domain only with its certificate");
+    }
+    // The inbox's URL (appUrl, else the distribution's) is known only once its distribution exists, after the
+    // API it calls. It is the one URL the inbox has: notification links, sign-in's return, the API's CORS.
     let web: WebHosting | undefined;
     const webUrl = Lazy.string({ produce: () => web!.url });
-    const appUrl = props.appUrl ?? webUrl;
-    const allowedOrigins = [...(props.allowedOrigins ?? []), webUrl, ...(props.appUrl ? [props.appUrl] : [])];
-    const sender = { NOTIFY_FROM: props.notifyFrom, APP_URL: appUrl, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE };
+    const allowedOrigins = [...(props.allowedOrigins ?? []), webUrl];
+    const sender = { NOTIFY_FROM: props.notifyFrom, APP_URL: webUrl, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE };
     // Form channels' signing secrets derive from this key; it never appears in function configuration.
     // Retained like the table: a new key would silently change every integrated form's secret.
     const formSigningKey = new Secret(this, "FormSigningKey", {
@@ -116,7 +124,7 @@ export class RoutingStack extends Stack {
 
     // Sign-in returns to the inbox (config.json's redirectUri is `<inbox URL>/`).
     const auth = new Auth(this, "Auth", {
-      callbackUrls: [Lazy.string({ produce: () => `${web!.url}/` }), ...(props.appUrl ? [`${props.appUrl}/`] : [])],
+      callbackUrls: [Lazy.string({ produce: () => `${web!.url}/` })],
       ...(props.authDomainPrefix ? { domainPrefix: props.authDomainPrefix } : {}),
     });
     const http = new RoutingHttpApi(this, "Http", {
@@ -128,6 +136,14 @@ export class RoutingStack extends Stack {
     web = new WebHosting(this, "Web", {
       apiUrl: http.api.apiEndpoint,
       auth: { domainUrl: auth.domainUrl, clientId: auth.clientId },
+      ...(props.appUrl && props.appDomainCertificateArn
+        ? {
+            customDomain: {
+              url: props.appUrl,
+              certificate: Certificate.fromCertificateArn(this, "AppCertificate", props.appDomainCertificateArn),
+            },
+          }
+        : {}),
     });
     const inbound = new InboundEmail(this, "InboundEmail", {
       handler: email.fn,
@@ -171,6 +187,11 @@ export class RoutingStack extends Stack {
     output("AlarmTopicArn", alarmTopic.topicArn, "SNS topic every alarm notifies: subscribe more endpoints here");
     output("DashboardName", dashboard.dashboardName, "CloudWatch dashboard: routing, waiting line, email failures");
     output("InboxUrl", web.url, "The agent inbox (sign-in returns here)");
+    output(
+      "DistributionDomainName",
+      web.distribution.distributionDomainName,
+      "The inbox's CloudFront domain: with appUrl, point its host here (CNAME, or a Route 53 alias)",
+    );
     output("FormSigningKeyArn", formSigningKey.secretArn, "Master key of the form and chat secrets (retained)");
     output(
       "WidgetSnippet",

@@ -4,8 +4,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../infra/build";
+import { anotherSetActive } from "../../infra/custom-resources/rule-set-activation";
 import { SETTINGS } from "../../infra/settings";
 
 const root = path.resolve(new URL("../..", import.meta.url).pathname);
@@ -53,8 +54,19 @@ describe("README: what a team pastes", () => {
   });
 });
 
+describe("README: the receipt rule set", () => {
+  it("the setting a refused activation names is a setting the app reads, and the one the README gives", () => {
+    const failure = anotherSetActive("company-inbound", "ours");
+    const setting = /-c (\w+)=company-inbound /.exec(failure)?.[1];
+    expect(setting).toBe(SETTINGS.receiptRuleSet.context);
+    expect(failure).toContain(`${SETTINGS.receiptRuleSet.env}=company-inbound`);
+    expect(section("Deploy (AWS CDK)")).toContain(`-c ${setting}=<its name>`);
+  });
+});
+
 describe("README: true to the template", () => {
-  it("the stack outputs it lists are exactly the stack's outputs", () => {
+  let template: Template;
+  beforeAll(() => {
     const { stack } = buildApp(
       () => ({
         stackName: "Readme",
@@ -62,14 +74,49 @@ describe("README: true to the template", () => {
         emailDomain: "support.acme.dev",
         notifyFrom: "r@support.acme.dev",
         appUrl: "https://inbox.acme.dev",
+        appDomainCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0",
         allowedOrigins: ["https://acme.dev"],
       }),
       { outdir: mkdtempSync(path.join(tmpdir(), "cdk-readme-")) },
     );
-    const outputs = Object.keys(Template.fromStack(stack as Stack).toJSON().Outputs as object).sort();
+    template = Template.fromStack(stack as Stack);
+  }, 60_000);
+
+  it("the stack outputs it lists are exactly the stack's outputs", () => {
+    const outputs = Object.keys(template.toJSON().Outputs as object).sort();
     const deploy = section("Deploy (AWS CDK)");
     const table = deploy.slice(deploy.indexOf("| output | what it is |"));
     const listed = [...table.slice(0, table.indexOf("\n\n")).matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]).sort();
     expect(listed).toEqual(outputs);
-  }, 60_000);
+  });
+
+  it("Tear down deletes by hand exactly what the stack retains; every other bucket the stack empties", () => {
+    const teardown = section("Deploy (AWS CDK)").slice(section("Deploy (AWS CDK)").indexOf("### Tear down"));
+    const resources = template.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string }>;
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const retained = Object.keys(resources).filter((id) => resources[id]!.DeletionPolicy === "Retain");
+    expect(retained.map((id) => resources[id]!.Type).sort()).toEqual([
+      "AWS::Cognito::UserPool",
+      "AWS::DynamoDB::Table",
+      "AWS::S3::Bucket",
+      "AWS::SecretsManager::Secret",
+    ]);
+    // Each retained resource has an output naming it, which the README's commands read (`out <Output>`).
+    for (const id of retained) {
+      const output = Object.keys(outputs).find(
+        (o) => JSON.stringify(outputs[o]!.Value) === JSON.stringify({ Ref: id }),
+      );
+      expect([id, output && teardown.includes(`$(out ${output})`)]).toEqual([id, true]);
+    }
+    const emptied = Object.values(template.findResources("Custom::S3AutoDeleteObjects")).map((r) => r.Properties);
+    for (const [id, r] of Object.entries(resources).filter(([, r]) => r.Type === "AWS::S3::Bucket")) {
+      if (r.DeletionPolicy !== "Retain")
+        expect(emptied).toContainEqual(expect.objectContaining({ BucketName: { Ref: id } }));
+    }
+    // The identity the stack created goes with it (no Retain); only one given by existingSesIdentity stays.
+    template.resourceCountIs("AWS::SES::EmailIdentity", 1);
+    expect(Object.values(template.findResources("AWS::SES::EmailIdentity"))[0]!.DeletionPolicy).toBeUndefined();
+    expect(teardown).toMatch(/SES domain identity[^.]*goes with the stack/);
+    expect(teardown).toMatch(/existingSesIdentity[^.]*stays/);
+  });
 });

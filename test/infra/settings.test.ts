@@ -10,10 +10,12 @@ import { buildApp } from "../../infra/build";
 import { readDeploySettings, SES_RECEIVING_REGIONS, type SettingName, SettingsError } from "../../infra/settings";
 
 const root = path.resolve(new URL("../..", import.meta.url).pathname);
+const CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
 const good: Partial<Record<SettingName, string>> = {
   region: "eu-west-1",
   emailDomain: "support.acme.dev",
   appUrl: "https://inbox.acme.dev",
+  appDomainCertificateArn: CERT,
   allowedOrigins: "https://www.acme.dev, https://acme.dev",
 };
 const read = (over: Partial<Record<SettingName, string | undefined>>) =>
@@ -36,6 +38,7 @@ describe("deploy settings (synth fails naming each missing or placeholder settin
       emailDomain: "support.acme.dev",
       notifyFrom: "routing@support.acme.dev",
       appUrl: "https://inbox.acme.dev",
+      appDomainCertificateArn: CERT,
       allowedOrigins: ["https://www.acme.dev", "https://acme.dev"],
       existingSesIdentity: false,
     });
@@ -55,12 +58,36 @@ describe("deploy settings (synth fails naming each missing or placeholder settin
   });
 
   it("nothing given: every required setting is named with its -c flag and environment variable", () => {
-    const msg = problems({ region: undefined, emailDomain: undefined, appUrl: undefined, allowedOrigins: undefined });
+    const msg = problems({
+      region: undefined,
+      emailDomain: undefined,
+      appUrl: undefined,
+      appDomainCertificateArn: undefined,
+      allowedOrigins: undefined,
+    });
     expect(msg).toMatch(/missing region: .*\(-c region=\.\.\. or CDK_DEFAULT_REGION\)/);
     expect(msg).toMatch(/missing emailDomain: .*ROUTING_EMAIL_DOMAIN/);
     // appUrl is optional: the stack hosts the inbox itself.
     expect(msg).not.toMatch(/appUrl/);
     expect(msg).toMatch(/missing allowedOrigins: .*ROUTING_ALLOWED_ORIGINS/);
+  });
+
+  it("appUrl needs an ACM certificate in us-east-1 for its host: CloudFront serves the inbox only with it", () => {
+    const msg = problems({ appDomainCertificateArn: undefined });
+    expect(msg).toContain(
+      "appUrl https://inbox.acme.dev needs appDomainCertificateArn: an ACM certificate in us-east-1 for inbox.acme.dev",
+    );
+    expect(msg).toContain("(-c appDomainCertificateArn=... or ROUTING_APP_DOMAIN_CERTIFICATE_ARN)");
+    expect(problems({ appUrl: undefined })).toMatch(/appDomainCertificateArn is for appUrl's host: set appUrl too/);
+    expect(problems({ appDomainCertificateArn: CERT.replace("us-east-1", "eu-west-1") })).toMatch(
+      /appDomainCertificateArn must be an ACM certificate in us-east-1/,
+    );
+    expect(problems({ appDomainCertificateArn: "my-cert" })).toMatch(
+      /appDomainCertificateArn must be an ACM certificate/,
+    );
+    // CloudFront serves the inbox at the root of the host.
+    expect(problems({ appUrl: "https://inbox.acme.dev/app" })).toMatch(/appUrl must be an origin/);
+    expect(read({ appUrl: undefined, appDomainCertificateArn: undefined }).appUrl).toBeUndefined();
   });
 
   it("a sender outside emailDomain is refused: only that domain's identity can send", () => {
@@ -137,7 +164,9 @@ describe("deploying into an account that already has SES set up", () => {
   it("receiptRuleSet adds our rule to that set and leaves activation alone", () => {
     const t = synth({ receiptRuleSet: "company-inbound" });
     t.resourceCountIs("AWS::SES::ReceiptRuleSet", 0);
-    t.resourceCountIs("Custom::AWS", 0);
+    t.resourceCountIs("Custom::ReceiptRuleSetActivation", 0);
+    // Nothing in the stack may change which set is active.
+    expect(JSON.stringify(t.findResources("AWS::IAM::Policy"))).not.toContain("ActiveReceiptRuleSet");
     t.hasResourceProperties("AWS::SES::ReceiptRule", { RuleSetName: "company-inbound" });
     expect(t.findOutputs("ReceiptRuleSetName").ReceiptRuleSetName!.Value).toBe("company-inbound");
   }, 60_000);
@@ -146,6 +175,6 @@ describe("deploying into an account that already has SES set up", () => {
     const t = synth({});
     t.resourceCountIs("AWS::SES::EmailIdentity", 1);
     t.resourceCountIs("AWS::SES::ReceiptRuleSet", 1);
-    t.resourceCountIs("Custom::AWS", 1);
+    t.resourceCountIs("Custom::ReceiptRuleSetActivation", 1);
   }, 60_000);
 });

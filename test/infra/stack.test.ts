@@ -3,13 +3,14 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { Bucket } from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { build } from "esbuild";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../infra/build";
 import { BUNDLING, PROJECT_ROOT } from "../../infra/constructs/routing-function";
 import { Auth, CLI_CALLBACK_URL } from "../../infra/constructs/auth";
+import { ACTIVATION_ACTIONS } from "../../infra/constructs/inbound-email";
 import { RoutingTable } from "../../infra/constructs/table";
 import { SERVICE_NAMES, TABLE_ACTIONS } from "../../infra/stacks/routing-stack";
 import { METRIC, METRICS_NAMESPACE } from "#shared/adapters/metrics/names";
@@ -22,19 +23,22 @@ const props = {
   emailDomain: "support.acme.dev",
   notifyFrom: "routing@support.acme.dev",
   appUrl: "https://inbox.acme.dev",
+  appDomainCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0",
   allowedOrigins: ["https://www.acme.dev"],
   alarmEmail: "oncall@acme.dev",
 };
 
 let app: App;
 let template: Template;
+let outdir: string;
 const resources = (type: string) =>
   // CloudFormation properties are free-form; assertions pick what they check.
   // biome-ignore lint/suspicious/noExplicitAny: free-form CloudFormation properties (above)
   Object.entries(template.findResources(type)) as Array<[string, { Properties: Record<string, any> }]>;
 
 beforeAll(() => {
-  ({ app } = buildApp(() => props, { outdir: mkdtempSync(path.join(tmpdir(), "cdk-test-")) }));
+  outdir = mkdtempSync(path.join(tmpdir(), "cdk-test-"));
+  ({ app } = buildApp(() => props, { outdir }));
   template = Template.fromStack(app.node.findChild("RoutingTest") as Stack);
 }, 60_000);
 
@@ -104,7 +108,7 @@ describe("the HTTP API", () => {
     });
     template.hasResourceProperties("AWS::ApiGatewayV2::Api", {
       CorsConfiguration: {
-        AllowOrigins: Match.arrayWith(["https://www.acme.dev", "https://inbox.acme.dev"]),
+        AllowOrigins: ["https://www.acme.dev", "https://inbox.acme.dev"],
         AllowCredentials: true,
       },
     });
@@ -165,12 +169,13 @@ describe("sign-in (Cognito)", () => {
     expect(c.AllowedOAuthFlowsUserPoolClient).toBe(true);
     expect(c.PreventUserExistenceErrors).toBe("ENABLED");
     expect(c.SupportedIdentityProviders).toEqual(["COGNITO"]);
-    // The hosted inbox (its CloudFront domain), the inbox on the team's own domain, and the CLI's login.
-    expect(c.CallbackURLs).toEqual(expect.arrayContaining(["https://inbox.acme.dev/", CLI_CALLBACK_URL]));
-    expect(c.CallbackURLs).toHaveLength(3);
-    expect(JSON.stringify(c.CallbackURLs)).toContain("DomainName");
+    // The inbox on the team's own domain (appUrl), and the CLI's login; not the CloudFront name it also has.
+    expect(c.CallbackURLs).toEqual(["https://inbox.acme.dev/", CLI_CALLBACK_URL]);
+    expect(c.LogoutURLs).toEqual(["https://inbox.acme.dev/", CLI_CALLBACK_URL]);
     expect(JSON.stringify(c)).not.toMatch(/example\.com|implicit/);
-    expect(c.ExplicitAuthFlows.filter((f: string) => /PASSWORD/.test(f))).toEqual([]);
+    // No SDK sign-in (SRP, password, custom, choice-based): the inbox and `npm run login` use managed login,
+    // and `npm run admin` calls admin APIs with the deploy credentials, not this client. Refresh only.
+    expect(c.ExplicitAuthFlows).toEqual(["ALLOW_REFRESH_TOKEN_AUTH"]);
   });
 
   it("the JWT authorizer accepts exactly that client's tokens from that pool", () => {
@@ -178,6 +183,38 @@ describe("sign-in (Cognito)", () => {
     expect(authorizer.JwtConfiguration.Audience).toHaveLength(1);
     expect(authorizer.JwtConfiguration.Audience[0].Ref).toMatch(/^AuthUsersInboxApp/);
     expect(JSON.stringify(authorizer.JwtConfiguration.Issuer)).toContain(Auth.USER_POOL_LOGICAL_ID);
+  });
+});
+
+describe("the inbox on the team's own domain (appUrl with appDomainCertificateArn)", () => {
+  it("CloudFront answers for appUrl's host with the team's certificate, TLS 1.2 at least", () => {
+    const [, distribution] = resources("AWS::CloudFront::Distribution")[0]!;
+    expect(distribution.Properties).toMatchObject({
+      DistributionConfig: {
+        Aliases: ["inbox.acme.dev"],
+        ViewerCertificate: {
+          AcmCertificateArn: props.appDomainCertificateArn,
+          SslSupportMethod: "sni-only",
+          MinimumProtocolVersion: "TLSv1.2_2021",
+        },
+      },
+    });
+  });
+
+  it("is the URL everywhere the inbox is named: config.json's redirect, notification links, outputs", () => {
+    // config.json as deployed: the staged asset BucketDeployment copies (the API and login are deploy-time).
+    const configs = readdirSync(outdir)
+      .filter((d) => d.startsWith("asset.") && existsSync(path.join(outdir, d, "config.json")))
+      .map((d) => JSON.parse(readFileSync(path.join(outdir, d, "config.json"), "utf8")));
+    expect(configs).toHaveLength(1);
+    expect(configs[0].auth.redirectUri).toBe("https://inbox.acme.dev/");
+    const fns = resources("AWS::Lambda::Function").filter(([, f]) => f.Properties.Environment?.Variables?.NOTIFY_FROM);
+    expect(fns.map(([, f]) => f.Properties.Environment.Variables.APP_URL)).toEqual(Array(3).fill(props.appUrl));
+    const outputs = template.toJSON().Outputs;
+    expect(outputs.InboxUrl.Value).toBe("https://inbox.acme.dev");
+    // Where the team points the host's CNAME (or alias).
+    const [distributionId] = resources("AWS::CloudFront::Distribution")[0]!;
+    expect(outputs.DistributionDomainName.Value).toEqual({ "Fn::GetAtt": [distributionId, "DomainName"] });
   });
 });
 
@@ -319,21 +356,40 @@ describe("inbound email", () => {
     },
   );
 
-  it("activates its own receipt rule set with the stack and deactivates it on delete, after the rule exists", () => {
-    const [id, cr] = resources("Custom::AWS").find(([rid]) => rid.startsWith("InboundEmailActivateRuleSet"))!;
-    const create = JSON.stringify(cr.Properties.Create);
-    expect(create).toContain("setActiveReceiptRuleSet");
-    expect(create).toContain("RuleSetName");
-    expect(JSON.parse(cr.Properties.Delete)).toEqual({
-      service: "SES",
-      action: "setActiveReceiptRuleSet",
-      parameters: {},
-    });
+  it("activates its own rule set through our custom resource, once its rule exists", () => {
+    const activations = resources("Custom::ReceiptRuleSetActivation");
+    expect(activations).toHaveLength(1);
+    const [id, cr] = activations[0]!;
+    const [ruleSetId] = resources("AWS::SES::ReceiptRuleSet")[0]!;
+    expect(cr.Properties.RuleSetName).toEqual({ Ref: ruleSetId });
     const deps = [template.toJSON().Resources[id].DependsOn].flat();
     expect(deps.some((d: string) => d.startsWith("InboundEmailTeamInboxes"))).toBe(true);
-    template.hasResourceProperties("AWS::IAM::Policy", {
-      PolicyDocument: { Statement: [Match.objectLike({ Action: "ses:SetActiveReceiptRuleSet", Resource: "*" })] },
-    });
+    // Not the CDK's AwsCustomResource, which activated blindly and deactivated whatever set was active.
+    template.resourceCountIs("Custom::AWS", 0);
+    // The provider framework calls our function: Node.js 22, the bundled handler.
+    const [fnId, fn] = resources("AWS::Lambda::Function").find(([fid]) =>
+      fid.startsWith("InboundEmailActivationFunction"),
+    )!;
+    expect(fn.Properties).toMatchObject({ Runtime: "nodejs22.x", Handler: "index.handler" });
+    const framework = resources("AWS::Lambda::Function").find(
+      ([, f]) =>
+        JSON.stringify(f.Properties.Environment?.Variables?.USER_ON_EVENT_FUNCTION_ARN) ===
+        JSON.stringify({ "Fn::GetAtt": [fnId, "Arn"] }),
+    )!;
+    expect(cr.Properties.ServiceToken).toEqual({ "Fn::GetAtt": [framework[0], "Arn"] });
+  });
+
+  it("grants the activation exactly the two SES calls it makes (no resource-level permissions exist for them)", () => {
+    const [, fn] = resources("AWS::Lambda::Function").find(([id]) => id.startsWith("InboundEmailActivationFunction"))!;
+    const roleId = fn.Properties.Role["Fn::GetAtt"][0] as string;
+    const role = template.toJSON().Resources[roleId];
+    expect(role.Properties.ManagedPolicyArns).toHaveLength(1);
+    expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain("service-role/AWSLambdaBasicExecutionRole");
+    const statements = resources("AWS::IAM::Policy")
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual([{ Effect: "Allow", Action: ACTIVATION_ACTIONS, Resource: "*" }]);
+    expect(ACTIVATION_ACTIONS).toEqual(["ses:DescribeActiveReceiptRuleSet", "ses:SetActiveReceiptRuleSet"]);
   });
 });
 

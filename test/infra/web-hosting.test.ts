@@ -5,14 +5,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../infra/build";
+import { CLI_CALLBACK_URL } from "../../infra/constructs/auth";
 import { WebHosting, webConfig } from "../../infra/constructs/web-hosting";
 
 const outdir = () => mkdtempSync(path.join(tmpdir(), "cdk-web-"));
 let stack: Template;
+let app: App;
 
 beforeAll(() => {
   // No appUrl: notification links default to the hosted inbox.
-  const { app } = buildApp(
+  ({ app } = buildApp(
     () => ({
       stackName: "WebTest",
       emailDomain: "support.example.com",
@@ -20,7 +22,7 @@ beforeAll(() => {
       allowedOrigins: ["https://www.example.com"],
     }),
     { outdir: outdir() },
-  );
+  ));
   stack = Template.fromStack(app.node.findChild("WebTest") as Stack);
 }, 60_000);
 
@@ -59,6 +61,19 @@ describe("the hosted inbox", () => {
       stack.resourceCountIs("AWS::CloudFront::OriginAccessControl", 1);
     },
   );
+
+  it("goes with the stack: the site and access-log buckets are emptied by the stack, then deleted", () => {
+    const buckets = Object.entries(stack.findResources("AWS::S3::Bucket")).filter(([id]) => id.startsWith("Web"));
+    expect(buckets.map(([id]) => id.replace(/[0-9A-F]{8}$/, "")).sort()).toEqual(["WebAccessLogs", "WebSite"]);
+    const emptied = Object.values(stack.findResources("Custom::S3AutoDeleteObjects")).map(
+      (r) => r.Properties.BucketName,
+    );
+    for (const [id, bucket] of buckets) {
+      expect([id, bucket.DeletionPolicy]).toEqual([id, "Delete"]);
+      // Without it CloudFormation cannot delete a bucket that still holds files or logs (DELETE_FAILED).
+      expect(emptied).toContainEqual({ Ref: id });
+    }
+  });
 
   it("is served over HTTPS only, with security headers and a CSP", () => {
     stack.hasResourceProperties("AWS::CloudFront::Distribution", {
@@ -102,6 +117,21 @@ describe("the hosted inbox", () => {
     for (const f of fns) expect(f.Properties.Environment.Variables.APP_URL).toEqual(origin);
     const api = fns.find((f) => f.Properties.Environment.Variables.ALLOWED_ORIGINS)!;
     expect(JSON.stringify(api.Properties.Environment.Variables.ALLOWED_ORIGINS)).toContain(distributionId());
+  });
+
+  it("without appUrl, its CloudFront URL is the inbox's only URL: no alias, and sign-in returns there", () => {
+    const config = stack.findResources("AWS::CloudFront::Distribution")[distributionId()]!.Properties
+      .DistributionConfig;
+    expect(config.Aliases).toBeUndefined();
+    expect(config.ViewerCertificate).toBeUndefined();
+    const [client] = Object.values(stack.findResources("AWS::Cognito::UserPoolClient"));
+    expect(client!.Properties.CallbackURLs).toEqual([
+      { "Fn::Join": ["", ["https://", { "Fn::GetAtt": [distributionId(), "DomainName"] }, "/"]] },
+      CLI_CALLBACK_URL,
+    ]);
+    expect(stack.findOutputs("InboxUrl").InboxUrl!.Value).toEqual(distributionUrl(distributionId()));
+    // cdk-nag passes here too (the default certificate's TLS finding is acknowledged only in this case).
+    expect(() => app.synth({ force: true })).not.toThrow();
   });
 
   it("outputs the inbox URL and the widget snippet", () => {
