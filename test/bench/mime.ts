@@ -43,6 +43,11 @@ function cases(): Array<{ name: string; raw: Buffer; budgetMs: number }> {
     { name: "hostile HTML 2 MB: unclosed table cells", raw: html(twoMb("<table><tr><td>")) },
     { name: "hostile HTML 2 MB: unclosed comments", raw: html(twoMb("<!--")) },
     { name: "hostile HTML 2 MB: tags without end", raw: html(twoMb("<a<b")) },
+    // Long runs of blanks with no new line: quadratic for a clean-up regex that backtracks over the run.
+    { name: "hostile HTML 512 KB: <td> (blanks)", raw: html(`Hello${"<td>".repeat(128 * 1024)}`) },
+    { name: "hostile HTML 2 MB: <td> (blanks)", raw: html(twoMb("<td>")) },
+    { name: "hostile HTML 2 MB: &nbsp;", raw: html(`Hello${twoMb("&nbsp;")}bye`) },
+    { name: "hostile HTML 2 MB: mixed blanks", raw: html(twoMb("&#32;&#9;&#160;<td>&nbsp; ")) },
     { name: "HTML 2 MB: ordinary markup", raw: html(twoMb("<p>Hello <b>team</b>, thanks &amp; bye</p>")) },
   ].map((c) => ({ ...c, budgetMs: 200 }));
   return [

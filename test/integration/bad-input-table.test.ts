@@ -5,7 +5,8 @@ import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { SESEvent } from "aws-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createS3Client } from "#shared/adapters/s3/raw-email";
-import { ROUTES } from "#shared/http/route-table";
+import { CONTRACT, type OperationContract } from "#shared/http/contract";
+import { ROUTES, type Route } from "#shared/http/route-table";
 import { formSigningSecret, signatureHeader } from "#shared/http/signature";
 import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
 import { TEST_BUCKET } from "../support/global-setup";
@@ -24,6 +25,8 @@ interface Case {
   call: Call;
   /** Exact status when it matters; otherwise any 4xx. */
   status?: number;
+  /** The field the error's details must name, when it matters. */
+  field?: string;
 }
 
 const alice = { sub: "alice" };
@@ -82,7 +85,66 @@ function pathOf(template: string, values: Record<string, string>): string {
   return template.replace(/\{([^}]+)\}/g, (_, name: string) => values[name] ?? "x");
 }
 
-function cases(conversationId: string, botConversationId: string): Case[] {
+/** Every route that pages with a `cursor`: its contract's query takes one. */
+const PAGED = ROUTES.filter((r) => {
+  const contract: OperationContract = CONTRACT[r.operation];
+  return contract.query !== undefined && "cursor" in contract.query.shape;
+});
+const routeKey = (r: Route) => `${r.method} ${r.path}`;
+const b64 = (json: string) => Buffer.from(json).toString("base64url");
+const keyOf = (cursor: string) =>
+  JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Record<string, string>;
+
+/**
+ * Forged cursors for each paginated route, made from a real cursor of that route (`cursors`, by route):
+ * an extra attribute, each attribute missing, the partition key alone, cursors of the other listings,
+ * the right partition with another listing's item, values that are not strings, empty or lone
+ * surrogates, and text that is not base64 JSON at all.
+ */
+function cursorCases(cursors: Map<string, string>, ids: Record<string, string>, as: (a: string) => Call["as"]) {
+  const out: Case[] = [];
+  for (const route of PAGED) {
+    const real = cursors.get(routeKey(route))!;
+    const key = keyOf(real);
+    const [indexPk] = Object.keys(key).filter((k) => /^gsi\dpk$/.test(k));
+    const indexSk = indexPk!.replace(/pk$/, "sk");
+    const forged: Array<[string, string]> = [
+      ["extra attribute", b64(JSON.stringify({ ...key, evil: "x" }))],
+      ["partition key only", b64(JSON.stringify({ [indexPk!]: key[indexPk!] }))],
+      ["not base64", "%%%"],
+      ["base64, not JSON", b64("{not json")],
+      ["JSON array", b64(JSON.stringify(Object.values(key)))],
+      ["number value", b64(JSON.stringify({ ...key, [indexSk]: 5 }))],
+      ["empty value", b64(JSON.stringify({ ...key, [indexSk]: "" }))],
+      ["lone surrogate", b64(JSON.stringify({ ...key, [indexSk]: "\ud800" }))],
+      ["lone surrogate in pk", b64(JSON.stringify({ ...key, pk: `${key.pk}\udc00` }))],
+      ["over 1024 bytes", b64(JSON.stringify({ ...key, [indexSk]: "\u2603".repeat(400) }))],
+    ];
+    for (const name of Object.keys(key)) {
+      const { [name]: _, ...rest } = key;
+      forged.push([`no ${name}`, b64(JSON.stringify(rest))]);
+    }
+    for (const other of PAGED) {
+      const theirs = cursors.get(routeKey(other))!;
+      // Two routes may page one listing (the assignees of an inbox page the users): not a forgery.
+      if (other === route || canonical(keyOf(theirs)) === canonical(key)) continue;
+      forged.push([`cursor of ${routeKey(other)}`, theirs]);
+      const { pk, sk } = keyOf(theirs);
+      forged.push([`item of ${routeKey(other)}`, b64(JSON.stringify({ ...key, pk, sk }))]);
+    }
+    for (const [name, cursor] of forged) {
+      out.push({
+        name: `${routeKey(route)}: cursor ${name}`,
+        call: { method: route.method, path: pathOf(route.path, ids), as: as(route.auth), query: { cursor } },
+        status: 400,
+        field: "cursor",
+      });
+    }
+  }
+  return out;
+}
+
+function cases(conversationId: string, botConversationId: string, cursors: Map<string, string>): Case[] {
   const bodies = validBodies(conversationId);
   const ids = { userId: "zed", teamId: "t9", inboxId: "main", channelId: "chat", contactId: "c9", conversationId };
   const out: Case[] = [];
@@ -452,6 +514,8 @@ function cases(conversationId: string, botConversationId: string): Case[] {
     form("signed, message + fields over 20,000", wide, signed(wide), 400),
   );
 
+  out.push(...cursorCases(cursors, ids, as));
+
   // Routes that do not exist.
   out.push(
     { name: "unknown path", call: { method: "GET", path: "/nothing", as: null }, status: 404 },
@@ -499,8 +563,35 @@ describe("bad input on every route answers 4xx in the error shape and changes no
     });
     // Activity is recorded by every authenticated request; at a fixed clock it writes the same value again.
     for (const sub of ["alice", "outsider"]) await h.call({ method: "POST", path: "/me/heartbeat", as: { sub } });
-    table = cases(chat.json.conversation.id, bot.json.conversation.id);
+    // A real cursor of every paginated route (each listing has two items or more): the forgeries start there.
+    await put("/teams/sales", { name: "Sales" });
+    await put("/inboxes/side", { name: "Side", access: { type: "restricted", teamIds: ["support"], userIds: [] } });
+    const cursors = new Map<string, string>();
+    for (const route of PAGED) {
+      const path = pathOf(route.path, { inboxId: "main" });
+      const call = { method: route.method, path, as: route.auth === "admin" ? ADMIN : alice };
+      const r = await h.call({ ...call, query: { limit: "1" } });
+      expect(r.json.nextCursor, routeKey(route)).toEqual(expect.any(String));
+      cursors.set(routeKey(route), r.json.nextCursor);
+      // The strict check takes the cursors the API hands out: the next page reads.
+      const next = await h.call({ ...call, query: { limit: "1", cursor: r.json.nextCursor } });
+      expect(next.status, routeKey(route)).toBe(200);
+    }
+    table = cases(chat.json.conversation.id, bot.json.conversation.id, cursors);
     before = await tableDump(h);
+  });
+
+  it("finds the paginated routes: every listing of the route table", () => {
+    expect(PAGED.map(routeKey).sort()).toEqual(
+      [
+        "GET /channels",
+        "GET /inboxes",
+        "GET /inboxes/{inboxId}/assignees",
+        "GET /inboxes/{inboxId}/conversations",
+        "GET /teams",
+        "GET /users",
+      ].sort(),
+    );
   });
 
   it("has at least 150 cases and covers every route of the route table", () => {
@@ -529,7 +620,10 @@ describe("bad input on every route answers 4xx in the error shape and changes no
           typeof r.json.error.message === "string" &&
           Array.isArray(r.json.error.details);
         const statusOk = c.status === undefined ? r.status >= 400 && r.status < 500 : r.status === c.status;
-        if (!statusOk || !shape) failures.push(`${c.name}: ${r.status} ${JSON.stringify(r.json).slice(0, 160)}`);
+        const fieldOk =
+          c.field === undefined || r.json?.error?.details?.some((d: { field: string }) => d.field === c.field);
+        if (!statusOk || !shape || !fieldOk)
+          failures.push(`${c.name}: ${r.status} ${JSON.stringify(r.json).slice(0, 160)}`);
         const after = await tableDump(h);
         if (after.join("\n") !== before.join("\n")) {
           failures.push(

@@ -23,11 +23,7 @@ export class DynamoConversationQueries {
       q.view === "all"
         ? (["gsi1", viewKeys.all(q.inboxId, q.status)] as const)
         : (["gsi2", viewKeys.byAssignee(q.inboxId, q.status, q.view === "mine" ? q.userId : null)] as const);
-    const start = decodeCursor(q.cursor, {
-      attributes: ["pk", "sk", `${index}pk`, `${index}sk`],
-      partition: { name: `${index}pk`, value: pk },
-      item: { pkPrefix: keys.conversation("").pk, sk: keys.conversation("").sk },
-    });
+    const start = decodeCursor(q.cursor, { index, partition: pk, item: keys.conversation("") });
     const out = await this.db.doc.send(
       new QueryCommand({
         TableName: this.tableName,

@@ -221,8 +221,9 @@ export class DynamoDirectoryStore {
    */
   async listUsers(q: { limit: number; cursor?: string | undefined }): Promise<UserPage> {
     const start = decodeCursor(q.cursor, {
-      attributes: ["pk", "sk", USERS_INDEX.pk, USERS_INDEX.sk],
-      partition: { name: USERS_INDEX.pk, value: viewKeys.users },
+      index: USERS_INDEX.name,
+      partition: viewKeys.users,
+      item: keys.user(""),
     });
     const out = await this.db.doc.send(
       new QueryCommand({

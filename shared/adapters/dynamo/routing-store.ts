@@ -400,8 +400,9 @@ export class DynamoRoutingStore implements RoutingStore {
         ExpressionAttributeValues: { ":pk": viewKeys.channels },
         Limit: 100,
         ExclusiveStartKey: decodeCursor(cursor, {
-          attributes: ["pk", "sk", "gsi3pk", "gsi3sk"],
-          partition: { name: "gsi3pk", value: viewKeys.channels },
+          index: "gsi3",
+          partition: viewKeys.channels,
+          item: keys.channel(""),
         }),
       }),
     );

@@ -1,37 +1,11 @@
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { ValidationError } from "../../domain/errors";
 import type { ChangeBatch, ConversationView, Page, PageRequest, WebReadStore } from "../../domain/ports";
 import type { Channel, ConversationStatus, Inbox, Team, User } from "../../domain/types";
 import type { DynamoClients } from "./client";
+import { decodeCursor, encodeCursor } from "./cursor";
 import { itemToChannel, itemToConversation, itemToInbox } from "./items";
 import { keys, viewKeys } from "./keys";
 import type { DynamoRoutingStore } from "./routing-store";
-
-type Item = Record<string, unknown>;
-
-/** A cursor is the last key of a page, tied to the partition it pages through. */
-function encodeCursor(key: Item | undefined): string | null {
-  return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : null;
-}
-
-/** A cursor from another listing, or not a cursor at all, is a 400 (never a 500 from DynamoDB). */
-function decodeCursor(cursor: string | undefined, belongs: (key: Item) => boolean): Item | undefined {
-  if (!cursor) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (
-      parsed &&
-      typeof parsed === "object" &&
-      !Array.isArray(parsed) &&
-      Object.values(parsed).every((v) => typeof v === "string") &&
-      belongs(parsed as Item)
-    )
-      return parsed as Item;
-  } catch {
-    // fall through
-  }
-  throw new ValidationError("bad cursor", [{ field: "query.cursor", reason: "not a cursor returned by this listing" }]);
-}
 
 /** The web inbox's reads. Each method says which partition it touches and how many items it reads. */
 export class DynamoWebStore implements WebReadStore {
@@ -49,21 +23,21 @@ export class DynamoWebStore implements WebReadStore {
 
   /** One page of gsi3's `INBOXES` keys, then one BatchGetItem of those inboxes: at most `limit` items. */
   async listInboxes(page: PageRequest): Promise<Page<Inbox>> {
-    const { ids, nextCursor } = await this.idPage(viewKeys.inboxes, page);
+    const { ids, nextCursor } = await this.idPage(viewKeys.inboxes, keys.inbox(""), page);
     const { inboxes } = await this.routing.loadEntities({ inboxIds: ids });
     return { items: ids.flatMap((id) => inboxes.get(id) ?? []), nextCursor };
   }
 
   /** One page of gsi3's `TEAMS` keys, then one BatchGetItem of those teams: at most `limit` items. */
   async listTeams(page: PageRequest): Promise<Page<Team>> {
-    const { ids, nextCursor } = await this.idPage(viewKeys.teams, page);
+    const { ids, nextCursor } = await this.idPage(viewKeys.teams, keys.team(""), page);
     const { teams } = await this.routing.loadEntities({ teamIds: ids });
     return { items: ids.flatMap((id) => teams.get(id) ?? []), nextCursor };
   }
 
   /** One page of gsi3's `USERS` keys, then one BatchGetItem of those users: at most `limit` items. */
   async listUsers(page: PageRequest): Promise<Page<User>> {
-    const { ids, nextCursor } = await this.idPage(viewKeys.users, page);
+    const { ids, nextCursor } = await this.idPage(viewKeys.users, keys.user(""), page);
     const { users } = await this.routing.loadEntities({ userIds: ids });
     return { items: ids.flatMap((id) => users.get(id) ?? []), nextCursor };
   }
@@ -77,7 +51,11 @@ export class DynamoWebStore implements WebReadStore {
         KeyConditionExpression: "gsi1pk = :pk",
         ExpressionAttributeValues: { ":pk": viewKeys.channels },
         Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, (k) => k.gsi1pk === viewKeys.channels),
+        ExclusiveStartKey: decodeCursor(page.cursor, {
+          index: "gsi1",
+          partition: viewKeys.channels,
+          item: keys.channel(""),
+        }),
       }),
     );
     return { items: (out.Items ?? []).map(itemToChannel), nextCursor: encodeCursor(out.LastEvaluatedKey) };
@@ -132,8 +110,12 @@ export class DynamoWebStore implements WebReadStore {
     return { items, truncated: out.LastEvaluatedKey !== undefined };
   }
 
-  /** One page of a keys-only list in gsi3 (`USERS`, `TEAMS`, `INBOXES`): the ids, in id order. */
-  private async idPage(list: string, page: PageRequest): Promise<{ ids: string[]; nextCursor: string | null }> {
+  /** One page of a keys-only list in gsi3 (`USERS`, `TEAMS`, `INBOXES`) of `item`s: the ids, in id order. */
+  private async idPage(
+    list: string,
+    item: { pk: string; sk: string },
+    page: PageRequest,
+  ): Promise<{ ids: string[]; nextCursor: string | null }> {
     const out = await this.db.doc.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -141,7 +123,7 @@ export class DynamoWebStore implements WebReadStore {
         KeyConditionExpression: "gsi3pk = :pk",
         ExpressionAttributeValues: { ":pk": list },
         Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, (k) => k.gsi3pk === list),
+        ExclusiveStartKey: decodeCursor(page.cursor, { index: "gsi3", partition: list, item }),
       }),
     );
     return { ids: (out.Items ?? []).map((i) => String(i.gsi3sk)), nextCursor: encodeCursor(out.LastEvaluatedKey) };

@@ -9,7 +9,8 @@
  * Why this is linear: every search (`indexOf`) starts at the cursor and the cursor moves past what it
  * found, or the scan stops. A tag, comment or script with no end ends the scan instead of being retried
  * from the next `<`, which is what makes `<<<<...` quadratic elsewhere. So each character is examined a
- * bounded number of times, and the output stops at `maxChars`.
+ * bounded number of times, and the output stops at `maxChars`. The clean-up of blanks after the scan is
+ * one pass too (`collapseBlanks`): no regex there that can backtrack over a long run of spaces.
  */
 
 /** Elements whose start or end breaks a line. */
@@ -116,10 +117,33 @@ export function htmlToText(html: string, maxChars: number): string {
     if (BLOCK.has(name)) push("\n");
     else if (name === "td" || name === "th") push(" ");
   }
-  return parts
-    .join("")
-    .replace(/[ \t\u00a0]*\n[ \t\u00a0\n]*/g, "\n")
-    .replace(/[ \t\u00a0]{2,}/g, " ")
-    .trim()
-    .slice(0, maxChars);
+  return collapseBlanks(parts.join("")).trim().slice(0, maxChars);
+}
+
+/** Space, tab, no-break space, new line: what the text's clean-up folds. */
+const isBlank = (c: number) => c === 32 || c === 9 || c === 0xa0 || c === 10;
+
+/**
+ * One pass over the text: a run of blanks holding a new line becomes one new line, any other run of two
+ * or more becomes one space, a lone blank stays. Each character is read once. The global regex it replaces,
+ * `[ \t\u00a0]*\n[ \t\u00a0\n]*`, was quadratic: on a long run with no new line (`<td>` or `&nbsp;`
+ * repeated) it scanned the rest of the run from every blank, looking for a new line.
+ */
+export function collapseBlanks(text: string): string {
+  const out: string[] = [];
+  let kept = 0; // start of the text not yet copied
+  let i = 0;
+  while (i < text.length) {
+    if (!isBlank(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const run = i;
+    let newLine = false;
+    for (; i < text.length && isBlank(text.charCodeAt(i)); i++) if (text.charCodeAt(i) === 10) newLine = true;
+    out.push(text.slice(kept, run), newLine ? "\n" : i - run > 1 ? " " : text.charAt(run));
+    kept = i;
+  }
+  out.push(text.slice(kept));
+  return out.join("");
 }
