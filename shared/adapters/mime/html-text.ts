@@ -3,7 +3,7 @@
  *
  * Why not a regex stripper or html-to-text: both take super-linear time on hostile input (`npm run bench --
  * mime` compares them: the regex stripper takes ~2 s for 64 KB of `<`; html-to-text, even with its depth
- * and child limits, ~4 s for 512 KB of nested `<div>` or unclosed table cells and ~60 s for 2 MB, and
+ * and child limits, 1-4 s for 512 KB of nested `<div>` or unclosed table cells and ~60 s for 2 MB, and
  * without a depth limit it overflows the stack).
  *
  * Why this is linear: every search (`indexOf`) starts at the cursor and the cursor moves past what it
