@@ -62,16 +62,8 @@ export const itemToInbox = (i: Item): Inbox => ({
 });
 
 export function channelToItem(c: Channel): Item {
-  // gsi3 (keys only): the sweeper pages through every channel; gsi1 (whole items): the admin's list.
-  return {
-    ...keys.channel(c.id),
-    entityType: ENTITY.channel,
-    ...c,
-    gsi1pk: viewKeys.channels,
-    gsi1sk: c.id,
-    gsi3pk: viewKeys.channels,
-    gsi3sk: c.id,
-  };
+  // gsi3 (keys only): the sweeper and the admin's list page through every channel.
+  return { ...keys.channel(c.id), entityType: ENTITY.channel, ...c, gsi3pk: viewKeys.channels, gsi3sk: c.id };
 }
 export function itemToChannel(i: Item): Channel {
   const { pk: _pk, sk: _sk, entityType: _e, gsi1pk: _a, gsi1sk: _b, gsi3pk: _g, gsi3sk: _s, ...rest } = i;

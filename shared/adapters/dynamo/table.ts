@@ -20,12 +20,13 @@ export interface IndexDefinition {
 }
 
 /**
- * What the change feed copies of a conversation: what an inbox row shows and what tells a view it
- * changed, not the routing record (most of an item's size: ~3 KB for a 20-candidate pool) nor the
- * visitor's token. Every change of a conversation rewrites its feed entry twice (its sort key is the
- * change time), so a small entry is what lets one inbox's feed take hundreds of changes a second.
+ * What the views and the change feed copy of a conversation: what an inbox row shows and what tells a
+ * view it changed, not the routing record (most of an item's size: ~3 KB for a 20-candidate pool) nor
+ * the visitor's token. Every change of a conversation rewrites its entry in each of them (twice in the
+ * feed, whose sort key is the change time), so small entries are what let one inbox take hundreds of
+ * changes a second. The record is read with the conversation itself.
  */
-export const CHANGE_FEED_ATTRIBUTES = [
+export const VIEW_ATTRIBUTES = [
   "id",
   "inboxId",
   "channelId",
@@ -47,14 +48,14 @@ export const CHANGE_FEED_ATTRIBUTES = [
 ] as const;
 
 export const INDEXES: readonly IndexDefinition[] = [
-  // "All" view of an inbox by status, oldest first: gsi1pk = INBOX#<id>#STATUS#<status>;
-  // overloaded with gsi1pk = CHANNELS, gsi1sk = <channelId> for the admin's channel list.
+  // "All" view of an inbox by status, oldest first: gsi1pk = INBOX#<id>#STATUS#<status>.
   {
     name: "gsi1",
     partitionKey: "gsi1pk",
     sortKey: "gsi1sk",
     serves: "inbox conversations by status (All view)",
-    projection: "ALL",
+    projection: "INCLUDE",
+    nonKeyAttributes: VIEW_ATTRIBUTES,
   },
   // "Unassigned" and "Mine" views: gsi2pk = INBOX#<id>#STATUS#<status>#ASSIGNEE#<userId|NONE>.
   {
@@ -62,7 +63,8 @@ export const INDEXES: readonly IndexDefinition[] = [
     partitionKey: "gsi2pk",
     sortKey: "gsi2sk",
     serves: "inbox conversations by status and assignee",
-    projection: "ALL",
+    projection: "INCLUDE",
+    nonKeyAttributes: VIEW_ATTRIBUTES,
   },
   // Directory lists, keys only, set once at creation: gsi3pk = USERS | TEAMS | INBOXES | CHANNELS, gsi3sk = id.
   {
@@ -79,7 +81,7 @@ export const INDEXES: readonly IndexDefinition[] = [
     sortKey: "gsi4sk",
     serves: "inbox conversations by last change (live updates)",
     projection: "INCLUDE",
-    nonKeyAttributes: CHANGE_FEED_ATTRIBUTES,
+    nonKeyAttributes: VIEW_ATTRIBUTES,
   },
 ];
 

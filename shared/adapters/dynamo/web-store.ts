@@ -3,7 +3,7 @@ import type { ChangeBatch, ConversationView, Page, PageRequest, WebReadStore } f
 import type { Channel, ConversationStatus, Inbox, Team, User } from "../../domain/types";
 import type { DynamoClients } from "./client";
 import { decodeCursor, encodeCursor } from "./cursor";
-import { itemToChannel, itemToConversation, itemToInbox } from "./items";
+import { itemToConversation, itemToInbox } from "./items";
 import { keys, viewKeys } from "./keys";
 import type { DynamoRoutingStore } from "./routing-store";
 
@@ -42,23 +42,10 @@ export class DynamoWebStore implements WebReadStore {
     return { items: ids.flatMap((id) => users.get(id) ?? []), nextCursor };
   }
 
-  /** One page of gsi1's `CHANNELS` partition (every channel item carries it): at most `limit` items. */
+  /** One page of gsi3's `CHANNELS` keys, then one BatchGetItem of those channels: at most `limit` items. */
   async listChannels(page: PageRequest): Promise<Page<Channel>> {
-    const out = await this.db.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: "gsi1",
-        KeyConditionExpression: "gsi1pk = :pk",
-        ExpressionAttributeValues: { ":pk": viewKeys.channels },
-        Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, {
-          index: "gsi1",
-          partition: viewKeys.channels,
-          item: keys.channel(""),
-        }),
-      }),
-    );
-    return { items: (out.Items ?? []).map(itemToChannel), nextCursor: encodeCursor(out.LastEvaluatedKey) };
+    const { ids, nextCursor } = await this.idPage(viewKeys.channels, keys.channel(""), page);
+    return { items: await this.routing.getChannels(ids), nextCursor };
   }
 
   /**
