@@ -9,7 +9,7 @@ import type { User } from "../domain/types";
 import { principalOf, type Principal } from "./auth";
 import { errorResponse, HttpError } from "./errors";
 import { OPERATIONS, type HttpServices, type Reply, type RequestContext } from "./operations";
-import { answersCors, CORS_POLICY, needsToken, ROUTES, type Route, type RouteSpec } from "./route-table";
+import { answersCors, CORS_POLICY, needsToken, originAllowed, ROUTES, type Route, type RouteSpec } from "./route-table";
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -115,7 +115,16 @@ function routeHandler(spec: Route, services: HttpServices, logger: ApiLogger) {
   const operation: (ctx: RequestContext) => Promise<Reply> = OPERATIONS[spec.operation];
   const handler = middy<Event, Result>().use(httpHeaderNormalizer());
   if (answersCors(spec)) {
-    handler.use(httpCors({ origins: services.config.allowedOrigins, credentials: CORS_POLICY.allowCredentials }));
+    const allowed = services.config.allowedOrigins;
+    handler.use(
+      httpCors({
+        origins: allowed,
+        credentials: CORS_POLICY.allowCredentials,
+        // The one origin rule of the local gateway too (route-table.ts): exact origins, or "*". An empty
+        // answer sends no Access-Control-Allow-Origin at all.
+        getOrigin: (origin: string) => (originAllowed(origin, allowed) ? origin : ""),
+      }),
+    );
   }
   handler.use(errorMapper(logger)).use(rawBody());
   if (spec.json) handler.use(emptyBodyIsEmptyObject()).use(httpJsonBodyParser());

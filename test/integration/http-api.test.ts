@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
 import { dump, invariantViolations } from "../support/harness";
 import { ADMIN, apiHarness } from "../support/http";
+import { originAllowed } from "#shared/http/route-table";
 
 type H = Awaited<ReturnType<typeof apiHarness>>;
 
@@ -204,6 +205,19 @@ describe("HTTP API: agents and visitors", () => {
       expect(r.headers["access-control-allow-origin"]).toBe("https://shop.example");
     },
   );
+
+  it("a site whose origin is not configured gets no CORS answer (the local gateway's rule too)", async () => {
+    const r = await h.call({
+      method: "POST",
+      path: "/chat/web-chat/conversations",
+      as: null,
+      body: { text: "Hello!" },
+      headers: { Origin: "https://elsewhere.example" },
+    });
+    expect(r.status).toBe(201);
+    expect(r.headers["access-control-allow-origin"]).toBeUndefined();
+    expect(originAllowed("https://elsewhere.example", ["https://shop.example"])).toBe(false);
+  });
 
   it("the same idempotency key twice (double click) answers the same conversation with 200", async () => {
     const visitorToken = "visitor-aaaaaaaaaaaaaaaaaaaaaaaa";

@@ -1,13 +1,12 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
-import { ConflictError } from "../../domain/errors";
+import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { ConflictError, ContentionError } from "../../domain/errors";
 import type { VisitorLinkInput, VisitorLinkOutcome, VisitorProfile } from "../../domain/ports";
 import type { Contact } from "../../domain/types";
 import type { DynamoClients } from "./client";
 import { contactRevisionIs, isNew, lookupNames, underContactQuota, type Condition } from "./conditions";
 import { contactToItem, itemToContact } from "./items";
 import { ENTITY, keys } from "./keys";
-
-type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+import { runTransaction, type TransactItem, Tx } from "./transaction";
 
 /** A named condition as the request fields a Put or ConditionCheck takes. */
 type ConditionFields = { ConditionExpression: string; ExpressionAttributeValues?: Record<string, unknown> };
@@ -82,19 +81,15 @@ export class DynamoContactStore {
         if (!keep.has(key.pk)) items.push({ Delete: { TableName: this.tableName, Key: key } });
       }
     }
-    try {
-      await this.db.doc.send(new TransactWriteCommand({ TransactItems: items }));
-    } catch (err) {
-      if ((err as { name?: string }).name === "TransactionCanceledException") {
-        throw new ConflictError("email or visitor token belongs to another contact", [
-          {
-            field: "contact",
-            reason: `${contact.email} or a visitor token belongs to another contact, or the contact changed meanwhile`,
-          },
-        ]);
-      }
-      throw err;
-    }
+    const result = await runTransaction(this.db, contactTx(items));
+    if (result.ok) return;
+    if (result.transient) throw new ContentionError("the contact kept changing; try again");
+    throw new ConflictError("email or visitor token belongs to another contact", [
+      {
+        field: "contact",
+        reason: `${contact.email} or a visitor token belongs to another contact, or the contact changed meanwhile`,
+      },
+    ]);
   }
 
   async getVisitorProfile(token: string): Promise<VisitorProfile | null> {
@@ -200,12 +195,15 @@ export class DynamoContactStore {
       const from = itemToContact(fromItem);
       items.push(this.contactPut({ ...from, visitorTokens: from.visitorTokens.filter((t) => t !== token) }, fromItem));
     }
-    try {
-      await this.db.doc.send(new TransactWriteCommand({ TransactItems: items }));
-      return { type: "linked", contact };
-    } catch (err) {
-      if ((err as { name?: string }).name === "TransactionCanceledException") return { type: "conflict" };
-      throw err;
-    }
+    // A lost race (the lookup or the contact changed, or a transient conflict): the caller reads again.
+    const result = await runTransaction(this.db, contactTx(items));
+    return result.ok ? { type: "linked", contact } : { type: "conflict" };
   }
+}
+
+/** A contact transaction: its conditions guard lookups and versions, each read back as a conflict. */
+function contactTx(items: TransactItem[]): Tx {
+  const tx = new Tx();
+  for (const item of items) tx.add(item, { kind: "contact" });
+  return tx;
 }

@@ -1,11 +1,4 @@
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, ContentionError, NotFoundError } from "../../domain/errors";
 import type { UserPage, UserProfile } from "../../domain/ports";
 import type { Channel, Inbox, Team, User } from "../../domain/types";
@@ -271,16 +264,14 @@ export class DynamoDirectoryStore {
     if (previous?.address && previous.address.toLowerCase() !== channel.address?.toLowerCase()) {
       items.push({ Delete: { TableName: this.tableName, Key: keys.channelAddress(previous.address) } });
     }
-    try {
-      await this.db.doc.send(new TransactWriteCommand({ TransactItems: items }));
-    } catch (err) {
-      if ((err as { name?: string }).name === "TransactionCanceledException") {
-        throw new ConflictError("address in use", [
-          { field: "address", reason: `${channel.address} already belongs to another channel` },
-        ]);
-      }
-      throw err;
-    }
+    const tx = new Tx();
+    for (const item of items) tx.add(item, { kind: "channel" });
+    const result = await runTransaction(this.db, tx);
+    if (!result.ok && result.transient) throw new ContentionError("the channel kept changing; try again");
+    if (!result.ok)
+      throw new ConflictError("address in use", [
+        { field: "address", reason: `${channel.address} already belongs to another channel` },
+      ]);
     await this.moveChannelRefs(channel, previous);
   }
 

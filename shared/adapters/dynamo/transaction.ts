@@ -8,7 +8,7 @@ type Raw = Record<string, AttributeValue>;
 
 /** What each item of a transaction stands for, so a cancellation reason maps back to a domain outcome. */
 export interface TxMeaning {
-  kind: "conversation" | "dedupe" | "message" | "user" | "queue" | "member" | "wait" | "sample";
+  kind: "conversation" | "dedupe" | "message" | "user" | "queue" | "member" | "wait" | "sample" | "contact" | "channel";
   /** Index of the plan (conversation of a batch) the item belongs to. */
   plan?: number;
   userId?: string;

@@ -272,8 +272,14 @@ const STRATEGIES: Record<string, string> = {
   manual: "Manual",
 };
 
-function sourceText(source: string): string {
-  if (source.startsWith("team:")) return `team ${source.slice(5)}`;
+/** "least busy: 2 open" under the heading "Least busy" reads "2 open": the heading already says it. */
+function withoutLabel(why: string, label: string | undefined): string {
+  const prefix = `${label ?? ""}: `.toLowerCase();
+  return label && why.toLowerCase().startsWith(prefix) ? why.slice(prefix.length) : why;
+}
+
+function sourceText(source: string, dir: Directory): string {
+  if (source.startsWith("team:")) return `team ${dir.teamName(source.slice(5))}`;
   return (
     {
       listed_user: "listed",
@@ -314,7 +320,8 @@ function WhyThisOwner({ conv, dir }: { conv: ConversationDetail; dir: Directory 
       ) : (
         <div>
           <p>
-            <strong>{STRATEGIES[record.strategy] ?? record.strategy}</strong> · {record.outcome.why}
+            <strong>{STRATEGIES[record.strategy] ?? record.strategy}</strong> ·{" "}
+            {withoutLabel(record.outcome.why, STRATEGIES[record.strategy])}
             {record.ownerNotified ? " · the owner was emailed" : ""}
           </p>
           <p class="muted">
@@ -345,7 +352,7 @@ function WhyThisOwner({ conv, dir }: { conv: ConversationDetail; dir: Directory 
                 {record.candidates.map((c) => (
                   <tr key={c.userId}>
                     <td>
-                      {dir.userName(c.userId)} <span class="muted">({sourceText(c.source)})</span>
+                      {dir.userName(c.userId)} <span class="muted">({sourceText(c.source, dir)})</span>
                     </td>
                     <td>{c.kept ? "yes" : "no"}</td>
                     <td>

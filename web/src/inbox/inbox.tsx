@@ -17,7 +17,11 @@ export interface Directory {
   teams: TeamOut[];
   userName: (id: string) => string;
   teamName: (id: string) => string;
+  /** The channel's name where the caller may list channels (admins); otherwise undefined. */
+  channelName: (id: string) => string | undefined;
 }
+
+const CHANNEL_TYPES: Record<string, string> = { chat: "Chat", bot: "Bot", email: "Email", form: "Form" };
 
 function belongs(c: ConversationOut, route: InboxRoute, me: Me): boolean {
   if (c.status !== route.status) return false;
@@ -74,19 +78,24 @@ export function InboxScreen({
   }, [inboxId, view, status]);
   useEffect(() => {
     setDir(null);
-    Promise.all([client.assignees(inboxId), client.teams()])
-      .then(([assignees, teams]) => {
+    // Channel names are an admin's list; agents see the channel's type instead.
+    Promise.all([client.assignees(inboxId), client.teams(), me.admin ? client.channels() : []])
+      .then(([assignees, teams, channels]) => {
         const users = new Map(assignees.map((u) => [u.id, u.name]));
         const names = new Map(teams.map((t) => [t.id, t.name]));
+        const channelNames = new Map(channels.map((c) => [c.id, c.name]));
         const inbox = inboxes.find((i) => i.id === inboxId);
         setDir({
           assignees,
           teams: teams.filter((t) => !inbox || isRoutableTeam(t.id, inbox)),
           userName: (id) => users.get(id) ?? id,
           teamName: (id) => names.get(id) ?? id,
+          channelName: (id) => channelNames.get(id),
         });
       })
-      .catch(() => setDir({ assignees: [], teams: [], userName: (id) => id, teamName: (id) => id }));
+      .catch(() =>
+        setDir({ assignees: [], teams: [], userName: (id) => id, teamName: (id) => id, channelName: () => undefined }),
+      );
   }, [inboxId]);
   // Ages in rows stay current without refetching anything.
   useEffect(() => {
@@ -199,7 +208,9 @@ export function InboxScreen({
                   aria-label={`${titleOf(c)}: ${c.preview ?? ""}`}
                 >
                   <span class="row-top">
-                    <span class={`chip ${c.channelType}`}>{c.channelId}</span>
+                    <span class={`chip ${c.channelType}`} title={c.channelId}>
+                      {dir?.channelName(c.channelId) ?? CHANNEL_TYPES[c.channelType] ?? c.channelType}
+                    </span>
                     <span class="row-title">{titleOf(c)}</span>
                     {c.waitingSince && (
                       <span class="chip waiting" title={`Waiting since ${c.waitingSince}`}>
