@@ -355,6 +355,12 @@ export interface WebReadStore {
   listInboxes(page: PageRequest): Promise<Page<Inbox>>;
   listTeams(page: PageRequest): Promise<Page<Team>>;
   listUsers(page: PageRequest): Promise<Page<User>>;
+  /**
+   * The users who may be assignable in the inbox, a page in id order: a restricted inbox's listed users
+   * and its teams' primary members (read by name: sized by the access list, never the directory), or
+   * every user for an inbox open to everyone. Same cursors as `listUsers`.
+   */
+  listAccessUsers(inbox: Inbox, page: PageRequest): Promise<Page<User>>;
   listChannels(page: PageRequest): Promise<Page<Channel>>;
   /** How many conversations a view holds, counting at most `cap`. */
   countView(q: {

@@ -141,10 +141,13 @@ export class QueryService implements QueryPort {
     return this.web.listChannels(page);
   }
 
-  /** Users an Owner select offers in this inbox: one page of users, those assignable here (§3.5). */
+  /**
+   * Users an Owner select offers in this inbox: a page of the users its access names (everyone for an
+   * open inbox), those assignable here (§3.5).
+   */
   async listAssignees(actor: User, inboxId: string, page: PageRequest): Promise<Page<Assignee>> {
     const inbox = await this.inboxForWeb(actor, inboxId);
-    const users = await this.web.listUsers(page);
+    const users = await this.web.listAccessUsers(inbox, page);
     const items = users.items
       .filter((u) => isAssignable(u, inbox))
       .map((u) => ({ id: u.id, name: u.name, seat: u.seat, availability: u.availability }));

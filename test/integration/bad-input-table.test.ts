@@ -565,6 +565,7 @@ describe("bad input on every route answers 4xx in the error shape and changes no
     for (const sub of ["alice", "outsider"]) await h.call({ method: "POST", path: "/me/heartbeat", as: { sub } });
     // A real cursor of every paginated route (each listing has two items or more): the forgeries start there.
     await put("/teams/sales", { name: "Sales" });
+    await put("/users/ann", { name: "Ann", email: "ann@example.com", seat: "service", primaryTeamId: "support" });
     await put("/inboxes/side", { name: "Side", access: { type: "restricted", teamIds: ["support"], userIds: [] } });
     const cursors = new Map<string, string>();
     for (const route of PAGED) {

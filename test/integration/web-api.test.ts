@@ -13,7 +13,7 @@ import {
   meSchema,
   teamPageSchema,
 } from "#shared/http/web-schemas";
-import { clients } from "../support/harness";
+import { clients, profile } from "../support/harness";
 import { ADMIN, apiHarness } from "../support/http";
 
 type H = Awaited<ReturnType<typeof apiHarness>>;
@@ -91,6 +91,34 @@ describe("web inbox reads", () => {
     );
     expect(page.items.map((u) => u.id)).toEqual(["alice"]);
     expect((await h.call({ method: "GET", path: "/inboxes/main/assignees", as: CAROL })).status).toBe(403);
+  });
+
+  it("a restricted inbox's assignees come from its access list, not a walk through the directory", async () => {
+    // 150 users outside the inbox, sorting before its members: a page of the directory would hold none.
+    for (let i = 0; i < 150; i++) await h.app.store.putUser(profile(`a-${String(i).padStart(3, "0")}`));
+    await h.app.store.putUser(profile("zed", { primaryTeamId: "support" }));
+    await h.app.store.putUser(profile("zoe"));
+    await h.call({
+      method: "PUT",
+      path: "/inboxes/main",
+      as: ADMIN,
+      body: { name: "Main", access: { type: "restricted", teamIds: ["support"], userIds: ["zoe"] } },
+    });
+    const first = assigneePageSchema.parse(
+      (await h.call({ method: "GET", path: "/inboxes/main/assignees", query: { limit: "2" }, as: ALICE })).json,
+    );
+    expect(first.items.map((u) => u.id)).toEqual(["alice", "zed"]);
+    const rest = assigneePageSchema.parse(
+      (
+        await h.call({
+          method: "GET",
+          path: "/inboxes/main/assignees",
+          query: { limit: "2", cursor: first.nextCursor! },
+          as: ALICE,
+        })
+      ).json,
+    );
+    expect([rest.items.map((u) => u.id), rest.nextCursor]).toEqual([["zoe"], null]);
   });
 
   it("counts the Unassigned, Mine and All views", async () => {

@@ -42,6 +42,24 @@ export class DynamoWebStore implements WebReadStore {
     return { items: ids.flatMap((id) => users.get(id) ?? []), nextCursor };
   }
 
+  async listAccessUsers(inbox: Inbox, page: PageRequest): Promise<Page<User>> {
+    if (inbox.access.type !== "restricted") return this.listUsers(page);
+    const members = await Promise.all(inbox.access.teamIds.map((t) => this.routing.teamMembers(t)));
+    const all = [...new Set([...inbox.access.userIds, ...members.flat()])].sort();
+    // The users listing's own cursor (the gsi3 key of the last user answered), so a page of either kind
+    // continues the same way.
+    const after = decodeCursor(page.cursor, { index: "gsi3", partition: viewKeys.users, item: keys.user("") })?.gsi3sk;
+    const rest = after === undefined ? all : all.filter((id) => id > after);
+    const ids = rest.slice(0, page.limit);
+    const { users } = await this.routing.loadEntities({ userIds: ids });
+    const last = ids.at(-1);
+    const more = last !== undefined && rest.length > ids.length;
+    return {
+      items: ids.flatMap((id) => users.get(id) ?? []),
+      nextCursor: more ? encodeCursor({ ...keys.user(last), gsi3pk: viewKeys.users, gsi3sk: last }) : null,
+    };
+  }
+
   /** One page of gsi3's `CHANNELS` keys, then one BatchGetItem of those channels: at most `limit` items. */
   async listChannels(page: PageRequest): Promise<Page<Channel>> {
     const { ids, nextCursor } = await this.idPage(viewKeys.channels, keys.channel(""), page);
