@@ -322,6 +322,8 @@ export interface AdminStore extends RoutingStore {
   hasMessageFrom(conversationId: string, email: string): Promise<boolean>;
   listConversations(q: ConversationQuery): Promise<ConversationPage>;
   listMessages(conversationId: string): Promise<Message[]>;
+  /** The newest `count` messages of a conversation, oldest first (one bounded read). */
+  lastMessages(conversationId: string, count: number): Promise<Message[]>;
   /** Records on an existing message whether its email was sent (docs/api.md: `delivery`). */
   setMessageDelivery(message: Message, delivery: MessageDelivery): Promise<void>;
 }

@@ -33,6 +33,9 @@ import { withoutVersion } from "./types";
  * by each caller: a user reads an inbox they have access to (docs/routing.md §2), a visitor only their
  * own chat (§6.1.4). Nothing here writes.
  */
+/** How many of a chat's newest messages its visitor's thread answers (system notes then left out). */
+export const VISITOR_THREAD_MESSAGES = 100;
+
 export class QueryService implements QueryPort {
   private readonly store: AdminStore;
   private readonly web: WebReadStore;
@@ -113,7 +116,8 @@ export class QueryService implements QueryPort {
     visitorToken: string | undefined,
   ): Promise<{ conversation: Conversation; messages: Message[] }> {
     const conversation = await visitorsConversation(this.store, conversationId, visitorToken);
-    const messages = await this.store.listMessages(conversation.id);
+    // The widget asks every 2 s while open: one bounded read, whatever the thread's length.
+    const messages = await this.store.lastMessages(conversation.id, VISITOR_THREAD_MESSAGES);
     return { conversation, messages: messages.filter((m) => m.author.kind !== "system") };
   }
 

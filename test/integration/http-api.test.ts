@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
 import { dump, invariantViolations } from "../support/harness";
 import { ADMIN, apiHarness } from "../support/http";
+import { VISITOR_THREAD_MESSAGES } from "#shared/domain/queries";
 import { originAllowed } from "#shared/http/route-table";
 
 type H = Awaited<ReturnType<typeof apiHarness>>;
@@ -312,6 +313,24 @@ describe("HTTP API: agents and visitors", () => {
       body: { text: "x" },
     });
     expect(noToken.status).toBe(401);
+  });
+
+  it("the visitor's thread answers its newest messages, one bounded read however long the chat", async () => {
+    const start = await h.call({ method: "POST", path: "/chat/web-chat/conversations", as: null, body: { text: "0" } });
+    const id = start.json.conversation.id;
+    for (let i = 1; i <= VISITOR_THREAD_MESSAGES + 4; i++) {
+      h.app.clock.advance(1000);
+      await h.app.conversations.customerMessage(id, { text: String(i) });
+    }
+    const thread = await h.call({
+      method: "GET",
+      path: `/chat/conversations/${id}/messages`,
+      as: null,
+      query: { visitorToken: start.json.visitorToken },
+    });
+    const texts = thread.json.messages.map((m: { text: string }) => m.text);
+    expect(texts).toHaveLength(VISITOR_THREAD_MESSAGES);
+    expect([texts[0], texts.at(-1)]).toEqual(["5", String(VISITOR_THREAD_MESSAGES + 4)]);
   });
 
   it("the inbox's system notes (who assigned or closed it) stay out of the visitor's thread", async () => {

@@ -173,6 +173,9 @@ export class DynamoAdminStore implements AdminStore {
   listMessages(conversationId: string): Promise<Message[]> {
     return this.queries.listMessages(conversationId);
   }
+  lastMessages(conversationId: string, count: number): Promise<Message[]> {
+    return this.queries.lastMessages(conversationId, count);
+  }
   findChannelByAddress(address: string): Promise<Channel | null> {
     return this.queries.findChannelByAddress(address);
   }

@@ -50,6 +50,21 @@ export class DynamoConversationQueries {
     return (await this.routing.queryAll(keys.conversation(conversationId).pk, keys.messagePrefix)).map(itemToMessage);
   }
 
+  /** The newest `count` messages, oldest first: one Query of the conversation's partition, newest first. */
+  async lastMessages(conversationId: string, count: number): Promise<Message[]> {
+    const out = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :msg)",
+        ExpressionAttributeValues: { ":pk": keys.conversation(conversationId).pk, ":msg": keys.messagePrefix },
+        ScanIndexForward: false,
+        Limit: count,
+        ConsistentRead: true,
+      }),
+    );
+    return (out.Items ?? []).map(itemToMessage).reverse();
+  }
+
   async findChannelByAddress(address: string): Promise<Channel | null> {
     const out = await this.db.doc.send(
       new GetCommand({ TableName: this.tableName, Key: keys.channelAddress(address) }),
