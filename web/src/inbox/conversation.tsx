@@ -86,8 +86,8 @@ export function ConversationPane({ client, me, id, dir, changed, onBack, onChang
         <div class="pane-title">
           <h2>{titleOf(conv)}</h2>
           <p class="muted">
-            {conv.channelId} · {conv.channelType} · {conv.status === "open" ? "Open" : "Closed"} · started{" "}
-            {ago(conv.createdAt)}
+            {[dir.channelName(conv.channelId), conv.channelType].filter(Boolean).join(" · ")} ·{" "}
+            {conv.status === "open" ? "Open" : "Closed"} · started {ago(conv.createdAt)}
           </p>
         </div>
       </header>
