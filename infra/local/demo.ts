@@ -89,7 +89,7 @@ export async function seedDemo(o: {
       "  # chat, least busy among the support team (alice, bob):\n" +
       `  curl -s -X POST ${u}/chat/web-chat/conversations -H 'content-type: application/json'` +
       ` -d '{"text":"Hi, my order is late"}'\n` +
-      `  # alice's "Mine" view and the routing explanation of a conversation:\n` +
+      `  # alice's "Mine" view (GET /conversations/<id> adds the routing explanation):\n` +
       `  curl -s ${u}/inboxes/support/conversations?view=mine -H 'authorization: Bearer ${alice}'\n` +
       "  # team email, random among alice and bob; a reply with In-Reply-To threads into the same conversation:\n" +
       `  printf 'From: Lee <lee@customer.example>\\r\\nTo: help@demo.local\\r\\nSubject: Refund\\r\\n` +

@@ -395,7 +395,12 @@ export class ConversationService {
     const channels = (await Promise.all(ids.map((id) => store.getChannel(id)))).filter(
       // Contact-owner channels route to the owner even while away (docs/routing.md §5.2): handing theirs
       // back to the line would only give it back to them. The option applies to the other rules.
-      (c): c is Channel => c?.routing.returnWhenAway === true && c.routing.target.type !== "contact_owner",
+      // Only chat and bot channels take the option (docs/routing.md §5.5): email and form routing ignores
+      // availability, so a returned conversation could go straight back to the user who left.
+      (c): c is Channel =>
+        c?.routing.returnWhenAway === true &&
+        c.routing.target.type !== "contact_owner" &&
+        (c.type === "chat" || c.type === "bot"),
     );
     let returned = 0;
     for (const channel of channels) {
@@ -502,5 +507,3 @@ function reopened(conv: Stored, assigneeAtCapacity: boolean): Stored {
 }
 
 const strip = withoutVersion;
-
-/** SES's error as the agent may read it: its name and message, without a stack. */

@@ -25,6 +25,7 @@ export async function emailOfflineOwner(
     const createdAt = deps.clock.now().toISOString();
     await deps.store
       .addNote({
+        // The inbox recognises this note by its id's prefix (web/src/inbox/conversation.tsx).
         id: `owner-email-${Date.parse(createdAt)}`,
         conversationId: input.conversation.id,
         author: { kind: "system" },

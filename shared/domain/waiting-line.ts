@@ -180,12 +180,18 @@ export class WaitingLine {
       const now = clock.now();
       let snapshot: RoutingSnapshot = { users: pool.users, inbox: pool.inbox, now };
       const plans: Array<{ entry: WaitEntry; decision: Decision }> = [];
+      const newOwners = new Set<string>();
       entries.forEach((entry, i) => {
         const decision = decide({ channel, contact: contacts[i] ?? null }, snapshot, random);
+        const owner = contacts[i]?.ownerId;
+        // Given to another owner while it waits: their next free slot must find this line, as the
+        // first owner's would (the link routing made is theirs).
+        if (!decision.userId && owner && owner !== entry.ownerId) newOwners.add(owner);
         if (!decision.userId) return; // still nobody for this one: it keeps its place
         snapshot = applyToSnapshot(snapshot, decision.userId);
         plans.push({ entry, decision: withWait(decision, entry, now, trigger) });
       });
+      await Promise.all([...newOwners].map((u) => store.addChannelRef(u, channel.id).catch(() => undefined)));
       if (plans.length === 0) {
         if (!perEntryOwners || entries.length < this.roundSize) return assigned;
         after = entries.at(-1);

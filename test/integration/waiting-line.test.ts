@@ -218,7 +218,7 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
   it("a waiting contact-owner chat goes to the contact's owner at drain time, not the one it waited for", async () => {
     const app = await testApp();
     await app.store.putUser(profile("former", { seat: "none" }));
-    await app.store.putUser(profile("current"));
+    await app.store.putUser(profile("current", { capacity: 0 }));
     await seedChannel(app, { rule: { autoAssign: true, target: { type: "contact_owner" } } });
     const kim = { id: "k1", email: "kim@example.com", ownerId: "former", visitorTokens: ["tok-kim-0001"] };
     await app.store.putContact(kim);
@@ -235,6 +235,10 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     await app.admin.putContact({ ...kim, ownerId: "current" });
     await app.store.putUser(profile("former"));
     await app.waiting.sweep(async () => undefined, 60_000);
+    // The current owner is full: it still waits, now for them; their next free slot takes it, no sweep needed.
+    expect(await app.store.getConversation(waiting.conversation.id)).toMatchObject({ assigneeId: null });
+    await app.admin.putUser(profile("current", { capacity: 1 }));
+    await app.waiting.settled();
     expect(await app.store.getConversation(waiting.conversation.id)).toMatchObject({ assigneeId: "current" });
     expect(await lineViolations(app)).toEqual([]);
   });
@@ -598,10 +602,10 @@ describe("concurrency: nobody waits while an eligible agent is free", () => {
     async () => {
       const h = await apiHarness();
       const agents = ["alice", "bob", "carol"];
-      // No capacity limit. The three come back together: each drain reads the pool a few reads after its
-      // own availability write, by when all three are available, and decides least busy over the whole pool.
-      // (Agents back minutes apart would not level: the first one back takes what it can, by design.)
-      for (const id of agents) await h.app.store.putUser(profile(id, { capacity: null }));
+      // Capacity 7 makes "level" independent of which agent's request lands first. Without a limit the
+      // drain of whoever is back first may take everything before the others' availability is written
+      // (nobody waits while someone eligible is free): a run of this test saw 10/10/0.
+      for (const id of agents) await h.app.store.putUser(profile(id, { capacity: 7 }));
       await seedChannel(h.app, { rule: usersAndTeams(agents) });
       for (const id of agents) await h.app.setAvailability(id, "away");
       const ids: string[] = [];

@@ -299,7 +299,12 @@ function WhyThisOwner({ conv, dir }: { conv: ConversationDetail; dir: Directory 
   const decided = record?.outcome.type === "assigned" ? (record.outcome.userId ?? null) : null;
   const changed = record !== undefined && conv.assigneeId !== decided;
   // A customer's message may reopen it unassigned (owner at capacity): only a note says a person did it.
-  const byHand = changed && conv.messages.some((m) => m.author.kind === "system" && m.createdAt >= record.decidedAt);
+  // A person's action leaves a note that names them (author.userId); the service's own notes do not.
+  const byHand =
+    changed &&
+    conv.messages.some((m) => m.author.kind === "system" && !!m.author.userId && m.createdAt >= record.decidedAt);
+  // The note the service leaves when the owner's email could not be sent (shared/domain/owner-notice.ts).
+  const emailFailed = conv.messages.some((m) => m.author.kind === "system" && m.id.startsWith("owner-email-"));
   const owner = conv.assigneeId ? dir.userName(conv.assigneeId) : "nobody";
   return (
     <details class="why">
@@ -322,7 +327,11 @@ function WhyThisOwner({ conv, dir }: { conv: ConversationDetail; dir: Directory 
           <p>
             <strong>{STRATEGIES[record.strategy] ?? record.strategy}</strong> ·{" "}
             {withoutLabel(record.outcome.why, STRATEGIES[record.strategy])}
-            {record.ownerNotified ? " · the owner was emailed" : ""}
+            {record.ownerNotified
+              ? emailFailed
+                ? " · the email to the owner could not be sent (see the thread)"
+                : " · the owner was emailed"
+              : ""}
           </p>
           <p class="muted">
             Rule:{" "}

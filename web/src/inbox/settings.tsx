@@ -628,7 +628,10 @@ function RoutingEditor({
           setErr(null);
           setSaved(false);
           try {
-            await client.putRule(channel.id, rule);
+            // Only chat and bot channels take returnWhenAway: a rule stored with it elsewhere saves without it.
+            const takesReturn = channel.type === "chat" || channel.type === "bot";
+            const { returnWhenAway: _r, ...withoutReturn } = rule;
+            await client.putRule(channel.id, takesReturn ? rule : withoutReturn);
             setSaved(true);
             await onSaved();
           } catch (x) {
