@@ -37,6 +37,15 @@ export interface ChannelStats {
 }
 
 const HOUR_MS = 3_600_000;
+/**
+ * A drain's first round decides this many entries; each next round twice as many, up to `roundSize`.
+ * Every round reads the pool again, so agents who come back while a drain runs (three agents turning
+ * available at once) are seen after a few assignments, and least busy levels them, instead of the
+ * first one back taking the whole line. A long line still reaches full rounds within a few.
+ */
+const FIRST_ROUND = 4;
+/** How long a drain triggered by someone turning available waits for others turning available with them. */
+const RETURN_GRACE_MS = 20;
 /** Channels swept at the same time. */
 const SWEEP_CONCURRENCY = 8;
 
@@ -101,6 +110,7 @@ export class WaitingLine {
    */
   userMayTakeMore(user: Pick<User, "id" | "primaryTeamId">, trigger: EligibilityTrigger): Promise<void> {
     return this.withinBudget(async () => {
+      if (trigger.kind === "available") await this.sleep(RETURN_GRACE_MS);
       const ids = await this.deps.store.channelsFor(user.id, user.primaryTeamId);
       await Promise.all(ids.map((id) => this.drainById(id, trigger)));
     });
@@ -172,8 +182,9 @@ export class WaitingLine {
     // hide later ones whose owner is free, so the drain pages past them (within its rounds).
     const perEntryOwners = channel.routing.target.type === "contact_owner";
     let after: WaitEntry | undefined;
-    for (let round = 0, conflicts = 0; round < this.maxRounds; round++) {
-      const entries = await store.waitingEntries(channel.id, this.roundSize, after);
+    for (let round = 0, conflicts = 0, size = FIRST_ROUND; round < this.maxRounds; round++) {
+      size = Math.min(this.roundSize, round === 0 ? FIRST_ROUND : size * 2);
+      const entries = await store.waitingEntries(channel.id, size, after);
       if (entries.length === 0) return assigned;
       const contacts = await this.contactsOf(channel, entries);
       const pool = await loadPool(store, channel, contacts);
@@ -193,7 +204,7 @@ export class WaitingLine {
       });
       await Promise.all([...newOwners].map((u) => store.addChannelRef(u, channel.id).catch(() => undefined)));
       if (plans.length === 0) {
-        if (!perEntryOwners || entries.length < this.roundSize) return assigned;
+        if (!perEntryOwners || entries.length < size) return assigned;
         after = entries.at(-1);
         continue;
       }
@@ -222,7 +233,7 @@ export class WaitingLine {
       // Some are still for nobody. One pool serves every entry of a users-and-teams line, so the rest of
       // it waits for the next trigger or sweep; a contact-owner line goes on past this page.
       if (!lost && plans.length < entries.length) {
-        if (!perEntryOwners || entries.length < this.roundSize) return assigned;
+        if (!perEntryOwners || entries.length < size) return assigned;
         after = entries.at(-1);
       }
     }
