@@ -20,10 +20,15 @@ import type { Channel, Conversation, ConversationStatus, Inbox, Message, Team, U
 export const COUNT_CAP = 100;
 /**
  * The live feed re-reads this much before the client's cursor: a change committed by another Lambda
- * a moment before this read may reach the index a moment later. Clients drop what they already have.
+ * a moment before this read may reach the index a moment later (index propagation is usually well
+ * under a second). Clients drop what they already have. Every poll re-reads it, so it is kept short.
  */
-export const CHANGE_OVERLAP_MS = 10_000;
-const CHANGE_LIMIT = 100;
+export const CHANGE_OVERLAP_MS = 5_000;
+/**
+ * Rows one poll answers; more means "truncated" and the client reloads its view. With 2 s polls and the
+ * overlap, an inbox's feed follows up to ~28 conversation changes a second (README, Capacity model).
+ */
+const CHANGE_LIMIT = 200;
 import { visitorsConversation } from "./visitors";
 import type { ChannelStats, WaitingLine } from "./waiting-line";
 import { withoutVersion } from "./types";
