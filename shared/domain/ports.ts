@@ -150,6 +150,8 @@ export interface RoutingStore {
   teamMembers(teamId: string): Promise<string[]>;
   findContact(key: ContactKey): Promise<Contact | null>;
   getContact(id: string): Promise<Contact | null>;
+  /** The named contacts, by id (one BatchGetItem per 100): missing ones are left out. */
+  getContacts(ids: readonly string[]): Promise<Map<string, Contact>>;
   /** Create every conversation of the batch and apply every assignment, all or nothing. */
   commitNewConversations(plans: CommitPlan[], now: Date): Promise<CommitOutcome>;
   /** Create the conversations unassigned and put them in their channel's routing queue (one write). */

@@ -256,17 +256,17 @@ export class WaitingLine {
   /**
    * Contact-owner lines decide by each conversation's contact as it is now (its owner may have changed
    * while it waited: the new owner takes it, never the former one). Without a stored contact, the owner
-   * recorded when it joined the line. One read per entry of the round, in parallel.
+   * recorded when it joined the line. One BatchGetItem for the round's contacts.
    */
   private async contactsOf(channel: Channel, entries: WaitEntry[]): Promise<Array<Contact | null>> {
     if (channel.routing.target.type !== "contact_owner") return entries.map(() => null);
-    return Promise.all(
-      entries.map(async (e) => {
-        if (e.contactId) return this.deps.store.getContact(e.contactId);
-        if (e.ownerId) return { id: "", email: "", ownerId: e.ownerId, visitorTokens: [] } satisfies Contact;
-        return null;
-      }),
-    );
+    const ids = entries.flatMap((e) => (e.contactId ? [e.contactId] : []));
+    const contacts = ids.length > 0 ? await this.deps.store.getContacts(ids) : new Map<string, Contact>();
+    return entries.map((e) => {
+      if (e.contactId) return contacts.get(e.contactId) ?? null;
+      if (e.ownerId) return { id: "", email: "", ownerId: e.ownerId, visitorTokens: [] } satisfies Contact;
+      return null;
+    });
   }
 
   /**

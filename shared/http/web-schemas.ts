@@ -51,33 +51,6 @@ export const changesSchema = z.object({
   truncated: z.boolean(),
 });
 
-// The widget's own, lenient reading of the visitor answers (optional fields); the contract it reads is
-// responses.ts's visitor shapes, as served in /openapi.json.
-/** What a visitor sees of a conversation (never the internal one). */
-export const visitorConversationSchema = z.object({
-  id: z.string(),
-  status: z.enum(["open", "closed"]),
-  assigned: z.boolean().optional(),
-  agent: z.object({ name: z.string() }).nullable().optional(),
-  waiting: z.object({ position: z.number(), since: z.string() }).optional(),
-  awaitingHandoff: z.boolean().optional(),
-  assigneeId: z.string().nullable().optional(),
-});
-export const visitorMessageSchema = z.object({
-  id: z.string(),
-  text: z.string(),
-  createdAt: z.string(),
-  author: z.object({ kind: z.string(), name: z.string() }),
-});
-export const chatStartedSchema = z.object({ conversation: visitorConversationSchema, visitorToken: z.string() });
-export const visitorThreadSchema = z.object({
-  conversation: visitorConversationSchema.optional(),
-  conversationId: z.string().optional(),
-  status: z.enum(["open", "closed"]).optional(),
-  waiting: z.object({ position: z.number(), since: z.string() }).optional(),
-  messages: z.array(visitorMessageSchema),
-});
-
 export type UserOut = z.infer<typeof userSchema>;
 export type TeamOut = z.infer<typeof teamSchema>;
 export type InboxOut = z.infer<typeof inboxSchema>;
@@ -92,7 +65,8 @@ export type Me = z.infer<typeof meSchema>;
 export type Assignee = z.infer<typeof assigneeSchema>;
 export type Counts = z.infer<typeof countsSchema>;
 export type Changes = z.infer<typeof changesSchema>;
-export type VisitorConversation = z.infer<typeof visitorConversationSchema>;
-export type VisitorMessage = z.infer<typeof visitorMessageSchema>;
-export type ChatStarted = z.infer<typeof chatStartedSchema>;
-export type VisitorThread = z.infer<typeof visitorThreadSchema>;
+// The visitor answers the widget reads, as the contract publishes them (responses.ts, /openapi.json).
+export type VisitorConversation = z.infer<typeof r.visitorConversation>;
+export type VisitorMessage = z.infer<typeof r.visitorMessage>;
+export type ChatStarted = z.infer<typeof r.chatStarted>;
+export type VisitorThread = z.infer<typeof r.visitorThread>;

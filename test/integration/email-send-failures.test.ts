@@ -13,10 +13,9 @@ import {
   type SendObserver,
 } from "#shared/adapters/ses/email-sender";
 import type { Metrics } from "#shared/domain/ports";
-import type { RoutingTarget } from "#shared/domain/types";
 import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
 import { TEST_BUCKET } from "../support/global-setup";
-import { profile, SequenceRandom, type TestApp } from "../support/harness";
+import { profile, SequenceRandom, seedChannel, type TestApp, usersAndTeams } from "../support/harness";
 import { apiHarness } from "../support/http";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/email/${name}`, import.meta.url));
@@ -104,16 +103,11 @@ describe("outbound email failures are never silent", () => {
     });
     const { app } = h;
     await app.store.putUser(profile("alice"));
-    await app.store.putInbox({ id: "inbox-1", name: "Main", access: { type: "everyone" } });
-    const target: RoutingTarget =
-      rule === "owner" ? { type: "contact_owner" } : { type: "users_and_teams", userIds: ["alice"], teamIds: [] };
-    await app.store.putChannel({
-      id: "help",
-      inboxId: "inbox-1",
+    await seedChannel(app, {
+      channelId: "help",
       type: "email",
-      name: "Help",
       address: "help@shop.example",
-      routing: { autoAssign: true, target },
+      rule: rule === "owner" ? { autoAssign: true, target: { type: "contact_owner" } } : usersAndTeams(["alice"]),
     });
     return { ...h, refusing };
   }

@@ -7,7 +7,16 @@ import { createS3Client } from "#shared/adapters/s3/raw-email";
 import { createSesClient, SesOwnerNotifier } from "#shared/adapters/ses/email-sender";
 import { parseRoute } from "../../web/src/inbox/route";
 import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
-import { dump, invariantViolations, profile, SequenceRandom, testApp, type TestApp } from "../support/harness";
+import {
+  dump,
+  invariantViolations,
+  profile,
+  SequenceRandom,
+  seedChannel,
+  testApp,
+  type TestApp,
+  usersAndTeams,
+} from "../support/harness";
 import { TEST_BUCKET } from "../support/global-setup";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/email/${name}`, import.meta.url));
@@ -60,14 +69,11 @@ describe("team email: the SES receipt event through the email function", () => {
     });
     await app.store.putUser(profile("alice"));
     await app.store.putUser(profile("bob"));
-    await app.store.putInbox({ id: "inbox-1", name: "Main", access: { type: "everyone" } });
-    await app.store.putChannel({
-      id: "help",
-      inboxId: "inbox-1",
+    await seedChannel(app, {
+      channelId: "help",
       type: "email",
-      name: "Help",
       address: "help@shop.example",
-      routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["alice", "bob"], teamIds: [] } },
+      rule: usersAndTeams(["alice", "bob"]),
     });
   });
 

@@ -8,7 +8,7 @@ import { createS3Client, OVERSIZED_HEAD_BYTES, readRawEmail } from "#shared/adap
 import type { Metrics } from "#shared/domain/ports";
 import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
 import { TEST_BUCKET } from "../support/global-setup";
-import { profile, SequenceRandom, testApp } from "../support/harness";
+import { profile, SequenceRandom, seedChannel, testApp, usersAndTeams } from "../support/harness";
 
 const eventTemplate = JSON.parse(
   readFileSync(new URL("../fixtures/ses-receipt-event.json", import.meta.url), "utf8"),
@@ -65,14 +65,11 @@ describe("email over the 10 MB cap (SES accepts up to 40 MB)", () => {
     const metrics: Metrics = { count: (name) => void counted.push(name), milliseconds: () => {} };
     const app = await testApp({ random: new SequenceRandom([0]) });
     await app.store.putUser(profile("alice"));
-    await app.store.putInbox({ id: "inbox-1", name: "Main", access: { type: "everyone" } });
-    await app.store.putChannel({
-      id: "help",
-      inboxId: "inbox-1",
+    await seedChannel(app, {
+      channelId: "help",
       type: "email",
-      name: "Help",
       address: "help@shop.test",
-      routing: { autoAssign: true, target: { type: "users_and_teams", userIds: ["alice"], teamIds: [] } },
+      rule: usersAndTeams(["alice"]),
     });
 
     const raw = bigMessage(11 * 1024 * 1024);

@@ -19,6 +19,12 @@ import { ADMIN, apiHarness } from "../support/http";
 const chat = (app: TestApp, text = "hi", channelId = "chat-1") =>
   app.inbound.receive({ channelId, accepts: ["chat"], text, contactKey: null }).then(created);
 
+/** A chat from a visitor known by their token: contact-owner rules find the contact by it. */
+const visitorChat = (app: TestApp, token: string, text: string) =>
+  app.inbound
+    .receive({ channelId: "chat-1", accepts: ["chat"], text, contactKey: { by: "visitorToken", value: token } })
+    .then(created);
+
 async function line(app: TestApp, channelId = "chat-1") {
   return (await app.store.waitingEntries(channelId, 500)).map((e) => e.conversationId);
 }
@@ -184,22 +190,8 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
         ownerId: "owner",
         visitorTokens: ["tok-kim-0001"],
       });
-      const first = await app.inbound
-        .receive({
-          channelId: "chat-1",
-          accepts: ["chat"],
-          text: "1",
-          contactKey: { by: "visitorToken", value: "tok-kim-0001" },
-        })
-        .then(created);
-      const second = await app.inbound
-        .receive({
-          channelId: "chat-1",
-          accepts: ["chat"],
-          text: "2",
-          contactKey: { by: "visitorToken", value: "tok-kim-0001" },
-        })
-        .then(created);
+      const first = await visitorChat(app, "tok-kim-0001", "1");
+      const second = await visitorChat(app, "tok-kim-0001", "2");
       expect(first.conversation.assigneeId).toBe("owner");
       expect(second.conversation.waitingSince).toBeDefined();
       await app.conversations.close((await app.store.getUser("owner"))!, first.conversation.id);
@@ -222,14 +214,7 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
     await seedChannel(app, { rule: { autoAssign: true, target: { type: "contact_owner" } } });
     const kim = { id: "k1", email: "kim@example.com", ownerId: "former", visitorTokens: ["tok-kim-0001"] };
     await app.store.putContact(kim);
-    const waiting = await app.inbound
-      .receive({
-        channelId: "chat-1",
-        accepts: ["chat"],
-        text: "hello",
-        contactKey: { by: "visitorToken", value: "tok-kim-0001" },
-      })
-      .then(created);
+    const waiting = await visitorChat(app, "tok-kim-0001", "hello");
     expect(waiting.conversation.waitingSince).toBeDefined(); // the owner has no paid seat
     // An admin gives Kim to another owner, then the former one gets a seat back: the line follows the contact.
     await app.admin.putContact({ ...kim, ownerId: "current" });
@@ -333,14 +318,7 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
       ownerId: "owner",
       visitorTokens: ["tok-kim-0001"],
     });
-    const r = await app.inbound
-      .receive({
-        channelId: "chat-1",
-        accepts: ["chat"],
-        text: "1",
-        contactKey: { by: "visitorToken", value: "tok-kim-0001" },
-      })
-      .then(created);
+    const r = await visitorChat(app, "tok-kim-0001", "1");
     const before = (await app.store.getConversation(r.conversation.id))!;
     await app.setAvailability("owner", "away");
     await app.waiting.settled();
@@ -370,10 +348,7 @@ describe("the waiting line (docs/routing.md §5.5)", () => {
         ownerId: "free",
         visitorTokens: ["tok-free-0001"],
       });
-      const from = (token: string, text: string) =>
-        app.inbound
-          .receive({ channelId: "chat-1", accepts: ["chat"], text, contactKey: { by: "visitorToken", value: token } })
-          .then(created);
+      const from = (token: string, text: string) => visitorChat(app, token, text);
       expect((await from("tok-busy-0001", "1")).conversation.assigneeId).toBe("busy");
       await from("tok-busy-0001", "2"); // waits: busy is full
       await from("tok-busy-0001", "3"); // waits: busy is full

@@ -7,7 +7,6 @@ import { itemToConversation, itemToUser } from "#shared/adapters/dynamo/items";
 import { createApp, ensureTable, type AppDeps } from "#shared/app";
 import type { Clock, OwnerNotifier, RandomSource } from "#shared/domain/ports";
 import type { Channel, ChannelType, Conversation, InboxAccess, RoutingRule, User } from "#shared/domain/types";
-import type { UserProfile } from "#shared/domain/ports";
 import type { RouteResult } from "#shared/domain/router";
 
 /** A clock the test moves by hand. */
@@ -70,24 +69,20 @@ export async function testApp(
 
 export type TestApp = Awaited<ReturnType<typeof testApp>>;
 
-export function profile(id: string, over: Partial<UserProfile> = {}): UserProfile {
-  return {
-    id,
-    name: id.charAt(0).toUpperCase() + id.slice(1),
-    email: `${id}@example.com`,
-    seat: "service",
-    role: "agent",
-    primaryTeamId: null,
-    additionalTeamIds: [],
-    capacity: null,
-    ...over,
-  };
-}
+export { profile } from "./users";
 
 /** Seeds one inbox with one channel of the given type and rule. */
 export async function seedChannel(
   app: TestApp,
-  o: { channelId?: string; inboxId?: string; type?: ChannelType; rule: RoutingRule; access?: InboxAccess },
+  o: {
+    channelId?: string;
+    inboxId?: string;
+    type?: ChannelType;
+    rule: RoutingRule;
+    access?: InboxAccess;
+    /** An email channel's team address. */
+    address?: string;
+  },
 ): Promise<Channel> {
   const inboxId = o.inboxId ?? "inbox-1";
   await app.store.putInbox({ id: inboxId, name: "Support", access: o.access ?? { type: "everyone" } });
@@ -97,6 +92,7 @@ export async function seedChannel(
     type: o.type ?? "chat",
     name: "Channel",
     routing: o.rule,
+    ...(o.address ? { address: o.address } : {}),
   };
   await app.store.putChannel(channel);
   return channel;

@@ -153,6 +153,9 @@ export class DynamoAdminStore implements AdminStore {
   getContact(id: string): Promise<Contact | null> {
     return this.contacts.getContact(id);
   }
+  getContacts(ids: readonly string[]): Promise<Map<string, Contact>> {
+    return this.routing.getContacts(ids);
+  }
   putContact(contact: Contact): Promise<void> {
     return this.contacts.putContact(contact);
   }

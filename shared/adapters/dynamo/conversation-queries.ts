@@ -5,7 +5,7 @@ import { exists } from "./conditions";
 import type { DynamoClients } from "./client";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { itemToConversation, itemToInbox, itemToMessage } from "./items";
-import { keys, viewKeys } from "./keys";
+import { keys, viewPartition } from "./keys";
 import type { DynamoRoutingStore } from "./routing-store";
 import { withoutVersion } from "../../domain/types";
 
@@ -19,10 +19,7 @@ export class DynamoConversationQueries {
 
   /** Views of an inbox (docs/api.md): one page of gsi1 (All) or gsi2 (Unassigned, Mine); oldest first. */
   async listConversations(q: ConversationQuery): Promise<ConversationPage> {
-    const [index, pk] =
-      q.view === "all"
-        ? (["gsi1", viewKeys.all(q.inboxId, q.status)] as const)
-        : (["gsi2", viewKeys.byAssignee(q.inboxId, q.status, q.view === "mine" ? q.userId : null)] as const);
+    const { index, pk } = viewPartition(q);
     const start = decodeCursor(q.cursor, { index, partition: pk, item: keys.conversation("") });
     const out = await this.db.doc.send(
       new QueryCommand({

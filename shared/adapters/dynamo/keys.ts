@@ -84,11 +84,23 @@ export const viewKeys = {
   teams: "TEAMS",
   inboxes: "INBOXES",
   /**
-   * Every channel, by id: gsi3 (keys only) for the sweeper; gsi1 (overloaded, whole items) for the
-   * admin's channel list. Written once, when a channel is created; never collides with `INBOX#...`.
+   * Every channel, by id: gsi3 (keys only) for the sweeper and the admin's channel list. Written once,
+   * when a channel is created.
    */
   channels: "CHANNELS",
 };
+
+/** The index and partition a view of an inbox reads: gsi1 for All, gsi2 for Unassigned and Mine. */
+export function viewPartition(q: {
+  inboxId: string;
+  view: "unassigned" | "mine" | "all";
+  status: string;
+  userId: string;
+}): { index: "gsi1" | "gsi2"; pk: string } {
+  return q.view === "all"
+    ? { index: "gsi1", pk: viewKeys.all(q.inboxId, q.status) }
+    : { index: "gsi2", pk: viewKeys.byAssignee(q.inboxId, q.status, q.view === "mine" ? q.userId : null) };
+}
 
 /**
  * gsi4 keys of a conversation: its inbox's change feed, ordered by `updatedAt`. Spam is kept out of

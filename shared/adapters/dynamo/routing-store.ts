@@ -97,6 +97,26 @@ function freshUsersOf(result: TxResult): User[] {
  * members), and how a decision becomes one conditional transaction and a failed condition a domain
  * outcome. Every read here is sized by what the request names, never by the directory.
  */
+/**
+ * A list commit that lost: the users whose loads moved, and the entries whose conversation changed
+ * (failed its condition) while the entry itself was still there (its removal did not fail): those
+ * conversations left the list some other way, so their entries must go.
+ */
+function listConflict<E>(
+  result: Extract<TxResult, { ok: false }>,
+  listed: Array<{ entry: E }>,
+  entryKind: "wait" | "queue",
+): { type: "conflict"; freshUsers: User[]; gone: E[]; transient: boolean } {
+  const changed = new Set(result.conditions.filter((f) => f.kind === "conversation").map((f) => f.plan!));
+  for (const f of result.conditions) if (f.kind === entryKind) changed.delete(f.plan!);
+  return {
+    type: "conflict",
+    freshUsers: freshUsersOf(result),
+    gone: [...changed].map((i) => listed[i]!.entry),
+    transient: result.transient,
+  };
+}
+
 export class DynamoRoutingStore implements RoutingStore {
   constructor(
     private readonly db: DynamoClients,
@@ -147,9 +167,7 @@ export class DynamoRoutingStore implements RoutingStore {
       ...[...new Set(ids.teamIds ?? [])].map((id) => keys.team(id)),
       ...[...new Set(ids.inboxIds ?? [])].map((id) => keys.inbox(id)),
     ];
-    const chunks: Array<typeof wanted> = [];
-    for (let i = 0; i < wanted.length; i += BATCH_GET_MAX) chunks.push(wanted.slice(i, i + BATCH_GET_MAX));
-    const found = (await Promise.all(chunks.map((chunk) => this.batchGet(chunk)))).flat();
+    const found = await this.getMany(wanted);
     const out: Entities = { users: new Map(), teams: new Map(), inboxes: new Map() };
     for (const item of found) {
       if (item.entityType === ENTITY.user) out.users.set(String(item.id), itemToUser(item));
@@ -161,12 +179,22 @@ export class DynamoRoutingStore implements RoutingStore {
 
   /** The named channels, in the order named (missing ones left out): BatchGetItem, 100 keys a call. */
   async getChannels(ids: readonly string[]): Promise<Channel[]> {
-    const wanted = ids.map((id) => keys.channel(id));
-    const chunks: Array<typeof wanted> = [];
-    for (let i = 0; i < wanted.length; i += BATCH_GET_MAX) chunks.push(wanted.slice(i, i + BATCH_GET_MAX));
-    const found = (await Promise.all(chunks.map((chunk) => this.batchGet(chunk)))).flat();
+    const found = await this.getMany(ids.map((id) => keys.channel(id)));
     const byId = new Map(found.map((item) => [String(item.id), itemToChannel(item)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  /** The named contacts, by id (missing ones left out): BatchGetItem, 100 keys a call. */
+  async getContacts(ids: readonly string[]): Promise<Map<string, Contact>> {
+    const found = await this.getMany([...new Set(ids)].map((id) => keys.contact(id)));
+    return new Map(found.map((item) => [String(item.id), itemToContact(item)]));
+  }
+
+  /** Items by key, read consistently: BatchGetItem calls of at most 100 keys, in parallel. */
+  private async getMany(keyList: Array<{ pk: string; sk: string }>): Promise<Item[]> {
+    const chunks: Array<typeof keyList> = [];
+    for (let i = 0; i < keyList.length; i += BATCH_GET_MAX) chunks.push(keyList.slice(i, i + BATCH_GET_MAX));
+    return (await Promise.all(chunks.map((chunk) => this.batchGet(chunk)))).flat();
   }
 
   private async batchGet(keyList: Array<{ pk: string; sk: string }>): Promise<Item[]> {
@@ -324,37 +352,7 @@ export class DynamoRoutingStore implements RoutingStore {
     const tx = new Tx();
     const at = now.toISOString();
     plans.forEach(({ entry, decision }, index) => {
-      const cond = stillWaiting(entry.since);
-      const index_ = conversationIndexKeys({
-        id: entry.conversationId,
-        inboxId: entry.inboxId,
-        status: "open",
-        assigneeId: decision.userId,
-        createdAt: entry.createdAt,
-      });
-      tx.add(
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: keys.conversation(entry.conversationId),
-            // gsi4sk: an assignment from the line is a change the inbox's live feed must show.
-            UpdateExpression:
-              "SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, " +
-              "version = version + :one, gsi4sk = :changed REMOVE waitingSince",
-            ConditionExpression: cond.expression,
-            ExpressionAttributeValues: {
-              ...cond.values,
-              ":assignee": decision.userId,
-              ":routing": routingToAttribute(decision.record),
-              ":gsi2pk": index_.gsi2pk,
-              ":now": at,
-              ":one": 1,
-              ":changed": `${at}#${entry.conversationId}`,
-            },
-          },
-        },
-        { kind: "conversation", plan: index },
-      );
+      this.decideListed(tx, entry, decision, at, all(stillWaiting(entry.since)), { remove: "waitingSince" }, index);
       tx.add(
         {
           Delete: {
@@ -388,16 +386,8 @@ export class DynamoRoutingStore implements RoutingStore {
       now,
     );
     const result = await runTransaction(this.db, tx);
-    if (result.ok) return { type: "committed" };
     // A conversation no longer waiting whose entry is still there lost its entry's removal: drop it.
-    const changed = new Set(result.conditions.filter((f) => f.kind === "conversation").map((f) => f.plan!));
-    for (const f of result.conditions) if (f.kind === "wait") changed.delete(f.plan!);
-    return {
-      type: "conflict",
-      freshUsers: freshUsersOf(result),
-      gone: [...changed].map((i) => plans[i]!.entry),
-      transient: result.transient,
-    };
+    return result.ok ? { type: "committed" } : listConflict(result, plans, "wait");
   }
 
   /** One page of channel ids (gsi3, keys only): the sweeper's walk over every channel. */
@@ -490,40 +480,10 @@ export class DynamoRoutingStore implements RoutingStore {
     const tx = new Tx();
     entries.forEach(({ entry, decision }, index) => {
       const cond = all(stillQueued(viewKeys.byAssignee(entry.inboxId, "open", null)));
-      const assigneeId = decision.userId;
-      const index_ = conversationIndexKeys({
-        id: entry.conversationId,
-        inboxId: entry.inboxId,
-        status: "open",
-        assigneeId,
-        createdAt: entry.createdAt,
-      });
       // Nobody could take it: it leaves the routing queue for the channel's waiting line.
-      const waits = assigneeId === null && decision.record.strategy !== "manual";
-      tx.add(
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: keys.conversation(entry.conversationId),
-            // gsi4sk: the drain is a change the inbox's live feed must show (keys.ts changeFeedKeys).
-            UpdateExpression:
-              "SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, " +
-              `version = version + :one, gsi4sk = :changed${waits ? ", waitingSince = :now" : ""} ` +
-              "REMOVE routingPending",
-            ConditionExpression: cond.ConditionExpression,
-            ExpressionAttributeValues: {
-              ...cond.values,
-              ":assignee": assigneeId,
-              ":routing": routingToAttribute(decision.record),
-              ":gsi2pk": index_.gsi2pk,
-              ":now": now.toISOString(),
-              ":one": 1,
-              ":changed": `${now.toISOString()}#${entry.conversationId}`,
-            },
-          },
-        },
-        { kind: "conversation", plan: index },
-      );
+      const waits = decision.userId === null && decision.record.strategy !== "manual";
+      const effect = { set: waits ? ", waitingSince = :now" : "", remove: "routingPending" };
+      this.decideListed(tx, entry, decision, now.toISOString(), cond, effect, index);
       if (waits) {
         const line: WaitEntry = { ...entry, since: now.toISOString(), contactId: null, ownerId: null };
         tx.add({ Put: { TableName: this.tableName, Item: waitEntryToItem(line) } }, { kind: "wait", plan: index });
@@ -545,17 +505,54 @@ export class DynamoRoutingStore implements RoutingStore {
       now,
     );
     const result = await runTransaction(this.db, tx);
-    if (result.ok) return { type: "committed" };
     // A conversation that changed while its entry is still there was taken by hand: the entry must go.
     // Both failing means another router drained it already: nothing is left to clean.
-    const changed = new Set(result.conditions.filter((f) => f.kind === "conversation").map((f) => f.plan!));
-    for (const f of result.conditions) if (f.kind === "queue") changed.delete(f.plan!);
-    return {
-      type: "conflict",
-      freshUsers: freshUsersOf(result),
-      gone: [...changed].map((i) => entries[i]!.entry),
-      transient: result.transient,
-    };
+    return result.ok ? { type: "committed" } : listConflict(result, entries, "queue");
+  }
+
+  /**
+   * The conversation's half of taking it from a list (the waiting line, the routing queue): the
+   * decision's assignee and record, its Unassigned/Mine key, one version more, and a change-feed key
+   * (the inbox's live feed must show it), on the list's condition. `effect` adds to SET and REMOVE.
+   */
+  private decideListed(
+    tx: Tx,
+    entry: { conversationId: string; inboxId: string; createdAt: string },
+    decision: Decision,
+    at: string,
+    cond: { ConditionExpression: string; values: Record<string, unknown> },
+    effect: { set?: string; remove: string },
+    index: number,
+  ): void {
+    const views = conversationIndexKeys({
+      id: entry.conversationId,
+      inboxId: entry.inboxId,
+      status: "open",
+      assigneeId: decision.userId,
+      createdAt: entry.createdAt,
+    });
+    tx.add(
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.conversation(entry.conversationId),
+          UpdateExpression:
+            "SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, " +
+            `version = version + :one, gsi4sk = :changed${effect.set ?? ""} REMOVE ${effect.remove}`,
+          ConditionExpression: cond.ConditionExpression,
+          ExpressionAttributeValues: {
+            ...cond.values,
+            ":assignee": decision.userId,
+            ":routing": routingToAttribute(decision.record),
+            ":gsi2pk": views.gsi2pk,
+            ":now": at,
+            ":one": 1,
+            ":changed": `${at}#${entry.conversationId}`,
+          },
+        },
+      },
+      { kind: "conversation", plan: index },
+    );
   }
 
   private addCreation(tx: Tx, item: NewConversation, index: number): void {

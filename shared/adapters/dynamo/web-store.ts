@@ -4,7 +4,7 @@ import type { Channel, ConversationStatus, Inbox, Team, User } from "../../domai
 import type { DynamoClients } from "./client";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { itemToConversation, itemToInbox } from "./items";
-import { keys, viewKeys } from "./keys";
+import { keys, viewKeys, viewPartition } from "./keys";
 import type { DynamoRoutingStore } from "./routing-store";
 
 /** The web inbox's reads. Each method says which partition it touches and how many items it reads. */
@@ -77,10 +77,7 @@ export class DynamoWebStore implements WebReadStore {
     userId: string;
     cap: number;
   }): Promise<number> {
-    const [index, pk] =
-      q.view === "all"
-        ? ["gsi1", viewKeys.all(q.inboxId, q.status)]
-        : ["gsi2", viewKeys.byAssignee(q.inboxId, q.status, q.view === "mine" ? q.userId : null)];
+    const { index, pk } = viewPartition(q);
     const out = await this.db.doc.send(
       new QueryCommand({
         TableName: this.tableName,

@@ -142,17 +142,17 @@ function start(script: HTMLScriptElement): void {
     error.textContent = msg ?? "";
   };
 
-  const renderStatus = (c: Partial<VisitorConversation> | undefined) => {
+  /** `awaitingHandoff` is the widget's own note (the hand-off it just made), not part of an answer. */
+  const renderStatus = (c: (Partial<VisitorConversation> & { awaitingHandoff?: boolean }) | undefined) => {
     if (!c) return;
     if (c.awaitingHandoff !== undefined) isBot = isBot || c.awaitingHandoff;
     if (c.awaitingHandoff === false) saved.handedOff = true;
-    handoff.hidden =
-      !isBot || saved.handedOff === true || saved.conversationId === null || (c.assigned ?? !!c.assigneeId);
+    handoff.hidden = !isBot || saved.handedOff === true || saved.conversationId === null || c.assigned === true;
     if (c.status === "closed") status.textContent = "This conversation is closed. Write to start again.";
     else if (c.waiting)
       status.textContent = `You are number ${c.waiting.position} in line. Someone will be with you soon.`;
     else if (c.agent) status.textContent = `${c.agent.name} is here to help.`;
-    else if (c.assigned || c.assigneeId) status.textContent = "An agent has your message.";
+    else if (c.assigned) status.textContent = "An agent has your message.";
     else
       status.textContent =
         isBot && !saved.handedOff
@@ -181,7 +181,7 @@ function start(script: HTMLScriptElement): void {
           `?visitorToken=${encodeURIComponent(visitorToken!)}`,
       );
       renderMessages(t.messages);
-      renderStatus(t.conversation ?? { status: t.status ?? "open", ...(t.waiting ? { waiting: t.waiting } : {}) });
+      renderStatus(t.conversation);
     } catch (err) {
       // The conversation is gone or belongs to another browser: start afresh next time.
       if ((err as { status?: number }).status === 404) {
