@@ -455,6 +455,9 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
     await expect.poll(() => availability.getAttribute("aria-checked")).toBe("true");
     await hal.getByRole("link", { name: /^Mine/ }).first().click();
     await hal.getByRole("link", { name: /Anyone there at night\?/ }).waitFor({ timeout: LIVE_MS });
+    // The counts agree with the list: both waiting chats are Hal's now, none left unassigned.
+    await hal.getByRole("link", { name: /^Mine\s*2/ }).waitFor({ timeout: LIVE_MS });
+    await hal.getByRole("link", { name: /^Unassigned\s*0/ }).waitFor({ timeout: LIVE_MS });
     await screenshot(hal, "flow-4-back-available");
   });
 

@@ -75,6 +75,9 @@ export function InboxScreen({
   useEffect(() => {
     setItems(null);
     loadList();
+    // The counts beside the views say what the list on screen says: read them with it. (The live feed
+    // starts from now, so what changed before this view opened reaches the counts only this way.)
+    void loadCounts(inboxId);
   }, [inboxId, view, status]);
   useEffect(() => {
     setDir(null);
