@@ -37,8 +37,9 @@ export function acknowledgeNagFindings(stack: Stack): void {
     ack(
       `${fn}/Function/ServiceRole/DefaultPolicy`,
       "AwsSolutions-IAM5[Resource::<RoutingTable.Arn>/index/*]",
-      "The Unassigned, Mine and All views, the admin lists, the sweeper's channel walk and the inbox's " +
-        "live feed Query the table's GSIs (gsi1-gsi4); the grant lists only the item actions the store uses.",
+      "The Unassigned, Mine and All views, the admin lists, the sweeper's channel walk, the inbox's " +
+        "live feed and the rule preview Query the table's GSIs (gsi1-gsi5); the grant lists only the " +
+        "item actions the store uses.",
     );
     ack(
       `${fn}/Function`,

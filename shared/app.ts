@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { DynamoAdminStore } from "./adapters/dynamo/admin-store";
 import { createDynamoClients, type DynamoClients } from "./adapters/dynamo/client";
+import { DynamoChannelHistory } from "./adapters/dynamo/channel-history";
 import { createTableInput } from "./adapters/dynamo/table";
 import { DynamoWebStore } from "./adapters/dynamo/web-store";
 import {
@@ -34,6 +35,7 @@ import {
 } from "./domain/ports";
 import { PresenceService } from "./domain/presence";
 import { QueryService } from "./domain/queries";
+import { RulePreviewService } from "./domain/rule-preview";
 import { DEFAULT_QUEUE_TIMING } from "./domain/routing-queue";
 import { WaitingLine, type WaitingLineDeps } from "./domain/waiting-line";
 import { Router, type RouterOptions } from "./domain/router";
@@ -98,7 +100,22 @@ export function createApp(deps: AppDeps) {
   // What request adapters (HTTP) get: every write through a service, reads through the query port.
   const commands: CommandServices = { admin, conversations, visitors, forms, presence };
   const web = new DynamoWebStore(deps.db, deps.tableName, store.routing);
-  const queries: QueryPort = new QueryService({ store, web, clock, waiting });
+  const history = new DynamoChannelHistory(deps.db, deps.tableName, store.routing);
+  // The preview reads (through the store and the channel's history) and writes nothing (docs/routing.md §9).
+  const preview = new RulePreviewService({
+    reads: {
+      getChannel: (id) => store.getChannel(id),
+      channelConversations: (id, from, to, limit) => history.channelConversations(id, from, to, limit),
+      loadEntities: (ids) => store.loadEntities(ids),
+      teamMembers: (teamId) => store.teamMembers(teamId),
+      getContacts: (ids) => store.getContacts(ids),
+      findContact: (key) => store.findContact(key),
+    },
+    clock,
+    random,
+    checkRule: (channel, rule) => admin.checkRule(channel, rule),
+  });
+  const queries: QueryPort = new QueryService({ store, web, clock, waiting, preview });
   return {
     store,
     metrics: deps.metrics ?? noMetrics,

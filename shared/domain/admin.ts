@@ -125,8 +125,11 @@ export class AdminService {
     await this.store.putContact(contact);
   }
 
-  /** Reads the inbox and exactly the users and teams the rule names (one BatchGetItem per 100 ids). */
-  private async checkRule(channel: Channel, rule: RoutingRule): Promise<void> {
+  /**
+   * docs/routing.md §4: refuses a rule that names unknown or unassignable ids. Reads the inbox and exactly
+   * the users and teams the rule names (one BatchGetItem per 100 ids).
+   */
+  async checkRule(channel: Channel, rule: RoutingRule): Promise<void> {
     const target = rule.target;
     const dir = await this.store.loadEntities({
       inboxIds: [channel.inboxId],

@@ -3,6 +3,7 @@ import type { ConversationService } from "./conversations";
 import type { Decision, RandomSource } from "./decide";
 import type { FormService } from "./forms";
 import type { PresenceService } from "./presence";
+import type { PreviewRequest, RulePreview } from "./rule-preview";
 import type { VisitorService } from "./visitors";
 import type { ChannelStats } from "./waiting-line";
 import type {
@@ -394,6 +395,8 @@ export interface QueryPort {
   getUser(userId: string): Promise<User>;
   /** A channel's waiting line (docs/routing.md §5.5), for admins. */
   channelStats(channelId: string): Promise<ChannelStats>;
+  /** What a proposed rule would have done to the channel's recent conversations (docs/routing.md §9). */
+  previewRule(channelId: string, req: PreviewRequest): Promise<RulePreview>;
   /** A waiting conversation's place in its channel's line (docs/routing.md §5.5.6), else undefined. */
   placeInLine(conversation: Conversation): Promise<{ position: number; since: string } | undefined>;
   inboxView(actor: User, q: ConversationQuery): Promise<ConversationPage>;

@@ -14,6 +14,7 @@ import type {
   VisitorIdentity,
   WebReadStore,
 } from "./ports";
+import type { PreviewRequest, RulePreview, RulePreviewService } from "./rule-preview";
 import type { Channel, Conversation, ConversationStatus, Inbox, Message, Team, User } from "./types";
 
 /** View counts stop here: past it the inbox shows "100+" (a capped COUNT query, not a scan). */
@@ -47,7 +48,16 @@ export class QueryService implements QueryPort {
   private readonly clock: Clock;
   private readonly waiting: WaitingLine;
 
-  constructor(deps: { store: AdminStore; web: WebReadStore; clock: Clock; waiting: WaitingLine }) {
+  private readonly preview: RulePreviewService;
+
+  constructor(deps: {
+    store: AdminStore;
+    web: WebReadStore;
+    clock: Clock;
+    waiting: WaitingLine;
+    preview: RulePreviewService;
+  }) {
+    this.preview = deps.preview;
     this.store = deps.store;
     this.web = deps.web;
     this.clock = deps.clock;
@@ -67,6 +77,10 @@ export class QueryService implements QueryPort {
   async channelStats(channelId: string): Promise<ChannelStats> {
     if (!(await this.store.getChannel(channelId))) throw new NotFoundError(`channel ${channelId} does not exist`);
     return this.waiting.stats(channelId);
+  }
+
+  previewRule(channelId: string, req: PreviewRequest): Promise<RulePreview> {
+    return this.preview.preview(channelId, req);
   }
 
   placeInLine(conversation: Conversation): Promise<{ position: number; since: string } | undefined> {

@@ -43,6 +43,10 @@ export const ADMIN_OPERATIONS = {
     const rule = s.parse(s.rule, ctx.body);
     return ok(await ctx.services.commands.admin.putRule(param(ctx, "channelId"), rule));
   },
+  async previewRule(ctx) {
+    const body = s.parse(s.previewBody, ctx.body);
+    return ok(await ctx.services.queries.previewRule(param(ctx, "channelId"), body));
+  },
   async channelStats(ctx) {
     return ok(await ctx.services.queries.channelStats(param(ctx, "channelId")));
   },

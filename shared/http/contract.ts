@@ -17,6 +17,7 @@ export const REQUEST_BODIES = {
   InboxInput: s.inboxBody,
   ChannelInput: s.channelBody,
   RuleInput: s.rule,
+  PreviewInput: s.previewBody,
   ContactInput: s.contactBody,
   AvailabilityInput: s.availabilityBody,
   AssigneeInput: s.assigneeBody,
@@ -54,6 +55,7 @@ export const RESPONSE_BODIES = {
   Identified: r.identified,
   FormAccepted: r.formAccepted,
   ChannelStats: r.channelStats,
+  RulePreview: r.rulePreview,
   Health: r.health,
   OpenApiDocument: r.openApiDocument,
   Me: w.meSchema,
@@ -119,6 +121,11 @@ export const CONTRACT = {
   channelStats: {
     summary: "A channel's waiting line: waiting now, the oldest wait, time to assignment over the last hour",
     responses: { 200: "ChannelStats" },
+  },
+  previewRule: {
+    summary: "What a rule would have done to the channel's recent conversations; writes nothing (docs/routing.md §9)",
+    body: "PreviewInput",
+    responses: { 200: "RulePreview" },
   },
   getUser: { summary: "Read a user with availability, load and activity", responses: { 200: "User" } },
   putTeam: { summary: "Create or replace a team", body: "TeamInput", responses: { 200: "Team" } },

@@ -206,6 +206,34 @@ export const channelStats = z.object({
     .describe("conversations assigned from the line in the last hour, and how long they waited"),
 });
 
+/** What a proposed rule would have done to a channel's recent conversations (docs/routing.md §9). */
+export const rulePreview = z.object({
+  conversations: z.number().int().describe("conversations replayed (those with a recorded decision)"),
+  from: isoTime,
+  to: isoTime,
+  users: z.array(
+    z.object({
+      userId: z.string(),
+      name: z.string().nullable(),
+      actual: z.number().int().describe("conversations the recorded decisions gave the user"),
+      preview: z.number().int().describe("conversations the proposed rule would have given them"),
+      estimated: z.boolean().describe("the recorded decision did not see this user: taken as they are now"),
+    }),
+  ),
+  waiting: z
+    .object({ actual: z.number().int(), preview: z.number().int() })
+    .describe("conversations left unassigned with nobody eligible"),
+  changedOwner: z.number().int(),
+  examples: z.array(
+    z.object({
+      conversationId: z.string(),
+      actualAssigneeId: z.string().nullable(),
+      previewAssigneeId: z.string().nullable(),
+      explanation: z.string(),
+    }),
+  ),
+});
+
 export const health = z.looseObject({ status: z.literal("ok") });
 
 /** The OpenAPI document itself (validated as OpenAPI 3.1 by the tests, not by this schema). */

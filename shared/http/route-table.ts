@@ -35,6 +35,13 @@ const TABLE = [
   { method: "PUT", path: "/channels/{channelId}", auth: "admin", operation: "putChannel", json: true },
   { method: "PUT", path: "/channels/{channelId}/routing", auth: "admin", operation: "putRule", json: true },
   { method: "GET", path: "/channels/{channelId}/stats", auth: "admin", operation: "channelStats" },
+  {
+    method: "POST",
+    path: "/channels/{channelId}/routing/preview",
+    auth: "admin",
+    operation: "previewRule",
+    json: true,
+  },
   { method: "PUT", path: "/contacts/{contactId}", auth: "admin", operation: "putContact", json: true },
   // Agents
   { method: "PUT", path: "/me/availability", auth: "agent", operation: "setAvailability", json: true },

@@ -30,6 +30,15 @@ export const rule = z
   })
   .strict();
 
+/** docs/routing.md §9: a rule to replay on the channel's recent conversations, and how far back. */
+export const previewBody = z
+  .object({
+    rule,
+    days: z.number().int().min(1).max(30).optional(),
+    limit: z.number().int().min(1).max(5000).optional(),
+  })
+  .strict();
+
 export const userBody = z
   .object({
     name: z.string().trim().min(1).max(200),

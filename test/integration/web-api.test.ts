@@ -237,7 +237,13 @@ describe("local data from before the change feed", () => {
     );
     await ensureTable(db, name);
     const { Table } = await db.client.send(new DescribeTableCommand({ TableName: name }));
-    expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(["gsi1", "gsi2", "gsi3", "gsi4"]);
+    expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual([
+      "gsi1",
+      "gsi2",
+      "gsi3",
+      "gsi4",
+      "gsi5",
+    ]);
   });
 });
 

@@ -10,7 +10,7 @@ import type {
   VersionedConversation,
   WaitEntry,
 } from "../../domain/types";
-import { ENTITY, changeFeedKeys, conversationIndexKeys, keys, viewKeys } from "./keys";
+import { ENTITY, changeFeedKeys, channelHistoryKeys, conversationIndexKeys, keys, viewKeys } from "./keys";
 
 /** Item <-> domain mapping. Attributes with `null` meaning are stored absent, so conditions can test them. */
 type Item = Record<string, unknown>;
@@ -95,6 +95,7 @@ export function conversationToItem(c: Conversation, version: number): Item {
     ...keys.conversation(c.id),
     ...conversationIndexKeys(c),
     ...changeFeedKeys(c),
+    ...channelHistoryKeys(c),
     entityType: ENTITY.conversation,
     ...rest,
     ...(routing ? { routing: routingToAttribute(routing) } : {}),
@@ -113,6 +114,8 @@ export function itemToConversation(i: Item): VersionedConversation {
     gsi2sk: _d,
     gsi4pk: _e4,
     gsi4sk: _f4,
+    gsi5pk: _g5,
+    gsi5sk: _h5,
     ...rest
   } = i;
   const routing =

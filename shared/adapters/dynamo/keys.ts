@@ -74,6 +74,8 @@ export const viewKeys = {
   /** gsi2: the Unassigned (assignee null) and Mine views of an inbox, by status. */
   byAssignee: (inboxId: string, status: string, assigneeId: string | null) =>
     `INBOX#${inboxId}#STATUS#${status}#ASSIGNEE#${assigneeId ?? "NONE"}`,
+  /** gsi5 (keys only): a channel's conversations by creation time, the rule preview's replay (§9). */
+  channelHistory: (channelId: string) => `CHANNEL#${channelId}#CONVERSATIONS`,
   /** gsi4: an inbox's conversations by last change, the inbox's live-update feed (web). */
   changes: (inboxId: string) => `INBOX#${inboxId}#CHANGES`,
   /**
@@ -108,6 +110,20 @@ export function viewPartition(q: {
  */
 export function changeFeedKeys(c: { id: string; inboxId: string; updatedAt: string; spam?: boolean | undefined }) {
   return c.spam ? {} : { gsi4pk: viewKeys.changes(c.inboxId), gsi4sk: `${c.updatedAt}#${c.id}` };
+}
+
+/**
+ * gsi5 keys of a conversation: its channel's history by creation time, for the rule preview. Keys only and
+ * never changing after creation, so later writes of the conversation never write this index. Spam is
+ * never routed and stays out (sparse).
+ */
+export function channelHistoryKeys(c: {
+  id: string;
+  channelId: string;
+  createdAt: string;
+  spam?: boolean | undefined;
+}) {
+  return c.spam ? {} : { gsi5pk: viewKeys.channelHistory(c.channelId), gsi5sk: `${c.createdAt}#${c.id}` };
 }
 
 /** Index keys of a conversation, recomputed on every write that changes its status or assignee. */

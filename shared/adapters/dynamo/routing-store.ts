@@ -191,7 +191,7 @@ export class DynamoRoutingStore implements RoutingStore {
   }
 
   /** Items by key, read consistently: BatchGetItem calls of at most 100 keys, in parallel. */
-  private async getMany(keyList: Array<{ pk: string; sk: string }>): Promise<Item[]> {
+  async getMany(keyList: Array<{ pk: string; sk: string }>): Promise<Item[]> {
     const chunks: Array<typeof keyList> = [];
     for (let i = 0; i < keyList.length; i += BATCH_GET_MAX) chunks.push(keyList.slice(i, i + BATCH_GET_MAX));
     return (await Promise.all(chunks.map((chunk) => this.batchGet(chunk)))).flat();

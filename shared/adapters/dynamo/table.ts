@@ -83,6 +83,15 @@ export const INDEXES: readonly IndexDefinition[] = [
     projection: "INCLUDE",
     nonKeyAttributes: VIEW_ATTRIBUTES,
   },
+  // A channel's conversations by creation time, keys only: gsi5pk = CHANNEL#<id>#CONVERSATIONS,
+  // gsi5sk = <createdAt>#<id>. Read by the rule preview (docs/routing.md §9), then BatchGetItem.
+  {
+    name: "gsi5",
+    partitionKey: "gsi5pk",
+    sortKey: "gsi5sk",
+    serves: "channel conversations by creation time (rule preview)",
+    projection: "KEYS_ONLY",
+  },
 ];
 
 /** The CreateTable input used by tests and `npm start` (the CDK construct maps the same definition). */
