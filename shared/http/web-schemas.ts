@@ -67,6 +67,7 @@ export type Counts = z.infer<typeof countsSchema>;
 export type Changes = z.infer<typeof changesSchema>;
 // The visitor answers the widget reads, as the contract publishes them (responses.ts, /openapi.json).
 export type VisitorConversation = z.infer<typeof r.visitorConversation>;
+export type RulePreviewOut = z.infer<typeof r.rulePreview>;
 export type VisitorMessage = z.infer<typeof r.visitorMessage>;
 export type ChatStarted = z.infer<typeof r.chatStarted>;
 export type VisitorThread = z.infer<typeof r.visitorThread>;

@@ -14,6 +14,7 @@ import type {
   CreatedChannel,
   InboxOut,
   Me,
+  RulePreviewOut,
   Page,
   TeamOut,
   UserOut,
@@ -124,5 +125,8 @@ export function createClient(opts: ClientOptions) {
     channels: () => all<ChannelOut>("/channels"),
     putChannel: (id: string, body: ChannelBody) => call<CreatedChannel>("PUT", `/channels/${enc(id)}`, body),
     putRule: (id: string, body: RuleBody) => call<ChannelOut>("PUT", `/channels/${enc(id)}/routing`, body),
+    /** What the rule would have done to the channel's last `days` of traffic; writes nothing. */
+    previewRule: (id: string, rule: RuleBody, days = 7) =>
+      call<RulePreviewOut>("POST", `/channels/${enc(id)}/routing/preview`, { rule, days }),
   };
 }

@@ -3,6 +3,7 @@ import { ApiError, type ChannelBody, type Client, type ErrorDetail, type RuleBod
 import type { ChannelOut, CreatedChannel, InboxOut, TeamOut, UserOut } from "#shared/http/web-schemas";
 import { isAssignable, isRoutableTeam } from "#shared/domain/access";
 import type { SettingsTab } from "./route";
+import { RulePreviewPanel } from "./rule-preview";
 import { CopyButton, Empty, ErrorNote, Field, Loading, errorText } from "./ui";
 
 interface Data {
@@ -754,9 +755,17 @@ function RoutingEditor({
           </p>
         )}
         {saved && <p role="status">Saved.</p>}
-        <button type="submit" class="primary">
-          Save
-        </button>
+        <div class="actions">
+          <button type="submit" class="primary">
+            Save
+          </button>
+          <RulePreviewPanel
+            client={client}
+            channelId={channel.id}
+            rule={rule}
+            nameOf={(id) => data.users.find((u) => u.id === id)?.name ?? id}
+          />
+        </div>
       </form>
     </section>
   );
