@@ -77,7 +77,12 @@ export interface ReplayInput {
 }
 
 /** The user as a recorded candidate explanation says they were, on top of what is known of them now. */
-function asRecorded(c: CandidateExplanation, now: User | undefined, decidedAt: string): User | null {
+function asRecorded(
+  c: CandidateExplanation,
+  now: User | undefined,
+  times: { decidedAt: string; inactiveAt: string },
+  loadDelta: number,
+): User | null {
   if (c.reason === "unknown_user") return null;
   const base: User = now ?? {
     id: c.userId,
@@ -100,15 +105,21 @@ function asRecorded(c: CandidateExplanation, now: User | undefined, decidedAt: s
   if (c.reason === "at_capacity") capacity = c.load;
   else if (c.reason === "eligible" && capacity !== null && capacity <= c.load) capacity = c.load + 1;
   // Only "active in the last two minutes" is recorded: an inactive user is placed well before that.
-  const activity = c.activeRecently ? decidedAt : new Date(Date.parse(decidedAt) - 10 * 60_000).toISOString();
+  const activity = c.activeRecently ? times.decidedAt : times.inactiveAt;
+  // Built field by field (not spread): a replay builds one per candidate per conversation.
   return {
-    ...base,
+    id: base.id,
+    name: base.name,
+    email: base.email,
     seat,
-    availability,
+    role: base.role,
+    primaryTeamId: base.primaryTeamId,
+    additionalTeamIds: base.additionalTeamIds,
     capacity,
-    openCount: c.load,
-    lastAssignedAt: c.lastAssignedAt,
+    availability,
     lastInboxActivityAt: activity,
+    lastAssignedAt: c.lastAssignedAt,
+    openCount: Math.max(0, c.load + loadDelta),
   };
 }
 
@@ -137,14 +148,22 @@ export function replayRule(input: ReplayInput): RulePreview {
     const recorded = conversation.routing;
     if (!recorded) continue;
     replayed++;
-    const seen = new Map<string, User | null>();
-    for (const c of recorded.candidates) seen.set(c.userId, asRecorded(c, usersNow.get(c.userId), recorded.decidedAt));
+    // Each user built once: as recorded if the decision saw them, else as now; either with the replay's delta.
+    const times = {
+      decidedAt: recorded.decidedAt,
+      inactiveAt: new Date(Date.parse(recorded.decidedAt) - 10 * 60_000).toISOString(),
+    };
+    const seen = new Set<string>();
     const users = new Map<string, User>();
-    for (const [id, user] of usersNow) if (!seen.has(id)) users.set(id, user);
-    for (const [id, user] of seen) if (user) users.set(id, user);
-    for (const [id, d] of delta) {
-      const user = users.get(id);
-      if (user && d !== 0) users.set(id, { ...user, openCount: Math.max(0, user.openCount + d) });
+    for (const c of recorded.candidates) {
+      seen.add(c.userId);
+      const user = asRecorded(c, usersNow.get(c.userId), times, delta.get(c.userId) ?? 0);
+      if (user) users.set(c.userId, user);
+    }
+    for (const [id, user] of usersNow) {
+      if (seen.has(id)) continue;
+      const d = delta.get(id) ?? 0;
+      users.set(id, d === 0 ? user : { ...user, openCount: Math.max(0, user.openCount + d) });
     }
 
     const contact = conversation.contactId ? (contacts.get(conversation.contactId) ?? null) : null;

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: routing under bursts and with large directories, our router vs the naive optimistic
  * one, in the same run, on the embedded DynamoDB (or DYNAMODB_ENDPOINT). Prints a table, then one JSON
- * line of all rows. `npm run bench -- routing|mime` runs one part; `-- routing <scenario>...` some rows.
+ * line of all rows. `npm run bench -- routing|mime|preview` runs one part; `-- routing <scenario>...` some rows.
  */
 import { performance } from "node:perf_hooks";
 import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
@@ -14,6 +14,7 @@ import { dump } from "../support/harness";
 import { countCalls, measureTraffic } from "../support/instrument";
 import { benchHtmlToText, benchMime } from "./mime";
 import { naiveRoute } from "./naive-router";
+import { benchPreview } from "./preview";
 
 interface Plan {
   name: string;
@@ -202,7 +203,7 @@ async function main() {
   // `--ours` skips the naive rows (a quick look while working; the README's figures come from both).
   const routers = args.includes("--ours") ? (["ours"] as const) : (["ours", "naive"] as const);
   const names = args.filter((a) => !a.startsWith("--"));
-  if (only !== "routing") {
+  if (only !== "routing" && only !== "preview") {
     process.stderr.write("bench: MIME parsing...\n");
     const mime = await benchMime();
     console.table(mime);
@@ -215,6 +216,16 @@ async function main() {
   if (only === "mime") return;
   const own = process.env.DYNAMODB_ENDPOINT ? null : await startDynoxide();
   const endpoint = process.env.DYNAMODB_ENDPOINT ?? own!.endpoint;
+  if (only === undefined || only === "preview") {
+    process.stderr.write("bench: rule preview, 5,000 conversations, ours against a scan...\n");
+    const preview = await benchPreview(endpoint);
+    console.table(preview);
+    console.log(JSON.stringify(preview));
+    if (only === "preview") {
+      await own?.stop();
+      return;
+    }
+  }
   const plan = names.length > 0 ? PLANS.filter((p) => names.includes(p.name)) : PLANS;
   const rows: Row[] = [];
   try {

@@ -2,7 +2,7 @@ import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { Conversation } from "../../domain/types";
 import { withoutVersion } from "../../domain/types";
 import type { DynamoClients } from "./client";
-import { itemToConversation } from "./items";
+import { type Item, itemToConversation } from "./items";
 import { keys, viewKeys } from "./keys";
 import type { DynamoRoutingStore } from "./routing-store";
 
@@ -21,6 +21,8 @@ export class DynamoChannelHistory {
    */
   async channelConversations(channelId: string, from: string, to: string, limit: number): Promise<Conversation[]> {
     const found: Array<{ pk: string; sk: string }> = [];
+    // Each page's conversations are fetched while the next page of keys is read.
+    const fetches: Array<Promise<Item[]>> = [];
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.db.doc.send(
@@ -35,10 +37,12 @@ export class DynamoChannelHistory {
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of out.Items ?? []) found.push({ pk: String(item.pk), sk: String(item.sk) });
+      const page = (out.Items ?? []).map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
+      found.push(...page);
+      fetches.push(this.routing.getMany(page));
       start = out.LastEvaluatedKey;
     } while (start && found.length < limit);
-    const items = await this.routing.getMany(found);
+    const items = (await Promise.all(fetches)).flat();
     const byId = new Map(items.map((i) => [String(i.id), withoutVersion(itemToConversation(i))]));
     // The keys came newest first; the replay goes oldest first.
     return found.reverse().flatMap((k) => byId.get(k.pk.slice(keys.conversation("").pk.length)) ?? []);

@@ -13,7 +13,7 @@ import type {
 import { ENTITY, changeFeedKeys, channelHistoryKeys, conversationIndexKeys, keys, viewKeys } from "./keys";
 
 /** Item <-> domain mapping. Attributes with `null` meaning are stored absent, so conditions can test them. */
-type Item = Record<string, unknown>;
+export type Item = Record<string, unknown>;
 
 export function userToItem(u: User): Item {
   const { capacity, ...rest } = u;
