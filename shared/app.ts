@@ -101,7 +101,7 @@ export function createApp(deps: AppDeps) {
   const commands: CommandServices = { admin, conversations, visitors, forms, presence };
   const web = new DynamoWebStore(deps.db, deps.tableName, store.routing);
   const history = new DynamoChannelHistory(deps.db, deps.tableName, store.routing);
-  // The preview reads (through the store and the channel's history) and writes nothing (docs/routing.md §9).
+  // The preview reads (through the store and the channel's history) and writes nothing (docs/routing.md §8).
   const preview = new RulePreviewService({
     reads: {
       getChannel: (id) => store.getChannel(id),

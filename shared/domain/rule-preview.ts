@@ -14,7 +14,7 @@ import type {
 } from "./types";
 
 /**
- * docs/routing.md §9: what a proposed rule would have done to a channel's recent conversations. Each
+ * docs/routing.md §8: what a proposed rule would have done to a channel's recent conversations. Each
  * conversation is replayed through the routing decision (`decide`) from the state its own decision
  * record saw (loads, availability, recent activity, seats); users that record did not see are taken as
  * they are now, and said to be estimated. Nothing is written.
@@ -242,7 +242,7 @@ export interface PreviewRequest {
   limit?: number | undefined;
 }
 
-/** docs/routing.md §9: reads the channel's recent conversations and who they name, then replays them. */
+/** docs/routing.md §8: reads the channel's recent conversations and who they name, then replays them. */
 export class RulePreviewService {
   constructor(
     private readonly deps: {

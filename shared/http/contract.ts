@@ -123,7 +123,7 @@ export const CONTRACT = {
     responses: { 200: "ChannelStats" },
   },
   previewRule: {
-    summary: "What a rule would have done to the channel's recent conversations; writes nothing (docs/routing.md §9)",
+    summary: "What a rule would have done to the channel's recent conversations; writes nothing (docs/routing.md §8)",
     body: "PreviewInput",
     responses: { 200: "RulePreview" },
   },

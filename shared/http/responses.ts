@@ -206,7 +206,7 @@ export const channelStats = z.object({
     .describe("conversations assigned from the line in the last hour, and how long they waited"),
 });
 
-/** What a proposed rule would have done to a channel's recent conversations (docs/routing.md §9). */
+/** What a proposed rule would have done to a channel's recent conversations (docs/routing.md §8). */
 export const rulePreview = z.object({
   conversations: z.number().int().describe("conversations replayed (those with a recorded decision)"),
   from: isoTime,

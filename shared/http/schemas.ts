@@ -30,7 +30,7 @@ export const rule = z
   })
   .strict();
 
-/** docs/routing.md §9: a rule to replay on the channel's recent conversations, and how far back. */
+/** docs/routing.md §8: a rule to replay on the channel's recent conversations, and how far back. */
 export const previewBody = z
   .object({
     rule,

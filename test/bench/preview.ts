@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- preview`: the rule preview (docs/routing.md §9) over 5,000 recorded conversations of
+ * `npm run bench -- preview`: the rule preview (docs/routing.md §8) over 5,000 recorded conversations of
  * one channel, in a table that also holds other channels' traffic. Ours reads the channel's window from
  * the keys-only gsi5 and BatchGetItem; the naive preview scans the table and filters by channel. Both
  * replay with the same decision function, so the difference is the read.

@@ -1,6 +1,6 @@
 /**
  * Settings' "Preview on the last 7 days" in a real Chromium against `npm start`'s program
- * (docs/routing.md §9): an admin edits a rule, previews it on the channel's recorded chats, and sees
+ * (docs/routing.md §8): an admin edits a rule, previews it on the channel's recorded chats, and sees
  * the shares per user before saving anything.
  */
 import type { Browser } from "playwright-core";

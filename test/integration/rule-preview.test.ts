@@ -45,7 +45,7 @@ const email = (app: TestApp, from: string | null) =>
     })
     .then(created);
 
-describe("routing.md §9: previewing a rule on recorded traffic", () => {
+describe("routing.md §8: previewing a rule on recorded traffic", () => {
   it("a channel moved from one user to a team is shared as least busy would share it", async () => {
     const { app, call } = await apiHarness();
     await app.store.putTeam({ id: "t", name: "Team" });

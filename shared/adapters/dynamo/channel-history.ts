@@ -6,7 +6,7 @@ import { type Item, itemToConversation } from "./items";
 import { keys, viewKeys } from "./keys";
 import type { DynamoRoutingStore } from "./routing-store";
 
-/** A channel's conversations by creation time, for the rule preview (docs/routing.md §9). */
+/** A channel's conversations by creation time, for the rule preview (docs/routing.md §8). */
 export class DynamoChannelHistory {
   constructor(
     private readonly db: DynamoClients,

@@ -74,7 +74,7 @@ export const viewKeys = {
   /** gsi2: the Unassigned (assignee null) and Mine views of an inbox, by status. */
   byAssignee: (inboxId: string, status: string, assigneeId: string | null) =>
     `INBOX#${inboxId}#STATUS#${status}#ASSIGNEE#${assigneeId ?? "NONE"}`,
-  /** gsi5 (keys only): a channel's conversations by creation time, the rule preview's replay (§9). */
+  /** gsi5 (keys only): a channel's conversations by creation time, the rule preview's replay (docs/routing.md §8). */
   channelHistory: (channelId: string) => `CHANNEL#${channelId}#CONVERSATIONS`,
   /** gsi4: an inbox's conversations by last change, the inbox's live-update feed (web). */
   changes: (inboxId: string) => `INBOX#${inboxId}#CHANGES`,

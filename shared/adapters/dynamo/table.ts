@@ -84,7 +84,7 @@ export const INDEXES: readonly IndexDefinition[] = [
     nonKeyAttributes: VIEW_ATTRIBUTES,
   },
   // A channel's conversations by creation time, keys only: gsi5pk = CHANNEL#<id>#CONVERSATIONS,
-  // gsi5sk = <createdAt>#<id>. Read by the rule preview (docs/routing.md §9), then BatchGetItem.
+  // gsi5sk = <createdAt>#<id>. Read by the rule preview (docs/routing.md §8), then BatchGetItem.
   {
     name: "gsi5",
     partitionKey: "gsi5pk",

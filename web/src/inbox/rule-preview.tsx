@@ -3,7 +3,7 @@ import type { RulePreviewOut } from "#shared/http/web-schemas";
 import { ApiError, type Client, type RuleBody } from "../api/client";
 
 /**
- * "Preview on the last 7 days" beside a rule's Save (docs/routing.md §9): what the rule being edited
+ * "Preview on the last 7 days" beside a rule's Save (docs/routing.md §8): what the rule being edited
  * would have done to the channel's recent conversations, per user, as paired bars (recorded vs preview).
  */
 export function RulePreviewPanel({
