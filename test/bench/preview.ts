@@ -5,14 +5,15 @@
  * replay with the same decision function, so the difference is the read.
  */
 import { performance } from "node:perf_hooks";
-import { BatchWriteCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { createDynamoClients, type DynamoClients } from "#shared/adapters/dynamo/client";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { createDynamoClients } from "#shared/adapters/dynamo/client";
 import { conversationToItem, itemToConversation } from "#shared/adapters/dynamo/items";
 import { createApp, ensureTable, systemRandom } from "#shared/app";
 import { replayRule } from "#shared/domain/rule-preview";
 import type { Conversation, DecisionRecord } from "#shared/domain/types";
 import { withoutVersion } from "#shared/domain/types";
 import { countCalls } from "../support/instrument";
+import { putItems } from "./seed";
 
 export interface PreviewRow {
   design: "ours (gsi5 + BatchGetItem)" | "naive (Scan + filter)";
@@ -29,22 +30,6 @@ const CHANNEL_CONVERSATIONS = 5_000;
 /** Traffic of other channels sharing the table: what a scan reads for nothing. */
 const OTHER_CONVERSATIONS = 15_000;
 const BUDGET_MS = 2_000;
-
-async function putAll(db: DynamoClients, tableName: string, items: Array<Record<string, unknown>>): Promise<void> {
-  const chunks: Array<typeof items> = [];
-  for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
-  for (let i = 0; i < chunks.length; i += 16) {
-    await Promise.all(
-      chunks.slice(i, i + 16).map(async (chunk) => {
-        let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
-        while (pending.length > 0) {
-          const out = await db.doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
-          pending = (out.UnprocessedItems?.[tableName] ?? []) as typeof pending;
-        }
-      }),
-    );
-  }
-}
 
 /** A conversation as routing leaves it: assigned by least busy among the 20 agents, with its record. */
 function recorded(channelId: string, i: number, at: Date): Conversation {
@@ -116,7 +101,7 @@ export async function benchPreview(endpoint: string): Promise<PreviewRow[]> {
     ),
     ...Array.from({ length: OTHER_CONVERSATIONS }, (_, i) => recorded(`other-${i % 10}`, i, new Date(now - i * 1000))),
   ].map((c) => conversationToItem(c, 1));
-  await putAll(db, tableName, items);
+  await putItems(db, tableName, items);
 
   // The proposed rule: half the team's agents listed by name instead of the team.
   const rule = {

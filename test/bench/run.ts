@@ -4,7 +4,6 @@
  * line of all rows. `npm run bench -- routing|mime|preview` runs one part; `-- routing <scenario>...` some rows.
  */
 import { performance } from "node:perf_hooks";
-import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { createDynamoClients, type DynamoClients } from "#shared/adapters/dynamo/client";
 import { userToItem } from "#shared/adapters/dynamo/items";
 import { ENTITY, keys, viewKeys } from "#shared/adapters/dynamo/keys";
@@ -14,6 +13,7 @@ import { dump } from "../support/harness";
 import { countCalls, measureTraffic } from "../support/instrument";
 import { benchHtmlToText, benchMime } from "./mime";
 import { naiveRoute } from "./naive-router";
+import { putItems } from "./seed";
 import { benchPreview } from "./preview";
 
 interface Plan {
@@ -77,19 +77,7 @@ async function seedBystanders(db: DynamoClients, tableName: string, n: number): 
     items.push({ ...userToItem(user), gsi3pk: viewKeys.users, gsi3sk: id });
     items.push({ ...keys.teamMember("back-office", id), entityType: ENTITY.teamMember, userId: id });
   }
-  const chunks: Array<typeof items> = [];
-  for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
-  for (let i = 0; i < chunks.length; i += 16) {
-    await Promise.all(
-      chunks.slice(i, i + 16).map(async (chunk) => {
-        let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
-        while (pending.length > 0) {
-          const out = await db.doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
-          pending = (out.UnprocessedItems?.[tableName] ?? []) as typeof pending;
-        }
-      }),
-    );
-  }
+  await putItems(db, tableName, items);
 }
 
 async function scenario(endpoint: string, o: Plan & { router: "ours" | "naive" }): Promise<Row> {

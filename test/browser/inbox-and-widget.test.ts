@@ -6,16 +6,20 @@
 import { createHmac } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, browserAvailable, launch, screenshot, signIn, startRuntime, watchErrors, type Runtime } from "./support";
+import {
+  agent,
+  api,
+  browserAvailable,
+  launch,
+  screenshot,
+  signIn,
+  startRuntime,
+  watchErrors,
+  type Runtime,
+} from "./support";
 
 const LIVE_MS = 5_000;
 const manual = { autoAssign: false, target: { type: "users_and_teams", userIds: [], teamIds: [] } };
-const agent = (name: string, team: string | null, seat = "service") => ({
-  name,
-  email: `${name.toLowerCase()}@example.com`,
-  seat,
-  primaryTeamId: team,
-});
 
 describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", () => {
   let rt: Runtime;

@@ -5,14 +5,17 @@
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, browserAvailable, launch, screenshot, signIn, startRuntime, watchErrors, type Runtime } from "./support";
-
-const agent = (name: string, team: string | null, seat = "service") => ({
-  name,
-  email: `${name.toLowerCase()}@example.com`,
-  seat,
-  primaryTeamId: team,
-});
+import {
+  agent,
+  api,
+  browserAvailable,
+  launch,
+  screenshot,
+  signIn,
+  startRuntime,
+  watchErrors,
+  type Runtime,
+} from "./support";
 
 describe.skipIf(!browserAvailable())("the rule preview in Settings, in Chromium", () => {
   let rt: Runtime;

@@ -97,3 +97,11 @@ export function watchErrors(page: Page, errors: string[]): Page {
   page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
   return page;
 }
+
+/** A user body for `PUT /users/{id}`: an agent with a paid seat unless said. */
+export const agent = (name: string, team: string | null, seat = "service") => ({
+  name,
+  email: `${name.toLowerCase()}@example.com`,
+  seat,
+  primaryTeamId: team,
+});
