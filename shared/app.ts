@@ -6,8 +6,8 @@ import {
   UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
 import { DynamoAdminStore } from "./adapters/dynamo/admin-store";
-import { createDynamoClients, type DynamoClients } from "./adapters/dynamo/client";
 import { DynamoChannelHistory } from "./adapters/dynamo/channel-history";
+import { createDynamoClients, type DynamoClients } from "./adapters/dynamo/client";
 import { createTableInput } from "./adapters/dynamo/table";
 import { DynamoWebStore } from "./adapters/dynamo/web-store";
 import {
@@ -22,26 +22,19 @@ import { ConversationService } from "./domain/conversations";
 import { EmailService } from "./domain/email";
 import { FormService } from "./domain/forms";
 import { InboundService } from "./domain/inbound";
-import {
-  type Clock,
-  type CommandServices,
-  type CustomerEmailSender,
-  type Metrics,
-  noMetrics,
-  type OwnerNotifier,
-  type QueryPort,
-  type RandomSource,
-  type Stopwatch,
-} from "./domain/ports";
+import { type Metrics, noMetrics } from "./domain/ports/metrics";
+import type { CustomerEmailSender, OwnerNotifier } from "./domain/ports/outbound-email";
+import type { Clock, RandomSource, Stopwatch } from "./domain/ports/time";
 import { PresenceService } from "./domain/presence";
 import { QueryService } from "./domain/queries";
-import { RulePreviewService } from "./domain/rule-preview";
-import { DEFAULT_QUEUE_TIMING } from "./domain/routing-queue";
-import { WaitingLine, type WaitingLineDeps } from "./domain/waiting-line";
 import { Router, type RouterOptions } from "./domain/router";
+import { DEFAULT_QUEUE_TIMING } from "./domain/routing-queue";
+import { RulePreviewService } from "./domain/rule-preview";
 import type { Availability } from "./domain/types";
 import { VisitorService } from "./domain/visitors";
+import { WaitingLine, type WaitingLineDeps } from "./domain/waiting-line";
 import { timeOrderedId } from "./ids";
+import type { CommandServices, QueryPort } from "./services";
 
 /**
  * The composition root: the domain services wired to their adapters, for the Lambdas, `npm start`, the
@@ -99,8 +92,8 @@ export function createApp(deps: AppDeps) {
   const presence = new PresenceService({ store, clock, waiting, conversations });
   // What request adapters (HTTP) get: every write through a service, reads through the query port.
   const commands: CommandServices = { admin, conversations, visitors, forms, presence };
-  const web = new DynamoWebStore(deps.db, deps.tableName, store.routing);
-  const history = new DynamoChannelHistory(deps.db, deps.tableName, store.routing);
+  const web = new DynamoWebStore(deps.db, deps.tableName, store.reads);
+  const history = new DynamoChannelHistory(deps.db, deps.tableName, store.reads);
   // The preview reads (through the store and the channel's history) and writes nothing (docs/routing.md §8).
   const preview = new RulePreviewService({
     reads: {
@@ -127,7 +120,10 @@ export function createApp(deps: AppDeps) {
     setAvailability: (userId: string, availability: Availability) => presence.setAvailability(userId, availability),
     /** The sweeper's run: every line and every stale routing queue drained (docs/routing.md §5.5). */
     sweep: () =>
-      waiting.sweep((channel) => router.queue.drain(channel), (deps.router?.queue ?? DEFAULT_QUEUE_TIMING).staleMs),
+      waiting.sweep(
+        (channel) => router.queue.routeQueued(channel),
+        (deps.router?.queue ?? DEFAULT_QUEUE_TIMING).staleMs,
+      ),
     inbound,
     email: new EmailService({ store, inbound, conversations }),
     web,

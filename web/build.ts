@@ -3,11 +3,12 @@
  * (git-ignored), copies the static pages, and reports each bundle's gzipped size against its budget.
  * `npm run build:web` runs it; `npm start`, the browser tests and the CDK stack call it too.
  */
-import { buildSync, type BuildOptions } from "esbuild";
-import { cpSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+
+import { cpSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { type BuildOptions, buildSync } from "esbuild";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const WEB_DIST = path.join(here, "dist");

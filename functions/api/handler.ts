@@ -1,10 +1,10 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
-import { readApiConfig, readSenderConfig, readStoreConfig, ConfigError } from "#shared/config";
 import { EmfMetrics } from "#shared/adapters/metrics/powertools-metrics";
-import { createApiHandler } from "#shared/http/api";
 import { createWiredApp } from "#shared/app";
+import { ConfigError, readApiConfig, readSenderConfig, readStoreConfig } from "#shared/config";
+import { createApiHandler } from "#shared/http/api";
 
 // Built once per Lambda instance: clients, config and the route table are reused across invocations.
 const logger = new Logger({ serviceName: "routing-api" });

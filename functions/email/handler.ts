@@ -2,9 +2,9 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import type { SESEvent } from "aws-lambda";
 import { EmfMetrics } from "#shared/adapters/metrics/powertools-metrics";
 import { createS3Client } from "#shared/adapters/s3/raw-email";
-import { readInboundEmailConfig, readSenderConfig, readStoreConfig } from "#shared/config";
 import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
 import { createWiredApp } from "#shared/app";
+import { readInboundEmailConfig, readSenderConfig, readStoreConfig } from "#shared/config";
 
 // Built once per Lambda instance.
 const logger = new Logger({ serviceName: "routing-email" });

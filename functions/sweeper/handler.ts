@@ -1,7 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { EmfMetrics } from "#shared/adapters/metrics/powertools-metrics";
-import { readSenderConfig, readStoreConfig } from "#shared/config";
 import { createWiredApp } from "#shared/app";
+import { readSenderConfig, readStoreConfig } from "#shared/config";
 
 // Built once per Lambda instance.
 const logger = new Logger({ serviceName: "routing-sweeper" });

@@ -1,3 +1,4 @@
+import { parseArgs } from "node:util";
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
@@ -6,7 +7,6 @@ import {
   type CognitoIdentityProviderClient,
   UsernameExistsException,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { parseArgs } from "node:util";
 import type { App } from "#shared/app";
 import type { User } from "#shared/domain/types";
 import { ADMINS_GROUP } from "../constructs/auth";

@@ -1,5 +1,5 @@
 import { Duration } from "aws-cdk-lib";
-import { Dashboard, GraphWidget, MathExpression, type IMetric, TextWidget } from "aws-cdk-lib/aws-cloudwatch";
+import { Dashboard, GraphWidget, type IMetric, MathExpression, TextWidget } from "aws-cdk-lib/aws-cloudwatch";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
 import { METRIC, METRICS_NAMESPACE } from "#shared/adapters/metrics/names";

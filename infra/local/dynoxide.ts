@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
+import { sleep } from "#shared/domain/retry";
 
 export interface EmbeddedDynamo {
   endpoint: string;
@@ -46,7 +47,7 @@ export function dynoxideBinary(platform: string = process.platform, arch: string
   return bin;
 }
 
-export async function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
@@ -72,7 +73,7 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
       socket.once("error", () => resolve(false));
     });
     if (ok) return;
-    await new Promise((r) => setTimeout(r, 25));
+    await sleep(25);
   }
   throw new EmulatorError(`dynoxide did not listen on port ${port} within ${timeoutMs} ms`);
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import type { Server } from "node:http";
-import { freePort, EmulatorError } from "./dynoxide";
+import { EmulatorError, freePort } from "./dynoxide";
 
 export interface RunningEmulator {
   endpoint: string;

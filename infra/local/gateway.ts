@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { jwtVerify, SignJWT } from "jose";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { errorBody } from "#shared/http/errors";
+import { jwtVerify, SignJWT } from "jose";
 import { MAX_BODY_BYTES } from "#shared/http/api";
+import { errorBody } from "#shared/http/errors";
 import { openApiDocument } from "#shared/http/openapi";
 import { CORS_POLICY, needsToken, originAllowed, ROUTES, type RouteSpec } from "#shared/http/route-table";
 import { renderApiDocsPage } from "./api-docs-page";
@@ -10,7 +10,7 @@ import { renderApiDocsPage } from "./api-docs-page";
 export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
 
 /** Local tokens: HS256 with the dev secret, the claims a Cognito access token carries. */
-export async function issueToken(
+export function issueToken(
   secret: string,
   userId: string,
   opts: { admin?: boolean; days?: number } = {},

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import path from "node:path";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import type { WebReadStore } from "#shared/domain/ports";
+import type { WebReadStore } from "#shared/domain/ports/reads";
 import type { User } from "#shared/domain/types";
 import { errorBody } from "#shared/http/errors";
 import { issueToken } from "./gateway";

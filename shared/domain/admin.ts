@@ -1,6 +1,8 @@
 import { hasPaidSeat } from "./access";
-import type { AdminStore, UserProfile } from "./ports";
 import { ConflictError, ContentionError, NotFoundError, ValidationError } from "./errors";
+import type { ArrivalStore } from "./ports/arrival";
+import type { ContactStore } from "./ports/contacts";
+import type { DirectoryStore, UserProfile } from "./ports/directory";
 import { validateRule } from "./rules";
 import type { Channel, Contact, EligibilityTrigger, Inbox, RoutingRule, Team, User } from "./types";
 
@@ -18,7 +20,7 @@ export interface EligibilityHooks {
 /** Account configuration (docs/api.md admin endpoints), with the checks docs/routing.md §4 asks for. */
 export class AdminService {
   constructor(
-    private readonly store: AdminStore,
+    private readonly store: DirectoryStore & ContactStore & Pick<ArrivalStore, "getChannel">,
     private readonly newId: () => string,
     private readonly hooks?: EligibilityHooks,
   ) {}

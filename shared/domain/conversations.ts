@@ -1,19 +1,38 @@
 import { hasAccess, isAssignable } from "./access";
-import { pickByPolicy, decide, type Decision } from "./decide";
-import { ConflictError, ContentionError, errorText, ForbiddenError, NotFoundError, ValidationError } from "./errors";
-import type { Clock, CustomerEmailSender, Entities, RandomSource, RoutingStore, Transition } from "./ports";
-import type { ConversationPage, ConversationQuery } from "./ports";
-import type { Channel, Contact, Conversation, Message, MessageDelivery, User, VersionedConversation } from "./types";
-import type { WaitingLine } from "./waiting-line";
+import { isLiveChannel } from "./channels";
+import {
+  type Attempt,
+  type Change,
+  type ChangeOptions,
+  type ChangeResult,
+  leavesLineIfTaken,
+  type Needs,
+  poolNeeds,
+  reopened,
+  type Stored,
+} from "./conversation-change";
+import { decide, pickByPolicy } from "./decide";
+import { ConflictError, ContentionError, ForbiddenError, NotFoundError, ValidationError } from "./errors";
+import type { ArrivalStore } from "./ports/arrival";
+import type { DirectoryReads, Entities } from "./ports/directory";
+import type { CustomerEmailSender } from "./ports/outbound-email";
+import type { ConversationReads } from "./ports/reads";
+import type { Clock, RandomSource } from "./ports/time";
+import type { TransitionStore } from "./ports/transitions";
+import type { WaitingLineStore } from "./ports/waiting-line";
+import { emailReply, sendsEmail } from "./reply-email";
+import { backoffMs, sleep } from "./retry";
+import type { Channel, Contact, Conversation, Decision, Message, User } from "./types";
 import { withoutVersion } from "./types";
+import type { WaitingLine } from "./waiting-line";
+import { noteText, returnedWhy } from "./wording";
 
 export interface ConversationServiceOptions {
-  store: RoutingStore & {
-    getChannel(id: string): Promise<Channel | null>;
-    listMessages(id: string): Promise<Message[]>;
-    setMessageDelivery(message: Message, delivery: MessageDelivery): Promise<void>;
-    listConversations(q: ConversationQuery): Promise<ConversationPage>;
-  };
+  store: TransitionStore &
+    DirectoryReads &
+    Pick<ConversationReads, "listConversations" | "listMessages"> &
+    Pick<ArrivalStore, "getChannel"> &
+    Pick<WaitingLineStore, "channelsFor">;
   /** Sends replies on email and form conversations; absent = replies stay in the inbox only. */
   emailSender?: CustomerEmailSender;
   /** Sender of replies on form conversations. */
@@ -25,47 +44,6 @@ export interface ConversationServiceOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Told when a change frees someone's capacity, so it can give them its oldest (docs/routing.md §5.5). */
   waiting?: WaitingLine;
-}
-
-type Stored = VersionedConversation;
-
-/**
- * What an operation reads besides the conversation, its inbox and the actor: named users and teams,
- * and the primary members of some teams. Never the whole directory.
- */
-interface Needs {
-  userIds?: Array<string | null>;
-  teamIds?: string[];
-  membersOf?: string[];
-}
-
-/** What a change wants to write; `null` = nothing to do (already in the asked state). */
-type Change = Omit<Transition, "before"> | null;
-
-/**
- * What one attempt knows besides the conversation and what it read. `assigneeFull`: the previous
- * attempt failed because the user it would give the conversation to is at capacity.
- */
-interface Attempt {
-  conv: Stored;
-  dir: Entities;
-  assigneeFull: boolean;
-}
-
-interface ChangeOptions {
-  /** What to read besides the conversation, its inbox and the actor. */
-  needs?: (conv: Stored) => Needs;
-  /**
-   * A full assignee is a 409 unless the operation can do without them: then the next attempt is built
-   * again with `assigneeFull: true` (reopening unassigned, docs/routing.md §3.6).
-   */
-  canDoWithoutFullAssignee?: boolean;
-}
-
-/** How a change ended: written, nothing to write, or a redelivery of one already written. */
-interface ChangeResult {
-  conversation: Conversation;
-  outcome: "changed" | "unchanged" | "duplicate";
 }
 
 export type AssignTarget = { userId: string } | { userId: null } | { teamId: string };
@@ -81,7 +59,7 @@ export class ConversationService {
 
   constructor(private readonly opts: ConversationServiceOptions) {
     this.maxAttempts = opts.maxAttempts ?? 12;
-    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.sleep = opts.sleep ?? sleep;
   }
 
   /**
@@ -145,51 +123,11 @@ export class ConversationService {
       const after: Conversation = conv.assigneeId === null ? { ...conv, assigneeId: actor.id } : { ...conv };
       return { after, message };
     });
-    if (!this.sendsEmail(conversation)) return { conversation, message, emailed: null };
-    const delivery = await this.emailReply(conversation, message);
+    if (!sendsEmail(this.opts, conversation)) return { conversation, message, emailed: null };
+    const delivery = await emailReply(this.opts, conversation, message);
     // The reply stands either way; its delivery tells the agent whether the customer got it.
     await this.opts.store.setMessageDelivery(message, delivery);
     return { conversation, message: { ...message, delivery }, emailed: delivery.state === "sent" };
-  }
-
-  private sendsEmail(c: Conversation): boolean {
-    return (
-      this.opts.emailSender !== undefined &&
-      (c.channelType === "email" || c.channelType === "form") &&
-      !!c.customerEmail
-    );
-  }
-
-  /**
-   * After the commit: the reply is kept in the inbox even if the email cannot be sent. The email sender
-   * adapter logs and counts its own failures; here the outcome becomes the message's delivery state.
-   */
-  private async emailReply(conversation: Conversation, message: Message): Promise<MessageDelivery> {
-    const { store, emailSender, replyFrom } = this.opts;
-    try {
-      const channel = await store.getChannel(conversation.channelId);
-      const from = conversation.channelType === "email" ? channel?.address : replyFrom;
-      if (!from) return { state: "failed", error: "the channel has no sender address" };
-      const lastCustomer = (await store.listMessages(conversation.id))
-        .filter((m) => m.author.kind === "customer" && m.emailMessageId)
-        .pop();
-      const subject = conversation.subject
-        ? /^re:/i.test(conversation.subject)
-          ? conversation.subject
-          : `Re: ${conversation.subject}`
-        : "Re: your message";
-      await emailSender!.sendReply({
-        conversationId: conversation.id,
-        from,
-        to: conversation.customerEmail!,
-        subject,
-        text: message.text,
-        inReplyTo: lastCustomer?.emailMessageId ?? null,
-      });
-      return { state: "sent" };
-    } catch (err) {
-      return { state: "failed", error: errorText(err) };
-    }
   }
 
   /** docs/routing.md §3.6: closing keeps the assignee and frees the load. */
@@ -355,7 +293,7 @@ export class ConversationService {
           ]);
         }
       }
-      if (outcome.type === "transient") await this.sleep(random.next() * Math.min(100, 5 * 2 ** attempt));
+      if (outcome.type === "transient") await this.sleep(random.next() * backoffMs(attempt, 100));
     }
     throw new ContentionError(`conversation ${conversationId} kept changing; try again`);
   }
@@ -398,9 +336,7 @@ export class ConversationService {
       // Only chat and bot channels take the option (docs/routing.md §5.5): email and form routing ignores
       // availability, so a returned conversation could go straight back to the user who left.
       (c): c is Channel =>
-        c?.routing.returnWhenAway === true &&
-        c.routing.target.type !== "contact_owner" &&
-        (c.type === "chat" || c.type === "bot"),
+        c?.routing.returnWhenAway === true && c.routing.target.type !== "contact_owner" && isLiveChannel(c.type),
     );
     let returned = 0;
     for (const channel of channels) {
@@ -418,7 +354,7 @@ export class ConversationService {
           const { outcome } = await this.change(null, c.id, ({ conv }) => {
             if (conv.assigneeId !== user.id || conv.status !== "open") return null;
             const now = clock.now().toISOString();
-            const why = `returned to the line: ${user.id} went away`;
+            const why = returnedWhy(user.id);
             const record = conv.routing
               ? { ...conv.routing, outcome: { type: "unassigned" as const, why }, returnedFrom: user.id }
               : undefined;
@@ -428,7 +364,7 @@ export class ConversationService {
         }
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
-      if (waiting) await waiting.drain(channel, { kind: "away", userId: user.id });
+      if (waiting) await waiting.serveLine(channel, { kind: "away", userId: user.id });
     }
     return returned;
   }
@@ -446,64 +382,6 @@ export class ConversationService {
     );
     return store.loadEntities({ inboxIds: [conv.inboxId], userIds, teamIds: needs.teamIds ?? [] });
   }
-}
-
-/**
- * docs/routing.md §5.5: a conversation taken by hand, closed or re-routed leaves the waiting line; one
- * routed again and still for nobody stays in it if it was there. Nothing here makes one join the line: a
- * hand-made team assignment that finds nobody keeps the team and stays unassigned (§3.5).
- */
-function leavesLineIfTaken(change: NonNullable<Change>): NonNullable<Change> {
-  const { after } = change;
-  if (!after.waitingSince || (after.assigneeId === null && after.status === "open")) return change;
-  const { waitingSince: _w, ...rest } = after;
-  return { ...change, after: rest };
-}
-
-/**
- * The system note for a manual change (docs/routing.md §3), with display names only: "Bob assigned this
- * to Alice", "Alice closed this". `null` when nothing a person would call an action happened.
- */
-function noteText(actor: User, before: Stored, after: Conversation, dir: Entities, replied: boolean): string | null {
-  const name = (id: string) => (id === actor.id ? actor.name : (dir.users.get(id)?.name ?? id));
-  const by = actor.name;
-  if (before.status === "open" && after.status === "closed") return `${by} closed this`;
-  if (before.status === "closed" && after.status === "open") {
-    const dropped = before.assigneeId !== null && after.assigneeId === null;
-    return dropped
-      ? `${by} reopened this; it is unassigned because ${name(before.assigneeId!)} is at capacity`
-      : `${by} reopened this`;
-  }
-  if (after.teamId !== before.teamId || (after.routing !== before.routing && after.routing?.rule === null)) {
-    const team = after.teamId ? (dir.teams.get(after.teamId)?.name ?? after.teamId) : "no";
-    // The team's decision replaces the stored one, so the note keeps who had it before.
-    const from = before.assigneeId && before.assigneeId !== actor.id ? `from ${name(before.assigneeId)} ` : "";
-    return from ? `${by} moved this ${from}to the ${team} team` : `${by} assigned this to the ${team} team`;
-  }
-  if (after.assigneeId === before.assigneeId) return null;
-  if (after.assigneeId === null)
-    return before.assigneeId === actor.id
-      ? `${by} unassigned this`
-      : `${by} unassigned this from ${name(before.assigneeId!)}`;
-  if (replied) return `${by} took this by replying`;
-  if (after.assigneeId === actor.id) return `${by} took this`;
-  return `${by} assigned this to ${name(after.assigneeId)}`;
-}
-
-/** The ids a channel's rule can pick from, as reads (docs/routing.md §5.1, §5.2). */
-function poolNeeds(channel: Channel, contact: Contact | null): Needs {
-  const target = channel.routing.target;
-  if (target.type === "users_and_teams") return { userIds: target.userIds, membersOf: target.teamIds };
-  return { userIds: [contact?.ownerId ?? null, target.fallbackUserId ?? null] };
-}
-
-/**
- * docs/routing.md §3.6: a closed conversation reopens with its assignee, who takes the load back; if that would
- * pass their capacity (the commit said so), it reopens unassigned instead. An open one is unchanged.
- */
-function reopened(conv: Stored, assigneeAtCapacity: boolean): Stored {
-  if (conv.status === "open") return conv;
-  return { ...conv, status: "open", assigneeId: assigneeAtCapacity ? null : conv.assigneeId };
 }
 
 const strip = withoutVersion;

@@ -1,11 +1,14 @@
 import { hasAccess, hasPaidSeat, isAssignable } from "./access";
+import { isLiveChannel } from "./channels";
+import type { RandomSource } from "./ports/time";
 import type {
   CandidateExplanation,
   CandidateReason,
   Channel,
   Contact,
-  Inbox,
+  Decision,
   DecisionRecord,
+  Inbox,
   RoutingRule,
   Strategy,
   User,
@@ -33,27 +36,6 @@ export interface RoutingSubject {
   channel: Channel;
   /** The identified contact, for `contact_owner` (null when unknown). */
   contact: Contact | null;
-}
-
-/** A decision plus what the commit must check for it to still be true (docs/routing.md §5.4). */
-export interface Decision {
-  record: DecisionRecord;
-  /** The chosen user, if any. */
-  userId: string | null;
-  /**
-   * The chosen user's load as read: the commit requires the stored open count to still equal it, so
-   * both "the load at commit" (least busy) and "never over capacity" are checked against what was seen.
-   */
-  expectedLoad: number | null;
-  /** The chosen user must still be `available` at commit (least busy on chat/bot). */
-  requireAvailable: boolean;
-  /** Send the owner an email: the owner was offline when chosen (docs/routing.md §5.2). */
-  notifyOwner: boolean;
-}
-
-export interface RandomSource {
-  /** A float in [0, 1). */
-  next(): number;
 }
 
 export function isActiveRecently(user: User, now: Date): boolean {
@@ -200,7 +182,7 @@ export function pickByPolicy(
   rule: RoutingRule | null,
 ): Decision {
   const { users, inbox, now } = snapshot;
-  const leastBusy = channelType === "chat" || channelType === "bot";
+  const leastBusy = isLiveChannel(channelType);
   const candidates = pool.map(({ userId, source }) => {
     const user = users.get(userId);
     return explain(userId, source, user, eligibility(user, inbox, { requireAvailable: leastBusy }), now);

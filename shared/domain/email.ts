@@ -1,6 +1,16 @@
 import { createHash } from "node:crypto";
 import { dedupeKeys } from "./dedupe";
-import type { AdminStore } from "./ports";
+import type { ArrivalStore } from "./ports/arrival";
+import type { ContactReads } from "./ports/contacts";
+import type { ConversationReads } from "./ports/reads";
+import type { TransitionStore } from "./ports/transitions";
+
+/** What threading an email reads: its channel, its Message-IDs, the conversation and who wrote in it. */
+type EmailReads = Pick<ArrivalStore, "findByDedupeKey" | "findByDedupeKeys" | "findChannelByAddress"> &
+  Pick<ContactReads, "getContact"> &
+  Pick<TransitionStore, "getConversation"> &
+  Pick<ConversationReads, "hasMessageFrom">;
+
 import type { ConversationService } from "./conversations";
 import type { InboundService } from "./inbound";
 import type { Conversation } from "./types";
@@ -45,7 +55,7 @@ export function conversationIdForSes(sesMessageId: string): string {
  */
 export class EmailService {
   constructor(
-    private readonly deps: { store: AdminStore; inbound: InboundService; conversations: ConversationService },
+    private readonly deps: { store: EmailReads; inbound: InboundService; conversations: ConversationService },
   ) {}
 
   async receive(email: InboundEmail): Promise<EmailOutcome> {

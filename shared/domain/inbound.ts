@@ -1,8 +1,8 @@
 import { NotFoundError } from "./errors";
-import type { Clock } from "./ports";
+import type { ArrivalStore, ChannelState } from "./ports/arrival";
+import type { Clock, Deadline } from "./ports/time";
 import type { RouteResult, Router } from "./router";
 import type { ChannelType, ContactKey, Conversation, Message } from "./types";
-import type { ChannelState, Deadline, RoutingStore } from "./ports";
 
 export interface InboundMessage {
   channelId: string;
@@ -36,7 +36,14 @@ export class InboundService {
   /** Reads of a channel already in flight: a burst on one channel reads it once, never from a cache. */
   private readonly channelReads = new Map<string, Promise<ChannelState | null>>();
 
-  constructor(private readonly deps: { store: RoutingStore; router: Router; clock: Clock; newId: () => string }) {}
+  constructor(
+    private readonly deps: {
+      store: Pick<ArrivalStore, "readChannel">;
+      router: Router;
+      clock: Clock;
+      newId: () => string;
+    },
+  ) {}
 
   /** One Query of partition CHANNEL#<id>: the channel and whether its routing queue holds entries. */
   private readChannel(id: string): Promise<ChannelState | null> {

@@ -1,10 +1,12 @@
 import { errorText } from "./errors";
-import type { Clock, OwnerNotifier, RoutingStore } from "./ports";
+import type { OwnerNotifier } from "./ports/outbound-email";
+import type { Clock } from "./ports/time";
+import type { TransitionStore } from "./ports/transitions";
 import type { Conversation, User } from "./types";
 
 export interface OwnerNoticeDeps {
   notifier?: OwnerNotifier | undefined;
-  store: Pick<RoutingStore, "addNote">;
+  store: Pick<TransitionStore, "addNote">;
   clock: Clock;
 }
 

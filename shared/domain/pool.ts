@@ -1,5 +1,5 @@
 import { NotFoundError } from "./errors";
-import type { Entities, RoutingStore } from "./ports";
+import type { DirectoryReads, Entities } from "./ports/directory";
 import type { Channel, Contact, Inbox, User } from "./types";
 
 /** What a routing decision reads: the channel's inbox and the users its rule can pick from. */
@@ -15,7 +15,7 @@ export interface Pool {
  * directory.
  */
 export async function loadPool(
-  store: Pick<RoutingStore, "loadEntities" | "teamMembers">,
+  store: DirectoryReads,
   channel: Channel,
   contacts: ReadonlyArray<Contact | null>,
 ): Promise<Pool> {

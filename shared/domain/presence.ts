@@ -1,6 +1,7 @@
 import type { ConversationService } from "./conversations";
 import { NotFoundError } from "./errors";
-import type { AdminStore, Clock } from "./ports";
+import type { DirectoryStore } from "./ports/directory";
+import type { Clock } from "./ports/time";
 import type { Availability, User } from "./types";
 import type { WaitingLine } from "./waiting-line";
 
@@ -8,7 +9,7 @@ import type { WaitingLine } from "./waiting-line";
 export class PresenceService {
   constructor(
     private readonly deps: {
-      store: AdminStore;
+      store: Pick<DirectoryStore, "updatePresence">;
       clock: Clock;
       waiting: WaitingLine;
       conversations: ConversationService;

@@ -1,19 +1,30 @@
 import { hasAccess, isAssignable } from "./access";
 import { ForbiddenError, NotFoundError } from "./errors";
+import type { ArrivalStore } from "./ports/arrival";
+import type { ContactStore } from "./ports/contacts";
+import type { DirectoryStore } from "./ports/directory";
+import type { ConversationReads } from "./ports/reads";
+import type { TransitionStore } from "./ports/transitions";
+
+/** What the query side reads beyond the web inbox's bounded reads. */
+type QueryReads = ConversationReads &
+  Pick<DirectoryStore, "getUser" | "getInbox" | "listUsers"> &
+  Pick<ContactStore, "findContact" | "getVisitorProfile"> &
+  Pick<ArrivalStore, "getChannel"> &
+  Pick<TransitionStore, "getConversation">;
+
 import type {
-  AdminStore,
   Assignee,
-  Clock,
   ConversationPage,
   ConversationQuery,
   InboxChanges,
   Page,
   PageRequest,
-  QueryPort,
   ViewCounts,
   VisitorIdentity,
   WebReadStore,
-} from "./ports";
+} from "./ports/reads";
+import type { Clock } from "./ports/time";
 import type { PreviewRequest, RulePreview, RulePreviewService } from "./rule-preview";
 import type { Channel, Conversation, ConversationStatus, Inbox, Message, Team, User } from "./types";
 
@@ -30,9 +41,10 @@ export const CHANGE_OVERLAP_MS = 5_000;
  * overlap, an inbox's feed follows up to ~28 conversation changes a second (README, Capacity model).
  */
 const CHANGE_LIMIT = 200;
+
+import { withoutVersion } from "./types";
 import { visitorsConversation } from "./visitors";
 import type { ChannelStats, WaitingLine } from "./waiting-line";
-import { withoutVersion } from "./types";
 
 /**
  * The read side the HTTP layer gets (views and lookups), with the access rules applied here rather than
@@ -42,8 +54,8 @@ import { withoutVersion } from "./types";
 /** How many of a chat's newest messages its visitor's thread answers (system notes then left out). */
 export const VISITOR_THREAD_MESSAGES = 100;
 
-export class QueryService implements QueryPort {
-  private readonly store: AdminStore;
+export class QueryService {
+  private readonly store: QueryReads;
   private readonly web: WebReadStore;
   private readonly clock: Clock;
   private readonly waiting: WaitingLine;
@@ -51,7 +63,7 @@ export class QueryService implements QueryPort {
   private readonly preview: RulePreviewService;
 
   constructor(deps: {
-    store: AdminStore;
+    store: QueryReads;
     web: WebReadStore;
     clock: Clock;
     waiting: WaitingLine;

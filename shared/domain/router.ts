@@ -1,25 +1,47 @@
-import { decideInOrder, type Decision } from "./decide";
+import {
+  answerAll,
+  type BatchRun,
+  dedupeLeaders,
+  type Pending,
+  planBatch,
+  queuedResult,
+  type RouteRequest,
+  type RouteResult,
+  recordCreated,
+  settleDuplicates,
+  waitingPlans,
+  withFreshUsers,
+} from "./batch";
 import { ContentionError } from "./errors";
 import { emailOfflineOwner } from "./owner-notice";
 import { loadPool, type Pool } from "./pool";
-import type {
-  Clock,
-  CommitOutcome,
-  CommitPlan,
-  Deadline,
-  Metrics,
-  NewConversation,
-  OwnerNotifier,
-  RandomSource,
-  RoutingStore,
-  Stopwatch,
-} from "./ports";
-import { METRIC } from "./ports";
-import { DEFAULT_QUEUE_TIMING, type QueueTiming, RoutingQueue, routesLeastBusy } from "./routing-queue";
-import type { Channel, Contact, ContactKey, Conversation, Strategy } from "./types";
+import type { ArrivalStore, CommitPlan } from "./ports/arrival";
+import type { ContactReads } from "./ports/contacts";
+import type { Metrics } from "./ports/metrics";
+import { METRIC } from "./ports/metrics";
+import type { OwnerNotifier } from "./ports/outbound-email";
+import type { Clock, RandomSource, Stopwatch } from "./ports/time";
+import type { TransitionStore } from "./ports/transitions";
+import type { WaitingLineStore } from "./ports/waiting-line";
+import { backoffMs, sleep } from "./retry";
+import {
+  DEFAULT_QUEUE_TIMING,
+  type QueueTiming,
+  RoutingQueue,
+  type RoutingQueueDeps,
+  routesLeastBusy,
+} from "./routing-queue";
+import type { Channel } from "./types";
+
+/** What the router reads and writes: arrivals, the routing queue, and what a decision reads. */
+export type RouterStore = ArrivalStore &
+  RoutingQueueDeps["store"] &
+  Pick<ContactReads, "findContact"> &
+  Pick<WaitingLineStore, "addChannelRef"> &
+  Pick<TransitionStore, "addNote">;
 
 export interface RouterOptions {
-  store: RoutingStore;
+  store: RouterStore;
   clock: Clock;
   random: RandomSource;
   stopwatch: Stopwatch;
@@ -41,52 +63,7 @@ export interface RouterOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export interface RouteRequest {
-  channel: Channel;
-  /**
-   * Whether the channel's routing queue held entries when the channel was read for this request (the
-   * same Query returns both). Unknown = read it with the pool.
-   */
-  queueWaiting?: boolean;
-  item: NewConversation;
-  /** How to find the contact for `contact_owner` rules. */
-  contactKey: ContactKey | null;
-  /** Route now (false = create unassigned, e.g. a bot chat before hand-off). */
-  route: boolean;
-  /** The time the request has left; absent = no limit but the router's own. */
-  deadline?: Deadline;
-}
-
-/**
- * What creating a conversation came to: a new conversation (routed or not), or a duplicate delivery
- * (its dedupe key already names a conversation, which is left as it is: docs/routing.md §5.4).
- */
-export type RouteResult =
-  | {
-      type: "created";
-      conversation: Conversation;
-      decision: Decision | null;
-      attempts: number;
-      /** True when the conversation went through the channel's routing queue. */
-      queued?: boolean;
-    }
-  | { type: "duplicate"; conversationId: string; attempts: number };
-
-interface Pending {
-  request: RouteRequest;
-  contact: Contact | null;
-  resolve: (r: RouteResult) => void;
-  reject: (e: unknown) => void;
-}
-
-/** The strategy a channel's rule routes by (for a record written without a decision). */
-function strategyOf(channel: Channel): Strategy {
-  if (!channel.routing.autoAssign) return "manual";
-  if (channel.routing.target.type === "contact_owner") return "contact_owner";
-  return channel.type === "chat" || channel.type === "bot" ? "least_busy" : "random";
-}
-
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export type { RouteRequest, RouteResult } from "./batch";
 
 /**
  * Creates conversations and routes them atomically (docs/routing.md §5, §5.4).
@@ -113,7 +90,7 @@ export class Router {
     this.maxAttempts = opts.maxAttempts ?? 40;
     this.maxBatch = opts.maxBatch ?? 24;
     this.backoff = opts.backoff ?? { baseMs: 2, capMs: 50 };
-    this.sleep = opts.sleep ?? defaultSleep;
+    this.sleep = opts.sleep ?? sleep;
     this.queue = new RoutingQueue({
       store: opts.store,
       clock: opts.clock,
@@ -195,244 +172,116 @@ export class Router {
 
   /** Commits the batch; when it joins the routing queue, returns once enqueued with `queued` for the rest. */
   private async commitBatch(batch: Pending[], first: boolean): Promise<{ queued?: Promise<void> }> {
-    const { store, clock } = this.opts;
-    // Two copies of one dedupe key in one batch (a double click) would be the same item twice in one
-    // transaction: only the first is committed, the others get its outcome.
-    const leaders = new Map<string, Pending>();
-    const followers: Array<{ p: Pending; leader: Pending }> = [];
-    for (const p of batch) {
-      const leader = leaders.get(p.request.item.dedupeKey);
-      if (leader) followers.push({ p, leader });
-      else leaders.set(p.request.item.dedupeKey, p);
-    }
-    let live = [...leaders.values()];
-    const results = new Map<Pending, RouteResult>();
-    const channel = live[0]!.request.channel;
-    const routed = live[0]!.request.route;
-    const queueable = live[0]!.request.route && routesLeastBusy(channel);
-    const seenWithChannel = first && live.every((p) => p.request.queueWaiting !== undefined);
-    const outOfTime = () => this.outOfTime(live);
-    if (routed && outOfTime()) {
-      // Not even time to read the pool: create them waiting, one write (docs/routing.md §5.5).
-      await this.createWaiting(live, results, 0);
-      live = [];
-    }
-
-    // Not routed (a bot chat before hand-off): nothing to read, one write.
-    let snap = routed && live.length > 0 ? await this.snapshot(channel, live, queueable && !seenWithChannel) : null;
-    // FIFO: while a burst is being drained for this channel, new conversations join the queue.
-    let useQueue =
-      queueable && (seenWithChannel ? live.some((p) => p.request.queueWaiting) : (snap?.queueWaiting ?? false));
-
-    // Direct path. A lost race first retries at once on the fresh items the failed conditions handed
-    // back (no read); losing again means others are committing now: back off with jitter and read
-    // after the sleep, so the next decision is as fresh as the commit that follows it.
-    let patchedSinceRead = false;
-    for (let attempt = 0; !useQueue && live.length > 0; attempt++) {
-      if (attempt >= this.maxAttempts)
-        throw new ContentionError(`routing gave up after ${attempt} attempts under contention`);
-      if (routed && outOfTime()) {
-        await this.createWaiting(live, results, attempt);
-        live = [];
-        break;
-      }
-      const now = clock.now();
-      const plans = this.plan(live, snap?.pool ?? null, now);
-      const outcome = await store.commitNewConversations(plans, now);
-      if (outcome.type === "committed") {
-        plans.forEach((plan, i) =>
-          results.set(live[i]!, {
-            type: "created",
-            conversation: plan.item.conversation,
-            decision: plan.decision,
-            attempts: attempt + 1,
-          }),
-        );
-        this.report(channel, plans);
-        await Promise.all([this.notifyOwners(plans, snap?.pool ?? null), this.rememberOwners(channel, plans)]);
-        live = [];
-        break;
-      }
-      live = this.settleDuplicates(
-        live,
-        outcome,
-        plans.map((p) => p.item),
-        results,
-        attempt + 1,
-      );
-      if (live.length === 0) break;
-      // Only duplicates failed: retry the rest at once.
-      if (outcome.freshUsers.length === 0 && !outcome.transient) continue;
-      if (queueable && outcome.freshUsers.length > 0) {
-        useQueue = true; // least busy lost to another router: combine through the queue instead of chasing
-      } else if (snap?.pool && outcome.freshUsers.length > 0 && !outcome.transient && !patchedSinceRead) {
-        const users = new Map(snap.pool.users);
-        for (const u of outcome.freshUsers) users.set(u.id, u);
-        snap = { ...snap, pool: { ...snap.pool, users } };
-        patchedSinceRead = true;
-      } else {
-        await this.sleep(this.jitter(attempt));
-        if (routed) snap = await this.snapshot(channel, live, false);
-        patchedSinceRead = false;
-      }
-    }
-
-    const finish = () => {
-      for (const [p, r] of results) p.resolve(r);
-      for (const { p, leader } of followers) {
-        const r = results.get(leader)!;
-        // The same dedupe key in one batch: the first one created it, the others are its duplicates.
-        p.resolve(
-          r.type === "created" ? { type: "duplicate", conversationId: r.conversation.id, attempts: r.attempts } : r,
-        );
-      }
+    const { leaders, followers } = dedupeLeaders(batch);
+    const channel = leaders[0]!.request.channel;
+    const routed = leaders[0]!.request.route;
+    const queueable = routed && routesLeastBusy(channel);
+    const run: BatchRun = {
+      live: leaders,
+      results: new Map(),
+      channel,
+      routed,
+      queueable,
+      snap: null,
+      useQueue: false,
     };
-    if (!useQueue || live.length === 0) {
+    const seenWithChannel = first && run.live.every((p) => p.request.queueWaiting !== undefined);
+    // Not even time to read the pool: create them waiting, one write (docs/routing.md §5.5).
+    if (routed && this.outOfTime(run.live)) await this.createWaiting(run, 0);
+    // Not routed (a bot chat before hand-off): nothing to read, one write.
+    if (routed && run.live.length > 0) run.snap = await this.snapshot(channel, run.live, queueable && !seenWithChannel);
+    // FIFO: while a burst is being drained for this channel, new conversations join the queue.
+    run.useQueue =
+      queueable && (seenWithChannel ? run.live.some((p) => p.request.queueWaiting) : (run.snap?.queueWaiting ?? false));
+    if (!run.useQueue) await this.commitDirect(run);
+    const finish = () => answerAll(run.results, followers);
+    if (!run.useQueue || run.live.length === 0) {
       finish();
       return {};
     }
+    return this.joinQueue(run, finish);
+  }
+
+  /**
+   * The direct path. A lost race first retries at once on the fresh items the failed conditions handed
+   * back (no read); losing again means others are committing now: back off with jitter and read after
+   * the sleep, so the next decision is as fresh as the commit that follows it. Least busy that loses to
+   * another router switches to the routing queue (`run.useQueue`) instead of chasing.
+   */
+  private async commitDirect(run: BatchRun): Promise<void> {
+    const { store, clock } = this.opts;
+    let patchedSinceRead = false;
+    for (let attempt = 0; !run.useQueue && run.live.length > 0; attempt++) {
+      if (attempt >= this.maxAttempts)
+        throw new ContentionError(`routing gave up after ${attempt} attempts under contention`);
+      if (run.routed && this.outOfTime(run.live)) return this.createWaiting(run, attempt);
+      const now = clock.now();
+      const plans = planBatch(run.live, run.snap?.pool ?? null, now, this.opts.random);
+      const outcome = await store.commitNewConversations(plans, now);
+      if (outcome.type === "committed") {
+        recordCreated(run, plans, attempt + 1);
+        this.report(run.channel, plans);
+        await Promise.all([this.notifyOwners(plans, run.snap?.pool ?? null), this.rememberOwners(run.channel, plans)]);
+        return;
+      }
+      run.live = settleDuplicates(run, outcome, plans, attempt + 1);
+      // Only duplicates failed: retry the rest at once.
+      if (outcome.freshUsers.length === 0 && !outcome.transient) continue;
+      if (run.queueable && outcome.freshUsers.length > 0) run.useQueue = true;
+      else if (run.snap?.pool && outcome.freshUsers.length > 0 && !outcome.transient && !patchedSinceRead) {
+        run.snap = { ...run.snap, pool: withFreshUsers(run.snap.pool, outcome.freshUsers) };
+        patchedSinceRead = true;
+      } else {
+        await this.sleep(this.jitter(attempt));
+        if (run.routed) run.snap = await this.snapshot(run.channel, run.live, false);
+        patchedSinceRead = false;
+      }
+    }
+  }
+
+  /** The rest of the batch joins the channel's routing queue; answers come when its drain routes them. */
+  private async joinQueue(run: BatchRun, finish: () => void): Promise<{ queued: Promise<void> }> {
     let enqueued!: () => void;
     const isEnqueued = new Promise<void>((resolve) => (enqueued = resolve));
+    const live = run.live;
     const queued = this.queue
       .route(
-        channel,
+        run.channel,
         live.map((p) => p.request.item),
-        outOfTime,
+        () => this.outOfTime(live),
         enqueued,
       )
       .then((outcomes) => {
-        outcomes.forEach((o, index) => {
-          const p = live[index]!;
-          if (o.type === "duplicate") {
-            // Our own id means an earlier attempt did commit (its answer was lost): report it as created.
-            const own = o.existingId === p.request.item.conversation.id;
-            results.set(
-              p,
-              own
-                ? { type: "created", conversation: p.request.item.conversation, decision: null, attempts: 1 }
-                : { type: "duplicate", conversationId: o.existingId, attempts: 1 },
-            );
-          } else
-            results.set(p, {
-              type: "created",
-              conversation: o.conversation,
-              decision: o.decision,
-              attempts: 1,
-              queued: true,
-            });
-        });
+        outcomes.forEach((o, index) => run.results.set(live[index]!, queuedResult(live[index]!, o)));
         finish();
       });
     await Promise.race([isEnqueued, queued]);
     return { queued };
   }
 
-  /** Whether the request with the least time left in the batch is within the reserve of its deadline. */
-  private outOfTime(live: Pending[]): boolean {
-    const reserve = this.opts.deadlineReserveMs ?? 1500;
-    return live.some((p) => p.request.deadline !== undefined && p.request.deadline.remainingMs() < reserve);
-  }
-
   /**
    * Out of time: create the conversations unassigned, waiting in the channel's line (one write, no
    * read), so the answer goes out before the deadline; the waiting line or the sweeper routes them.
    */
-  private async createWaiting(live: Pending[], results: Map<Pending, RouteResult>, attempts: number): Promise<void> {
-    const { clock } = this.opts;
-    for (let attempt = 0; live.length > 0; attempt++) {
+  private async createWaiting(run: BatchRun, attempts: number): Promise<void> {
+    for (let attempt = 0; run.live.length > 0; attempt++) {
       if (attempt >= 3) throw new ContentionError("could not create the conversations before the deadline");
-      const now = clock.now();
-      const why = "routing ran out of time: waiting in the channel's line";
-      const plans: CommitPlan[] = live.map((p) => {
-        const { item, channel } = p.request;
-        const conversation: Conversation = {
-          ...item.conversation,
-          contactId: item.conversation.contactId ?? p.contact?.id ?? null,
-          assigneeId: null,
-          routing: {
-            decidedAt: now.toISOString(),
-            rule: channel.routing,
-            strategy: strategyOf(channel),
-            candidates: [],
-            outcome: { type: "unassigned", why },
-          },
-          updatedAt: now.toISOString(),
-          waitingSince: now.toISOString(),
-        };
-        return { item: { ...item, conversation }, decision: null };
-      });
+      const now = this.opts.clock.now();
+      const plans = waitingPlans(run.live, now);
       const outcome = await this.opts.store.commitNewConversations(plans, now);
       if (outcome.type === "committed") {
-        plans.forEach((plan, i) =>
-          results.set(live[i]!, {
-            type: "created",
-            conversation: plan.item.conversation,
-            decision: null,
-            attempts: attempts + 1,
-          }),
-        );
-        this.opts.metrics?.count("RoutingOutOfTime", plans.length, { channel: live[0]!.request.channel.id });
+        this.opts.metrics?.count(METRIC.routingOutOfTime, plans.length, { channel: run.channel.id });
+        recordCreated(run, plans, attempts + 1);
         return;
       }
-      live = this.settleDuplicates(
-        live,
-        outcome,
-        plans.map((p) => p.item),
-        results,
-        attempts + 1,
-      );
+      run.live = settleDuplicates(run, outcome, plans, attempts + 1);
     }
   }
 
-  /** Dedupe keys that already existed resolve to the earlier conversation; returns who is still live. */
-  private settleDuplicates(
-    live: Pending[],
-    outcome: CommitOutcome,
-    items: NewConversation[],
-    results: Map<Pending, RouteResult>,
-    attempts: number,
-  ): Pending[] {
-    if (outcome.type === "committed") return live;
-    for (const [index, existingId] of outcome.duplicates) {
-      const p = live[index]!;
-      // Our own id means an earlier attempt did commit (its answer was lost): report it as created.
-      const own = existingId === p.request.item.conversation.id;
-      results.set(
-        p,
-        own
-          ? { type: "created", conversation: items[index]!.conversation, decision: null, attempts }
-          : { type: "duplicate", conversationId: existingId, attempts },
-      );
-    }
-    return live.filter((_, i) => !outcome.duplicates.has(i));
-  }
-
-  /** Decide every conversation of the batch in order, each seeing the load the previous ones add. */
-  private plan(live: Pending[], pool: Pool | null, now: Date): CommitPlan[] {
-    // A batch is one channel, so one inbox and one policy.
-    const channel = live[0]!.request.channel;
-    const decisions = pool
-      ? decideInOrder(
-          live.map((p) => ({ channel, contact: p.contact })),
-          { users: pool.users, inbox: pool.inbox, now },
-          this.opts.random,
-        )
-      : [];
-    return live.map((p, i) => {
-      const decision = decisions[i] ?? null;
-      const { item } = p.request;
-      // Automatic routing found nobody: the conversation joins its channel's line (docs/routing.md §5.5).
-      const waits = decision !== null && decision.userId === null && decision.record.strategy !== "manual";
-      const conversation: Conversation = {
-        ...item.conversation,
-        contactId: item.conversation.contactId ?? p.contact?.id ?? null,
-        assigneeId: decision?.userId ?? null,
-        routing: decision?.record ?? item.conversation.routing,
-        updatedAt: now.toISOString(),
-        ...(waits ? { waitingSince: now.toISOString() } : {}),
-      };
-      return { item: { ...item, conversation }, decision };
-    });
+  /** Whether the request with the least time left in the batch is within the reserve of its deadline. */
+  private outOfTime(live: Pending[]): boolean {
+    const reserve = this.opts.deadlineReserveMs ?? 1500;
+    return live.some((p) => p.request.deadline !== undefined && p.request.deadline.remainingMs() < reserve);
   }
 
   private report(channel: Channel, plans: CommitPlan[]): void {
@@ -475,7 +324,6 @@ export class Router {
   }
 
   private jitter(attempt: number): number {
-    const ceiling = Math.min(this.backoff.capMs, this.backoff.baseMs * 2 ** attempt);
-    return this.opts.random.next() * ceiling;
+    return this.opts.random.next() * backoffMs(attempt, this.backoff.capMs, this.backoff.baseMs);
   }
 }

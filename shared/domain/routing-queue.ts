@@ -1,8 +1,13 @@
-import { applyToSnapshot, decideInOrder, type Decision, type RandomSource, type RoutingSnapshot } from "./decide";
+import { isLiveChannel } from "./channels";
+import { applyToSnapshot, decideInOrder, type RoutingSnapshot } from "./decide";
 import { ContentionError, NotFoundError } from "./errors";
 import { loadPool, type Pool } from "./pool";
-import type { Clock, CommitOutcome, NewConversation, RoutingStore, Stopwatch } from "./ports";
-import type { Channel, Conversation, QueueEntry } from "./types";
+import type { CommitOutcome, NewConversation } from "./ports/arrival";
+import type { DirectoryReads } from "./ports/directory";
+import type { RoutingQueueStore } from "./ports/routing-queue";
+import type { Clock, RandomSource, Stopwatch } from "./ports/time";
+import type { TransitionStore } from "./ports/transitions";
+import type { Channel, ChannelType, Conversation, Decision, QueueEntry } from "./types";
 import { withoutVersion } from "./types";
 
 /** The entry that puts a new conversation in its channel's routing queue; position orders oldest first. */
@@ -20,14 +25,10 @@ export function queueEntryOf(c: Conversation, now: Date): QueueEntry {
 
 /** Only least busy needs the queue: every router would chase the same "least" user. Random and owner do not. */
 export function routesLeastBusy(channel: {
-  type: string;
+  type: ChannelType;
   routing: { autoAssign: boolean; target: { type: string } };
 }): boolean {
-  return (
-    channel.routing.autoAssign &&
-    channel.routing.target.type === "users_and_teams" &&
-    (channel.type === "chat" || channel.type === "bot")
-  );
+  return channel.routing.autoAssign && channel.routing.target.type === "users_and_teams" && isLiveChannel(channel.type);
 }
 
 export interface QueueTiming {
@@ -102,7 +103,7 @@ export type QueuedOutcome =
   | { type: "duplicate"; index: number; existingId: string };
 
 export interface RoutingQueueDeps {
-  store: RoutingStore;
+  store: RoutingQueueStore & DirectoryReads & Pick<TransitionStore, "getConversation">;
   clock: Clock;
   random: RandomSource;
   stopwatch: Stopwatch;
@@ -192,7 +193,7 @@ export class RoutingQueue {
         (headIsMine && (firstLook || still >= 3 * timing.pollMs)) || (head !== null && still > timing.staleMs);
       firstLook = false;
       if (drainNow && !outOfTime()) {
-        await this.drain(channel);
+        await this.routeQueued(channel);
         poll = timing.pollMs;
       } else if (stopwatch.elapsedMs() > deadline || outOfTime()) {
         // Never lost: the conversations exist, unassigned, and whoever drains next (a router, the
@@ -216,7 +217,7 @@ export class RoutingQueue {
    * round decides up to four batches in order and commits the batches whose users do not overlap at
    * the same time: a 1,000-agent pool drains in parallel, a 5-agent pool one batch after another.
    */
-  async drain(channel: Channel): Promise<void> {
+  async routeQueued(channel: Channel): Promise<void> {
     const { store, clock, random, stopwatch, maxBatch } = this.deps;
     const until = stopwatch.elapsedMs() + this.deps.timing.drainBudgetMs;
     let pool: Pool | null = null;

@@ -1,7 +1,7 @@
 import { isPaidSeat } from "./access";
-import { decide, type RandomSource } from "./decide";
+import { decide } from "./decide";
 import { NotFoundError } from "./errors";
-import type { Clock } from "./ports";
+import type { Clock, RandomSource } from "./ports/time";
 import type {
   CandidateExplanation,
   Channel,

@@ -1,5 +1,5 @@
 import { hasPaidSeat, isAssignable } from "./access";
-import { ValidationError, type ErrorDetail } from "./errors";
+import { type ErrorDetail, ValidationError } from "./errors";
 import type { ChannelType, Inbox, RoutingRule, Team, User } from "./types";
 
 export interface RuleContext {

@@ -214,8 +214,8 @@ export type DecisionOutcome = { type: "assigned"; userId: string; why: string } 
 
 /**
  * What a decision leaves on its conversation, for people to read: the rule, the strategy, each
- * candidate and why (docs/routing.md §7). The in-memory `Decision` (shared/domain/decide.ts) carries
- * one as `record`, with what the commit must check.
+ * candidate and why (docs/routing.md §7). The in-memory `Decision` (below) carries one as `record`, with
+ * what the commit must check.
  */
 export interface DecisionRecord {
   decidedAt: string;
@@ -233,4 +233,20 @@ export interface DecisionRecord {
   waited?: { since: string; ms: number; trigger: EligibilityTrigger };
   /** For a conversation returned to the line: whose absence returned it. */
   returnedFrom?: string;
+}
+
+/** A decision plus what the commit must check for it to still be true (docs/routing.md §5.4). */
+export interface Decision {
+  record: DecisionRecord;
+  /** The chosen user, if any. */
+  userId: string | null;
+  /**
+   * The chosen user's load as read: the commit requires the stored open count to still equal it, so
+   * both "the load at commit" (least busy) and "never over capacity" are checked against what was seen.
+   */
+  expectedLoad: number | null;
+  /** The chosen user must still be `available` at commit (least busy on chat/bot). */
+  requireAvailable: boolean;
+  /** Send the owner an email: the owner was offline when chosen (docs/routing.md §5.2). */
+  notifyOwner: boolean;
 }

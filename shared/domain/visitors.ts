@@ -3,7 +3,10 @@ import type { ConversationService } from "./conversations";
 import { CHAT_DEDUPE_TTL_SECONDS, dedupeKeys } from "./dedupe";
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from "./errors";
 import type { InboundService } from "./inbound";
-import type { AdminStore, Deadline } from "./ports";
+import type { ArrivalStore } from "./ports/arrival";
+import type { ContactReads } from "./ports/contacts";
+import type { Deadline } from "./ports/time";
+import type { TransitionStore } from "./ports/transitions";
 import type { Conversation, Message } from "./types";
 import { withoutVersion } from "./types";
 
@@ -12,7 +15,7 @@ import { withoutVersion } from "./types";
  * conversation that does not exist, so ids never reveal someone else's chat (docs/routing.md §6.1.4).
  */
 export async function visitorsConversation(
-  store: Pick<AdminStore, "getConversation">,
+  store: Pick<TransitionStore, "getConversation">,
   conversationId: string,
   visitorToken: string | undefined,
 ): Promise<Conversation> {
@@ -27,7 +30,9 @@ export async function visitorsConversation(
 export class VisitorService {
   constructor(
     private readonly deps: {
-      store: AdminStore;
+      store: Pick<ContactReads, "findContact"> &
+        Pick<ArrivalStore, "getChannel"> &
+        Pick<TransitionStore, "getConversation">;
       inbound: InboundService;
       conversations: ConversationService;
       admin: AdminService;

@@ -1,13 +1,25 @@
-import { applyToSnapshot, decide, type Decision, type RandomSource, type RoutingSnapshot } from "./decide";
+import { applyToSnapshot, decide, type RoutingSnapshot } from "./decide";
 import { emailOfflineOwner } from "./owner-notice";
 import { loadPool } from "./pool";
-import type { Clock, Metrics, OwnerNotifier, RoutingStore, Stopwatch } from "./ports";
-import { METRIC } from "./ports";
+import type { ArrivalStore } from "./ports/arrival";
+import type { ContactReads } from "./ports/contacts";
+import type { DirectoryReads } from "./ports/directory";
+import type { Metrics } from "./ports/metrics";
+import { METRIC } from "./ports/metrics";
+import type { OwnerNotifier } from "./ports/outbound-email";
+import type { Clock, RandomSource, Stopwatch } from "./ports/time";
+import type { TransitionStore } from "./ports/transitions";
+import type { WaitingLineStore } from "./ports/waiting-line";
+import { backoffMs, sleep } from "./retry";
 import { waves } from "./routing-queue";
-import type { Channel, Contact, Conversation, EligibilityTrigger, User, WaitEntry } from "./types";
+import type { Channel, Contact, Conversation, Decision, EligibilityTrigger, User, WaitEntry } from "./types";
 
 export interface WaitingLineDeps {
-  store: RoutingStore;
+  store: WaitingLineStore &
+    DirectoryReads &
+    Pick<ArrivalStore, "readChannel"> &
+    Pick<ContactReads, "getContacts"> &
+    Pick<TransitionStore, "getConversation" | "addNote">;
   clock: Clock;
   random: RandomSource;
   stopwatch: Stopwatch;
@@ -101,7 +113,7 @@ export class WaitingLine {
     this.roundSize = deps.roundSize ?? 96;
     this.maxRounds = deps.maxRounds ?? 20;
     this.triggerBudgetMs = deps.triggerBudgetMs ?? 25;
-    this.sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.sleep = deps.sleep ?? sleep;
   }
 
   /**
@@ -131,7 +143,9 @@ export class WaitingLine {
 
   /** A channel's rule changed: its line may now have takers. */
   ruleChanged(channel: Channel): Promise<void> {
-    return this.withinBudget(() => this.drain(channel, { kind: "rule", channelId: channel.id }).then(() => undefined));
+    return this.withinBudget(() =>
+      this.serveLine(channel, { kind: "rule", channelId: channel.id }).then(() => undefined),
+    );
   }
 
   /** Resolves when every drain started by a trigger has ended (tests, `npm start` shutting down). */
@@ -167,77 +181,94 @@ export class WaitingLine {
 
   private async drainById(channelId: string, trigger: EligibilityTrigger): Promise<number> {
     const state = await this.deps.store.readChannel(channelId, 0);
-    return state ? this.drain(state.channel, trigger) : 0;
+    return state ? this.serveLine(state.channel, trigger) : 0;
   }
 
   /**
    * Assign the oldest waiting conversations of the channel to whoever is eligible now, round after
    * round, until nobody in the line can be assigned. Returns how many were assigned.
    */
-  async drain(channel: Channel, trigger: EligibilityTrigger): Promise<number> {
-    const { store, clock, random, metrics } = this.deps;
+  async serveLine(channel: Channel, trigger: EligibilityTrigger): Promise<number> {
     if (!channel.routing.autoAssign) return 0;
-    let assigned = 0;
     // Contact-owner lines wait for a different person per entry: entries nobody can take yet must not
-    // hide later ones whose owner is free, so the drain pages past them (within its rounds).
+    // hide later ones whose owner is free, so serving pages past them (within its rounds).
     const perEntryOwners = channel.routing.target.type === "contact_owner";
+    const conflicts = { count: 0 };
+    let assigned = 0;
     let after: WaitEntry | undefined;
-    for (let round = 0, conflicts = 0, size = FIRST_ROUND; round < this.maxRounds; round++) {
+    for (let round = 0, size = FIRST_ROUND; round < this.maxRounds; round++) {
       size = Math.min(this.roundSize, round === 0 ? FIRST_ROUND : size * 2);
-      const entries = await store.waitingEntries(channel.id, size, after);
+      const entries = await this.deps.store.waitingEntries(channel.id, size, after);
       if (entries.length === 0) return assigned;
-      const contacts = await this.contactsOf(channel, entries);
-      const pool = await loadPool(store, channel, contacts);
-      const now = clock.now();
-      let snapshot: RoutingSnapshot = { users: pool.users, inbox: pool.inbox, now };
-      const plans: Array<{ entry: WaitEntry; decision: Decision }> = [];
-      const newOwners = new Set<string>();
-      entries.forEach((entry, i) => {
-        const decision = decide({ channel, contact: contacts[i] ?? null }, snapshot, random);
-        const owner = contacts[i]?.ownerId;
-        // Given to another owner while it waits: their next free slot must find this line, as the
-        // first owner's would (the link routing made is theirs).
-        if (!decision.userId && owner && owner !== entry.ownerId) newOwners.add(owner);
-        if (!decision.userId) return; // still nobody for this one: it keeps its place
-        snapshot = applyToSnapshot(snapshot, decision.userId);
-        plans.push({ entry, decision: withWait(decision, entry, now, trigger) });
-      });
-      await Promise.all([...newOwners].map((u) => store.addChannelRef(u, channel.id).catch(() => undefined)));
-      if (plans.length === 0) {
-        if (!perEntryOwners || entries.length < size) return assigned;
-        after = entries.at(-1);
-        continue;
-      }
-      let lost = false;
-      // Three items per entry: the conversation, its line entry, the recorded wait; plus one per user.
-      for (const wave of waves(plans, 100, 3)) {
-        const outcomes = await Promise.all(wave.map((batch) => store.commitWaitingAssignments(batch, now)));
-        const notify: Array<{ entry: WaitEntry; decision: Decision }> = [];
-        outcomes.forEach((o, i) => {
-          if (o.type !== "committed") return;
-          for (const p of wave[i]!) {
-            assigned++;
-            metrics.count(METRIC.routed, 1, { strategy: p.decision.record.strategy });
-            metrics.milliseconds(METRIC.timeToAssignmentMs, p.decision.record.waited?.ms ?? 0, { channel: channel.id });
-            if (p.decision.notifyOwner && p.decision.userId) notify.push(p);
-          }
-        });
-        await this.notifyOwners(notify, pool.users);
-        const failed = outcomes.filter((o) => o.type === "conflict");
-        if (failed.length === 0) continue;
-        lost = true;
-        await Promise.all(failed.flatMap((o) => o.gone).map((e) => store.removeWaitEntry(e)));
-        if (failed.some((o) => o.transient)) await this.sleep(random.next() * Math.min(100, 5 * 2 ** ++conflicts));
-        break;
-      }
+      const { plans, users, now } = await this.decideRound(channel, entries, trigger);
+      const { committed, lost } = await this.commitRound(channel, plans, users, now, conflicts);
+      assigned += committed;
       // Some are still for nobody. One pool serves every entry of a users-and-teams line, so the rest of
       // it waits for the next trigger or sweep; a contact-owner line goes on past this page.
-      if (!lost && plans.length < entries.length) {
-        if (!perEntryOwners || entries.length < size) return assigned;
-        after = entries.at(-1);
-      }
+      if (lost || plans.length === entries.length) continue;
+      if (!perEntryOwners || entries.length < size) return assigned;
+      after = entries.at(-1);
     }
     return assigned;
+  }
+
+  /** One round's decisions, in line order, each seeing the load the previous ones add. */
+  private async decideRound(channel: Channel, entries: WaitEntry[], trigger: EligibilityTrigger) {
+    const { store, clock, random } = this.deps;
+    const contacts = await this.contactsOf(channel, entries);
+    const pool = await loadPool(store, channel, contacts);
+    const now = clock.now();
+    let snapshot: RoutingSnapshot = { users: pool.users, inbox: pool.inbox, now };
+    const plans: Array<{ entry: WaitEntry; decision: Decision }> = [];
+    const newOwners = new Set<string>();
+    entries.forEach((entry, i) => {
+      const decision = decide({ channel, contact: contacts[i] ?? null }, snapshot, random);
+      const owner = contacts[i]?.ownerId;
+      // Given to another owner while it waits: their next free slot must find this line, as the
+      // first owner's would (the link routing made is theirs).
+      if (!decision.userId && owner && owner !== entry.ownerId) newOwners.add(owner);
+      if (!decision.userId) return; // still nobody for this one: it keeps its place
+      snapshot = applyToSnapshot(snapshot, decision.userId);
+      plans.push({ entry, decision: withWait(decision, entry, now, trigger) });
+    });
+    await Promise.all([...newOwners].map((u) => store.addChannelRef(u, channel.id).catch(() => undefined)));
+    return { plans, users: pool.users, now };
+  }
+
+  /**
+   * The round's assignments, in transactions of at most 100 items (three per entry: the conversation,
+   * its line entry, the recorded wait; plus one per user). A lost race ends the round (`lost`): entries
+   * whose conversation left the line are dropped, and the next round reads again.
+   */
+  private async commitRound(
+    channel: Channel,
+    plans: Array<{ entry: WaitEntry; decision: Decision }>,
+    users: Map<string, User>,
+    now: Date,
+    conflicts: { count: number },
+  ): Promise<{ committed: number; lost: boolean }> {
+    const { store, random, metrics } = this.deps;
+    let committed = 0;
+    for (const wave of waves(plans, 100, 3)) {
+      const outcomes = await Promise.all(wave.map((batch) => store.commitWaitingAssignments(batch, now)));
+      const notify: Array<{ entry: WaitEntry; decision: Decision }> = [];
+      outcomes.forEach((o, i) => {
+        if (o.type !== "committed") return;
+        for (const p of wave[i]!) {
+          committed++;
+          metrics.count(METRIC.routed, 1, { strategy: p.decision.record.strategy });
+          metrics.milliseconds(METRIC.timeToAssignmentMs, p.decision.record.waited?.ms ?? 0, { channel: channel.id });
+          if (p.decision.notifyOwner && p.decision.userId) notify.push(p);
+        }
+      });
+      await this.notifyOwners(notify, users);
+      const failed = outcomes.filter((o) => o.type === "conflict");
+      if (failed.length === 0) continue;
+      await Promise.all(failed.flatMap((o) => o.gone).map((e) => store.removeWaitEntry(e)));
+      if (failed.some((o) => o.transient)) await this.sleep(random.next() * backoffMs(++conflicts.count, 100));
+      return { committed, lost: true };
+    }
+    return { committed, lost: false };
   }
 
   /** The record says "offline: emailed": so it is, best effort (the assignment stands either way). */
@@ -288,7 +319,7 @@ export class WaitingLine {
       channels++;
       const head = state.queue[0];
       if (head && clock.now().getTime() - Date.parse(head.queuedAt) > staleMs) await drainQueue(state.channel);
-      assigned += await this.drain(state.channel, { kind: "sweep" });
+      assigned += await this.serveLine(state.channel, { kind: "sweep" });
       const stats = await this.stats(id, { window: false });
       metrics.count(METRIC.conversationsWaiting, stats.waiting, { channel: id });
       if (stats.oldestWaitMs !== null) metrics.milliseconds(METRIC.oldestWaitMs, stats.oldestWaitMs, { channel: id });

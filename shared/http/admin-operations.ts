@@ -1,3 +1,4 @@
+import { isLiveChannel } from "../domain/channels";
 import { type Operation, ok, param } from "./context";
 import type { OperationName } from "./route-table";
 import * as s from "./schemas";
@@ -34,7 +35,7 @@ export const ADMIN_OPERATIONS = {
       ? {}
       : channel.type === "form"
         ? { signingSecret: formSigningSecret(key, channel.id) }
-        : channel.type === "chat" || channel.type === "bot"
+        : isLiveChannel(channel.type)
           ? { identitySecret: channelIdentitySecret(key, channel.id) }
           : {};
     return ok({ ...channel, ...secret }, created ? 201 : 200);

@@ -8,7 +8,7 @@ export const AGENT_OPERATIONS = {
     const { availability } = s.parse(s.availabilityBody, ctx.body);
     return ok(await ctx.services.commands.presence.setAvailability(actorOf(ctx).id, availability));
   },
-  async heartbeat(ctx) {
+  heartbeat(ctx) {
     // Authentication already recorded the activity; the answer says when.
     return ok({ lastInboxActivityAt: actorOf(ctx).lastInboxActivityAt });
   },

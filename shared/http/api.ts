@@ -6,9 +6,9 @@ import httpRouterHandler from "@middy/http-router";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { ForbiddenError, NotFoundError } from "../domain/errors";
 import type { User } from "../domain/types";
-import { principalOf, type Principal } from "./auth";
+import { type Principal, principalOf } from "./auth";
 import { errorResponse, HttpError } from "./errors";
-import { OPERATIONS, type HttpServices, type Reply, type RequestContext } from "./operations";
+import { type HttpServices, OPERATIONS, type Operation, type Reply, type RequestContext } from "./operations";
 import { answersCors, CORS_POLICY, needsToken, originAllowed, ROUTES, type Route, type RouteSpec } from "./route-table";
 
 type Event = APIGatewayProxyEventV2;
@@ -28,7 +28,7 @@ const RAW = Symbol("rawBody");
  * and refuses oversized bodies before anything parses them.
  */
 const rawBody = (): MiddlewareObj<Event, Result> => ({
-  before: async (request) => {
+  before: (request) => {
     const { body, isBase64Encoded } = request.event;
     const bytes = body === undefined ? Buffer.alloc(0) : Buffer.from(body, isBase64Encoded ? "base64" : "utf8");
     if (bytes.length > MAX_BODY_BYTES)
@@ -43,7 +43,7 @@ const rawBody = (): MiddlewareObj<Event, Result> => ({
  * token in its cookie) work without one. A body that is there must still be JSON.
  */
 const emptyBodyIsEmptyObject = (): MiddlewareObj<Event, Result> => ({
-  before: async (request) => {
+  before: (request) => {
     const { event } = request;
     const raw = (event as unknown as Record<symbol, Buffer>)[RAW];
     const headers = event.headers ?? {};
@@ -57,7 +57,7 @@ const emptyBodyIsEmptyObject = (): MiddlewareObj<Event, Result> => ({
 
 /** Every error, from any middleware or the operation, becomes the docs/api.md error shape. */
 const errorMapper = (logger: ApiLogger): MiddlewareObj<Event, Result> => ({
-  onError: async (request) => {
+  onError: (request) => {
     request.response = errorResponse(request.error, (msg, extra) =>
       logger.error(msg, { ...extra, path: request.event.rawPath }),
     );
@@ -112,7 +112,7 @@ function toResult(reply: Reply): Result {
 }
 
 function routeHandler(spec: Route, services: HttpServices, logger: ApiLogger) {
-  const operation: (ctx: RequestContext) => Promise<Reply> = OPERATIONS[spec.operation];
+  const operation: Operation = OPERATIONS[spec.operation];
   const handler = middy<Event, Result>().use(httpHeaderNormalizer());
   if (answersCors(spec)) {
     const allowed = services.config.allowedOrigins;

@@ -1,5 +1,6 @@
-import type { CommandServices, Deadline, QueryPort } from "../domain/ports";
+import type { Deadline } from "../domain/ports/time";
 import type { Conversation, User } from "../domain/types";
+import type { CommandServices, QueryPort } from "../services";
 import type { Principal } from "./auth";
 import * as s from "./schemas";
 
@@ -45,7 +46,7 @@ export interface Reply {
   cookies?: string[];
 }
 
-export type Operation = (ctx: RequestContext) => Promise<Reply>;
+export type Operation = (ctx: RequestContext) => Reply | Promise<Reply>;
 
 export const ok = (body: unknown, status = 200): Reply => ({ status, body });
 

@@ -3,11 +3,11 @@ import {
   ConflictError,
   ContentionError,
   type DomainError,
+  type ErrorDetail,
   ForbiddenError,
   NotFoundError,
   UnauthenticatedError,
   ValidationError,
-  type ErrorDetail,
 } from "../domain/errors";
 
 /**

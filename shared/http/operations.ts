@@ -7,7 +7,7 @@ import { VISITOR_OPERATIONS } from "./visitor-operations";
 import { WEB_OPERATIONS } from "./web-operations";
 import { WEBHOOK_OPERATIONS } from "./webhook-operations";
 
-export type { HttpConfig, HttpServices, Reply, RequestContext } from "./context";
+export type { HttpConfig, HttpServices, Operation, Reply, RequestContext } from "./context";
 export { publicConversation } from "./context";
 export { VISITOR_COOKIE } from "./visitor-operations";
 
@@ -17,7 +17,7 @@ const SERVICE_OPERATIONS = {
     await ctx.services.queries.health();
     return ok({ status: "ok" });
   },
-  async openapi() {
+  openapi() {
     return ok(openApiDocument());
   },
 } satisfies Partial<Record<OperationName, Operation>>;

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import type { Conversation } from "../domain/types";
 import { ValidationError } from "../domain/errors";
+import type { Conversation } from "../domain/types";
 import { type Operation, ok, param, type RequestContext } from "./context";
 import type { OperationName } from "./route-table";
 import * as s from "./schemas";
 import { channelIdentitySecret, identityHashMatches } from "./signature";
-import { visitorConversation as visitorView, visitorMessage } from "./visitor-view";
+import { visitorMessage, visitorConversation as visitorView } from "./visitor-view";
 
 export const VISITOR_COOKIE = "routing_visitor";
 

@@ -13,7 +13,7 @@ const pageOf = (ctx: RequestContext) => s.parse(listPageQuery, ctx.query, "query
 
 export const WEB_OPERATIONS = {
   /** The caller and whether they may open Settings. No read: the activity write returned the user. */
-  async me(ctx) {
+  me(ctx) {
     return ok({ user: ctx.actor, admin: isAdmin(ctx) });
   },
   async listInboxes(ctx) {

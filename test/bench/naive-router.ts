@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { decide } from "#shared/domain/decide";
 import { loadPool } from "#shared/domain/pool";
-import type { RandomSource, RoutingStore } from "#shared/domain/ports";
+import type { RandomSource } from "#shared/domain/ports/time";
+import type { RouterStore } from "#shared/domain/router";
 import type { Conversation } from "#shared/domain/types";
 
 /**
@@ -10,7 +11,7 @@ import type { Conversation } from "#shared/domain/types";
  * differs.
  */
 export async function naiveRoute(
-  store: RoutingStore,
+  store: RouterStore,
   channelId: string,
   text: string,
   random: RandomSource,

@@ -13,8 +13,8 @@ import { dump } from "../support/harness";
 import { countCalls, measureTraffic } from "../support/instrument";
 import { benchHtmlToText, benchMime } from "./mime";
 import { naiveRoute } from "./naive-router";
-import { putItems } from "./seed";
 import { benchPreview } from "./preview";
+import { putItems } from "./seed";
 
 interface Plan {
   name: string;

@@ -9,7 +9,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueToken } from "../../infra/local/gateway";
 import { testPort } from "../support/local-runtime";
-import { api, browserAvailable, launch, screenshot, startRuntime, type Runtime } from "./support";
+import { api, browserAvailable, launch, type Runtime, screenshot, startRuntime } from "./support";
 
 const CLIENT_ID = "inbox-client";
 

@@ -11,11 +11,11 @@ import {
   api,
   browserAvailable,
   launch,
+  type Runtime,
   screenshot,
   signIn,
   startRuntime,
   watchErrors,
-  type Runtime,
 } from "./support";
 
 const LIVE_MS = 5_000;

@@ -10,11 +10,11 @@ import {
   api,
   browserAvailable,
   launch,
+  type Runtime,
   screenshot,
   signIn,
   startRuntime,
   watchErrors,
-  type Runtime,
 } from "./support";
 
 describe.skipIf(!browserAvailable())("the rule preview in Settings, in Chromium", () => {

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, describe, expect, it } from "vitest";
 import { createDynamoClients } from "#shared/adapters/dynamo/client";
 import { signatureHeader } from "#shared/http/signature";
 import {
@@ -116,7 +116,7 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
 
     // Email to the owner's channel: routed to carol (offline: emailed), then a reply threads in.
     const mail = (id: string, extra = "") =>
-      `From: Kim <kim@customer.example>\r\nTo: help@e2e.local\r\nSubject: Quote\r\n` +
+      "From: Kim <kim@customer.example>\r\nTo: help@e2e.local\r\nSubject: Quote\r\n" +
       `Message-ID: <${id}@customer.example>\r\n${extra}\r\nHello!\r\n`;
     const e1 = await req("POST", "/local/inbound-email", mail("q1"), { "content-type": "message/rfc822" });
     expect(e1.status).toBe(202);
@@ -128,7 +128,7 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
     expect((await req("POST", "/local/inbound-email", "x", { "content-type": "text/plain" })).status).toBe(415);
     // A message past the API's 256 KiB body cap still arrives, as SES would deliver it.
     const longEmail =
-      `From: Lee <lee@customer.example>\r\nTo: help@e2e.local\r\nSubject: Logs\r\n` +
+      "From: Lee <lee@customer.example>\r\nTo: help@e2e.local\r\nSubject: Logs\r\n" +
       `Message-ID: <big@customer.example>\r\n\r\n${"log line\r\n".repeat(100_000)}`;
     const e3 = await req("POST", "/local/inbound-email", longEmail, { "content-type": "message/rfc822" });
     expect([e3.status, e3.json.outcomes[0].type]).toEqual([202, "created"]);

@@ -1,9 +1,9 @@
-import type { Stack } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../infra/build";
 import { anotherSetActive } from "../../infra/custom-resources/rule-set-activation";

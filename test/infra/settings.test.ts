@@ -1,10 +1,10 @@
-import type { Stack } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
 import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import type { Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../infra/build";
 import { readDeploySettings, SES_RECEIVING_REGIONS, type SettingName, SettingsError } from "../../infra/settings";

@@ -1,21 +1,21 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { App, Stack, Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { Bucket } from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { build } from "esbuild";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { INDEXES, TTL_ATTRIBUTE } from "#shared/adapters/dynamo/table";
+import { METRIC, METRICS_NAMESPACE } from "#shared/adapters/metrics/names";
+import { PROTECTED_ROUTES, ROUTES } from "#shared/http/route-table";
 import { buildApp } from "../../infra/build";
-import { BUNDLING, PROJECT_ROOT } from "../../infra/constructs/routing-function";
 import { Auth, CLI_CALLBACK_URL } from "../../infra/constructs/auth";
 import { ACTIVATION_ACTIONS } from "../../infra/constructs/inbound-email";
+import { BUNDLING, PROJECT_ROOT } from "../../infra/constructs/routing-function";
 import { RoutingTable } from "../../infra/constructs/table";
 import { SERVICE_NAMES, TABLE_ACTIONS } from "../../infra/stacks/routing-stack";
-import { METRIC, METRICS_NAMESPACE } from "#shared/adapters/metrics/names";
-import { INDEXES, TTL_ATTRIBUTE } from "#shared/adapters/dynamo/table";
-import { PROTECTED_ROUTES, ROUTES } from "#shared/http/route-table";
 
 const props = {
   stackName: "RoutingTest",

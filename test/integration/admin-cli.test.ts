@@ -1,3 +1,8 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
@@ -5,11 +10,6 @@ import {
   CognitoIdentityProviderClient,
   UsernameExistsException,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { createHash } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createAdmin, parseAdminArgs } from "../../infra/cli/admin-bootstrap";
 import { authorizeUrl, browserLogin, refreshTokens } from "../../infra/cli/oauth";

@@ -5,12 +5,12 @@ import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { SESEvent } from "aws-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createS3Client } from "#shared/adapters/s3/raw-email";
+import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
 import { CONTRACT, type OperationContract } from "#shared/http/contract";
 import { ROUTES, type Route } from "#shared/http/route-table";
 import { formSigningSecret, signatureHeader } from "#shared/http/signature";
-import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
 import { TEST_BUCKET } from "../support/global-setup";
-import { ADMIN, apiHarness, FORM_KEY, type Call } from "../support/http";
+import { ADMIN, apiHarness, type Call, FORM_KEY } from "../support/http";
 
 /**
  * The bad-input table: every route of the route table gets inputs a client could send that are wrong
@@ -235,7 +235,7 @@ function cases(conversationId: string, botConversationId: string, cursors: Map<s
         if (field) {
           out.push({
             name: `${route.method} ${route.path}: lone surrogate in ${field}`,
-            call: { ...base, body: { ...(valid as object), [field]: `a\ud800b` } },
+            call: { ...base, body: { ...(valid as object), [field]: "a\ud800b" } },
             status: 400,
           });
         }
@@ -658,7 +658,7 @@ describe("bad input on every route answers 4xx in the error shape and changes no
     const parts = Array.from(
       { length: 500 },
       (_, i) =>
-        `--P\r\nContent-Type: application/octet-stream\r\n` +
+        "--P\r\nContent-Type: application/octet-stream\r\n" +
         `Content-Disposition: attachment; filename="f${i}"\r\n\r\nx\r\n`,
     ).join("");
     const hostile: Array<[string, string | Buffer, string[]?, "FAIL"?]> = [
@@ -701,7 +701,7 @@ describe("bad input on every route answers 4xx in the error shape and changes no
       const long = `<${"a".repeat(3000)}@x.example>`;
       const raws = [
         `From: kim@customer.example\r\nTo: help@shop.example\r\nSubject: x\r\nMessage-ID: ${long}\r\n\r\nhi\r\n`,
-        `From: kim@customer.example\r\nTo: help@shop.example\r\nSubject: x\r\n` +
+        "From: kim@customer.example\r\nTo: help@shop.example\r\nSubject: x\r\n" +
           `In-Reply-To: ${long}\r\nReferences: ${long}\r\n\r\nhi\r\n`,
         `From: ${"k".repeat(3000)}@customer.example\r\nTo: help@shop.example\r\nSubject: x\r\n\r\nhi\r\n`,
       ];

@@ -2,14 +2,14 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "#shared/app";
 import {
   clients,
+  created,
+  dump,
   invariantViolations,
   profile,
   seedChannel,
   spread,
   testApp,
   usersAndTeams,
-  dump,
-  created,
 } from "../support/harness";
 import { countCalls } from "../support/instrument";
 

@@ -5,13 +5,13 @@ import { queueEntryOf } from "#shared/domain/routing-queue";
 import { createApiHandler } from "#shared/http/api";
 import {
   clients,
+  created,
   invariantViolations,
   lineViolations,
   profile,
   seedChannel,
   testApp,
   usersAndTeams,
-  created,
 } from "../support/harness";
 import { apiEvent, FORM_KEY } from "../support/http";
 import { countCalls, injectFaults } from "../support/instrument";

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
+  created,
   dump,
   invariantViolations,
   profile,
   seedChannel,
+  type TestApp,
   testApp,
   usersAndTeams,
-  type TestApp,
-  created,
 } from "../support/harness";
 import { ADMIN, apiHarness } from "../support/http";
 import { countCalls, measureTraffic } from "../support/instrument";

@@ -6,14 +6,14 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { METRIC, METRICS_NAMESPACE } from "#shared/adapters/metrics/names";
 import { EmfMetrics } from "#shared/adapters/metrics/powertools-metrics";
 import { createS3Client } from "#shared/adapters/s3/raw-email";
+import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
 import {
   createSesClient,
+  type SendObserver,
   SesCustomerEmailSender,
   SesOwnerNotifier,
-  type SendObserver,
 } from "#shared/adapters/ses/email-sender";
-import type { Metrics } from "#shared/domain/ports";
-import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
+import type { Metrics } from "#shared/domain/ports/metrics";
 import { TEST_BUCKET } from "../support/global-setup";
 import { profile, SequenceRandom, seedChannel, type TestApp, usersAndTeams } from "../support/harness";
 import { apiHarness } from "../support/http";

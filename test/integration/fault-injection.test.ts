@@ -1,15 +1,15 @@
-import { describe, expect, it } from "vitest";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { describe, expect, it } from "vitest";
 import { createApp } from "#shared/app";
 import {
   clients,
+  created,
   dump,
   invariantViolations,
   profile,
   seedChannel,
   testApp,
   usersAndTeams,
-  created,
 } from "../support/harness";
 import { injectFaults } from "../support/instrument";
 

@@ -1,14 +1,14 @@
 import { createHmac } from "node:crypto";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
+import { itemToContact } from "#shared/adapters/dynamo/items";
 import { ENTITY } from "#shared/adapters/dynamo/keys";
 import { parseEmail } from "#shared/adapters/mime/parse";
-import { itemToContact } from "#shared/adapters/dynamo/items";
-import { formSigningSecret, signatureHeader } from "#shared/http/signature";
 import type { InboundEmail } from "#shared/domain/email";
+import { formSigningSecret, signatureHeader } from "#shared/http/signature";
 import { dump, invariantViolations } from "../support/harness";
-import { countCalls } from "../support/instrument";
 import { ADMIN, apiHarness, FORM_KEY } from "../support/http";
+import { countCalls } from "../support/instrument";
 
 type H = Awaited<ReturnType<typeof apiHarness>>;
 

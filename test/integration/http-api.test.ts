@@ -1,9 +1,9 @@
 import { createHmac } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
-import { dump, invariantViolations } from "../support/harness";
-import { ADMIN, apiHarness } from "../support/http";
 import { VISITOR_THREAD_MESSAGES } from "#shared/domain/queries";
 import { originAllowed } from "#shared/http/route-table";
+import { dump, invariantViolations } from "../support/harness";
+import { ADMIN, apiHarness } from "../support/http";
 
 type H = Awaited<ReturnType<typeof apiHarness>>;
 

@@ -1,9 +1,9 @@
+import type { APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { createApiHandler } from "#shared/http/api";
-import { apiEvent, ADMIN } from "../support/http";
 import { clients, testApp } from "../support/harness";
+import { ADMIN, apiEvent } from "../support/http";
 import { injectFaults } from "../support/instrument";
-import type { APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 
 async function apiWithFaults(fault: (name: string) => Error | "throttle" | null) {
   const db = clients({ maxAttempts: 1 });

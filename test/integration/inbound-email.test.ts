@@ -4,20 +4,20 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { SESEvent } from "aws-lambda";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createS3Client } from "#shared/adapters/s3/raw-email";
+import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
 import { createSesClient, SesOwnerNotifier } from "#shared/adapters/ses/email-sender";
 import { parseRoute } from "../../web/src/inbox/route";
-import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
+import { TEST_BUCKET } from "../support/global-setup";
 import {
   dump,
   invariantViolations,
   profile,
   SequenceRandom,
   seedChannel,
-  testApp,
   type TestApp,
+  testApp,
   usersAndTeams,
 } from "../support/harness";
-import { TEST_BUCKET } from "../support/global-setup";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/email/${name}`, import.meta.url));
 const eventTemplate = JSON.parse(
@@ -191,11 +191,11 @@ describe("team email: the SES receipt event through the email function", () => {
     const parts = Array.from(
       { length: 2000 },
       (_, i) =>
-        `--P\r\nContent-Type: application/octet-stream\r\n` +
+        "--P\r\nContent-Type: application/octet-stream\r\n" +
         `Content-Disposition: attachment; filename="f${i}.bin"\r\n\r\nx\r\n`,
     ).join("");
     const many =
-      `From: x@customer.example\r\nTo: help@shop.example\r\nSubject: many\r\nMIME-Version: 1.0\r\n` +
+      "From: x@customer.example\r\nTo: help@shop.example\r\nSubject: many\r\nMIME-Version: 1.0\r\n" +
       `Content-Type: multipart/mixed; boundary="P"\r\n\r\n--P\r\n` +
       `Content-Type: text/plain\r\n\r\nhi\r\n${parts}--P--\r\n`;
     const huge = Buffer.alloc(11 * 1024 * 1024, "a");
@@ -307,7 +307,7 @@ describe("outbound email: an agent's reply on an email conversation", () => {
       // The customer's client answers our reply (whose Message-ID SES chose) carrying the chain in References.
       const sesId = "<0100018c-reply@email.amazonses.com>";
       const answer =
-        `From: Kim <kim@customer.example>\r\nTo: help@shop.example\r\nSubject: Re: Re: Where is my order?\r\n` +
+        "From: Kim <kim@customer.example>\r\nTo: help@shop.example\r\nSubject: Re: Re: Where is my order?\r\n" +
         `Message-ID: <order-3@customer.example>\r\nIn-Reply-To: ${sesId}\r\n` +
         `References: <order-1@customer.example> ${sesId}\r\nContent-Type: text/plain\r\n\r\nGreat, thanks!\r\n`;
       app.clock.advance(1000);

@@ -1,9 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createApp } from "#shared/app";
-import { DomainError, ContentionError } from "#shared/domain/errors";
+import { ContentionError, DomainError } from "#shared/domain/errors";
 import {
   clients,
+  created,
   dump,
   invariantViolations,
   lineViolations,
@@ -11,7 +12,6 @@ import {
   seedChannel,
   testApp,
   usersAndTeams,
-  created,
 } from "../support/harness";
 
 const USERS = ["u1", "u2", "u3", "u4"];

@@ -1,13 +1,13 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import {
+  created,
   invariantViolations,
   profile,
   seedChannel,
-  testApp,
-  TestClock,
-  usersAndTeams,
   type TestApp,
-  created,
+  TestClock,
+  testApp,
+  usersAndTeams,
 } from "../support/harness";
 
 const chat = (app: TestApp, text = "Hello", channelId = "chat-1") =>

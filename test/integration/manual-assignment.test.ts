@@ -1,13 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "#shared/domain/errors";
 import type { User } from "#shared/domain/types";
-import { invariantViolations, profile, seedChannel, testApp, type TestApp, created } from "../support/harness";
+import { created, invariantViolations, profile, seedChannel, type TestApp, testApp } from "../support/harness";
 
 const manual = { autoAssign: false, target: { type: "users_and_teams" as const, userIds: [], teamIds: [] } };
 
 describe("routing.md §3: manual assignment and the conversation lifecycle", () => {
   let app: TestApp;
-  let alice: User, bob: User, carol: User, reader: User, outsider: User;
+  let alice: User;
+  let bob: User;
+  let carol: User;
+  let reader: User;
+  let outsider: User;
   const load = async (id: string) => (await app.store.getUser(id))!.openCount;
   const newConversation = async () =>
     (await app.inbound.receive({ channelId: "chat-1", accepts: ["chat"], text: "hi", contactKey: null }).then(created))

@@ -5,8 +5,8 @@ import type { SESEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { MIME_LIMITS } from "#shared/adapters/mime/parse";
 import { createS3Client, OVERSIZED_HEAD_BYTES, readRawEmail } from "#shared/adapters/s3/raw-email";
-import type { Metrics } from "#shared/domain/ports";
 import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
+import type { Metrics } from "#shared/domain/ports/metrics";
 import { TEST_BUCKET } from "../support/global-setup";
 import { profile, SequenceRandom, seedChannel, testApp, usersAndTeams } from "../support/harness";
 

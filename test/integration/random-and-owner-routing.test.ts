@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import {
+  created,
   invariantViolations,
   profile,
   recordingNotifier,
-  seedChannel,
   SequenceRandom,
-  testApp,
+  seedChannel,
   TestClock,
+  testApp,
   usersAndTeams,
-  created,
 } from "../support/harness";
 
 describe("routing.md §5.1: email and form pick at random among eligible users", () => {

@@ -4,13 +4,13 @@ import { queueEntryOf } from "#shared/domain/routing-queue";
 import type { Conversation } from "#shared/domain/types";
 import {
   clients,
+  created,
   dump,
   invariantViolations,
   profile,
   seedChannel,
   testApp,
   usersAndTeams,
-  created,
 } from "../support/harness";
 import { countCalls } from "../support/instrument";
 
@@ -170,7 +170,7 @@ describe("a queued chat the visitor writes in again (found by a code review)", (
     await seedChannel(app, { rule: usersAndTeams(["alice"]) });
     await strandInQueue(app, "q1", new Date(app.clock.now().getTime() - 1000));
     await app.conversations.customerMessage("q1", { text: "hello again?" });
-    await app.router.queue.drain((await app.store.getChannel("chat-1"))!);
+    await app.router.queue.routeQueued((await app.store.getChannel("chat-1"))!);
     expect((await app.store.getConversation("q1"))?.assigneeId).toBe("alice");
     expect(await app.store.queueEntries("chat-1", 10)).toEqual([]);
     expect(await invariantViolations(app)).toEqual([]);

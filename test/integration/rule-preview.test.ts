@@ -1,8 +1,8 @@
-import { describe, expect, it } from "vitest";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import type { RandomSource } from "#shared/domain/ports";
+import { describe, expect, it } from "vitest";
+import type { RandomSource } from "#shared/domain/ports/time";
+import { created, profile, seedChannel, type TestApp, TestClock, testApp, usersAndTeams } from "../support/harness";
 import { ADMIN, apiHarness } from "../support/http";
-import { created, profile, seedChannel, TestClock, testApp, type TestApp, usersAndTeams } from "../support/harness";
 
 /** A seeded random source (mulberry32), so shares over many draws are reproducible. */
 function seeded(seed: number): RandomSource {

@@ -2,17 +2,17 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "#shared/app";
 import type { RoutingRule } from "#shared/domain/types";
 import {
-  recordingNotifier,
   clients,
+  created,
   dump,
   invariantViolations,
   lineViolations,
   profile,
+  recordingNotifier,
   seedChannel,
+  type TestApp,
   testApp,
   usersAndTeams,
-  type TestApp,
-  created,
 } from "../support/harness";
 import { ADMIN, apiHarness } from "../support/http";
 

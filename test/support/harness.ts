@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { createDynamoClients, type DynamoClients } from "#shared/adapters/dynamo/client";
-import { ENTITY } from "#shared/adapters/dynamo/keys";
 import { itemToConversation, itemToUser } from "#shared/adapters/dynamo/items";
-import { createApp, ensureTable, type AppDeps } from "#shared/app";
-import type { Clock, OwnerNotifier, RandomSource } from "#shared/domain/ports";
-import type { Channel, ChannelType, Conversation, InboxAccess, RoutingRule, User } from "#shared/domain/types";
+import { ENTITY } from "#shared/adapters/dynamo/keys";
+import { type AppDeps, createApp, ensureTable } from "#shared/app";
+import type { OwnerNotifier } from "#shared/domain/ports/outbound-email";
+import type { Clock, RandomSource } from "#shared/domain/ports/time";
 import type { RouteResult } from "#shared/domain/router";
+import type { Channel, ChannelType, Conversation, InboxAccess, RoutingRule, User } from "#shared/domain/types";
 
 /** A clock the test moves by hand. */
 export class TestClock implements Clock {

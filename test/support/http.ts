@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { createApiHandler } from "#shared/http/api";
-import { testApp, type TestApp } from "./harness";
+import { type TestApp, testApp } from "./harness";
 import { checkResponse } from "./openapi-check";
 
 const template = JSON.parse(

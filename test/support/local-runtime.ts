@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -53,8 +53,8 @@ export async function startLocalRuntime(env: Record<string, string>): Promise<Lo
   };
 }
 
-export async function stopLocalRuntime(rt: LocalRuntime, signal: NodeJS.Signals): Promise<number | null> {
-  if (rt.child.exitCode !== null) return rt.child.exitCode;
+export function stopLocalRuntime(rt: LocalRuntime, signal: NodeJS.Signals): Promise<number | null> {
+  if (rt.child.exitCode !== null) return Promise.resolve(rt.child.exitCode);
   return new Promise((resolve) => {
     rt.child.once("exit", (code) => resolve(code));
     rt.child.kill(signal);

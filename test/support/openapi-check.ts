@@ -1,7 +1,7 @@
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { matchRoute } from "../../infra/local/gateway";
 import { openApiDocument } from "#shared/http/openapi";
+import { matchRoute } from "../../infra/local/gateway";
 
 /**
  * Checks an answer of the API against the served OpenAPI document: the response schema of the route's

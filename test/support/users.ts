@@ -1,4 +1,4 @@
-import type { UserProfile } from "#shared/domain/ports";
+import type { UserProfile } from "#shared/domain/ports/directory";
 import type { User } from "#shared/domain/types";
 
 /** A user's profile as an admin writes it: a paid seat, no team, no capacity; `over` changes the rest. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Decision } from "#shared/domain/decide";
 import { waves } from "#shared/domain/routing-queue";
+import type { Decision } from "#shared/domain/types";
 
 const d = (userId: string | null) => ({ decision: { userId } as Decision });
 const ids = (w: Array<Array<Array<{ decision: Decision }>>>) =>

@@ -4,7 +4,7 @@ import { parseEmail } from "#shared/adapters/mime/parse";
 
 const htmlEmail = (html: string) =>
   Buffer.from(
-    `From: Kim <kim@customer.example>\r\nTo: help@shop.example\r\nSubject: html\r\n` +
+    "From: Kim <kim@customer.example>\r\nTo: help@shop.example\r\nSubject: html\r\n" +
       `MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${html}\r\n`,
   );
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "#shared/domain/errors";
-import { validateRule, type RuleContext } from "#shared/domain/rules";
+import { type RuleContext, validateRule } from "#shared/domain/rules";
 import type { RoutingRule } from "#shared/domain/types";
 import { aUser } from "../support/users";
 

@@ -1,30 +1,21 @@
 import type {
-  AdminStore,
-  ConversationPage,
-  ConversationQuery,
-  UserPage,
-  UserProfile,
-  VisitorLinkInput,
-  VisitorLinkOutcome,
-  VisitorProfile,
-} from "../../domain/ports";
-import type {
+  ArrivalStore,
   ChannelState,
   CommitOutcome,
   CommitPlan,
-  DrainOutcome,
-  Entities,
-  EntityIds,
   NewConversation,
-  Transition,
-  TransitionOutcome,
-  WaitingOutcome,
-} from "../../domain/ports";
-import type { Decision } from "../../domain/decide";
+} from "../../domain/ports/arrival";
+import type { ContactStore, VisitorLinkInput, VisitorLinkOutcome, VisitorProfile } from "../../domain/ports/contacts";
+import type { DirectoryStore, Entities, EntityIds, UserPage, UserProfile } from "../../domain/ports/directory";
+import type { ConversationPage, ConversationQuery, ConversationReads } from "../../domain/ports/reads";
+import type { DrainOutcome, RoutingQueueStore } from "../../domain/ports/routing-queue";
+import type { Transition, TransitionOutcome, TransitionStore } from "../../domain/ports/transitions";
+import type { WaitingLineStore, WaitingOutcome } from "../../domain/ports/waiting-line";
 import type {
   Channel,
   Contact,
   ContactKey,
+  Decision,
   Inbox,
   Message,
   MessageDelivery,
@@ -34,99 +25,138 @@ import type {
   VersionedConversation,
   WaitEntry,
 } from "../../domain/types";
+import { DynamoArrivalStore } from "./arrival-store";
 import type { DynamoClients } from "./client";
+import { CommitItems } from "./commit-items";
 import { DynamoContactStore } from "./contact-store";
 import { DynamoConversationQueries } from "./conversation-queries";
 import { DynamoDirectoryStore } from "./directory-store";
-import { DynamoRoutingStore } from "./routing-store";
+import { DynamoEntityReads } from "./entity-reads";
+import { DynamoRoutingQueueStore } from "./routing-queue-store";
+import { DynamoTransitionStore } from "./transition-store";
+import { DynamoWaitingLineStore } from "./waiting-line-store";
 
 /**
- * Everything the services read and write, composed of parts with one job each: routing (targeted
- * reads and the atomic commits), directory writes (configuration and presence), contacts and visitors,
- * and conversation queries (views, threads, lookups).
+ * Everything the services read and write on the one routing table, composed of parts with one job
+ * each (one per port of shared/domain/ports/): targeted reads, arrivals, the routing queue, the waiting
+ * line, transitions, the directory, contacts and visitors, and conversation queries. Each service is
+ * handed this object typed as only the ports it uses.
  */
-export class DynamoAdminStore implements AdminStore {
-  readonly routing: DynamoRoutingStore;
+export class DynamoAdminStore
+  implements
+    ArrivalStore,
+    RoutingQueueStore,
+    WaitingLineStore,
+    TransitionStore,
+    DirectoryStore,
+    ContactStore,
+    ConversationReads
+{
+  readonly reads: DynamoEntityReads;
+  readonly arrival: DynamoArrivalStore;
+  readonly queue: DynamoRoutingQueueStore;
+  readonly line: DynamoWaitingLineStore;
+  readonly transitions: DynamoTransitionStore;
   readonly directory: DynamoDirectoryStore;
   readonly queries: DynamoConversationQueries;
   readonly contacts: DynamoContactStore;
 
   constructor(db: DynamoClients, tableName: string) {
-    this.routing = new DynamoRoutingStore(db, tableName);
-    this.directory = new DynamoDirectoryStore(db, tableName, this.routing);
-    this.queries = new DynamoConversationQueries(db, tableName, this.routing);
+    const commits = new CommitItems(tableName);
+    this.reads = new DynamoEntityReads(db, tableName);
+    this.arrival = new DynamoArrivalStore(db, tableName, commits);
+    this.queue = new DynamoRoutingQueueStore(db, tableName, this.reads, commits);
+    this.line = new DynamoWaitingLineStore(db, tableName, this.reads, commits);
+    this.transitions = new DynamoTransitionStore(db, tableName, commits);
+    this.directory = new DynamoDirectoryStore(db, tableName, this.reads);
+    this.queries = new DynamoConversationQueries(db, tableName, this.reads);
     this.contacts = new DynamoContactStore(db, tableName);
   }
 
-  // routing
+  // arrivals
   getChannel(channelId: string): Promise<Channel | null> {
-    return this.routing.getChannel(channelId);
+    return this.reads.getChannel(channelId);
   }
   readChannel(channelId: string, queueLimit: number): Promise<ChannelState | null> {
-    return this.routing.readChannel(channelId, queueLimit);
+    return this.arrival.readChannel(channelId, queueLimit);
   }
-  loadEntities(ids: EntityIds): Promise<Entities> {
-    return this.routing.loadEntities(ids);
+  findChannelByAddress(address: string): Promise<Channel | null> {
+    return this.queries.findChannelByAddress(address);
   }
-  teamMembers(teamId: string): Promise<string[]> {
-    return this.routing.teamMembers(teamId);
+  findByDedupeKey(channelId: string, key: string): Promise<string | null> {
+    return this.queries.findByDedupeKey(channelId, key);
   }
-  findContact(key: ContactKey): Promise<Contact | null> {
-    return this.routing.findContact(key);
+  findByDedupeKeys(channelId: string, dedupeKeys: string[]): Promise<Map<string, string>> {
+    return this.queries.findByDedupeKeys(channelId, dedupeKeys);
   }
   commitNewConversations(plans: CommitPlan[], now: Date): Promise<CommitOutcome> {
-    return this.routing.commitNewConversations(plans, now);
-  }
-  enqueueNewConversations(queued: Array<{ item: NewConversation; entry: QueueEntry }>): Promise<CommitOutcome> {
-    return this.routing.enqueueNewConversations(queued);
-  }
-  queueHead(channelId: string): Promise<QueueEntry | null> {
-    return this.routing.queueHead(channelId);
-  }
-  queueEntries(channelId: string, limit: number): Promise<QueueEntry[]> {
-    return this.routing.queueEntries(channelId, limit);
-  }
-  commitDrain(entries: Array<{ entry: QueueEntry; decision: Decision }>, now: Date): Promise<DrainOutcome> {
-    return this.routing.commitDrain(entries, now);
-  }
-  removeQueueEntry(entry: QueueEntry): Promise<void> {
-    return this.routing.removeQueueEntry(entry);
-  }
-  getConversation(id: string): Promise<VersionedConversation | null> {
-    return this.routing.getConversation(id);
-  }
-  commitTransition(t: Transition, now: Date): Promise<TransitionOutcome> {
-    return this.routing.commitTransition(t, now);
-  }
-  waitingEntries(channelId: string, limit: number, after?: WaitEntry): Promise<WaitEntry[]> {
-    return this.routing.waitingEntries(channelId, limit, after);
-  }
-  removeWaitEntry(entry: WaitEntry): Promise<void> {
-    return this.routing.removeWaitEntry(entry);
-  }
-  addNote(note: Message): Promise<void> {
-    return this.routing.addNote(note);
-  }
-  countWaiting(channelId: string, until?: { since: string; conversationId: string }): Promise<number> {
-    return this.routing.countWaiting(channelId, until);
-  }
-  waitedSince(channelId: string, since: string): Promise<number[]> {
-    return this.routing.waitedSince(channelId, since);
-  }
-  channelsFor(userId: string, teamId: string | null): Promise<string[]> {
-    return this.routing.channelsFor(userId, teamId);
-  }
-  addChannelRef(userId: string, channelId: string): Promise<void> {
-    return this.routing.addChannelRef(userId, channelId);
-  }
-  commitWaitingAssignments(plans: Array<{ entry: WaitEntry; decision: Decision }>, now: Date): Promise<WaitingOutcome> {
-    return this.routing.commitWaitingAssignments(plans, now);
-  }
-  listChannelIds(cursor?: string): Promise<{ ids: string[]; nextCursor: string | null }> {
-    return this.routing.listChannelIds(cursor);
+    return this.arrival.commitNewConversations(plans, now);
   }
 
-  // directory writes
+  // the routing queue
+  enqueueNewConversations(queued: Array<{ item: NewConversation; entry: QueueEntry }>): Promise<CommitOutcome> {
+    return this.queue.enqueueNewConversations(queued);
+  }
+  queueHead(channelId: string): Promise<QueueEntry | null> {
+    return this.queue.queueHead(channelId);
+  }
+  queueEntries(channelId: string, limit: number): Promise<QueueEntry[]> {
+    return this.queue.queueEntries(channelId, limit);
+  }
+  commitDrain(entries: Array<{ entry: QueueEntry; decision: Decision }>, now: Date): Promise<DrainOutcome> {
+    return this.queue.commitDrain(entries, now);
+  }
+  removeQueueEntry(entry: QueueEntry): Promise<void> {
+    return this.queue.removeQueueEntry(entry);
+  }
+
+  // the waiting line
+  waitingEntries(channelId: string, limit: number, after?: WaitEntry): Promise<WaitEntry[]> {
+    return this.line.waitingEntries(channelId, limit, after);
+  }
+  removeWaitEntry(entry: WaitEntry): Promise<void> {
+    return this.line.removeWaitEntry(entry);
+  }
+  countWaiting(channelId: string, until?: { since: string; conversationId: string }): Promise<number> {
+    return this.line.countWaiting(channelId, until);
+  }
+  waitedSince(channelId: string, since: string): Promise<number[]> {
+    return this.line.waitedSince(channelId, since);
+  }
+  channelsFor(userId: string, teamId: string | null): Promise<string[]> {
+    return this.line.channelsFor(userId, teamId);
+  }
+  addChannelRef(userId: string, channelId: string): Promise<void> {
+    return this.line.addChannelRef(userId, channelId);
+  }
+  commitWaitingAssignments(plans: Array<{ entry: WaitEntry; decision: Decision }>, now: Date): Promise<WaitingOutcome> {
+    return this.line.commitWaitingAssignments(plans, now);
+  }
+  listChannelIds(cursor?: string): Promise<{ ids: string[]; nextCursor: string | null }> {
+    return this.line.listChannelIds(cursor);
+  }
+
+  // transitions
+  getConversation(id: string): Promise<VersionedConversation | null> {
+    return this.reads.getConversation(id);
+  }
+  commitTransition(t: Transition, now: Date): Promise<TransitionOutcome> {
+    return this.transitions.commitTransition(t, now);
+  }
+  addNote(note: Message): Promise<void> {
+    return this.transitions.addNote(note);
+  }
+  setMessageDelivery(message: Message, delivery: MessageDelivery): Promise<void> {
+    return this.queries.setMessageDelivery(message, delivery);
+  }
+
+  // the directory
+  loadEntities(ids: EntityIds): Promise<Entities> {
+    return this.reads.loadEntities(ids);
+  }
+  teamMembers(teamId: string): Promise<string[]> {
+    return this.reads.teamMembers(teamId);
+  }
   putUser(profile: UserProfile): Promise<User> {
     return this.directory.putUser(profile);
   }
@@ -139,6 +169,13 @@ export class DynamoAdminStore implements AdminStore {
   listUsers(q: { limit: number; cursor?: string | undefined }): Promise<UserPage> {
     return this.directory.listUsers(q);
   }
+  /**
+   * The inbox an agent view checks access against: one item, partition INBOX#<id>, read eventually
+   * consistent (half a read unit): every agent's polling reads it, and access lists change rarely.
+   */
+  getInbox(id: string): Promise<Inbox | null> {
+    return this.queries.getInbox(id);
+  }
   putTeam(team: Team): Promise<void> {
     return this.directory.putTeam(team);
   }
@@ -150,11 +187,14 @@ export class DynamoAdminStore implements AdminStore {
   }
 
   // contacts and visitors
+  findContact(key: ContactKey): Promise<Contact | null> {
+    return this.reads.findContact(key);
+  }
   getContact(id: string): Promise<Contact | null> {
     return this.contacts.getContact(id);
   }
   getContacts(ids: readonly string[]): Promise<Map<string, Contact>> {
-    return this.routing.getContacts(ids);
+    return this.reads.getContacts(ids);
   }
   putContact(contact: Contact): Promise<void> {
     return this.contacts.putContact(contact);
@@ -179,27 +219,7 @@ export class DynamoAdminStore implements AdminStore {
   lastMessages(conversationId: string, count: number): Promise<Message[]> {
     return this.queries.lastMessages(conversationId, count);
   }
-  findChannelByAddress(address: string): Promise<Channel | null> {
-    return this.queries.findChannelByAddress(address);
-  }
-  findByDedupeKey(channelId: string, key: string): Promise<string | null> {
-    return this.queries.findByDedupeKey(channelId, key);
-  }
-  findByDedupeKeys(channelId: string, dedupeKeys: string[]): Promise<Map<string, string>> {
-    return this.queries.findByDedupeKeys(channelId, dedupeKeys);
-  }
   hasMessageFrom(conversationId: string, email: string): Promise<boolean> {
     return this.queries.hasMessageFrom(conversationId, email);
-  }
-  setMessageDelivery(message: Message, delivery: MessageDelivery): Promise<void> {
-    return this.queries.setMessageDelivery(message, delivery);
-  }
-
-  /**
-   * The inbox an agent view checks access against: one item, partition INBOX#<id>, read eventually
-   * consistent (half a read unit): every agent's polling reads it, and access lists change rarely.
-   */
-  getInbox(id: string): Promise<Inbox | null> {
-    return this.queries.getInbox(id);
   }
 }

@@ -2,16 +2,16 @@ import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { Conversation } from "../../domain/types";
 import { withoutVersion } from "../../domain/types";
 import type { DynamoClients } from "./client";
+import type { DynamoEntityReads } from "./entity-reads";
 import { type Item, itemToConversation } from "./items";
 import { keys, viewKeys } from "./keys";
-import type { DynamoRoutingStore } from "./routing-store";
 
 /** A channel's conversations by creation time, for the rule preview (docs/routing.md §8). */
 export class DynamoChannelHistory {
   constructor(
     private readonly db: DynamoClients,
     private readonly tableName: string,
-    private readonly routing: DynamoRoutingStore,
+    private readonly reads: DynamoEntityReads,
   ) {}
 
   /**
@@ -39,7 +39,7 @@ export class DynamoChannelHistory {
       );
       const page = (out.Items ?? []).map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
       found.push(...page);
-      fetches.push(this.routing.getMany(page));
+      fetches.push(this.reads.getMany(page));
       start = out.LastEvaluatedKey;
     } while (start && found.length < limit);
     const items = (await Promise.all(fetches)).flat();

@@ -1,9 +1,9 @@
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, ContentionError } from "../../domain/errors";
-import type { VisitorLinkInput, VisitorLinkOutcome, VisitorProfile } from "../../domain/ports";
+import type { VisitorLinkInput, VisitorLinkOutcome, VisitorProfile } from "../../domain/ports/contacts";
 import type { Contact } from "../../domain/types";
 import type { DynamoClients } from "./client";
-import { contactRevisionIs, isNew, lookupNames, underContactQuota, type Condition } from "./conditions";
+import { type Condition, contactRevisionIs, isNew, lookupNames, underContactQuota } from "./conditions";
 import { contactToItem, itemToContact } from "./items";
 import { ENTITY, keys } from "./keys";
 import { runTransaction, type TransactItem, Tx } from "./transaction";

@@ -1,20 +1,20 @@
 import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { ConversationPage, ConversationQuery } from "../../domain/ports";
+import type { ConversationPage, ConversationQuery } from "../../domain/ports/reads";
 import type { Channel, Inbox, Message, MessageDelivery } from "../../domain/types";
-import { exists } from "./conditions";
+import { withoutVersion } from "../../domain/types";
 import type { DynamoClients } from "./client";
+import { exists } from "./conditions";
 import { decodeCursor, encodeCursor } from "./cursor";
+import type { DynamoEntityReads } from "./entity-reads";
 import { itemToConversation, itemToInbox, itemToMessage } from "./items";
 import { keys, viewPartition } from "./keys";
-import type { DynamoRoutingStore } from "./routing-store";
-import { withoutVersion } from "../../domain/types";
 
 /** Read models: inbox views, threads, and the lookups inbound email needs. */
 export class DynamoConversationQueries {
   constructor(
     private readonly db: DynamoClients,
     private readonly tableName: string,
-    private readonly routing: DynamoRoutingStore,
+    private readonly reads: DynamoEntityReads,
   ) {}
 
   /** Views of an inbox (docs/api.md): one page of gsi1 (All) or gsi2 (Unassigned, Mine); oldest first. */
@@ -44,7 +44,7 @@ export class DynamoConversationQueries {
 
   /** The messages of one conversation: partition CONV#<id>. */
   async listMessages(conversationId: string): Promise<Message[]> {
-    return (await this.routing.queryAll(keys.conversation(conversationId).pk, keys.messagePrefix)).map(itemToMessage);
+    return (await this.reads.queryAll(keys.conversation(conversationId).pk, keys.messagePrefix)).map(itemToMessage);
   }
 
   /** The newest `count` messages, oldest first: one Query of the conversation's partition, newest first. */
@@ -67,7 +67,7 @@ export class DynamoConversationQueries {
       new GetCommand({ TableName: this.tableName, Key: keys.channelAddress(address) }),
     );
     const channelId = out.Item?.channelId;
-    return typeof channelId === "string" ? this.routing.getChannel(channelId) : null;
+    return typeof channelId === "string" ? this.reads.getChannel(channelId) : null;
   }
 
   /** The conversation a dedupe key points at (email threading by Message-ID, duplicate deliveries). */

@@ -1,13 +1,13 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, ContentionError, NotFoundError } from "../../domain/errors";
-import type { UserPage, UserProfile } from "../../domain/ports";
+import type { UserPage, UserProfile } from "../../domain/ports/directory";
 import type { Channel, Inbox, Team, User } from "../../domain/types";
 import type { DynamoClients } from "./client";
 import { activityOlderThan, all, capacityNotBelowLoad, primaryTeamIs } from "./conditions";
 import { decodeCursor, encodeCursor } from "./cursor";
+import type { DynamoEntityReads } from "./entity-reads";
 import { channelToItem, inboxToItem, itemToUser, teamToItem } from "./items";
 import { ENTITY, keys, viewKeys } from "./keys";
-import type { DynamoRoutingStore } from "./routing-store";
 import { runTransaction, type TransactItem, Tx } from "./transaction";
 
 /**
@@ -28,7 +28,7 @@ export class DynamoDirectoryStore {
   constructor(
     private readonly db: DynamoClients,
     private readonly tableName: string,
-    private readonly routing: DynamoRoutingStore,
+    private readonly reads: DynamoEntityReads,
   ) {}
 
   /**
@@ -229,7 +229,7 @@ export class DynamoDirectoryStore {
       }),
     );
     const ids = (out.Items ?? []).map((i) => String(i[USERS_INDEX.sk]));
-    const { users } = await this.routing.loadEntities({ userIds: ids });
+    const { users } = await this.reads.loadEntities({ userIds: ids });
     return {
       items: ids.map((id) => users.get(id)).filter((u): u is User => u !== undefined),
       nextCursor: encodeCursor(out.LastEvaluatedKey),
@@ -249,7 +249,7 @@ export class DynamoDirectoryStore {
    * by recipient); an address already used by another channel is a conflict.
    */
   async putChannel(channel: Channel): Promise<void> {
-    const previous = await this.routing.getChannel(channel.id);
+    const previous = await this.reads.getChannel(channel.id);
     const items: TransactItem[] = [{ Put: { TableName: this.tableName, Item: channelToItem(channel) } }];
     if (channel.address) {
       items.push({

@@ -2,15 +2,15 @@ import type {
   Channel,
   Contact,
   Conversation,
+  DecisionRecord,
   Inbox,
   Message,
-  DecisionRecord,
   Team,
   User,
   VersionedConversation,
   WaitEntry,
 } from "../../domain/types";
-import { ENTITY, changeFeedKeys, channelHistoryKeys, conversationIndexKeys, keys, viewKeys } from "./keys";
+import { changeFeedKeys, channelHistoryKeys, conversationIndexKeys, ENTITY, keys, viewKeys } from "./keys";
 
 /** Item <-> domain mapping. Attributes with `null` meaning are stored absent, so conditions can test them. */
 export type Item = Record<string, unknown>;

@@ -1,18 +1,18 @@
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import type { ChangeBatch, ConversationView, Page, PageRequest, WebReadStore } from "../../domain/ports";
+import type { ChangeBatch, ConversationView, Page, PageRequest, WebReadStore } from "../../domain/ports/reads";
 import type { Channel, ConversationStatus, Inbox, Team, User } from "../../domain/types";
 import type { DynamoClients } from "./client";
 import { decodeCursor, encodeCursor } from "./cursor";
+import type { DynamoEntityReads } from "./entity-reads";
 import { itemToConversation, itemToInbox } from "./items";
 import { keys, viewKeys, viewPartition } from "./keys";
-import type { DynamoRoutingStore } from "./routing-store";
 
 /** The web inbox's reads. Each method says which partition it touches and how many items it reads. */
 export class DynamoWebStore implements WebReadStore {
   constructor(
     private readonly db: DynamoClients,
     private readonly tableName: string,
-    private readonly routing: DynamoRoutingStore,
+    private readonly reads: DynamoEntityReads,
   ) {}
 
   /** GetItem on the inbox's key: one item. */
@@ -24,34 +24,34 @@ export class DynamoWebStore implements WebReadStore {
   /** One page of gsi3's `INBOXES` keys, then one BatchGetItem of those inboxes: at most `limit` items. */
   async listInboxes(page: PageRequest): Promise<Page<Inbox>> {
     const { ids, nextCursor } = await this.idPage(viewKeys.inboxes, keys.inbox(""), page);
-    const { inboxes } = await this.routing.loadEntities({ inboxIds: ids });
+    const { inboxes } = await this.reads.loadEntities({ inboxIds: ids });
     return { items: ids.flatMap((id) => inboxes.get(id) ?? []), nextCursor };
   }
 
   /** One page of gsi3's `TEAMS` keys, then one BatchGetItem of those teams: at most `limit` items. */
   async listTeams(page: PageRequest): Promise<Page<Team>> {
     const { ids, nextCursor } = await this.idPage(viewKeys.teams, keys.team(""), page);
-    const { teams } = await this.routing.loadEntities({ teamIds: ids });
+    const { teams } = await this.reads.loadEntities({ teamIds: ids });
     return { items: ids.flatMap((id) => teams.get(id) ?? []), nextCursor };
   }
 
   /** One page of gsi3's `USERS` keys, then one BatchGetItem of those users: at most `limit` items. */
   async listUsers(page: PageRequest): Promise<Page<User>> {
     const { ids, nextCursor } = await this.idPage(viewKeys.users, keys.user(""), page);
-    const { users } = await this.routing.loadEntities({ userIds: ids });
+    const { users } = await this.reads.loadEntities({ userIds: ids });
     return { items: ids.flatMap((id) => users.get(id) ?? []), nextCursor };
   }
 
   async listAccessUsers(inbox: Inbox, page: PageRequest): Promise<Page<User>> {
     if (inbox.access.type !== "restricted") return this.listUsers(page);
-    const members = await Promise.all(inbox.access.teamIds.map((t) => this.routing.teamMembers(t)));
+    const members = await Promise.all(inbox.access.teamIds.map((t) => this.reads.teamMembers(t)));
     const all = [...new Set([...inbox.access.userIds, ...members.flat()])].sort();
     // The users listing's own cursor (the gsi3 key of the last user answered), so a page of either kind
     // continues the same way.
     const after = decodeCursor(page.cursor, { index: "gsi3", partition: viewKeys.users, item: keys.user("") })?.gsi3sk;
     const rest = after === undefined ? all : all.filter((id) => id > after);
     const ids = rest.slice(0, page.limit);
-    const { users } = await this.routing.loadEntities({ userIds: ids });
+    const { users } = await this.reads.loadEntities({ userIds: ids });
     const last = ids.at(-1);
     const more = last !== undefined && rest.length > ids.length;
     return {
@@ -63,7 +63,7 @@ export class DynamoWebStore implements WebReadStore {
   /** One page of gsi3's `CHANNELS` keys, then one BatchGetItem of those channels: at most `limit` items. */
   async listChannels(page: PageRequest): Promise<Page<Channel>> {
     const { ids, nextCursor } = await this.idPage(viewKeys.channels, keys.channel(""), page);
-    return { items: await this.routing.getChannels(ids), nextCursor };
+    return { items: await this.reads.getChannels(ids), nextCursor };
   }
 
   /**

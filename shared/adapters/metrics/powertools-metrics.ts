@@ -1,5 +1,5 @@
 import { MetricUnit, Metrics as PowertoolsMetrics } from "@aws-lambda-powertools/metrics";
-import type { Metrics } from "../../domain/ports";
+import type { Metrics } from "../../domain/ports/metrics";
 import { METRICS_NAMESPACE } from "./names";
 
 /**

@@ -1,5 +1,5 @@
-import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Readable } from "node:stream";
+import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 
 /** One factory for S3 clients; `endpoint` points it at s3rver locally and in tests. */
 export function createS3Client(opts: { region: string; endpoint?: string | undefined }): S3Client {

@@ -1,11 +1,11 @@
-import type { SESEvent } from "aws-lambda";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { METRIC } from "../metrics/names";
-import { parseEmail, MIME_LIMITS, type ParsedEmail } from "../mime/parse";
-import { readRawEmail, type PartSummary } from "../s3/raw-email";
+import type { SESEvent } from "aws-lambda";
 import type { EmailOutcome, EmailService } from "../../domain/email";
 import { DomainError } from "../../domain/errors";
-import { type Metrics, noMetrics } from "../../domain/ports";
+import { type Metrics, noMetrics } from "../../domain/ports/metrics";
+import { METRIC } from "../metrics/names";
+import { MIME_LIMITS, type ParsedEmail, parseEmail } from "../mime/parse";
+import { type PartSummary, readRawEmail } from "../s3/raw-email";
 
 export interface EmailIngestConfig {
   bucket: string;

@@ -1,5 +1,6 @@
-import { SendEmailCommand, SESv2Client } from "@aws-sdk/client-sesv2";
-import { type Metrics, noMetrics, type CustomerEmailSender, type OwnerNotifier } from "../../domain/ports";
+import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
+import { type Metrics, noMetrics } from "../../domain/ports/metrics";
+import type { CustomerEmailSender, OwnerNotifier } from "../../domain/ports/outbound-email";
 import { METRIC } from "../metrics/names";
 
 /** Where a failed send is reported: one structured log line and one count of `EmailSendFailed`. */

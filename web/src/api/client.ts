@@ -6,16 +6,16 @@ import type * as z from "zod";
 import type { assigneeBody, channelBody, inboxBody, rule, teamBody, userBody } from "#shared/http/schemas";
 import type {
   Assignee,
-  ChannelOut,
   Changes,
+  ChannelOut,
   ConversationDetail,
   ConversationOut,
   Counts,
   CreatedChannel,
   InboxOut,
   Me,
-  RulePreviewOut,
   Page,
+  RulePreviewOut,
   TeamOut,
   UserOut,
 } from "#shared/http/web-schemas";

@@ -1,10 +1,10 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { createClient, type Client } from "../api/client";
 import type { InboxOut, Me } from "#shared/http/web-schemas";
+import { type Client, createClient } from "../api/client";
 import { finishHostedSignIn, hostedSignOutUrl, tokenStore, type WebConfig } from "./auth";
 import { InboxScreen } from "./inbox";
 import { useHeartbeat } from "./live";
-import { parseRoute, routeHref, useRoute, type Route } from "./route";
+import { parseRoute, type Route, routeHref, useRoute } from "./route";
 import { Settings } from "./settings";
 import { SignIn } from "./sign-in";
 import { ErrorNote, Loading } from "./ui";

@@ -1,8 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
-import type { Client } from "../api/client";
 import type { ConversationDetail, ConversationOut, DecisionRecordOut, Me, MessageOut } from "#shared/http/web-schemas";
-import type { Directory } from "./inbox";
-import { titleOf } from "./inbox";
+import type { Client } from "../api/client";
+import { type Directory, titleOf } from "./directory";
 import { age, ago, ErrorNote, errorText, Loading } from "./ui";
 
 interface Props {

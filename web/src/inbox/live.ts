@@ -1,6 +1,6 @@
 import { useEffect, useRef } from "preact/hooks";
-import type { Client } from "../api/client";
 import type { ConversationOut } from "#shared/http/web-schemas";
+import type { Client } from "../api/client";
 
 /** How often the open inbox asks for changes: well inside the 5 s in which changes must show. */
 export const POLL_MS = 2_000;

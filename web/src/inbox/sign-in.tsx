@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { localSignIn, localUsers, startHostedSignIn, type LocalUser, type WebConfig } from "./auth";
+import { type LocalUser, localSignIn, localUsers, startHostedSignIn, type WebConfig } from "./auth";
 import { ErrorNote, Loading } from "./ui";
 
 export function SignIn({

@@ -1,0 +1,20 @@
+import type { Conversation, User } from "../types";
+
+/** Emails an offline owner (docs/routing.md §5.2). */
+export interface OwnerNotifier {
+  notifyOfflineOwner(input: { owner: User; conversation: Conversation; customerMessage: string }): Promise<void>;
+}
+
+/** Sends an agent's reply to the customer of an email or form conversation (docs/api.md "Outbound email"). */
+export interface CustomerEmailSender {
+  sendReply(input: {
+    /** For the adapter's failure log line. */
+    conversationId: string;
+    from: string;
+    to: string;
+    subject: string;
+    text: string;
+    /** The customer's last Message-ID, for In-Reply-To and References: their answer threads back by it. */
+    inReplyTo: string | null;
+  }): Promise<void>;
+}
