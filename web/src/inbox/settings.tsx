@@ -19,7 +19,7 @@ const TAB_NAMES: Record<SettingsTab, string> = {
   inboxes: "Inboxes",
   channels: "Channels",
 };
-const paid = (u: UserOut) => u.seat === "sales" || u.seat === "service";
+const paid = (u: UserOut) => hasPaidSeat(u);
 
 /** Field errors by field name (the API's `details`), and whatever names no field. */
 function splitErrors(err: unknown, prefix = "body."): { fields: Record<string, string>; rest: string | null } {
