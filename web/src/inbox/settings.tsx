@@ -1,10 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, type ChannelBody, type Client, type ErrorDetail, type RuleBody } from "../api/client";
-import type { ChannelOut, CreatedChannel, InboxOut, TeamOut, UserOut } from "#shared/http/web-schemas";
 import { hasPaidSeat, isAssignable, isRoutableTeam } from "#shared/domain/access";
+import type { ChannelOut, CreatedChannel, InboxOut, TeamOut, UserOut } from "#shared/http/web-schemas";
+import { ApiError, type ChannelBody, type Client, type ErrorDetail, type RuleBody } from "../api/client";
 import type { SettingsTab } from "./route";
 import { RulePreviewPanel } from "./rule-preview";
-import { CopyButton, Empty, ErrorNote, Field, Loading, errorText } from "./ui";
+import { CopyButton, Empty, ErrorNote, errorText, Field, Loading } from "./ui";
 
 interface Data {
   users: UserOut[];
