@@ -20,7 +20,7 @@ export function acknowledgeNagFindings(stack: Stack): void {
     "FormSigningKey",
     "AwsSolutions-SMG4",
     "Form channels' webhook secrets derive from this key: rotating it breaks every integrated form at once, " +
-      "so rotation is a deliberate, announced operation (documented in the README), not a schedule.",
+      "so rotation is a deliberate, announced operation (documented in docs/deploy.md), not a schedule.",
   );
 
   for (const fn of ["ApiFunction", "EmailFunction", "SweeperFunction"]) {

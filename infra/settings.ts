@@ -91,7 +91,7 @@ export type SettingName = keyof typeof SETTINGS;
 export type SettingLookup = (name: SettingName) => string | undefined;
 
 /**
- * Documentation placeholders (RFC 2606 / 6761, and the README's own `yourcompany.com`) that must never
+ * Documentation placeholders (RFC 2606 / 6761, and the docs' own `yourcompany.com`) that must never
  * reach a deployment: a pasted command that still names them fails before anything is created.
  */
 const PLACEHOLDER = /(^|\.)(example\.(com|org|net)|yourcompany\.com|example|invalid|test)$/i;

@@ -27,7 +27,7 @@ export function describeCliFailure(err: unknown): { text: string; exitCode: numb
   return { text: e?.stack ?? String(err), exitCode: 1 };
 }
 
-/** The deployed stack's outputs (README, Deploy: "Stack outputs"), from the file `npm run deploy` wrote. */
+/** The deployed stack's outputs (docs/deploy.md, the outputs table), from the file `npm run deploy` wrote. */
 export function readStackOutputs(file: string, stackName: string | undefined): Record<string, string> {
   if (!existsSync(file)) {
     throw new CliError(

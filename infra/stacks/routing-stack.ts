@@ -167,7 +167,7 @@ export class RoutingStack extends Stack {
       dashboardName: `${this.stackName}-routing`,
     });
 
-    // Outputs at the stack's top level keep their names exactly (README's Deploy section lists them).
+    // Outputs at the stack's top level keep their names exactly (docs/deploy.md lists them).
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output("ApiUrl", http.api.apiEndpoint, "Base URL of the HTTP API (the widget's and the web inbox's apiUrl)");
     output("UserPoolId", auth.userPool.userPoolId, "Cognito user pool of agents and admins (npm run admin reads it)");

@@ -38,7 +38,7 @@ export const COUNT_CAP = 100;
 export const CHANGE_OVERLAP_MS = 5_000;
 /**
  * Rows one poll answers; more means "truncated" and the client reloads its view. With 2 s polls and the
- * overlap, an inbox's feed follows up to ~28 conversation changes a second (README, Capacity model).
+ * overlap, an inbox's feed follows up to ~28 conversation changes a second (docs/performance.md, Capacity model).
  */
 const CHANGE_LIMIT = 200;
 

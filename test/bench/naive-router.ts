@@ -6,7 +6,7 @@ import type { RouterStore } from "#shared/domain/router";
 import type { Conversation } from "#shared/domain/types";
 
 /**
- * The baseline (README "Bursts"): read loads, pick, one conditional write, and on failure start
+ * The baseline (docs/design.md, "Bursts"): read loads, pick, one conditional write, and on failure start
  * over at once. Same store, same pool reads and same commit as ours, so only the contention strategy
  * differs.
  */

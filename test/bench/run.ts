@@ -188,7 +188,7 @@ const PLANS: Plan[] = [
 
 async function main() {
   const [only, ...args] = process.argv.slice(2);
-  // `--ours` skips the naive rows (a quick look while working; the README's figures come from both).
+  // `--ours` skips the naive rows (a quick look while working; docs/performance.md's figures come from both).
   const routers = args.includes("--ours") ? (["ours"] as const) : (["ours", "naive"] as const);
   const names = args.filter((a) => !a.startsWith("--"));
   if (only !== "routing" && only !== "preview") {

@@ -1,6 +1,6 @@
 /**
  * The web inbox and the chat widget in a real Chromium, against `npm start`'s program: the four flows
- * an agent and a visitor go through (README "Web inbox and widget"), each ending on a screenshot
+ * an agent and a visitor go through (docs/web.md, "Browser tests"), each ending on a screenshot
  * (test-artifacts/browser/, git-ignored).
  */
 import { createHmac } from "node:crypto";

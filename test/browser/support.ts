@@ -17,7 +17,7 @@ export function browserAvailable(executable = CHROMIUM, env: NodeJS.ProcessEnv =
   if (existsSync(executable)) return true;
   const how =
     `no Chromium at ${executable}: apt-get install chromium ` +
-    `(or set CHROMIUM_PATH); see README "Web inbox and widget"`;
+    `(or set CHROMIUM_PATH); see docs/web.md, "Browser tests"`;
   if (env.CI === "true") throw new Error(how);
   console.warn(`browser tests skipped: ${how}`);
   return false;

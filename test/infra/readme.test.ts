@@ -11,17 +11,27 @@ import { SETTINGS } from "../../infra/settings";
 
 const root = path.resolve(new URL("../..", import.meta.url).pathname);
 const readme = readFileSync(path.join(root, "README.md"), "utf8");
+// The README's Deploy section is the short version; docs/deploy.md has every setting, output and step.
+const deploy = readFileSync(path.join(root, "docs/deploy.md"), "utf8");
+const shellBlocks = (text: string) => [...text.matchAll(/^```(sh|bash|shell)\n([\s\S]*?)^```$/gm)].map((m) => m[2]!);
 
-/** The README's `## <title>` section, up to the next `## `. */
-function section(title: string): string {
-  const start = readme.indexOf(`\n## ${title}`);
-  if (start === -1) throw new Error(`README has no section ${title}`);
-  const end = readme.indexOf("\n## ", start + 4);
-  return readme.slice(start, end === -1 ? undefined : end);
-}
+describe("README and docs/deploy.md: what a team pastes", () => {
+  const blocks = [...shellBlocks(readme), ...shellBlocks(deploy)];
 
-describe("README: what a team pastes", () => {
-  const blocks = [...readme.matchAll(/^```(sh|bash|shell)\n([\s\S]*?)^```$/gm)].map((m) => m[2]!);
+  it("the README's front door is at most 400 lines and links every document it moved out", () => {
+    expect(readme.split("\n").length).toBeLessThanOrEqual(400);
+    for (const doc of ["routing", "api", "design", "performance", "security", "web", "deploy"])
+      expect(readme).toContain(`(docs/${doc}.md)`);
+  });
+
+  it("the README's short deploy is the long one's commands", () => {
+    const short = shellBlocks(readme.slice(readme.indexOf("\n## Deploy (AWS CDK)")));
+    const steps = short
+      .join("\n")
+      .split("\n")
+      .filter((l) => l && !l.startsWith("export "));
+    for (const step of steps) expect([step, deploy.includes(step)]).toEqual([step, true]);
+  });
 
   it("has shell blocks, the settings and the deploy command among them", () => {
     expect(blocks.length).toBeGreaterThan(5);
@@ -48,23 +58,23 @@ describe("README: what a team pastes", () => {
     const vars = [...settings.matchAll(/^export (\w+)=/gm)].map((m) => m[1]!);
     const known: string[] = [...Object.values(SETTINGS).map((s) => s.env), "AWS_REGION"];
     expect(vars.filter((v) => !known.includes(v))).toEqual([]);
-    const table = [...section("Deploy (AWS CDK)").matchAll(/^\| `(\w+)` \| `(\w+)` \|/gm)].map((m) => [m[1], m[2]]);
+    const table = [...deploy.matchAll(/^\| `(\w+)` \| `(\w+)` \|/gm)].map((m) => [m[1], m[2]]);
     for (const [context, env] of table)
       expect(Object.values(SETTINGS).some((s) => s.context === context && s.env === env)).toBe(true);
   });
 });
 
-describe("README: the receipt rule set", () => {
+describe("docs/deploy.md: the receipt rule set", () => {
   it("the setting a refused activation names is a setting the app reads, and the one the README gives", () => {
     const failure = anotherSetActive("company-inbound", "ours");
     const setting = /-c (\w+)=company-inbound /.exec(failure)?.[1];
     expect(setting).toBe(SETTINGS.receiptRuleSet.context);
     expect(failure).toContain(`${SETTINGS.receiptRuleSet.env}=company-inbound`);
-    expect(section("Deploy (AWS CDK)")).toContain(`-c ${setting}=<its name>`);
+    expect(deploy).toContain(`-c ${setting}=<its name>`);
   });
 });
 
-describe("README: true to the template", () => {
+describe("docs/deploy.md: true to the template", () => {
   let template: Template;
   beforeAll(() => {
     const { stack } = buildApp(
@@ -84,14 +94,13 @@ describe("README: true to the template", () => {
 
   it("the stack outputs it lists are exactly the stack's outputs", () => {
     const outputs = Object.keys(template.toJSON().Outputs as object).sort();
-    const deploy = section("Deploy (AWS CDK)");
     const table = deploy.slice(deploy.indexOf("| output | what it is |"));
     const listed = [...table.slice(0, table.indexOf("\n\n")).matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]).sort();
     expect(listed).toEqual(outputs);
   });
 
   it("Tear down deletes by hand exactly what the stack retains; every other bucket the stack empties", () => {
-    const teardown = section("Deploy (AWS CDK)").slice(section("Deploy (AWS CDK)").indexOf("### Tear down"));
+    const teardown = deploy.slice(deploy.indexOf("\n## Tear down"));
     const resources = template.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string }>;
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     const retained = Object.keys(resources).filter((id) => resources[id]!.DeletionPolicy === "Retain");

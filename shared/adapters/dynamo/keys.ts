@@ -1,5 +1,5 @@
 /**
- * Every key of the table comes from here. Layout (README "Data model"):
+ * Every key of the table comes from here. Layout (docs/design.md, "Data model"):
  *
  * | entity             | pk                            | sk                     |
  * |--------------------|-------------------------------|------------------------|
