@@ -23,13 +23,13 @@ export function ConversationRows({
             class="row"
             href={routeHref({ ...route, conversationId: c.id })}
             aria-current={c.id === route.conversationId ? "true" : undefined}
-            aria-label={`${titleOf(c)}: ${c.preview ?? ""}`}
           >
+            {/* The link's name is its visible text, title first (the channel chip is drawn before it by CSS). */}
             <span class="row-top">
-              <span class={`chip ${c.channelType}`} title={c.channelId}>
+              <span class="row-title">{titleOf(c)}</span>
+              <span class={`chip source ${c.channelType}`} title={c.channelId}>
                 {channelLabel(c, dir)}
               </span>
-              <span class="row-title">{titleOf(c)}</span>
               {c.waitingSince && (
                 <span class="chip waiting" title={`Waiting since ${c.waitingSince}`}>
                   In line

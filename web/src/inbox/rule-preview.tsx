@@ -35,7 +35,7 @@ export function RulePreviewPanel({
   const id = `preview-${channelId}`;
   return (
     <div class="preview">
-      <button type="button" onClick={run} disabled={busy} aria-controls={id}>
+      <button type="button" onClick={run} disabled={busy} aria-controls={result ? id : undefined}>
         {busy ? "Previewing…" : "Preview on the last 7 days"}
       </button>
       {error && (

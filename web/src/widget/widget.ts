@@ -110,14 +110,17 @@ function start(script: HTMLScriptElement): void {
     { class: "status", role: "status", "aria-live": "polite" },
     "Ask us anything. A person will answer.",
   );
-  const log = el("ol", { class: "log", role: "log", "aria-label": "Messages" });
+  // A log region around the list: role="log" on the <ol> itself would take its list semantics away.
+  const scroller = el("div", { class: "log", role: "log", "aria-label": "Messages" });
+  const log = el("ol", { class: "messages" });
+  scroller.append(log);
   const handoff = el("button", { type: "button", class: "handoff", hidden: "" }, "Talk to a person");
   const form = el("form", { class: "compose" });
   const input = el("textarea", { rows: "2", "aria-label": "Message", placeholder: "Write a message…" });
   const send = el("button", { type: "submit", class: "send" }, "Send");
   const error = el("p", { class: "error", role: "alert", hidden: "" });
   form.append(input, send);
-  panel.append(head, status, log, handoff, error, form);
+  panel.append(head, status, scroller, handoff, error, form);
   root.append(panel, launcher);
   document.body.append(host);
 
@@ -169,7 +172,7 @@ function start(script: HTMLScriptElement): void {
       li.append(el("span", { class: "text" }, m.text));
       log.append(li);
     }
-    log.scrollTop = log.scrollHeight;
+    scroller.scrollTop = scroller.scrollHeight;
   };
 
   const refresh = async () => {
