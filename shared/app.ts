@@ -8,6 +8,7 @@ import {
 import { DynamoAdminStore } from "./adapters/dynamo/admin-store";
 import { DynamoChannelHistory } from "./adapters/dynamo/channel-history";
 import { createDynamoClients, type DynamoClients } from "./adapters/dynamo/client";
+import { DynamoLapseStore } from "./adapters/dynamo/lapse-store";
 import { createTableInput } from "./adapters/dynamo/table";
 import { DynamoWebStore } from "./adapters/dynamo/web-store";
 import {
@@ -22,11 +23,13 @@ import { ConversationService } from "./domain/conversations";
 import { EmailService } from "./domain/email";
 import { FormService } from "./domain/forms";
 import { InboundService } from "./domain/inbound";
+import { type LapseTimer, noLapseTimer } from "./domain/ports/lapses";
 import { type Metrics, noMetrics } from "./domain/ports/metrics";
 import type { CustomerEmailSender, OwnerNotifier } from "./domain/ports/outbound-email";
 import type { Clock, RandomSource, Stopwatch } from "./domain/ports/time";
 import { PresenceService } from "./domain/presence";
 import { QueryService } from "./domain/queries";
+import { Reroute } from "./domain/reroute";
 import { Router, type RouterOptions } from "./domain/router";
 import { DEFAULT_QUEUE_TIMING } from "./domain/routing-queue";
 import { RulePreviewService } from "./domain/rule-preview";
@@ -62,6 +65,11 @@ export interface AppDeps {
   replyFrom?: string;
   /** Operational metrics (deployed: CloudWatch EMF). @default noMetrics */
   metrics?: Metrics;
+  /**
+   * Times re-route clocks (docs/routing.md §5.6): deployed an SQS delay queue, under `npm start` an
+   * in-process timer feeding the same handler. @default noLapseTimer (the sweeper catches every clock)
+   */
+  lapseTimer?: LapseTimer;
 }
 
 /** Wires the domain services to the DynamoDB store: the composition root of Lambdas, `npm start` and tests. */
@@ -75,17 +83,27 @@ export function createApp(deps: AppDeps) {
   // What both routing paths need: the router for new conversations, the waiting line for those that wait.
   const engine = { store, clock, random, stopwatch, metrics, ...(deps.notifier ? { notifier: deps.notifier } : {}) };
   const router = new Router({ ...engine, ...deps.router });
-  const waiting = new WaitingLine({ ...engine, ...deps.waiting });
+  const reroute = new Reroute({
+    store,
+    lapses: new DynamoLapseStore(deps.db, deps.tableName),
+    timer: deps.lapseTimer ?? noLapseTimer,
+    clock,
+    random,
+    metrics,
+    newId,
+  });
+  const waiting = new WaitingLine({ ...engine, ...deps.waiting, clocks: reroute });
   const conversations = new ConversationService({
     store,
     clock,
     random,
     newId,
     waiting,
+    clocks: reroute,
     ...(deps.emailSender ? { emailSender: deps.emailSender } : {}),
     ...(deps.replyFrom ? { replyFrom: deps.replyFrom } : {}),
   });
-  const inbound = new InboundService({ store, router, clock, newId });
+  const inbound = new InboundService({ store, router, clock, newId, clocks: reroute });
   const admin = new AdminService(store, newId, waiting);
   const visitors = new VisitorService({ store, inbound, conversations, admin });
   const forms = new FormService({ inbound });
@@ -116,6 +134,8 @@ export function createApp(deps: AppDeps) {
     admin,
     conversations,
     waiting,
+    /** Re-routes a chat its assignee did not answer (docs/routing.md §5.6): the lapse function's service. */
+    reroute,
     /** A user's availability toggle, and what it means for the waiting line (docs/routing.md §5.5). */
     setAvailability: (userId: string, availability: Availability) => presence.setAvailability(userId, availability),
     /** The sweeper's run: every line and every stale routing queue drained (docs/routing.md §5.5). */
@@ -123,6 +143,7 @@ export function createApp(deps: AppDeps) {
       waiting.sweep(
         (channel) => router.queue.routeQueued(channel),
         (deps.router?.queue ?? DEFAULT_QUEUE_TIMING).staleMs,
+        (channel) => reroute.catchUp(channel),
       ),
     inbound,
     email: new EmailService({ store, inbound, conversations }),

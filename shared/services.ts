@@ -1,6 +1,7 @@
 import type { AdminService } from "./domain/admin";
 import type { ConversationService } from "./domain/conversations";
 import type { FormService } from "./domain/forms";
+import type { ChannelStatus } from "./domain/office-hours";
 import type {
   Assignee,
   ConversationPage,
@@ -43,6 +44,8 @@ export interface QueryPort {
     visitorToken: string | undefined,
   ): Promise<{ conversation: Conversation; messages: Message[] }>;
   assigneeName(conversation: Conversation): Promise<string | null>;
+  /** docs/routing.md §5.7: whether a chat or bot channel is open now and when it opens next (public). */
+  chatStatus(channelId: string): Promise<ChannelStatus>;
   /** The caller's user record without recording activity (background reads), or null. */
   findUser(userId: string): Promise<User | null>;
   // The web inbox's bounded reads (docs/api.md, Reads for the web inbox)

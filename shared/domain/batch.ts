@@ -122,6 +122,7 @@ export function planBatch(live: Pending[], pool: Pool | null, now: Date, random:
       routing: decision?.record ?? item.conversation.routing,
       updatedAt: now.toISOString(),
       ...(waits ? { waitingSince: now.toISOString() } : {}),
+      ...(decision?.lapse ? { lapse: decision.lapse } : {}),
     };
     return { item: { ...item, conversation }, decision };
   });

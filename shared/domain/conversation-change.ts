@@ -1,6 +1,6 @@
 import type { Entities } from "./ports/directory";
 import type { Transition } from "./ports/transitions";
-import type { Channel, Contact, Conversation, VersionedConversation } from "./types";
+import type { Channel, Contact, Conversation, User, VersionedConversation } from "./types";
 
 /** The pieces of one conversation change (conversations.ts): what it reads, writes and how it ended. */
 
@@ -54,6 +54,28 @@ export function leavesLineIfTaken(change: NonNullable<Change>): NonNullable<Chan
   const { after } = change;
   if (!after.waitingSince || (after.assigneeId === null && after.status === "open")) return change;
   const { waitingSince: _w, ...rest } = after;
+  return { ...change, after: rest };
+}
+
+/**
+ * docs/routing.md §5.6: the re-route clock stops at the assignee's first reply, a manual assign,
+ * unassign or close, and whenever the conversation leaves its assignee. A customer's message, or a
+ * colleague's reply, leaves it running. A change that sets a new clock (a hand-off) keeps its own.
+ */
+export function stopsLapseClock(change: NonNullable<Change>, before: Stored, actor: User | null): NonNullable<Change> {
+  const { after } = change;
+  if (!after.lapse) return change;
+  const fresh = after.lapse !== before.lapse;
+  const assigneeReplied = change.message?.author.kind === "agent" && change.message.author.userId === after.assigneeId;
+  const keeps =
+    fresh ||
+    (after.status === "open" &&
+      after.assigneeId === before.assigneeId &&
+      after.assigneeId === after.lapse.assigneeId &&
+      !assigneeReplied &&
+      (actor === null || change.message?.author.kind === "agent"));
+  if (keeps) return change;
+  const { lapse: _l, ...rest } = after;
   return { ...change, after: rest };
 }
 

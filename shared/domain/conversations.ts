@@ -10,11 +10,13 @@ import {
   poolNeeds,
   reopened,
   type Stored,
+  stopsLapseClock,
 } from "./conversation-change";
 import { decide, pickByPolicy } from "./decide";
 import { ConflictError, ContentionError, ForbiddenError, NotFoundError, ValidationError } from "./errors";
 import type { ArrivalStore } from "./ports/arrival";
 import type { DirectoryReads, Entities } from "./ports/directory";
+import type { LapseClocks } from "./ports/lapses";
 import type { CustomerEmailSender } from "./ports/outbound-email";
 import type { ConversationReads } from "./ports/reads";
 import type { Clock, RandomSource } from "./ports/time";
@@ -44,6 +46,8 @@ export interface ConversationServiceOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Told when a change frees someone's capacity, so it can give them its oldest (docs/routing.md §5.5). */
   waiting?: WaitingLine;
+  /** Told of conversations routing assigned with a re-route clock, to time it (docs/routing.md §5.6). */
+  clocks?: LapseClocks;
 }
 
 export type AssignTarget = { userId: string } | { userId: null } | { teamId: string };
@@ -208,6 +212,8 @@ export class ConversationService {
       },
       { needs: () => poolNeeds(channel, contact) },
     );
+    if (result.outcome === "changed" && result.conversation.lapse)
+      await this.opts.clocks?.started([result.conversation]);
     return result.conversation;
   }
 
@@ -236,7 +242,13 @@ export class ConversationService {
 
   private applyDecision(conv: Stored, decision: Decision, currentAssignee: string | null = null): Change {
     const userId = decision.userId;
-    const after: Conversation = { ...conv, assigneeId: userId, routing: decision.record };
+    const { lapse: _l, ...rest } = conv;
+    const after: Conversation = {
+      ...rest,
+      assigneeId: userId,
+      routing: decision.record,
+      ...(decision.lapse ? { lapse: decision.lapse } : {}),
+    };
     // Keeping the same assignee changes no load: no load condition applies.
     const gains = userId !== null && userId !== currentAssignee;
     const expectedLoad = gains ? decision.expectedLoad : null;
@@ -267,7 +279,7 @@ export class ConversationService {
       if (who && !hasAccess(who, inbox)) throw new ForbiddenError(`user ${who.id} has no access to inbox ${inbox.id}`);
       const built = build({ conv, dir, assigneeFull });
       if (built === null) return { conversation: strip(conv), outcome: "unchanged" };
-      const taken = leavesLineIfTaken(built);
+      const taken = stopsLapseClock(leavesLineIfTaken(built), conv, who);
       // A person's action leaves its trace in the thread, atomically with the change itself.
       const text = who ? noteText(who, conv, taken.after, dir, taken.message != null) : null;
       const change = text ? { ...taken, note: this.note(who!, conv.id, text) } : taken;

@@ -1,5 +1,6 @@
 import { hasAccess, hasPaidSeat, isAssignable } from "./access";
 import { isLiveChannel } from "./channels";
+import { isOpen, opensWhen } from "./office-hours";
 import type { RandomSource } from "./ports/time";
 import type {
   CandidateExplanation,
@@ -293,15 +294,38 @@ function decideFrom(
   random: RandomSource,
   collected: ReturnType<typeof collectCandidates> | null,
 ): Decision {
-  const rule = subject.channel.routing;
+  const { channel } = subject;
+  const rule = channel.routing;
   if (!rule.autoAssign) {
     return none(record(rule, "manual", [], { type: "unassigned", why: "automatic assignment is off" }, snapshot.now));
   }
-  if (rule.target.type === "contact_owner") {
-    return decideContactOwner(rule as RoutingRule & { target: { type: "contact_owner" } }, subject, snapshot);
+  // docs/routing.md §5.7: outside office hours nobody is assigned; the chat waits in the line.
+  if (isLiveChannel(channel.type) && channel.hours && !isOpen(channel.hours, snapshot.now)) {
+    const strategy: Strategy = rule.target.type === "contact_owner" ? "contact_owner" : "least_busy";
+    const why = `outside office hours: ${opensWhen(channel.hours, snapshot.now)}`;
+    return none(record(rule, strategy, [], { type: "unassigned", why }, snapshot.now));
   }
-  const pool = collected ?? collectCandidates(rule.target, snapshot.users);
-  return pickByPolicy(subject.channel.type, pool, snapshot, random, rule);
+  const decision =
+    rule.target.type === "contact_owner"
+      ? decideContactOwner(rule as RoutingRule & { target: { type: "contact_owner" } }, subject, snapshot)
+      : pickByPolicy(channel.type, collected ?? collectCandidates(rule.target, snapshot.users), snapshot, random, rule);
+  return withLapseClock(decision, channel, snapshot.now);
+}
+
+/**
+ * docs/routing.md §5.6: an assignment by routing on a channel that re-routes unanswered chats starts
+ * the assignee's clock. The lapse itself continues the chain (`shared/domain/reroute.ts`).
+ */
+export function withLapseClock(
+  decision: Decision,
+  channel: Channel,
+  now: Date,
+  chain: { times: number; lapsedWith: string[] } = { times: 0, lapsedWith: [] },
+): Decision {
+  const reroute = channel.routing.rerouteAfter;
+  if (!decision.userId || !reroute || !isLiveChannel(channel.type) || chain.times >= reroute.maxTimes) return decision;
+  const at = new Date(now.getTime() + reroute.seconds * 1000).toISOString();
+  return { ...decision, lapse: { at, assigneeId: decision.userId, ...chain } };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { NotFoundError } from "./errors";
 import type { ArrivalStore, ChannelState } from "./ports/arrival";
+import type { LapseClocks } from "./ports/lapses";
 import type { Clock, Deadline } from "./ports/time";
 import type { RouteResult, Router } from "./router";
 import type { ChannelType, ContactKey, Conversation, Message } from "./types";
@@ -42,6 +43,8 @@ export class InboundService {
       router: Router;
       clock: Clock;
       newId: () => string;
+      /** Told of conversations routing assigned with a re-route clock, to time it (docs/routing.md §5.6). */
+      clocks?: LapseClocks;
     },
   ) {}
 
@@ -99,7 +102,7 @@ export class InboundService {
       createdAt,
       ...(input.emailMessageId ? { emailMessageId: input.emailMessageId } : {}),
     };
-    return router.createAndRoute({
+    const result = await router.createAndRoute({
       channel,
       queueWaiting: state.queue.length > 0,
       ...(input.deadline ? { deadline: input.deadline } : {}),
@@ -114,6 +117,8 @@ export class InboundService {
           : {}),
       },
     });
+    if (result.type === "created" && result.conversation.lapse) await this.deps.clocks?.started([result.conversation]);
+    return result;
   }
 }
 

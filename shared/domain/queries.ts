@@ -1,5 +1,7 @@
 import { hasAccess, isAssignable } from "./access";
+import { isLiveChannel } from "./channels";
 import { ForbiddenError, NotFoundError } from "./errors";
+import { type ChannelStatus, channelStatus } from "./office-hours";
 import type { ArrivalStore } from "./ports/arrival";
 import type { ContactStore } from "./ports/contacts";
 import type { DirectoryStore } from "./ports/directory";
@@ -153,6 +155,13 @@ export class QueryService {
   }
 
   /** The display name of whoever holds the conversation (what a visitor may see of them). */
+  /** One GetItem of the channel; a channel that is not a chat or bot answers as none (as the chat routes do). */
+  async chatStatus(channelId: string): Promise<ChannelStatus> {
+    const channel = await this.store.getChannel(channelId);
+    if (!channel || !isLiveChannel(channel.type)) throw new NotFoundError(`channel ${channelId} does not exist`);
+    return channelStatus(channel.hours, this.clock.now());
+  }
+
   async assigneeName(conversation: Conversation): Promise<string | null> {
     if (!conversation.assigneeId) return null;
     return (await this.store.getUser(conversation.assigneeId))?.name ?? null;

@@ -47,5 +47,12 @@ export function validateRule(rule: RoutingRule, ctx: RuleContext): void {
       reason: `returnWhenAway applies to chat and bot channels, not ${ctx.channelType}`,
     });
 
+  // Re-routing an unanswered chat is a live-chat setting too (docs/routing.md §5.6).
+  if (rule.rerouteAfter && ctx.channelType !== "chat" && ctx.channelType !== "bot")
+    details.push({
+      field: "rerouteAfter",
+      reason: `rerouteAfter applies to chat and bot channels, not ${ctx.channelType}`,
+    });
+
   if (details.length > 0) throw new ValidationError("routing rule refused", details);
 }

@@ -57,6 +57,34 @@ export interface RoutingRule {
    * open conversations of this channel unassigned and routed again. Off when absent.
    */
   returnWhenAway?: boolean | undefined;
+  /**
+   * Re-route when the assignee does not answer (docs/routing.md §5.6): chat and bot channels only.
+   * Null or absent: the conversation stays with whoever routing gave it to.
+   */
+  rerouteAfter?: RerouteAfter | null | undefined;
+}
+
+export interface RerouteAfter {
+  /** How long the assignee has to answer, 15..900. */
+  seconds: number;
+  /** How many times one conversation may lapse, 1..5. */
+  maxTimes: number;
+  /** Set the user it lapsed with away (they are not at their desk). */
+  awayOnLapse?: boolean | undefined;
+}
+
+export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+
+/** docs/routing.md §5.7: when a chat or bot channel is staffed, in its own time zone. */
+export interface OfficeHours {
+  /** An IANA time zone name (`Europe/Paris`). */
+  timeZone: string;
+  /** Opening intervals, local time, `HH:MM` to `HH:MM` (`24:00` = end of the day). */
+  weekly: Array<{ day: Weekday; from: string; to: string }>;
+  /** Local dates (`YYYY-MM-DD`) the channel stays closed. */
+  closedDates?: string[] | undefined;
+  /** What the widget shows while closed. */
+  awayMessage?: string | undefined;
 }
 
 export interface Channel {
@@ -67,6 +95,8 @@ export interface Channel {
   /** Team email address, for `email` channels. */
   address?: string | undefined;
   routing: RoutingRule;
+  /** Office hours (chat and bot only); null or absent = always open. */
+  hours?: OfficeHours | null | undefined;
 }
 
 export interface Contact {
@@ -127,6 +157,11 @@ export interface Conversation {
    * it; it is assigned as soon as someone eligible frees up. Absent once it leaves the line.
    */
   waitingSince?: string | undefined;
+  /**
+   * The re-route clock (docs/routing.md §5.6): while set, the assignee must answer before `at` or the
+   * conversation lapses. Cleared by their reply, a manual change or a close.
+   */
+  lapse?: Lapse | undefined;
   /** The visitor's place in the line, computed when answered (never stored). */
   waiting?: { position: number; since: string } | undefined;
   /** The visitor's token (chat, bot): the visitor's credential for the thread, never shown to agents. */
@@ -233,6 +268,20 @@ export interface DecisionRecord {
   waited?: { since: string; ms: number; trigger: EligibilityTrigger };
   /** For a conversation returned to the line: whose absence returned it. */
   returnedFrom?: string;
+  /** Re-routes so far (docs/routing.md §5.6): who did not answer, and within how long. */
+  lapses?: Array<{ userId: string; at: string; seconds: number }>;
+}
+
+/** A pending re-route (docs/routing.md §5.6). */
+export interface Lapse {
+  /** When the assignee's window ends. */
+  at: string;
+  /** Whom the clock runs for: a lapse fires only while they still hold it. */
+  assigneeId: string;
+  /** Lapses so far; the clock is not set again once it reaches the rule's `maxTimes`. */
+  times: number;
+  /** Users it lapsed with: never routed to again. */
+  lapsedWith: string[];
 }
 
 /** A decision plus what the commit must check for it to still be true (docs/routing.md §5.4). */
@@ -249,4 +298,6 @@ export interface Decision {
   requireAvailable: boolean;
   /** Send the owner an email: the owner was offline when chosen (docs/routing.md §5.2). */
   notifyOwner: boolean;
+  /** The re-route clock the assignment starts, when the channel's rule asks for one (docs/routing.md §5.6). */
+  lapse?: Lapse;
 }

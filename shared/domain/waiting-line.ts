@@ -4,6 +4,7 @@ import { loadPool } from "./pool";
 import type { ArrivalStore } from "./ports/arrival";
 import type { ContactReads } from "./ports/contacts";
 import type { DirectoryReads } from "./ports/directory";
+import type { LapseClocks } from "./ports/lapses";
 import type { Metrics } from "./ports/metrics";
 import { METRIC } from "./ports/metrics";
 import type { OwnerNotifier } from "./ports/outbound-email";
@@ -36,6 +37,8 @@ export interface WaitingLineDeps {
    */
   triggerBudgetMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Told of conversations routing assigned with a re-route clock, to time it (docs/routing.md §5.6). */
+  clocks?: LapseClocks;
 }
 
 /** Per channel, what a support lead asks for (docs/api.md `GET /channels/{id}/stats`). */
@@ -262,6 +265,10 @@ export class WaitingLine {
         }
       });
       await this.notifyOwners(notify, users);
+      const started = outcomes.flatMap((o, i) =>
+        o.type === "committed" ? wave[i]!.map((p) => ({ id: p.entry.conversationId, lapse: p.decision.lapse })) : [],
+      );
+      await this.deps.clocks?.started(started);
       const failed = outcomes.filter((o) => o.type === "conflict");
       if (failed.length === 0) continue;
       await Promise.all(failed.flatMap((o) => o.gone).map((e) => store.removeWaitEntry(e)));
@@ -307,6 +314,8 @@ export class WaitingLine {
   async sweep(
     drainQueue: (channel: Channel) => Promise<void>,
     staleMs: number,
+    /** More per-channel work of the minute (the re-route clocks' catch-up). */
+    alsoPerChannel: (channel: Channel) => Promise<unknown> = async () => undefined,
   ): Promise<{ channels: number; assigned: number; failed: number }> {
     const { store, clock, metrics } = this.deps;
     let cursor: string | undefined;
@@ -320,6 +329,7 @@ export class WaitingLine {
       const head = state.queue[0];
       if (head && clock.now().getTime() - Date.parse(head.queuedAt) > staleMs) await drainQueue(state.channel);
       assigned += await this.serveLine(state.channel, { kind: "sweep" });
+      await alsoPerChannel(state.channel);
       const stats = await this.stats(id, { window: false });
       metrics.count(METRIC.conversationsWaiting, stats.waiting, { channel: id });
       if (stats.oldestWaitMs !== null) metrics.milliseconds(METRIC.oldestWaitMs, stats.oldestWaitMs, { channel: id });

@@ -53,3 +53,8 @@ export function noteText(
   if (after.assigneeId === actor.id) return `${by} took this`;
   return `${by} assigned this to ${name(after.assigneeId)}`;
 }
+
+/** docs/routing.md §5.6: the note and the record's reason when a chat lapses. */
+export function lapseText(from: string, seconds: number, to: string): string {
+  return `${from} did not answer within ${seconds} s; re-routed to ${to}`;
+}

@@ -48,6 +48,7 @@ export const RESPONSE_BODIES = {
   Waiting: r.waiting,
   ReplyResult: r.replyResult,
   VisitorConversation: r.visitorConversation,
+  ChatStatus: r.chatStatus,
   ChatStarted: r.chatStarted,
   VisitorMessage: r.visitorMessage,
   VisitorMessageResult: r.visitorMessageResult,
@@ -187,6 +188,10 @@ export const CONTRACT = {
     summary: "The bot hands the chat to a person: routed by the channel's rule",
     body: "HandoffInput",
     responses: { 200: "VisitorConversation" },
+  },
+  chatStatus: {
+    summary: "Whether a chat or bot channel is open now (office hours), and when it opens next",
+    responses: { 200: "ChatStatus" },
   },
   identify: {
     summary: "Link a visitor to a contact the site's backend vouches for",

@@ -60,6 +60,13 @@ export const channel = z.looseObject({
   identitySecret: z.string().optional().describe("chat and bot channels: returned once, when the channel is created"),
 });
 
+/** docs/routing.md §5.7: what the widget shows before a visitor writes. */
+export const chatStatus = z.object({
+  open: z.boolean(),
+  opensAt: z.string().nullable().describe("when a closed channel opens next (ISO 8601), null when open or never"),
+  awayMessage: z.string().nullable().describe("the channel's away message, while closed"),
+});
+
 export const contact = z.looseObject({
   id: z.string(),
   email: z.string(),

@@ -93,6 +93,7 @@ const TABLE = [
     cors: true,
   },
   { method: "POST", path: "/chat/identify", auth: "public", operation: "identify", json: true, cors: true },
+  { method: "GET", path: "/chat/{channelId}/status", auth: "public", operation: "chatStatus", cors: true },
   // Form webhook (signed)
   { method: "POST", path: "/forms/{channelId}/submissions", auth: "signed", operation: "formSubmission" },
   // Health and the contract (docs/api.md)

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { ValidationError } from "../domain/errors";
+import { isTimeZone, minutesOf } from "../domain/office-hours";
 
 /** Caller-chosen ids: they become parts of table keys, so `#` and spaces are refused. */
 export const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/, "use 1-128 letters, digits and _ . : @ -");
@@ -27,6 +28,43 @@ export const rule = z
     ]),
     /** docs/routing.md §5.5: return a user's open conversations to the line when they turn away. */
     returnWhenAway: z.boolean().optional(),
+    /** docs/routing.md §5.6: re-route a chat its assignee does not answer (chat and bot channels). */
+    rerouteAfter: z
+      .object({
+        seconds: z.number().int().min(15).max(900),
+        maxTimes: z.number().int().min(1).max(5),
+        awayOnLapse: z.boolean().optional(),
+      })
+      .strict()
+      .nullable()
+      .optional(),
+  })
+  .strict();
+
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+const isDate = (d: string) => /^\d{4}-\d{2}-\d{2}$/.test(d) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
+
+/** docs/routing.md §5.7: a chat or bot channel's office hours, in its own time zone. */
+export const hours = z
+  .object({
+    timeZone: z.string().max(64).refine(isTimeZone, "use an IANA time zone name, such as Europe/Paris"),
+    weekly: z
+      .array(
+        z
+          .object({
+            day: z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
+            from: z.string().regex(HHMM, "use HH:MM, 00:00 to 23:59"),
+            to: z.string().regex(HHMM, "use HH:MM, 00:01 to 24:00"),
+          })
+          .strict()
+          .refine((i) => !HHMM.test(i.from) || !HHMM.test(i.to) || minutesOf(i.from) < minutesOf(i.to), {
+            message: "from must be before to",
+            path: ["to"],
+          }),
+      )
+      .max(70),
+    closedDates: z.array(z.string().refine(isDate, "use a date, YYYY-MM-DD")).max(366).optional(),
+    awayMessage: z.string().trim().max(500).optional(),
   })
   .strict();
 
@@ -76,8 +114,13 @@ export const channelBody = z
     name: z.string().trim().min(1).max(200),
     address: email.optional(),
     routing: rule,
+    hours: hours.nullable().optional(),
   })
   .strict()
+  .refine((c) => c.hours == null || c.type === "chat" || c.type === "bot", {
+    message: "office hours apply to chat and bot channels only",
+    path: ["hours"],
+  })
   .refine((c) => c.type !== "email" || c.address !== undefined, {
     message: "an email channel needs its address",
     path: ["address"],

@@ -82,6 +82,11 @@ export const VISITOR_OPERATIONS = {
     const token = visitorTokenOf(ctx, body.visitorToken);
     return ok(await forVisitor(ctx, await ctx.services.commands.visitors.handoff(param(ctx, "conversationId"), token)));
   },
+  async chatStatus(ctx) {
+    const status = await ctx.services.queries.chatStatus(param(ctx, "channelId"));
+    // Briefly cached: every widget on a busy site asks on load, and an answer a few seconds old is right.
+    return { ...ok(status), headers: { "cache-control": "public, max-age=15" } };
+  },
   async identify(ctx) {
     const body = s.parse(s.identifyBody, ctx.body);
     const token = visitorTokenOf(ctx, body.visitorToken);

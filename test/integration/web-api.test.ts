@@ -243,6 +243,7 @@ describe("local data from before the change feed", () => {
       "gsi3",
       "gsi4",
       "gsi5",
+      "gsi6",
     ]);
   });
 });

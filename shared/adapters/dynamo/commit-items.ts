@@ -9,7 +9,7 @@ import {
   waitEntryOf,
   waitEntryToItem,
 } from "./items";
-import { conversationIndexKeys, ENTITY, keys } from "./keys";
+import { conversationIndexKeys, ENTITY, keys, lapseKeys } from "./keys";
 import type { TransactItem, Tx, TxResult } from "./transaction";
 
 /** The owner a contact-owner conversation waits for, from its decision record (null for other rules). */
@@ -149,7 +149,10 @@ export class CommitItems {
    */
   decideListed(
     tx: Tx,
-    listed: { entry: { conversationId: string; inboxId: string; createdAt: string }; decision: Decision },
+    listed: {
+      entry: { conversationId: string; inboxId: string; channelId: string; createdAt: string };
+      decision: Decision;
+    },
     at: string,
     cond: { ConditionExpression: string; values: Record<string, unknown> },
     effect: { set?: string; remove: string },
@@ -163,6 +166,16 @@ export class CommitItems {
       assigneeId: decision.userId,
       createdAt: entry.createdAt,
     });
+    // The re-route clock routing starts (docs/routing.md §5.6), with its sparse gsi6 entry.
+    const clock = decision.lapse
+      ? lapseKeys({ id: entry.conversationId, channelId: entry.channelId, lapse: decision.lapse })
+      : null;
+    const lapse = clock
+      ? {
+          set: ", lapse = :lapse, gsi6pk = :gsi6pk, gsi6sk = :gsi6sk",
+          values: { ":lapse": decision.lapse, ":gsi6pk": clock.gsi6pk, ":gsi6sk": clock.gsi6sk },
+        }
+      : { set: "", values: {} };
     tx.add(
       {
         Update: {
@@ -170,9 +183,10 @@ export class CommitItems {
           Key: keys.conversation(entry.conversationId),
           UpdateExpression:
             "SET assigneeId = :assignee, routing = :routing, gsi2pk = :gsi2pk, updatedAt = :now, " +
-            `version = version + :one, gsi4sk = :changed${effect.set ?? ""} REMOVE ${effect.remove}`,
+            `version = version + :one, gsi4sk = :changed${effect.set ?? ""}${lapse.set} REMOVE ${effect.remove}`,
           ConditionExpression: cond.ConditionExpression,
           ExpressionAttributeValues: {
+            ...lapse.values,
             ...cond.values,
             ":assignee": decision.userId,
             ":routing": routingToAttribute(decision.record),

@@ -10,7 +10,7 @@ import type {
   VersionedConversation,
   WaitEntry,
 } from "../../domain/types";
-import { changeFeedKeys, channelHistoryKeys, conversationIndexKeys, ENTITY, keys, viewKeys } from "./keys";
+import { changeFeedKeys, channelHistoryKeys, conversationIndexKeys, ENTITY, keys, lapseKeys, viewKeys } from "./keys";
 
 /** Item <-> domain mapping. Attributes with `null` meaning are stored absent, so conditions can test them. */
 export type Item = Record<string, unknown>;
@@ -96,6 +96,7 @@ export function conversationToItem(c: Conversation, version: number): Item {
     ...conversationIndexKeys(c),
     ...changeFeedKeys(c),
     ...channelHistoryKeys(c),
+    ...lapseKeys(c),
     entityType: ENTITY.conversation,
     ...rest,
     ...(routing ? { routing: routingToAttribute(routing) } : {}),
@@ -116,6 +117,8 @@ export function itemToConversation(i: Item): VersionedConversation {
     gsi4sk: _f4,
     gsi5pk: _g5,
     gsi5sk: _h5,
+    gsi6pk: _g6,
+    gsi6sk: _h6,
     ...rest
   } = i;
   const routing =

@@ -76,6 +76,8 @@ export const viewKeys = {
     `INBOX#${inboxId}#STATUS#${status}#ASSIGNEE#${assigneeId ?? "NONE"}`,
   /** gsi5 (keys only): a channel's conversations by creation time, the rule preview's replay (docs/routing.md §8). */
   channelHistory: (channelId: string) => `CHANNEL#${channelId}#CONVERSATIONS`,
+  /** gsi6 (keys only, sparse): a channel's running re-route clocks by deadline (docs/routing.md §5.6). */
+  lapses: (channelId: string) => `CHANNEL#${channelId}#LAPSES`,
   /** gsi4: an inbox's conversations by last change, the inbox's live-update feed (web). */
   changes: (inboxId: string) => `INBOX#${inboxId}#CHANGES`,
   /**
@@ -110,6 +112,19 @@ export function viewPartition(q: {
  */
 export function changeFeedKeys(c: { id: string; inboxId: string; updatedAt: string; spam?: boolean | undefined }) {
   return c.spam ? {} : { gsi4pk: viewKeys.changes(c.inboxId), gsi4sk: `${c.updatedAt}#${c.id}` };
+}
+
+/**
+ * gsi6 keys of a conversation whose re-route clock runs (docs/routing.md §5.6): sparse, so the index
+ * holds only pending lapses, by deadline, per channel.
+ */
+export function lapseKeys(c: { id: string; channelId: string; lapse: { at: string } }): {
+  gsi6pk: string;
+  gsi6sk: string;
+};
+export function lapseKeys(c: { id: string; channelId: string; lapse?: { at: string } | undefined }): object;
+export function lapseKeys(c: { id: string; channelId: string; lapse?: { at: string } | undefined }) {
+  return c.lapse ? { gsi6pk: viewKeys.lapses(c.channelId), gsi6sk: `${c.lapse.at}#${c.id}` } : {};
 }
 
 /**

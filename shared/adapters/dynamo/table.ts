@@ -92,6 +92,15 @@ export const INDEXES: readonly IndexDefinition[] = [
     serves: "channel conversations by creation time (rule preview)",
     projection: "KEYS_ONLY",
   },
+  // Re-route clocks by deadline, keys only and sparse (only conversations whose clock runs):
+  // gsi6pk = CHANNEL#<id>#LAPSES, gsi6sk = <at>#<id>. The sweeper finds overdue lapses a lost timer left.
+  {
+    name: "gsi6",
+    partitionKey: "gsi6pk",
+    sortKey: "gsi6sk",
+    serves: "re-route clocks by deadline (the sweeper's catch-up, docs/routing.md §5.6)",
+    projection: "KEYS_ONLY",
+  },
 ];
 
 /** The CreateTable input used by tests and `npm start` (the CDK construct maps the same definition). */

@@ -79,8 +79,10 @@ export class DynamoTransitionStore {
         kind: "dedupe",
       });
     this.addLineMove(tx, t);
-    for (const [userId, delta] of loadDeltas(t.before, t.after))
-      tx.add(this.loadMove(t, userId, delta, now), { kind: "user", userId });
+    const deltas = loadDeltas(t.before, t.after);
+    for (const [userId, delta] of deltas) tx.add(this.loadMove(t, userId, delta, now), { kind: "user", userId });
+    if (t.awayUserId && !deltas.has(t.awayUserId))
+      tx.add(this.setAway(t.awayUserId), { kind: "user", userId: t.awayUserId });
     return transitionOutcome(await runTransaction(this.db, tx));
   }
 
@@ -94,18 +96,32 @@ export class DynamoTransitionStore {
       tx.add(this.commits.waitPut(t.after, t.after.waitingSince), { kind: "wait" });
   }
 
+  /** A user set away by the change, whose load it does not move. */
+  private setAway(userId: string): TransactItem {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.user(userId),
+        UpdateExpression: "SET availability = :away",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeValues: { ":away": "away" },
+      },
+    };
+  }
+
   /**
    * A user's load moved by one: up on the conditions the choice was made on (the load seen, capacity,
    * still available) or on room for one more when chosen by hand; down unconditionally.
    */
   private loadMove(t: Transition, userId: string, delta: number, now: Date): TransactItem {
     if (delta < 0) {
+      const away = t.awayUserId === userId;
       return {
         Update: {
           TableName: this.tableName,
           Key: keys.user(userId),
-          UpdateExpression: "ADD openCount :minusOne",
-          ExpressionAttributeValues: { ":minusOne": -1 },
+          UpdateExpression: away ? "ADD openCount :minusOne SET availability = :away" : "ADD openCount :minusOne",
+          ExpressionAttributeValues: { ":minusOne": -1, ...(away ? { ":away": "away" } : {}) },
         },
       };
     }

@@ -35,6 +35,10 @@ export const METRIC = {
   oversizedEmail: "OversizedEmail",
   /** Conversations a request had no time left to route: created and left for the routing queue's drain. */
   routingOutOfTime: "RoutingOutOfTime",
+  /** A chat its assignee did not answer in time, re-routed (docs/routing.md §5.6); dimension `channel`. */
+  lapsed: "ConversationLapsed",
+  /** Re-route clocks whose timer could not be set (the sweeper catches them within a minute). */
+  lapseTimerFailed: "LapseTimerFailed",
 } as const;
 
 /** Metrics that go nowhere: the default where nothing observes them. */

@@ -13,6 +13,8 @@ export interface Transition {
   requireAvailable?: boolean;
   /** When the new assignee is assigned by routing, record it as their last assignment time. */
   markAssigned?: boolean;
+  /** A user set away in the same transaction (a re-route with `awayOnLapse`, docs/routing.md §5.6). */
+  awayUserId?: string | null;
   /** A dedupe record written with the change (an email threaded by Message-ID): applied at most once. */
   dedupe?: { key: string; expiresAt?: number };
 }
