@@ -23,7 +23,7 @@ export function acknowledgeNagFindings(stack: Stack): void {
       "so rotation is a deliberate, announced operation (documented in docs/deploy.md), not a schedule.",
   );
 
-  for (const fn of ["ApiFunction", "EmailFunction", "SweeperFunction"]) {
+  for (const fn of ["ApiFunction", "EmailFunction", "SweeperFunction", "LapseFunction"]) {
     ack(
       `${fn}/Function/ServiceRole`,
       "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",

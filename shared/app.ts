@@ -17,7 +17,8 @@ import {
   SesCustomerEmailSender,
   SesOwnerNotifier,
 } from "./adapters/ses/email-sender";
-import type { SenderConfig, StoreConfig } from "./config";
+import { createSqsClient, SqsLapseTimer } from "./adapters/sqs/lapse-queue";
+import type { SenderConfig, StoreConfig, TimerConfig } from "./config";
 import { AdminService } from "./domain/admin";
 import { ConversationService } from "./domain/conversations";
 import { EmailService } from "./domain/email";
@@ -186,7 +187,12 @@ export async function ensureTable(db: DynamoClients, tableName: string): Promise
  * The app as every entry point runs it: DynamoDB store, SES for notifications and replies. `observe`
  * is where failed sends are logged and what counts them (deployed: Powertools Logger and EMF metrics).
  */
-export function createWiredApp(store: StoreConfig, sender: SenderConfig, observe?: Partial<SendObserver>) {
+export function createWiredApp(
+  store: StoreConfig,
+  sender: SenderConfig,
+  observe?: Partial<SendObserver>,
+  lapseTimer?: LapseTimer,
+) {
   const db = createDynamoClients({ region: store.region, endpoint: store.dynamodbEndpoint });
   const ses = createSesClient({ region: store.region, endpoint: sender.sesEndpoint });
   const observer: SendObserver = {
@@ -200,5 +206,13 @@ export function createWiredApp(store: StoreConfig, sender: SenderConfig, observe
     emailSender: new SesCustomerEmailSender(ses, observer),
     replyFrom: sender.notifyFrom,
     metrics: observer.metrics,
+    ...(lapseTimer ? { lapseTimer } : {}),
   });
+}
+
+/** The re-route timer a Lambda uses: the SQS delay queue when the stack names one. */
+export function lapseTimerFrom(config: TimerConfig, region: string): LapseTimer | undefined {
+  if (!config.lapseQueueUrl) return undefined;
+  const sqs = createSqsClient({ region, endpoint: config.sqsEndpoint });
+  return new SqsLapseTimer(sqs, config.lapseQueueUrl, systemClock);
 }

@@ -74,6 +74,17 @@ export function readSenderConfig(env: NodeJS.ProcessEnv = process.env): SenderCo
   };
 }
 
+/** The re-route timer (docs/routing.md §5.6): the SQS delay queue the lapse function reads. */
+export interface TimerConfig {
+  /** Absent: no timer, and the sweeper alone catches clocks that ran out (within its minute). */
+  lapseQueueUrl: string | undefined;
+  sqsEndpoint: string | undefined;
+}
+
+export function readTimerConfig(env: NodeJS.ProcessEnv = process.env): TimerConfig {
+  return { lapseQueueUrl: optionalUrl(env, "LAPSE_QUEUE_URL"), sqsEndpoint: optionalUrl(env, "SQS_ENDPOINT") };
+}
+
 /** Inbound team email: where the receipt rule's S3 action stores raw messages. */
 export interface InboundEmailConfig {
   inboundBucket: string;

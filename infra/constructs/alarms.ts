@@ -17,6 +17,8 @@ import { METRIC, METRICS_NAMESPACE } from "#shared/adapters/metrics/names";
 export interface RoutingAlarmsProps {
   readonly functions: Record<string, IFunction>;
   readonly deadLetters: IQueue;
+  /** The re-route timer's dead letters (the sweeper catches their clocks, but something is failing). */
+  readonly lapseDeadLetters?: IQueue;
   /** Powertools service names of the functions that send email (the `service` dimension of their metrics). */
   readonly emailSenders?: string[];
   /** Where alarms notify. @default no action: the alarms show in the CloudWatch console */
@@ -81,5 +83,11 @@ export class RoutingAlarms extends Construct {
       "Inbound emails the function could not process (see the dead-letter queue)",
       props.deadLetters.metricApproximateNumberOfMessagesVisible(period),
     );
+    if (props.lapseDeadLetters)
+      alarm(
+        "LapseDeadLetters",
+        "Re-route timers the lapse function failed three times (the sweeper re-routes those chats within a minute)",
+        props.lapseDeadLetters.metricApproximateNumberOfMessagesVisible(period),
+      );
   }
 }

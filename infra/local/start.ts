@@ -12,6 +12,7 @@ import { createDynamoClients } from "#shared/adapters/dynamo/client";
 import { parseEmail } from "#shared/adapters/mime/parse";
 import { createS3Client } from "#shared/adapters/s3/raw-email";
 import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
+import { handleLapseEvent } from "#shared/adapters/sqs/lapse-queue";
 import { createWiredApp, ensureTable } from "#shared/app";
 import { createApiHandler } from "#shared/http/api";
 import { errorBody } from "#shared/http/errors";
@@ -20,6 +21,7 @@ import { seedDemo } from "./demo";
 import { EmulatorError, startDynoxide } from "./dynoxide";
 import { type RunningEmulator, startS3, startSes } from "./emulators";
 import { createGateway, issueToken } from "./gateway";
+import { LocalLapseTimer } from "./lapse-timer";
 import { sesReceiptEvent } from "./ses-event";
 import { localWeb } from "./web";
 
@@ -104,7 +106,16 @@ async function main() {
       notifyFrom: process.env.NOTIFY_FROM ?? "routing@localhost",
       appUrl: process.env.APP_URL ?? baseUrl,
     };
-    const app = createWiredApp(store, sender, { logger });
+    // The re-route timer: what SQS and the lapse function do deployed, fed to the same handler.
+    const lapses = new LocalLapseTimer();
+    const app = createWiredApp(store, sender, { logger }, lapses);
+    lapses.attach((event) =>
+      handleLapseEvent(event, app.reroute, {
+        info: (_m, extra) => extra.outcome === "rerouted" && log(`lapse: ${extra.conversationId} re-routed`),
+        error: logger.error,
+      }),
+    );
+    stops.unshift(async () => lapses.stop());
     const { commands, queries } = app;
     const api = createApiHandler(
       { commands, queries, config: { allowedOrigins, formSigningKey }, now: () => new Date() },

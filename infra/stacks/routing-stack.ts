@@ -12,6 +12,7 @@ import { Auth } from "../constructs/auth";
 import { RoutingDashboard } from "../constructs/dashboard";
 import { RoutingHttpApi } from "../constructs/http-api";
 import { InboundEmail } from "../constructs/inbound-email";
+import { LapseTimer } from "../constructs/lapse-timer";
 import { RoutingFunction } from "../constructs/routing-function";
 import { Sweeper } from "../constructs/sweeper";
 import { RoutingTable } from "../constructs/table";
@@ -58,7 +59,12 @@ export const TABLE_ACTIONS = [
 ];
 
 /** Powertools service names: the `service` dimension of each function's metrics and its log field. */
-export const SERVICE_NAMES = { api: "routing-api", email: "routing-email", sweeper: "routing-sweeper" } as const;
+export const SERVICE_NAMES = {
+  api: "routing-api",
+  email: "routing-email",
+  sweeper: "routing-sweeper",
+  lapse: "routing-lapse",
+} as const;
 
 /** The deployable service: composes one construct per concern, nothing else. */
 export class RoutingStack extends Stack {
@@ -105,8 +111,17 @@ export class RoutingStack extends Stack {
       timeout: Duration.seconds(60),
     });
     new Sweeper(this, "Sweeper", { handler: sweeper.fn });
+    const lapse = new RoutingFunction(this, "LapseFunction", {
+      entry: "functions/lapse/handler.ts",
+      description: "Conversation routing: re-routes chats their assignee did not answer in time",
+      environment: { TABLE_NAME: table.tableName, POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.lapse, ...sender },
+    });
+    // Every function that assigns by routing starts re-route clocks, and so times them.
+    const timer = new LapseTimer(this, "LapseTimer", { handler: lapse.fn, senders: [api.fn, email.fn, sweeper.fn] });
+    for (const fn of [api.fn, email.fn, sweeper.fn, lapse.fn])
+      fn.addEnvironment("LAPSE_QUEUE_URL", timer.queue.queueUrl);
     formSigningKey.grantRead(api.fn);
-    for (const fn of [api.fn, email.fn, sweeper.fn]) table.grant(fn, ...TABLE_ACTIONS);
+    for (const fn of [api.fn, email.fn, sweeper.fn, lapse.fn]) table.grant(fn, ...TABLE_ACTIONS);
 
     // A domain that is already an SES identity in this region (another stack, the console) is used as is:
     // creating it again would fail the first deploy.
@@ -155,12 +170,14 @@ export class RoutingStack extends Stack {
 
     const alarmTopic = new Topic(this, "AlarmTopic", { displayName: "Conversation routing alarms", enforceSSL: true });
     if (props.alarmEmail) alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
-    const functions = { Api: api.fn, Email: email.fn, Sweeper: sweeper.fn };
+    const functions = { Api: api.fn, Email: email.fn, Sweeper: sweeper.fn, Lapse: lapse.fn };
     new RoutingAlarms(this, "Alarms", {
       functions,
       deadLetters: inbound.deadLetters,
+      lapseDeadLetters: timer.deadLetters,
       topic: alarmTopic,
-      emailSenders: Object.values(SERVICE_NAMES),
+      // The lapse function routes to available agents only: it never emails an offline owner.
+      emailSenders: [SERVICE_NAMES.api, SERVICE_NAMES.email, SERVICE_NAMES.sweeper],
     });
     const { dashboard } = new RoutingDashboard(this, "Monitoring", {
       functions,

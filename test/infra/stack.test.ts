@@ -209,7 +209,7 @@ describe("the inbox on the team's own domain (appUrl with appDomainCertificateAr
     expect(configs).toHaveLength(1);
     expect(configs[0].auth.redirectUri).toBe("https://inbox.acme.dev/");
     const fns = resources("AWS::Lambda::Function").filter(([, f]) => f.Properties.Environment?.Variables?.NOTIFY_FROM);
-    expect(fns.map(([, f]) => f.Properties.Environment.Variables.APP_URL)).toEqual(Array(3).fill(props.appUrl));
+    expect(fns.map(([, f]) => f.Properties.Environment.Variables.APP_URL)).toEqual(Array(4).fill(props.appUrl));
     const outputs = template.toJSON().Outputs;
     expect(outputs.InboxUrl.Value).toBe("https://inbox.acme.dev");
     // Where the team points the host's CNAME (or alias).
@@ -244,10 +244,47 @@ describe("the waiting line's sweeper (docs/routing.md §5.5)", () => {
   });
 });
 
+describe("the re-route timer (docs/routing.md §5.6)", () => {
+  it("is an SQS delay queue read by the lapse function, failures reported per message, then a DLQ", () => {
+    const [lapseId] = resources("AWS::Lambda::Function").find(([id]) => id.startsWith("LapseFunction"))!;
+    const queues = resources("AWS::SQS::Queue").filter(([id]) => id.startsWith("LapseTimer"));
+    const [queueId, queue] = queues.find(([id]) => id.startsWith("LapseTimerQueue"))!;
+    const [dlqId] = queues.find(([id]) => id.startsWith("LapseTimerDeadLetters"))!;
+    expect(queue.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 90,
+      RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": [dlqId, "Arn"] }, maxReceiveCount: 3 },
+    });
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      EventSourceArn: { "Fn::GetAtt": [queueId, "Arn"] },
+      FunctionName: { Ref: lapseId },
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      BatchSize: 10,
+    });
+    // Every function that assigns by routing knows the queue and may send to it, to this queue only.
+    for (const fn of ["Api", "Email", "Sweeper", "Lapse"]) {
+      const [, f] = resources("AWS::Lambda::Function").find(([id]) => id.startsWith(`${fn}Function`))!;
+      expect(f.Properties.Environment.Variables.LAPSE_QUEUE_URL, fn).toEqual({ Ref: queueId });
+      const sends = resources("AWS::IAM::Policy")
+        .filter(([pid]) => pid.startsWith(`${fn}Function`))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
+        .filter((st: { Action: string | string[] }) => [st.Action].flat().includes("sqs:SendMessage"));
+      const targets = sends.map((st: { Resource: unknown }) => st.Resource);
+      expect(targets, fn).toContainEqual({ "Fn::GetAtt": [queueId, "Arn"] });
+      // Besides this queue, only the email function's own failure destination.
+      expect(
+        targets.filter((t: unknown) => JSON.stringify(t).includes("*")),
+        fn,
+      ).toEqual([]);
+      expect(targets.length, fn).toBe(fn === "Email" ? 2 : 1);
+    }
+  });
+});
+
 describe("the functions", () => {
   it("run nodejs22.x on arm64 with tracing, source maps and a log group kept a month", () => {
-    const fns = resources("AWS::Lambda::Function").filter(([id]) => /^(Api|Email|Sweeper)Function/.test(id));
-    expect(fns).toHaveLength(3);
+    const fns = resources("AWS::Lambda::Function").filter(([id]) => /^(Api|Email|Sweeper|Lapse)Function/.test(id));
+    expect(fns).toHaveLength(4);
     for (const [, fn] of fns) {
       expect(fn.Properties).toMatchObject({
         Runtime: "nodejs22.x",
@@ -291,7 +328,12 @@ describe("the functions", () => {
 
   it("each bundle is under 300 KB minified", async () => {
     const sizes: Record<string, number> = {};
-    for (const entry of ["functions/api/handler.ts", "functions/email/handler.ts", "functions/sweeper/handler.ts"]) {
+    for (const entry of [
+      "functions/api/handler.ts",
+      "functions/email/handler.ts",
+      "functions/sweeper/handler.ts",
+      "functions/lapse/handler.ts",
+    ]) {
       const out = await build({
         entryPoints: [path.join(PROJECT_ROOT, entry)],
         bundle: true,
@@ -346,12 +388,9 @@ describe("inbound email", () => {
         .filter(Boolean);
       expect(alarms.sort()).toEqual([
         "ApproximateNumberOfMessagesVisible",
-        "Errors",
-        "Errors",
-        "Errors",
-        "Throttles",
-        "Throttles",
-        "Throttles",
+        "ApproximateNumberOfMessagesVisible",
+        ...Array(4).fill("Errors"),
+        ...Array(4).fill("Throttles"),
       ]);
     },
   );
@@ -399,8 +438,8 @@ describe("operations", () => {
     expect(topics).toHaveLength(1);
     const topicId = topics[0]![0];
     const alarms = resources("AWS::CloudWatch::Alarm");
-    // errors and throttles of the API, email and sweeper functions, the DLQ, and email send failures
-    expect(alarms.length).toBe(8);
+    // errors and throttles of the API, email, sweeper and lapse functions, the two DLQs, email send failures
+    expect(alarms.length).toBe(11);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     template.hasResourceProperties("AWS::SNS::Subscription", {
       Protocol: "email",
@@ -426,7 +465,7 @@ describe("operations", () => {
       [METRICS_NAMESPACE, METRIC.emailSendFailed],
     ]);
     expect(metrics.map((m: { Dimensions: Array<{ Value: string }> }) => m.Dimensions[0]!.Value).sort()).toEqual(
-      Object.values(SERVICE_NAMES).sort(),
+      [SERVICE_NAMES.api, SERVICE_NAMES.email, SERVICE_NAMES.sweeper].sort(),
     );
     expect(alarm.Threshold).toBe(1);
   });

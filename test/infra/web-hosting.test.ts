@@ -113,7 +113,7 @@ describe("the hosted inbox", () => {
     const fns = Object.values(stack.findResources("AWS::Lambda::Function")).filter(
       (f) => f.Properties.Environment?.Variables?.NOTIFY_FROM,
     );
-    expect(fns).toHaveLength(3); // the API, the email function and the sweeper
+    expect(fns).toHaveLength(4); // the API, the email function, the sweeper and the lapse function
     for (const f of fns) expect(f.Properties.Environment.Variables.APP_URL).toEqual(origin);
     const api = fns.find((f) => f.Properties.Environment.Variables.ALLOWED_ORIGINS)!;
     expect(JSON.stringify(api.Properties.Environment.Variables.ALLOWED_ORIGINS)).toContain(distributionId());

@@ -4,12 +4,13 @@ import type { APIGatewayProxyStructuredResultV2, Context, SESEvent } from "aws-l
 import { describe, expect, it } from "vitest";
 import { createS3Client } from "#shared/adapters/s3/raw-email";
 import { ConfigError, readApiConfig, readInboundEmailConfig, readStoreConfig } from "#shared/config";
+import { sqsEvent } from "../../infra/local/lapse-timer";
 import { TEST_BUCKET } from "../support/global-setup";
 import { clients, freshTable } from "../support/harness";
 import { ADMIN, apiEvent } from "../support/http";
 
 describe("the Lambda entry points, as deployed: config from the environment, clients at module scope", () => {
-  it("functions/api, functions/email and functions/sweeper serve requests, SES events and the schedule", async () => {
+  it("functions/api, email, sweeper and lapse serve requests, SES events, the schedule and the timer", async () => {
     const tableName = await freshTable(clients());
     Object.assign(process.env, {
       TABLE_NAME: tableName,
@@ -91,6 +92,11 @@ describe("the Lambda entry points, as deployed: config from the environment, cli
     );
     const read = (await call({ method: "GET", path: `/conversations/${id}`, as: { sub: "ana" } })).body!;
     expect(JSON.parse(read)).toMatchObject({ assigneeId: "ana" });
+
+    // The lapse function, as its SQS event source mapping invokes it: a clock that is not running is stale.
+    const lapse = (await import("../../functions/lapse/handler")).handler;
+    const timerEvent = sqsEvent({ conversationId: id, at: new Date().toISOString() });
+    expect(await lapse(timerEvent)).toEqual({ batchItemFailures: [] });
   });
 
   it("missing configuration fails loudly, naming the variable", () => {
