@@ -221,6 +221,57 @@ describe("npm start: the whole service on its embedded stack, over HTTP", () => 
     rmSync(sweepDir, { recursive: true, force: true });
   }, 60_000);
 
+  it("re-routes a chat its assignee did not answer, within 5 s of the deadline (docs/routing.md §5.6)", async () => {
+    const lapseDir = mkdtempSync(path.join(tmpdir(), "routing-e2e-lapse-"));
+    // The sweep is out of the way (an hour): only the re-route timer can move the chat.
+    const rt = await startOnFreePorts({ ROUTING_DATA_DIR: lapseDir, SWEEP_INTERVAL_MS: "3600000" });
+    running.push(rt);
+    const admin = { authorization: `Bearer ${rt.adminToken}`, "content-type": "application/json" };
+    const put = async (p: string, body: unknown) =>
+      expect(
+        (await fetch(`${rt.url}${p}`, { method: "PUT", headers: admin, body: JSON.stringify(body) })).status,
+      ).toBeLessThan(300);
+    await put("/users/alice", { name: "Alice", email: "alice@e2e.local", seat: "service" });
+    await put("/users/bob", { name: "Bob", email: "bob@e2e.local", seat: "service" });
+    await put("/inboxes/main", { name: "Main", access: { type: "everyone" } });
+    await put("/channels/chat", {
+      inboxId: "main",
+      type: "chat",
+      name: "Chat",
+      routing: {
+        autoAssign: true,
+        target: { type: "users_and_teams", userIds: ["alice", "bob"], teamIds: [] },
+        rerouteAfter: { seconds: 15, maxTimes: 1 },
+      },
+    });
+    const started = (await (
+      await fetch(`${rt.url}/chat/chat/conversations`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: "hello?" }),
+      })
+    ).json()) as { conversation: { id: string } };
+    const id = started.conversation.id;
+    const read = async () =>
+      (await (await fetch(`${rt.url}/conversations/${id}`, { headers: admin })).json()) as {
+        assigneeId: string;
+        lapse?: { at: string };
+      };
+    const first = await read();
+    expect(first.assigneeId).toBe("alice");
+    let now = await read();
+    while (now.assigneeId === "alice" && Date.now() < Date.parse(first.lapse!.at) + 10_000) {
+      await new Promise((r) => setTimeout(r, 200));
+      now = await read();
+    }
+    const late = Date.now() - Date.parse(first.lapse!.at);
+    expect(now.assigneeId).toBe("bob");
+    expect(late).toBeLessThan(5000);
+    expect(rt.output()).toContain(`lapse: ${id} re-routed`);
+    expect(await stop(rt, "SIGINT")).toBe(0);
+    rmSync(lapseDir, { recursive: true, force: true });
+  }, 60_000);
+
   it("a port already in use gives a clear message naming the port and the variable that moves it", async () => {
     const blocker = net.createServer().listen(0, "127.0.0.1");
     await new Promise((r) => blocker.once("listening", r));
