@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { rule } from "./schemas";
+import { hours, rule } from "./schemas";
 
 /**
  * What the API answers, as zod schemas: the source of the OpenAPI document's response schemas
@@ -56,6 +56,7 @@ export const channel = z.looseObject({
   name: z.string(),
   address: z.string().optional(),
   routing: rule,
+  hours: hours.nullable().optional().describe("chat and bot channels: office hours (docs/routing.md §5.7)"),
   signingSecret: z.string().optional().describe("form channels: returned once, when the channel is created"),
   identitySecret: z.string().optional().describe("chat and bot channels: returned once, when the channel is created"),
 });
@@ -110,6 +111,10 @@ export const decisionRecord = z.looseObject({
   outcome: z.looseObject({ type: z.enum(["assigned", "unassigned"]), userId: z.string().optional(), why: z.string() }),
   ownerNotified: z.boolean().optional(),
   retries: z.number().int().optional(),
+  lapses: z
+    .array(z.looseObject({ userId: z.string(), at: isoTime, seconds: z.number().int() }))
+    .optional()
+    .describe("re-routes so far: who did not answer, and within how long (docs/routing.md §5.6)"),
 });
 
 export const message = z.looseObject({

@@ -71,3 +71,5 @@ export type RulePreviewOut = z.infer<typeof r.rulePreview>;
 export type VisitorMessage = z.infer<typeof r.visitorMessage>;
 export type ChatStarted = z.infer<typeof r.chatStarted>;
 export type VisitorThread = z.infer<typeof r.visitorThread>;
+/** docs/routing.md §5.7: whether a chat channel is open now, for the widget. */
+export type ChatStatus = z.infer<typeof r.chatStatus>;

@@ -344,6 +344,15 @@ function WhyThisOwner({ conv, dir }: { conv: ConversationDetail; dir: Directory 
                   }`}{" "}
             · decided {ago(record.decidedAt)}
           </p>
+          {record.lapses?.length ? (
+            <ol class="lapses" aria-label="Re-routes">
+              {record.lapses.map((l) => (
+                <li key={`${l.userId}-${l.at}`}>
+                  {dir.userName(l.userId)} did not answer within {l.seconds} s ({ago(l.at)})
+                </li>
+              ))}
+            </ol>
+          ) : null}
           {record.candidates.length > 0 && (
             <table>
               <caption class="sr-only">Candidates</caption>

@@ -18,6 +18,7 @@ header{display:flex;align-items:center;justify-content:space-between;background:
 h2{margin:0;font-size:16px;font-weight:600}
 .close{background:transparent;border:0;color:#fff;font-size:22px;line-height:1;padding:2px 8px}
 .status{margin:0;padding:8px 14px;background:#eef2ff;color:#1e3a8a;font-size:13px}
+.status.away{background:#fff7e6;color:#7a4b00}
 .log{flex:1;overflow-y:auto;padding:12px}\
 .messages{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:8px}
 .msg{max-width:80%;padding:8px 10px;border-radius:10px;background:#f1f3f7;align-self:flex-start;\

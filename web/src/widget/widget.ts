@@ -5,7 +5,13 @@
  * visitor (docs/routing.md §6.1); data-channel-type="bot" for a bot channel's "Talk to a person".
  * Everything lives in a shadow root with its own styles; nothing is loaded from anywhere else.
  */
-import type { ChatStarted, VisitorConversation, VisitorMessage, VisitorThread } from "#shared/http/web-schemas";
+import type {
+  ChatStarted,
+  ChatStatus,
+  VisitorConversation,
+  VisitorMessage,
+  VisitorThread,
+} from "#shared/http/web-schemas";
 import { CSS } from "./styles";
 
 const POLL_MS = 2_000;
@@ -139,6 +145,14 @@ function start(script: HTMLScriptElement): void {
 
   let timer: ReturnType<typeof setInterval> | undefined;
   let shown = new Set<string>();
+  /** Office hours (docs/routing.md §5.7): set while the channel is closed, read when the panel opens. */
+  let closed: ChatStatus | null = null;
+  const opensText = (at: string | null) =>
+    at
+      ? ` We open again ${new Date(at).toLocaleString(undefined, { weekday: "long", hour: "2-digit", minute: "2-digit" })}.`
+      : "";
+  const closedText = () =>
+    closed ? `${closed.awayMessage || "We are closed right now."}${opensText(closed.opensAt)}` : null;
 
   const showError = (msg: string | null) => {
     error.hidden = msg === null;
@@ -151,7 +165,10 @@ function start(script: HTMLScriptElement): void {
     if (c.awaitingHandoff !== undefined) isBot = isBot || c.awaitingHandoff;
     if (c.awaitingHandoff === false) saved.handedOff = true;
     handoff.hidden = !isBot || saved.handedOff === true || saved.conversationId === null || c.assigned === true;
+    status.classList.toggle("away", closed !== null && c.status !== "closed" && !c.assigned);
     if (c.status === "closed") status.textContent = "This conversation is closed. Write to start again.";
+    else if (closed && !c.assigned)
+      status.textContent = `${closedText()}${c.waiting ? ` You are number ${c.waiting.position} in line.` : ""}`;
     else if (c.waiting)
       status.textContent = `You are number ${c.waiting.position} in line. Someone will be with you soon.`;
     else if (c.agent) status.textContent = `${c.agent.name} is here to help.`;
@@ -203,6 +220,15 @@ function start(script: HTMLScriptElement): void {
     launcher.setAttribute("aria-label", on ? "Hide chat" : "Chat with us");
     clearInterval(timer);
     if (on) {
+      void call<ChatStatus>("GET", `/chat/${encodeURIComponent(channelId)}/status`)
+        .then((s) => {
+          closed = s.open ? null : s;
+          if (closed && !saved.conversationId) {
+            status.textContent = closedText();
+            status.classList.add("away");
+          }
+        })
+        .catch(() => undefined);
       void refresh();
       timer = setInterval(refresh, POLL_MS);
       input.focus();

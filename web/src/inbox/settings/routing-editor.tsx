@@ -6,6 +6,8 @@ import { RulePreviewPanel } from "../rule-preview";
 import { Field } from "../ui";
 
 import { type Data, splitErrors } from "./common";
+import { OfficeHoursEditor } from "./office-hours";
+import { RerouteFields } from "./reroute-fields";
 
 export function RoutingEditor({
   client,
@@ -41,7 +43,13 @@ export function RoutingEditor({
   const teamErrors = byId("teamIds", sentTarget?.teamIds ?? []);
   const otherErrors = Object.entries(fields)
     .filter(([f]) => !/target\.(userIds|teamIds)\[\d+\]$/.test(f) && !/fallbackUserId$/.test(f))
+    .filter(([f]) => !/rerouteAfter/.test(f))
     .map(([, r]) => r);
+  const rerouteErrors = Object.fromEntries(
+    Object.entries(fields)
+      .filter(([f]) => /rerouteAfter/.test(f))
+      .map(([f, r]) => [f.replace(/^(body\.)?(routing\.)?/, ""), r]),
+  );
   const fallbackError = Object.entries(fields).find(([f]) => /fallbackUserId$/.test(f))?.[1];
   // The domain's own rule (docs/routing.md §2, §4): only users a rule may list are offered.
   const inbox = data.inboxes.find((i) => i.id === channel.inboxId);
@@ -67,10 +75,10 @@ export function RoutingEditor({
           setErr(null);
           setSaved(false);
           try {
-            // Only chat and bot channels take returnWhenAway: a rule stored with it elsewhere saves without it.
-            const takesReturn = channel.type === "chat" || channel.type === "bot";
-            const { returnWhenAway: _r, ...withoutReturn } = rule;
-            await client.putRule(channel.id, takesReturn ? rule : withoutReturn);
+            // Only chat and bot channels take returnWhenAway and rerouteAfter: elsewhere a rule saves without them.
+            const live = channel.type === "chat" || channel.type === "bot";
+            const { returnWhenAway: _r, rerouteAfter: _a, ...asyncRule } = rule;
+            await client.putRule(channel.id, live ? rule : asyncRule);
             setSaved(true);
             await onSaved();
           } catch (x) {
@@ -187,6 +195,9 @@ export function RoutingEditor({
             Return conversations to the waiting line when their owner goes away
           </label>
         ) : null}
+        {channel.type === "chat" || channel.type === "bot" ? (
+          <RerouteFields h={h} rule={rule} setRule={setRule} fields={rerouteErrors} />
+        ) : null}
         {(otherErrors.length > 0 || rest) && (
           <p class="field-error" id={`${h}-target-error`} role="alert">
             {[...otherErrors, ...(rest ? [rest] : [])].join("; ")}
@@ -205,6 +216,9 @@ export function RoutingEditor({
           />
         </div>
       </form>
+      {channel.type === "chat" || channel.type === "bot" ? (
+        <OfficeHoursEditor client={client} channel={channel} onSaved={onSaved} />
+      ) : null}
     </section>
   );
 }
