@@ -15,6 +15,8 @@ import type {
 import { CSS } from "./styles";
 
 const POLL_MS = 2_000;
+/** When a closed channel opens, in the visitor's own time zone and language: "Monday 09:00". */
+const OPENS_FORMAT: Intl.DateTimeFormatOptions = { weekday: "long", hour: "2-digit", minute: "2-digit" };
 /** A namespace name, never fetched. */
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -148,9 +150,7 @@ function start(script: HTMLScriptElement): void {
   /** Office hours (docs/routing.md §5.7): set while the channel is closed, read when the panel opens. */
   let closed: ChatStatus | null = null;
   const opensText = (at: string | null) =>
-    at
-      ? ` We open again ${new Date(at).toLocaleString(undefined, { weekday: "long", hour: "2-digit", minute: "2-digit" })}.`
-      : "";
+    at ? ` We open again ${new Date(at).toLocaleString(undefined, OPENS_FORMAT)}.` : "";
   const closedText = () =>
     closed ? `${closed.awayMessage || "We are closed right now."}${opensText(closed.opensAt)}` : null;
 
