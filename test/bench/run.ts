@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: routing under bursts and with large directories, our router vs the naive optimistic
  * one, in the same run, on the embedded DynamoDB (or DYNAMODB_ENDPOINT). Prints a table, then one JSON
- * line of all rows. `npm run bench -- routing|mime|preview` runs one part; `-- routing <scenario>...` some rows;
+ * line of all rows. `npm run bench -- routing|mime|preview|reroute` runs one part; `-- routing <scenario>...` some rows;
  * `--full` runs the naive router at full size where a row gives it fewer chats (see `naiveConversations`).
  */
 import { performance } from "node:perf_hooks";
@@ -15,6 +15,7 @@ import { countCalls, measureTraffic } from "../support/instrument";
 import { benchHtmlToText, benchMime } from "./mime";
 import { naiveRoute } from "./naive-router";
 import { benchPreview } from "./preview";
+import { benchReroute } from "./reroute";
 import { putItems } from "./seed";
 
 interface Plan {
@@ -214,7 +215,7 @@ async function main() {
   const began = performance.now();
   const elapsed = () => `${Math.round((performance.now() - began) / 1000)} s`;
   const names = args.filter((a) => !a.startsWith("--"));
-  if (only !== "routing" && only !== "preview") {
+  if (only !== "routing" && only !== "preview" && only !== "reroute") {
     process.stderr.write("bench: MIME parsing...\n");
     const mime = await benchMime();
     console.table(mime);
@@ -227,6 +228,16 @@ async function main() {
   if (only === "mime") return;
   const own = process.env.DYNAMODB_ENDPOINT ? null : await startDynoxide();
   const endpoint = process.env.DYNAMODB_ENDPOINT ?? own!.endpoint;
+  if (only === undefined || only === "reroute") {
+    process.stderr.write("bench: re-routing unanswered chats, ours against a sweep of open conversations...\n");
+    const reroute = await benchReroute(endpoint);
+    console.table(reroute);
+    console.log(JSON.stringify(reroute));
+    if (only === "reroute") {
+      await own?.stop();
+      return;
+    }
+  }
   if (only === undefined || only === "preview") {
     process.stderr.write("bench: rule preview, 5,000 conversations, ours against a scan...\n");
     const preview = await benchPreview(endpoint);
