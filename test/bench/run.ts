@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: routing under bursts and with large directories, our router vs the naive optimistic
  * one, in the same run, on the embedded DynamoDB (or DYNAMODB_ENDPOINT). Prints a table, then one JSON
- * line of all rows. `npm run bench -- routing|mime|preview|reroute` runs one part; `-- routing <scenario>...` some rows;
- * `--full` runs the naive router at full size where a row gives it fewer chats (see `naiveConversations`).
+ * line of all rows. `npm run bench -- routing|mime|preview|reroute` runs one part; `-- routing <scenario>...`
+ * some rows; `--full` runs the naive router at full size where a row gives it fewer chats (see `naiveConversations`).
  */
 import { performance } from "node:perf_hooks";
 import { createDynamoClients, type DynamoClients } from "#shared/adapters/dynamo/client";
