@@ -75,7 +75,11 @@ describe.skipIf(!browserAvailable())("accessibility: axe-core finds no serious o
         .getByRole("heading", { name: /Add or|New channel/ })
         .first()
         .waitFor();
-      if (tab === "channels") await p.getByRole("region", { name: "Access chat" }).getByRole("switch").waitFor();
+      if (tab === "channels")
+        await p
+          .getByRole("region", { name: "Access chat" })
+          .getByRole("switch", { name: "Assign conversations" })
+          .waitFor();
       found[tab] = await audit(p);
     }
     expect(found).toEqual({ users: [], teams: [], inboxes: [], channels: [] });

@@ -189,14 +189,14 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
       await channel.getByRole("checkbox", { name: "Experts team" }).check();
       // Meanwhile another admin takes Fay's seat away: the form is stale, the API says why.
       await call("PUT", "/users/f3-fay", agent("Fay", null, "none"));
-      await channel.getByRole("button", { name: "Save" }).click();
+      await channel.getByRole("button", { name: "Save", exact: true }).click();
       await channel.getByText("user f3-fay has no paid seat").waitFor();
       expect(await channel.getByRole("checkbox", { name: "Fay" }).getAttribute("aria-invalid")).toBe("true");
       await screenshot(channel, "flow-3-field-error");
 
       await channel.getByRole("checkbox", { name: "Fay" }).uncheck();
       await channel.getByRole("checkbox", { name: "Eve" }).check();
-      await channel.getByRole("button", { name: "Save" }).click();
+      await channel.getByRole("button", { name: "Save", exact: true }).click();
       await channel.getByText("Saved.").waitFor();
       await screenshot(admin, "flow-3-routing-rule");
 
@@ -481,7 +481,7 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
       await admin.goto(`${rt.url}/#/settings/channels`);
       const teamBoxes = async (channel: string) => {
         const region = admin.getByRole("region", { name: channel });
-        await region.getByRole("button", { name: "Save" }).waitFor();
+        await region.getByRole("button", { name: "Save", exact: true }).waitFor();
         return region
           .getByRole("checkbox", { name: / team$/ })
           .evaluateAll((els) => els.map((e) => e.parentElement!.textContent!.trim()));
@@ -504,7 +504,7 @@ describe.skipIf(!browserAvailable())("web inbox and chat widget in Chromium", ()
       });
       expect(await option.isChecked()).toBe(false);
       await option.check();
-      await channel.getByRole("button", { name: "Save" }).click();
+      await channel.getByRole("button", { name: "Save", exact: true }).click();
       await channel.getByText("Saved.").waitFor();
       const stored = (await asAdmin("GET", "/channels")).items.find((c: { id: string }) => c.id === "f3-chat");
       expect(stored.routing.returnWhenAway).toBe(true);
