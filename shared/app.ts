@@ -9,6 +9,7 @@ import { DynamoAdminStore } from "./adapters/dynamo/admin-store";
 import { DynamoChannelHistory } from "./adapters/dynamo/channel-history";
 import { createDynamoClients, type DynamoClients } from "./adapters/dynamo/client";
 import { DynamoLapseStore } from "./adapters/dynamo/lapse-store";
+import { DynamoMailRate } from "./adapters/dynamo/mail-rate-store";
 import { createTableInput } from "./adapters/dynamo/table";
 import { DynamoWebStore } from "./adapters/dynamo/web-store";
 import {
@@ -147,7 +148,13 @@ export function createApp(deps: AppDeps) {
         (channel) => reroute.catchUp(channel),
       ),
     inbound,
-    email: new EmailService({ store, inbound, conversations }),
+    email: new EmailService({
+      store,
+      inbound,
+      conversations,
+      rate: new DynamoMailRate(deps.db, deps.tableName),
+      clock,
+    }),
     web,
     commands,
     queries,

@@ -1,6 +1,10 @@
+import { isAssignable } from "./access";
+import { pickByPolicy } from "./decide";
+import { ValidationError } from "./errors";
 import type { Entities } from "./ports/directory";
+import type { RandomSource } from "./ports/time";
 import type { Transition } from "./ports/transitions";
-import type { Channel, Contact, Conversation, User, VersionedConversation } from "./types";
+import type { Channel, Contact, Conversation, Decision, User, VersionedConversation } from "./types";
 
 /** The pieces of one conversation change (conversations.ts): what it reads, writes and how it ended. */
 
@@ -93,4 +97,38 @@ export function poolNeeds(channel: Channel, contact: Contact | null): Needs {
 export function reopened(conv: Stored, assigneeAtCapacity: boolean): Stored {
   if (conv.status === "open") return conv;
   return { ...conv, status: "open", assigneeId: assigneeAtCapacity ? null : conv.assigneeId };
+}
+
+/** docs/routing.md §3.5: assign to a team: its least busy assignable primary member, or nobody. */
+export function teamChange(conv: Stored, dir: Entities, teamId: string, now: Date, random: RandomSource): Change {
+  if (!dir.teams.has(teamId))
+    throw new ValidationError("unknown team", [{ field: "teamId", reason: `team ${teamId} does not exist` }]);
+  const inbox = dir.inboxes.get(conv.inboxId)!;
+  const members = [...dir.users.values()]
+    .filter((u) => u.primaryTeamId === teamId && isAssignable(u, inbox))
+    .map((u) => ({ userId: u.id, source: "team_assignment" as const }));
+  // The current assignee's own conversation counts in their load; judge them as if it were released.
+  const users = new Map(dir.users);
+  if (conv.assigneeId && conv.status === "open") {
+    const cur = users.get(conv.assigneeId);
+    if (cur) users.set(cur.id, { ...cur, openCount: Math.max(0, cur.openCount - 1) });
+  }
+  const decision = pickByPolicy(conv.channelType, members, { users, inbox, now }, random, null);
+  return decisionChange({ ...conv, teamId }, decision, conv.assigneeId);
+}
+
+/** A routing decision as a change: the new assignee, the record, a re-route clock if the rule sets one. */
+export function decisionChange(conv: Stored, decision: Decision, currentAssignee: string | null = null): Change {
+  const userId = decision.userId;
+  const { lapse: _l, ...rest } = conv;
+  const after: Conversation = {
+    ...rest,
+    assigneeId: userId,
+    routing: decision.record,
+    ...(decision.lapse ? { lapse: decision.lapse } : {}),
+  };
+  // Keeping the same assignee changes no load: no load condition applies.
+  const gains = userId !== null && userId !== currentAssignee;
+  const expectedLoad = gains ? decision.expectedLoad : null;
+  return { after, expectedLoad, requireAvailable: gains && decision.requireAvailable, markAssigned: userId !== null };
 }

@@ -5,14 +5,16 @@ import {
   type Change,
   type ChangeOptions,
   type ChangeResult,
+  decisionChange,
   leavesLineIfTaken,
   type Needs,
   poolNeeds,
   reopened,
   type Stored,
   stopsLapseClock,
+  teamChange,
 } from "./conversation-change";
-import { decide, pickByPolicy } from "./decide";
+import { decide } from "./decide";
 import { ConflictError, ContentionError, ForbiddenError, NotFoundError, ValidationError } from "./errors";
 import type { ArrivalStore } from "./ports/arrival";
 import type { DirectoryReads, Entities } from "./ports/directory";
@@ -24,10 +26,10 @@ import type { TransitionStore } from "./ports/transitions";
 import type { WaitingLineStore } from "./ports/waiting-line";
 import { emailReply, sendsEmail } from "./reply-email";
 import { backoffMs, sleep } from "./retry";
-import type { Channel, Contact, Conversation, Decision, Message, User } from "./types";
+import type { AutomaticKind, Channel, Contact, Conversation, DeliveryFailure, Message, User } from "./types";
 import { withoutVersion } from "./types";
 import type { WaitingLine } from "./waiting-line";
-import { noteText, returnedWhy } from "./wording";
+import { bounceText, noteText, returnedWhy } from "./wording";
 
 export interface ConversationServiceOptions {
   store: TransitionStore &
@@ -79,7 +81,11 @@ export class ConversationService {
       actor,
       conversationId,
       ({ conv, dir }) => {
-        if ("teamId" in target) return this.toTeam(conv, dir, target.teamId);
+        if (conv.automatic && ("teamId" in target || target.userId !== null))
+          throw new ConflictError("mail sent by a machine is never assigned", [
+            { field: "conversation", reason: `conversation ${conv.id} is automatic (${conv.automatic})` },
+          ]);
+        if ("teamId" in target) return teamChange(conv, dir, target.teamId, this.opts.clock.now(), this.opts.random);
         if (target.userId === null) {
           if (conv.assigneeId === null) return null;
           return { after: { ...conv, assigneeId: null } };
@@ -108,8 +114,9 @@ export class ConversationService {
   }
 
   /**
-   * docs/routing.md §3.4: an agent's reply; an unassigned conversation becomes the replier's in the same step.
-   * On email and form conversations the reply is also emailed to the customer after the commit.
+   * docs/routing.md §3.4: an agent's reply; an unassigned conversation becomes the replier's in the same step,
+   * unless a machine opened it (§6.2: never assigned). On email and form conversations the reply is also
+   * emailed to the customer after the commit.
    */
   async reply(
     actor: User,
@@ -124,7 +131,8 @@ export class ConversationService {
       createdAt: this.opts.clock.now().toISOString(),
     };
     const { conversation } = await this.change(actor, conversationId, ({ conv }) => {
-      const after: Conversation = conv.assigneeId === null ? { ...conv, assigneeId: actor.id } : { ...conv };
+      const takes = conv.assigneeId === null && !conv.automatic;
+      const after: Conversation = takes ? { ...conv, assigneeId: actor.id } : { ...conv };
       return { after, message };
     });
     if (!sendsEmail(this.opts, conversation)) return { conversation, message, emailed: null };
@@ -159,11 +167,19 @@ export class ConversationService {
   /**
    * A customer's message on an existing conversation (visitor chat, email reply threaded by Message-ID).
    * It is not routed again and keeps its assignee (docs/routing.md §6); a closed conversation reopens, unassigned
-   * if its assignee is now at capacity. With `dedupeKey`, a redelivery is applied once.
+   * if its assignee is now at capacity. With `dedupeKey`, a redelivery is applied once. Mail by machines
+   * (`automatic`, §6.2) joins the thread marked as such and never reopens it.
    */
   async customerMessage(
     conversationId: string,
-    input: { text: string; name?: string; email?: string; emailMessageId?: string; dedupeKey?: string },
+    input: {
+      text: string;
+      name?: string;
+      email?: string;
+      emailMessageId?: string;
+      dedupeKey?: string;
+      automatic?: AutomaticKind;
+    },
   ): Promise<{ conversation: Conversation; message: Message; duplicate: boolean }> {
     const message: Message = {
       id: this.opts.newId(),
@@ -176,18 +192,39 @@ export class ConversationService {
       text: input.text,
       createdAt: this.opts.clock.now().toISOString(),
       ...(input.emailMessageId ? { emailMessageId: input.emailMessageId } : {}),
+      ...(input.automatic ? { automatic: input.automatic } : {}),
     };
     const { conversation, outcome } = await this.change(
       null,
       conversationId,
       ({ conv, assigneeFull }) => ({
-        after: reopened(conv, assigneeFull),
+        after: input.automatic ? conv : reopened(conv, assigneeFull),
         message,
         ...(input.dedupeKey ? { dedupe: { key: input.dedupeKey } } : {}),
       }),
       { canDoWithoutFullAssignee: true },
     );
     return { conversation, message, duplicate: outcome === "duplicate" };
+  }
+
+  /**
+   * docs/routing.md §6.2: a delivery report says one of our replies did not reach its customer. A system
+   * note says so in the thread, once however often the report is delivered; nothing else changes.
+   */
+  async deliveryFailed(conversationId: string, input: { failures: DeliveryFailure[]; dedupeKey: string }) {
+    const note: Message = {
+      id: this.opts.newId(),
+      conversationId,
+      author: { kind: "system" },
+      text: bounceText(input.failures),
+      createdAt: this.opts.clock.now().toISOString(),
+    };
+    const result = await this.change(null, conversationId, ({ conv }) => ({
+      after: conv,
+      note,
+      dedupe: { key: input.dedupeKey },
+    }));
+    return { ...result, note };
   }
 
   /**
@@ -205,7 +242,7 @@ export class ConversationService {
         const decision = decide({ channel, contact }, { users: dir.users, inbox, now }, this.opts.random);
         // Nobody can take it now: it waits in the channel's line like a chat routed on arrival.
         const waits = decision.userId === null && decision.record.strategy !== "manual";
-        return this.applyDecision(
+        return decisionChange(
           { ...conv, awaitingHandoff: false, ...(waits ? { waitingSince: now.toISOString() } : {}) },
           decision,
         );
@@ -215,44 +252,6 @@ export class ConversationService {
     if (result.outcome === "changed" && result.conversation.lapse)
       await this.opts.clocks?.started([result.conversation]);
     return result.conversation;
-  }
-
-  private toTeam(conv: Stored, dir: Entities, teamId: string): Change {
-    if (!dir.teams.has(teamId))
-      throw new ValidationError("unknown team", [{ field: "teamId", reason: `team ${teamId} does not exist` }]);
-    const inbox = dir.inboxes.get(conv.inboxId)!;
-    const members = [...dir.users.values()]
-      .filter((u) => u.primaryTeamId === teamId && isAssignable(u, inbox))
-      .map((u) => ({ userId: u.id, source: "team_assignment" as const }));
-    // The current assignee's own conversation counts in their load; judge them as if it were released.
-    const users = new Map(dir.users);
-    if (conv.assigneeId && conv.status === "open") {
-      const cur = users.get(conv.assigneeId);
-      if (cur) users.set(cur.id, { ...cur, openCount: Math.max(0, cur.openCount - 1) });
-    }
-    const decision = pickByPolicy(
-      conv.channelType,
-      members,
-      { users, inbox, now: this.opts.clock.now() },
-      this.opts.random,
-      null,
-    );
-    return this.applyDecision({ ...conv, teamId }, decision, conv.assigneeId);
-  }
-
-  private applyDecision(conv: Stored, decision: Decision, currentAssignee: string | null = null): Change {
-    const userId = decision.userId;
-    const { lapse: _l, ...rest } = conv;
-    const after: Conversation = {
-      ...rest,
-      assigneeId: userId,
-      routing: decision.record,
-      ...(decision.lapse ? { lapse: decision.lapse } : {}),
-    };
-    // Keeping the same assignee changes no load: no load condition applies.
-    const gains = userId !== null && userId !== currentAssignee;
-    const expectedLoad = gains ? decision.expectedLoad : null;
-    return { after, expectedLoad, requireAvailable: gains && decision.requireAvailable, markAssigned: userId !== null };
   }
 
   /**

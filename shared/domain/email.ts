@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import { dedupeKeys } from "./dedupe";
 import type { ArrivalStore } from "./ports/arrival";
 import type { ContactReads } from "./ports/contacts";
+import type { MailRate } from "./ports/mail-rate";
 import type { ConversationReads } from "./ports/reads";
+import type { Clock } from "./ports/time";
 import type { TransitionStore } from "./ports/transitions";
 
 /** What threading an email reads: its channel, its Message-IDs, the conversation and who wrote in it. */
@@ -13,7 +15,10 @@ type EmailReads = Pick<ArrivalStore, "findByDedupeKey" | "findByDedupeKeys" | "f
 
 import type { ConversationService } from "./conversations";
 import type { InboundService } from "./inbound";
-import type { Conversation } from "./types";
+import type { AutomaticKind, Conversation, DeliveryReport } from "./types";
+
+/** docs/routing.md §6.2: more than `max` emails from one sender to one channel within the window is a flood. */
+export const MAIL_FLOOD = { max: 20, windowSeconds: 600 } as const;
 
 /** An inbound email as SES delivered it, already parsed. */
 export interface InboundEmail {
@@ -28,11 +33,17 @@ export interface InboundEmail {
   from: { address: string; name?: string; alsoFrom?: string[] } | null;
   subject: string;
   text: string;
+  /** Sent by a machine, as its headers tell (docs/routing.md §6.2); null or absent = a person. */
+  automatic?: AutomaticKind | null;
+  /** For a delivery report: whom it failed to reach, and the ids of the message it returns. */
+  report?: DeliveryReport | null;
 }
 
 export type EmailOutcome =
-  | { type: "created"; conversationId: string; spam: boolean }
-  | { type: "threaded"; conversationId: string }
+  | { type: "created"; conversationId: string; spam: boolean; automatic?: AutomaticKind }
+  | { type: "threaded"; conversationId: string; automatic?: AutomaticKind }
+  /** A delivery failure of one of our replies: a note on that reply's conversation (§6.2). */
+  | { type: "bounced"; conversationId: string }
   | { type: "duplicate"; conversationId: string }
   | { type: "dropped"; reason: string };
 
@@ -51,11 +62,18 @@ export function conversationIdForSes(sesMessageId: string): string {
 /**
  * Team email (docs/routing.md §5, §6; docs/api.md "Team email"): find the channel by recipient, thread replies by
  * In-Reply-To/References, dedupe by Message-ID per channel and by the SES message id, keep spam
- * unrouted, drop viruses, otherwise create and route.
+ * unrouted, drop viruses, otherwise create and route. Mail by machines (§6.2) is kept and marked, never
+ * routed and never reopens; a bounce of one of our replies becomes a note on its conversation.
  */
 export class EmailService {
   constructor(
-    private readonly deps: { store: EmailReads; inbound: InboundService; conversations: ConversationService },
+    private readonly deps: {
+      store: EmailReads;
+      inbound: InboundService;
+      conversations: ConversationService;
+      rate: MailRate;
+      clock: Clock;
+    },
   ) {}
 
   async receive(email: InboundEmail): Promise<EmailOutcome> {
@@ -76,6 +94,20 @@ export class EmailService {
     const seen = await store.findByDedupeKey(channel.id, dedupeKey);
     if (seen) return { type: "duplicate", conversationId: seen };
 
+    // Every message counts towards its sender's rate; past the limit a person's mail is a loop or a flood.
+    const rate = await this.deps.rate.count(
+      channel.id,
+      email.from.address,
+      this.deps.clock.now(),
+      MAIL_FLOOD.windowSeconds,
+    );
+    const automatic = email.automatic ?? (rate > MAIL_FLOOD.max ? "loop" : null);
+    const marked = automatic ? { automatic } : {};
+    if (automatic === "report" && email.report && email.report.failures.length > 0) {
+      const bounced = await this.bounced(channel.id, email, email.report, dedupeKey);
+      if (bounced) return bounced;
+    }
+
     // A reply names earlier messages of its thread: look up the most recent few, in one batched read.
     const refs = [...new Set([...email.inReplyTo, ...[...email.references].reverse()])].slice(0, MAX_THREAD_REFERENCES);
     const refKeys = refs.map((r) => dedupeKeys.email(r));
@@ -94,8 +126,9 @@ export class EmailService {
           email: sender,
           ...(email.messageId ? { emailMessageId: email.messageId } : {}),
           dedupeKey,
+          ...marked,
         });
-        return r.duplicate ? { type: "duplicate", conversationId } : { type: "threaded", conversationId };
+        return r.duplicate ? { type: "duplicate", conversationId } : { type: "threaded", conversationId, ...marked };
       }
       // Knowing a Message-ID is not enough to write into someone's conversation (docs/routing.md §6).
       const reason =
@@ -118,9 +151,43 @@ export class EmailService {
       ...(email.messageId ? { emailMessageId: email.messageId } : {}),
       spam: email.verdicts.spam,
       ...(threading ? { threading } : {}),
+      ...marked,
     });
     if (r.type === "duplicate") return { type: "duplicate", conversationId: r.conversationId };
-    return { type: "created", conversationId: r.conversation.id, spam: email.verdicts.spam };
+    return { type: "created", conversationId: r.conversation.id, spam: email.verdicts.spam, ...marked };
+  }
+
+  /**
+   * A delivery report on one of our replies: the returned message's In-Reply-To and References name the
+   * customer's message our reply answered, which names the conversation. Only failures for the address
+   * the conversation replies to are noted: anyone can send a report, and knowing a Message-ID must not
+   * let them write into a thread what its customer did not. Null when the report matches no reply.
+   */
+  private async bounced(
+    channelId: string,
+    email: InboundEmail,
+    report: DeliveryReport,
+    dedupeKey: string,
+  ): Promise<EmailOutcome | null> {
+    const { store, conversations } = this.deps;
+    const ids = [...new Set([...report.returnedIds, ...email.inReplyTo, ...email.references])].slice(
+      0,
+      MAX_THREAD_REFERENCES,
+    );
+    if (ids.length === 0) return null;
+    const found = await store.findByDedupeKeys(
+      channelId,
+      ids.map((id) => dedupeKeys.email(id)),
+    );
+    for (const conversationId of new Set(found.values())) {
+      const conv = await store.getConversation(conversationId);
+      const to = conv?.customerEmail?.toLowerCase();
+      const failures = report.failures.filter((f) => f.recipient === to);
+      if (failures.length === 0) continue;
+      await conversations.deliveryFailed(conversationId, { failures, dedupeKey });
+      return { type: "bounced", conversationId };
+    }
+    return null;
   }
 
   /** The conversation's customer address, its contact's, or an address that already wrote in it. */

@@ -3,7 +3,7 @@ import type { ArrivalStore, ChannelState } from "./ports/arrival";
 import type { LapseClocks } from "./ports/lapses";
 import type { Clock, Deadline } from "./ports/time";
 import type { RouteResult, Router } from "./router";
-import type { ChannelType, ContactKey, Conversation, Message } from "./types";
+import type { AutomaticKind, ChannelType, ContactKey, Conversation, Message } from "./types";
 
 export interface InboundMessage {
   channelId: string;
@@ -20,6 +20,8 @@ export interface InboundMessage {
   emailMessageId?: string;
   /** SES verdict FAIL: keep the conversation, never route it (docs/routing.md §6). */
   spam?: boolean;
+  /** Mail a machine sent: kept and marked, never routed (docs/routing.md §6.2). */
+  automatic?: AutomaticKind;
   /** The visitor's token (chat, bot), kept on the conversation as the visitor's credential. */
   visitorToken?: string;
   /** The customer's address (email sender, form submitter): replies go there. */
@@ -86,6 +88,7 @@ export class InboundService {
       updatedAt: createdAt,
       ...(isBot ? { awaitingHandoff: true } : {}),
       ...(input.spam ? { spam: true } : {}),
+      ...(input.automatic ? { automatic: input.automatic } : {}),
       ...(input.visitorToken ? { visitorToken: input.visitorToken } : {}),
       ...(input.senderEmail ? { customerEmail: input.senderEmail } : {}),
       ...(input.threading ? { threading: input.threading } : {}),
@@ -101,13 +104,14 @@ export class InboundService {
       text: input.text,
       createdAt,
       ...(input.emailMessageId ? { emailMessageId: input.emailMessageId } : {}),
+      ...(input.automatic ? { automatic: input.automatic } : {}),
     };
     const result = await router.createAndRoute({
       channel,
       queueWaiting: state.queue.length > 0,
       ...(input.deadline ? { deadline: input.deadline } : {}),
       contactKey: input.contactKey,
-      route: !isBot && !input.spam,
+      route: !isBot && !input.spam && !input.automatic,
       item: {
         conversation,
         message,

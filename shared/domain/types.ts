@@ -110,6 +110,25 @@ export interface Contact {
 /** How the contact of a new conversation is identified (docs/routing.md §5.2). */
 export type ContactKey = { by: "visitorToken"; value: string } | { by: "email"; value: string };
 
+/**
+ * Mail a machine sent (docs/routing.md §6.2): an out-of-office or other auto-reply, a delivery or read
+ * report, a list or bulk mailing, or one of a flood from one sender (a mail loop).
+ */
+export type AutomaticKind = "auto_reply" | "report" | "bulk" | "loop";
+
+/** One recipient a delivery report says was not reached, and why, in the report's words. */
+export interface DeliveryFailure {
+  recipient: string;
+  diagnostic: string;
+}
+
+/** What a delivery report (RFC 3464) tells: who was not reached, and which message it returns. */
+export interface DeliveryReport {
+  failures: DeliveryFailure[];
+  /** Message-ID, In-Reply-To and References of the returned message (its headers ride in the report). */
+  returnedIds: string[];
+}
+
 export interface Message {
   id: string;
   conversationId: string;
@@ -122,6 +141,8 @@ export interface Message {
   emailMessageId?: string | undefined;
   /** On an agent's reply that is emailed to the customer: whether SES accepted it (not delivered = failed). */
   delivery?: MessageDelivery | undefined;
+  /** A customer message a machine sent (docs/routing.md §6.2). */
+  automatic?: AutomaticKind | undefined;
 }
 
 export interface MessageDelivery {
@@ -150,6 +171,11 @@ export interface Conversation {
   awaitingHandoff?: boolean | undefined;
   /** Kept but never routed (SES spam/virus verdict FAIL). */
   spam?: boolean | undefined;
+  /**
+   * Opened by mail a machine sent (docs/routing.md §6.2): kept, never routed or assigned, listed in the
+   * All view only, never counted in a load.
+   */
+  automatic?: AutomaticKind | undefined;
   /** Waiting in its channel's routing queue behind a burst; routed within moments. */
   routingPending?: boolean | undefined;
   /**

@@ -58,3 +58,8 @@ export function noteText(
 export function lapseText(from: string, seconds: number, to: string): string {
   return `${from} did not answer within ${seconds} s; re-routed to ${to}`;
 }
+
+/** docs/routing.md §6.2: "Your reply to lee@x.example bounced: 550 5.1.1 user unknown". */
+export function bounceText(failures: ReadonlyArray<{ recipient: string; diagnostic: string }>): string {
+  return failures.map((f) => `Your reply to ${f.recipient} bounced: ${f.diagnostic}`).join("\n");
+}

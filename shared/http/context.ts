@@ -56,8 +56,13 @@ export const param = (ctx: RequestContext, name: string) => s.parse(s.id, ctx.pa
 /** The caller of an agent route (authentication guarantees one). */
 export const actorOf = (ctx: RequestContext): User => ctx.actor!;
 
-/** What agents see of a conversation: never the visitor's credential or the storage version. */
-export function publicConversation(c: Conversation & { version?: number }): Conversation {
+/**
+ * What agents see of a conversation: never the visitor's credential or the storage version; `automatic`
+ * always, null for mail a person wrote (docs/api.md).
+ */
+export function publicConversation(
+  c: Conversation & { version?: number },
+): Omit<Conversation, "automatic"> & { automatic: Conversation["automatic"] | null } {
   const { visitorToken: _t, version: _v, ...rest } = c;
-  return rest;
+  return { ...rest, automatic: c.automatic ?? null };
 }

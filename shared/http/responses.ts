@@ -117,6 +117,9 @@ export const decisionRecord = z.looseObject({
     .describe("re-routes so far: who did not answer, and within how long (docs/routing.md §5.6)"),
 });
 
+/** docs/routing.md §6.2: what kind of machine sent a mail. */
+const automaticKind = z.enum(["auto_reply", "report", "bulk", "loop"]);
+
 export const message = z.looseObject({
   id: z.string(),
   conversationId: z.string(),
@@ -133,6 +136,7 @@ export const message = z.looseObject({
     .looseObject({ state: z.enum(["sent", "failed"]), error: z.string().optional() })
     .optional()
     .describe("agent replies sent by email"),
+  automatic: automaticKind.optional().describe("customer messages a machine sent (docs/routing.md §6.2)"),
 });
 
 /** docs/routing.md §5.5: present while the conversation waits in its channel's line. */
@@ -155,6 +159,10 @@ export const conversation = z.looseObject({
   awaitingHandoff: z.boolean().optional().describe("bot conversations before the hand-off"),
   routing: decisionRecord.optional(),
   waitingSince: isoTime.optional().describe("while it waits in its channel's line: since when"),
+  automatic: automaticKind
+    .nullable()
+    .optional()
+    .describe("opened by mail a machine sent: never routed or assigned, listed in All only (docs/routing.md §6.2)"),
 });
 
 export const conversationWithMessages = conversation.extend({ messages: z.array(message) });

@@ -1,12 +1,9 @@
-import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { SESEvent } from "aws-lambda";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createS3Client } from "#shared/adapters/s3/raw-email";
 import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
 import { createSesClient, SesOwnerNotifier } from "#shared/adapters/ses/email-sender";
 import { parseRoute } from "../../web/src/inbox/route";
+import { deliver, fixture, recordSesHeaders, s3, sesEndpoint, sesStore } from "../support/email";
 import { TEST_BUCKET } from "../support/global-setup";
 import {
   dump,
@@ -18,41 +15,6 @@ import {
   testApp,
   usersAndTeams,
 } from "../support/harness";
-
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/email/${name}`, import.meta.url));
-const eventTemplate = JSON.parse(
-  readFileSync(new URL("../fixtures/ses-receipt-event.json", import.meta.url), "utf8"),
-) as SESEvent;
-const s3 = createS3Client({ region: "us-east-1", endpoint: process.env.S3_ENDPOINT });
-const sesEndpoint = () => process.env.SES_ENDPOINT!;
-
-/** Stores the raw message in S3 as the receipt rule's S3 action would, and builds the Lambda action's event. */
-async function deliver(
-  raw: Buffer | string,
-  over: {
-    sesMessageId?: string;
-    recipients?: string[];
-    spam?: "PASS" | "FAIL";
-    virus?: "PASS" | "FAIL";
-    prefix?: string;
-  } = {},
-) {
-  const sesMessageId = over.sesMessageId ?? randomUUID().replace(/-/g, "");
-  const prefix = over.prefix ?? "inbound/";
-  await s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: `${prefix}${sesMessageId}`, Body: raw }));
-  const event = structuredClone(eventTemplate);
-  const rec = event.Records[0]!.ses;
-  rec.mail.messageId = sesMessageId;
-  rec.receipt.recipients = over.recipients ?? ["help@shop.example"];
-  rec.receipt.spamVerdict = { status: over.spam ?? "PASS" };
-  rec.receipt.virusVerdict = { status: over.virus ?? "PASS" };
-  return { event, sesMessageId };
-}
-
-async function sesStore(): Promise<Array<{ subject: string; destination: { to: string[] }; body: { text?: string } }>> {
-  return ((await (await fetch(`${sesEndpoint()}/store`)).json()) as { emails: Awaited<ReturnType<typeof sesStore>> })
-    .emails;
-}
 
 describe("team email: the SES receipt event through the email function", () => {
   let app: TestApp;
@@ -250,18 +212,7 @@ describe("outbound email: an agent's reply on an email conversation", () => {
     async () => {
       const { SesCustomerEmailSender } = await import("#shared/adapters/ses/email-sender");
       const ses = createSesClient({ region: "us-east-1", endpoint: sesEndpoint() });
-      // Record the headers handed to SES (the emulator stores messages without custom headers).
-      const headersSent: Array<Array<{ Name?: string; Value?: string }>> = [];
-      ses.middlewareStack.add(
-        (next) => async (args) => {
-          const headers = (
-            args.input as { Content?: { Simple?: { Headers?: Array<{ Name?: string; Value?: string }> } } }
-          ).Content?.Simple?.Headers;
-          if (headers) headersSent.push(headers);
-          return next(args);
-        },
-        { step: "initialize", name: "recordHeaders" },
-      );
+      const headersSent = recordSesHeaders(ses);
       const app = await testApp({
         random: new SequenceRandom([0]),
         emailSender: new SesCustomerEmailSender(ses),

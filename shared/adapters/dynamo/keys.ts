@@ -48,6 +48,11 @@ export const keys = {
   }),
   messagePrefix: "MSG#",
   dedupe: (channelId: string, key: string) => ({ pk: `DEDUPE#${channelId}#${key}`, sk: "DEDUPE" }),
+  /** One sender's mail to one channel in one window of time (docs/routing.md §6.2, a loop or a flood). */
+  mailRate: (channelId: string, sender: string, window: number) => ({
+    pk: `MAIL_RATE#${channelId}#${sender}`,
+    sk: `WINDOW#${window}`,
+  }),
   channelAddress: (address: string) => ({ pk: `CHANNEL_ADDRESS#${address.trim().toLowerCase()}`, sk: "LOOKUP" }),
   queueEntry: (channelId: string, position: string) => ({ pk: `CHANNEL#${channelId}`, sk: `QUEUE#${position}` }),
   queuePrefix: "QUEUE#",
@@ -137,8 +142,11 @@ export function channelHistoryKeys(c: {
   channelId: string;
   createdAt: string;
   spam?: boolean | undefined;
+  automatic?: string | undefined;
 }) {
-  return c.spam ? {} : { gsi5pk: viewKeys.channelHistory(c.channelId), gsi5sk: `${c.createdAt}#${c.id}` };
+  return c.spam || c.automatic
+    ? {}
+    : { gsi5pk: viewKeys.channelHistory(c.channelId), gsi5sk: `${c.createdAt}#${c.id}` };
 }
 
 /** Index keys of a conversation, recomputed on every write that changes its status or assignee. */
@@ -149,14 +157,17 @@ export function conversationIndexKeys(c: {
   assigneeId: string | null;
   createdAt: string;
   spam?: boolean | undefined;
+  automatic?: string | undefined;
 }) {
   const order = `${c.createdAt}#${c.id}`;
   // Spam is kept but listed nowhere an agent works: its own status bucket (docs/routing.md §6).
   const status = c.spam ? "spam" : c.status;
+  // Mail by machines is listed in All but never in Unassigned or Mine: its own gsi2 bucket (§6.2).
+  const byAssignee = c.automatic ? "automatic" : status;
   return {
     gsi1pk: viewKeys.all(c.inboxId, status),
     gsi1sk: order,
-    gsi2pk: viewKeys.byAssignee(c.inboxId, status, c.assigneeId),
+    gsi2pk: viewKeys.byAssignee(c.inboxId, byAssignee, c.assigneeId),
     gsi2sk: order,
   };
 }

@@ -41,6 +41,7 @@ export const VIEW_ATTRIBUTES = [
   "updatedAt",
   "awaitingHandoff",
   "spam",
+  "automatic",
   "routingPending",
   "waitingSince",
   "customerEmail",

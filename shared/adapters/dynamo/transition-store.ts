@@ -8,14 +8,18 @@ import { conversationToItem, itemToUser, messageToItem } from "./items";
 import { keys } from "./keys";
 import { runTransaction, type TransactItem, Tx, type TxResult } from "./transaction";
 
-/** +1 for the user who holds an open conversation after, -1 for the one who held it before. */
+/**
+ * +1 for the user who holds an open conversation after, -1 for the one who held it before. Mail by
+ * machines counts in nobody's load (docs/routing.md §6.2).
+ */
 export function loadDeltas(before: Conversation, after: Conversation): Map<string, number> {
   const deltas = new Map<string, number>();
-  const add = (userId: string | null, open: boolean, d: number) => {
-    if (userId && open) deltas.set(userId, (deltas.get(userId) ?? 0) + d);
+  const add = (c: Conversation, d: number) => {
+    if (c.assigneeId && c.status === "open" && !c.automatic)
+      deltas.set(c.assigneeId, (deltas.get(c.assigneeId) ?? 0) + d);
   };
-  add(before.assigneeId, before.status === "open", -1);
-  add(after.assigneeId, after.status === "open", +1);
+  add(before, -1);
+  add(after, +1);
   for (const [k, v] of deltas) if (v === 0) deltas.delete(k);
   return deltas;
 }

@@ -1,5 +1,7 @@
 import PostalMime, { addressParser } from "postal-mime";
 import { ValidationError } from "../../domain/errors";
+import type { AutomaticKind, DeliveryReport } from "../../domain/types";
+import { automaticKind, deliveryReport } from "./automatic";
 import { htmlToText } from "./html-text";
 
 /** Hard caps for inbound mail: a hostile message is refused, never allowed to run long. */
@@ -21,6 +23,10 @@ export interface ParsedEmail {
   subject: string;
   text: string;
   attachments: Array<{ filename: string | null; mimeType: string; size: number }>;
+  /** Sent by a machine, as its headers tell (docs/routing.md §6.2); null = written by a person. */
+  automatic: AutomaticKind | null;
+  /** A delivery report's failed recipients and the ids of the message it returns. */
+  report: DeliveryReport | null;
 }
 
 /**
@@ -72,6 +78,7 @@ export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
     .filter((a) => a !== sender?.toLowerCase());
   const others = alsoFrom.length > 0 ? { alsoFrom } : {};
   const from = usable(sender) ? { address: sender.toLowerCase(), ...name, ...others } : null;
+  const parts = email.attachments.map((a) => ({ mimeType: a.mimeType, text: () => contentText(a.content) }));
   return {
     messageId: messageIds(email.messageId ?? header("message-id"))[0] ?? null,
     inReplyTo: messageIds(header("in-reply-to")),
@@ -85,5 +92,13 @@ export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
       mimeType: a.mimeType,
       size: typeof a.content === "string" ? a.content.length : (a.content as ArrayBuffer).byteLength,
     })),
+    automatic: automaticKind({ header, from: from?.address ?? null, parts }),
+    report: deliveryReport(parts, messageIds),
   };
+}
+
+/** A report's machine-readable part as text: its fields are ASCII (RFC 3464 §2.1), at most a page. */
+function contentText(content: ArrayBuffer | Uint8Array | string): string {
+  const bytes = typeof content === "string" ? Buffer.from(content) : Buffer.from(content as Uint8Array);
+  return bytes.subarray(0, 64 * 1024).toString("utf8");
 }

@@ -52,6 +52,8 @@ export async function ingestSesEvent(
           from: parsed.from,
           subject: parsed.subject,
           text: parsed.text,
+          automatic: parsed.automatic,
+          report: parsed.report,
         }),
       );
     } catch (err) {

@@ -86,6 +86,8 @@ export class SesOwnerNotifier implements OwnerNotifier {
                 `${customerMessage}\n\nOpen the conversation: ${link}\n`,
             ),
           },
+          // RFC 3834: sent by the service on its own, so well-behaved responders do not answer it (§6.2).
+          Headers: [{ Name: "Auto-Submitted", Value: "auto-generated" }],
         },
       },
     });
