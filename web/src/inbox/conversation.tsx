@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ConversationDetail, ConversationOut, DecisionRecordOut, Me, MessageOut } from "#shared/http/web-schemas";
 import type { Client } from "../api/client";
 import { type Directory, titleOf } from "./directory";
-import { age, ago, ErrorNote, errorText, Loading } from "./ui";
+import { AUTOMATIC_LABEL, age, ago, ErrorNote, errorText, Loading } from "./ui";
 
 interface Props {
   client: Client;
@@ -87,6 +87,7 @@ export function ConversationPane({ client, me, id, dir, changed, onBack, onChang
           <p class="muted">
             {[dir.channelName(conv.channelId), conv.channelType].filter(Boolean).join(" · ")} ·{" "}
             {conv.status === "open" ? "Open" : "Closed"} · started {ago(conv.createdAt)}
+            {conv.automatic && ` · ${AUTOMATIC_LABEL[conv.automatic]}: sent by a machine, never assigned`}
           </p>
         </div>
       </header>
@@ -95,7 +96,7 @@ export function ConversationPane({ client, me, id, dir, changed, onBack, onChang
         <select
           id="owner"
           value={ownerValue}
-          disabled={busy}
+          disabled={busy || !!conv.automatic}
           onChange={(e) => {
             const v = e.currentTarget.value;
             void act(() =>
@@ -197,6 +198,7 @@ function MessageItem({ m }: { m: MessageOut }) {
         <strong>{who}</strong>
         {m.author.email && m.author.name ? <span class="muted"> &lt;{m.author.email}&gt;</span> : null} ·{" "}
         <time dateTime={m.createdAt}>{age(m.createdAt)}</time>
+        {m.automatic && <span class="chip automatic">{AUTOMATIC_LABEL[m.automatic]}</span>}
       </p>
       <p class="text">{m.text}</p>
       {m.delivery?.state === "failed" && (

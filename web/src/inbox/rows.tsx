@@ -1,7 +1,7 @@
 import type { ConversationOut } from "#shared/http/web-schemas";
 import { channelLabel, type Directory, ownerLabel, titleOf } from "./directory";
 import { type Route, routeHref } from "./route";
-import { age } from "./ui";
+import { AUTOMATIC_LABEL, age } from "./ui";
 
 type InboxRoute = Extract<Route, { kind: "inbox" }>;
 
@@ -30,6 +30,11 @@ export function ConversationRows({
               <span class={`chip source ${c.channelType}`} title={c.channelId}>
                 {channelLabel(c, dir)}
               </span>
+              {c.automatic && (
+                <span class="chip automatic" title="Sent by a machine: never routed or assigned">
+                  {AUTOMATIC_LABEL[c.automatic]}
+                </span>
+              )}
               {c.waitingSince && (
                 <span class="chip waiting" title={`Waiting since ${c.waitingSince}`}>
                   In line

@@ -2,6 +2,14 @@ import type { ComponentChildren } from "preact";
 import { ApiError } from "../api/client";
 
 /** "3 min", "2 h", "5 d": how long ago, for rows. */
+/** docs/routing.md §6.2: how the inbox names mail a machine sent. */
+export const AUTOMATIC_LABEL = {
+  auto_reply: "Auto-reply",
+  report: "Delivery report",
+  bulk: "Bulk mail",
+  loop: "Mail loop",
+} as const;
+
 export function age(iso: string, now = Date.now()): string {
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
   if (s < 60) return "now";
