@@ -12,6 +12,8 @@ import { DynamoLapseStore } from "./adapters/dynamo/lapse-store";
 import { DynamoMailRate } from "./adapters/dynamo/mail-rate-store";
 import { createTableInput } from "./adapters/dynamo/table";
 import { DynamoWebStore } from "./adapters/dynamo/web-store";
+import { S3AttachmentStore } from "./adapters/s3/attachment-store";
+import { createS3Client } from "./adapters/s3/raw-email";
 import {
   createSesClient,
   type SendObserver,
@@ -19,12 +21,20 @@ import {
   SesOwnerNotifier,
 } from "./adapters/ses/email-sender";
 import { createSqsClient, SqsLapseTimer } from "./adapters/sqs/lapse-queue";
-import type { SenderConfig, StoreConfig, TimerConfig } from "./config";
+import {
+  type AttachmentConfig,
+  readAttachmentConfig,
+  type SenderConfig,
+  type StoreConfig,
+  type TimerConfig,
+} from "./config";
 import { AdminService } from "./domain/admin";
+import { AttachmentService } from "./domain/attachments";
 import { ConversationService } from "./domain/conversations";
 import { EmailService } from "./domain/email";
 import { FormService } from "./domain/forms";
 import { InboundService } from "./domain/inbound";
+import type { AttachmentStore } from "./domain/ports/attachments";
 import { type LapseTimer, noLapseTimer } from "./domain/ports/lapses";
 import { type Metrics, noMetrics } from "./domain/ports/metrics";
 import type { CustomerEmailSender, OwnerNotifier } from "./domain/ports/outbound-email";
@@ -72,6 +82,8 @@ export interface AppDeps {
    * in-process timer feeding the same handler. @default noLapseTimer (the sweeper catches every clock)
    */
   lapseTimer?: LapseTimer;
+  /** Where conversations' files are kept (docs/routing.md §6.3). @default none: attachments are dropped */
+  files?: AttachmentStore;
 }
 
 /** Wires the domain services to the DynamoDB store: the composition root of Lambdas, `npm start` and tests. */
@@ -95,6 +107,7 @@ export function createApp(deps: AppDeps) {
     newId,
   });
   const waiting = new WaitingLine({ ...engine, ...deps.waiting, clocks: reroute });
+  const attachments = deps.files ? new AttachmentService({ store, files: deps.files, newId }) : undefined;
   const conversations = new ConversationService({
     store,
     clock,
@@ -104,6 +117,7 @@ export function createApp(deps: AppDeps) {
     clocks: reroute,
     ...(deps.emailSender ? { emailSender: deps.emailSender } : {}),
     ...(deps.replyFrom ? { replyFrom: deps.replyFrom } : {}),
+    ...(attachments && deps.files ? { attachments, files: deps.files } : {}),
   });
   const inbound = new InboundService({ store, router, clock, newId, clocks: reroute });
   const admin = new AdminService(store, newId, waiting);
@@ -111,7 +125,14 @@ export function createApp(deps: AppDeps) {
   const forms = new FormService({ inbound });
   const presence = new PresenceService({ store, clock, waiting, conversations });
   // What request adapters (HTTP) get: every write through a service, reads through the query port.
-  const commands: CommandServices = { admin, conversations, visitors, forms, presence };
+  const commands: CommandServices = {
+    admin,
+    conversations,
+    visitors,
+    forms,
+    presence,
+    ...(attachments ? { attachments } : {}),
+  };
   const web = new DynamoWebStore(deps.db, deps.tableName, store.reads);
   const history = new DynamoChannelHistory(deps.db, deps.tableName, store.reads);
   // The preview reads (through the store and the channel's history) and writes nothing (docs/routing.md §8).
@@ -154,6 +175,7 @@ export function createApp(deps: AppDeps) {
       conversations,
       rate: new DynamoMailRate(deps.db, deps.tableName),
       clock,
+      ...(deps.files ? { files: deps.files } : {}),
     }),
     web,
     commands,
@@ -199,6 +221,7 @@ export function createWiredApp(
   sender: SenderConfig,
   observe?: Partial<SendObserver>,
   lapseTimer?: LapseTimer,
+  files: AttachmentConfig = readAttachmentConfig(),
 ) {
   const db = createDynamoClients({ region: store.region, endpoint: store.dynamodbEndpoint });
   const ses = createSesClient({ region: store.region, endpoint: sender.sesEndpoint });
@@ -214,6 +237,14 @@ export function createWiredApp(
     replyFrom: sender.notifyFrom,
     metrics: observer.metrics,
     ...(lapseTimer ? { lapseTimer } : {}),
+    ...(files.attachmentsBucket
+      ? {
+          files: new S3AttachmentStore(
+            createS3Client({ region: store.region, endpoint: files.s3Endpoint }),
+            files.attachmentsBucket,
+          ),
+        }
+      : {}),
   });
 }
 

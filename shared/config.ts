@@ -74,6 +74,17 @@ export function readSenderConfig(env: NodeJS.ProcessEnv = process.env): SenderCo
   };
 }
 
+/** Conversations' files (docs/routing.md §6.3): the bucket they are kept in. */
+export interface AttachmentConfig {
+  /** Absent: attachments of inbound email are dropped and replies carry none. */
+  attachmentsBucket: string | undefined;
+  s3Endpoint: string | undefined;
+}
+
+export function readAttachmentConfig(env: NodeJS.ProcessEnv = process.env): AttachmentConfig {
+  return { attachmentsBucket: env.ATTACHMENTS_BUCKET || undefined, s3Endpoint: optionalUrl(env, "S3_ENDPOINT") };
+}
+
 /** The re-route timer (docs/routing.md §5.6): the SQS delay queue the lapse function reads. */
 export interface TimerConfig {
   /** Absent: no timer, and the sweeper alone catches clocks that ran out (within its minute). */

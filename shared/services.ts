@@ -1,4 +1,5 @@
 import type { AdminService } from "./domain/admin";
+import type { AttachmentService } from "./domain/attachments";
 import type { ConversationService } from "./domain/conversations";
 import type { FormService } from "./domain/forms";
 import type { ChannelStatus } from "./domain/office-hours";
@@ -64,4 +65,6 @@ export interface CommandServices {
   visitors: VisitorService;
   forms: FormService;
   presence: PresenceService;
+  /** Conversations' files (docs/routing.md §6.3); absent when the deployment keeps none. */
+  attachments?: AttachmentService;
 }

@@ -14,8 +14,24 @@ function portInUse(err: unknown, port: number, variable: string): never {
   throw err;
 }
 
-/** s3rver (local S3), in this process, keeping objects under `directory`; creates `buckets`. */
-export async function startS3(opts: { port?: number; directory: string; buckets: string[] }): Promise<RunningEmulator> {
+/**
+ * Lets the web inbox PUT a reply's file to a presigned upload link and read a download link from its
+ * own origin (the link is the credential; deployed, the bucket's CORS rule names the inbox's origins).
+ */
+const BROWSER_CORS = `<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin>
+<AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod><AllowedHeader>*</AllowedHeader>
+<MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule></CORSConfiguration>`;
+
+/**
+ * s3rver (local S3), in this process, keeping objects under `directory`; creates `buckets`, and
+ * `browserBuckets` open to the browser by CORS.
+ */
+export async function startS3(opts: {
+  port?: number;
+  directory: string;
+  buckets: string[];
+  browserBuckets?: string[];
+}): Promise<RunningEmulator> {
   const { default: S3rver } = await import("s3rver");
   mkdirSync(opts.directory, { recursive: true });
   const port = opts.port ?? (await freePort());
@@ -24,7 +40,10 @@ export async function startS3(opts: { port?: number; directory: string; buckets:
     address: "127.0.0.1",
     silent: true,
     directory: opts.directory,
-    configureBuckets: opts.buckets.map((name) => ({ name, configs: [] })),
+    configureBuckets: [
+      ...opts.buckets.map((name) => ({ name, configs: [] })),
+      ...(opts.browserBuckets ?? []).map((name) => ({ name, configs: [BROWSER_CORS] })),
+    ],
   });
   try {
     await server.run();

@@ -27,6 +27,8 @@ import { localWeb } from "./web";
 
 const TABLE = "routing-local";
 const BUCKET = "routing-inbound-local";
+/** Conversations' files (docs/routing.md §6.3), open to the inbox by CORS as the deployed bucket is. */
+const ATTACHMENTS_BUCKET = "routing-attachments-local";
 const PREFIX = "inbound/";
 
 function intEnv(name: string): number | undefined {
@@ -90,7 +92,12 @@ async function main() {
       ? { endpoint: external, stop: async () => {} }
       : await startDynoxide({ port: intEnv("DYNAMODB_PORT"), dbPath: path.join(dataDir, "dynamodb.sqlite") });
     stops.push(dynamo.stop);
-    const s3 = await startS3({ port: intEnv("S3_PORT"), directory: path.join(dataDir, "s3"), buckets: [BUCKET] });
+    const s3 = await startS3({
+      port: intEnv("S3_PORT"),
+      directory: path.join(dataDir, "s3"),
+      buckets: [BUCKET],
+      browserBuckets: [ATTACHMENTS_BUCKET],
+    });
     stops.push(s3.stop);
     const ses: RunningEmulator = await startSes({ port: intEnv("SES_PORT") ?? 8005 });
     stops.push(ses.stop);
@@ -108,7 +115,10 @@ async function main() {
     };
     // The re-route timer: what SQS and the lapse function do deployed, fed to the same handler.
     const lapses = new LocalLapseTimer();
-    const app = createWiredApp(store, sender, { logger }, lapses);
+    const app = createWiredApp(store, sender, { logger }, lapses, {
+      attachmentsBucket: ATTACHMENTS_BUCKET,
+      s3Endpoint: s3.endpoint,
+    });
     lapses.attach((event) =>
       handleLapseEvent(event, app.reroute, {
         info: (_m, extra) => extra.outcome === "rerouted" && log(`lapse: ${extra.conversationId} re-routed`),

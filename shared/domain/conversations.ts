@@ -1,5 +1,5 @@
 import { hasAccess, isAssignable } from "./access";
-import { isLiveChannel } from "./channels";
+import type { AttachmentService } from "./attachments";
 import {
   type Attempt,
   type Change,
@@ -17,6 +17,7 @@ import {
 import { decide } from "./decide";
 import { ConflictError, ContentionError, ForbiddenError, NotFoundError, ValidationError } from "./errors";
 import type { ArrivalStore } from "./ports/arrival";
+import type { AttachmentStore } from "./ports/attachments";
 import type { DirectoryReads, Entities } from "./ports/directory";
 import type { LapseClocks } from "./ports/lapses";
 import type { CustomerEmailSender } from "./ports/outbound-email";
@@ -26,10 +27,20 @@ import type { TransitionStore } from "./ports/transitions";
 import type { WaitingLineStore } from "./ports/waiting-line";
 import { emailReply, sendsEmail } from "./reply-email";
 import { backoffMs, sleep } from "./retry";
-import type { AutomaticKind, Channel, Contact, Conversation, DeliveryFailure, Message, User } from "./types";
+import { returnToLine } from "./return-to-line";
+import type {
+  Attachment,
+  AutomaticKind,
+  Channel,
+  Contact,
+  Conversation,
+  DeliveryFailure,
+  Message,
+  User,
+} from "./types";
 import { withoutVersion } from "./types";
 import type { WaitingLine } from "./waiting-line";
-import { bounceText, noteText, returnedWhy } from "./wording";
+import { bounceText, noteText } from "./wording";
 
 export interface ConversationServiceOptions {
   store: TransitionStore &
@@ -50,6 +61,10 @@ export interface ConversationServiceOptions {
   waiting?: WaitingLine;
   /** Told of conversations routing assigned with a re-route clock, to time it (docs/routing.md §5.6). */
   clocks?: LapseClocks;
+  /** Takes a reply's uploads into the conversation (docs/routing.md §6.3); absent = replies carry none. */
+  attachments?: AttachmentService;
+  /** Reads a reply's files to send them with its email. */
+  files?: AttachmentStore;
 }
 
 export type AssignTarget = { userId: string } | { userId: null } | { teamId: string };
@@ -122,13 +137,16 @@ export class ConversationService {
     actor: User,
     conversationId: string,
     text: string,
+    uploadIds: readonly string[] = [],
   ): Promise<{ conversation: Conversation; message: Message; emailed: boolean | null }> {
+    const attachments = await this.claimUploads(actor, conversationId, uploadIds);
     const message: Message = {
       id: this.opts.newId(),
       conversationId,
       author: { kind: "agent", userId: actor.id, name: actor.name },
       text,
       createdAt: this.opts.clock.now().toISOString(),
+      ...(attachments.length > 0 ? { attachments } : {}),
     };
     const { conversation } = await this.change(actor, conversationId, ({ conv }) => {
       const takes = conv.assigneeId === null && !conv.automatic;
@@ -140,6 +158,15 @@ export class ConversationService {
     // The reply stands either way; its delivery tells the agent whether the customer got it.
     await this.opts.store.setMessageDelivery(message, delivery);
     return { conversation, message: { ...message, delivery }, emailed: delivery.state === "sent" };
+  }
+
+  private async claimUploads(actor: User, conversationId: string, ids: readonly string[]): Promise<Attachment[]> {
+    if (ids.length === 0) return [];
+    if (!this.opts.attachments)
+      throw new ValidationError("attachments are not enabled", [
+        { field: "body.attachments", reason: "this deployment keeps no files" },
+      ]);
+    return await this.opts.attachments.claim(actor, conversationId, ids);
   }
 
   /** docs/routing.md §3.6: closing keeps the assignee and frees the load. */
@@ -179,6 +206,7 @@ export class ConversationService {
       emailMessageId?: string;
       dedupeKey?: string;
       automatic?: AutomaticKind;
+      attachments?: Attachment[];
     },
   ): Promise<{ conversation: Conversation; message: Message; duplicate: boolean }> {
     const message: Message = {
@@ -193,6 +221,7 @@ export class ConversationService {
       createdAt: this.opts.clock.now().toISOString(),
       ...(input.emailMessageId ? { emailMessageId: input.emailMessageId } : {}),
       ...(input.automatic ? { automatic: input.automatic } : {}),
+      ...(input.attachments ? { attachments: input.attachments } : {}),
     };
     const { conversation, outcome } = await this.change(
       null,
@@ -333,51 +362,9 @@ export class ConversationService {
     if (user) await waiting.userMayTakeMore(user, { kind: "freed", userId: user.id });
   }
 
-  /**
-   * docs/routing.md §5.5, "return to the line when the owner goes away": on channels that ask for it,
-   * the open conversations of a user who turned away are unassigned, join the line, and go to whoever
-   * is eligible. Reads the user's channels (two small Queries) and their Mine view page by page.
-   */
-  async returnToLine(user: User): Promise<number> {
-    const { store, clock, waiting } = this.opts;
-    const ids = await store.channelsFor(user.id, user.primaryTeamId);
-    const channels = (await Promise.all(ids.map((id) => store.getChannel(id)))).filter(
-      // Contact-owner channels route to the owner even while away (docs/routing.md §5.2): handing theirs
-      // back to the line would only give it back to them. The option applies to the other rules.
-      // Only chat and bot channels take the option (docs/routing.md §5.5): email and form routing ignores
-      // availability, so a returned conversation could go straight back to the user who left.
-      (c): c is Channel =>
-        c?.routing.returnWhenAway === true && c.routing.target.type !== "contact_owner" && isLiveChannel(c.type),
-    );
-    let returned = 0;
-    for (const channel of channels) {
-      let cursor: string | undefined;
-      do {
-        const page = await store.listConversations({
-          inboxId: channel.inboxId,
-          view: "mine",
-          status: "open",
-          userId: user.id,
-          limit: 100,
-          ...(cursor ? { cursor } : {}),
-        });
-        for (const c of page.items.filter((x) => x.channelId === channel.id)) {
-          const { outcome } = await this.change(null, c.id, ({ conv }) => {
-            if (conv.assigneeId !== user.id || conv.status !== "open") return null;
-            const now = clock.now().toISOString();
-            const why = returnedWhy(user.id);
-            const record = conv.routing
-              ? { ...conv.routing, outcome: { type: "unassigned" as const, why }, returnedFrom: user.id }
-              : undefined;
-            return { after: { ...conv, assigneeId: null, waitingSince: now, ...(record ? { routing: record } : {}) } };
-          });
-          if (outcome === "changed") returned++;
-        }
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
-      if (waiting) await waiting.serveLine(channel, { kind: "away", userId: user.id });
-    }
-    return returned;
+  /** docs/routing.md §5.5, "return to the line when the owner goes away" (return-to-line.ts). */
+  returnToLine(user: User): Promise<number> {
+    return returnToLine(this.opts, user, (id, build) => this.change(null, id, build));
   }
 
   /**

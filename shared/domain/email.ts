@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { dedupeKeys } from "./dedupe";
 import type { ArrivalStore } from "./ports/arrival";
+import type { AttachmentStore } from "./ports/attachments";
 import type { ContactReads } from "./ports/contacts";
 import type { MailRate } from "./ports/mail-rate";
 import type { ConversationReads } from "./ports/reads";
@@ -13,9 +14,10 @@ type EmailReads = Pick<ArrivalStore, "findByDedupeKey" | "findByDedupeKeys" | "f
   Pick<TransitionStore, "getConversation"> &
   Pick<ConversationReads, "hasMessageFrom">;
 
+import { safeFilename } from "./attachments";
 import type { ConversationService } from "./conversations";
 import type { InboundService } from "./inbound";
-import type { AutomaticKind, Conversation, DeliveryReport } from "./types";
+import type { Attachment, AutomaticKind, Conversation, DeliveryReport } from "./types";
 
 /** docs/routing.md §6.2: more than `max` emails from one sender to one channel within the window is a flood. */
 export const MAIL_FLOOD = { max: 20, windowSeconds: 600 } as const;
@@ -37,6 +39,8 @@ export interface InboundEmail {
   automatic?: AutomaticKind | null;
   /** For a delivery report: whom it failed to reach, and the ids of the message it returns. */
   report?: DeliveryReport | null;
+  /** Its files, decoded (docs/routing.md §6.3). */
+  attachments?: ReadonlyArray<{ filename: string | null; contentType: string; content: Uint8Array }>;
 }
 
 export type EmailOutcome =
@@ -73,6 +77,8 @@ export class EmailService {
       conversations: ConversationService;
       rate: MailRate;
       clock: Clock;
+      /** Where attachments are kept; absent = they are dropped (tools, tests of other rules). */
+      files?: AttachmentStore;
     },
   ) {}
 
@@ -120,7 +126,9 @@ export class EmailService {
       // A From naming several mailboxes vouches for none of them: a stranger could ride with a participant.
       const coSenders = email.from.alsoFrom ?? [];
       if (coSenders.length === 0 && (await this.isParticipant(conversationId, sender))) {
+        const attachments = await this.keepFiles(conversationId, email, dedupeKey);
         const r = await conversations.customerMessage(conversationId, {
+          ...(attachments.length > 0 ? { attachments } : {}),
           text: email.text,
           ...(email.from.name ? { name: email.from.name } : {}),
           email: sender,
@@ -138,10 +146,13 @@ export class EmailService {
       threading = { threaded: false, conversationId, reason };
     }
 
+    const conversationId = conversationIdForSes(email.sesMessageId);
+    const attachments = await this.keepFiles(conversationId, email, dedupeKey);
     const r = await inbound.receive({
       channelId: channel.id,
       accepts: ["email"],
-      conversationId: conversationIdForSes(email.sesMessageId),
+      conversationId,
+      ...(attachments.length > 0 ? { attachments } : {}),
       text: email.text,
       subject: email.subject,
       customer: { ...(email.from.name ? { name: email.from.name } : {}) },
@@ -190,6 +201,25 @@ export class EmailService {
     return null;
   }
 
+  /**
+   * Stores the email's files under the conversation it joins, before the message that lists them is
+   * written: a crash in between leaves files nobody lists, never a listed file that is missing. Ids
+   * come from the message's dedupe key, so a redelivery overwrites the same objects.
+   */
+  private async keepFiles(conversationId: string, email: InboundEmail, seed: string): Promise<Attachment[]> {
+    const files = this.deps.files;
+    if (!files || !email.attachments?.length) return [];
+    const kept = email.attachments.map((a, i) => ({
+      id: attachmentId(seed, i),
+      filename: safeFilename(a.filename, `attachment-${i + 1}`),
+      contentType: a.contentType,
+      size: a.content.byteLength,
+      content: a.content,
+    }));
+    await Promise.all(kept.map((f) => files.put(conversationId, f)));
+    return kept.map(({ content: _c, ...meta }) => meta);
+  }
+
   /** The conversation's customer address, its contact's, or an address that already wrote in it. */
   private async isParticipant(conversationId: string, sender: string): Promise<boolean> {
     const { store } = this.deps;
@@ -200,4 +230,9 @@ export class EmailService {
     if (contact?.email.toLowerCase() === sender) return true;
     return store.hasMessageFrom(conversationId, sender);
   }
+}
+
+/** The id of the `index`th file of a message: the same every time the same message is delivered. */
+export function attachmentId(seed: string, index: number): string {
+  return createHash("sha256").update(`${seed}#${index}`).digest("hex").slice(0, 24);
 }

@@ -3,7 +3,7 @@ import type { ArrivalStore, ChannelState } from "./ports/arrival";
 import type { LapseClocks } from "./ports/lapses";
 import type { Clock, Deadline } from "./ports/time";
 import type { RouteResult, Router } from "./router";
-import type { AutomaticKind, ChannelType, ContactKey, Conversation, Message } from "./types";
+import type { Attachment, AutomaticKind, ChannelType, ContactKey, Conversation, Message } from "./types";
 
 export interface InboundMessage {
   channelId: string;
@@ -22,6 +22,8 @@ export interface InboundMessage {
   spam?: boolean;
   /** Mail a machine sent: kept and marked, never routed (docs/routing.md §6.2). */
   automatic?: AutomaticKind;
+  /** Files of the first message, already stored (docs/routing.md §6.3). */
+  attachments?: Attachment[];
   /** The visitor's token (chat, bot), kept on the conversation as the visitor's credential. */
   visitorToken?: string;
   /** The customer's address (email sender, form submitter): replies go there. */
@@ -105,6 +107,7 @@ export class InboundService {
       createdAt,
       ...(input.emailMessageId ? { emailMessageId: input.emailMessageId } : {}),
       ...(input.automatic ? { automatic: input.automatic } : {}),
+      ...(input.attachments ? { attachments: input.attachments } : {}),
     };
     const result = await router.createAndRoute({
       channel,

@@ -1,5 +1,6 @@
 import { errorText } from "./errors";
 import type { ArrivalStore } from "./ports/arrival";
+import type { AttachmentStore } from "./ports/attachments";
 import type { CustomerEmailSender } from "./ports/outbound-email";
 import type { ConversationReads } from "./ports/reads";
 import type { Conversation, Message, MessageDelivery } from "./types";
@@ -10,6 +11,8 @@ export interface ReplyEmailDeps {
   emailSender?: CustomerEmailSender;
   /** Sender of replies on form conversations (email conversations answer from their channel's address). */
   replyFrom?: string;
+  /** Where a reply's files are read from, to go with its email. */
+  files?: AttachmentStore;
 }
 
 /** Whether an agent's reply on this conversation is also emailed to its customer. */
@@ -35,6 +38,11 @@ export async function emailReply(
     const lastCustomer = (await store.listMessages(conversation.id))
       .filter((m) => m.author.kind === "customer" && m.emailMessageId)
       .pop();
+    const files = deps.files;
+    const attachments =
+      files && message.attachments?.length
+        ? await Promise.all(message.attachments.map((a) => files.read(conversation.id, a)))
+        : [];
     await emailSender!.sendReply({
       conversationId: conversation.id,
       from,
@@ -42,6 +50,7 @@ export async function emailReply(
       subject: replySubject(conversation.subject),
       text: message.text,
       inReplyTo: lastCustomer?.emailMessageId ?? null,
+      ...(attachments.length > 0 ? { attachments } : {}),
     });
     return { state: "sent" };
   } catch (err) {

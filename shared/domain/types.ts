@@ -129,6 +129,14 @@ export interface DeliveryReport {
   returnedIds: string[];
 }
 
+/** A file kept with a message (docs/routing.md §6.3); its bytes are in the attachment store. */
+export interface Attachment {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+}
+
 export interface Message {
   id: string;
   conversationId: string;
@@ -143,6 +151,8 @@ export interface Message {
   delivery?: MessageDelivery | undefined;
   /** A customer message a machine sent (docs/routing.md §6.2). */
   automatic?: AutomaticKind | undefined;
+  /** Files that came with an email, or that an agent sent with a reply (docs/routing.md §6.3). */
+  attachments?: Attachment[] | undefined;
 }
 
 export interface MessageDelivery {

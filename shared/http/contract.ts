@@ -22,6 +22,7 @@ export const REQUEST_BODIES = {
   AvailabilityInput: s.availabilityBody,
   AssigneeInput: s.assigneeBody,
   ReplyInput: s.replyBody,
+  UploadInput: s.uploadBody,
   ChatStartInput: s.chatStart,
   ChatMessageInput: s.chatMessage,
   HandoffInput: s.handoffBody,
@@ -47,6 +48,8 @@ export const RESPONSE_BODIES = {
   Message: r.message,
   Waiting: r.waiting,
   ReplyResult: r.replyResult,
+  AttachmentLink: r.attachmentLink,
+  Upload: r.upload,
   VisitorConversation: r.visitorConversation,
   ChatStatus: r.chatStatus,
   ChatStarted: r.chatStarted,
@@ -81,6 +84,8 @@ export interface OperationContract {
   headers?: Record<string, { description: string; required: boolean }>;
   /** Success statuses and their bodies; any other status answers `Error`. */
   responses: Partial<Record<SuccessStatus, ResponseBodyName>>;
+  /** Answers 302 with a `Location` header that says this. */
+  redirect?: string;
 }
 
 const visitorQuery = { visitorToken: s.visitorToken.optional() };
@@ -166,6 +171,19 @@ export const CONTRACT = {
     summary: "Reply; an unassigned conversation becomes the replier's",
     body: "ReplyInput",
     responses: { 201: "ReplyResult" },
+  },
+  uploadAttachment: {
+    summary: "Where to upload a file for an email reply: PUT it there, then name its uploadId in the reply",
+    body: "UploadInput",
+    responses: { 201: "Upload" },
+  },
+  attachment: {
+    summary: "A file of the conversation: a 302 to a link of at most 5 minutes (JSON with Accept: application/json)",
+    headers: {
+      accept: { description: "application/json: answer the link as JSON instead of redirecting", required: false },
+    },
+    responses: { 200: "AttachmentLink" },
+    redirect: "the file, by a presigned link that expires within 5 minutes",
   },
   close: { summary: "Close (keeps the assignee, frees the load)", responses: { 200: "Conversation" } },
   reopen: { summary: "Reopen (the assignee takes the load back)", responses: { 200: "Conversation" } },

@@ -76,6 +76,12 @@ function operation(route: Route) {
   for (const [status, body] of Object.entries(contract.responses)) {
     responses[status] = { description: contract.summary, content: { "application/json": { schema: ref(body) } } };
   }
+  if (contract.redirect) {
+    responses["302"] = {
+      description: contract.redirect,
+      headers: { Location: { description: contract.redirect, schema: { type: "string", format: "uri" } } },
+    };
+  }
   responses.default = {
     description: "An error (docs/api.md, Errors)",
     content: { "application/json": { schema: ref("Error") } },

@@ -120,6 +120,14 @@ export const decisionRecord = z.looseObject({
 /** docs/routing.md §6.2: what kind of machine sent a mail. */
 const automaticKind = z.enum(["auto_reply", "report", "bulk", "loop"]);
 
+/** docs/routing.md §6.3: a file kept with a message; download it from `GET .../attachments/{id}`. */
+const attachment = z.looseObject({
+  id: z.string(),
+  filename: z.string(),
+  contentType: z.string(),
+  size: z.number().int().min(0),
+});
+
 export const message = z.looseObject({
   id: z.string(),
   conversationId: z.string(),
@@ -137,6 +145,21 @@ export const message = z.looseObject({
     .optional()
     .describe("agent replies sent by email"),
   automatic: automaticKind.optional().describe("customer messages a machine sent (docs/routing.md §6.2)"),
+  attachments: z
+    .array(attachment)
+    .optional()
+    .describe("files that came with the email or went with the reply (docs/routing.md §6.3)"),
+});
+
+/** A presigned link to a file: follow it within 5 minutes. */
+export const attachmentLink = z.looseObject({ url: z.string(), expiresAt: isoTime });
+
+/** Where to upload a reply's file: PUT the bytes to `url` with `headers`, then name `uploadId` in the reply. */
+export const upload = z.looseObject({
+  uploadId: z.string(),
+  url: z.string(),
+  expiresAt: isoTime,
+  headers: z.record(z.string(), z.string()),
 });
 
 /** docs/routing.md §5.5: present while the conversation waits in its channel's line. */

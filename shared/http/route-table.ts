@@ -50,6 +50,19 @@ const TABLE = [
   { method: "GET", path: "/conversations/{conversationId}", auth: "agent", operation: "getConversation" },
   { method: "PUT", path: "/conversations/{conversationId}/assignee", auth: "agent", operation: "assign", json: true },
   { method: "POST", path: "/conversations/{conversationId}/messages", auth: "agent", operation: "reply", json: true },
+  {
+    method: "POST",
+    path: "/conversations/{conversationId}/uploads",
+    auth: "agent",
+    operation: "uploadAttachment",
+    json: true,
+  },
+  {
+    method: "GET",
+    path: "/conversations/{conversationId}/attachments/{attachmentId}",
+    auth: "agent",
+    operation: "attachment",
+  },
   { method: "POST", path: "/conversations/{conversationId}/close", auth: "agent", operation: "close" },
   { method: "POST", path: "/conversations/{conversationId}/reopen", auth: "agent", operation: "reopen" },
   // Web inbox reads (shared/http/web-operations.ts)

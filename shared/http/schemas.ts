@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { ATTACHMENT_LIMITS } from "../domain/attachments";
 import { ValidationError } from "../domain/errors";
 import { isTimeZone, minutesOf } from "../domain/office-hours";
 
@@ -137,7 +138,26 @@ export const contactBody = z
 
 export const availabilityBody = z.object({ availability: z.enum(["available", "away"]) }).strict();
 export const assigneeBody = z.union([z.object({ userId: id.nullable() }).strict(), z.object({ teamId: id }).strict()]);
-export const replyBody = z.object({ text }).strict();
+export const replyBody = z
+  .object({
+    text,
+    /** Upload ids from `POST /conversations/{id}/uploads` (docs/routing.md §6.3). */
+    attachments: z.array(id).max(ATTACHMENT_LIMITS.replyMaxFiles).optional(),
+  })
+  .strict();
+
+/** docs/routing.md §6.3: a file an agent is about to upload for a reply. */
+export const uploadBody = z
+  .object({
+    filename: z.string().trim().min(1).max(255),
+    contentType: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/, "use a MIME type such as image/png"),
+    size: z.number().int().min(1).max(ATTACHMENT_LIMITS.replyMaxBytes),
+  })
+  .strict();
 
 export const listQuery = z.object({
   view: z.enum(["unassigned", "mine", "all"]).default("all"),

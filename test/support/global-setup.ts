@@ -5,6 +5,8 @@ import { EmulatorError, startDynoxide } from "../../infra/local/dynoxide";
 import { startS3, startSes } from "../../infra/local/emulators";
 
 export const TEST_BUCKET = "routing-inbound-test";
+/** Conversations' files (docs/routing.md §6.3). */
+export const TEST_ATTACHMENTS_BUCKET = "routing-attachments-test";
 
 /**
  * One in-memory dynoxide for the whole run (each test file makes its own table), unless
@@ -27,7 +29,7 @@ export default async function setup() {
     stops.push(dynamo.stop);
   }
   const dir = mkdtempSync(path.join(tmpdir(), "routing-s3-"));
-  const s3 = await startS3({ directory: dir, buckets: [TEST_BUCKET] });
+  const s3 = await startS3({ directory: dir, buckets: [TEST_BUCKET], browserBuckets: [TEST_ATTACHMENTS_BUCKET] });
   const ses = await startSes();
   process.env.S3_ENDPOINT = s3.endpoint;
   process.env.SES_ENDPOINT = ses.endpoint;

@@ -4,11 +4,14 @@ import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { createDynamoClients, type DynamoClients } from "#shared/adapters/dynamo/client";
 import { itemToConversation, itemToUser } from "#shared/adapters/dynamo/items";
 import { ENTITY } from "#shared/adapters/dynamo/keys";
+import { S3AttachmentStore } from "#shared/adapters/s3/attachment-store";
+import { createS3Client } from "#shared/adapters/s3/raw-email";
 import { type AppDeps, createApp, ensureTable } from "#shared/app";
 import type { OwnerNotifier } from "#shared/domain/ports/outbound-email";
 import type { Clock, RandomSource } from "#shared/domain/ports/time";
 import type { RouteResult } from "#shared/domain/router";
 import type { Channel, ChannelType, Conversation, InboxAccess, RoutingRule, User } from "#shared/domain/types";
+import { TEST_ATTACHMENTS_BUCKET } from "./global-setup";
 
 /** A clock the test moves by hand. */
 export class TestClock implements Clock {
@@ -59,6 +62,10 @@ export async function testApp(
   const tableName = opts.tableName ?? (await freshTable(db));
   const clock = (opts.clock as TestClock | undefined) ?? new TestClock();
   const app = createApp({
+    files: new S3AttachmentStore(
+      createS3Client({ region: "us-east-1", endpoint: process.env.S3_ENDPOINT }),
+      TEST_ATTACHMENTS_BUCKET,
+    ),
     ...opts,
     db,
     tableName,

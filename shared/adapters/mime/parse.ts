@@ -22,7 +22,8 @@ export interface ParsedEmail {
   to: string[];
   subject: string;
   text: string;
-  attachments: Array<{ filename: string | null; mimeType: string; size: number }>;
+  /** Every attachment, its bytes decoded (kept with the message, docs/routing.md §6.3). */
+  attachments: Array<{ filename: string | null; mimeType: string; size: number; content: Uint8Array }>;
   /** Sent by a machine, as its headers tell (docs/routing.md §6.2); null = written by a person. */
   automatic: AutomaticKind | null;
   /** A delivery report's failed recipients and the ids of the message it returns. */
@@ -87,18 +88,24 @@ export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
     to: [...(email.to ?? []), ...(email.cc ?? [])].flatMap((a) => (usable(a.address) ? [a.address.toLowerCase()] : [])),
     subject: email.subject ?? "",
     text,
-    attachments: email.attachments.map((a) => ({
-      filename: a.filename,
-      mimeType: a.mimeType,
-      size: typeof a.content === "string" ? a.content.length : (a.content as ArrayBuffer).byteLength,
-    })),
+    attachments: email.attachments.map((a) => {
+      const content = bytesOf(a.content);
+      return { filename: a.filename, mimeType: a.mimeType, size: content.byteLength, content };
+    }),
     automatic: automaticKind({ header, from: from?.address ?? null, parts }),
     report: deliveryReport(parts, messageIds),
   };
 }
 
-/** A report's machine-readable part as text: its fields are ASCII (RFC 3464 §2.1), at most a page. */
+/** A part's bytes: postal-mime answers an ArrayBuffer (attachmentEncoding "arraybuffer"). */
+function bytesOf(content: ArrayBuffer | Uint8Array | string): Uint8Array {
+  if (typeof content === "string") return Buffer.from(content);
+  return content instanceof Uint8Array ? content : new Uint8Array(content);
+}
+
+/** A report's machine-readable part as text: its fields are ASCII (RFC 3464 §2.1), at most 64 KiB. */
 function contentText(content: ArrayBuffer | Uint8Array | string): string {
-  const bytes = typeof content === "string" ? Buffer.from(content) : Buffer.from(content as Uint8Array);
-  return bytes.subarray(0, 64 * 1024).toString("utf8");
+  return Buffer.from(bytesOf(content))
+    .subarray(0, 64 * 1024)
+    .toString("utf8");
 }

@@ -39,7 +39,8 @@ export async function ingestSesEvent(
         (deps.metrics ?? noMetrics).count(METRIC.oversizedEmail);
         const head = await parseHead(raw.head);
         const note = omittedNote(raw.size, raw.parts, raw.head.length, `s3://${deps.config.bucket}/${key}`);
-        parsed = { ...head, text: `${head.text}\n\n${note}`.trim() };
+        // The head may end inside a part: its files are listed as omitted, none is kept half.
+        parsed = { ...head, attachments: [], text: `${head.text}\n\n${note}`.trim() };
       }
       outcomes.push(
         await deps.email.receive({
@@ -54,6 +55,11 @@ export async function ingestSesEvent(
           text: parsed.text,
           automatic: parsed.automatic,
           report: parsed.report,
+          attachments: parsed.attachments.map((a) => ({
+            filename: a.filename,
+            contentType: a.mimeType,
+            content: a.content,
+          })),
         }),
       );
     } catch (err) {

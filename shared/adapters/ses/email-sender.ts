@@ -117,6 +117,16 @@ export class SesCustomerEmailSender implements CustomerEmailSender {
         Simple: {
           Subject: text(headerSafe(input.subject).slice(0, 200)),
           Body: { Text: text(input.text) },
+          ...(input.attachments?.length
+            ? {
+                Attachments: input.attachments.map((a) => ({
+                  RawContent: a.content,
+                  FileName: headerSafe(a.filename),
+                  ContentType: headerSafe(a.contentType),
+                  ContentDisposition: "ATTACHMENT" as const,
+                })),
+              }
+            : {}),
           ...(thread
             ? {
                 Headers: [

@@ -1,4 +1,5 @@
 import type { Conversation, User } from "../types";
+import type { AttachmentFile } from "./attachments";
 
 /** Emails an offline owner (docs/routing.md §5.2). */
 export interface OwnerNotifier {
@@ -16,5 +17,7 @@ export interface CustomerEmailSender {
     text: string;
     /** The customer's last Message-ID, for In-Reply-To and References: their answer threads back by it. */
     inReplyTo: string | null;
+    /** Files sent with the reply (docs/routing.md §6.3), 10 MB at most in all. */
+    attachments?: AttachmentFile[];
   }): Promise<void>;
 }

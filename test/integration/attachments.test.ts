@@ -1,0 +1,220 @@
+import { randomBytes } from "node:crypto";
+import { beforeEach, describe, expect, it } from "vitest";
+import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
+import { createSesClient, SesCustomerEmailSender } from "#shared/adapters/ses/email-sender";
+import { ATTACHMENT_LIMITS } from "#shared/domain/attachments";
+import { deliver, s3, sesEndpoint, sesStore } from "../support/email";
+import { TEST_BUCKET } from "../support/global-setup";
+import { profile, SequenceRandom, seedChannel, usersAndTeams } from "../support/harness";
+import { apiHarness } from "../support/http";
+
+const ALICE = { sub: "alice" };
+const EVE = { sub: "eve" };
+
+/** A multipart email with the given files, base64-encoded as mail clients send them. */
+function mailWith(files: Array<{ name: string; type: string; content: Buffer }>, id = "files-1"): string {
+  const parts = files.map(
+    (f) =>
+      `--b\r\nContent-Type: ${f.type}; name="${f.name}"\r\n` +
+      `Content-Disposition: attachment; filename*=UTF-8''${encodeURIComponent(f.name)}\r\n` +
+      `Content-Transfer-Encoding: base64\r\n\r\n${f.content.toString("base64").replace(/.{76}/g, "$&\r\n")}\r\n`,
+  );
+  return (
+    "From: Kim <kim@customer.example>\r\nTo: help@shop.example\r\nSubject: Files\r\n" +
+    `Message-ID: <${id}@customer.example>\r\n` +
+    `MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n` +
+    `--b\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n${parts.join("")}--b--\r\n`
+  );
+}
+
+/** docs/routing.md §6.3: attachments kept, listed, downloaded by those who can read, sent with replies. */
+describe("attachments", () => {
+  let h: Awaited<ReturnType<typeof apiHarness>>;
+  const png = randomBytes(30_000);
+  const html = Buffer.from("<html><script>alert(document.cookie)</script></html>");
+  const pdf = randomBytes(5_000);
+
+  const receive = async (raw: string) => {
+    const { event } = await deliver(raw);
+    const [o] = await ingestSesEvent(event, {
+      s3,
+      email: h.app.email,
+      config: { bucket: TEST_BUCKET, prefix: "inbound/" },
+    });
+    return (o as { conversationId: string }).conversationId;
+  };
+  const linkOf = async (conversationId: string, attachmentId: string, as = ALICE) =>
+    h.call({
+      method: "GET",
+      path: `/conversations/${conversationId}/attachments/${attachmentId}`,
+      headers: { accept: "application/json" },
+      as,
+    });
+
+  beforeEach(async () => {
+    const ses = createSesClient({ region: "us-east-1", endpoint: sesEndpoint() });
+    h = await apiHarness({ random: new SequenceRandom([0]), emailSender: new SesCustomerEmailSender(ses) });
+    await h.app.store.putUser(profile("alice"));
+    await h.app.store.putUser(profile("eve"));
+    await seedChannel(h.app, {
+      channelId: "help",
+      type: "email",
+      address: "help@shop.example",
+      rule: usersAndTeams(["alice"]),
+      access: { type: "restricted", userIds: ["alice"], teamIds: [] },
+    });
+  });
+
+  it("an email's files are listed on its message and download byte for byte, images inline", async () => {
+    const id = await receive(
+      mailWith([
+        { name: "screenshot.png", type: "image/png", content: png },
+        { name: "Rechnung März.pdf", type: "application/pdf", content: pdf },
+      ]),
+    );
+    const [message] = await h.app.store.listMessages(id);
+    expect(message?.attachments?.map(({ id: _i, ...a }) => a)).toEqual([
+      { filename: "screenshot.png", contentType: "image/png", size: png.length },
+      { filename: "Rechnung März.pdf", contentType: "application/pdf", size: pdf.length },
+    ]);
+    // The conversation as the inbox reads it lists them too.
+    const read = await h.call({ method: "GET", path: `/conversations/${id}`, as: ALICE });
+    expect(read.json.messages[0].attachments).toHaveLength(2);
+
+    const [a, b] = message!.attachments!;
+    const link = await linkOf(id, a!.id);
+    expect(link.status).toBe(200);
+    expect(link.headers["cache-control"]).toBe("no-store");
+    expect(Date.parse(link.json.expiresAt) - Date.now()).toBeLessThanOrEqual(ATTACHMENT_LIMITS.linkSeconds * 1000);
+    const file = await fetch(link.json.url);
+    expect(file.status).toBe(200);
+    expect(Buffer.from(await file.arrayBuffer()).equals(png)).toBe(true);
+    expect(file.headers.get("content-type")).toBe("image/png");
+    expect(file.headers.get("content-disposition")).toMatch(/^inline; filename="screenshot.png"/);
+
+    const second = await fetch((await linkOf(id, b!.id)).json.url);
+    expect(Buffer.from(await second.arrayBuffer()).equals(pdf)).toBe(true);
+    expect(second.headers.get("content-disposition")).toContain("filename*=UTF-8''Rechnung%20M%C3%A4rz.pdf");
+
+    // Without Accept: application/json the route redirects to the same kind of link.
+    const redirect = await h.call({
+      method: "GET",
+      path: `/conversations/${id}/attachments/${a!.id}`,
+      headers: { Accept: "text/html,application/xhtml+xml,*/*;q=0.8" },
+      as: ALICE,
+    });
+    expect(redirect.status).toBe(302);
+    expect(Buffer.from(await (await fetch(redirect.headers.location!)).arrayBuffer()).equals(png)).toBe(true);
+  });
+
+  it("HTML is never served as HTML: a download of bytes, not a page", async () => {
+    const id = await receive(mailWith([{ name: "invoice.html", type: "text/html", content: html }], "html-1"));
+    const [message] = await h.app.store.listMessages(id);
+    const file = await fetch((await linkOf(id, message!.attachments![0]!.id)).json.url);
+    expect(file.headers.get("content-type")).toBe("application/octet-stream");
+    expect(file.headers.get("content-disposition")).toMatch(/^attachment; filename="invoice.html"/);
+    expect(Buffer.from(await file.arrayBuffer()).equals(html)).toBe(true);
+  });
+
+  it("only someone who can read the conversation gets a link, and only to its own files", async () => {
+    const id = await receive(mailWith([{ name: "screenshot.png", type: "image/png", content: png }], "acl-1"));
+    const other = await receive(mailWith([{ name: "other.png", type: "image/png", content: pdf }], "acl-2"));
+    const [message] = await h.app.store.listMessages(id);
+    const attachmentId = message!.attachments![0]!.id;
+    expect((await linkOf(id, attachmentId, EVE)).status).toBe(403);
+    expect((await h.call({ method: "GET", path: `/conversations/${id}/attachments/${attachmentId}` })).status).toBe(
+      401,
+    );
+    // Another conversation's file, asked through a conversation the caller can read: not found.
+    expect((await linkOf(other, attachmentId)).status).toBe(404);
+    expect((await linkOf(id, "no-such-file")).status).toBe(404);
+  });
+
+  it("an agent attaches a file to an email reply: uploaded, listed, and in the email SES receives", async () => {
+    const id = await receive(mailWith([], "reply-1"));
+    const upload = await h.call({
+      method: "POST",
+      path: `/conversations/${id}/uploads`,
+      body: { filename: "label.pdf", contentType: "application/pdf", size: pdf.length },
+      as: ALICE,
+    });
+    expect(upload.status).toBe(201);
+    const put = await fetch(upload.json.url, { method: "PUT", headers: upload.json.headers, body: pdf });
+    expect(put.status).toBe(200);
+
+    const before = (await sesStore()).length;
+    const reply = await h.call({
+      method: "POST",
+      path: `/conversations/${id}/messages`,
+      body: { text: "Your return label.", attachments: [upload.json.uploadId] },
+      as: ALICE,
+    });
+    expect(reply.status).toBe(201);
+    expect(reply.json.emailed).toBe(true);
+    expect(reply.json.message.attachments).toEqual([
+      { id: upload.json.uploadId, filename: "label.pdf", contentType: "application/pdf", size: pdf.length },
+    ]);
+    const sent = (await sesStore()).slice(before) as unknown as Array<{
+      attachments?: Array<{ filename: string; contentType: string; content: string }>;
+    }>;
+    expect(sent).toHaveLength(1);
+    const [att] = sent[0]!.attachments!;
+    expect(att).toMatchObject({ filename: "label.pdf", contentType: "application/pdf" });
+    expect(Buffer.from(att!.content, "base64").equals(pdf)).toBe(true);
+    // The reply's file downloads like any other of the conversation.
+    const file = await fetch((await linkOf(id, upload.json.uploadId)).json.url);
+    expect(Buffer.from(await file.arrayBuffer()).equals(pdf)).toBe(true);
+  });
+
+  it("refusals are 400s naming the field, and nothing is sent or stored half", async () => {
+    const id = await receive(mailWith([], "refuse-1"));
+    const post = (path: string, body: unknown) => h.call({ method: "POST", path, body, as: ALICE });
+    const tooBig = await post(`/conversations/${id}/uploads`, {
+      filename: "huge.bin",
+      contentType: "application/octet-stream",
+      size: ATTACHMENT_LIMITS.replyMaxBytes + 1,
+    });
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.json.error.details[0].field).toBe("body.size");
+    const badType = await post(`/conversations/${id}/uploads`, { filename: "a", contentType: "nope", size: 1 });
+    expect(badType.json.error.details[0].field).toBe("body.contentType");
+
+    // Two uploads that fit one by one but not together.
+    const six = randomBytes(6 * 1024 * 1024);
+    const ids: string[] = [];
+    for (const name of ["a.bin", "b.bin"]) {
+      const u = await post(`/conversations/${id}/uploads`, {
+        filename: name,
+        contentType: "application/octet-stream",
+        size: six.length,
+      });
+      await fetch(u.json.url, { method: "PUT", headers: u.json.headers, body: six });
+      ids.push(u.json.uploadId);
+    }
+    const before = (await sesStore()).length;
+    const over = await post(`/conversations/${id}/messages`, { text: "Both", attachments: ids });
+    expect(over.status).toBe(400);
+    expect(over.json.error.details[0].field).toBe("body.attachments");
+    const unknown = await post(`/conversations/${id}/messages`, { text: "x", attachments: ["never-uploaded"] });
+    expect(unknown.json.error.details[0].field).toBe("body.attachments.0");
+    expect((await sesStore()).length).toBe(before);
+    expect((await h.app.store.listMessages(id)).map((m) => m.author.kind)).toEqual(["customer"]);
+    // The refused uploads were not taken into the conversation's files.
+    expect((await linkOf(id, ids[0]!)).status).toBe(404);
+
+    await seedChannel(h.app, { channelId: "chat", type: "chat", rule: usersAndTeams(["alice"]) });
+    const chat = await h.call({
+      method: "POST",
+      path: "/chat/chat/conversations",
+      body: { text: "hi" },
+      headers: { origin: "https://shop.example" },
+      as: null,
+    });
+    const onChat = await post(`/conversations/${chat.json.conversation.id}/uploads`, {
+      filename: "a.png",
+      contentType: "image/png",
+      size: 10,
+    });
+    expect(onChat.status).toBe(400);
+  });
+});
