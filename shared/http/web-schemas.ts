@@ -33,6 +33,8 @@ export const conversationSchema = r.conversation;
 export const conversationDetailSchema = r.conversationWithMessages;
 export const conversationPageSchema = r.conversationPage;
 export const replyResultSchema = r.replyResult;
+export const attachmentLinkSchema = r.attachmentLink;
+export const uploadSchema = r.upload;
 
 export const meSchema = z.object({ user: userSchema, admin: z.boolean() });
 export const inboxPageSchema = page(inboxSchema);
@@ -65,6 +67,8 @@ export type Me = z.infer<typeof meSchema>;
 export type Assignee = z.infer<typeof assigneeSchema>;
 export type Counts = z.infer<typeof countsSchema>;
 export type Changes = z.infer<typeof changesSchema>;
+export type AttachmentLinkOut = z.infer<typeof attachmentLinkSchema>;
+export type UploadOut = z.infer<typeof uploadSchema>;
 // The visitor answers the widget reads, as the contract publishes them (responses.ts, /openapi.json).
 export type VisitorConversation = z.infer<typeof r.visitorConversation>;
 export type RulePreviewOut = z.infer<typeof r.rulePreview>;

@@ -6,6 +6,7 @@ import type * as z from "zod";
 import type { assigneeBody, channelBody, inboxBody, rule, teamBody, userBody } from "#shared/http/schemas";
 import type {
   Assignee,
+  AttachmentLinkOut,
   Changes,
   ChannelOut,
   ConversationDetail,
@@ -17,6 +18,7 @@ import type {
   Page,
   RulePreviewOut,
   TeamOut,
+  UploadOut,
   UserOut,
 } from "#shared/http/web-schemas";
 
@@ -58,7 +60,8 @@ export type Client = ReturnType<typeof createClient>;
 export function createClient(opts: ClientOptions) {
   const base = opts.apiUrl.replace(/\/$/, "");
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = {};
+    // JSON answers, also from routes that would otherwise redirect (a file's download link).
+    const headers: Record<string, string> = { accept: "application/json" };
     const token = opts.token();
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
@@ -113,8 +116,26 @@ export function createClient(opts: ClientOptions) {
     conversation: (id: string) => call<ConversationDetail>("GET", `/conversations/${enc(id)}`),
     assign: (id: string, target: AssigneeBody) =>
       call<ConversationOut>("PUT", `/conversations/${enc(id)}/assignee`, target),
-    reply: (id: string, text: string) =>
-      call<{ conversation: ConversationOut }>("POST", `/conversations/${enc(id)}/messages`, { text }),
+    /** `attachments`: upload ids from `upload`, sent with the reply as email attachments. */
+    reply: (id: string, text: string, attachments: string[] = []) =>
+      call<{ conversation: ConversationOut }>(
+        "POST",
+        `/conversations/${enc(id)}/messages`,
+        attachments.length > 0 ? { text, attachments } : { text },
+      ),
+    /** A link of at most 5 minutes to one file of the conversation. */
+    attachmentLink: (id: string, attachmentId: string) =>
+      call<AttachmentLinkOut>("GET", `/conversations/${enc(id)}/attachments/${enc(attachmentId)}`),
+    /** Puts a file where a reply can take it; answers the upload id to name in `reply`. */
+    upload: async (id: string, file: File): Promise<string> => {
+      const contentType = file.type || "application/octet-stream";
+      const body = { filename: file.name, contentType, size: file.size };
+      const target = await call<UploadOut>("POST", `/conversations/${enc(id)}/uploads`, body);
+      const res = await fetch(target.url, { method: "PUT", headers: target.headers, body: file });
+      if (!res.ok)
+        throw new ApiError(res.status, "upload_failed", `${file.name} could not be uploaded (HTTP ${res.status})`, []);
+      return target.uploadId;
+    },
     close: (id: string) => call<ConversationOut>("POST", `/conversations/${enc(id)}/close`),
     reopen: (id: string) => call<ConversationOut>("POST", `/conversations/${enc(id)}/reopen`),
     // Settings (admins)

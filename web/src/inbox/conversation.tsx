@@ -2,7 +2,8 @@ import { useEffect, useState } from "preact/hooks";
 import type { ConversationDetail, ConversationOut, DecisionRecordOut, Me, MessageOut } from "#shared/http/web-schemas";
 import type { Client } from "../api/client";
 import { type Directory, titleOf } from "./directory";
-import { AUTOMATIC_LABEL, age, ago, ErrorNote, errorText, Loading } from "./ui";
+import { MessageItem, ReplyEditor } from "./message";
+import { AUTOMATIC_LABEL, ago, ErrorNote, Loading } from "./ui";
 
 interface Props {
   client: Client;
@@ -137,14 +138,17 @@ export function ConversationPane({ client, me, id, dir, changed, onBack, onChang
       {actionError !== null && <ErrorNote error={actionError} />}
       <ol class="messages" aria-label="Messages" aria-live="polite">
         {withRoutingNote(conv, dir).map((m) => (
-          <MessageItem key={m.id} m={m} />
+          <MessageItem key={m.id} m={m} client={client} />
         ))}
       </ol>
       <ReplyEditor
         busy={busy}
-        onSend={(text) =>
+        canAttach={conv.channelType === "email" || conv.channelType === "form"}
+        onSend={(text, files) =>
           act(async () => {
-            const r = await client.reply(id, text);
+            // Each file goes to its upload link first; the reply names them once all are there.
+            const uploads = await Promise.all(files.map((f) => client.upload(id, f)));
+            const r = await client.reply(id, text, uploads);
             return r.conversation;
           })
         }
@@ -181,79 +185,6 @@ function withRoutingNote(conv: ConversationDetail, dir: Directory): MessageOut[]
   };
   return [...conv.messages, note].sort((a, b) =>
     a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.author.kind === "system" ? 1 : -1,
-  );
-}
-
-function MessageItem({ m }: { m: MessageOut }) {
-  if (m.author.kind === "system")
-    return (
-      <li class="message system">
-        <span>{m.text}</span> <time dateTime={m.createdAt}>{age(m.createdAt)}</time>
-      </li>
-    );
-  const who = m.author.name ?? (m.author.kind === "customer" ? (m.author.email ?? "Customer") : "Agent");
-  return (
-    <li class={`message ${m.author.kind}`}>
-      <p class="meta">
-        <strong>{who}</strong>
-        {m.author.email && m.author.name ? <span class="muted"> &lt;{m.author.email}&gt;</span> : null} ·{" "}
-        <time dateTime={m.createdAt}>{age(m.createdAt)}</time>
-        {m.automatic && <span class="chip automatic">{AUTOMATIC_LABEL[m.automatic]}</span>}
-      </p>
-      <p class="text">{m.text}</p>
-      {m.delivery?.state === "failed" && (
-        <p class="not-delivered" role="note">
-          Not delivered{m.delivery.error ? `: ${m.delivery.error}` : ""}
-        </p>
-      )}
-    </li>
-  );
-}
-
-function ReplyEditor({ busy, onSend }: { busy: boolean; onSend: (text: string) => Promise<void> }) {
-  const [text, setText] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const send = async () => {
-    if (!text.trim()) {
-      setError("Write a reply first.");
-      return;
-    }
-    setError(null);
-    await onSend(text.trim());
-    setText("");
-  };
-  return (
-    <form
-      class="reply"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void send().catch((err: unknown) => setError(errorText(err)));
-      }}
-    >
-      <label for="reply">Reply</label>
-      <textarea
-        id="reply"
-        rows={3}
-        value={text}
-        onInput={(e) => setText(e.currentTarget.value)}
-        onKeyDown={(e) => {
-          // Ctrl/Cmd+Enter sends, like most editors; Enter alone is a new line.
-          if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-            e.preventDefault();
-            void send();
-          }
-        }}
-        aria-describedby={error ? "reply-error" : undefined}
-      />
-      {error && (
-        <p id="reply-error" class="field-error" role="alert">
-          {error}
-        </p>
-      )}
-      <button type="submit" class="primary" disabled={busy}>
-        Send
-      </button>
-    </form>
   );
 }
 
