@@ -48,7 +48,8 @@ describe.skipIf(!browserAvailable())("attachments in the inbox, in Chromium", ()
     });
     const raw =
       "From: Kim <kim@customer.example>\r\nTo: files@shop.example\r\nSubject: Broken checkout\r\n" +
-      'Message-ID: <files-1@customer.example>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n' +
+      "Message-ID: <files-1@customer.example>\r\nMIME-Version: 1.0\r\n" +
+      'Content-Type: multipart/mixed; boundary="b"\r\n\r\n' +
       "--b\r\nContent-Type: text/plain\r\n\r\nScreenshot and notes attached.\r\n" +
       part("screen.png", "image/png", PNG) +
       part("notes.txt", "text/plain", Buffer.from(NOTES)) +

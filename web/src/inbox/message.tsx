@@ -215,5 +215,5 @@ export function ReplyEditor({ busy, canAttach, onSend }: ReplyProps) {
   );
 }
 
-const limitText = () =>
-  `A reply carries at most ${ATTACHMENT_LIMITS.replyMaxFiles} files, ${fileSize(ATTACHMENT_LIMITS.replyMaxBytes)} in all.`;
+const { replyMaxFiles, replyMaxBytes } = ATTACHMENT_LIMITS;
+const limitText = () => `A reply carries at most ${replyMaxFiles} files, ${fileSize(replyMaxBytes)} in all.`;
