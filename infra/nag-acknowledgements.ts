@@ -117,6 +117,24 @@ export function acknowledgeNagFindings(stack: Stack): void {
     "Only SES writes (receipt rule) and only the email function reads, " +
       "under a 30-day lifecycle; CloudTrail data events are the audit trail if a team needs one.",
   );
+  // Conversations' files (infra/constructs/attachments.ts).
+  ack(
+    "Attachments/Files",
+    "AwsSolutions-S1",
+    "Browsers reach files only by presigned links the API hands out to readers of the conversation, and the " +
+      "API logs each request; CloudTrail data events are the object-level audit trail if a team needs one.",
+  );
+  for (const fn of ["ApiFunction", "EmailFunction"])
+    ack(
+      `${fn}/Function/ServiceRole/DefaultPolicy`,
+      "AwsSolutions-IAM5[Resource::<AttachmentsFilesF5622950.Arn>/files/*]",
+      "Objects under files/ only: a key per conversation and file, known only when a message arrives.",
+    );
+  ack(
+    "ApiFunction/Function/ServiceRole/DefaultPolicy",
+    "AwsSolutions-IAM5[Resource::<AttachmentsFilesF5622950.Arn>/uploads/*]",
+    "Objects under uploads/ only: a key per upload an agent asks for, deleted once a reply takes it.",
+  );
   // The hosted inbox (infra/constructs/web-hosting.ts).
   ack(
     "Web/AccessLogs",

@@ -31,6 +31,8 @@ export interface WebHostingProps {
    * @default the distribution's own `https://<id>.cloudfront.net`
    */
   readonly customDomain?: { readonly url: string; readonly certificate: ICertificate };
+  /** Origins the inbox shows pictures from and uploads files to (presigned S3 links). @default none */
+  readonly fileOrigins?: string[];
 }
 
 /** The inbox's `config.json`: where the API is, and Cognito's managed login (null = none). */
@@ -93,7 +95,7 @@ export class WebHosting extends Construct {
           contentSecurityPolicy: [
             "default-src 'self'",
             "connect-src 'self' https:",
-            "img-src 'self' data:",
+            ["img-src 'self' data:", ...(props.fileOrigins ?? [])].join(" "),
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'self'",
@@ -140,7 +142,8 @@ export class WebHosting extends Construct {
     this.url = custom?.url.replace(/\/$/, "") ?? `https://${this.distribution.distributionDomainName}`;
 
     const authOrigin = props.auth ? ` ${props.auth.domainUrl}` : "";
-    const csp = `connect-src 'self' ${props.apiUrl}${authOrigin}`;
+    const fileOrigins = (props.fileOrigins ?? []).map((o) => ` ${o}`).join("");
+    const csp = `connect-src 'self' ${props.apiUrl}${authOrigin}${fileOrigins}`;
     const indexHtml = readFileSync(path.join(sourceDir, "index.html"), "utf8").replace(
       "<head>",
       `<head>\n    <meta http-equiv="Content-Security-Policy" content="${csp}" />`,

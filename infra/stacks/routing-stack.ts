@@ -8,6 +8,7 @@ import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { Construct } from "constructs";
 import { METRICS_NAMESPACE } from "#shared/adapters/metrics/names";
 import { RoutingAlarms } from "../constructs/alarms";
+import { AttachmentFiles } from "../constructs/attachments";
 import { Auth } from "../constructs/auth";
 import { RoutingDashboard } from "../constructs/dashboard";
 import { RoutingHttpApi } from "../constructs/http-api";
@@ -121,6 +122,13 @@ export class RoutingStack extends Stack {
     for (const fn of [api.fn, email.fn, sweeper.fn, lapse.fn])
       fn.addEnvironment("LAPSE_QUEUE_URL", timer.queue.queueUrl);
     formSigningKey.grantRead(api.fn);
+    // Only the inbox's own pages fetch and upload files; the widget never sees them.
+    const attachments = new AttachmentFiles(this, "Attachments", {
+      api: api.fn,
+      email: email.fn,
+      allowedOrigins: [webUrl],
+    });
+    for (const fn of [api.fn, email.fn]) fn.addEnvironment("ATTACHMENTS_BUCKET", attachments.bucket.bucketName);
     for (const fn of [api.fn, email.fn, sweeper.fn, lapse.fn]) table.grant(fn, ...TABLE_ACTIONS);
 
     // A domain that is already an SES identity in this region (another stack, the console) is used as is:
@@ -151,6 +159,7 @@ export class RoutingStack extends Stack {
     web = new WebHosting(this, "Web", {
       apiUrl: http.api.apiEndpoint,
       auth: { domainUrl: auth.domainUrl, clientId: auth.clientId },
+      fileOrigins: AttachmentFiles.linkOrigins,
       ...(props.appUrl && props.appDomainCertificateArn
         ? {
             customDomain: {
@@ -201,6 +210,7 @@ export class RoutingStack extends Stack {
       inbound.bucket.bucketName,
       "Raw inbound messages, kept 30 days (oversized ones are read from here)",
     );
+    output("AttachmentsBucket", attachments.bucket.bucketName, "Conversations' files (retained with the stack)");
     output("AlarmTopicArn", alarmTopic.topicArn, "SNS topic every alarm notifies: subscribe more endpoints here");
     output("DashboardName", dashboard.dashboardName, "CloudWatch dashboard: routing, waiting line, email failures");
     output("InboxUrl", web.url, "The agent inbox (sign-in returns here)");

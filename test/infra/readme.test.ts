@@ -107,7 +107,8 @@ describe("docs/deploy.md: true to the template", () => {
     expect(retained.map((id) => resources[id]!.Type).sort()).toEqual([
       "AWS::Cognito::UserPool",
       "AWS::DynamoDB::Table",
-      "AWS::S3::Bucket",
+      "AWS::S3::Bucket", // raw email
+      "AWS::S3::Bucket", // conversations' files
       "AWS::SecretsManager::Secret",
     ]);
     // Each retained resource has an output naming it, which the README's commands read (`out <Output>`).

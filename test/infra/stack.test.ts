@@ -34,7 +34,9 @@ let outdir: string;
 const resources = (type: string) =>
   // CloudFormation properties are free-form; assertions pick what they check.
   // biome-ignore lint/suspicious/noExplicitAny: free-form CloudFormation properties (above)
-  Object.entries(template.findResources(type)) as Array<[string, { Properties: Record<string, any> }]>;
+  Object.entries(template.findResources(type)) as Array<
+    [string, { Properties: Record<string, any>; DeletionPolicy?: string }]
+  >;
 
 beforeAll(() => {
   outdir = mkdtempSync(path.join(tmpdir(), "cdk-test-"));
@@ -312,8 +314,14 @@ describe("the functions", () => {
       expect(
         [...api, ...email].filter((a) => /Scan|BatchWrite|GetRecords|\*$/.test(a) && !a.startsWith("xray:")),
       ).toEqual([]);
-      expect(api.filter((a) => a.startsWith("s3:"))).toEqual([]);
-      expect(email.filter((a) => a.startsWith("s3:"))).toEqual(["s3:GetObject"]);
+      // Raw mail is read by the email function alone; files (docs/routing.md §6.3) are below.
+      expect(api.filter((a) => a.startsWith("s3:")).sort()).toEqual([
+        "s3:DeleteObject",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "s3:PutObject",
+      ]);
+      expect(email.filter((a) => a.startsWith("s3:")).sort()).toEqual(["s3:GetObject", "s3:PutObject"]);
       expect(api).toContain("secretsmanager:GetSecretValue");
       expect(email.filter((a) => a.startsWith("secretsmanager:"))).toEqual([]);
     },
@@ -429,6 +437,58 @@ describe("inbound email", () => {
       .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
     expect(statements).toEqual([{ Effect: "Allow", Action: ACTIVATION_ACTIONS, Resource: "*" }]);
     expect(ACTIVATION_ACTIONS).toEqual(["ses:DescribeActiveReceiptRuleSet", "ses:SetActiveReceiptRuleSet"]);
+  });
+});
+
+describe("conversations' files (docs/routing.md §6.3)", () => {
+  const filesBucket = () => resources("AWS::S3::Bucket").find(([id]) => id.startsWith("AttachmentsFiles"))!;
+  const statements = (fn: string) =>
+    resources("AWS::IAM::Policy")
+      .filter(([id]) => id.startsWith(fn))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Array<{ Action: string; Resource: unknown }>)
+      .filter((st) => JSON.stringify(st.Resource).includes("AttachmentsFiles"));
+
+  it("are kept in a private, encrypted, retained bucket; uploads no reply took go after a day", () => {
+    const [id, bucket] = filesBucket();
+    expect(bucket.DeletionPolicy).toBe("Retain");
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0]).toMatchObject({
+      ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" },
+    });
+    expect(Object.values(bucket.Properties.PublicAccessBlockConfiguration)).toEqual([true, true, true, true]);
+    expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Prefix: "uploads/", ExpirationInDays: 1, Status: "Enabled" }),
+        expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+      ]),
+    );
+    // HTTPS only: the bucket policy denies any request without TLS.
+    const policy = resources("AWS::S3::BucketPolicy").find(([, p]) => p.Properties.Bucket.Ref === id)!;
+    expect(JSON.stringify(policy[1].Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+  });
+
+  it("are fetched and uploaded by the inbox's pages alone (CORS: GET and PUT from the inbox's origin)", () => {
+    const [rule] = filesBucket()[1].Properties.CorsConfiguration.CorsRules;
+    expect(rule.AllowedMethods.sort()).toEqual(["GET", "PUT"]);
+    expect(rule.AllowedHeaders).toEqual(["content-type"]);
+    expect(rule.AllowedOrigins).toEqual([props.appUrl]);
+  });
+
+  it("the API may read, write, list and delete only under files/ and uploads/; the email function only writes files/", () => {
+    const scoped = (fn: string) =>
+      statements(fn).map(
+        (st) => `${st.Action} ${JSON.stringify(st.Resource).match(/\/(files|uploads)\/\*/g) ?? "bucket"}`,
+      );
+    expect(scoped("ApiFunction").sort()).toEqual([
+      "s3:DeleteObject /uploads/*",
+      "s3:GetObject /files/*,/uploads/*",
+      "s3:ListBucket bucket",
+      "s3:PutObject /files/*,/uploads/*",
+    ]);
+    expect(scoped("EmailFunction")).toEqual(["s3:PutObject /files/*"]);
+    for (const fn of ["ApiFunction", "EmailFunction"]) {
+      const f = resources("AWS::Lambda::Function").find(([id]) => id.startsWith(fn))!;
+      expect(f[1].Properties.Environment.Variables.ATTACHMENTS_BUCKET).toEqual({ Ref: filesBucket()[0] });
+    }
   });
 });
 

@@ -90,7 +90,11 @@ describe("the hosted inbox", () => {
     });
     const [policy] = Object.values(stack.findResources("AWS::CloudFront::ResponseHeadersPolicy"));
     const security = policy!.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
-    expect(security.ContentSecurityPolicy.ContentSecurityPolicy).toMatch(/default-src 'self'.*frame-ancestors 'none'/);
+    // The region is resolved at deploy: the policy is a join, read as its JSON.
+    const csp = JSON.stringify(security.ContentSecurityPolicy.ContentSecurityPolicy);
+    expect(csp).toMatch(/default-src 'self'.*frame-ancestors 'none'/);
+    // Pictures of conversations' files come from presigned S3 links in the stack's region.
+    expect(csp).toMatch(/img-src 'self' data: https:\/\/\*\.s3\.",\{"Ref":"AWS::Region"\},"\.amazonaws\.com/);
     expect(security.StrictTransportSecurity).toMatchObject({ AccessControlMaxAgeSec: 31536000, Override: true });
     expect(security.FrameOptions.FrameOption).toBe("DENY");
     expect(security.ContentTypeOptions.Override).toBe(true);
