@@ -31,12 +31,10 @@ const props = {
 let app: App;
 let template: Template;
 let outdir: string;
-const resources = (type: string) =>
-  // CloudFormation properties are free-form; assertions pick what they check.
-  // biome-ignore lint/suspicious/noExplicitAny: free-form CloudFormation properties (above)
-  Object.entries(template.findResources(type)) as Array<
-    [string, { Properties: Record<string, any>; DeletionPolicy?: string }]
-  >;
+// CloudFormation properties are free-form; assertions pick what they check.
+// biome-ignore lint/suspicious/noExplicitAny: free-form CloudFormation properties (above)
+type Resource = { Properties: Record<string, any>; DeletionPolicy?: string };
+const resources = (type: string) => Object.entries(template.findResources(type)) as Array<[string, Resource]>;
 
 beforeAll(() => {
   outdir = mkdtempSync(path.join(tmpdir(), "cdk-test-"));
