@@ -12,7 +12,7 @@ import { createApp, ensureTable, systemRandom } from "#shared/app";
 import { startDynoxide } from "../../infra/local/dynoxide";
 import { dump } from "../support/harness";
 import { countCalls, measureTraffic } from "../support/instrument";
-import { benchHtmlToText, benchMime } from "./mime";
+import { benchAttachments, benchAutomatic, benchHtmlToText, benchMime } from "./mime";
 import { naiveRoute } from "./naive-router";
 import { benchPreview } from "./preview";
 import { benchReroute } from "./reroute";
@@ -224,6 +224,14 @@ async function main() {
     const html = await benchHtmlToText();
     console.table(html);
     console.log(JSON.stringify(html));
+    process.stderr.write("bench: mail sent by machines, as the parser recognises it...\n");
+    const automatic = await benchAutomatic();
+    console.table(automatic);
+    console.log(JSON.stringify(automatic));
+    process.stderr.write("bench: a 10 MB message with 100 attachments, parsed and stored (S3 emulator)...\n");
+    const files = await benchAttachments();
+    console.table(files);
+    console.log(JSON.stringify(files));
   }
   if (only === "mime") return;
   const own = process.env.DYNAMODB_ENDPOINT ? null : await startDynoxide();
