@@ -471,7 +471,7 @@ describe("conversations' files (docs/routing.md §6.3)", () => {
     expect(rule.AllowedOrigins).toEqual([props.appUrl]);
   });
 
-  it("the API may read, write, list and delete only under files/ and uploads/; the email function only writes files/", () => {
+  it("the API reads, writes, lists and deletes only under files/ and uploads/; email only writes files/", () => {
     const scoped = (fn: string) =>
       statements(fn).map(
         (st) => `${st.Action} ${JSON.stringify(st.Resource).match(/\/(files|uploads)\/\*/g) ?? "bucket"}`,
