@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
 import { createSesClient, SesCustomerEmailSender } from "#shared/adapters/ses/email-sender";
 import { ATTACHMENT_LIMITS } from "#shared/domain/attachments";
+import { conversationIdForSes } from "#shared/domain/email";
 import { deliver, s3, sesEndpoint, sesStore } from "../support/email";
-import { TEST_BUCKET } from "../support/global-setup";
+import { TEST_ATTACHMENTS_BUCKET, TEST_BUCKET } from "../support/global-setup";
 import { profile, SequenceRandom, seedChannel, usersAndTeams } from "../support/harness";
 import { apiHarness } from "../support/http";
 
@@ -216,5 +218,22 @@ describe("attachments", () => {
       size: 10,
     });
     expect(onChat.status).toBe(400);
+  });
+
+  it("mail flagged as carrying a virus is dropped whole: no conversation and no file stored", async () => {
+    const { event, sesMessageId } = await deliver(
+      mailWith([{ name: "invoice.pdf", type: "application/pdf", content: pdf }], "virus-1"),
+      { virus: "FAIL" },
+    );
+    const [outcome] = await ingestSesEvent(event, {
+      s3,
+      email: h.app.email,
+      config: { bucket: TEST_BUCKET, prefix: "inbound/" },
+    });
+    expect(outcome).toMatchObject({ type: "dropped" });
+    const id = conversationIdForSes(sesMessageId);
+    expect(await h.app.store.getConversation(id)).toBeNull();
+    const stored = await s3.send(new ListObjectsV2Command({ Bucket: TEST_ATTACHMENTS_BUCKET, Prefix: `files/${id}/` }));
+    expect(stored.KeyCount ?? 0).toBe(0);
   });
 });
