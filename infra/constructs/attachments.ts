@@ -40,7 +40,7 @@ export class AttachmentFiles extends Construct {
         {
           allowedMethods: [HttpMethods.GET, HttpMethods.PUT],
           allowedOrigins: props.allowedOrigins,
-          allowedHeaders: ["content-type"],
+          allowedHeaders: ["content-type", "x-amz-meta-filename"],
           maxAge: 3600,
         },
       ],

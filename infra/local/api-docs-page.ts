@@ -30,7 +30,8 @@ interface Op {
   security: unknown[];
   parameters: Param[];
   requestBody?: { content: Record<string, { schema: unknown }> };
-  responses: Record<string, { content: Record<string, { schema: unknown }> }>;
+  /** A redirect (302) has a description and headers, no content. */
+  responses: Record<string, { description?: string; content?: Record<string, { schema: unknown }> }>;
 }
 
 function operationHtml(method: string, path: string, op: Op): string {
@@ -48,7 +49,11 @@ function operationHtml(method: string, path: string, op: Op): string {
     ? `<h4>Request body</h4>${schemaHtml(op.requestBody.content["application/json"]?.schema)}`
     : "";
   const responses = Object.entries(op.responses)
-    .map(([status, r]) => `<h4>${escapeHtml(status)}</h4>${schemaHtml(r.content["application/json"]?.schema)}`)
+    .map(
+      ([status, r]) =>
+        `<h4>${escapeHtml(status)}</h4>` +
+        (r.content ? schemaHtml(r.content["application/json"]?.schema) : `<p>${escapeHtml(r.description ?? "")}</p>`),
+    )
     .join("");
   const auth = op.security.length ? "bearer token" : "no token";
   const title = `<code>${escapeHtml(path)}</code> ${escapeHtml(op.summary)}`;

@@ -1,6 +1,6 @@
 import { hasAccess } from "./access";
 import { ForbiddenError, NotFoundError, ValidationError } from "./errors";
-import type { AttachmentStore, SignedLink } from "./ports/attachments";
+import type { AttachmentStore, FoundUpload, SignedLink } from "./ports/attachments";
 import type { DirectoryStore } from "./ports/directory";
 import type { TransitionStore } from "./ports/transitions";
 import type { Attachment, Conversation, User } from "./types";
@@ -11,6 +11,7 @@ export const ATTACHMENT_LIMITS = {
   replyMaxBytes: 10 * 1024 * 1024,
   replyMaxFiles: 10,
   filenameChars: 200,
+  filenameBytes: 600,
   /** A download link (docs/api.md: at most 5 minutes). */
   linkSeconds: 300,
   /** An upload link; an upload not sent within a day is deleted (the bucket's lifecycle rule). */
@@ -32,19 +33,36 @@ export const isPreviewable = (contentType: string): boolean =>
   servesInline(contentType) && bareType(contentType).startsWith("image/");
 
 /**
- * A file name safe for a header and a file system: no directory part, no control or quoting characters,
- * at most 200 characters with the extension kept.
+ * A file name safe for a header, an S3 key and a file system: no directory part, no control or quoting
+ * characters, no lone surrogates, at most 200 characters (code points) and 600 bytes once percent-encoded
+ * (S3 keys hold 1,024), the extension kept.
  */
 export function safeFilename(name: string | null | undefined, fallback: string): string {
-  const base = (name ?? "").split(/[/\\]/).pop() ?? "";
+  const base = (name ?? "").replace(LONE_SURROGATE, "").split(/[/\\]/).pop() ?? "";
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes
-  const clean = base.replace(/[\u0000-\u001f\u007f"<>|*?:]/g, "").trim();
+  const clean = base.replace(/[\u0000-\u001f\u007f"<>|*?:\ufffd]/g, "").trim();
   if (clean === "" || clean === "." || clean === "..") return fallback;
-  if (clean.length <= ATTACHMENT_LIMITS.filenameChars) return clean;
+  const fits = (s: string) =>
+    [...s].length <= ATTACHMENT_LIMITS.filenameChars && encodeURIComponent(s).length <= ATTACHMENT_LIMITS.filenameBytes;
+  if (fits(clean)) return clean;
   const dot = clean.lastIndexOf(".");
   const ext = dot > 0 && clean.length - dot <= 10 ? clean.slice(dot) : "";
-  return clean.slice(0, ATTACHMENT_LIMITS.filenameChars - ext.length) + ext;
+  const chars = [...clean.slice(0, clean.length - ext.length)];
+  while (chars.length > 0 && !fits(chars.join("") + ext)) chars.pop();
+  return chars.length > 0 ? chars.join("") + ext : fallback;
 }
+
+/** Half of a UTF-16 pair without its other half: no valid character, and encodeURIComponent throws on it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** The media type of a file as its sender declared it, if it is one; a download of bytes otherwise. */
+export function safeContentType(declared: string | null | undefined): string {
+  const type = (declared ?? "").trim().toLowerCase();
+  return MEDIA_TYPE.test(type) ? type : "application/octet-stream";
+}
+
+/** `type/subtype` in the characters RFC 6838 allows (no parameters). */
+export const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
 
 type Reads = Pick<TransitionStore, "getConversation"> & Pick<DirectoryStore, "getInbox">;
 
@@ -85,17 +103,15 @@ export class AttachmentService {
    * conversation, and all of them together within 10 MB. A 400 naming the field otherwise.
    */
   async claim(actor: User, conversationId: string, uploadIds: readonly string[]): Promise<Attachment[]> {
-    emailOnly(await this.readable(actor, conversationId), "body.attachments");
-    const claimed: Attachment[] = [];
-    for (const [i, id] of [...new Set(uploadIds)].entries()) {
+    const conv = await this.readable(actor, conversationId);
+    emailOnly(conv, "body.attachments");
+    const claimed: FoundUpload[] = [];
+    const seen = new Set<string>();
+    for (const [i, id] of uploadIds.entries()) {
+      if (seen.has(id)) continue;
+      seen.add(id);
       const file = await this.deps.files.findUpload(conversationId, id);
-      if (!file)
-        throw new ValidationError("unknown upload", [
-          {
-            field: `body.attachments.${i}`,
-            reason: `nothing was uploaded as ${id} for conversation ${conversationId}`,
-          },
-        ]);
+      if (!file) throw unknownUpload(i, id, conversationId);
       claimed.push(file);
     }
     const total = claimed.reduce((n, f) => n + f.size, 0);
@@ -103,9 +119,20 @@ export class AttachmentService {
       throw new ValidationError("attachments too large", [
         { field: "body.attachments", reason: `${total} bytes in all, over ${ATTACHMENT_LIMITS.replyMaxBytes}` },
       ]);
-    // Only once all of them are known to fit: nothing is half-taken.
-    await Promise.all(claimed.map((f) => this.deps.files.keepUpload(conversationId, f)));
-    return claimed;
+    // Copied, not moved: the uploads stay until the reply is stored (release), so a reply that fails
+    // after this can be sent again with the same ids.
+    await Promise.all(
+      claimed.map(async (f) => {
+        if (!(await this.deps.files.keepUpload(conversationId, f)))
+          throw unknownUpload(uploadIds.indexOf(f.id), f.id, conversationId);
+      }),
+    );
+    return claimed.map(({ etag: _etag, ...file }) => file);
+  }
+
+  /** After the reply that took them is stored: the uploads are no longer needed (best effort). */
+  async release(conversationId: string, files: readonly Attachment[]): Promise<void> {
+    await Promise.all(files.map((f) => this.deps.files.dropUpload(conversationId, f).catch(() => undefined)));
   }
 
   private async readable(actor: User, conversationId: string): Promise<Conversation> {
@@ -118,10 +145,21 @@ export class AttachmentService {
   }
 }
 
-/** Files go out with email replies only: a chat visitor's widget has nowhere to show them. */
+/**
+ * Files go out with email replies only: a chat visitor's widget has nowhere to show them, and a form
+ * conversation without the customer's address sends no email.
+ */
 function emailOnly(conv: Conversation, field: string): void {
-  if (conv.channelType === "email" || conv.channelType === "form") return;
-  throw new ValidationError("attachments go with email replies only", [
-    { field, reason: `conversation ${conv.id} is a ${conv.channelType} conversation` },
+  if ((conv.channelType === "email" || conv.channelType === "form") && conv.customerEmail) return;
+  const reason =
+    conv.channelType === "email" || conv.channelType === "form"
+      ? `conversation ${conv.id} has no customer address to email the files to`
+      : `conversation ${conv.id} is a ${conv.channelType} conversation`;
+  throw new ValidationError("attachments go with email replies only", [{ field, reason }]);
+}
+
+function unknownUpload(index: number, id: string, conversationId: string): ValidationError {
+  return new ValidationError("unknown upload", [
+    { field: `body.attachments.${index}`, reason: `nothing was uploaded as ${id} for conversation ${conversationId}` },
   ]);
 }

@@ -153,6 +153,8 @@ export class ConversationService {
       const after: Conversation = takes ? { ...conv, assigneeId: actor.id } : { ...conv };
       return { after, message };
     });
+    // Only now that the reply is stored are its uploads done with; a failure above leaves them in place.
+    if (attachments.length > 0) await this.opts.attachments?.release(conversationId, attachments);
     if (!sendsEmail(this.opts, conversation)) return { conversation, message, emailed: null };
     const delivery = await emailReply(this.opts, conversation, message);
     // The reply stands either way; its delivery tells the agent whether the customer got it.

@@ -14,7 +14,7 @@ type EmailReads = Pick<ArrivalStore, "findByDedupeKey" | "findByDedupeKeys" | "f
   Pick<TransitionStore, "getConversation"> &
   Pick<ConversationReads, "hasMessageFrom">;
 
-import { safeFilename } from "./attachments";
+import { safeContentType, safeFilename } from "./attachments";
 import type { ConversationService } from "./conversations";
 import type { InboundService } from "./inbound";
 import type { Attachment, AutomaticKind, Conversation, DeliveryReport } from "./types";
@@ -212,7 +212,7 @@ export class EmailService {
     const kept = email.attachments.map((a, i) => ({
       id: attachmentId(seed, i),
       filename: safeFilename(a.filename, `attachment-${i + 1}`),
-      contentType: a.contentType,
+      contentType: safeContentType(a.contentType),
       size: a.content.byteLength,
       content: a.content,
     }));

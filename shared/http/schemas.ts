@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { ATTACHMENT_LIMITS } from "../domain/attachments";
+import { ATTACHMENT_LIMITS, MEDIA_TYPE } from "../domain/attachments";
 import { ValidationError } from "../domain/errors";
 import { isTimeZone, minutesOf } from "../domain/office-hours";
 
@@ -150,11 +150,7 @@ export const replyBody = z
 export const uploadBody = z
   .object({
     filename: z.string().trim().min(1).max(255),
-    contentType: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/, "use a MIME type such as image/png"),
+    contentType: z.string().trim().toLowerCase().regex(MEDIA_TYPE, "use a MIME type such as image/png"),
     size: z.number().int().min(1).max(ATTACHMENT_LIMITS.replyMaxBytes),
   })
   .strict();

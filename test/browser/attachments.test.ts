@@ -85,6 +85,14 @@ describe.skipIf(!browserAvailable())("attachments in the inbox, in Chromium", ()
     const saved = await (await download).path();
     expect(await readFile(saved, "utf8")).toBe(NOTES);
 
+    // A picture opens in a tab of its own (opened on the click, so no popup blocker stops it).
+    const tab = context.waitForEvent("page");
+    await files.getByRole("button", { name: "screen.png" }).click();
+    const picture = await tab;
+    await picture.waitForURL(/\/files\//);
+    expect(await picture.evaluate(() => document.contentType)).toBe("image/png");
+    await picture.close();
+
     // Reply with a file through the file chooser.
     await page.getByLabel("Reply").fill("Here is the corrected invoice.");
     const chooser = page.waitForEvent("filechooser");

@@ -467,7 +467,7 @@ describe("conversations' files (docs/routing.md §6.3)", () => {
   it("are fetched and uploaded by the inbox's pages alone (CORS: GET and PUT from the inbox's origin)", () => {
     const [rule] = filesBucket()[1].Properties.CorsConfiguration.CorsRules;
     expect(rule.AllowedMethods.sort()).toEqual(["GET", "PUT"]);
-    expect(rule.AllowedHeaders).toEqual(["content-type"]);
+    expect(rule.AllowedHeaders).toEqual(["content-type", "x-amz-meta-filename"]);
     expect(rule.AllowedOrigins).toEqual([props.appUrl]);
   });
 

@@ -236,4 +236,73 @@ describe("attachments", () => {
     const stored = await s3.send(new ListObjectsV2Command({ Bucket: TEST_ATTACHMENTS_BUCKET, Prefix: `files/${id}/` }));
     expect(stored.KeyCount ?? 0).toBe(0);
   });
+
+  it("an upload link takes exactly the declared size, and a used upload cannot be sent twice", async () => {
+    const id = await receive(mailWith([], "exact-1"));
+    const post = (path: string, body: unknown) => h.call({ method: "POST", path, body, as: ALICE });
+    const u = await post(`/conversations/${id}/uploads`, {
+      filename: "note.txt",
+      contentType: "text/plain",
+      size: 10,
+    });
+    // Content-Length is signed, so S3 refuses a body of another size (the emulator checks no signature).
+    const signed = new URL(u.json.url).searchParams.get("X-Amz-SignedHeaders")!.split(";");
+    expect(signed).toEqual(expect.arrayContaining(["content-length", "content-type", "x-amz-meta-filename"]));
+    expect((await fetch(u.json.url, { method: "PUT", headers: u.json.headers, body: "0123456789" })).status).toBe(200);
+
+    // Two replies naming the same upload at once: each is sent or refused, never a 500.
+    const replies = await Promise.all(
+      ["first", "second"].map((text) =>
+        post(`/conversations/${id}/messages`, { text, attachments: [u.json.uploadId] }),
+      ),
+    );
+    expect(replies.map((r) => r.status).sort()).toContain(201);
+    for (const r of replies) expect([201, 400]).toContain(r.status);
+    // Once a reply is stored its upload is gone: naming it again is a 400 at its index.
+    const again = await post(`/conversations/${id}/messages`, {
+      text: "third",
+      attachments: [u.json.uploadId, u.json.uploadId, "never-uploaded"],
+    });
+    expect(again.status).toBe(400);
+    expect(again.json.error.details[0].field).toBe("body.attachments.0");
+    const missing = await post(`/conversations/${id}/messages`, { text: "x", attachments: ["a", "a", "never"] });
+    expect(missing.json.error.details[0].field).toBe("body.attachments.0");
+  });
+
+  it("names no client can break: lone surrogates, long names in any script, odd types from mail", async () => {
+    const id = await receive(
+      mailWith([{ name: "scan.bin", type: "image/\u4e2d", content: Buffer.from("bytes") }], "odd-1"),
+    );
+    const [message] = await h.app.store.listMessages(id);
+    expect(message?.attachments?.[0]?.contentType).toBe("application/octet-stream");
+    // A lone surrogate is no text at all: refused at the edge, like any invalid field.
+    const lone = await h.call({
+      method: "POST",
+      path: `/conversations/${id}/uploads`,
+      body: { filename: "bad\ud800name.pdf", contentType: "application/pdf", size: 4 },
+      as: ALICE,
+    });
+    expect([lone.status, lone.json.error.details[0].field]).toEqual([400, "body.filename"]);
+    // Long names in scripts that take 9 bytes a character once encoded still fit an S3 key.
+    for (const filename of [`${"\u6f22".repeat(250)}.pdf`, `${"\u{1F600}".repeat(120)}.pdf`]) {
+      const u = await h.call({
+        method: "POST",
+        path: `/conversations/${id}/uploads`,
+        body: { filename, contentType: "application/pdf", size: 4 },
+        as: ALICE,
+      });
+      expect([u.status, u.json.error]).toEqual([201, undefined]);
+      expect((await fetch(u.json.url, { method: "PUT", headers: u.json.headers, body: "%PDF" })).status).toBe(200);
+      const r = await h.call({
+        method: "POST",
+        path: `/conversations/${id}/messages`,
+        body: { text: "file", attachments: [u.json.uploadId] },
+        as: ALICE,
+      });
+      expect(r.status).toBe(201);
+      const kept = r.json.message.attachments[0].filename as string;
+      expect(kept.endsWith(".pdf")).toBe(true);
+      expect(encodeURIComponent(kept).length).toBeLessThanOrEqual(ATTACHMENT_LIMITS.filenameBytes);
+    }
+  });
 });

@@ -1,5 +1,10 @@
 import type { Attachment } from "../types";
 
+/** An upload as found: its ETag pins the object the size was checked on. */
+export interface FoundUpload extends Attachment {
+  etag?: string;
+}
+
 /** A file and its bytes, on its way into the store or out with an email. */
 export interface AttachmentFile extends Attachment {
   content: Uint8Array;
@@ -28,9 +33,14 @@ export interface AttachmentStore {
   /** Where the browser uploads a file for a reply (it joins the conversation only once claimed). */
   uploadLink(conversationId: string, upload: Attachment): Promise<SignedLink>;
   /** What was uploaded for the conversation under this id, or null if nothing was. */
-  findUpload(conversationId: string, uploadId: string): Promise<Attachment | null>;
-  /** Takes an upload into the conversation's files (it is then linked and read like any other). */
-  keepUpload(conversationId: string, upload: Attachment): Promise<void>;
+  findUpload(conversationId: string, uploadId: string): Promise<FoundUpload | null>;
+  /**
+   * Copies an upload into the conversation's files (it is then linked and read like any other), if it is
+   * still the object `findUpload` saw; false when it is gone or was replaced since.
+   */
+  keepUpload(conversationId: string, upload: FoundUpload): Promise<boolean>;
+  /** Deletes an upload a reply has taken. */
+  dropUpload(conversationId: string, upload: Attachment): Promise<void>;
   /** The bytes of one of the conversation's files, to send them with an email. */
   read(conversationId: string, attachment: Attachment): Promise<AttachmentFile>;
 }

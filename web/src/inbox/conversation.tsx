@@ -37,15 +37,20 @@ export function ConversationPane({ client, me, id, dir, changed, onBack, onChang
     if (fresh && conv && fresh.updatedAt !== conv.updatedAt) void load();
   }, [changed]);
 
-  /** Every action answers the conversation; the pane refetches for the new messages and notes. */
-  const act = async (run: () => Promise<ConversationOut>) => {
+  /**
+   * Every action answers the conversation; the pane refetches for the new messages and notes. Answers
+   * whether it succeeded, so the reply editor keeps a draft that was not sent.
+   */
+  const act = async (run: () => Promise<ConversationOut>): Promise<boolean> => {
     setBusy(true);
     setActionError(null);
     try {
       onChanged(await run());
       await load();
+      return true;
     } catch (err) {
       setActionError(err);
+      return false;
     } finally {
       setBusy(false);
     }
@@ -143,7 +148,7 @@ export function ConversationPane({ client, me, id, dir, changed, onBack, onChang
       </ol>
       <ReplyEditor
         busy={busy}
-        canAttach={conv.channelType === "email" || conv.channelType === "form"}
+        canAttach={(conv.channelType === "email" || conv.channelType === "form") && !!conv.customerEmail}
         onSend={(text, files) =>
           act(async () => {
             // Each file goes to its upload link first; the reply names them once all are there.

@@ -74,19 +74,19 @@ function AttachmentItem({
   }, [conversationId, file.id]);
   const open = async () => {
     setError(null);
+    // A picture or PDF opens in a new tab, opened now while the click still counts as the user's (a tab
+    // opened after the link's fetch would be blocked as a popup); anything else is served as a download,
+    // which leaves the inbox where it is.
+    const tab = servesInline(file.contentType) ? window.open("", "_blank") : null;
     try {
       // A fresh link on every click: links last 5 minutes, the pane stays open longer.
       const link = await client.attachmentLink(conversationId, file.id);
-      const a = document.createElement("a");
-      a.href = link.url;
-      // A picture or PDF opens in a new tab; anything else is served as a download, which leaves the
-      // inbox where it is.
-      if (servesInline(file.contentType)) {
-        a.target = "_blank";
-        a.rel = "noopener";
-      }
-      a.click();
+      if (tab) {
+        tab.opener = null;
+        tab.location.href = link.url;
+      } else window.location.assign(link.url);
     } catch (err) {
+      tab?.close();
       setError(errorText(err));
     }
   };
@@ -111,7 +111,8 @@ interface ReplyProps {
   busy: boolean;
   /** Email and form conversations: the reply goes out as an email and can carry files. */
   canAttach: boolean;
-  onSend: (text: string, files: File[]) => Promise<void>;
+  /** Resolves true once sent; false keeps the draft and its files for another try. */
+  onSend: (text: string, files: File[]) => Promise<boolean>;
 }
 
 export function ReplyEditor({ busy, canAttach, onSend }: ReplyProps) {
@@ -131,8 +132,9 @@ export function ReplyEditor({ busy, canAttach, onSend }: ReplyProps) {
       setError(limitText());
       return;
     }
+    if (busy) return;
     setError(null);
-    await onSend(text.trim(), files);
+    if (!(await onSend(text.trim(), files))) return;
     setText("");
     setFiles([]);
   };
