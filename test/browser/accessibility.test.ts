@@ -3,20 +3,9 @@
  * the sign-in, the inbox with a conversation open, every Settings tab with a channel's routing editor,
  * and the open chat widget (axe reads its open shadow root). A serious or critical violation fails.
  */
-import { AxeBuilder } from "@axe-core/playwright";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agent, api, browserAvailable, launch, type Runtime, screenshot, signIn, startRuntime } from "./support";
-
-/** The violations axe calls serious or critical, each as `rule: target (how to fix)`, for a readable failure. */
-async function audit(page: Page): Promise<string[]> {
-  const { violations } = await new AxeBuilder({ page })
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice", "experimental"])
-    .analyze();
-  return violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")} (${n.failureSummary ?? v.help})`));
-}
+import { agent, api, audit, browserAvailable, launch, type Runtime, screenshot, signIn, startRuntime } from "./support";
 
 describe.skipIf(!browserAvailable())("accessibility: axe-core finds no serious or critical violation", () => {
   let rt: Runtime;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   agent,
   api,
+  audit,
   browserAvailable,
   launch,
   type Runtime,
@@ -107,6 +108,8 @@ describe.skipIf(!browserAvailable())("attachments in the inbox, in Chromium", ()
     const reply = page.getByRole("listitem").filter({ hasText: "Here is the corrected invoice." });
     await reply.getByRole("button", { name: "invoice.pdf" }).waitFor();
     await screenshot(page, "attachments");
+    // The file list, previews and the attach button pass the same audit as every screen.
+    expect(await audit(page)).toEqual([]);
 
     const store = /sent mail: (\S+?)\)/.exec(rt.output())![1]!;
     await expect

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { AxeBuilder } from "@axe-core/playwright";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { issueToken } from "../../infra/local/gateway";
 import { startOnFreePorts, stopLocalRuntime } from "../support/local-runtime";
@@ -105,3 +106,13 @@ export const agent = (name: string, team: string | null, seat = "service") => ({
   seat,
   primaryTeamId: team,
 });
+
+/** The violations axe calls serious or critical, each as `rule: target (how to fix)`, for a readable failure. */
+export async function audit(page: Page): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice", "experimental"])
+    .analyze();
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")} (${n.failureSummary ?? v.help})`));
+}
