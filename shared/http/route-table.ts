@@ -62,6 +62,8 @@ const TABLE = [
     path: "/conversations/{conversationId}/attachments/{attachmentId}",
     auth: "agent",
     operation: "attachment",
+    // The inbox asks one link per picture it previews: reading the conversation already counted.
+    passive: true,
   },
   { method: "POST", path: "/conversations/{conversationId}/close", auth: "agent", operation: "close" },
   { method: "POST", path: "/conversations/{conversationId}/reopen", auth: "agent", operation: "reopen" },

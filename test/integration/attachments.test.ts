@@ -98,6 +98,13 @@ describe("attachments", () => {
     expect(Buffer.from(await second.arrayBuffer()).equals(pdf)).toBe(true);
     expect(second.headers.get("content-disposition")).toContain("filename*=UTF-8''Rechnung%20M%C3%A4rz.pdf");
 
+    // Links are background reads (one per previewed picture): they do not count as inbox activity.
+    await h.call({ method: "POST", path: "/me/heartbeat", as: ALICE });
+    const active = (await h.app.store.getUser("alice"))!.lastInboxActivityAt;
+    h.app.clock.advance(5 * 60_000);
+    await linkOf(id, a!.id);
+    expect((await h.app.store.getUser("alice"))!.lastInboxActivityAt).toBe(active);
+
     // Without Accept: application/json the route redirects to the same kind of link.
     const redirect = await h.call({
       method: "GET",
