@@ -216,41 +216,23 @@ async function main() {
   const elapsed = () => `${Math.round((performance.now() - began) / 1000)} s`;
   const names = args.filter((a) => !a.startsWith("--"));
   if (only !== "routing" && only !== "preview" && only !== "reroute") {
-    process.stderr.write("bench: MIME parsing...\n");
-    const mime = await benchMime();
-    console.table(mime);
-    console.log(JSON.stringify(mime));
-    process.stderr.write("bench: HTML to text, ours against the naive converters...\n");
-    const html = await benchHtmlToText();
-    console.table(html);
-    console.log(JSON.stringify(html));
-    process.stderr.write("bench: mail sent by machines, as the parser recognises it...\n");
-    const automatic = await benchAutomatic();
-    console.table(automatic);
-    console.log(JSON.stringify(automatic));
-    process.stderr.write("bench: a 10 MB message with 100 attachments, parsed and stored (S3 emulator)...\n");
-    const files = await benchAttachments();
-    console.table(files);
-    console.log(JSON.stringify(files));
+    await part("MIME parsing", benchMime);
+    await part("HTML to text, ours against the naive converters", benchHtmlToText);
+    await part("mail sent by machines, as the parser recognises it", benchAutomatic);
+    await part("a 10 MB message with 100 attachments, parsed and stored (S3 emulator)", benchAttachments);
   }
   if (only === "mime") return;
   const own = process.env.DYNAMODB_ENDPOINT ? null : await startDynoxide();
   const endpoint = process.env.DYNAMODB_ENDPOINT ?? own!.endpoint;
   if (only === undefined || only === "reroute") {
-    process.stderr.write("bench: re-routing unanswered chats, ours against a sweep of open conversations...\n");
-    const reroute = await benchReroute(endpoint);
-    console.table(reroute);
-    console.log(JSON.stringify(reroute));
+    await part("re-routing unanswered chats, ours against a sweep of open conversations", () => benchReroute(endpoint));
     if (only === "reroute") {
       await own?.stop();
       return;
     }
   }
   if (only === undefined || only === "preview") {
-    process.stderr.write("bench: rule preview, 5,000 conversations, ours against a scan...\n");
-    const preview = await benchPreview(endpoint);
-    console.table(preview);
-    console.log(JSON.stringify(preview));
+    await part("rule preview, 5,000 conversations, ours against a scan", () => benchPreview(endpoint));
     if (only === "preview") {
       await own?.stop();
       return;
@@ -274,6 +256,14 @@ async function main() {
   console.table(rows.map(({ hottestKey: _k, ...r }) => r));
   console.log(JSON.stringify(rows));
   process.stderr.write(`bench: done in ${elapsed()}\n`);
+}
+
+/** One part of the bench: says what runs (stderr), then prints its rows as a table and as one JSON line. */
+async function part(label: string, run: () => Promise<object[]>): Promise<void> {
+  process.stderr.write(`bench: ${label}...\n`);
+  const rows = await run();
+  console.table(rows);
+  console.log(JSON.stringify(rows));
 }
 
 main().catch((err) => {

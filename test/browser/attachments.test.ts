@@ -7,13 +7,13 @@ import { readFile } from "node:fs/promises";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  agent,
-  api,
   audit,
   browserAvailable,
   launch,
   type Runtime,
   screenshot,
+  seedEmailDesk,
+  sendEmail,
   signIn,
   startRuntime,
   watchErrors,
@@ -37,15 +37,13 @@ describe.skipIf(!browserAvailable())("attachments in the inbox, in Chromium", ()
 
   beforeAll(async () => {
     [rt, browser] = await Promise.all([startRuntime(), launch()]);
-    const call = api(rt);
-    await call("PUT", "/users/f-fay", agent("Fay", null));
-    await call("PUT", "/inboxes/f", { name: "Files desk", access: { type: "everyone" } });
-    await call("PUT", "/channels/f-mail", {
+    await seedEmailDesk(rt, {
+      userId: "f-fay",
+      userName: "Fay",
       inboxId: "f",
-      type: "email",
-      name: "Files mail",
+      inboxName: "Files desk",
+      channelName: "Files mail",
       address: "files@shop.example",
-      routing: { autoAssign: false, target: { type: "users_and_teams", userIds: ["f-fay"], teamIds: [] } },
     });
     const raw =
       "From: Kim <kim@customer.example>\r\nTo: files@shop.example\r\nSubject: Broken checkout\r\n" +
@@ -55,12 +53,7 @@ describe.skipIf(!browserAvailable())("attachments in the inbox, in Chromium", ()
       part("screen.png", "image/png", PNG) +
       part("notes.txt", "text/plain", Buffer.from(NOTES)) +
       "--b--\r\n";
-    const res = await fetch(`${rt.url}/local/inbound-email`, {
-      method: "POST",
-      headers: { "content-type": "message/rfc822" },
-      body: raw,
-    });
-    expect(res.status).toBeLessThan(300);
+    await sendEmail(rt, raw);
   });
   afterAll(async () => {
     await browser?.close();

@@ -5,12 +5,12 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  agent,
-  api,
   browserAvailable,
   launch,
   type Runtime,
   screenshot,
+  seedEmailDesk,
+  sendEmail,
   signIn,
   startRuntime,
   watchErrors,
@@ -23,29 +23,19 @@ describe.skipIf(!browserAvailable())("automatic mail in the inbox, in Chromium",
   const mail = (id: string, subject: string, extra = "") =>
     `From: Kim <kim@customer.example>\r\nTo: desk@shop.example\r\nSubject: ${subject}\r\n` +
     `Message-ID: <${id}@customer.example>\r\n${extra}Content-Type: text/plain\r\n\r\n${subject} body\r\n`;
-  const send = async (raw: string) => {
-    const res = await fetch(`${rt.url}/local/inbound-email`, {
-      method: "POST",
-      headers: { "content-type": "message/rfc822" },
-      body: raw,
-    });
-    expect(res.status).toBeLessThan(300);
-  };
 
   beforeAll(async () => {
     [rt, browser] = await Promise.all([startRuntime(), launch()]);
-    const call = api(rt);
-    await call("PUT", "/users/m-uma", agent("Uma", null));
-    await call("PUT", "/inboxes/m", { name: "Mail desk", access: { type: "everyone" } });
-    await call("PUT", "/channels/m-mail", {
+    await seedEmailDesk(rt, {
+      userId: "m-uma",
+      userName: "Uma",
       inboxId: "m",
-      type: "email",
-      name: "Desk mail",
+      inboxName: "Mail desk",
+      channelName: "Desk mail",
       address: "desk@shop.example",
-      routing: { autoAssign: false, target: { type: "users_and_teams", userIds: ["m-uma"], teamIds: [] } },
     });
-    await send(mail("person-1", "A question from a person"));
-    await send(mail("ooo-1", "Out of office", "Auto-Submitted: auto-replied\r\n"));
+    await sendEmail(rt, mail("person-1", "A question from a person"));
+    await sendEmail(rt, mail("ooo-1", "Out of office", "Auto-Submitted: auto-replied\r\n"));
   });
   afterAll(async () => {
     await browser?.close();

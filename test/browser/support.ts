@@ -107,6 +107,36 @@ export const agent = (name: string, team: string | null, seat = "service") => ({
   primaryTeamId: team,
 });
 
+/**
+ * An email desk as the browser tests of team email use it: one agent, an inbox everyone reads, and an
+ * email channel at `address` that leaves routing to people (the conversations wait in Unassigned).
+ */
+export async function seedEmailDesk(
+  rt: Runtime,
+  desk: { userId: string; userName: string; inboxId: string; inboxName: string; channelName: string; address: string },
+): Promise<void> {
+  const call = api(rt);
+  await call("PUT", `/users/${desk.userId}`, agent(desk.userName, null));
+  await call("PUT", `/inboxes/${desk.inboxId}`, { name: desk.inboxName, access: { type: "everyone" } });
+  await call("PUT", `/channels/${desk.inboxId}-mail`, {
+    inboxId: desk.inboxId,
+    type: "email",
+    name: desk.channelName,
+    address: desk.address,
+    routing: { autoAssign: false, target: { type: "users_and_teams", userIds: [desk.userId], teamIds: [] } },
+  });
+}
+
+/** A raw message delivered as SES would, through `npm start`'s local inbound route. */
+export async function sendEmail(rt: Runtime, raw: string): Promise<void> {
+  const res = await fetch(`${rt.url}/local/inbound-email`, {
+    method: "POST",
+    headers: { "content-type": "message/rfc822" },
+    body: raw,
+  });
+  if (res.status >= 300) throw new Error(`local inbound email: ${res.status} ${await res.text()}`);
+}
+
 /** The violations axe calls serious or critical, each as `rule: target (how to fix)`, for a readable failure. */
 export async function audit(page: Page): Promise<string[]> {
   const { violations } = await new AxeBuilder({ page })

@@ -53,6 +53,15 @@ describe("attachments", () => {
       as,
     });
 
+  const post = (path: string, body: unknown) => h.call({ method: "POST", path, body, as: ALICE });
+  /** An upload link for a file of `size` bytes on the conversation, asked as Alice. */
+  const uploadFor = (conversationId: string, filename: string, contentType: string, size: number) =>
+    post(`/conversations/${conversationId}/uploads`, { filename, contentType, size });
+  const putTo = (upload: { json: { url: string; headers: Record<string, string> } }, body: BodyInit) =>
+    fetch(upload.json.url, { method: "PUT", headers: upload.json.headers, body });
+  const replyWith = (conversationId: string, text: string, attachments: string[]) =>
+    post(`/conversations/${conversationId}/messages`, { text, attachments });
+
   beforeEach(async () => {
     const ses = createSesClient({ region: "us-east-1", endpoint: sesEndpoint() });
     h = await apiHarness({ random: new SequenceRandom([0]), emailSender: new SesCustomerEmailSender(ses) });
@@ -141,23 +150,13 @@ describe("attachments", () => {
 
   it("an agent attaches a file to an email reply: uploaded, listed, and in the email SES receives", async () => {
     const id = await receive(mailWith([], "reply-1"));
-    const upload = await h.call({
-      method: "POST",
-      path: `/conversations/${id}/uploads`,
-      body: { filename: "label.pdf", contentType: "application/pdf", size: pdf.length },
-      as: ALICE,
-    });
+    const upload = await uploadFor(id, "label.pdf", "application/pdf", pdf.length);
     expect(upload.status).toBe(201);
-    const put = await fetch(upload.json.url, { method: "PUT", headers: upload.json.headers, body: pdf });
+    const put = await putTo(upload, pdf);
     expect(put.status).toBe(200);
 
     const before = (await sesStore()).length;
-    const reply = await h.call({
-      method: "POST",
-      path: `/conversations/${id}/messages`,
-      body: { text: "Your return label.", attachments: [upload.json.uploadId] },
-      as: ALICE,
-    });
+    const reply = await replyWith(id, "Your return label.", [upload.json.uploadId]);
     expect(reply.status).toBe(201);
     expect(reply.json.emailed).toBe(true);
     expect(reply.json.message.attachments).toEqual([
@@ -177,34 +176,25 @@ describe("attachments", () => {
 
   it("refusals are 400s naming the field, and nothing is sent or stored half", async () => {
     const id = await receive(mailWith([], "refuse-1"));
-    const post = (path: string, body: unknown) => h.call({ method: "POST", path, body, as: ALICE });
-    const tooBig = await post(`/conversations/${id}/uploads`, {
-      filename: "huge.bin",
-      contentType: "application/octet-stream",
-      size: ATTACHMENT_LIMITS.replyMaxBytes + 1,
-    });
+    const tooBig = await uploadFor(id, "huge.bin", "application/octet-stream", ATTACHMENT_LIMITS.replyMaxBytes + 1);
     expect(tooBig.status).toBe(400);
     expect(tooBig.json.error.details[0].field).toBe("body.size");
-    const badType = await post(`/conversations/${id}/uploads`, { filename: "a", contentType: "nope", size: 1 });
+    const badType = await uploadFor(id, "a", "nope", 1);
     expect(badType.json.error.details[0].field).toBe("body.contentType");
 
     // Two uploads that fit one by one but not together.
     const six = randomBytes(6 * 1024 * 1024);
     const ids: string[] = [];
     for (const name of ["a.bin", "b.bin"]) {
-      const u = await post(`/conversations/${id}/uploads`, {
-        filename: name,
-        contentType: "application/octet-stream",
-        size: six.length,
-      });
-      await fetch(u.json.url, { method: "PUT", headers: u.json.headers, body: six });
+      const u = await uploadFor(id, name, "application/octet-stream", six.length);
+      await putTo(u, six);
       ids.push(u.json.uploadId);
     }
     const before = (await sesStore()).length;
-    const over = await post(`/conversations/${id}/messages`, { text: "Both", attachments: ids });
+    const over = await replyWith(id, "Both", ids);
     expect(over.status).toBe(400);
     expect(over.json.error.details[0].field).toBe("body.attachments");
-    const unknown = await post(`/conversations/${id}/messages`, { text: "x", attachments: ["never-uploaded"] });
+    const unknown = await replyWith(id, "x", ["never-uploaded"]);
     expect(unknown.json.error.details[0].field).toBe("body.attachments.0");
     expect((await sesStore()).length).toBe(before);
     expect((await h.app.store.listMessages(id)).map((m) => m.author.kind)).toEqual(["customer"]);
@@ -219,11 +209,7 @@ describe("attachments", () => {
       headers: { origin: "https://shop.example" },
       as: null,
     });
-    const onChat = await post(`/conversations/${chat.json.conversation.id}/uploads`, {
-      filename: "a.png",
-      contentType: "image/png",
-      size: 10,
-    });
+    const onChat = await uploadFor(chat.json.conversation.id, "a.png", "image/png", 10);
     expect(onChat.status).toBe(400);
   });
 
@@ -246,33 +232,21 @@ describe("attachments", () => {
 
   it("an upload link takes exactly the declared size, and a used upload cannot be sent twice", async () => {
     const id = await receive(mailWith([], "exact-1"));
-    const post = (path: string, body: unknown) => h.call({ method: "POST", path, body, as: ALICE });
-    const u = await post(`/conversations/${id}/uploads`, {
-      filename: "note.txt",
-      contentType: "text/plain",
-      size: 10,
-    });
+    const u = await uploadFor(id, "note.txt", "text/plain", 10);
     // Content-Length is signed, so S3 refuses a body of another size (the emulator checks no signature).
     const signed = new URL(u.json.url).searchParams.get("X-Amz-SignedHeaders")!.split(";");
     expect(signed).toEqual(expect.arrayContaining(["content-length", "content-type", "x-amz-meta-filename"]));
-    expect((await fetch(u.json.url, { method: "PUT", headers: u.json.headers, body: "0123456789" })).status).toBe(200);
+    expect((await putTo(u, "0123456789")).status).toBe(200);
 
     // Two replies naming the same upload at once: each is sent or refused, never a 500.
-    const replies = await Promise.all(
-      ["first", "second"].map((text) =>
-        post(`/conversations/${id}/messages`, { text, attachments: [u.json.uploadId] }),
-      ),
-    );
+    const replies = await Promise.all(["first", "second"].map((text) => replyWith(id, text, [u.json.uploadId])));
     expect(replies.map((r) => r.status).sort()).toContain(201);
     for (const r of replies) expect([201, 400]).toContain(r.status);
     // Once a reply is stored its upload is gone: naming it again is a 400 at its index.
-    const again = await post(`/conversations/${id}/messages`, {
-      text: "third",
-      attachments: [u.json.uploadId, u.json.uploadId, "never-uploaded"],
-    });
+    const again = await replyWith(id, "third", [u.json.uploadId, u.json.uploadId, "never-uploaded"]);
     expect(again.status).toBe(400);
     expect(again.json.error.details[0].field).toBe("body.attachments.0");
-    const missing = await post(`/conversations/${id}/messages`, { text: "x", attachments: ["a", "a", "never"] });
+    const missing = await replyWith(id, "x", ["a", "a", "never"]);
     expect(missing.json.error.details[0].field).toBe("body.attachments.0");
   });
 
@@ -283,29 +257,14 @@ describe("attachments", () => {
     const [message] = await h.app.store.listMessages(id);
     expect(message?.attachments?.[0]?.contentType).toBe("application/octet-stream");
     // A lone surrogate is no text at all: refused at the edge, like any invalid field.
-    const lone = await h.call({
-      method: "POST",
-      path: `/conversations/${id}/uploads`,
-      body: { filename: "bad\ud800name.pdf", contentType: "application/pdf", size: 4 },
-      as: ALICE,
-    });
+    const lone = await uploadFor(id, "bad\ud800name.pdf", "application/pdf", 4);
     expect([lone.status, lone.json.error.details[0].field]).toEqual([400, "body.filename"]);
     // Long names in scripts that take 9 bytes a character once encoded still fit an S3 key.
     for (const filename of [`${"\u6f22".repeat(250)}.pdf`, `${"\u{1F600}".repeat(120)}.pdf`]) {
-      const u = await h.call({
-        method: "POST",
-        path: `/conversations/${id}/uploads`,
-        body: { filename, contentType: "application/pdf", size: 4 },
-        as: ALICE,
-      });
+      const u = await uploadFor(id, filename, "application/pdf", 4);
       expect([u.status, u.json.error]).toEqual([201, undefined]);
-      expect((await fetch(u.json.url, { method: "PUT", headers: u.json.headers, body: "%PDF" })).status).toBe(200);
-      const r = await h.call({
-        method: "POST",
-        path: `/conversations/${id}/messages`,
-        body: { text: "file", attachments: [u.json.uploadId] },
-        as: ALICE,
-      });
+      expect((await putTo(u, "%PDF")).status).toBe(200);
+      const r = await replyWith(id, "file", [u.json.uploadId]);
       expect(r.status).toBe(201);
       const kept = r.json.message.attachments[0].filename as string;
       expect(kept.endsWith(".pdf")).toBe(true);
