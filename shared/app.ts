@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import {
   CreateTableCommand,
@@ -5,10 +6,12 @@ import {
   ResourceInUseException,
   UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
+import { ApiGatewayPush, createConnectionsClient } from "./adapters/apigw/connections";
 import { DynamoAdminStore } from "./adapters/dynamo/admin-store";
 import { DynamoChannelHistory } from "./adapters/dynamo/channel-history";
 import { createDynamoClients, type DynamoClients } from "./adapters/dynamo/client";
 import { DynamoLapseStore } from "./adapters/dynamo/lapse-store";
+import { DynamoLiveStore } from "./adapters/dynamo/live-store";
 import { DynamoMailRate } from "./adapters/dynamo/mail-rate-store";
 import { createTableInput } from "./adapters/dynamo/table";
 import { DynamoWebStore } from "./adapters/dynamo/web-store";
@@ -23,7 +26,9 @@ import {
 import { createSqsClient, SqsLapseTimer } from "./adapters/sqs/lapse-queue";
 import {
   type AttachmentConfig,
+  type LiveConfig,
   readAttachmentConfig,
+  readLiveConfig,
   type SenderConfig,
   type StoreConfig,
   type TimerConfig,
@@ -34,8 +39,10 @@ import { ConversationService } from "./domain/conversations";
 import { EmailService } from "./domain/email";
 import { FormService } from "./domain/forms";
 import { InboundService } from "./domain/inbound";
+import { LiveService } from "./domain/live";
 import type { AttachmentStore } from "./domain/ports/attachments";
 import { type LapseTimer, noLapseTimer } from "./domain/ports/lapses";
+import type { LivePush } from "./domain/ports/live";
 import { type Metrics, noMetrics } from "./domain/ports/metrics";
 import type { CustomerEmailSender, OwnerNotifier } from "./domain/ports/outbound-email";
 import type { Clock, RandomSource, Stopwatch } from "./domain/ports/time";
@@ -48,6 +55,7 @@ import { RulePreviewService } from "./domain/rule-preview";
 import type { Availability } from "./domain/types";
 import { VisitorService } from "./domain/visitors";
 import { WaitingLine, type WaitingLineDeps } from "./domain/waiting-line";
+import { renderFrame } from "./http/live";
 import { timeOrderedId } from "./ids";
 import type { CommandServices, QueryPort } from "./services";
 
@@ -84,6 +92,9 @@ export interface AppDeps {
   lapseTimer?: LapseTimer;
   /** Where conversations' files are kept (docs/routing.md §6.3). @default none: attachments are dropped */
   files?: AttachmentStore;
+  /** Posts to live-update connections (docs/routing.md §8). @default none: no live updates, clients poll */
+  push?: LivePush;
+  newTicket?: () => string;
 }
 
 /** Wires the domain services to the DynamoDB store: the composition root of Lambdas, `npm start` and tests. */
@@ -119,8 +130,10 @@ export function createApp(deps: AppDeps) {
     ...(deps.replyFrom ? { replyFrom: deps.replyFrom } : {}),
     ...(attachments && deps.files ? { attachments, files: deps.files } : {}),
   });
+  const web = new DynamoWebStore(deps.db, deps.tableName, store.reads);
   const inbound = new InboundService({ store, router, clock, newId, clocks: reroute });
-  const admin = new AdminService(store, newId, waiting);
+  const live = deps.push ? liveService(deps, store, web, waiting, clock, deps.push) : undefined;
+  const admin = new AdminService(store, newId, waiting, live ? (user) => live.accessChanged(user) : undefined);
   const visitors = new VisitorService({ store, inbound, conversations, admin });
   const forms = new FormService({ inbound });
   const presence = new PresenceService({ store, clock, waiting, conversations });
@@ -132,8 +145,8 @@ export function createApp(deps: AppDeps) {
     forms,
     presence,
     ...(attachments ? { attachments } : {}),
+    ...(live ? { live } : {}),
   };
-  const web = new DynamoWebStore(deps.db, deps.tableName, store.reads);
   const history = new DynamoChannelHistory(deps.db, deps.tableName, store.reads);
   // The preview reads (through the store and the channel's history) and writes nothing (docs/routing.md §8).
   const preview = new RulePreviewService({
@@ -180,7 +193,35 @@ export function createApp(deps: AppDeps) {
     web,
     commands,
     queries,
+    /** Live updates (docs/routing.md §8), when the app was given a way to post to connections. */
+    live,
   };
+}
+
+/** The live-update service on the routing table: its records, and the reads a fan-out needs. */
+function liveService(
+  deps: AppDeps,
+  store: DynamoAdminStore,
+  web: DynamoWebStore,
+  waiting: WaitingLine,
+  clock: Clock,
+  push: LivePush,
+): LiveService {
+  return new LiveService({
+    store: new DynamoLiveStore(deps.db, deps.tableName, store.reads),
+    push,
+    clock,
+    newTicket: deps.newTicket ?? (() => randomBytes(24).toString("base64url")),
+    reads: {
+      getUser: (id) => store.getUser(id),
+      getInbox: (id) => store.getInbox(id),
+      getConversation: (id) => store.getConversation(id),
+      getConversations: (ids) => store.queries.getConversations(ids),
+      changesSince: (inboxId, since, limit) => web.changesSince(inboxId, since, limit),
+      messagesSince: (id, since, limit) => store.queries.messagesSince(id, since, limit),
+      placeOf: (c) => waiting.placeOf(c),
+    },
+  });
 }
 
 export type App = ReturnType<typeof createApp>;
@@ -192,6 +233,10 @@ export async function ensureTable(db: DynamoClients, tableName: string): Promise
     const { Table } = await db.client.send(new DescribeTableCommand({ TableName: tableName }));
     // A table from an older version (kept under .data/) gains the indexes added since, one at a time.
     const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((ix) => ix.IndexName));
+    if (!Table?.StreamSpecification?.StreamEnabled)
+      await db.client.send(
+        new UpdateTableCommand({ TableName: tableName, StreamSpecification: wanted.StreamSpecification }),
+      );
     for (const ix of wanted.GlobalSecondaryIndexes.filter((i) => !present.has(i.IndexName))) {
       await db.client.send(
         new UpdateTableCommand({
@@ -222,6 +267,7 @@ export function createWiredApp(
   observe?: Partial<SendObserver>,
   lapseTimer?: LapseTimer,
   files: AttachmentConfig = readAttachmentConfig(),
+  live: LiveConfig = readLiveConfig(),
 ) {
   const db = createDynamoClients({ region: store.region, endpoint: store.dynamodbEndpoint });
   const ses = createSesClient({ region: store.region, endpoint: sender.sesEndpoint });
@@ -237,6 +283,18 @@ export function createWiredApp(
     replyFrom: sender.notifyFrom,
     metrics: observer.metrics,
     ...(lapseTimer ? { lapseTimer } : {}),
+    ...(live.connectionsUrl
+      ? {
+          push: new ApiGatewayPush(
+            createConnectionsClient({
+              endpoint: live.connectionsUrl,
+              region: store.region,
+              local: store.dynamodbEndpoint !== undefined,
+            }),
+            renderFrame,
+          ),
+        }
+      : {}),
     ...(files.attachmentsBucket
       ? {
           files: new S3AttachmentStore(

@@ -110,3 +110,15 @@ export function readInboundEmailConfig(env: NodeJS.ProcessEnv = process.env): In
     s3Endpoint: optionalUrl(env, "S3_ENDPOINT"),
   };
 }
+
+/** Live updates (docs/routing.md §8): the WebSocket API clients open and the management API posts go to. */
+export interface LiveConfig {
+  /** The `wss://` URL handed out with tickets. Absent: no live updates; clients poll. */
+  liveUrl: string | undefined;
+  /** The `@connections` management endpoint (`https://<api>.execute-api.<region>.amazonaws.com/<stage>`). */
+  connectionsUrl: string | undefined;
+}
+
+export function readLiveConfig(env: NodeJS.ProcessEnv = process.env): LiveConfig {
+  return { liveUrl: env.LIVE_URL || undefined, connectionsUrl: optionalUrl(env, "LIVE_CONNECTIONS_URL") };
+}

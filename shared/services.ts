@@ -2,6 +2,7 @@ import type { AdminService } from "./domain/admin";
 import type { AttachmentService } from "./domain/attachments";
 import type { ConversationService } from "./domain/conversations";
 import type { FormService } from "./domain/forms";
+import type { LiveService } from "./domain/live";
 import type { ChannelStatus } from "./domain/office-hours";
 import type {
   Assignee,
@@ -44,6 +45,8 @@ export interface QueryPort {
     conversationId: string,
     visitorToken: string | undefined,
   ): Promise<{ conversation: Conversation; messages: Message[] }>;
+  /** A visitor's own chat, checked against their token (a 404 for anyone else's). */
+  visitorChat(conversationId: string, visitorToken: string | undefined): Promise<Conversation>;
   assigneeName(conversation: Conversation): Promise<string | null>;
   /** docs/routing.md §5.7: whether a chat or bot channel is open now and when it opens next (public). */
   chatStatus(channelId: string): Promise<ChannelStatus>;
@@ -65,6 +68,8 @@ export interface CommandServices {
   visitors: VisitorService;
   forms: FormService;
   presence: PresenceService;
+  /** Live updates' tickets (docs/routing.md §8); absent when the deployment has no live endpoint. */
+  live?: LiveService;
   /** Conversations' files (docs/routing.md §6.3); absent when the deployment keeps none. */
   attachments?: AttachmentService;
 }

@@ -3,7 +3,7 @@ import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { EmfMetrics } from "#shared/adapters/metrics/powertools-metrics";
 import { createWiredApp } from "#shared/app";
-import { ConfigError, readApiConfig, readSenderConfig, readStoreConfig } from "#shared/config";
+import { ConfigError, readApiConfig, readLiveConfig, readSenderConfig, readStoreConfig } from "#shared/config";
 import { createApiHandler } from "#shared/http/api";
 
 // Built once per Lambda instance: clients, config and the route table are reused across invocations.
@@ -27,7 +27,11 @@ function apiHandler() {
         ? config.formSigningKey.value
         : await getSecret(config.formSigningKey.secretArn, { maxAge: 3600 });
     if (typeof key !== "string" || key === "") throw new ConfigError("the form signing key secret is empty");
-    const httpConfig = { allowedOrigins: config.allowedOrigins, formSigningKey: key };
+    const httpConfig = {
+      allowedOrigins: config.allowedOrigins,
+      formSigningKey: key,
+      liveUrl: readLiveConfig().liveUrl,
+    };
     return createApiHandler(
       { commands: app.commands, queries: app.queries, config: httpConfig, now: () => new Date() },
       logger,

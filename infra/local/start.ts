@@ -9,6 +9,7 @@ import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { createDynamoClients } from "#shared/adapters/dynamo/client";
+import { handleStreamEvent, LIVE_STREAM_FILTERS, matchesFilter } from "#shared/adapters/dynamo/stream";
 import { parseEmail } from "#shared/adapters/mime/parse";
 import { createS3Client } from "#shared/adapters/s3/raw-email";
 import { ingestSesEvent } from "#shared/adapters/ses/email-ingest";
@@ -16,12 +17,14 @@ import { handleLapseEvent } from "#shared/adapters/sqs/lapse-queue";
 import { createWiredApp, ensureTable } from "#shared/app";
 import { createApiHandler } from "#shared/http/api";
 import { errorBody } from "#shared/http/errors";
+import { createLiveHandler, type SocketEvent } from "#shared/http/live";
 import { buildWeb, formatSizes, WEB_DIST } from "../../web/build";
 import { seedDemo } from "./demo";
 import { EmulatorError, startDynoxide } from "./dynoxide";
 import { type RunningEmulator, startS3, startSes } from "./emulators";
 import { createGateway, issueToken } from "./gateway";
 import { LocalLapseTimer } from "./lapse-timer";
+import { startLiveGateway, startStreamPoller } from "./live";
 import { sesReceiptEvent } from "./ses-event";
 import { localWeb } from "./web";
 
@@ -58,6 +61,7 @@ async function main() {
   const started = Date.now();
   const demo = process.argv.includes("--demo");
   const port = intEnv("PORT") ?? 3000;
+  const livePort = intEnv("LIVE_PORT") ?? port + 1;
   const dataDir = path.resolve(process.env.ROUTING_DATA_DIR ?? ".data");
   const jwtSecret = process.env.ROUTING_DEV_JWT_SECRET ?? "local-dev-secret";
   const formSigningKey = process.env.FORM_SIGNING_KEY ?? "local-form-signing-key";
@@ -115,10 +119,35 @@ async function main() {
     };
     // The re-route timer: what SQS and the lapse function do deployed, fed to the same handler.
     const lapses = new LocalLapseTimer();
-    const app = createWiredApp(store, sender, { logger }, lapses, {
-      attachmentsBucket: ATTACHMENTS_BUCKET,
-      s3Endpoint: s3.endpoint,
+    // Live updates: API Gateway's WebSocket API and its @connections API, with the same handlers.
+    let onSocket: (e: SocketEvent) => Promise<unknown> = async () => ({ statusCode: 503 });
+    const gateway = await startLiveGateway({ port: livePort, handler: (e) => onSocket(e) }).catch((err) => {
+      throw (err as NodeJS.ErrnoException).code === "EADDRINUSE"
+        ? new EmulatorError(`port ${livePort} is already in use: set LIVE_PORT to another port`)
+        : err;
     });
+    stops.push(gateway.stop);
+    const app = createWiredApp(
+      store,
+      sender,
+      { logger },
+      lapses,
+      { attachmentsBucket: ATTACHMENTS_BUCKET, s3Endpoint: s3.endpoint },
+      { liveUrl: gateway.url, connectionsUrl: gateway.connectionsUrl },
+    );
+    const live = app.live;
+    if (!live) throw new Error("live updates were not wired");
+    onSocket = createLiveHandler({ live, push: live.push, logger });
+    // What the table's stream and the fan-out's event source mapping do deployed.
+    const poller = startStreamPoller({
+      endpoint: dynamo.endpoint,
+      region: store.region,
+      tableName: TABLE,
+      filter: (r) => LIVE_STREAM_FILTERS.some((p) => matchesFilter(r, p)),
+      handler: (event) => handleStreamEvent(event, live, logger),
+      log,
+    });
+    stops.unshift(poller.stop);
     lapses.attach((event) =>
       handleLapseEvent(event, app.reroute, {
         info: (_m, extra) => extra.outcome === "rerouted" && log(`lapse: ${extra.conversationId} re-routed`),
@@ -128,7 +157,7 @@ async function main() {
     stops.unshift(async () => lapses.stop());
     const { commands, queries } = app;
     const api = createApiHandler(
-      { commands, queries, config: { allowedOrigins, formSigningKey }, now: () => new Date() },
+      { commands, queries, config: { allowedOrigins, formSigningKey, liveUrl: gateway.url }, now: () => new Date() },
       logger,
     );
     const s3Client = createS3Client({ region: "us-east-1", endpoint: s3.endpoint });
@@ -215,6 +244,7 @@ async function main() {
     const dynamoData = external ? "external" : `data ${path.join(dataDir, "dynamodb.sqlite")}`;
     const sesNote = `${ses.endpoint} (sent mail: ${ses.endpoint}/store)`;
     log(`emulators: dynamodb ${dynamo.endpoint} (${dynamoData}), s3 ${s3.endpoint}, ses ${sesNote}`);
+    log(`live: ${gateway.url} (WebSocket; @connections at ${gateway.connectionsUrl})`);
     log(`admin token: ${adminToken}`);
     log(
       `web: inbox ${baseUrl}/ (developer sign-in), ` +

@@ -23,6 +23,8 @@ export class AdminService {
     private readonly store: DirectoryStore & ContactStore & Pick<ArrivalStore, "getChannel">,
     private readonly newId: () => string,
     private readonly hooks?: EligibilityHooks,
+    /** A user's record changed: live subscriptions re-check what they may read (docs/routing.md §8). */
+    private readonly userChanged?: (user: User) => Promise<void>,
   ) {}
 
   /**
@@ -73,6 +75,7 @@ export class AdminService {
     const user = await this.store.putUser(profile);
     const trigger = becameEligible(before, user);
     if (trigger && this.hooks) await this.hooks.userMayTakeMore(user, trigger);
+    await this.userChanged?.(user);
     return user;
   }
 

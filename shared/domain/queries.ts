@@ -154,6 +154,11 @@ export class QueryService {
     return { conversation, messages: messages.filter((m) => m.author.kind !== "system") };
   }
 
+  /** A visitor's own chat (one read): what a live ticket for it checks. */
+  visitorChat(conversationId: string, visitorToken: string | undefined): Promise<Conversation> {
+    return visitorsConversation(this.store, conversationId, visitorToken);
+  }
+
   /** The display name of whoever holds the conversation (what a visitor may see of them). */
   /** One GetItem of the channel; a channel that is not a chat or bot answers as none (as the chat routes do). */
   async chatStatus(channelId: string): Promise<ChannelStatus> {

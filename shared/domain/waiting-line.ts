@@ -370,10 +370,12 @@ export class WaitingLine {
     };
   }
 
-  /** The visitor's place: 1 = next to be assigned. Counts the line up to the conversation. */
+  /** The visitor's place (1 = next): ticket minus the head's, plus one; two reads (docs/routing.md §5.5). */
   async placeOf(c: Conversation): Promise<{ position: number; since: string } | undefined> {
     if (!c.waitingSince || c.assigneeId !== null || c.status !== "open") return undefined;
-    const position = await this.deps.store.countWaiting(c.channelId, { since: c.waitingSince, conversationId: c.id });
+    const entry = { since: c.waitingSince, conversationId: c.id };
+    const t = await this.deps.store.lineTickets(c.channelId, entry);
+    const position = t ? t.mine - t.head + 1 : await this.deps.store.countWaiting(c.channelId, entry);
     return { position: Math.max(1, position), since: c.waitingSince };
   }
 }

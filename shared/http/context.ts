@@ -13,6 +13,8 @@ export interface HttpConfig {
   allowedOrigins: string[];
   /** Master key the form channels' signing secrets and the chat channels' identity secrets derive from. */
   formSigningKey: string;
+  /** The live-update WebSocket endpoint handed out with tickets; absent: clients poll. */
+  liveUrl?: string | undefined;
 }
 
 export interface HttpServices {

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { liveTicket } from "./live-schemas";
 import * as r from "./responses";
 import type { OperationName } from "./route-table";
 import * as s from "./schemas";
@@ -62,6 +63,8 @@ export const RESPONSE_BODIES = {
   RulePreview: r.rulePreview,
   Health: r.health,
   OpenApiDocument: r.openApiDocument,
+  AsyncApiDocument: z.looseObject({ asyncapi: z.literal("3.0.0") }),
+  LiveTicket: liveTicket,
   Me: w.meSchema,
   InboxPage: w.inboxPageSchema,
   TeamPage: w.teamPageSchema,
@@ -229,4 +232,17 @@ export const CONTRACT = {
   },
   health: { summary: "The API and its table can be used", responses: { 200: "Health" } },
   openapi: { summary: "This document", responses: { 200: "OpenApiDocument" } },
+  asyncapi: {
+    summary: "The live-update protocol over the WebSocket, as an AsyncAPI 3 document",
+    responses: { 200: "AsyncApiDocument" },
+  },
+  liveTicket: {
+    summary: "A one-use ticket that opens the live-update socket within a minute (not inbox activity)",
+    responses: { 201: "LiveTicket" },
+  },
+  visitorLiveTicket: {
+    summary: "A visitor's one-use ticket for the live-update socket of their chat",
+    body: "HandoffInput",
+    responses: { 201: "LiveTicket" },
+  },
 } as const satisfies Record<OperationName, OperationContract>;

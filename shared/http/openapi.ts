@@ -13,10 +13,14 @@ type JsonSchema = Record<string, unknown>;
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 /** zod schemas to named components; requests as clients send them (defaults optional), responses as sent. */
-function components(named: Record<string, z.ZodType>, io: "input" | "output"): Record<string, JsonSchema> {
+export function components(
+  named: Record<string, z.ZodType>,
+  io: "input" | "output",
+  target: "draft-2020-12" | "draft-7" = "draft-2020-12",
+): Record<string, JsonSchema> {
   const registry = z.registry<{ id: string }>();
   for (const [name, schema] of Object.entries(named)) registry.add(schema, { id: name });
-  const { schemas } = z.toJSONSchema(registry, { io, target: "draft-2020-12", uri: (name) => ref(name).$ref });
+  const { schemas } = z.toJSONSchema(registry, { io, target, uri: (name) => ref(name).$ref });
   const out: Record<string, JsonSchema> = {};
   for (const [name, schema] of Object.entries(schemas)) {
     const { $schema: _s, $id: _i, ...rest } = schema as JsonSchema;

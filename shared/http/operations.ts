@@ -1,6 +1,8 @@
 import { ADMIN_OPERATIONS } from "./admin-operations";
 import { AGENT_OPERATIONS } from "./agent-operations";
+import { asyncApiDocument } from "./asyncapi";
 import { type Operation, ok } from "./context";
+import { LIVE_OPERATIONS } from "./live";
 import { openApiDocument } from "./openapi";
 import type { OperationName } from "./route-table";
 import { VISITOR_OPERATIONS } from "./visitor-operations";
@@ -20,6 +22,9 @@ const SERVICE_OPERATIONS = {
   openapi() {
     return ok(openApiDocument());
   },
+  asyncapi() {
+    return ok(asyncApiDocument());
+  },
 } satisfies Partial<Record<OperationName, Operation>>;
 
 /**
@@ -32,5 +37,6 @@ export const OPERATIONS = {
   ...VISITOR_OPERATIONS,
   ...WEBHOOK_OPERATIONS,
   ...WEB_OPERATIONS,
+  ...LIVE_OPERATIONS,
   ...SERVICE_OPERATIONS,
 } satisfies Record<OperationName, Operation>;

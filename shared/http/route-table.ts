@@ -46,6 +46,7 @@ const TABLE = [
   // Agents
   { method: "PUT", path: "/me/availability", auth: "agent", operation: "setAvailability", json: true },
   { method: "POST", path: "/me/heartbeat", auth: "agent", operation: "heartbeat" },
+  { method: "POST", path: "/live/tickets", auth: "agent", operation: "liveTicket", passive: true },
   { method: "GET", path: "/inboxes/{inboxId}/conversations", auth: "agent", operation: "listConversations" },
   { method: "GET", path: "/conversations/{conversationId}", auth: "agent", operation: "getConversation" },
   { method: "PUT", path: "/conversations/{conversationId}/assignee", auth: "agent", operation: "assign", json: true },
@@ -109,11 +110,20 @@ const TABLE = [
   },
   { method: "POST", path: "/chat/identify", auth: "public", operation: "identify", json: true, cors: true },
   { method: "GET", path: "/chat/{channelId}/status", auth: "public", operation: "chatStatus", cors: true },
+  {
+    method: "POST",
+    path: "/chat/conversations/{conversationId}/live",
+    auth: "public",
+    operation: "visitorLiveTicket",
+    json: true,
+    cors: true,
+  },
   // Form webhook (signed)
   { method: "POST", path: "/forms/{channelId}/submissions", auth: "signed", operation: "formSubmission" },
   // Health and the contract (docs/api.md)
   { method: "GET", path: "/health", auth: "public", operation: "health" },
   { method: "GET", path: "/openapi.json", auth: "public", operation: "openapi" },
+  { method: "GET", path: "/asyncapi.json", auth: "public", operation: "asyncapi" },
 ] as const satisfies readonly RouteSpec[];
 
 /** Every operation the table names: the keys the operations object and the OpenAPI schemas must have. */

@@ -4,7 +4,8 @@ import { ValidationError } from "../domain/errors";
 import { isTimeZone, minutesOf } from "../domain/office-hours";
 
 /** Caller-chosen ids: they become parts of table keys, so `#` and spaces are refused. */
-export const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/, "use 1-128 letters, digits and _ . : @ -");
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
+export const id = z.string().regex(ID_PATTERN, "use 1-128 letters, digits and _ . : @ -");
 const email = z.string().trim().email().max(254);
 /**
  * A visitor token (docs/api.md, "Visitor chat"): 22-128 base64url characters. It becomes part of a table key

@@ -13,7 +13,7 @@ export const VISITOR_COOKIE = "routing_visitor";
  * The visitor's token, from the body, the query or the cookie, in that order. Whatever the source, a value
  * that is not a token is a 400 here, before anything is read or written (it ends up in keys and cookies).
  */
-function visitorTokenOf(ctx: RequestContext, fromBody?: string): string | undefined {
+export function visitorTokenOf(ctx: RequestContext, fromBody?: string): string | undefined {
   const [value, field] =
     fromBody !== undefined
       ? [fromBody, "body.visitorToken"]

@@ -59,14 +59,14 @@ export function apiEvent(call: Call): APIGatewayProxyEventV2 {
   return e;
 }
 
-export async function apiHarness(opts: Parameters<typeof testApp>[0] = {}) {
+export async function apiHarness(opts: Parameters<typeof testApp>[0] & { liveUrl?: string } = {}) {
   const app = await testApp(opts);
   const errors: unknown[] = [];
   const handler = createApiHandler(
     {
       commands: app.commands,
       queries: app.queries,
-      config: { allowedOrigins: ["https://shop.example"], formSigningKey: FORM_KEY },
+      config: { allowedOrigins: ["https://shop.example"], formSigningKey: FORM_KEY, liveUrl: opts.liveUrl },
       now: () => app.clock.now(),
     },
     { error: (msg, extra) => errors.push({ msg, ...extra }) },

@@ -120,6 +120,9 @@ export class DynamoAdminStore
   countWaiting(channelId: string, until?: { since: string; conversationId: string }): Promise<number> {
     return this.line.countWaiting(channelId, until);
   }
+  lineTickets(channelId: string, entry: { since: string; conversationId: string }) {
+    return this.line.lineTickets(channelId, entry);
+  }
   waitedSince(channelId: string, since: string): Promise<number[]> {
     return this.line.waitedSince(channelId, since);
   }

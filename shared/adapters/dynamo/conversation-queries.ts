@@ -1,6 +1,6 @@
 import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { ConversationPage, ConversationQuery } from "../../domain/ports/reads";
-import type { Channel, Inbox, Message, MessageDelivery } from "../../domain/types";
+import type { Channel, Conversation, Inbox, Message, MessageDelivery } from "../../domain/types";
 import { withoutVersion } from "../../domain/types";
 import type { DynamoClients } from "./client";
 import { exists } from "./conditions";
@@ -45,6 +45,30 @@ export class DynamoConversationQueries {
   /** The messages of one conversation: partition CONV#<id>. */
   async listMessages(conversationId: string): Promise<Message[]> {
     return (await this.reads.queryAll(keys.conversation(conversationId).pk, keys.messagePrefix)).map(itemToMessage);
+  }
+
+  /** Messages written at or after `sinceIso`, oldest first, at most `limit` (a live client's resume). */
+  async messagesSince(conversationId: string, sinceIso: string, limit: number): Promise<Message[]> {
+    const out = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+        ExpressionAttributeValues: {
+          ":pk": keys.conversation(conversationId).pk,
+          ":from": `${keys.messagePrefix}${sinceIso}`,
+          ":to": `${keys.messagePrefix}\uffff`,
+        },
+        Limit: limit,
+        ConsistentRead: true,
+      }),
+    );
+    return (out.Items ?? []).map(itemToMessage);
+  }
+
+  /** Conversations by id (missing ones left out): BatchGetItem, 100 keys a call. */
+  async getConversations(ids: readonly string[]): Promise<Conversation[]> {
+    const found = await this.reads.getMany([...new Set(ids)].map((id) => keys.conversation(id)));
+    return found.map((i) => withoutVersion(itemToConversation(i)));
   }
 
   /** The newest `count` messages, oldest first: one Query of the conversation's partition, newest first. */

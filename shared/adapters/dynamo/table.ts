@@ -105,6 +105,9 @@ export const INDEXES: readonly IndexDefinition[] = [
 ];
 
 /** The CreateTable input used by tests and `npm start` (the CDK construct maps the same definition). */
+/** The table's stream: the new image of every write, read by the live fan-out. */
+export const STREAM = { StreamEnabled: true, StreamViewType: "NEW_IMAGE" as const };
+
 export function createTableInput(tableName: string) {
   const attributes = new Set<string>([TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey]);
   for (const ix of INDEXES) {
@@ -119,6 +122,8 @@ export function createTableInput(tableName: string) {
       { AttributeName: TABLE_KEYS.partitionKey, KeyType: "HASH" as const },
       { AttributeName: TABLE_KEYS.sortKey, KeyType: "RANGE" as const },
     ],
+    // The live fan-out reads the stream (docs/design.md, Live updates): new images are all it needs.
+    StreamSpecification: STREAM,
     GlobalSecondaryIndexes: INDEXES.map((ix) => ({
       IndexName: ix.name,
       KeySchema: [

@@ -1,5 +1,5 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import { TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoClients } from "./client";
 
@@ -69,6 +69,7 @@ export function isTransient(err: unknown): boolean {
  */
 export async function runTransaction(db: DynamoClients, tx: Tx): Promise<TxResult> {
   try {
+    await claimLineTickets(db, tx);
     await db.doc.send(new TransactWriteCommand({ TransactItems: tx.items }));
     return { ok: true };
   } catch (err) {
@@ -94,4 +95,46 @@ export async function runTransaction(db: DynamoClients, tx: Tx): Promise<TxResul
     });
     return { ok: false, conditions, transient };
   }
+}
+
+/** The counter item of a channel's line tickets, beside the line in partition CHANNEL#<id>. */
+export const LINE_TICKETS_SK = "LINE_TICKETS";
+
+/**
+ * Every entry that joins a waiting line takes the next ticket of its channel's line: one atomic
+ * counter per channel, bumped once per transaction by the number of entries joining (so concurrent
+ * routers never contend inside their transactions). A visitor's place is then their ticket minus the
+ * head's, plus one: two reads, whatever the length of the line (docs/routing.md §5.5). A transaction
+ * that fails after claiming leaves a gap, which only makes places behind it look one longer until the
+ * head passes it.
+ */
+async function claimLineTickets(db: DynamoClients, tx: Tx): Promise<void> {
+  const byChannel = new Map<string, Array<Record<string, unknown>>>();
+  let table = "";
+  tx.items.forEach((item, i) => {
+    const put = item.Put?.Item as Record<string, unknown> | undefined;
+    if (tx.meaning[i]?.kind !== "wait" || !put || put.entityType !== "waitEntry") return;
+    const pk = String(put.pk);
+    table = item.Put?.TableName ?? table;
+    byChannel.set(pk, [...(byChannel.get(pk) ?? []), put]);
+  });
+  await Promise.all(
+    [...byChannel].map(async ([pk, entries]) => {
+      const out = await db.doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { pk, sk: LINE_TICKETS_SK },
+          UpdateExpression: "ADD issued :n SET entityType = :type",
+          ExpressionAttributeValues: { ":n": entries.length, ":type": "lineTickets" },
+          ReturnValues: "UPDATED_NEW",
+        }),
+      );
+      const last = Number(out.Attributes?.issued);
+      entries
+        .sort((a, b) => String(a.sk).localeCompare(String(b.sk)))
+        .forEach((entry, i) => {
+          entry.ticket = last - entries.length + 1 + i;
+        });
+    }),
+  );
 }

@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { WaitingOutcome } from "../../domain/ports/waiting-line";
 import type { Decision, WaitEntry } from "../../domain/types";
 import type { DynamoClients } from "./client";
@@ -53,6 +53,33 @@ export class DynamoWaitingLineStore {
       Select: "COUNT",
     });
     return count;
+  }
+
+  async lineTickets(
+    channelId: string,
+    entry: { since: string; conversationId: string },
+  ): Promise<{ mine: number; head: number } | null> {
+    const [mine, head] = await Promise.all([
+      this.db.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: keys.waitEntry(channelId, entry.since, entry.conversationId),
+          ProjectionExpression: "ticket",
+        }),
+      ),
+      this.db.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :wait)",
+          ExpressionAttributeValues: { ":pk": keys.channel(channelId).pk, ":wait": keys.waitPrefix },
+          ProjectionExpression: "ticket",
+          Limit: 1,
+        }),
+      ),
+    ]);
+    const m = mine.Item?.ticket;
+    const h = head.Items?.[0]?.ticket;
+    return typeof m === "number" && typeof h === "number" ? { mine: m, head: h } : null;
   }
 
   /** Waits of the conversations assigned from the line since `since` (the stats' window), in ms. */

@@ -18,6 +18,14 @@ export interface WaitingLineStore {
   removeWaitEntry(entry: WaitEntry): Promise<void>;
   /** Entries from the head of the line up to and including `until` (all when absent). */
   countWaiting(channelId: string, until?: { since: string; conversationId: string }): Promise<number>;
+  /**
+   * The line tickets of a waiting conversation and of the head of its line (two reads whatever the
+   * line's length); null when the entry is gone or carries no ticket (written before tickets were).
+   */
+  lineTickets(
+    channelId: string,
+    entry: { since: string; conversationId: string },
+  ): Promise<{ mine: number; head: number } | null>;
   /** How long the conversations assigned from the line since `since` waited (ms). */
   waitedSince(channelId: string, since: string): Promise<number[]>;
   /** Channels whose rule can pick the user: listed in person or through their primary team. */

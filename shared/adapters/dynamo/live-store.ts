@@ -1,0 +1,200 @@
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type {
+  AccessSnapshot,
+  LiveConnection,
+  LiveStore,
+  LiveSubject,
+  LiveSubscription,
+  Topic,
+} from "../../domain/ports/live";
+import type { DynamoClients } from "./client";
+import type { DynamoEntityReads } from "./entity-reads";
+import { queryPages } from "./paging";
+
+/**
+ * Live-update records (docs/design.md, "Data model"), each with a TTL (`expiresAt`):
+ *
+ * | record            | pk                    | sk            |
+ * |-------------------|-----------------------|---------------|
+ * | ticket            | LIVE_TICKET#<ticket>  | TICKET        |  (60 s)
+ * | connection        | LIVE_CONN#<id>        | CONN          |  (2 h, API Gateway's limit)
+ * | agent's connection| LIVE_USER#<userId>    | CONN#<id>     |  (2 h: refresh access on a user change)
+ * | subscription      | LIVE_TOPIC#<topic>    | CONN#<id>     |  (2 h)
+ *
+ * A topic's subscribers are one partition, read by one Query per change batch: the fan-out reads what
+ * listens to a change, never every connection. A connection holds at most one topic of each kind
+ * (`topics.<kind>`), so replacing the open inbox or conversation is one transaction.
+ */
+export const liveKeys = {
+  ticket: (t: string) => ({ pk: `LIVE_TICKET#${t}`, sk: "TICKET" }),
+  connection: (id: string) => ({ pk: `LIVE_CONN#${id}`, sk: "CONN" }),
+  userConnection: (userId: string, id: string) => ({ pk: `LIVE_USER#${userId}`, sk: `CONN#${id}` }),
+  subscription: (topic: Topic, id: string) => ({ pk: `LIVE_TOPIC#${topic}`, sk: `CONN#${id}` }),
+};
+
+const kindOf = (t: Topic) => t.slice(0, t.indexOf(":"));
+
+export class DynamoLiveStore implements LiveStore {
+  constructor(
+    private readonly db: DynamoClients,
+    private readonly tableName: string,
+    private readonly reads: DynamoEntityReads,
+  ) {}
+
+  async putTicket(ticket: string, subject: LiveSubject, expiresAt: number): Promise<void> {
+    await this.db.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...liveKeys.ticket(ticket), entityType: "liveTicket", subject, expiresAt },
+      }),
+    );
+  }
+
+  async takeTicket(ticket: string, nowSeconds: number): Promise<LiveSubject | null> {
+    // Deleted as it is read: a ticket opens one connection, however many try it at once.
+    const out = await this.db.doc.send(
+      new DeleteCommand({ TableName: this.tableName, Key: liveKeys.ticket(ticket), ReturnValues: "ALL_OLD" }),
+    );
+    const old = out.Attributes;
+    // TTL deletes lazily (up to days later): the expiry is checked here.
+    if (!old || Number(old.expiresAt) < nowSeconds) return null;
+    return old.subject as LiveSubject;
+  }
+
+  async putConnection(c: LiveConnection): Promise<void> {
+    const item = { ...liveKeys.connection(c.connectionId), entityType: "liveConnection", ...toItem(c) };
+    if (c.subject.kind !== "agent") {
+      await this.db.doc.send(new PutCommand({ TableName: this.tableName, Item: item }));
+      return;
+    }
+    const index = { ...liveKeys.userConnection(c.subject.userId, c.connectionId), connectionId: c.connectionId };
+    await this.db.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: this.tableName, Item: item } },
+          { Put: { TableName: this.tableName, Item: { ...index, expiresAt: c.expiresAt } } },
+        ],
+      }),
+    );
+  }
+
+  async getConnection(connectionId: string): Promise<LiveConnection | null> {
+    const out = await this.db.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: liveKeys.connection(connectionId), ConsistentRead: true }),
+    );
+    return out.Item ? fromItem(out.Item) : null;
+  }
+
+  async deleteConnection(c: LiveConnection): Promise<void> {
+    const keys = [
+      liveKeys.connection(c.connectionId),
+      ...(c.subject.kind === "agent" ? [liveKeys.userConnection(c.subject.userId, c.connectionId)] : []),
+      ...c.topics.map((t) => liveKeys.subscription(t, c.connectionId)),
+    ];
+    await this.db.doc.send(
+      new BatchWriteCommand({
+        RequestItems: { [this.tableName]: keys.map((Key) => ({ DeleteRequest: { Key } })) },
+      }),
+    );
+  }
+
+  async subscribe(c: LiveConnection, sub: LiveSubscription, replaces: Topic | undefined): Promise<void> {
+    const item = { ...liveKeys.subscription(sub.topic, sub.connectionId), entityType: "liveSubscription", ...sub };
+    await this.db.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: this.tableName, Item: item } },
+          ...(replaces
+            ? [{ Delete: { TableName: this.tableName, Key: liveKeys.subscription(replaces, c.connectionId) } }]
+            : []),
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: liveKeys.connection(c.connectionId),
+              UpdateExpression: "SET topics.#kind = :topic",
+              // A connection closed meanwhile keeps no subscription: the whole write fails.
+              ConditionExpression: "attribute_exists(pk)",
+              ExpressionAttributeNames: { "#kind": kindOf(sub.topic) },
+              ExpressionAttributeValues: { ":topic": sub.topic },
+            },
+          },
+        ],
+      }),
+    );
+  }
+
+  async unsubscribe(connectionId: string, topic: Topic): Promise<void> {
+    await this.db.doc.send(
+      new DeleteCommand({ TableName: this.tableName, Key: liveKeys.subscription(topic, connectionId) }),
+    );
+    try {
+      await this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: liveKeys.connection(connectionId),
+          UpdateExpression: "REMOVE topics.#kind",
+          ConditionExpression: "topics.#kind = :topic",
+          ExpressionAttributeNames: { "#kind": kindOf(topic) },
+          ExpressionAttributeValues: { ":topic": topic },
+        }),
+      );
+    } catch (err) {
+      // Gone, or already listening to another topic of that kind: nothing to forget.
+      if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
+    }
+  }
+
+  async subscribers(topic: Topic): Promise<LiveSubscription[]> {
+    const { items } = await queryPages(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": liveKeys.subscription(topic, "").pk },
+      ProjectionExpression: "topic, connectionId, audience, expiresAt",
+    });
+    // An expired one TTL has not deleted yet answers 410 when posted to, and goes then.
+    return items as unknown as LiveSubscription[];
+  }
+
+  async connectionsOf(userId: string): Promise<LiveConnection[]> {
+    const index = await this.reads.queryAll(liveKeys.userConnection(userId, "").pk, "CONN#");
+    const items = await this.reads.getMany(index.map((i) => liveKeys.connection(String(i.connectionId))));
+    return items.map(fromItem);
+  }
+
+  async refreshAccess(sub: LiveSubscription, user: AccessSnapshot): Promise<void> {
+    try {
+      await this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: liveKeys.subscription(sub.topic, sub.connectionId),
+          UpdateExpression: "SET audience = :a",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":a": { kind: "agent", user } },
+        }),
+      );
+    } catch (err) {
+      if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
+    }
+  }
+}
+
+function toItem(c: LiveConnection) {
+  const topics = Object.fromEntries(c.topics.map((t) => [kindOf(t), t]));
+  return { connectionId: c.connectionId, subject: c.subject, topics, expiresAt: c.expiresAt };
+}
+
+function fromItem(i: Record<string, unknown>): LiveConnection {
+  return {
+    connectionId: String(i.connectionId),
+    subject: i.subject as LiveSubject,
+    topics: Object.values((i.topics ?? {}) as Record<string, Topic>),
+    expiresAt: Number(i.expiresAt),
+  };
+}
