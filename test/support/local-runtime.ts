@@ -86,7 +86,7 @@ export async function testPort(): Promise<number> {
 }
 
 /** The ports `npm start` listens on, each moved by its variable. */
-const PORT_VARIABLES = ["PORT", "DYNAMODB_PORT", "S3_PORT", "SES_PORT"] as const;
+const PORT_VARIABLES = ["PORT", "LIVE_PORT", "DYNAMODB_PORT", "S3_PORT", "SES_PORT"] as const;
 
 /**
  * `startLocalRuntime` on free ports (`testPort`, with `env` added), returning the env it used. A port

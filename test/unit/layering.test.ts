@@ -29,6 +29,7 @@ const probes: { file: string; imports: string; refused: boolean }[] = [
   { file: "web/src/probe-domain.ts", imports: "#shared/domain/router", refused: true },
   { file: "web/src/probe-sdk.ts", imports: "@aws-sdk/client-dynamodb", refused: true },
   { file: "web/src/probe-contract.ts", imports: "#shared/http/schemas", refused: false },
+  { file: "web/src/probe-live.ts", imports: "#shared/http/live-schemas", refused: false },
   { file: "web/src/probe-rules.ts", imports: "#shared/domain/access", refused: false },
 ];
 

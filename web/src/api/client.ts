@@ -3,6 +3,7 @@
  * the server's zod input types, answers its response schemas' types (shared/http), never retyped.
  */
 import type * as z from "zod";
+import type { LiveTicket } from "#shared/http/live-schemas";
 import type { assigneeBody, channelBody, inboxBody, rule, teamBody, userBody } from "#shared/http/schemas";
 import type {
   Assignee,
@@ -109,6 +110,8 @@ export function createClient(opts: ClientOptions) {
         "GET",
         `/inboxes/${enc(inboxId)}/conversations${q({ view, status, limit: 50, cursor })}`,
       ),
+    /** A one-use ticket for the live socket (docs/api.md, Live updates). */
+    liveTicket: () => call<LiveTicket>("POST", "/live/tickets"),
     changes: (inboxId: string, since?: string) =>
       call<Changes>("GET", `/inboxes/${enc(inboxId)}/changes${q({ since })}`),
     assignees: (inboxId: string) => all<Assignee>(`/inboxes/${enc(inboxId)}/assignees`),

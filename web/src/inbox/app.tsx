@@ -1,9 +1,10 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { InboxOut, Me } from "#shared/http/web-schemas";
 import { type Client, createClient } from "../api/client";
+import { useNotificationPermission } from "./attention";
 import { finishHostedSignIn, hostedSignOutUrl, tokenStore, type WebConfig } from "./auth";
 import { InboxScreen } from "./inbox";
-import { useHeartbeat } from "./live";
+import { type Live, useHeartbeat, useLive } from "./live";
 import { parseRoute, type Route, routeHref, useRoute } from "./route";
 import { Settings } from "./settings";
 import { SignIn } from "./sign-in";
@@ -64,6 +65,8 @@ function Shell({ client, signOut }: { client: Client; signOut: () => void }) {
   };
   useEffect(load, []);
   useHeartbeat(client);
+  const live = useLive(client);
+  const alerts = useNotificationPermission();
 
   if (error) return <ErrorNote error={error} retry={load} />;
   if (!me || !inboxes) return <Loading what="your inbox" />;
@@ -81,6 +84,12 @@ function Shell({ client, signOut }: { client: Client; signOut: () => void }) {
             </a>
           )}
         </nav>
+        <LiveIndicator status={live.status} />
+        {alerts.ask && (
+          <button type="button" class="alerts" onClick={() => void alerts.ask?.()}>
+            Turn on desktop alerts
+          </button>
+        )}
         <AvailabilitySwitch client={client} initial={me.user.availability} />
         {/* On a narrow screen the name is cut with "…": the full name stays at hand as a tooltip. */}
         <span class="who" title={me.user.name}>
@@ -93,7 +102,7 @@ function Shell({ client, signOut }: { client: Client; signOut: () => void }) {
       {current.kind === "settings" ? (
         <Settings client={client} tab={current.tab} />
       ) : current.kind === "inbox" ? (
-        <InboxScreen client={client} me={me} inboxes={inboxes} route={current} />
+        <InboxScreen client={client} live={live} me={me} inboxes={inboxes} route={current} />
       ) : (
         <main class="state empty">
           <p>You have no inbox yet. An admin can give you access in Settings.</p>
@@ -136,5 +145,23 @@ function AvailabilitySwitch({ client, initial }: { client: Client; initial: "ava
       <span class="dot" aria-hidden="true" />
       {value === "available" ? "Available" : "Away"}
     </button>
+  );
+}
+
+/** Whether changes arrive as they happen, or by polling while the socket is down (docs/web.md). */
+function LiveIndicator({ status }: { status: Live["status"] }) {
+  const text =
+    status === "live"
+      ? "Live"
+      : status === "connecting"
+        ? "Connecting…"
+        : status === "reconnecting"
+          ? "Reconnecting… (updates every 2 s)"
+          : "Updates every 2 s";
+  return (
+    <span class={`live-status ${status}`} role="status" title="Live updates">
+      <span class="dot" aria-hidden="true" />
+      {text}
+    </span>
   );
 }

@@ -2,11 +2,13 @@ import { useEffect, useState } from "preact/hooks";
 import type { ConversationDetail, ConversationOut, DecisionRecordOut, Me, MessageOut } from "#shared/http/web-schemas";
 import type { Client } from "../api/client";
 import { type Directory, titleOf } from "./directory";
+import { type Live, useMessageFeed } from "./live";
 import { MessageItem, ReplyEditor } from "./message";
 import { AUTOMATIC_LABEL, ago, ErrorNote, Loading } from "./ui";
 
 interface Props {
   client: Client;
+  live: Live;
   me: Me;
   id: string;
   dir: Directory;
@@ -16,7 +18,7 @@ interface Props {
   onChanged: (c: ConversationOut) => void;
 }
 
-export function ConversationPane({ client, me, id, dir, changed, onBack, onChanged }: Props) {
+export function ConversationPane({ client, live, me, id, dir, changed, onBack, onChanged }: Props) {
   const [conv, setConv] = useState<ConversationDetail | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -32,6 +34,16 @@ export function ConversationPane({ client, me, id, dir, changed, onBack, onChang
   useEffect(() => {
     void load();
   }, [id]);
+  // New messages arrive on the socket as they are written; a message the pane already has is kept.
+  useMessageFeed(live, id, {
+    onMessage: (m) =>
+      setConv((c) =>
+        c && !c.messages.some((x) => x.id === m.id)
+          ? { ...c, messages: [...c.messages, m].sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1)) }
+          : c,
+      ),
+    onReload: () => void load(),
+  });
   useEffect(() => {
     const fresh = changed.find((c) => c.id === id);
     if (fresh && conv && fresh.updatedAt !== conv.updatedAt) void load();

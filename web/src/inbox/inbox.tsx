@@ -1,10 +1,11 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ConversationOut, InboxOut, Me } from "#shared/http/web-schemas";
 import type { Client, Status } from "../api/client";
+import { useAttention } from "./attention";
 import { ConversationPane } from "./conversation";
 import { type InboxRoute, useConversationList } from "./conversation-list";
 import { useDirectory } from "./directory";
-import { useChangeFeed } from "./live";
+import { type Live, useChangeFeed } from "./live";
 import { navigate } from "./route";
 import { ConversationRows } from "./rows";
 import { InboxNav, VIEW_NAMES } from "./sidebar";
@@ -12,11 +13,13 @@ import { Empty, ErrorNote, Loading } from "./ui";
 
 export function InboxScreen({
   client,
+  live,
   me,
   inboxes,
   route,
 }: {
   client: Client;
+  live: Live;
   me: Me;
   inboxes: InboxOut[];
   route: InboxRoute;
@@ -36,9 +39,13 @@ export function InboxScreen({
     return () => clearInterval(t);
   }, []);
   const [changed, setChanged] = useState<ConversationOut[]>([]);
-  useChangeFeed(client, inboxId, {
-    onStart: () => undefined,
+  const attention = useAttention(me, route);
+  useEffect(() => {
+    if (items) attention.seen(items);
+  }, [items]);
+  useChangeFeed(client, live, inboxId, {
     onChanges: (list) => {
+      attention.changed(list);
       applyChanges(list);
       setChanged(list);
     },
@@ -91,6 +98,7 @@ export function InboxScreen({
           <ConversationPane
             key={route.conversationId}
             client={client}
+            live={live}
             me={me}
             id={route.conversationId}
             dir={dir}

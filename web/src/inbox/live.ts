@@ -1,8 +1,10 @@
-import { useEffect, useRef } from "preact/hooks";
-import type { ConversationOut } from "#shared/http/web-schemas";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { AgentFrame } from "#shared/http/live-schemas";
+import type { ConversationOut, MessageOut } from "#shared/http/web-schemas";
 import type { Client } from "../api/client";
+import { LiveSocket, type LiveStatus } from "../live-socket";
 
-/** How often the open inbox asks for changes: well inside the 5 s in which changes must show. */
+/** How often the inbox asks for changes while its socket is down: well inside 5 s. */
 export const POLL_MS = 2_000;
 /** At most one heartbeat a minute, and only after real use (a key, a click, a scroll) in a visible tab. */
 export const HEARTBEAT_MS = 60_000;
@@ -37,32 +39,80 @@ export function useHeartbeat(client: Client): void {
   }, [client]);
 }
 
+/** The one socket of a signed-in tab, its status, and who listens to its frames. */
+export interface Live {
+  socket: LiveSocket;
+  status: LiveStatus;
+  listen: (fn: (f: AgentFrame) => void) => () => void;
+}
+
+/** Opens the tab's live socket for as long as the client is signed in (docs/api.md, Live updates). */
+export function useLive(client: Client): Live {
+  const [status, setStatus] = useState<LiveStatus>("connecting");
+  const listeners = useRef(new Set<(f: AgentFrame) => void>());
+  const socket = useMemo(
+    () =>
+      new LiveSocket({
+        ticket: () => client.liveTicket(),
+        onFrame: (f) => {
+          for (const fn of listeners.current) fn(f as AgentFrame);
+        },
+        onStatus: setStatus,
+      }),
+    [client],
+  );
+  useEffect(() => () => socket.close(), [socket]);
+  const listen = (fn: (f: AgentFrame) => void) => {
+    listeners.current.add(fn);
+    return () => listeners.current.delete(fn);
+  };
+  return { socket, status, listen };
+}
+
 /**
- * The inbox's live feed: a cursor first, then every POLL_MS the conversations changed since it (the
- * server re-reads a short overlap; `onChanges` gets each conversation's latest state, idempotently).
- * Paused while the tab is hidden; a truncated batch asks the screen to reload its view instead.
+ * The inbox's live feed: the socket's `inbox:<id>` topic, each change as it happens (a hidden tab keeps
+ * receiving). While the socket is down, the changes feed is polled every POLL_MS from the same cursor
+ * (paused in a hidden tab, then every 15 s), and the socket resumes from where polling got to. Too much
+ * missed (a truncated poll, a `reload` frame) asks the screen to reload its view instead.
  */
 export function useChangeFeed(
   client: Client,
+  live: Live,
   inboxId: string,
-  handlers: { onStart: () => void; onChanges: (items: ConversationOut[]) => void; onTruncated: () => void },
+  handlers: { onChanges: (items: ConversationOut[]) => void; onTruncated: () => void },
 ): void {
   const h = useRef(handlers);
   h.current = handlers;
+  const topic = `inbox:${inboxId}`;
   useEffect(() => {
-    let since: string | undefined;
+    live.socket.subscribe(topic);
+    const off = live.listen((f) => {
+      if (!("topic" in f) || f.topic !== topic) return;
+      if (f.type === "conversation") h.current.onChanges([f.conversation as ConversationOut]);
+      else if (f.type === "reload") h.current.onTruncated();
+    });
+    return () => {
+      off();
+      live.socket.unsubscribe(topic);
+    };
+  }, [live.socket, topic]);
+
+  const polling = live.status === "reconnecting" || live.status === "off";
+  useEffect(() => {
+    if (!polling) return;
     let stopped = false;
     let running = false;
+    let lastHidden = 0;
     const tick = async () => {
-      if (stopped || running || document.visibilityState !== "visible") return;
+      const hidden = document.visibilityState !== "visible";
+      if (stopped || running || (hidden && Date.now() - lastHidden < 15_000)) return;
+      if (hidden) lastHidden = Date.now();
       running = true;
       try {
-        const first = since === undefined;
-        const r = await client.changes(inboxId, since);
+        const r = await client.changes(inboxId, live.socket.cursor(topic));
         if (stopped) return;
-        since = r.cursor;
-        if (first) h.current.onStart();
-        else if (r.truncated) h.current.onTruncated();
+        live.socket.advance(topic, r.cursor);
+        if (r.truncated) h.current.onTruncated();
         else if (r.items.length > 0) h.current.onChanges(r.items);
       } catch {
         // The next tick tries again; a 401 already sent the app back to sign-in.
@@ -72,11 +122,32 @@ export function useChangeFeed(
     };
     void tick();
     const timer = setInterval(tick, POLL_MS);
-    document.addEventListener("visibilitychange", tick);
     return () => {
       stopped = true;
       clearInterval(timer);
-      document.removeEventListener("visibilitychange", tick);
     };
-  }, [client, inboxId]);
+  }, [client, inboxId, polling]);
+}
+
+/** The open conversation's messages as they are written (`conversation:<id>`), and a reload when told. */
+export function useMessageFeed(
+  live: Live,
+  conversationId: string,
+  handlers: { onMessage: (m: MessageOut) => void; onReload: () => void },
+): void {
+  const h = useRef(handlers);
+  h.current = handlers;
+  const topic = `conversation:${conversationId}`;
+  useEffect(() => {
+    live.socket.subscribe(topic);
+    const off = live.listen((f) => {
+      if (!("topic" in f) || f.topic !== topic) return;
+      if (f.type === "message") h.current.onMessage(f.message as MessageOut);
+      else if (f.type === "reload") h.current.onReload();
+    });
+    return () => {
+      off();
+      live.socket.unsubscribe(topic);
+    };
+  }, [live.socket, topic]);
 }

@@ -28,7 +28,8 @@ white-space:pre-wrap;word-wrap:break-word}
 .who{display:block;font-size:11px;font-weight:600;color:#5b6475;margin-bottom:2px}
 .handoff{margin:0 12px 8px;padding:8px;border:1px solid #2541b2;background:#fff;color:#2541b2;\
 border-radius:8px;font-weight:600}
-.handoff[hidden],.error[hidden]{display:none}
+.handoff[hidden],.error[hidden],.live-note[hidden]{display:none}
+.live-note{margin:0 12px 4px;color:#8a4b00;font-size:12px;font-weight:600}
 .error{margin:0 12px 8px;color:#b42318;font-size:13px}
 .compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e3e6ec}
 textarea{flex:1;resize:none;border:1px solid #c4c9d4;border-radius:8px;padding:8px}

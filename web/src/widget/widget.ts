@@ -12,8 +12,10 @@ import type {
   VisitorMessage,
   VisitorThread,
 } from "#shared/http/web-schemas";
+import { LiveSocket, type LiveSocket as Socket } from "../live-socket";
 import { CSS } from "./styles";
 
+/** While the live socket is down, the thread is polled this often. */
 const POLL_MS = 2_000;
 /** When a closed channel opens, in the visitor's own time zone and language: "Monday 09:00". */
 const OPENS_FORMAT: Intl.DateTimeFormatOptions = { weekday: "long", hour: "2-digit", minute: "2-digit" };
@@ -127,8 +129,10 @@ function start(script: HTMLScriptElement): void {
   const input = el("textarea", { rows: "2", "aria-label": "Message", placeholder: "Write a message…" });
   const send = el("button", { type: "submit", class: "send" }, "Send");
   const error = el("p", { class: "error", role: "alert", hidden: "" });
+  // Said only while the socket is down and the thread is being polled.
+  const liveNote = el("p", { class: "live-note", hidden: "" }, "Reconnecting…");
   form.append(input, send);
-  panel.append(head, status, scroller, handoff, error, form);
+  panel.append(head, status, liveNote, scroller, handoff, error, form);
   root.append(panel, launcher);
   document.body.append(host);
 
@@ -210,15 +214,55 @@ function start(script: HTMLScriptElement): void {
         save();
         shown = new Set();
         log.replaceChildren();
+        follow(false);
       }
     }
+  };
+
+  /**
+   * Live updates (docs/api.md, Live updates): while the panel is open and there is a chat, the agent's
+   * replies, who has the chat and the place in line come over the socket. While it is down (or this
+   * deployment has none), the thread is polled every POLL_MS and the panel says it is reconnecting.
+   */
+  let socket: Socket | null = null;
+  const follow = (on: boolean) => {
+    clearInterval(timer);
+    timer = undefined;
+    if (!on || !saved.conversationId) {
+      socket?.close();
+      socket = null;
+      liveNote.hidden = true;
+      return;
+    }
+    if (socket) return;
+    const id = saved.conversationId;
+    const poll = (yes: boolean) => {
+      clearInterval(timer);
+      timer = yes ? setInterval(refresh, POLL_MS) : undefined;
+    };
+    socket = new LiveSocket({
+      ticket: () =>
+        call<{ ticket: string; url: string }>("POST", `/chat/conversations/${encodeURIComponent(id)}/live`, {
+          visitorToken,
+        }),
+      onStatus: (s) => {
+        liveNote.hidden = s !== "reconnecting";
+        poll(s === "reconnecting" || s === "off");
+      },
+      onFrame: (f) => {
+        if (f.type === "message") renderMessages([f.message as VisitorMessage]);
+        else if (f.type === "chat") renderStatus(f.conversation as VisitorConversation);
+        else if (f.type === "reload") void refresh();
+      },
+    });
+    socket.subscribe(`conversation:${id}`);
   };
 
   const open = (on: boolean) => {
     panel.hidden = !on;
     launcher.setAttribute("aria-expanded", String(on));
     launcher.setAttribute("aria-label", on ? "Hide chat" : "Chat with us");
-    clearInterval(timer);
+    follow(false);
     if (on) {
       void call<ChatStatus>("GET", `/chat/${encodeURIComponent(channelId)}/status`)
         .then((s) => {
@@ -230,7 +274,7 @@ function start(script: HTMLScriptElement): void {
         })
         .catch(() => undefined);
       void refresh();
-      timer = setInterval(refresh, POLL_MS);
+      follow(true);
       input.focus();
     }
   };
@@ -271,14 +315,18 @@ function start(script: HTMLScriptElement): void {
         saved.conversationId = r.conversation.id;
         save();
         renderStatus(r.conversation);
+        follow(true);
+        input.value = "";
+        await refresh();
       } else {
-        await call("POST", `/chat/conversations/${encodeURIComponent(saved.conversationId)}/messages`, {
-          text,
-          visitorToken,
-        });
+        const r = await call<{ message: VisitorMessage }>(
+          "POST",
+          `/chat/conversations/${encodeURIComponent(saved.conversationId)}/messages`,
+          { text, visitorToken },
+        );
+        input.value = "";
+        renderMessages([r.message]);
       }
-      input.value = "";
-      await refresh();
     } catch (err) {
       showError(`Not sent: ${(err as Error).message}`);
     } finally {
