@@ -1,4 +1,4 @@
-import { type Stack, Token, Validations } from "aws-cdk-lib";
+import { type CfnElement, type Stack, Token, Validations } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
 import { needsToken, ROUTES } from "#shared/http/route-table";
 import type { WebHosting } from "./constructs/web-hosting";
@@ -23,7 +23,15 @@ export function acknowledgeNagFindings(stack: Stack): void {
       "so rotation is a deliberate, announced operation (documented in docs/deploy.md), not a schedule.",
   );
 
-  for (const fn of ["ApiFunction", "EmailFunction", "SweeperFunction", "LapseFunction"]) {
+  const functions = [
+    "ApiFunction",
+    "EmailFunction",
+    "SweeperFunction",
+    "LapseFunction",
+    "Live/SocketFunction",
+    "Live/FanoutFunction",
+  ];
+  for (const fn of functions) {
     ack(
       `${fn}/Function/ServiceRole`,
       "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
@@ -69,6 +77,33 @@ export function acknowledgeNagFindings(stack: Stack): void {
               "the visitor is identified by the visitor token (cookie), which must match the conversation's.";
     ack(`Http/Api/${id}`, "AwsSolutions-APIG4", why);
   }
+
+  // Live updates (infra/constructs/live-api.ts).
+  for (const route of ["$connect", "$disconnect", "$default"])
+    ack(
+      `Live/Api/${route}-Route`,
+      "AwsSolutions-APIG4",
+      "$connect spends a one-use ticket (60 s, from the HTTP API with an agent's JWT or a visitor's token) " +
+        "and refuses the socket with 401 otherwise; $disconnect and $default exist only on sockets so " +
+        "opened, and every subscription re-checks access to what it names.",
+    );
+  ack(
+    "Live/Failures",
+    "AwsSolutions-SQS3",
+    "This queue is the fan-out's on-failure destination (a dead letter of the stream mapping): it keeps " +
+      "the batches that failed every retry, for inspection; nothing reads it as a work queue.",
+  );
+  const region = Token.isUnresolved(stack.region) ? "<AWS::Region>" : stack.region;
+  const account = Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account;
+  const liveApi = stack.getLogicalId(find("Live/Api").node.defaultChild as CfnElement);
+  for (const fn of ["ApiFunction", "Live/SocketFunction", "Live/FanoutFunction"])
+    for (const method of ["POST", "DELETE"])
+      ack(
+        `${fn}/Function/ServiceRole/DefaultPolicy`,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:${region}:${account}:<${liveApi}>/live/${method}/@connections/*]`,
+        "Posts to and closes connections of this WebSocket API's stage only: connection ids are minted by " +
+          "API Gateway per socket, so the resource cannot name them.",
+      );
 
   ack(
     "Auth/Users",
@@ -166,8 +201,6 @@ export function acknowledgeNagFindings(stack: Stack): void {
   if (deployer) {
     const p = deployer.node.id;
     // The CDK asset bucket's name holds the account and region: literal when the stack's env sets them.
-    const account = Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account;
-    const region = Token.isUnresolved(stack.region) ? "<AWS::Region>" : stack.region;
     const assets = `Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-${account}-${region}/*`;
     ack(
       `${p}/ServiceRole`,

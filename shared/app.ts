@@ -55,7 +55,7 @@ import { RulePreviewService } from "./domain/rule-preview";
 import type { Availability } from "./domain/types";
 import { VisitorService } from "./domain/visitors";
 import { WaitingLine, type WaitingLineDeps } from "./domain/waiting-line";
-import { renderFrame } from "./http/live";
+import { renderFrame } from "./http/live-frames";
 import { timeOrderedId } from "./ids";
 import type { CommandServices, QueryPort } from "./services";
 

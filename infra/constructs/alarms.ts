@@ -19,6 +19,8 @@ export interface RoutingAlarmsProps {
   readonly deadLetters: IQueue;
   /** The re-route timer's dead letters (the sweeper catches their clocks, but something is failing). */
   readonly lapseDeadLetters?: IQueue;
+  /** Stream batches the live fan-out gave up on (clients resumed or reloaded, but something is failing). */
+  readonly liveFailures?: IQueue;
   /** Powertools service names of the functions that send email (the `service` dimension of their metrics). */
   readonly emailSenders?: string[];
   /** Where alarms notify. @default no action: the alarms show in the CloudWatch console */
@@ -88,6 +90,12 @@ export class RoutingAlarms extends Construct {
         "LapseDeadLetters",
         "Re-route timers the lapse function failed three times (the sweeper re-routes those chats within a minute)",
         props.lapseDeadLetters.metricApproximateNumberOfMessagesVisible(period),
+      );
+    if (props.liveFailures)
+      alarm(
+        "LiveFailures",
+        "Changes the live fan-out could not send after its retries (clients catch up on resume, or reload)",
+        props.liveFailures.metricApproximateNumberOfMessagesVisible(period),
       );
   }
 }

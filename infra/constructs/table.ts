@@ -1,5 +1,12 @@
 import { RemovalPolicy } from "aws-cdk-lib";
-import { AttributeType, BillingMode, type CfnTable, ProjectionType, Table } from "aws-cdk-lib/aws-dynamodb";
+import {
+  AttributeType,
+  BillingMode,
+  type CfnTable,
+  ProjectionType,
+  StreamViewType,
+  Table,
+} from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
 import { INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from "#shared/adapters/dynamo/table";
 
@@ -27,6 +34,8 @@ export class RoutingTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
       timeToLiveAttribute: TTL_ATTRIBUTE,
+      // The live fan-out reads every write's new image (infra/constructs/live-api.ts).
+      stream: StreamViewType.NEW_IMAGE,
       removalPolicy,
     });
     for (const ix of INDEXES) {

@@ -33,12 +33,15 @@ export interface WebHostingProps {
   readonly customDomain?: { readonly url: string; readonly certificate: ICertificate };
   /** Origins the inbox shows pictures from and uploads files to (presigned S3 links). @default none */
   readonly fileOrigins?: string[];
+  /** The live-update WebSocket endpoint (`wss://…`): in `config.json` and the CSP. @default none: the inbox polls */
+  readonly liveUrl?: string;
 }
 
 /** The inbox's `config.json`: where the API is, and Cognito's managed login (null = none). */
-export function webConfig(props: Pick<WebHostingProps, "apiUrl" | "auth">, siteUrl: string) {
+export function webConfig(props: Pick<WebHostingProps, "apiUrl" | "auth" | "liveUrl">, siteUrl: string) {
   return {
     apiUrl: props.apiUrl,
+    liveUrl: props.liveUrl ?? null,
     auth: props.auth
       ? { domainUrl: props.auth.domainUrl, clientId: props.auth.clientId, redirectUri: `${siteUrl}/` }
       : null,
@@ -94,7 +97,7 @@ export class WebHosting extends Construct {
         contentSecurityPolicy: {
           contentSecurityPolicy: [
             "default-src 'self'",
-            "connect-src 'self' https:",
+            "connect-src 'self' https: wss:",
             ["img-src 'self' data:", ...(props.fileOrigins ?? [])].join(" "),
             "object-src 'none'",
             "base-uri 'none'",
@@ -143,7 +146,8 @@ export class WebHosting extends Construct {
 
     const authOrigin = props.auth ? ` ${props.auth.domainUrl}` : "";
     const fileOrigins = (props.fileOrigins ?? []).map((o) => ` ${o}`).join("");
-    const csp = `connect-src 'self' ${props.apiUrl}${authOrigin}${fileOrigins}`;
+    const liveOrigin = props.liveUrl ? ` ${props.liveUrl}` : "";
+    const csp = `connect-src 'self' ${props.apiUrl}${liveOrigin}${authOrigin}${fileOrigins}`;
     const indexHtml = readFileSync(path.join(sourceDir, "index.html"), "utf8").replace(
       "<head>",
       `<head>\n    <meta http-equiv="Content-Security-Policy" content="${csp}" />`,

@@ -164,7 +164,7 @@ async function main() {
 
     // POST /local/inbound-email: what SES does for a real message, then the very same email function.
     const webSizes = buildWeb();
-    const web = localWeb({ distDir: WEB_DIST, web: app.web, jwtSecret });
+    const web = localWeb({ distDir: WEB_DIST, web: app.web, jwtSecret, liveUrl: gateway.url });
     const local = async (req: import("node:http").IncomingMessage, body: Buffer, url: URL) => {
       const page = await web(req, body, url);
       if (page) return page;

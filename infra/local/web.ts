@@ -48,12 +48,13 @@ async function allUsers(web: WebReadStore): Promise<User[]> {
   return users;
 }
 
-export function localWeb(opts: { distDir: string; web: WebReadStore; jwtSecret: string }) {
+export function localWeb(opts: { distDir: string; web: WebReadStore; jwtSecret: string; liveUrl?: string }) {
   return async (req: IncomingMessage, body: Buffer, url: URL): Promise<Result | null> => {
     const method = req.method ?? "GET";
     if (url.pathname === "/config.json" && method === "GET") {
       // The page's own origin: the inbox then calls the API on whatever host name it was opened with.
-      return json(200, { apiUrl: `http://${req.headers.host ?? "localhost"}`, auth: null });
+      const apiUrl = `http://${req.headers.host ?? "localhost"}`;
+      return json(200, { apiUrl, liveUrl: opts.liveUrl ?? null, auth: null });
     }
     if (url.pathname === "/local/users" || url.pathname === "/local/sign-in") {
       if (!fromThisMachine(req)) return errorBody(403, "forbidden", "the developer sign-in answers this machine only");

@@ -14,6 +14,7 @@ import { RoutingDashboard } from "../constructs/dashboard";
 import { RoutingHttpApi } from "../constructs/http-api";
 import { InboundEmail } from "../constructs/inbound-email";
 import { LapseTimer } from "../constructs/lapse-timer";
+import { LiveApi } from "../constructs/live-api";
 import { RoutingFunction } from "../constructs/routing-function";
 import { Sweeper } from "../constructs/sweeper";
 import { RoutingTable } from "../constructs/table";
@@ -129,7 +130,17 @@ export class RoutingStack extends Stack {
       allowedOrigins: [webUrl],
     });
     for (const fn of [api.fn, email.fn]) fn.addEnvironment("ATTACHMENTS_BUCKET", attachments.bucket.bucketName);
-    for (const fn of [api.fn, email.fn, sweeper.fn, lapse.fn]) table.grant(fn, ...TABLE_ACTIONS);
+    // Live updates: the WebSocket API, and the table's stream fanned out to it. The API posts too (a user's
+    // record changed: their sockets are told what they may no longer read).
+    const live = new LiveApi(this, "Live", {
+      table,
+      environment: { TABLE_NAME: table.tableName, ...sender },
+      posters: [api.fn],
+    });
+    for (const fn of [api.fn, email.fn, sweeper.fn, lapse.fn, live.socket.fn, live.fanout.fn])
+      table.grant(fn, ...TABLE_ACTIONS);
+    // A closed socket's records (connection, its subscriptions) go in one BatchWriteItem.
+    for (const fn of [live.socket.fn, live.fanout.fn]) table.grant(fn, "dynamodb:BatchWriteItem");
 
     // A domain that is already an SES identity in this region (another stack, the console) is used as is:
     // creating it again would fail the first deploy.
@@ -158,6 +169,7 @@ export class RoutingStack extends Stack {
     });
     web = new WebHosting(this, "Web", {
       apiUrl: http.api.apiEndpoint,
+      liveUrl: live.url,
       auth: { domainUrl: auth.domainUrl, clientId: auth.clientId },
       fileOrigins: AttachmentFiles.linkOrigins,
       ...(props.appUrl && props.appDomainCertificateArn
@@ -179,11 +191,19 @@ export class RoutingStack extends Stack {
 
     const alarmTopic = new Topic(this, "AlarmTopic", { displayName: "Conversation routing alarms", enforceSSL: true });
     if (props.alarmEmail) alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
-    const functions = { Api: api.fn, Email: email.fn, Sweeper: sweeper.fn, Lapse: lapse.fn };
+    const functions = {
+      Api: api.fn,
+      Email: email.fn,
+      Sweeper: sweeper.fn,
+      Lapse: lapse.fn,
+      Live: live.socket.fn,
+      Fanout: live.fanout.fn,
+    };
     new RoutingAlarms(this, "Alarms", {
       functions,
       deadLetters: inbound.deadLetters,
       lapseDeadLetters: timer.deadLetters,
+      liveFailures: live.failures,
       topic: alarmTopic,
       // The lapse function routes to available agents only: it never emails an offline owner.
       emailSenders: [SERVICE_NAMES.api, SERVICE_NAMES.email, SERVICE_NAMES.sweeper],
@@ -214,6 +234,7 @@ export class RoutingStack extends Stack {
     output("AlarmTopicArn", alarmTopic.topicArn, "SNS topic every alarm notifies: subscribe more endpoints here");
     output("DashboardName", dashboard.dashboardName, "CloudWatch dashboard: routing, waiting line, email failures");
     output("InboxUrl", web.url, "The agent inbox (sign-in returns here)");
+    output("LiveUrl", live.url, "The live-update WebSocket endpoint (tickets point clients here; in config.json)");
     output(
       "DistributionDomainName",
       web.distribution.distributionDomainName,

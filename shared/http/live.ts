@@ -2,45 +2,18 @@ import type { APIGatewayProxyResultV2 } from "aws-lambda";
 import { DomainError, UnauthenticatedError } from "../domain/errors";
 import type { ClientRequest, LiveService } from "../domain/live";
 import type { LiveFrame, LivePush } from "../domain/ports/live";
-import type { Conversation } from "../domain/types";
 import { actorOf, type Operation, ok, param, type RequestContext } from "./context";
 import { HttpError } from "./errors";
 import { clientRequest } from "./live-schemas";
 import type { OperationName } from "./route-table";
 import * as s from "./schemas";
 import { visitorTokenOf } from "./visitor-operations";
-import { visitorConversation, visitorMessage } from "./visitor-view";
 
 /**
  * The live-update socket (docs/api.md, Live updates): the frames as clients receive them, the handler
  * of API Gateway's WebSocket events (`$connect`, `$disconnect`, `$default`), and the HTTP routes that
  * hand out tickets. The same handler runs deployed and under `npm start` (infra/local/live.ts).
  */
-
-/** An inbox row: what the change feed carries (no routing record, no visitor token, no storage fields). */
-function row(c: Conversation & { version?: number; lineTicket?: number }) {
-  const { visitorToken: _t, version: _v, lineTicket: _l, routing: _r, ...rest } = c;
-  return { ...rest, automatic: c.automatic ?? null };
-}
-
-/** A frame as it goes on the wire: agents get inbox rows and messages, visitors only their view. */
-export function renderFrame(frame: LiveFrame): unknown {
-  switch (frame.type) {
-    case "conversation":
-      return { ...frame, conversation: row(frame.conversation) };
-    case "message": {
-      const { audience, ...rest } = frame;
-      return { ...rest, message: audience === "visitor" ? visitorMessage(frame.message) : frame.message };
-    }
-    case "chat": {
-      const { type, topic, cursor, conversation, agentName, waiting } = frame;
-      const view = visitorConversation({ ...conversation, ...(waiting ? { waiting } : {}) }, agentName);
-      return { type, topic, cursor, conversation: view };
-    }
-    default:
-      return frame;
-  }
-}
 
 /** The WebSocket event fields the handler reads (API Gateway's, or the local emulation's). */
 export interface SocketEvent {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: routing under bursts and with large directories, our router vs the naive optimistic
  * one, in the same run, on the embedded DynamoDB (or DYNAMODB_ENDPOINT). Prints a table, then one JSON
- * line of all rows. `npm run bench -- routing|mime|preview|reroute` runs one part; `-- routing <scenario>...`
+ * line of all rows. `npm run bench -- routing|mime|preview|reroute|live` runs one part; `-- routing <scenario>...`
  * some rows; `--full` runs the naive router at full size where a row gives it fewer chats (see `naiveConversations`).
  */
 import { performance } from "node:perf_hooks";
@@ -12,6 +12,7 @@ import { createApp, ensureTable, systemRandom } from "#shared/app";
 import { startDynoxide } from "../../infra/local/dynoxide";
 import { dump } from "../support/harness";
 import { countCalls, measureTraffic } from "../support/instrument";
+import { benchLive } from "./live";
 import { benchAttachments, benchAutomatic, benchHtmlToText, benchMime } from "./mime";
 import { naiveRoute } from "./naive-router";
 import { benchPreview } from "./preview";
@@ -215,7 +216,7 @@ async function main() {
   const began = performance.now();
   const elapsed = () => `${Math.round((performance.now() - began) / 1000)} s`;
   const names = args.filter((a) => !a.startsWith("--"));
-  if (only !== "routing" && only !== "preview" && only !== "reroute") {
+  if (only !== "routing" && only !== "preview" && only !== "reroute" && only !== "live") {
     await part("MIME parsing", benchMime);
     await part("HTML to text, ours against the naive converters", benchHtmlToText);
     await part("mail sent by machines, as the parser recognises it", benchAutomatic);
@@ -224,6 +225,13 @@ async function main() {
   if (only === "mime") return;
   const own = process.env.DYNAMODB_ENDPOINT ? null : await startDynoxide();
   const endpoint = process.env.DYNAMODB_ENDPOINT ?? own!.endpoint;
+  if (only === undefined || only === "live") {
+    await part("live fan-out of one change, ours against a scan of every connection", () => benchLive(endpoint));
+    if (only === "live") {
+      await own?.stop();
+      return;
+    }
+  }
   if (only === undefined || only === "reroute") {
     await part("re-routing unanswered chats, ours against a sweep of open conversations", () => benchReroute(endpoint));
     if (only === "reroute") {

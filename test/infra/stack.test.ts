@@ -7,6 +7,7 @@ import { Bucket } from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { build } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
+import { LIVE_STREAM_FILTERS } from "#shared/adapters/dynamo/stream";
 import { INDEXES, TTL_ATTRIBUTE } from "#shared/adapters/dynamo/table";
 import { METRIC, METRICS_NAMESPACE } from "#shared/adapters/metrics/names";
 import { PROTECTED_ROUTES, ROUTES } from "#shared/http/route-table";
@@ -82,6 +83,7 @@ describe("the HTTP API", () => {
   it("has one route per entry of the route table", () => {
     const keys = resources("AWS::ApiGatewayV2::Route")
       .map(([, r]) => r.Properties.RouteKey)
+      .filter((k: string) => !k.startsWith("$"))
       .sort();
     expect(keys).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
   });
@@ -115,7 +117,7 @@ describe("the HTTP API", () => {
   });
 
   it("limits each public route on its own, so anonymous chat creation cannot use up the agents' stage capacity", () => {
-    const stage = resources("AWS::ApiGatewayV2::Stage")[0]![1].Properties;
+    const stage = resources("AWS::ApiGatewayV2::Stage").find(([id]) => id.startsWith("Http"))![1].Properties;
     const publicKeys = ROUTES.filter((r) => r.method !== "OPTIONS" && (r.auth === "public" || r.auth === "signed")).map(
       (r) => `${r.method} ${r.path}`,
     );
@@ -209,7 +211,7 @@ describe("the inbox on the team's own domain (appUrl with appDomainCertificateAr
     expect(configs).toHaveLength(1);
     expect(configs[0].auth.redirectUri).toBe("https://inbox.acme.dev/");
     const fns = resources("AWS::Lambda::Function").filter(([, f]) => f.Properties.Environment?.Variables?.NOTIFY_FROM);
-    expect(fns.map(([, f]) => f.Properties.Environment.Variables.APP_URL)).toEqual(Array(4).fill(props.appUrl));
+    expect(fns.map(([, f]) => f.Properties.Environment.Variables.APP_URL)).toEqual(Array(6).fill(props.appUrl));
     const outputs = template.toJSON().Outputs;
     expect(outputs.InboxUrl.Value).toBe("https://inbox.acme.dev");
     // Where the team points the host's CNAME (or alias).
@@ -332,13 +334,15 @@ describe("the functions", () => {
     expect(vars.FORM_SIGNING_KEY_SECRET_ARN.Ref).toMatch(/^FormSigningKey/);
   });
 
-  it("each bundle is under 300 KB minified", async () => {
+  it("each bundle is under 350 KB minified", async () => {
     const sizes: Record<string, number> = {};
     for (const entry of [
       "functions/api/handler.ts",
       "functions/email/handler.ts",
       "functions/sweeper/handler.ts",
       "functions/lapse/handler.ts",
+      "functions/live/handler.ts",
+      "functions/fanout/handler.ts",
     ]) {
       const out = await build({
         entryPoints: [path.join(PROJECT_ROOT, entry)],
@@ -353,7 +357,7 @@ describe("the functions", () => {
       });
       sizes[entry] = out.outputFiles[0]!.contents.length;
     }
-    for (const [entry, bytes] of Object.entries(sizes)) expect([entry, bytes < 300 * 1024]).toEqual([entry, true]);
+    for (const [entry, bytes] of Object.entries(sizes)) expect([entry, bytes < 350 * 1024]).toEqual([entry, true]);
   });
 });
 
@@ -393,10 +397,9 @@ describe("inbound email", () => {
         .map(([, a]) => a.Properties.MetricName)
         .filter(Boolean);
       expect(alarms.sort()).toEqual([
-        "ApproximateNumberOfMessagesVisible",
-        "ApproximateNumberOfMessagesVisible",
-        ...Array(4).fill("Errors"),
-        ...Array(4).fill("Throttles"),
+        ...Array(3).fill("ApproximateNumberOfMessagesVisible"),
+        ...Array(6).fill("Errors"),
+        ...Array(6).fill("Throttles"),
       ]);
     },
   );
@@ -496,8 +499,9 @@ describe("operations", () => {
     expect(topics).toHaveLength(1);
     const topicId = topics[0]![0];
     const alarms = resources("AWS::CloudWatch::Alarm");
-    // errors and throttles of the API, email, sweeper and lapse functions, the two DLQs, email send failures
-    expect(alarms.length).toBe(11);
+    // errors and throttles of the API, email, sweeper, lapse, socket and fan-out functions, the three
+    // dead-letter queues, email send failures
+    expect(alarms.length).toBe(16);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     template.hasResourceProperties("AWS::SNS::Subscription", {
       Protocol: "email",
@@ -564,6 +568,57 @@ describe("operations", () => {
     expect(secrets).toHaveLength(1);
     expect(secrets[0]!.DeletionPolicy).toBe("Retain");
     expect(secrets[0]!.UpdateReplacePolicy).toBe("Retain");
+  });
+});
+
+describe("live updates (docs/design.md, Live updates)", () => {
+  it("is a WebSocket API whose routes run the socket function, on a logged, throttled stage", () => {
+    const [apiId] = resources("AWS::ApiGatewayV2::Api").find(([, a]) => a.Properties.ProtocolType === "WEBSOCKET")!;
+    const routes = resources("AWS::ApiGatewayV2::Route").filter(([, r]) => r.Properties.ApiId?.Ref === apiId);
+    expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual(["$connect", "$default", "$disconnect"]);
+    template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+      ApiId: { Ref: apiId },
+      StageName: "live",
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("connectionId") },
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+    });
+    expect(template.toJSON().Outputs.LiveUrl).toBeDefined();
+  });
+
+  it("reads the table's stream through a filtered mapping with partial batch failures and a failure queue", () => {
+    template.hasResourceProperties("AWS::DynamoDB::Table", { StreamSpecification: { StreamViewType: "NEW_IMAGE" } });
+    const [fanoutId] = resources("AWS::Lambda::Function").find(([id]) => id.startsWith("LiveFanoutFunction"))!;
+    const [, mapping] = resources("AWS::Lambda::EventSourceMapping").find(
+      ([, m]) => m.Properties.FunctionName?.Ref === fanoutId,
+    )!;
+    expect(mapping.Properties).toMatchObject({
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 3,
+      DestinationConfig: {
+        OnFailure: { Destination: { "Fn::GetAtt": [expect.stringMatching(/^LiveFailures/), "Arn"] } },
+      },
+    });
+    const patterns = mapping.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
+    expect(patterns).toEqual(LIVE_STREAM_FILTERS);
+  });
+
+  it("grants ManageConnections on this API's stage only", () => {
+    const [apiId] = resources("AWS::ApiGatewayV2::Api").find(([, a]) => a.Properties.ProtocolType === "WEBSOCKET")!;
+    const statements = resources("AWS::IAM::Policy").flatMap(([pid, p]) =>
+      p.Properties.PolicyDocument.Statement.map((st: { Action: unknown; Resource: unknown }) => ({ pid, ...st })),
+    );
+    const manage = statements.filter((st) => JSON.stringify(st.Action).includes("execute-api:ManageConnections"));
+    expect(manage.map((m) => m.pid.replace(/[0-9A-F]{8}$/, "")).sort()).toEqual([
+      "ApiFunctionServiceRoleDefaultPolicy",
+      "LiveFanoutFunctionServiceRoleDefaultPolicy",
+      "LiveSocketFunctionServiceRoleDefaultPolicy",
+    ]);
+    for (const m of manage) {
+      const text = JSON.stringify(m.Resource);
+      expect(text).toContain(`{"Ref":"${apiId}"}`);
+      expect(text).toMatch(/\/live\/(POST|DELETE)\/@connections\/\*/);
+    }
   });
 });
 

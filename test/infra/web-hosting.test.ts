@@ -102,7 +102,7 @@ describe("the hosted inbox", () => {
 
   it("deploys the build with index.html's CSP and config.json naming the API's URL", () => {
     const [deployment] = Object.values(stack.findResources("Custom::CDKBucketDeployment"));
-    const api = Object.keys(stack.findResources("AWS::ApiGatewayV2::Api"))[0]!;
+    const api = Object.keys(stack.findResources("AWS::ApiGatewayV2::Api")).find((id) => id.startsWith("Http"))!;
     const markers = deployment!.Properties.SourceMarkers as Array<Record<string, unknown>>;
     // index.html (CSP meta) and config.json both carry the API's endpoint, resolved at deploy.
     expect(markers.filter((m) => JSON.stringify(m).includes(`"${api}","ApiEndpoint"`))).toHaveLength(2);
@@ -117,7 +117,7 @@ describe("the hosted inbox", () => {
     const fns = Object.values(stack.findResources("AWS::Lambda::Function")).filter(
       (f) => f.Properties.Environment?.Variables?.NOTIFY_FROM,
     );
-    expect(fns).toHaveLength(4); // the API, the email function, the sweeper and the lapse function
+    expect(fns).toHaveLength(6); // the API, email, sweeper, lapse, live socket and fan-out functions
     for (const f of fns) expect(f.Properties.Environment.Variables.APP_URL).toEqual(origin);
     const api = fns.find((f) => f.Properties.Environment.Variables.ALLOWED_ORIGINS)!;
     expect(JSON.stringify(api.Properties.Environment.Variables.ALLOWED_ORIGINS)).toContain(distributionId());
@@ -163,6 +163,7 @@ describe("WebHosting with Cognito", () => {
       ),
     ).toEqual({
       apiUrl: "https://api.example.com",
+      liveUrl: null,
       auth: {
         domainUrl: "https://login.example.com",
         clientId: "client-123",

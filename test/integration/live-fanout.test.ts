@@ -7,7 +7,7 @@ import { ApiGatewayPush, createConnectionsClient } from "#shared/adapters/apigw/
 import { conversationToItem, waitEntryOf, waitEntryToItem } from "#shared/adapters/dynamo/items";
 import { handleStreamEvent } from "#shared/adapters/dynamo/stream";
 import { LINE_TICKETS_SK } from "#shared/adapters/dynamo/transaction";
-import { renderFrame } from "#shared/http/live";
+import { renderFrame } from "#shared/http/live-frames";
 import { clients, profile, seedChannel, usersAndTeams } from "../support/harness";
 import { injectFaults } from "../support/instrument";
 import { liveHarness } from "../support/live";

@@ -1,7 +1,8 @@
 import WebSocket from "ws";
 import { ApiGatewayPush, createConnectionsClient } from "#shared/adapters/apigw/connections";
 import { handleStreamEvent, LIVE_STREAM_FILTERS, matchesFilter } from "#shared/adapters/dynamo/stream";
-import { createLiveHandler, renderFrame, type SocketEvent } from "#shared/http/live";
+import { createLiveHandler, type SocketEvent } from "#shared/http/live";
+import { renderFrame } from "#shared/http/live-frames";
 import { startLiveGateway, startStreamPoller } from "../../infra/local/live";
 import { endpoint } from "./harness";
 import { apiHarness } from "./http";
