@@ -96,11 +96,12 @@ export function acknowledgeNagFindings(stack: Stack): void {
   const region = Token.isUnresolved(stack.region) ? "<AWS::Region>" : stack.region;
   const account = Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account;
   const liveApi = stack.getLogicalId(find("Live/Api").node.defaultChild as CfnElement);
+  const stage = `arn:<AWS::Partition>:execute-api:${region}:${account}:<${liveApi}>/live`;
   for (const fn of ["ApiFunction", "Live/SocketFunction", "Live/FanoutFunction"])
     for (const method of ["POST", "DELETE"])
       ack(
         `${fn}/Function/ServiceRole/DefaultPolicy`,
-        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:${region}:${account}:<${liveApi}>/live/${method}/@connections/*]`,
+        `AwsSolutions-IAM5[Resource::${stage}/${method}/@connections/*]`,
         "Posts to and closes connections of this WebSocket API's stage only: connection ids are minted by " +
           "API Gateway per socket, so the resource cannot name them.",
       );

@@ -92,7 +92,7 @@ export interface AppDeps {
   lapseTimer?: LapseTimer;
   /** Where conversations' files are kept (docs/routing.md §6.3). @default none: attachments are dropped */
   files?: AttachmentStore;
-  /** Posts to live-update connections (docs/routing.md §8). @default none: no live updates, clients poll */
+  /** Posts to live-update connections (docs/routing.md §9). @default none: no live updates, clients poll */
   push?: LivePush;
   newTicket?: () => string;
 }
@@ -148,7 +148,7 @@ export function createApp(deps: AppDeps) {
     ...(live ? { live } : {}),
   };
   const history = new DynamoChannelHistory(deps.db, deps.tableName, store.reads);
-  // The preview reads (through the store and the channel's history) and writes nothing (docs/routing.md §8).
+  // The preview reads (through the store and the channel's history) and writes nothing (docs/routing.md §9).
   const preview = new RulePreviewService({
     reads: {
       getChannel: (id) => store.getChannel(id),
@@ -193,7 +193,7 @@ export function createApp(deps: AppDeps) {
     web,
     commands,
     queries,
-    /** Live updates (docs/routing.md §8), when the app was given a way to post to connections. */
+    /** Live updates (docs/routing.md §9), when the app was given a way to post to connections. */
     live,
   };
 }

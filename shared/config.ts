@@ -111,7 +111,7 @@ export function readInboundEmailConfig(env: NodeJS.ProcessEnv = process.env): In
   };
 }
 
-/** Live updates (docs/routing.md §8): the WebSocket API clients open and the management API posts go to. */
+/** Live updates (docs/routing.md §9): the WebSocket API clients open and the management API posts go to. */
 export interface LiveConfig {
   /** The `wss://` URL handed out with tickets. Absent: no live updates; clients poll. */
   liveUrl: string | undefined;

@@ -23,7 +23,7 @@ export class AdminService {
     private readonly store: DirectoryStore & ContactStore & Pick<ArrivalStore, "getChannel">,
     private readonly newId: () => string,
     private readonly hooks?: EligibilityHooks,
-    /** A user's record changed: live subscriptions re-check what they may read (docs/routing.md §8). */
+    /** A user's record changed: live subscriptions re-check what they may read (docs/routing.md §9). */
     private readonly userChanged?: (user: User) => Promise<void>,
   ) {}
 

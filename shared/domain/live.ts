@@ -59,7 +59,7 @@ function plain(c: Conversation & { version?: number; lineTicket?: number }): Con
 }
 
 /**
- * Live updates (docs/routing.md §8): tickets, connections and subscriptions, the catch-up of a client
+ * Live updates (docs/routing.md §9): tickets, connections and subscriptions, the catch-up of a client
  * that resumes, and the fan-out of the table's changes to whoever may read them. Every send re-checks
  * access against the inbox as it is now (read once per batch) and the agent's snapshot, which changes
  * to a user refresh; a visitor receives only their own conversation as a visitor sees it.

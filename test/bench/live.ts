@@ -2,15 +2,15 @@
  * `npm run bench -- live`: what one change to an inbox costs the fan-out when 10, 1,000 or 10,000
  * connections watch that inbox (docs/performance.md, Live updates), ours against the naive fan-out of
  * the well-known AWS WebSocket chat sample: a Scan of every connection per change. Both run on the same
- * table shapes in the same run; besides the watchers, 1,000 connections watch other inboxes, as in any
- * real account. Posts go to an in-process sink that counts them (API Gateway's own time to post is the
+ * table shapes in the same run; besides the watchers, 10,000 connections watch other inboxes, as in any
+ * account of a hundred teams. Posts go to an in-process sink that counts them (API Gateway's own time to post is the
  * same for both designs and is not in the ms column).
  */
 import { performance } from "node:perf_hooks";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { createDynamoClients } from "#shared/adapters/dynamo/client";
-import { liveKeys } from "#shared/adapters/dynamo/live-store";
+import { subscriptionItem } from "#shared/adapters/dynamo/live-store";
 import { createApp, ensureTable } from "#shared/app";
 import type { LiveFrame, LivePush } from "#shared/domain/ports/live";
 import type { Conversation } from "#shared/domain/types";
@@ -27,7 +27,8 @@ export interface LiveRow {
   msPerChange: number;
 }
 
-const OTHERS = 1_000;
+/** Connections watching other inboxes: a mid-size account (100 inboxes of 100 agents) beside the watched one. */
+const OTHERS = 10_000;
 const CHANGES = 5;
 
 class CountingPush implements LivePush {
@@ -40,23 +41,17 @@ class CountingPush implements LivePush {
   async close() {}
 }
 
-const agent = { id: "bench-agent", role: "agent", primaryTeamId: null, additionalTeamIds: [] };
+const agent = { id: "bench-agent", role: "agent" as const, primaryTeamId: null, additionalTeamIds: [] };
 
 function subscriptionItems(prefix: string, inboxId: string, n: number) {
-  const items: Array<Record<string, unknown>> = [];
-  for (let i = 0; i < n; i++) {
-    const connectionId = `${prefix}${i}=`;
-    const topic = `inbox:${inboxId}` as const;
-    items.push({
-      ...liveKeys.subscription(topic, connectionId),
-      entityType: "liveSubscription",
-      topic,
-      connectionId,
+  return Array.from({ length: n }, (_, i) =>
+    subscriptionItem({
+      topic: `inbox:${inboxId}`,
+      connectionId: `${prefix}${i}=`,
       audience: { kind: "agent", user: agent },
       expiresAt: 2e9,
-    });
-  }
-  return items;
+    }),
+  );
 }
 
 export async function benchLive(endpoint: string): Promise<LiveRow[]> {

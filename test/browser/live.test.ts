@@ -255,7 +255,8 @@ describe.skipIf(!browserAvailable())("live updates in Chromium", () => {
     expect(navigations).toEqual({ ann: 0, visitor: 0 });
   }, 120_000);
 
-  it("a hidden inbox tab raises a desktop notification and counts unread in its title; permission is asked on a click", async () => {
+  it("a hidden inbox tab raises a desktop notification and counts unread in its title; " +
+    "permission is asked on a click", async () => {
     const fresh = await page();
     await signIn(fresh, rt, "l3-ann");
     expect(await fresh.evaluate(() => (window as unknown as { __asked: number }).__asked)).toBe(0);

@@ -45,8 +45,13 @@ describe("deadline-aware routing: answer before the Lambda or API Gateway gives 
         type: "unassigned",
         why: "routing ran out of time: waiting in the channel's line",
       });
-      // The channel's read, then one write: no pool read, no routing attempt.
-      expect(Object.fromEntries(calls.counts)).toEqual({ QueryCommand: 1, TransactWriteItemsCommand: 1 });
+      // The channel's read, then one write and its line ticket (docs/routing.md §5.5.6): no pool read,
+      // no routing attempt.
+      expect(Object.fromEntries(calls.counts)).toEqual({
+        QueryCommand: 1,
+        UpdateItemCommand: 1,
+        TransactWriteItemsCommand: 1,
+      });
       const unassigned = await app.store.listConversations({
         inboxId: "inbox-1",
         view: "unassigned",

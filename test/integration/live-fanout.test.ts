@@ -1,5 +1,5 @@
 import { PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
-import { BatchWriteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBRecord } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { conversationToItem, waitEntryOf, waitEntryToItem } from "#shared/adapte
 import { handleStreamEvent } from "#shared/adapters/dynamo/stream";
 import { LINE_TICKETS_SK } from "#shared/adapters/dynamo/transaction";
 import { renderFrame } from "#shared/http/live-frames";
+import { putItems } from "../bench/seed";
 import { clients, profile, seedChannel, usersAndTeams } from "../support/harness";
 import { injectFaults } from "../support/instrument";
 import { liveHarness } from "../support/live";
@@ -45,37 +46,36 @@ async function cost(db: ReturnType<typeof clients>, fn: () => Promise<unknown>) 
 /**
  * `n` chats waiting in chat-1's line (the only agent is away), oldest first. All but the last ten are
  * written straight into the table as the routing writes them (conversation, line entry with its ticket,
- * the channel's ticket counter), so a long line takes a second to seed; the last ten arrive by the API.
+ * the channel's ticket counter) before the stream is read, so a long line takes a second to seed and the
+ * fan-out does not replay it; the last ten arrive by the API.
  */
 async function line(n: number) {
   const db = clients();
-  const r = await liveHarness({ db });
-  rig = r;
-  await r.app.store.putUser(profile("alice"));
-  await seedChannel(r.app, { rule: usersAndTeams(["alice"]) });
-  await r.app.setAvailability("alice", "away");
   const seeded = n - 10;
-  const items: Array<Record<string, unknown>> = [];
-  for (let i = 0; i < seeded; i++) {
-    const at = new Date(Date.parse("2026-11-24T09:00:00.000Z") + i).toISOString();
-    const c = { ...waiting, id: `seed-${String(i).padStart(5, "0")}`, createdAt: at, updatedAt: at, waitingSince: at };
-    items.push(conversationToItem(c, 1), { ...waitEntryToItem(waitEntryOf(c, at, null)), ticket: i + 1 });
-  }
-  for (let i = 0; i < items.length; i += 25)
-    await db.doc.send(
-      new BatchWriteCommand({
-        RequestItems: { [r.app.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
-      }),
-    );
-  if (seeded > 0)
-    await db.doc.send(
-      new PutCommand({
-        TableName: r.app.tableName,
-        Item: { pk: "CHANNEL#chat-1", sk: LINE_TICKETS_SK, entityType: "lineTickets", issued: seeded },
-      }),
-    );
-  // What the table's stream carries of the seeding is delivered (to nobody) before the test goes on.
-  await r.poller.drained();
+  const r = await liveHarness({
+    db,
+    before: async (h) => {
+      await h.app.store.putUser(profile("alice"));
+      await seedChannel(h.app, { rule: usersAndTeams(["alice"]) });
+      await h.app.setAvailability("alice", "away");
+      const items: Array<Record<string, unknown>> = [];
+      for (let i = 0; i < seeded; i++) {
+        const at = new Date(Date.parse("2026-11-24T09:00:00.000Z") + i).toISOString();
+        const id = `seed-${String(i).padStart(5, "0")}`;
+        const c = { ...waiting, id, createdAt: at, updatedAt: at, waitingSince: at };
+        items.push(conversationToItem(c, 1), { ...waitEntryToItem(waitEntryOf(c, at, null)), ticket: i + 1 });
+      }
+      await putItems(db, h.app.tableName, items);
+      if (seeded > 0)
+        await db.doc.send(
+          new PutCommand({
+            TableName: h.app.tableName,
+            Item: { pk: "CHANNEL#chat-1", sk: LINE_TICKETS_SK, entityType: "lineTickets", issued: seeded },
+          }),
+        );
+    },
+  });
+  rig = r;
   const chats: Array<{ id: string; visitorToken: string }> = [];
   for (let i = 0; i < 10; i++) {
     const b = await r.call({

@@ -12,7 +12,13 @@ import { apiHarness } from "./http";
  * client posting to it, the app's socket handler, and the stream poller on the test's table feeding
  * the fan-out handler (infra/local/live.ts, as `npm start` runs it).
  */
-export async function liveHarness(opts: Parameters<typeof apiHarness>[0] & { idleTimeoutMs?: number } = {}) {
+export async function liveHarness(
+  opts: Parameters<typeof apiHarness>[0] & {
+    idleTimeoutMs?: number;
+    /** Writes made before the stream is read (a large seed the fan-out need not see). */
+    before?: (h: Awaited<ReturnType<typeof apiHarness>>) => Promise<void>;
+  } = {},
+) {
   let onSocket: (e: SocketEvent) => Promise<unknown> = async () => ({ statusCode: 503 });
   const gateway = await startLiveGateway({
     port: 0,
@@ -26,6 +32,7 @@ export async function liveHarness(opts: Parameters<typeof apiHarness>[0] & { idl
   const errors: unknown[] = [];
   const logger = { error: (message: string, extra: Record<string, unknown>) => errors.push({ message, ...extra }) };
   onSocket = createLiveHandler({ live, push, logger });
+  await opts.before?.(h);
   const logs: string[] = [];
   const poller = startStreamPoller({
     endpoint: endpoint(),

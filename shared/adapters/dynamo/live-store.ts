@@ -106,7 +106,7 @@ export class DynamoLiveStore implements LiveStore {
   }
 
   async subscribe(c: LiveConnection, sub: LiveSubscription, replaces: Topic | undefined): Promise<void> {
-    const item = { ...liveKeys.subscription(sub.topic, sub.connectionId), entityType: "liveSubscription", ...sub };
+    const item = subscriptionItem(sub);
     await this.db.doc.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -156,10 +156,14 @@ export class DynamoLiveStore implements LiveStore {
       TableName: this.tableName,
       KeyConditionExpression: "pk = :pk",
       ExpressionAttributeValues: { ":pk": liveKeys.subscription(topic, "").pk },
-      ProjectionExpression: "topic, connectionId, audience, expiresAt",
     });
     // An expired one TTL has not deleted yet answers 410 when posted to, and goes then.
-    return items as unknown as LiveSubscription[];
+    return items.map((i) => ({
+      topic,
+      connectionId: String(i.connectionId),
+      audience: JSON.parse(String(i.audience)),
+      expiresAt: Number(i.expiresAt),
+    }));
   }
 
   async connectionsOf(userId: string): Promise<LiveConnection[]> {
@@ -176,13 +180,26 @@ export class DynamoLiveStore implements LiveStore {
           Key: liveKeys.subscription(sub.topic, sub.connectionId),
           UpdateExpression: "SET audience = :a",
           ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeValues: { ":a": { kind: "agent", user } },
+          ExpressionAttributeValues: { ":a": JSON.stringify({ kind: "agent", user }) },
         }),
       );
     } catch (err) {
       if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
     }
   }
+}
+
+/**
+ * A subscription as stored: small, since a change to a topic reads every one of them (its topic is the
+ * partition key; its audience one JSON string, read whole, never queried into).
+ */
+export function subscriptionItem(sub: LiveSubscription) {
+  return {
+    ...liveKeys.subscription(sub.topic, sub.connectionId),
+    connectionId: sub.connectionId,
+    audience: JSON.stringify(sub.audience),
+    expiresAt: sub.expiresAt,
+  };
 }
 
 function toItem(c: LiveConnection) {

@@ -161,7 +161,7 @@ function LiveIndicator({ status }: { status: Live["status"] }) {
   return (
     <span class={`live-status ${status}`} role="status" title="Live updates">
       <span class="dot" aria-hidden="true" />
-      {text}
+      <span class="text">{text}</span>
     </span>
   );
 }

@@ -5,7 +5,7 @@ import { navigate, type Route } from "./route";
 const BASE_TITLE = "Inbox";
 
 /**
- * What an agent must not miss while the tab is in the background (docs/routing.md §8): a conversation
+ * What an agent must not miss while the tab is in the background (docs/routing.md §9): a conversation
  * newly assigned to them raises a desktop notification (when they allowed them) and counts, with the
  * customers' new messages on their conversations, in the tab's title until they open it.
  */
