@@ -12,8 +12,7 @@ const idPart = ID_PATTERN.source.replace(/^\^|\$$/g, "");
 export const topic = z
   .string()
   .regex(new RegExp(`^(inbox|conversation|line):${idPart}$`))
-  .describe("`inbox:<id>` (agents), `conversation:<id>` (agents and the chat's visitor); `line:<channelId>`")
-  .transform((t) => t as `inbox:${string}` | `conversation:${string}` | `line:${string}`);
+  .describe("`inbox:<id>` (agents), `conversation:<id>` (agents and the chat's visitor); `line:<channelId>`");
 
 const cursor = z.string().datetime().describe("Where this change stands: give it back to resume from it");
 

@@ -70,7 +70,8 @@ function parseRequest(body: string | null | undefined): { ok: ClientRequest } | 
     return refuse("not JSON: send {action: subscribe | unsubscribe | ping, ...}");
   }
   const parsed = clientRequest.safeParse(json);
-  if (parsed.success) return { ok: parsed.data };
+  // The pattern checked the topic's shape: `<kind>:<id>`, as the domain's Topic type says.
+  if (parsed.success) return { ok: parsed.data as ClientRequest };
   const issue = parsed.error.issues[0];
   return refuse(`${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`);
 }

@@ -49,7 +49,7 @@ export async function startLocalRuntime(env: Record<string, string>): Promise<Lo
     url: /^ready: (\S+)/m.exec(out)![1]!,
     adminToken,
     output: () => out,
-    ports: [env.PORT, env.DYNAMODB_PORT, env.S3_PORT, env.SES_PORT].map(Number),
+    ports: [env.PORT, env.LIVE_PORT, env.DYNAMODB_PORT, env.S3_PORT, env.SES_PORT].filter(Boolean).map(Number),
   };
 }
 
