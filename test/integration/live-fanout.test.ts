@@ -5,8 +5,8 @@ import type { DynamoDBRecord } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
 import { ApiGatewayPush, createConnectionsClient } from "#shared/adapters/apigw/connections";
 import { conversationToItem, waitEntryOf, waitEntryToItem } from "#shared/adapters/dynamo/items";
+import { keys } from "#shared/adapters/dynamo/keys";
 import { handleStreamEvent } from "#shared/adapters/dynamo/stream";
-import { LINE_TICKETS_SK } from "#shared/adapters/dynamo/transaction";
 import { renderFrame } from "#shared/http/live-frames";
 import { putItems } from "../bench/seed";
 import { clients, profile, seedChannel, usersAndTeams } from "../support/harness";
@@ -70,7 +70,7 @@ async function line(n: number) {
         await db.doc.send(
           new PutCommand({
             TableName: h.app.tableName,
-            Item: { pk: "CHANNEL#chat-1", sk: LINE_TICKETS_SK, entityType: "lineTickets", issued: seeded },
+            Item: { ...keys.lineTickets("chat-1"), entityType: "lineTickets", issued: seeded },
           }),
         );
     },

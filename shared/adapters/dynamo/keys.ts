@@ -21,6 +21,8 @@
  * | conversation       | CONV#<id>                     | CONV                   |
  * | message            | CONV#<id>                     | MSG#<createdAt>#<id>   |
  * | dedupe record      | DEDUPE#<channelId>#<key>      | DEDUPE                 |
+ * | line tickets       | CHANNEL#<id>                  | LINE_TICKETS           |
+ * | live records       | LIVE_TICKET# / LIVE_CONN# / LIVE_USER# / LIVE_TOPIC# (liveKeys, below)   |
  *
  * Every user, team and inbox is its own partition, so no key carries everyone's writes (loads,
  * presence). A routing snapshot reads only the channel's pool: the listed users and the primary
@@ -61,6 +63,9 @@ export const keys = {
     sk: `WAIT#${since}#${conversationId}`,
   }),
   waitPrefix: "WAIT#",
+  /** The last line ticket a channel's entries took (docs/routing.md §5.5.6): beside the line. */
+  lineTickets: (channelId: string) => ({ pk: `CHANNEL#${channelId}`, sk: "LINE_TICKETS" }),
+  lineTicketsSk: "LINE_TICKETS",
   waited: (channelId: string, at: string, conversationId: string) => ({
     pk: `CHANNEL#${channelId}`,
     sk: `WAITED#${at}#${conversationId}`,
@@ -189,3 +194,15 @@ export const ENTITY = {
   waited: "waited",
   channelRef: "channelRef",
 } as const;
+
+/**
+ * Live-update records (docs/design.md, Live updates), each with a TTL (`expiresAt`): a ticket (60 s),
+ * a connection and an agent's index of their connections (2 h, API Gateway's limit), and a topic's
+ * subscriptions, one partition per topic, so a change reads exactly its listeners.
+ */
+export const liveKeys = {
+  ticket: (t: string) => ({ pk: `LIVE_TICKET#${t}`, sk: "TICKET" }),
+  connection: (id: string) => ({ pk: `LIVE_CONN#${id}`, sk: "CONN" }),
+  userConnection: (userId: string, id: string) => ({ pk: `LIVE_USER#${userId}`, sk: `CONN#${id}` }),
+  subscription: (topic: string, id: string) => ({ pk: `LIVE_TOPIC#${topic}`, sk: `CONN#${id}` }),
+};

@@ -16,29 +16,10 @@ import type {
 } from "../../domain/ports/live";
 import type { DynamoClients } from "./client";
 import type { DynamoEntityReads } from "./entity-reads";
+import { liveKeys } from "./keys";
 import { queryPages } from "./paging";
 
-/**
- * Live-update records (docs/design.md, "Data model"), each with a TTL (`expiresAt`):
- *
- * | record            | pk                    | sk            |
- * |-------------------|-----------------------|---------------|
- * | ticket            | LIVE_TICKET#<ticket>  | TICKET        |  (60 s)
- * | connection        | LIVE_CONN#<id>        | CONN          |  (2 h, API Gateway's limit)
- * | agent's connection| LIVE_USER#<userId>    | CONN#<id>     |  (2 h: refresh access on a user change)
- * | subscription      | LIVE_TOPIC#<topic>    | CONN#<id>     |  (2 h)
- *
- * A topic's subscribers are one partition, read by one Query per change batch: the fan-out reads what
- * listens to a change, never every connection. A connection holds at most one topic of each kind
- * (`topics.<kind>`), so replacing the open inbox or conversation is one transaction.
- */
-export const liveKeys = {
-  ticket: (t: string) => ({ pk: `LIVE_TICKET#${t}`, sk: "TICKET" }),
-  connection: (id: string) => ({ pk: `LIVE_CONN#${id}`, sk: "CONN" }),
-  userConnection: (userId: string, id: string) => ({ pk: `LIVE_USER#${userId}`, sk: `CONN#${id}` }),
-  subscription: (topic: Topic, id: string) => ({ pk: `LIVE_TOPIC#${topic}`, sk: `CONN#${id}` }),
-};
-
+/** Layout: keys.ts `liveKeys`; what each record is for: docs/design.md, Live updates. */
 const kindOf = (t: Topic) => t.slice(0, t.indexOf(":"));
 
 export class DynamoLiveStore implements LiveStore {

@@ -2,6 +2,7 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoClients } from "./client";
+import { keys } from "./keys";
 
 export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 type Raw = Record<string, AttributeValue>;
@@ -97,9 +98,6 @@ export async function runTransaction(db: DynamoClients, tx: Tx): Promise<TxResul
   }
 }
 
-/** The counter item of a channel's line tickets, beside the line in partition CHANNEL#<id>. */
-export const LINE_TICKETS_SK = "LINE_TICKETS";
-
 /**
  * Every entry that joins a waiting line takes the next ticket of its channel's line: one atomic
  * counter per channel, bumped once per transaction by the number of entries joining (so concurrent
@@ -123,7 +121,7 @@ async function claimLineTickets(db: DynamoClients, tx: Tx): Promise<void> {
       const out = await db.doc.send(
         new UpdateCommand({
           TableName: table,
-          Key: { pk, sk: LINE_TICKETS_SK },
+          Key: { pk, sk: keys.lineTicketsSk },
           UpdateExpression: "ADD issued :n SET entityType = :type",
           ExpressionAttributeValues: { ":n": entries.length, ":type": "lineTickets" },
           ReturnValues: "UPDATED_NEW",
