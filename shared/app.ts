@@ -148,7 +148,7 @@ export function createApp(deps: AppDeps) {
     ...(live ? { live } : {}),
   };
   const history = new DynamoChannelHistory(deps.db, deps.tableName, store.reads);
-  // The preview reads (through the store and the channel's history) and writes nothing (docs/routing.md §9).
+  // The preview reads (through the store and the channel's history) and writes nothing (docs/routing.md §8).
   const preview = new RulePreviewService({
     reads: {
       getChannel: (id) => store.getChannel(id),

@@ -32,7 +32,7 @@ export interface QueryPort {
   getUser(userId: string): Promise<User>;
   /** A channel's waiting line (docs/routing.md §5.5), for admins. */
   channelStats(channelId: string): Promise<ChannelStats>;
-  /** What a proposed rule would have done to the channel's recent conversations (docs/routing.md §9). */
+  /** What a proposed rule would have done to the channel's recent conversations (docs/routing.md §8). */
   previewRule(channelId: string, req: PreviewRequest): Promise<RulePreview>;
   /** A waiting conversation's place in its channel's line (docs/routing.md §5.5.6), else undefined. */
   placeInLine(conversation: Conversation): Promise<{ position: number; since: string } | undefined>;

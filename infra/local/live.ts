@@ -234,7 +234,11 @@ export function startStreamPoller(opts: {
       const next: string[] = [];
       for (const it of its) {
         if (!it) continue;
-        const out = await client.send(new GetRecordsCommand({ ShardIterator: it, Limit: 1000 }));
+        const out = await client.send(new GetRecordsCommand({ ShardIterator: it, Limit: 1000 })).catch((err: Error) => {
+          // A failed read is retried from the same iterator after a pause, as a mapping does.
+          opts.log(`live: reading the stream failed (${err.message}); retrying`);
+          return { Records: [], NextShardIterator: it };
+        });
         got += out.Records?.length ?? 0;
         pending.push(...(out.Records ?? []).map(toLambdaRecord).filter(opts.filter));
         if (out.NextShardIterator) next.push(out.NextShardIterator);

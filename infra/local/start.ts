@@ -148,6 +148,7 @@ async function main() {
       log,
     });
     stops.unshift(poller.stop);
+    await poller.ready;
     lapses.attach((event) =>
       handleLapseEvent(event, app.reroute, {
         info: (_m, extra) => extra.outcome === "rerouted" && log(`lapse: ${extra.conversationId} re-routed`),

@@ -1,20 +1,21 @@
 import { hasAccess } from "./access";
 import { isLiveChannel } from "./channels";
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from "./errors";
+import { FanOutBatch, mayRead, plain } from "./live-fanout";
 import type {
   AccessSnapshot,
   LiveChange,
   LiveConnection,
   LiveFrame,
   LivePush,
+  LiveReads,
   LiveStore,
   LiveSubject,
   LiveSubscription,
   Topic,
 } from "./ports/live";
-import type { ChangeBatch } from "./ports/reads";
 import type { Clock } from "./ports/time";
-import type { Conversation, Inbox, Message, User } from "./types";
+import type { Conversation, User } from "./types";
 
 /** A ticket opens one connection within a minute of being issued (docs/api.md, Live updates). */
 export const TICKET_TTL_SECONDS = 60;
@@ -30,17 +31,6 @@ export type ClientRequest =
   | { action: "unsubscribe"; topic: Topic }
   | { action: "ping" };
 
-export interface LiveReads {
-  getUser(id: string): Promise<User | null>;
-  getInbox(id: string): Promise<Inbox | null>;
-  getConversation(id: string): Promise<(Conversation & { version?: number }) | null>;
-  getConversations(ids: string[]): Promise<Conversation[]>;
-  changesSince(inboxId: string, sinceIso: string, limit: number): Promise<ChangeBatch>;
-  messagesSince(conversationId: string, sinceIso: string, limit: number): Promise<Message[]>;
-  /** The visitor's place: O(1) reads, whatever the length of the line (docs/routing.md §5.5). */
-  placeOf(c: Conversation): Promise<{ position: number; since: string } | undefined>;
-}
-
 const kindOf = (t: Topic) => t.slice(0, t.indexOf(":")) as "inbox" | "conversation" | "line";
 const idOf = (t: Topic) => t.slice(t.indexOf(":") + 1);
 const snapshot = (u: User): AccessSnapshot => ({
@@ -49,14 +39,7 @@ const snapshot = (u: User): AccessSnapshot => ({
   primaryTeamId: u.primaryTeamId,
   additionalTeamIds: u.additionalTeamIds,
 });
-/** Access needs only who the user is and their teams: the snapshot is enough for the domain rule. */
-const mayRead = (user: AccessSnapshot, inbox: Inbox | null) => inbox !== null && hasAccess(user as User, inbox);
 const later = (a: string, b: string) => (a > b ? a : b);
-/** A conversation as clients see it: without the store's version or the line's ticket. */
-function plain(c: Conversation & { version?: number; lineTicket?: number }): Conversation {
-  const { version: _v, lineTicket: _t, ...rest } = c;
-  return rest;
-}
 
 /**
  * Live updates (docs/routing.md §9): tickets, connections and subscriptions, the catch-up of a client
@@ -94,7 +77,9 @@ export class LiveService {
 
   /** `$connect`: the ticket is spent whatever happens; a visitor listens to their chat from the start. */
   async connect(connectionId: string, ticket: string | undefined): Promise<void> {
-    const subject = ticket ? await this.deps.store.takeTicket(ticket, this.nowSeconds()) : null;
+    // A ticket is 32 base64url characters: anything else is not one (and never reaches a key).
+    const wellFormed = ticket !== undefined && /^[A-Za-z0-9_-]{16,64}$/.test(ticket);
+    const subject = wellFormed ? await this.deps.store.takeTicket(ticket, this.nowSeconds()) : null;
     if (!subject) throw new UnauthenticatedError("a valid live ticket is required (POST /live/tickets)");
     const conn: LiveConnection = {
       connectionId,
@@ -152,6 +137,12 @@ export class LiveService {
     };
     // Subscribe before reading what was missed: a change between the two arrives twice, never not at all.
     await store.subscribe(conn, sub, replaces === topic ? undefined : replaces);
+    // An access change that ran while this was being written did not see it: check again, now it is there.
+    const [userNow, inboxNow] = await Promise.all([reads.getUser(userId), reads.getInbox(inboxId)]);
+    if (!userNow || !mayRead(snapshot(userNow), inboxNow)) {
+      await store.unsubscribe(conn.connectionId, topic);
+      throw new ForbiddenError(`no access to inbox ${inboxId}`);
+    }
     const now = this.deps.clock.now().toISOString();
     if (kind === "inbox") return this.inboxCatchUp(topic, inboxId, cursor, now);
     return this.messageCatchUp(topic, idOf(topic), "agent", cursor, now);
@@ -235,23 +226,29 @@ export class LiveService {
    * against the inbox as it is now; what they may no longer read stops, and the client is told.
    */
   async accessChanged(user: User): Promise<void> {
-    const { store, reads, push } = this.deps;
+    const { store } = this.deps;
     for (const conn of await store.connectionsOf(user.id)) {
-      for (const topic of conn.topics) {
-        const inboxId = kindOf(topic) === "inbox" ? idOf(topic) : (await reads.getConversation(idOf(topic)))?.inboxId;
-        const sub: LiveSubscription = {
-          topic,
-          connectionId: conn.connectionId,
-          audience: { kind: "agent", user: snapshot(user) },
-          expiresAt: conn.expiresAt,
-        };
-        if (inboxId && mayRead(snapshot(user), await reads.getInbox(inboxId))) {
-          await store.refreshAccess(sub, snapshot(user));
-          continue;
-        }
-        await store.unsubscribe(conn.connectionId, topic);
-        await push.send(conn.connectionId, { type: "revoked", topic, reason: "your access to this inbox ended" });
+      // One socket failing (a throttled post) must not leave the user's other sockets unchecked.
+      await this.recheck(conn, user).catch(() => undefined);
+    }
+  }
+
+  private async recheck(conn: LiveConnection, user: User): Promise<void> {
+    const { store, reads, push } = this.deps;
+    for (const topic of conn.topics) {
+      const inboxId = kindOf(topic) === "inbox" ? idOf(topic) : (await reads.getConversation(idOf(topic)))?.inboxId;
+      const sub: LiveSubscription = {
+        topic,
+        connectionId: conn.connectionId,
+        audience: { kind: "agent", user: snapshot(user) },
+        expiresAt: conn.expiresAt,
+      };
+      if (inboxId && mayRead(snapshot(user), await reads.getInbox(inboxId))) {
+        await store.refreshAccess(sub, snapshot(user));
+        continue;
       }
+      await store.unsubscribe(conn.connectionId, topic);
+      await push.send(conn.connectionId, { type: "revoked", topic, reason: "your access to this inbox ended" });
     }
   }
 
@@ -289,113 +286,4 @@ function overlap(cursor: string, now: string): string {
   const at = Date.parse(cursor);
   const from = Math.min(Number.isNaN(at) ? Date.parse(now) : at, Date.parse(now)) - RESUME_OVERLAP_MS;
   return new Date(from).toISOString();
-}
-
-type ChatFrame = (topic: Topic, c: Conversation, names: Map<string, Promise<string | null>>) => Promise<LiveFrame>;
-
-/** One batch's shared reads and counts. */
-class FanOutBatch {
-  sent = 0;
-  gone = 0;
-  private readonly subs = new Map<Topic, Promise<LiveSubscription[]>>();
-  private readonly inboxes = new Map<string, Promise<Inbox | null>>();
-  private readonly names = new Map<string, Promise<string | null>>();
-
-  constructor(private readonly deps: { store: LiveStore; push: LivePush; reads: LiveReads }) {}
-
-  private subscribers(topic: Topic) {
-    if (!this.subs.has(topic)) this.subs.set(topic, this.deps.store.subscribers(topic));
-    return this.subs.get(topic) ?? Promise.resolve([]);
-  }
-
-  private inbox(id: string) {
-    if (!this.inboxes.has(id)) this.inboxes.set(id, this.deps.reads.getInbox(id));
-    return this.inboxes.get(id) ?? Promise.resolve(null);
-  }
-
-  async deliver(change: LiveChange, chatFrame: ChatFrame): Promise<void> {
-    if (change.kind === "conversation") {
-      const c = plain(change.conversation);
-      const inboxTopic: Topic = `inbox:${c.inboxId}`;
-      // Spam stays out of the views, as it stays out of the change feed.
-      if (!c.spam)
-        await this.toAgents(inboxTopic, c.inboxId, {
-          type: "conversation",
-          topic: inboxTopic,
-          cursor: c.updatedAt,
-          conversation: c,
-        });
-      const topic: Topic = `conversation:${c.id}`;
-      const visitors = (await this.subscribers(topic)).filter((s) => s.audience.kind === "visitor");
-      if (visitors.length > 0) await this.post(visitors, await chatFrame(topic, c, this.names));
-      return;
-    }
-    if (change.kind === "message") {
-      const m = change.message;
-      const topic: Topic = `conversation:${m.conversationId}`;
-      const subs = await this.subscribers(topic);
-      if (subs.length === 0) return;
-      const conversation = await this.deps.reads.getConversation(m.conversationId);
-      if (!conversation) return;
-      const agents = await this.readers(subs, conversation.inboxId, topic);
-      await this.post(agents, { type: "message", topic, cursor: m.createdAt, audience: "agent", message: m });
-      const visitors = subs.filter((s) => s.audience.kind === "visitor");
-      if (visitors.length > 0 && m.author.kind !== "system")
-        await this.post(visitors, { type: "message", topic, cursor: m.createdAt, audience: "visitor", message: m });
-      return;
-    }
-    // The line moved: every waiting visitor of the channel gets their new place (O(1) reads each).
-    const topic: Topic = `line:${change.channelId}`;
-    const subs = await this.subscribers(topic);
-    if (subs.length === 0) return;
-    const ids = subs.map((s) => (s.audience.kind === "visitor" ? s.audience.conversationId : "")).filter(Boolean);
-    const byId = new Map((await this.deps.reads.getConversations(ids)).map((c) => [c.id, c]));
-    for (const s of subs) {
-      const c = s.audience.kind === "visitor" ? byId.get(s.audience.conversationId) : undefined;
-      if (c?.waitingSince) await this.post([s], await chatFrame(`conversation:${c.id}`, c, this.names));
-    }
-  }
-
-  private async toAgents(topic: Topic, inboxId: string, frame: LiveFrame) {
-    const subs = await this.subscribers(topic);
-    if (subs.length > 0) await this.post(await this.readers(subs, inboxId, topic), frame);
-  }
-
-  /** The agents among `subs` who may still read the inbox; the others stop and are told so. */
-  private async readers(subs: LiveSubscription[], inboxId: string, topic: Topic): Promise<LiveSubscription[]> {
-    const agents = subs.filter((s) => s.audience.kind === "agent");
-    if (agents.length === 0) return [];
-    const inbox = await this.inbox(inboxId);
-    const ok: LiveSubscription[] = [];
-    for (const s of agents) {
-      if (s.audience.kind === "agent" && mayRead(s.audience.user, inbox)) ok.push(s);
-      else await this.revoke(s, topic);
-    }
-    return ok;
-  }
-
-  private async revoke(s: LiveSubscription, topic: Topic) {
-    await this.deps.store.unsubscribe(s.connectionId, topic);
-    await this.deps.push.send(s.connectionId, { type: "revoked", topic, reason: "your access to this inbox ended" });
-  }
-
-  /** Posts to each subscriber, a few at a time; a closed connection's records go. */
-  private async post(subs: LiveSubscription[], frame: LiveFrame) {
-    const PARALLEL = 32;
-    for (let i = 0; i < subs.length; i += PARALLEL) {
-      await Promise.all(
-        subs.slice(i, i + PARALLEL).map(async (s) => {
-          const r = await this.deps.push.send(s.connectionId, frame);
-          if (r === "sent") {
-            this.sent++;
-            return;
-          }
-          this.gone++;
-          const conn = await this.deps.store.getConnection(s.connectionId);
-          if (conn) await this.deps.store.deleteConnection(conn);
-          else await this.deps.store.unsubscribe(s.connectionId, s.topic);
-        }),
-      );
-    }
-  }
 }

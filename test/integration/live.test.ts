@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DynamoLiveStore } from "#shared/adapters/dynamo/live-store";
 import { profile, seedChannel, usersAndTeams } from "../support/harness";
+import { injectFaults } from "../support/instrument";
 import { liveHarness } from "../support/live";
 
 type Live = Awaited<ReturnType<typeof liveHarness>>;
@@ -39,6 +40,8 @@ describe("live updates: tickets and the socket (docs/api.md, Live updates)", () 
     expect(first.status).toBe(101);
     expect((await r.open(issued.json.ticket)).status).toBe(401);
     expect((await r.open("not-a-ticket")).status).toBe(401);
+    // Longer than any ticket (and than a DynamoDB key may be): refused the same way, not a 500.
+    expect((await r.open("x".repeat(3000))).status).toBe(401);
     const stale = await r.agentTicket("alice");
     r.app.clock.advance(61_000);
     expect((await r.open(stale)).status).toBe(401);
@@ -91,6 +94,27 @@ describe("live updates: what agents receive", () => {
     // An inbox row: no routing record, no visitor credential.
     expect(f.conversation).not.toHaveProperty("routing");
     expect(f.conversation).not.toHaveProperty("visitorToken");
+  });
+
+  it("two subscribes sent at once on one socket both take, a lost transaction race retried", async () => {
+    const r = await desk();
+    const chat = await startChat(r);
+    const s = await r.open(await r.agentTicket("alice"));
+    // DynamoDB cancels one of two transactions writing the same connection item; the emulator never does.
+    let conflicts = 0;
+    injectFaults(r.app.db.client, (name) =>
+      name === "TransactWriteItemsCommand" && conflicts++ === 0 ? "conflict" : null,
+    );
+    s.send({ action: "subscribe", topic: "inbox:inbox-1" });
+    s.send({ action: "subscribe", topic: `conversation:${chat.id}` });
+    await s.next((f) => f.type === "subscribed" && f.topic === "inbox:inbox-1");
+    await s.next((f) => f.type === "subscribed" && f.topic === `conversation:${chat.id}`);
+    const conn = (await new DynamoLiveStore(r.app.db, r.app.tableName, r.app.store.reads).getConnection(
+      [...r.gateway.sockets.keys()][0]!,
+    ))!;
+    expect(conn.topics.sort()).toEqual([`conversation:${chat.id}`, "inbox:inbox-1"]);
+    expect(conflicts).toBeGreaterThan(1);
+    expect(r.errors).toEqual([]);
   });
 
   it("the open conversation's messages reach the agent", async () => {

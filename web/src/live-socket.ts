@@ -83,6 +83,7 @@ export class LiveSocket {
     } catch (err) {
       // No live endpoint here (404) or no right to one (401, 403): poll, and stop asking.
       const status = (err as { status?: number }).status;
+      if (this.stopped) return;
       if (status === 404 || status === 401 || status === 403) return this.setStatus("off");
       return this.again();
     }
@@ -107,6 +108,11 @@ export class LiveSocket {
       if (frame.topic && frame.cursor && this.topics.has(frame.topic))
         this.topics.set(frame.topic, later(frame.cursor, this.topics.get(frame.topic)));
       if (frame.type === "revoked" && frame.topic) this.topics.delete(frame.topic);
+      // Too far behind: the caller reloads over HTTP, and the topic starts again from now.
+      if (frame.type === "reload" && frame.topic && this.topics.has(frame.topic)) {
+        this.topics.set(frame.topic, undefined);
+        this.send({ action: "subscribe", topic: frame.topic });
+      }
       this.opts.onFrame(frame);
     };
     ws.onclose = () => {

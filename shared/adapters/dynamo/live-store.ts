@@ -6,6 +6,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { NotFoundError } from "../../domain/errors";
 import type {
   AccessSnapshot,
   LiveConnection,
@@ -18,6 +19,7 @@ import type { DynamoClients } from "./client";
 import type { DynamoEntityReads } from "./entity-reads";
 import { liveKeys } from "./keys";
 import { queryPages } from "./paging";
+import { isTransient } from "./transaction";
 
 /** Layout: keys.ts `liveKeys`; what each record is for: docs/design.md, Live updates. */
 const kindOf = (t: Topic) => t.slice(0, t.indexOf(":"));
@@ -86,29 +88,43 @@ export class DynamoLiveStore implements LiveStore {
     );
   }
 
+  /**
+   * Two subscribes of one socket run at once (API Gateway does not serialise a socket's messages) and
+   * both write its connection item: the one cancelled by the other is retried. A socket closed meanwhile
+   * fails the condition: the connection is gone (a NotFoundError the client gets as an error frame).
+   */
   async subscribe(c: LiveConnection, sub: LiveSubscription, replaces: Topic | undefined): Promise<void> {
-    const item = subscriptionItem(sub);
-    await this.db.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: this.tableName, Item: item } },
-          ...(replaces
-            ? [{ Delete: { TableName: this.tableName, Key: liveKeys.subscription(replaces, c.connectionId) } }]
-            : []),
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: liveKeys.connection(c.connectionId),
-              UpdateExpression: "SET topics.#kind = :topic",
-              // A connection closed meanwhile keeps no subscription: the whole write fails.
-              ConditionExpression: "attribute_exists(pk)",
-              ExpressionAttributeNames: { "#kind": kindOf(sub.topic) },
-              ExpressionAttributeValues: { ":topic": sub.topic },
-            },
+    const input = {
+      TransactItems: [
+        { Put: { TableName: this.tableName, Item: subscriptionItem(sub) } },
+        ...(replaces
+          ? [{ Delete: { TableName: this.tableName, Key: liveKeys.subscription(replaces, c.connectionId) } }]
+          : []),
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: liveKeys.connection(c.connectionId),
+            UpdateExpression: "SET topics.#kind = :topic",
+            ConditionExpression: "attribute_exists(pk)",
+            ExpressionAttributeNames: { "#kind": kindOf(sub.topic) },
+            ExpressionAttributeValues: { ":topic": sub.topic },
           },
-        ],
-      }),
-    );
+        },
+      ],
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.doc.send(new TransactWriteCommand(input));
+        return;
+      } catch (err) {
+        const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+        if (reasons.some((r) => r.Code === "ConditionalCheckFailed"))
+          throw new NotFoundError("this connection is closed: reconnect");
+        if (!isTransient(err) && (err as { name?: string }).name !== "TransactionCanceledException") throw err;
+        if (attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 10 * 2 ** attempt * Math.random()));
+      }
+    }
   }
 
   async unsubscribe(connectionId: string, topic: Topic): Promise<void> {

@@ -65,6 +65,7 @@ export class DynamoWaitingLineStore {
           TableName: this.tableName,
           Key: keys.waitEntry(channelId, entry.since, entry.conversationId),
           ProjectionExpression: "ticket",
+          ConsistentRead: true,
         }),
       ),
       this.db.doc.send(
@@ -74,6 +75,8 @@ export class DynamoWaitingLineStore {
           ExpressionAttributeValues: { ":pk": keys.channel(channelId).pk, ":wait": keys.waitPrefix },
           ProjectionExpression: "ticket",
           Limit: 1,
+          // Read right after the head left (the fan-out of its removal): it must not be seen still there.
+          ConsistentRead: true,
         }),
       ),
     ]);

@@ -1,4 +1,5 @@
-import type { Conversation, Message, User } from "../types";
+import type { Conversation, Inbox, Message, User } from "../types";
+import type { ChangeBatch } from "./reads";
 
 /**
  * Who a live connection speaks for: an agent (their user id) or a visitor (their one conversation).
@@ -86,3 +87,15 @@ export type LiveChange =
   | { kind: "conversation"; conversation: Conversation & { lineTicket?: number } }
   | { kind: "message"; message: Message }
   | { kind: "line"; channelId: string };
+
+/** What live updates read besides their own records. */
+export interface LiveReads {
+  getUser(id: string): Promise<User | null>;
+  getInbox(id: string): Promise<Inbox | null>;
+  getConversation(id: string): Promise<(Conversation & { version?: number }) | null>;
+  getConversations(ids: string[]): Promise<Conversation[]>;
+  changesSince(inboxId: string, sinceIso: string, limit: number): Promise<ChangeBatch>;
+  messagesSince(conversationId: string, sinceIso: string, limit: number): Promise<Message[]>;
+  /** The visitor's place: O(1) reads, whatever the length of the line (docs/routing.md §5.5). */
+  placeOf(c: Conversation): Promise<{ position: number; since: string } | undefined>;
+}

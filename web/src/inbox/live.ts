@@ -85,7 +85,9 @@ export function useChangeFeed(
   h.current = handlers;
   const topic = `inbox:${inboxId}`;
   useEffect(() => {
-    live.socket.subscribe(topic);
+    // From when the view started loading (the server re-reads 5 s before a cursor): a change made while
+    // the list was read and the socket opened still arrives.
+    live.socket.subscribe(topic, new Date().toISOString());
     const off = live.listen((f) => {
       if (!("topic" in f) || f.topic !== topic) return;
       if (f.type === "conversation") h.current.onChanges([f.conversation as ConversationOut]);
@@ -139,7 +141,7 @@ export function useMessageFeed(
   h.current = handlers;
   const topic = `conversation:${conversationId}`;
   useEffect(() => {
-    live.socket.subscribe(topic);
+    live.socket.subscribe(topic, new Date().toISOString());
     const off = live.listen((f) => {
       if (!("topic" in f) || f.topic !== topic) return;
       if (f.type === "message") h.current.onMessage(f.message as MessageOut);
