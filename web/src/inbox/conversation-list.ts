@@ -7,6 +7,8 @@ export type InboxRoute = Extract<Route, { kind: "inbox" }>;
 
 function belongs(c: ConversationOut, route: InboxRoute, me: Me): boolean {
   if (c.status !== route.status) return false;
+  // Mail by machines is listed in All only (docs/routing.md §6.2), as the server's views list it.
+  if (c.automatic && route.view !== "all") return false;
   if (route.view === "unassigned") return c.assigneeId === null;
   if (route.view === "mine") return c.assigneeId === me.user.id;
   return true;
