@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { ConversationDetail, ConversationOut, DecisionRecordOut, Me, MessageOut } from "#shared/http/web-schemas";
 import type { Client } from "../api/client";
 import { type Directory, titleOf } from "./directory";
@@ -18,19 +18,38 @@ interface Props {
   onChanged: (c: ConversationOut) => void;
 }
 
+const byTime = (a: MessageOut, b: MessageOut) => (a.createdAt < b.createdAt ? -1 : 1);
+
+/**
+ * A fresh read of the conversation, keeping the messages the socket brought while it was on the way:
+ * messages are never deleted, so one the pane has and the read lacks was written after the read.
+ */
+function keepArrived(shown: ConversationDetail | null, read: ConversationDetail): ConversationDetail {
+  if (!shown || shown.id !== read.id) return read;
+  const arrived = shown.messages.filter((m) => !read.messages.some((x) => x.id === m.id));
+  return arrived.length ? { ...read, messages: [...read.messages, ...arrived].sort(byTime) } : read;
+}
+
 export function ConversationPane({ client, live, me, id, dir, changed, onBack, onChanged }: Props) {
   const [conv, setConv] = useState<ConversationDetail | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const load = () =>
-    client
+  // Only the latest read answers: reads started by an action and by the live feed may finish out of order.
+  const reads = useRef(0);
+  const load = () => {
+    const read = ++reads.current;
+    return client
       .conversation(id)
       .then((c) => {
-        setConv(c);
+        if (read !== reads.current) return;
+        setConv((shown) => keepArrived(shown, c));
         setError(null);
       })
-      .catch(setError);
+      .catch((err) => {
+        if (read === reads.current) setError(err);
+      });
+  };
   useEffect(() => {
     void load();
   }, [id]);
@@ -38,9 +57,7 @@ export function ConversationPane({ client, live, me, id, dir, changed, onBack, o
   useMessageFeed(live, id, {
     onMessage: (m) =>
       setConv((c) =>
-        c && !c.messages.some((x) => x.id === m.id)
-          ? { ...c, messages: [...c.messages, m].sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1)) }
-          : c,
+        c && !c.messages.some((x) => x.id === m.id) ? { ...c, messages: [...c.messages, m].sort(byTime) } : c,
       ),
     onReload: () => void load(),
   });
