@@ -23,13 +23,18 @@ export function useAttention(me: Me, route: Extract<Route, { kind: "inbox" }>) {
     document.title = unread.size > 0 ? `(${unread.size}) ${BASE_TITLE}` : BASE_TITLE;
   }, [unread]);
 
-  /** Rows the screen already shows: what they are now is not news. */
+  /**
+   * Rows the screen shows: while the agent looks, what they are now is not news. A list read while the
+   * tab is in the background (a view reloaded, a read that answered after the agent left) can bring a
+   * conversation assigned meanwhile: that is news, as if the live feed had brought it.
+   */
   const seen = (items: ConversationOut[]) => {
+    if (isAway()) return changed(items);
     for (const c of items) known.current.set(c.id, { assigneeId: c.assigneeId, updatedAt: c.updatedAt });
   };
 
   const changed = (items: ConversationOut[]) => {
-    const away = document.visibilityState !== "visible" || !document.hasFocus();
+    const away = isAway();
     for (const c of items) {
       const before = known.current.get(c.id);
       known.current.set(c.id, { assigneeId: c.assigneeId, updatedAt: c.updatedAt });
@@ -44,6 +49,8 @@ export function useAttention(me: Me, route: Extract<Route, { kind: "inbox" }>) {
   };
   return { unread: unread.size, seen, changed };
 }
+
+const isAway = () => document.visibilityState !== "visible" || !document.hasFocus();
 
 function notify(c: ConversationOut, route: Extract<Route, { kind: "inbox" }>) {
   if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
