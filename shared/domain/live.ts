@@ -14,6 +14,7 @@ import type {
   LiveSubscription,
   Topic,
 } from "./ports/live";
+import { topicId, topicKind } from "./ports/live";
 import type { Clock } from "./ports/time";
 import type { Conversation, User } from "./types";
 
@@ -31,13 +32,18 @@ export type ClientRequest =
   | { action: "unsubscribe"; topic: Topic }
   | { action: "ping" };
 
-const kindOf = (t: Topic) => t.slice(0, t.indexOf(":")) as "inbox" | "conversation" | "line";
-const idOf = (t: Topic) => t.slice(t.indexOf(":") + 1);
 const snapshot = (u: User): AccessSnapshot => ({
   id: u.id,
   role: u.role,
   primaryTeamId: u.primaryTeamId,
   additionalTeamIds: u.additionalTeamIds,
+});
+/** An agent connection's subscription to `topic`, lasting as long as the connection. */
+const agentSubscription = (conn: LiveConnection, user: User, topic: Topic): LiveSubscription => ({
+  topic,
+  connectionId: conn.connectionId,
+  audience: { kind: "agent", user: snapshot(user) },
+  expiresAt: conn.expiresAt,
 });
 const later = (a: string, b: string) => (a > b ? a : b);
 
@@ -118,23 +124,19 @@ export class LiveService {
 
   private async subscribeAgent(conn: LiveConnection, userId: string, topic: Topic, cursor?: string) {
     const { reads, store } = this.deps;
-    const kind = kindOf(topic);
+    const kind = topicKind(topic);
     if (kind === "line") throw new ForbiddenError("a line is a visitor's topic");
     const user = await reads.getUser(userId);
     if (!user) throw new ForbiddenError(`user ${userId} does not exist`);
-    const conversation = kind === "conversation" ? await reads.getConversation(idOf(topic)) : null;
-    if (kind === "conversation" && !conversation) throw new NotFoundError(`conversation ${idOf(topic)} does not exist`);
-    const inboxId = conversation?.inboxId ?? idOf(topic);
+    const conversation = kind === "conversation" ? await reads.getConversation(topicId(topic)) : null;
+    if (kind === "conversation" && !conversation)
+      throw new NotFoundError(`conversation ${topicId(topic)} does not exist`);
+    const inboxId = conversation?.inboxId ?? topicId(topic);
     const inbox = await reads.getInbox(inboxId);
     if (!inbox) throw new NotFoundError(`inbox ${inboxId} does not exist`);
     if (!hasAccess(user, inbox)) throw new ForbiddenError(`no access to inbox ${inboxId}`);
-    const replaces = conn.topics.find((t) => kindOf(t) === kind);
-    const sub: LiveSubscription = {
-      topic,
-      connectionId: conn.connectionId,
-      audience: { kind: "agent", user: snapshot(user) },
-      expiresAt: conn.expiresAt,
-    };
+    const replaces = conn.topics.find((t) => topicKind(t) === kind);
+    const sub = agentSubscription(conn, user, topic);
     // Subscribe before reading what was missed: a change between the two arrives twice, never not at all.
     await store.subscribe(conn, sub, replaces === topic ? undefined : replaces);
     // An access change that ran while this was being written did not see it: check again, now it is there.
@@ -145,7 +147,7 @@ export class LiveService {
     }
     const now = this.deps.clock.now().toISOString();
     if (kind === "inbox") return this.inboxCatchUp(topic, inboxId, cursor, now);
-    return this.messageCatchUp(topic, idOf(topic), "agent", cursor, now);
+    return this.messageCatchUp(topic, topicId(topic), "agent", cursor, now);
   }
 
   private async inboxCatchUp(topic: Topic, inboxId: string, cursor: string | undefined, now: string) {
@@ -236,13 +238,9 @@ export class LiveService {
   private async recheck(conn: LiveConnection, user: User): Promise<void> {
     const { store, reads, push } = this.deps;
     for (const topic of conn.topics) {
-      const inboxId = kindOf(topic) === "inbox" ? idOf(topic) : (await reads.getConversation(idOf(topic)))?.inboxId;
-      const sub: LiveSubscription = {
-        topic,
-        connectionId: conn.connectionId,
-        audience: { kind: "agent", user: snapshot(user) },
-        expiresAt: conn.expiresAt,
-      };
+      const inboxId =
+        topicKind(topic) === "inbox" ? topicId(topic) : (await reads.getConversation(topicId(topic)))?.inboxId;
+      const sub = agentSubscription(conn, user, topic);
       if (inboxId && mayRead(snapshot(user), await reads.getInbox(inboxId))) {
         await store.refreshAccess(sub, snapshot(user));
         continue;

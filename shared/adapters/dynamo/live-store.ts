@@ -15,6 +15,7 @@ import type {
   LiveSubscription,
   Topic,
 } from "../../domain/ports/live";
+import { topicKind } from "../../domain/ports/live";
 import type { DynamoClients } from "./client";
 import type { DynamoEntityReads } from "./entity-reads";
 import { liveKeys } from "./keys";
@@ -22,7 +23,6 @@ import { queryPages } from "./paging";
 import { isTransient } from "./transaction";
 
 /** Layout: keys.ts `liveKeys`; what each record is for: docs/design.md, Live updates. */
-const kindOf = (t: Topic) => t.slice(0, t.indexOf(":"));
 
 export class DynamoLiveStore implements LiveStore {
   constructor(
@@ -106,7 +106,7 @@ export class DynamoLiveStore implements LiveStore {
             Key: liveKeys.connection(c.connectionId),
             UpdateExpression: "SET topics.#kind = :topic",
             ConditionExpression: "attribute_exists(pk)",
-            ExpressionAttributeNames: { "#kind": kindOf(sub.topic) },
+            ExpressionAttributeNames: { "#kind": topicKind(sub.topic) },
             ExpressionAttributeValues: { ":topic": sub.topic },
           },
         },
@@ -138,7 +138,7 @@ export class DynamoLiveStore implements LiveStore {
           Key: liveKeys.connection(connectionId),
           UpdateExpression: "REMOVE topics.#kind",
           ConditionExpression: "topics.#kind = :topic",
-          ExpressionAttributeNames: { "#kind": kindOf(topic) },
+          ExpressionAttributeNames: { "#kind": topicKind(topic) },
           ExpressionAttributeValues: { ":topic": topic },
         }),
       );
@@ -200,7 +200,7 @@ export function subscriptionItem(sub: LiveSubscription) {
 }
 
 function toItem(c: LiveConnection) {
-  const topics = Object.fromEntries(c.topics.map((t) => [kindOf(t), t]));
+  const topics = Object.fromEntries(c.topics.map((t) => [topicKind(t), t]));
   return { connectionId: c.connectionId, subject: c.subject, topics, expiresAt: c.expiresAt };
 }
 

@@ -16,6 +16,11 @@ export type AccessSnapshot = Pick<User, "id" | "role" | "primaryTeamId" | "addit
  */
 export type Topic = `inbox:${string}` | `conversation:${string}` | `line:${string}`;
 
+/** A topic's kind, the part before the colon. */
+export const topicKind = (t: Topic) => t.slice(0, t.indexOf(":")) as "inbox" | "conversation" | "line";
+/** A topic's id: the inbox's, the conversation's or the channel's. */
+export const topicId = (t: Topic) => t.slice(t.indexOf(":") + 1);
+
 export interface LiveConnection {
   connectionId: string;
   subject: LiveSubject;
