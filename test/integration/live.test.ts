@@ -117,6 +117,65 @@ describe("live updates: what agents receive", () => {
     expect(r.errors).toEqual([]);
   });
 
+  it(
+    "switching inboxes fast leaves one inbox subscription: each subscribe replaces what the connection " +
+      "holds when it commits",
+    async () => {
+      const r = await desk();
+      for (const id of ["inbox-2", "inbox-3", "inbox-4"])
+        await r.app.store.putInbox({ id, name: id, access: { type: "everyone" } });
+      const s = await r.open(await r.agentTicket("alice"));
+      const topics = ["inbox:inbox-1", "inbox:inbox-2", "inbox:inbox-3", "inbox:inbox-4"];
+      // All at once: each handler reads the connection before the others have written it.
+      for (const topic of topics) s.send({ action: "subscribe", topic });
+      for (const topic of topics) await s.next((f) => f.type === "subscribed" && f.topic === topic);
+      const store = new DynamoLiveStore(r.app.db, r.app.tableName, r.app.store.reads);
+      const [id] = [...r.gateway.sockets.keys()];
+      const held = (await store.getConnection(id!))!.topics;
+      expect(held).toHaveLength(1);
+      const listening = [];
+      for (const topic of topics)
+        for (const sub of await store.subscribers(topic as `inbox:${string}`))
+          if (sub.connectionId === id) listening.push(topic);
+      expect(listening).toEqual(held);
+      expect(r.errors).toEqual([]);
+    },
+  );
+
+  it(
+    "a subscribe from a stale read of the connection replaces what it holds now; " +
+      "a closing connection takes a subscription that committed after it was read",
+    async () => {
+      const r = await desk();
+      const store = new DynamoLiveStore(r.app.db, r.app.tableName, r.app.store.reads);
+      const alice = { id: "alice", role: "agent" as const, primaryTeamId: null, additionalTeamIds: [] };
+      const conn = {
+        connectionId: "c1=",
+        subject: { kind: "agent", userId: "alice" } as const,
+        topics: [],
+        expiresAt: 2e9,
+      };
+      const sub = (topic: `inbox:${string}`) => ({
+        topic,
+        connectionId: "c1=",
+        audience: { kind: "agent" as const, user: alice },
+        expiresAt: 2e9,
+      });
+      await store.putConnection(conn);
+      await store.subscribe(conn, sub("inbox:a"), undefined);
+      // `conn` still says it listens to nothing: the write finds inbox:a there and replaces it.
+      await store.subscribe(conn, sub("inbox:b"), undefined);
+      expect(await store.subscribers("inbox:a")).toEqual([]);
+      expect((await store.subscribers("inbox:b")).map((x) => x.connectionId)).toEqual(["c1="]);
+      expect((await store.getConnection("c1="))!.topics).toEqual(["inbox:b"]);
+      // The socket closes with the same stale read: inbox:b goes with it, and no subscribe can follow.
+      await store.deleteConnection(conn);
+      expect(await store.subscribers("inbox:b")).toEqual([]);
+      await expect(store.subscribe(conn, sub("inbox:c"), undefined)).rejects.toThrow(/connection is closed/);
+      expect(await store.subscribers("inbox:c")).toEqual([]);
+    },
+  );
+
   it("the open conversation's messages reach the agent", async () => {
     const r = await desk();
     const chat = await startChat(r);

@@ -1,11 +1,4 @@
-import {
-  BatchWriteCommand,
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { NotFoundError } from "../../domain/errors";
 import type {
   AccessSnapshot,
@@ -75,56 +68,79 @@ export class DynamoLiveStore implements LiveStore {
     return out.Item ? fromItem(out.Item) : null;
   }
 
+  /**
+   * The connection item goes first, answering what it held: a subscribe that committed after `c` was
+   * read is in that answer, and none can commit after it (each needs the item), so no subscription is
+   * left behind to be posted to until its TTL.
+   */
   async deleteConnection(c: LiveConnection): Promise<void> {
-    const keys = [
-      liveKeys.connection(c.connectionId),
-      ...(c.subject.kind === "agent" ? [liveKeys.userConnection(c.subject.userId, c.connectionId)] : []),
-      ...c.topics.map((t) => liveKeys.subscription(t, c.connectionId)),
-    ];
-    await this.db.doc.send(
-      new BatchWriteCommand({
-        RequestItems: { [this.tableName]: keys.map((Key) => ({ DeleteRequest: { Key } })) },
+    const out = await this.db.doc.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: liveKeys.connection(c.connectionId),
+        ReturnValues: "ALL_OLD",
       }),
     );
+    const topics = new Set([...c.topics, ...(out.Attributes ? fromItem(out.Attributes).topics : [])]);
+    const keys = [
+      ...(c.subject.kind === "agent" ? [liveKeys.userConnection(c.subject.userId, c.connectionId)] : []),
+      ...[...topics].map((t) => liveKeys.subscription(t, c.connectionId)),
+    ];
+    await Promise.all(keys.map((Key) => this.db.doc.send(new DeleteCommand({ TableName: this.tableName, Key }))));
   }
 
   /**
    * Two subscribes of one socket run at once (API Gateway does not serialise a socket's messages) and
-   * both write its connection item: the one cancelled by the other is retried. A socket closed meanwhile
-   * fails the condition: the connection is gone (a NotFoundError the client gets as an error frame).
+   * both write its connection item: the one cancelled by the other is retried. The connection must
+   * still hold `replaces` (or nothing, or `sub`'s topic) for that kind: when another subscribe changed
+   * it meanwhile, the connection is read again and what it holds now is replaced, so a connection never
+   * keeps two subscriptions of one kind. A socket closed meanwhile fails too: the connection is gone (a
+   * NotFoundError the client gets as an error frame).
    */
   async subscribe(c: LiveConnection, sub: LiveSubscription, replaces: Topic | undefined): Promise<void> {
-    const input = {
+    const kind = topicKind(sub.topic);
+    let held = replaces;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.doc.send(new TransactWriteCommand(this.subscribeWrite(c.connectionId, sub, held)));
+        return;
+      } catch (err) {
+        const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+        if (attempt >= 5) throw err;
+        if (reasons.at(-1)?.Code === "ConditionalCheckFailed") {
+          const now = await this.getConnection(c.connectionId);
+          if (!now) throw new NotFoundError("this connection is closed: reconnect");
+          const current = now.topics.find((t) => topicKind(t) === kind);
+          held = current === sub.topic ? undefined : current;
+          continue;
+        }
+        if (!isTransient(err) && (err as { name?: string }).name !== "TransactionCanceledException") throw err;
+        await new Promise((r) => setTimeout(r, 10 * 2 ** attempt * Math.random()));
+      }
+    }
+  }
+
+  /** `sub` in, `replaces` out, and the connection's topic of that kind set, if it is what was read. */
+  private subscribeWrite(connectionId: string, sub: LiveSubscription, replaces: Topic | undefined) {
+    return {
       TransactItems: [
         { Put: { TableName: this.tableName, Item: subscriptionItem(sub) } },
         ...(replaces
-          ? [{ Delete: { TableName: this.tableName, Key: liveKeys.subscription(replaces, c.connectionId) } }]
+          ? [{ Delete: { TableName: this.tableName, Key: liveKeys.subscription(replaces, connectionId) } }]
           : []),
         {
           Update: {
             TableName: this.tableName,
-            Key: liveKeys.connection(c.connectionId),
+            Key: liveKeys.connection(connectionId),
             UpdateExpression: "SET topics.#kind = :topic",
-            ConditionExpression: "attribute_exists(pk)",
+            ConditionExpression:
+              "attribute_exists(pk) AND (attribute_not_exists(topics.#kind) OR topics.#kind = :held)",
             ExpressionAttributeNames: { "#kind": topicKind(sub.topic) },
-            ExpressionAttributeValues: { ":topic": sub.topic },
+            ExpressionAttributeValues: { ":topic": sub.topic, ":held": replaces ?? sub.topic },
           },
         },
       ],
     };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.db.doc.send(new TransactWriteCommand(input));
-        return;
-      } catch (err) {
-        const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
-        if (reasons.some((r) => r.Code === "ConditionalCheckFailed"))
-          throw new NotFoundError("this connection is closed: reconnect");
-        if (!isTransient(err) && (err as { name?: string }).name !== "TransactionCanceledException") throw err;
-        if (attempt >= 5) throw err;
-        await new Promise((r) => setTimeout(r, 10 * 2 ** attempt * Math.random()));
-      }
-    }
   }
 
   async unsubscribe(connectionId: string, topic: Topic): Promise<void> {
