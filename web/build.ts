@@ -4,7 +4,7 @@
  * `npm run build:web` runs it; `npm start`, the browser tests and the CDK stack call it too.
  */
 
-import { cpSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -34,17 +34,31 @@ const common: BuildOptions = {
   logLevel: "silent",
 };
 
-/** Build both bundles and the static files; synchronous so the CDK app can call it at synth. */
+/**
+ * Build both bundles and the static files; synchronous so the CDK app can call it at synth. Each file is
+ * written beside the others first and renamed into place, so a reader (a stack synthesised at the same
+ * time, `npm start` serving the folder) sees the last complete build of it, never a half-written one.
+ */
 export function buildWeb(outDir = WEB_DIST): BundleSize[] {
   mkdirSync(outDir, { recursive: true });
-  buildSync({ ...common, entryPoints: [path.join(here, "src/inbox/main.tsx")], outfile: path.join(outDir, "app.js") });
-  buildSync({
-    ...common,
-    entryPoints: [path.join(here, "src/widget/widget.ts")],
-    outfile: path.join(outDir, "widget.js"),
-  });
-  for (const name of readdirSync(path.join(here, "public")))
-    cpSync(path.join(here, "public", name), path.join(outDir, name));
+  const staging = mkdtempSync(path.join(path.dirname(outDir), `.${path.basename(outDir)}-`));
+  try {
+    buildSync({
+      ...common,
+      entryPoints: [path.join(here, "src/inbox/main.tsx")],
+      outfile: path.join(staging, "app.js"),
+    });
+    buildSync({
+      ...common,
+      entryPoints: [path.join(here, "src/widget/widget.ts")],
+      outfile: path.join(staging, "widget.js"),
+    });
+    for (const name of readdirSync(path.join(here, "public")))
+      cpSync(path.join(here, "public", name), path.join(staging, name));
+    for (const name of readdirSync(staging)) renameSync(path.join(staging, name), path.join(outDir, name));
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
   return (Object.keys(BUDGETS) as Array<keyof typeof BUDGETS>).map((file) => {
     const bytes = readFileSync(path.join(outDir, file));
     return { file, bytes: bytes.length, gzip: gzipSync(bytes).length, budget: BUDGETS[file] };
