@@ -28,8 +28,8 @@ export const RESUME_OVERLAP_MS = 5_000;
 export const RESUME_LIMIT = 100;
 
 export type ClientRequest =
-  | { action: "subscribe"; topic: Topic; cursor?: string | undefined }
-  | { action: "unsubscribe"; topic: Topic }
+  | { action: "subscribe"; topic: Topic; cursor?: string | undefined; seq?: number | undefined }
+  | { action: "unsubscribe"; topic: Topic; seq?: number | undefined }
   | { action: "ping" };
 
 const snapshot = (u: User): AccessSnapshot => ({
@@ -108,12 +108,15 @@ export class LiveService {
     const conn = await this.deps.store.getConnection(connectionId);
     if (!conn) return [{ type: "error", code: "unauthenticated", message: "this connection is not open: reconnect" }];
     if (req.action === "unsubscribe") {
-      if (conn.topics.includes(req.topic)) await this.deps.store.unsubscribe(conn.connectionId, req.topic);
+      // With a seq the request is recorded even when the topic is not held yet: its subscribe may be
+      // running at the same moment, and must then write nothing.
+      if (req.seq !== undefined || conn.topics.includes(req.topic))
+        await this.deps.store.unsubscribe(conn.connectionId, req.topic, req.seq);
       return [];
     }
     try {
       return conn.subject.kind === "agent"
-        ? await this.subscribeAgent(conn, conn.subject.userId, req.topic, req.cursor)
+        ? await this.subscribeAgent(conn, conn.subject.userId, req)
         : await this.resumeVisitor(conn, conn.subject.conversationId, req.topic, req.cursor);
     } catch (err) {
       if (err instanceof NotFoundError) return [{ type: "error", code: "not_found", message: err.message }];
@@ -122,7 +125,11 @@ export class LiveService {
     }
   }
 
-  private async subscribeAgent(conn: LiveConnection, userId: string, topic: Topic, cursor?: string) {
+  private async subscribeAgent(
+    conn: LiveConnection,
+    userId: string,
+    { topic, cursor, seq }: Extract<ClientRequest, { action: "subscribe" }>,
+  ) {
     const { reads, store } = this.deps;
     const kind = topicKind(topic);
     if (kind === "line") throw new ForbiddenError("a line is a visitor's topic");
@@ -138,7 +145,8 @@ export class LiveService {
     const replaces = conn.topics.find((t) => topicKind(t) === kind);
     const sub = agentSubscription(conn, user, topic);
     // Subscribe before reading what was missed: a change between the two arrives twice, never not at all.
-    await store.subscribe(conn, sub, replaces === topic ? undefined : replaces);
+    // Superseded by a later request of this socket (it moved on meanwhile): nothing to answer.
+    if (!(await store.subscribe(conn, sub, replaces === topic ? undefined : replaces, seq))) return [];
     // An access change that ran while this was being written did not see it: check again, now it is there.
     const [userNow, inboxNow] = await Promise.all([reads.getUser(userId), reads.getInbox(inboxId)]);
     if (!userNow || !mayRead(snapshot(userNow), inboxNow)) {

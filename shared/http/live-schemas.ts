@@ -16,14 +16,26 @@ export const topic = z
 
 const cursor = z.string().datetime().describe("Where this change stands: give it back to resume from it");
 
+const seq = z
+  .number()
+  .int()
+  .min(0)
+  .max(Number.MAX_SAFE_INTEGER)
+  .optional()
+  .describe(
+    "This socket's count of its subscribes and unsubscribes, rising. A socket's messages run at once: " +
+      "of two for one kind of topic, the one with the higher seq stands (without one, the last to finish)",
+  );
+
 /** What a client sends: `{action, ...}` JSON text frames (API Gateway routes on `action`). */
 export const clientRequest = z.discriminatedUnion("action", [
   z.object({
     action: z.literal("subscribe"),
     topic,
     cursor: cursor.optional().describe("Resume: receive what changed since (else start from now)"),
+    seq,
   }),
-  z.object({ action: z.literal("unsubscribe"), topic }),
+  z.object({ action: z.literal("unsubscribe"), topic, seq }),
   z.object({ action: z.literal("ping").describe("Keep-alive: API Gateway closes a socket idle for 10 minutes") }),
 ]);
 

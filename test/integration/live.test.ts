@@ -23,6 +23,20 @@ async function desk(access: "everyone" | "alice only" = "everyone") {
   return rig;
 }
 
+/** The store on its own, and one of alice's connections (not opened: written as the handler writes it). */
+function storeRig(r: Live, connectionId: string) {
+  const store = new DynamoLiveStore(r.app.db, r.app.tableName, r.app.store.reads);
+  const alice = { id: "alice", role: "agent" as const, primaryTeamId: null, additionalTeamIds: [] };
+  const conn = { connectionId, subject: { kind: "agent", userId: "alice" } as const, topics: [], expiresAt: 2e9 };
+  const sub = (topic: `inbox:${string}`) => ({
+    topic,
+    connectionId,
+    audience: { kind: "agent" as const, user: alice },
+    expiresAt: 2e9,
+  });
+  return { store, conn, sub };
+}
+
 async function startChat(r: Live, text = "hello") {
   const res = await r.call({ method: "POST", path: "/chat/chat-1/conversations", as: null, body: { text } });
   expect(res.status).toBe(201);
@@ -117,30 +131,58 @@ describe("live updates: what agents receive", () => {
     expect(r.errors).toEqual([]);
   });
 
-  it(
-    "switching inboxes fast leaves one inbox subscription: each subscribe replaces what the connection " +
-      "holds when it commits",
-    async () => {
-      const r = await desk();
-      for (const id of ["inbox-2", "inbox-3", "inbox-4"])
-        await r.app.store.putInbox({ id, name: id, access: { type: "everyone" } });
-      const s = await r.open(await r.agentTicket("alice"));
-      const topics = ["inbox:inbox-1", "inbox:inbox-2", "inbox:inbox-3", "inbox:inbox-4"];
-      // All at once: each handler reads the connection before the others have written it.
-      for (const topic of topics) s.send({ action: "subscribe", topic });
-      for (const topic of topics) await s.next((f) => f.type === "subscribed" && f.topic === topic);
-      const store = new DynamoLiveStore(r.app.db, r.app.tableName, r.app.store.reads);
-      const [id] = [...r.gateway.sockets.keys()];
-      const held = (await store.getConnection(id!))!.topics;
-      expect(held).toHaveLength(1);
-      const listening = [];
-      for (const topic of topics)
-        for (const sub of await store.subscribers(topic as `inbox:${string}`))
-          if (sub.connectionId === id) listening.push(topic);
-      expect(listening).toEqual(held);
-      expect(r.errors).toEqual([]);
-    },
-  );
+  it("switching inboxes fast leaves one inbox subscription, the last one asked for", async () => {
+    const r = await desk();
+    for (const id of ["inbox-2", "inbox-3", "inbox-4"])
+      await r.app.store.putInbox({ id, name: id, access: { type: "everyone" } });
+    const s = await r.open(await r.agentTicket("alice"));
+    const topics = ["inbox:inbox-1", "inbox:inbox-2", "inbox:inbox-3", "inbox:inbox-4"];
+    // All at once, numbered as the web clients number them: the handlers run side by side, and the
+    // earlier ones may finish last.
+    topics.forEach((topic, i) => s.send({ action: "subscribe", topic, seq: i + 1 }));
+    await s.next((f) => f.type === "subscribed" && f.topic === "inbox:inbox-4");
+    await r.poller.drained();
+    const store = new DynamoLiveStore(r.app.db, r.app.tableName, r.app.store.reads);
+    const [id] = [...r.gateway.sockets.keys()];
+    // Final from here on: an earlier request finishing now finds a later seq written and writes nothing.
+    expect((await store.getConnection(id!))!.topics).toEqual(["inbox:inbox-4"]);
+    const listening = [];
+    for (const topic of topics)
+      for (const sub of await store.subscribers(topic as `inbox:${string}`))
+        if (sub.connectionId === id) listening.push(topic);
+    expect(listening).toEqual(["inbox:inbox-4"]);
+    // A chat in the inbox left behind reaches nobody on this socket.
+    const before = s.frames.length;
+    await startChat(r);
+    await r.poller.drained();
+    expect(s.frames.slice(before).filter((f) => f.type === "conversation")).toEqual([]);
+    expect(r.errors).toEqual([]);
+  });
+
+  it("of one socket's requests for a kind of topic, the later seq stands whatever finishes first", async () => {
+    const r = await desk();
+    const { store, conn, sub } = storeRig(r, "c2=");
+    const held = async () => (await store.getConnection("c2="))!.topics;
+    await store.putConnection(conn);
+    // Subscribe b (2) then c (3) were sent; c finishes first, b after it: b writes nothing.
+    expect(await store.subscribe(conn, sub("inbox:c"), undefined, 3)).toBe(true);
+    expect(await store.subscribe(conn, sub("inbox:b"), undefined, 2)).toBe(false);
+    expect(await held()).toEqual(["inbox:c"]);
+    expect(await store.subscribers("inbox:b")).toEqual([]);
+    // Subscribe d (4) then unsubscribe d (5): the unsubscribe finishes first, the subscribe writes nothing.
+    await store.unsubscribe("c2=", "inbox:d", 5);
+    expect(await store.subscribe(conn, sub("inbox:d"), "inbox:c", 4)).toBe(false);
+    expect(await store.subscribers("inbox:d")).toEqual([]);
+    expect(await held()).toEqual(["inbox:c"]);
+    // An unsubscribe of what it holds, in order: gone; an earlier one arriving late changes nothing.
+    expect(await store.subscribe(conn, sub("inbox:e"), "inbox:c", 6)).toBe(true);
+    await store.unsubscribe("c2=", "inbox:e", 7);
+    expect(await held()).toEqual([]);
+    expect(await store.subscribe(conn, sub("inbox:f"), undefined, 8)).toBe(true);
+    await store.unsubscribe("c2=", "inbox:f", 1);
+    expect(await held()).toEqual(["inbox:f"]);
+    expect((await store.subscribers("inbox:f")).map((x) => x.connectionId)).toEqual(["c2="]);
+  });
 
   it(
     "a subscribe from a stale read of the connection replaces what it holds now; " +

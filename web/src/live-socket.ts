@@ -33,6 +33,7 @@ export class LiveSocket {
   private retry: ReturnType<typeof setTimeout> | undefined;
   private ping: ReturnType<typeof setInterval> | undefined;
   private stopped = false;
+  private seq = 0;
   status: LiveStatus = "connecting";
 
   constructor(private readonly opts: LiveSocketOptions) {
@@ -42,12 +43,12 @@ export class LiveSocket {
   /** Listen to a topic, from `cursor` when given (else from the cursor already held, else from now). */
   subscribe(topic: string, cursor?: string): void {
     this.topics.set(topic, later(cursor, this.topics.get(topic)));
-    this.send({ action: "subscribe", topic, ...(this.topics.get(topic) ? { cursor: this.topics.get(topic) } : {}) });
+    this.request("subscribe", topic, this.topics.get(topic));
   }
 
   unsubscribe(topic: string): void {
     this.topics.delete(topic);
-    this.send({ action: "unsubscribe", topic });
+    this.request("unsubscribe", topic);
   }
 
   /** The cursor a poll reached while the socket was down: the resume starts there. */
@@ -64,6 +65,11 @@ export class LiveSocket {
     clearTimeout(this.retry);
     clearInterval(this.ping);
     this.ws?.close();
+  }
+
+  /** Numbered: the server runs a socket's messages at once, and keeps the latest of each kind of topic. */
+  private request(action: "subscribe" | "unsubscribe", topic: string, cursor?: string) {
+    this.send({ action, topic, seq: ++this.seq, ...(cursor ? { cursor } : {}) });
   }
 
   private send(body: unknown) {
@@ -93,8 +99,7 @@ export class LiveSocket {
     ws.onopen = () => {
       this.backoff = 1_000;
       this.setStatus("live");
-      for (const [topic, cursor] of this.topics)
-        this.send({ action: "subscribe", topic, ...(cursor ? { cursor } : {}) });
+      for (const [topic, cursor] of this.topics) this.request("subscribe", topic, cursor);
       clearInterval(this.ping);
       this.ping = setInterval(() => this.send({ action: "ping" }), this.opts.pingMs ?? 5 * 60_000);
     };
@@ -111,7 +116,7 @@ export class LiveSocket {
       // Too far behind: the caller reloads over HTTP, and the topic starts again from now.
       if (frame.type === "reload" && frame.topic && this.topics.has(frame.topic)) {
         this.topics.set(frame.topic, undefined);
-        this.send({ action: "subscribe", topic: frame.topic });
+        this.request("subscribe", frame.topic);
       }
       this.opts.onFrame(frame);
     };

@@ -16,7 +16,6 @@ import { queryPages } from "./paging";
 import { isTransient } from "./transaction";
 
 /** Layout: keys.ts `liveKeys`; what each record is for: docs/design.md, Live updates. */
-
 export class DynamoLiveStore implements LiveStore {
   constructor(
     private readonly db: DynamoClients,
@@ -70,8 +69,8 @@ export class DynamoLiveStore implements LiveStore {
 
   /**
    * The connection item goes first, answering what it held: a subscribe that committed after `c` was
-   * read is in that answer, and none can commit after it (each needs the item), so no subscription is
-   * left behind to be posted to until its TTL.
+   * read is in that answer, and none can commit after it (each needs the item), so none is left
+   * behind. (A crash between the two steps leaves some: they go at their first post's 410, or TTL.)
    */
   async deleteConnection(c: LiveConnection): Promise<void> {
     const out = await this.db.doc.send(
@@ -91,37 +90,39 @@ export class DynamoLiveStore implements LiveStore {
 
   /**
    * Two subscribes of one socket run at once (API Gateway does not serialise a socket's messages) and
-   * both write its connection item: the one cancelled by the other is retried. The connection must
-   * still hold `replaces` (or nothing, or `sub`'s topic) for that kind: when another subscribe changed
-   * it meanwhile, the connection is read again and what it holds now is replaced, so a connection never
-   * keeps two subscriptions of one kind. A socket closed meanwhile fails too: the connection is gone (a
-   * NotFoundError the client gets as an error frame).
+   * both write its connection item. The write holds only while the connection still holds `replaces`
+   * for that kind (nothing, when `replaces` is undefined, or `sub`'s own topic) and, given the request's
+   * `seq`, while no later request of the socket for that kind has been written. Losing, it reads the
+   * connection again: closed, a NotFoundError (the client gets an error frame); superseded by a later
+   * request, false (nothing written: the client has moved on); else it replaces what is held now. So
+   * a connection keeps one subscription of a kind, the one its client asked for last.
    */
-  async subscribe(c: LiveConnection, sub: LiveSubscription, replaces: Topic | undefined): Promise<void> {
+  async subscribe(c: LiveConnection, sub: LiveSubscription, replaces: Topic | undefined, seq?: number) {
     const kind = topicKind(sub.topic);
     let held = replaces;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.db.doc.send(new TransactWriteCommand(this.subscribeWrite(c.connectionId, sub, held)));
-        return;
+        await this.db.doc.send(new TransactWriteCommand(this.subscribeWrite(c.connectionId, sub, held, seq)));
+        return true;
       } catch (err) {
-        const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
-        if (attempt >= 5) throw err;
-        if (reasons.at(-1)?.Code === "ConditionalCheckFailed") {
-          const now = await this.getConnection(c.connectionId);
+        const codes = reasonCodes(err);
+        if (codes.at(-1) === "ConditionalCheckFailed") {
+          const now = await this.connectionItem(c.connectionId);
           if (!now) throw new NotFoundError("this connection is closed: reconnect");
-          const current = now.topics.find((t) => topicKind(t) === kind);
+          if (superseded(now, kind, seq)) return false;
+          const current = fromItem(now).topics.find((t) => topicKind(t) === kind);
           held = current === sub.topic ? undefined : current;
-          continue;
-        }
-        if (!isTransient(err) && (err as { name?: string }).name !== "TransactionCanceledException") throw err;
-        await new Promise((r) => setTimeout(r, 10 * 2 ** attempt * Math.random()));
+        } else if (!isTransient(err) && !codes.includes("TransactionConflict")) throw err;
+        if (attempt >= 5) throw err;
+        if (codes.at(-1) !== "ConditionalCheckFailed") await backoff(attempt);
       }
     }
   }
 
   /** `sub` in, `replaces` out, and the connection's topic of that kind set, if it is what was read. */
-  private subscribeWrite(connectionId: string, sub: LiveSubscription, replaces: Topic | undefined) {
+  private subscribeWrite(connectionId: string, sub: LiveSubscription, replaces: Topic | undefined, seq?: number) {
+    const kind = topicKind(sub.topic);
+    const order = ordered(kind, seq);
     return {
       TransactItems: [
         { Put: { TableName: this.tableName, Item: subscriptionItem(sub) } },
@@ -132,18 +133,65 @@ export class DynamoLiveStore implements LiveStore {
           Update: {
             TableName: this.tableName,
             Key: liveKeys.connection(connectionId),
-            UpdateExpression: "SET topics.#kind = :topic",
-            ConditionExpression:
-              "attribute_exists(pk) AND (attribute_not_exists(topics.#kind) OR topics.#kind = :held)",
-            ExpressionAttributeNames: { "#kind": topicKind(sub.topic) },
-            ExpressionAttributeValues: { ":topic": sub.topic, ":held": replaces ?? sub.topic },
+            UpdateExpression: `SET topics.#kind = :topic${order.assign ? `, ${order.assign}` : ""}`,
+            ConditionExpression: `${HOLDS_WHAT_WAS_READ}${order.condition}`,
+            ExpressionAttributeNames: { "#kind": kind, ...order.names },
+            ExpressionAttributeValues: { ":topic": sub.topic, ":held": replaces ?? sub.topic, ...order.values },
           },
         },
       ],
     };
   }
 
-  async unsubscribe(connectionId: string, topic: Topic): Promise<void> {
+  /**
+   * The subscription goes and the connection forgets the topic, if it still holds it. Given `seq`, only
+   * if no later request of the socket for that kind has been written, and the request is recorded, so
+   * an earlier subscribe that runs after it (API Gateway runs them at once) writes nothing.
+   */
+  async unsubscribe(connectionId: string, topic: Topic, seq?: number): Promise<void> {
+    if (seq === undefined) return this.forget(connectionId, topic);
+    const kind = topicKind(topic);
+    const order = ordered(kind, seq);
+    const key = liveKeys.connection(connectionId);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Delete: { TableName: this.tableName, Key: liveKeys.subscription(topic, connectionId) } },
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: key,
+                  UpdateExpression: `REMOVE topics.#kind SET ${order.assign}`,
+                  ConditionExpression: `topics.#kind = :topic${order.condition}`,
+                  ExpressionAttributeNames: { "#kind": kind, ...order.names },
+                  ExpressionAttributeValues: { ":topic": topic, ...order.values },
+                },
+              },
+            ],
+          }),
+        );
+        return;
+      } catch (err) {
+        const codes = reasonCodes(err);
+        if (codes.at(-1) === "ConditionalCheckFailed") {
+          const now = await this.connectionItem(connectionId);
+          if (!now || superseded(now, kind, seq)) return;
+          // It holds another topic of that kind (or none): nothing to forget, but the order is kept.
+          if (fromItem(now).topics.find((t) => topicKind(t) === kind) !== topic) {
+            const recorded = await this.record(connectionId, kind, seq);
+            if (recorded) return;
+          }
+        } else if (!isTransient(err) && !codes.includes("TransactionConflict")) throw err;
+        if (attempt >= 5) throw err;
+        if (codes.at(-1) !== "ConditionalCheckFailed") await backoff(attempt);
+      }
+    }
+  }
+
+  /** An unordered unsubscribe (access withdrawn, a post that answered 410): no `seq` to keep. */
+  private async forget(connectionId: string, topic: Topic): Promise<void> {
     await this.db.doc.send(
       new DeleteCommand({ TableName: this.tableName, Key: liveKeys.subscription(topic, connectionId) }),
     );
@@ -162,6 +210,34 @@ export class DynamoLiveStore implements LiveStore {
       // Gone, or already listening to another topic of that kind: nothing to forget.
       if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
     }
+  }
+
+  /** Records the socket's latest request for `kind`; false when the item changed meanwhile. */
+  private async record(connectionId: string, kind: string, seq: number): Promise<boolean> {
+    const order = ordered(kind, seq);
+    try {
+      await this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: liveKeys.connection(connectionId),
+          UpdateExpression: `SET ${order.assign}`,
+          ConditionExpression: `attribute_exists(pk)${order.condition}`,
+          ExpressionAttributeNames: order.names,
+          ExpressionAttributeValues: order.values,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
+      return false;
+    }
+  }
+
+  private async connectionItem(connectionId: string): Promise<Record<string, unknown> | undefined> {
+    const out = await this.db.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: liveKeys.connection(connectionId), ConsistentRead: true }),
+    );
+    return out.Item;
   }
 
   async subscribers(topic: Topic): Promise<LiveSubscription[]> {
@@ -228,3 +304,35 @@ function fromItem(i: Record<string, unknown>): LiveConnection {
     expiresAt: Number(i.expiresAt),
   };
 }
+
+/** The connection is open and holds, for the kind, what the handler read (or nothing). */
+const HOLDS_WHAT_WAS_READ = "attribute_exists(pk) AND (attribute_not_exists(topics.#kind) OR topics.#kind = :held)";
+
+/** The attribute that keeps a socket's latest request for one kind of topic (`inboxSeq`, …). */
+const seqAttribute = (kind: string) => `${kind}Seq`;
+
+/** The update and condition parts that order a request by its `seq` (none without one). */
+function ordered(
+  kind: string,
+  seq: number | undefined,
+): { assign: string; condition: string; names: Record<string, string>; values: Record<string, unknown> } {
+  if (seq === undefined) return { assign: "", condition: "", names: {}, values: {} };
+  return {
+    assign: "#seq = :seq",
+    condition: " AND (attribute_not_exists(#seq) OR #seq < :seq)",
+    names: { "#seq": seqAttribute(kind) },
+    values: { ":seq": seq },
+  };
+}
+
+/** Whether a request of the socket later than `seq` for `kind` has been written. */
+function superseded(item: Record<string, unknown>, kind: string, seq: number | undefined): boolean {
+  const stored = item[seqAttribute(kind)];
+  return seq !== undefined && stored !== undefined && Number(stored) >= seq;
+}
+
+function reasonCodes(err: unknown): Array<string | undefined> {
+  return ((err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? []).map((r) => r.Code);
+}
+
+const backoff = (attempt: number) => new Promise((r) => setTimeout(r, 10 * 2 ** attempt * Math.random()));

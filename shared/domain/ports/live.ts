@@ -47,10 +47,14 @@ export interface LiveStore {
   getConnection(connectionId: string): Promise<LiveConnection | null>;
   /** The connection, its user index entry and its subscriptions: gone. Absent ones are no error. */
   deleteConnection(c: LiveConnection): Promise<void>;
-  /** Replace the connection's subscription of the same kind (`replaces`) with `sub`, in one write. */
-  subscribe(c: LiveConnection, sub: LiveSubscription, replaces: Topic | undefined): Promise<void>;
-  /** The subscription goes and the connection forgets the topic (if the connection is still there). */
-  unsubscribe(connectionId: string, topic: Topic): Promise<void>;
+  /**
+   * Replace the connection's subscription of the same kind (`replaces`, or what it holds when that
+   * changed meanwhile) with `sub`, in one write. `seq` orders one socket's requests, which run at
+   * once: false when a later one for that kind was written first (nothing written).
+   */
+  subscribe(c: LiveConnection, sub: LiveSubscription, replaces: Topic | undefined, seq?: number): Promise<boolean>;
+  /** The subscription goes and the connection forgets the topic (if it still holds it; `seq` as above). */
+  unsubscribe(connectionId: string, topic: Topic, seq?: number): Promise<void>;
   /** Everyone listening to a topic: one Query of the topic's partition (pages of 1 MB). */
   subscribers(topic: Topic): Promise<LiveSubscription[]>;
   /** An agent's open connections (their user index): sized by their own tabs, never the organisation. */
