@@ -23,15 +23,31 @@ export function useAttention(me: Me, route: Extract<Route, { kind: "inbox" }>) {
     document.title = unread.size > 0 ? `(${unread.size}) ${BASE_TITLE}` : BASE_TITLE;
   }, [unread]);
 
-  /**
-   * Rows the screen shows: while the agent looks, what they are now is not news. A list read while the
-   * tab is in the background (a view reloaded, a read that answered after the agent left) can bring a
-   * conversation assigned meanwhile: that is news, as if the live feed had brought it.
-   */
+  // Back in the tab with a conversation open: the agent sees it, so it no longer counts.
+  useEffect(() => {
+    if (!open) return;
+    const back = () => {
+      if (!isAway()) setUnread((u) => (u.has(open) ? new Set([...u].filter((id) => id !== open)) : u));
+    };
+    addEventListener("focus", back);
+    document.addEventListener("visibilitychange", back);
+    return () => {
+      removeEventListener("focus", back);
+      document.removeEventListener("visibilitychange", back);
+    };
+  }, [open]);
+
+  /** Rows the screen shows, from the agent's own actions or a read they watched: not news. */
   const seen = (items: ConversationOut[]) => {
-    if (isAway()) return changed(items);
     for (const c of items) known.current.set(c.id, { assigneeId: c.assigneeId, updatedAt: c.updatedAt });
   };
+
+  /**
+   * Rows a list read brought. While the agent looks, not news; a read that answered while the tab is
+   * in the background (a view reloaded, a read slower than the agent leaving) can bring a conversation
+   * assigned meanwhile: that is news, as if the live feed had brought it.
+   */
+  const listed = (items: ConversationOut[]) => (isAway() ? changed(items) : seen(items));
 
   const changed = (items: ConversationOut[]) => {
     const away = isAway();
@@ -41,13 +57,14 @@ export function useAttention(me: Me, route: Extract<Route, { kind: "inbox" }>) {
       if (c.assigneeId !== me.user.id || c.status !== "open") continue;
       // Assigned to me now and not before (or new since the tab opened, so it was not mine before).
       const newlyMine = before ? before.assigneeId !== me.user.id : c.createdAt >= since.current;
-      const wrote = before !== undefined && before.updatedAt < c.updatedAt && c.id !== open;
+      const wrote = before !== undefined && before.updatedAt < c.updatedAt;
       if (!newlyMine && !(wrote && away)) continue;
       if (c.id !== open || away) setUnread((u) => new Set([...u, c.id]));
-      if (newlyMine) notify(c, route);
+      // The open conversation in a tab in use: the agent sees it (and most likely took it themselves).
+      if (newlyMine && (away || c.id !== open)) notify(c, route);
     }
   };
-  return { unread: unread.size, seen, changed };
+  return { unread: unread.size, seen, listed, changed };
 }
 
 const isAway = () => document.visibilityState !== "visible" || !document.hasFocus();

@@ -22,7 +22,14 @@ const byAge = (a: ConversationOut, b: ConversationOut) =>
  * The open view's rows and every inbox's counts: read when the view opens, paged with "Load more",
  * and kept current by the changes the live feed brings (`applyChanges`).
  */
-export function useConversationList(client: Client, me: Me, inboxes: InboxOut[], route: InboxRoute) {
+/** `onListed`: the rows each read of the list brought (the first page, or one more), as they come. */
+export function useConversationList(
+  client: Client,
+  me: Me,
+  inboxes: InboxOut[],
+  route: InboxRoute,
+  onListed: (items: ConversationOut[]) => void = () => {},
+) {
   const [counts, setCounts] = useState<Record<string, Counts>>({});
   const [items, setItems] = useState<ConversationOut[] | null>(null);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
@@ -39,6 +46,7 @@ export function useConversationList(client: Client, me: Me, inboxes: InboxOut[],
     client
       .conversations(inboxId, view, status)
       .then((page) => {
+        onListed(page.items);
         setItems(page.items);
         setNextCursor(page.nextCursor);
       })
@@ -78,6 +86,7 @@ export function useConversationList(client: Client, me: Me, inboxes: InboxOut[],
     client
       .conversations(inboxId, view, status, nextCursor)
       .then((p) => {
+        onListed(p.items);
         setItems((list) => [...(list ?? []), ...p.items.filter((c) => !list?.some((x) => x.id === c.id))]);
         setNextCursor(p.nextCursor);
       })

@@ -25,11 +25,13 @@ export function InboxScreen({
   route: InboxRoute;
 }) {
   const { inboxId, view, status } = route;
+  const attention = useAttention(me, route);
   const { counts, items, nextCursor, error, loadCounts, loadList, loadMore, applyChanges } = useConversationList(
     client,
     me,
     inboxes,
     route,
+    attention.listed,
   );
   const dir = useDirectory(client, me, inboxes, inboxId);
   const [, setTick] = useState(0);
@@ -39,7 +41,6 @@ export function InboxScreen({
     return () => clearInterval(t);
   }, []);
   const [changed, setChanged] = useState<ConversationOut[]>([]);
-  const attention = useAttention(me, route);
   useEffect(() => {
     if (items) attention.seen(items);
   }, [items]);
