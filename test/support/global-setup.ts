@@ -24,9 +24,10 @@ function explain(err: unknown): never {
 export default async function setup() {
   const stops: Array<() => Promise<void>> = [];
   // vitest runs the global setup once per project (vitest.config.ts has two) and once for the root:
-  // the first starts the emulators, the others find them in the environment it set.
-  if (process.env.ROUTING_TEST_EMULATORS) return async () => {};
-  process.env.ROUTING_TEST_EMULATORS = "started";
+  // the first starts the emulators, the others find them in the environment it set. The mark names
+  // this process: a vitest run as a child of a test (test/e2e/install-anywhere) starts its own.
+  if (process.env.ROUTING_TEST_EMULATORS === String(process.pid)) return async () => {};
+  process.env.ROUTING_TEST_EMULATORS = String(process.pid);
   if (!process.env.DYNAMODB_ENDPOINT) {
     const dynamo = await startDynoxide().catch(explain);
     process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
