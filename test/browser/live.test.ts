@@ -128,6 +128,31 @@ describe.skipIf(!browserAvailable())("live updates in Chromium", () => {
       text,
     );
 
+  /** The agent leaves the tab (hidden, no focus) or comes back to it, as the browser tells the page. */
+  const setAway = (p: Page, away: boolean) =>
+    p.evaluate((a) => {
+      Object.defineProperty(document, "visibilityState", { configurable: true, get: () => (a ? "hidden" : "visible") });
+      Object.defineProperty(document, "hidden", { configurable: true, get: () => a });
+      document.hasFocus = () => !a;
+      document.dispatchEvent(new Event("visibilitychange"));
+    }, away);
+
+  /** `userId` signed in, live, on their empty Mine view of inbox `id` (that view rendered, not the first). */
+  const emptyMine = async (p: Page, userId: string, id: string) => {
+    await signIn(p, rt, userId);
+    await p.getByRole("status").filter({ hasText: "Live" }).waitFor();
+    await p.evaluate((inbox) => {
+      location.hash = `#/inbox/${inbox}/mine/open`;
+    }, id);
+    await p
+      .getByRole("region", { name: new RegExp(`^Live ${id}: `) })
+      .getByText("No open conversations here.")
+      .waitFor();
+  };
+
+  /** The desktop notifications the page raised, by title. */
+  const notesOf = (p: Page) => p.evaluate(() => (window as unknown as { __notes: string[] }).__notes);
+
   const quantiles = (ms: number[]) => {
     const s = [...ms].sort((a, b) => a - b);
     return { median: s[Math.floor(s.length / 2)]!, worst: s.at(-1)! };
@@ -270,29 +295,13 @@ describe.skipIf(!browserAvailable())("live updates in Chromium", () => {
     expect(await fresh.evaluate(() => (window as unknown as { __asked: number }).__asked)).toBe(1);
 
     const ann = await page({ notifications: true });
-    await signIn(ann, rt, "l3-ann");
-    await ann.getByRole("status").filter({ hasText: "Live" }).waitFor();
+    await emptyMine(ann, "l3-ann", "l3");
     expect(await ann.getByRole("button", { name: "Turn on desktop alerts" }).count()).toBe(0);
-    await ann.evaluate(() => {
-      location.hash = "#/inbox/l3/mine/open";
-    });
-    // The l3 view itself (the view signed in to says the same until the new one renders).
-    await ann
-      .getByRole("region", { name: /^Live l3: / })
-      .getByText("No open conversations here.")
-      .waitFor();
     // The agent moves to another tab: the page is hidden and has no focus.
-    await ann.evaluate(() => {
-      Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
-      Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
-      document.hasFocus = () => false;
-      document.dispatchEvent(new Event("visibilitychange"));
-    });
+    await setAway(ann, true);
     await startChat("l3-chat", "Need help in the background");
     await ann.waitForFunction(() => (window as unknown as { __notes: string[] }).__notes.length === 1);
-    expect(await ann.evaluate(() => (window as unknown as { __notes: string[] }).__notes)).toEqual([
-      "New conversation assigned to you",
-    ]);
+    expect(await notesOf(ann)).toEqual(["New conversation assigned to you"]);
     await expect.poll(() => ann.title()).toBe("(1) Inbox");
     await startChat("l3-chat", "And a second one");
     await expect.poll(() => ann.title()).toBe("(2) Inbox");
@@ -311,19 +320,8 @@ describe.skipIf(!browserAvailable())("live updates in Chromium", () => {
       const server = ws.connectToServer();
       server.onMessage((m) => (hold ? held.push(() => ws.send(m)) : ws.send(m)));
     });
-    await signIn(ann, rt, "l4-ann");
-    await ann.getByRole("status").filter({ hasText: "Live" }).waitFor();
-    await ann.evaluate(() => {
-      location.hash = "#/inbox/l4/mine/open";
-    });
-    await ann
-      .getByRole("region", { name: /^Live l4: / })
-      .getByText("No open conversations here.")
-      .waitFor();
-    await ann.evaluate(() => {
-      Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
-      document.hasFocus = () => false;
-    });
+    await emptyMine(ann, "l4-ann", "l4");
+    await setAway(ann, true);
     hold = true;
     const chat = await startChat("l4-chat", "Assigned while the list was read");
     await expect.poll(() => held.length).toBeGreaterThan(0);
@@ -337,21 +335,11 @@ describe.skipIf(!browserAvailable())("live updates in Chromium", () => {
     await ann.waitForFunction(() => (window as unknown as { __notes: string[] }).__notes.length > 0);
     // The frames that came after the read are not news a second time.
     await new Promise((r) => setTimeout(r, 500));
-    const notes = () => ann.evaluate(() => (window as unknown as { __notes: string[] }).__notes);
-    expect(await notes()).toEqual(["New conversation assigned to you"]);
+    expect(await notesOf(ann)).toEqual(["New conversation assigned to you"]);
 
     // Back in the tab, the agent gives the open conversation away and takes it back by hand, the
     // socket's frames held until both answered: their own take is no news.
-    const away = (hidden: boolean) =>
-      ann.evaluate((h) => {
-        Object.defineProperty(document, "visibilityState", {
-          configurable: true,
-          get: () => (h ? "hidden" : "visible"),
-        });
-        document.hasFocus = () => !h;
-        document.dispatchEvent(new Event("visibilitychange"));
-      }, hidden);
-    await away(false);
+    await setAway(ann, false);
     await ann.getByRole("link", { name: /Assigned while the list was read/ }).click();
     const owner = ann.getByRole("combobox", { name: "Owner" });
     await expect.poll(() => owner.inputValue()).toBe("user:l4-ann");
@@ -363,18 +351,18 @@ describe.skipIf(!browserAvailable())("live updates in Chromium", () => {
     hold = false;
     for (const send of held.splice(0)) send();
     await new Promise((r) => setTimeout(r, 500));
-    expect(await notes()).toHaveLength(1);
+    expect(await notesOf(ann)).toHaveLength(1);
     // The customer writes while the tab is in the background: counted, and no longer once the agent,
     // back in the tab, sees it open.
     await expect.poll(() => ann.title()).toBe("Inbox");
-    await away(true);
+    await setAway(ann, true);
     await fetch(`${rt.url}/chat/conversations/${chat.conversation.id}/messages`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ text: "Still there?", visitorToken: chat.visitorToken }),
     });
     await expect.poll(() => ann.title()).toBe("(1) Inbox");
-    await away(false);
+    await setAway(ann, false);
     await expect.poll(() => ann.title()).toBe("Inbox");
   }, 60_000);
 });

@@ -61,10 +61,8 @@ export class DynamoLiveStore implements LiveStore {
   }
 
   async getConnection(connectionId: string): Promise<LiveConnection | null> {
-    const out = await this.db.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: liveKeys.connection(connectionId), ConsistentRead: true }),
-    );
-    return out.Item ? fromItem(out.Item) : null;
+    const item = await this.connectionItem(connectionId);
+    return item ? fromItem(item) : null;
   }
 
   /**
@@ -97,26 +95,20 @@ export class DynamoLiveStore implements LiveStore {
    * request, false (nothing written: the client has moved on); else it replaces what is held now. So
    * a connection keeps one subscription of a kind, the one its client asked for last.
    */
-  async subscribe(c: LiveConnection, sub: LiveSubscription, replaces: Topic | undefined, seq?: number) {
+  subscribe(c: LiveConnection, sub: LiveSubscription, replaces: Topic | undefined, seq?: number): Promise<boolean> {
     const kind = topicKind(sub.topic);
     let held = replaces;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.db.doc.send(new TransactWriteCommand(this.subscribeWrite(c.connectionId, sub, held, seq)));
-        return true;
-      } catch (err) {
-        const codes = reasonCodes(err);
-        if (codes.at(-1) === "ConditionalCheckFailed") {
-          const now = await this.connectionItem(c.connectionId);
-          if (!now) throw new NotFoundError("this connection is closed: reconnect");
-          if (superseded(now, kind, seq)) return false;
-          const current = fromItem(now).topics.find((t) => topicKind(t) === kind);
-          held = current === sub.topic ? undefined : current;
-        } else if (!isTransient(err) && !codes.includes("TransactionConflict")) throw err;
-        if (attempt >= 5) throw err;
-        if (codes.at(-1) !== "ConditionalCheckFailed") await backoff(attempt);
-      }
-    }
+    return this.untilWritten(
+      () => this.db.doc.send(new TransactWriteCommand(this.subscribeWrite(c.connectionId, sub, held, seq))),
+      async () => {
+        const now = await this.connectionItem(c.connectionId);
+        if (!now) throw new NotFoundError("this connection is closed: reconnect");
+        if (superseded(now, kind, seq)) return "stop";
+        const current = fromItem(now).topics.find((t) => topicKind(t) === kind);
+        held = current === sub.topic ? undefined : current;
+        return "retry";
+      },
+    );
   }
 
   /** `sub` in, `replaces` out, and the connection's topic of that kind set, if it is what was read. */
@@ -152,17 +144,16 @@ export class DynamoLiveStore implements LiveStore {
     if (seq === undefined) return this.forget(connectionId, topic);
     const kind = topicKind(topic);
     const order = ordered(kind, seq);
-    const key = liveKeys.connection(connectionId);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.db.doc.send(
+    await this.untilWritten(
+      () =>
+        this.db.doc.send(
           new TransactWriteCommand({
             TransactItems: [
               { Delete: { TableName: this.tableName, Key: liveKeys.subscription(topic, connectionId) } },
               {
                 Update: {
                   TableName: this.tableName,
-                  Key: key,
+                  Key: liveKeys.connection(connectionId),
                   UpdateExpression: `REMOVE topics.#kind SET ${order.assign}`,
                   ConditionExpression: `topics.#kind = :topic${order.condition}`,
                   ExpressionAttributeNames: { "#kind": kind, ...order.names },
@@ -171,21 +162,35 @@ export class DynamoLiveStore implements LiveStore {
               },
             ],
           }),
-        );
-        return;
+        ),
+      async () => {
+        const now = await this.connectionItem(connectionId);
+        if (!now || superseded(now, kind, seq)) return "stop";
+        // It holds another topic of that kind (or none): nothing to forget, but the order is kept.
+        const holds = fromItem(now).topics.find((t) => topicKind(t) === kind) === topic;
+        return !holds && (await this.record(connectionId, kind, seq)) ? "stop" : "retry";
+      },
+    );
+  }
+
+  /**
+   * Runs a conditional `write` until it commits (true). A failed condition asks `lost` what now:
+   * "stop" (false: nothing to write any more) or "retry" at once, with what it read; conflicts and
+   * throttling are retried after a backoff; five tries at most.
+   */
+  private async untilWritten(write: () => Promise<unknown>, lost: () => Promise<"stop" | "retry">) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await write();
+        return true;
       } catch (err) {
         const codes = reasonCodes(err);
-        if (codes.at(-1) === "ConditionalCheckFailed") {
-          const now = await this.connectionItem(connectionId);
-          if (!now || superseded(now, kind, seq)) return;
-          // It holds another topic of that kind (or none): nothing to forget, but the order is kept.
-          if (fromItem(now).topics.find((t) => topicKind(t) === kind) !== topic) {
-            const recorded = await this.record(connectionId, kind, seq);
-            if (recorded) return;
-          }
+        const conditionFailed = codes.at(-1) === "ConditionalCheckFailed";
+        if (conditionFailed) {
+          if ((await lost()) === "stop") return false;
         } else if (!isTransient(err) && !codes.includes("TransactionConflict")) throw err;
         if (attempt >= 5) throw err;
-        if (codes.at(-1) !== "ConditionalCheckFailed") await backoff(attempt);
+        if (!conditionFailed) await backoff(attempt);
       }
     }
   }

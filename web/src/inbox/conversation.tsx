@@ -21,13 +21,12 @@ interface Props {
 const byTime = (a: MessageOut, b: MessageOut) => (a.createdAt < b.createdAt ? -1 : 1);
 
 /**
- * A fresh read of the conversation, keeping the messages the socket brought while it was on the way:
- * messages are never deleted, so one the pane has and the read lacks was written after the read.
+ * `conv` with the messages of `more` it lacks, in time order (`conv` itself when it has them all).
+ * Messages are never deleted: one the pane has and a fresh read lacks was written after the read.
  */
-function keepArrived(shown: ConversationDetail | null, read: ConversationDetail): ConversationDetail {
-  if (!shown || shown.id !== read.id) return read;
-  const arrived = shown.messages.filter((m) => !read.messages.some((x) => x.id === m.id));
-  return arrived.length ? { ...read, messages: [...read.messages, ...arrived].sort(byTime) } : read;
+function withMessages(conv: ConversationDetail, more: MessageOut[]): ConversationDetail {
+  const missing = more.filter((m) => !conv.messages.some((x) => x.id === m.id));
+  return missing.length ? { ...conv, messages: [...conv.messages, ...missing].sort(byTime) } : conv;
 }
 
 export function ConversationPane({ client, live, me, id, dir, changed, onBack, onChanged }: Props) {
@@ -43,7 +42,8 @@ export function ConversationPane({ client, live, me, id, dir, changed, onBack, o
       .conversation(id)
       .then((c) => {
         if (read !== reads.current) return;
-        setConv((shown) => keepArrived(shown, c));
+        // Keeping the messages the socket brought while the read was on the way.
+        setConv((shown) => (shown?.id === c.id ? withMessages(c, shown.messages) : c));
         setError(null);
       })
       .catch((err) => {
@@ -55,10 +55,7 @@ export function ConversationPane({ client, live, me, id, dir, changed, onBack, o
   }, [id]);
   // New messages arrive on the socket as they are written; a message the pane already has is kept.
   useMessageFeed(live, id, {
-    onMessage: (m) =>
-      setConv((c) =>
-        c && !c.messages.some((x) => x.id === m.id) ? { ...c, messages: [...c.messages, m].sort(byTime) } : c,
-      ),
+    onMessage: (m) => setConv((c) => c && withMessages(c, [m])),
     onReload: () => void load(),
   });
   useEffect(() => {
